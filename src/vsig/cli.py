@@ -1,0 +1,193 @@
+"""The `vsig` command line: parses arguments, calls the stages, prints. No business logic."""
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from vsig import __version__, ingest, samples
+from vsig.config import DEFAULT_CONFIG, Config, ConfigError, load_config
+
+app = typer.Typer(
+    help="Nightly early warning on debt (vroegsignalering schulden) for the SDD.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+)
+config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+ConfigOption = Annotated[
+    Path, typer.Option("--config", "-c", help="The YAML config.", envvar="VSIG_CONFIG")
+]
+DateOption = Annotated[
+    str | None,
+    typer.Option("--date", help="Processing date YYYY-MM-DD (default: today).", show_default=False),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+
+EXIT_OK, EXIT_REJECTS, EXIT_USAGE = 0, 1, 2
+
+
+def _version(show: bool) -> None:
+    if show:
+        out.print(f"vsig {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Nightly early warning on debt (vroegsignalering schulden) for the SDD."""
+
+
+def _fail(message: str) -> NoReturn:
+    err.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(EXIT_USAGE)
+
+
+def _load(path: Path) -> Config:
+    try:
+        return load_config(path)
+    except ConfigError as error:
+        for problem in error.problems:
+            err.print(f"[red]config error:[/red] {problem}", soft_wrap=True)
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def _processing_date(value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        _fail(f"--date {value!r} is not a date in the form YYYY-MM-DD")
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Input files to check.", show_default=False)],
+    partner: Annotated[
+        str | None, typer.Option(help="Read the files as this partner's signals.")
+    ] = None,
+    kind: Annotated[
+        str | None, typer.Option(help="Read the files as brp, sdd or uitkomsten.")
+    ] = None,
+    config_path: ConfigOption = DEFAULT_CONFIG,
+    when: DateOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Check input files against their contract without processing them.
+
+    Exit 0 when every row is accepted, 1 when anything is rejected.
+    """
+    config = _load(config_path)
+    processing_date = _processing_date(when)
+    if kind is not None and kind not in ingest.KINDS:
+        _fail(f"--kind {kind!r} is not one of {', '.join(ingest.KINDS)}")
+    results = []
+    for path in files:
+        if not path.is_file():
+            _fail(f"{path} is not a file")
+        try:
+            source = ingest.source_for(path, config, partner, kind)  # type: ignore[arg-type]
+        except ValueError as problem:
+            _fail(str(problem))
+        results.append(ingest.ingest_file(source, processing_date))
+    if as_json:
+        out.print_json(json.dumps([_file_summary(r) for r in results]))
+    else:
+        _print_validation(results)
+    raise typer.Exit(EXIT_REJECTS if any(r.rejected for r in results) else EXIT_OK)
+
+
+def _file_summary(result: ingest.Ingested) -> dict[str, Any]:
+    # Values are left out on purpose: they may be a BSN or a name, and output may be logged.
+    return {
+        "file": str(result.source.path),
+        "kind": result.source.kind,
+        "partner": result.source.partner.code if result.source.partner else None,
+        "sha256": result.sha256,
+        "read": result.read,
+        "accepted": result.accepted.height,
+        "rejected": result.rejected,
+        "file_rejected": result.file_reason,
+        "notices": result.notices,
+        "problems": result.rejects.select("regel", "kolom", "reden").to_dicts(),
+    }
+
+
+def _print_validation(results: list[ingest.Ingested]) -> None:
+    summary = Table(title="Files", title_justify="left")
+    for column in ("file", "kind", "read", "accepted", "rejected"):
+        summary.add_column(column, justify="right" if column in "readacceptedrejected" else "left")
+    for r in results:
+        kind = r.source.partner.code if r.source.partner else r.source.kind
+        summary.add_row(
+            str(r.source.path),
+            kind,
+            str(r.read),
+            str(r.accepted.height),
+            f"[red]{r.rejected}[/red]" if r.rejected else "0",
+        )
+    out.print(summary)
+    for r in results:
+        for notice in r.notices:
+            out.print(f"[yellow]notice[/yellow] {r.source.path}: {notice}")
+        if r.file_reason:
+            out.print(f"[red]rejected whole[/red] {r.source.path}: {r.file_reason}")
+        elif r.rejects.height:
+            problems = Table(title=f"Problems in {r.source.path}", title_justify="left")
+            for column in ("line", "column", "reason"):
+                problems.add_column(column)
+            for row in r.rejects.iter_rows(named=True):
+                problems.add_row(str(row["regel"] or ""), row["kolom"] or "", row["reden"])
+            out.print(problems)
+
+
+@config_app.command("check")
+def config_check(config_path: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Check the config and print what it sets up. Exit 2 when it is broken."""
+    config = _load(config_path)
+    gemeenten = Table(title="Gemeenten", title_justify="left")
+    for column in ("code", "naam", "startdatum"):
+        gemeenten.add_column(column)
+    for g in config.gemeenten:
+        gemeenten.add_row(g.code, g.naam, g.startdatum.isoformat())
+    partners = Table(title="Signaalpartners", title_justify="left")
+    for column in ("code", "soort", "layout"):
+        partners.add_column(column)
+    for p in config.signaalpartners:
+        layout = "canonical" if p.layout.is_canonical else "legacy mapping"
+        partners.add_row(p.code, p.soort, f"{layout}, {p.layout.encoding}, '{p.layout.separator}'")
+    out.print(gemeenten, partners)
+    out.print(f"[green]config OK[/green]: {config_path}")
+
+
+@app.command("samples")
+def samples_command(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the inbox into.")] = Path(
+        "samples"
+    ),
+    households: Annotated[int, typer.Option(min=10, help="Households in the BRP.")] = 400,
+    seed: Annotated[int, typer.Option(help="Seed; the same seed gives the same files.")] = 2026,
+    config_path: ConfigOption = DEFAULT_CONFIG,
+    when: DateOption = None,
+) -> None:
+    """Write a realistic, deterministic Drechtsteden inbox for trying vsig out."""
+    config = _load(config_path)
+    written = samples.write_inbox(
+        out_dir, config, households=households, seed=seed, processing_date=_processing_date(when)
+    )
+    for path in written:
+        out.print(f"wrote {path}")

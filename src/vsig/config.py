@@ -1,0 +1,257 @@
+"""Typed configuration: one YAML file loaded once into pydantic models.
+
+A broken file never raises a traceback at the user: `load_config` collects every problem
+as one line naming the file, the line, the key path and what was expected.
+"""
+
+import os
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal, Self
+
+import polars as pl
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+
+from vsig import normalize
+from vsig.normalize import DecimalStyle
+from vsig.vng import Signaalpartnersoort
+
+DEFAULT_CONFIG = Path("config/vsig.yaml")
+DEFAULT_HOME = Path("var")
+
+SIGNAL_COLUMNS = (
+    "signaal_id",
+    "klantnummer",
+    "bedrag",
+    "ontstaansdatum",
+    "signaaldatum",
+    "crisissignaal",
+    "warme_overdracht",
+    "bsn",
+    "voorletters",
+    "voorvoegsel",
+    "achternaam",
+    "geboortedatum",
+    "straatnaam",
+    "postcode",
+    "huisnummer",
+    "huisletter",
+    "huisnummertoevoeging",
+    "plaatsnaam",
+    "telefoonnummer",
+    "email",
+)
+REQUIRED_SIGNAL_COLUMNS = (
+    "signaal_id",
+    "klantnummer",
+    "bedrag",
+    "ontstaansdatum",
+    "signaaldatum",
+    "achternaam",
+    "postcode",
+    "huisnummer",
+)
+HUISNUMMER_PARTS = ("huisnummer", "huisletter", "huisnummertoevoeging")
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; `problems` holds one readable line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def _cents(value: Any) -> Any:
+    """Config amounts are written like input amounts (`500`, `500.00`, `500,00`)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return value
+    cents = pl.select(normalize.amount_cents(pl.lit(str(value)))).item()
+    if cents is None:
+        raise ValueError(f"expected an amount in euros such as 500.00, got {value!r}")
+    return cents
+
+
+Cents = Annotated[int, BeforeValidator(_cents)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Layout(Strict):
+    """How a partner writes its file. The defaults are the canonical layout."""
+
+    encoding: Literal["utf-8", "cp1252"] = "utf-8"
+    separator: str = Field(";", min_length=1, max_length=1)
+    date_format: str = "%Y-%m-%d"
+    decimal: DecimalStyle = "auto"
+    columns: dict[str, str] = Field(
+        default_factory=dict, description="the partner's header → canonical column"
+    )
+    huisnummer_from: list[str] = Field(
+        default_factory=list,
+        description="partner columns that together hold number, letter and addition",
+    )
+
+    @model_validator(mode="after")
+    def _maps_onto_canonical(self) -> Self:
+        unknown = sorted(set(self.columns.values()) - set(SIGNAL_COLUMNS))
+        if unknown:
+            raise ValueError(f"columns map to unknown canonical columns {unknown}")
+        if self.huisnummer_from and set(self.columns.values()) & set(HUISNUMMER_PARTS):
+            raise ValueError("huisnummer_from and a mapped huisnummer column exclude each other")
+        missing = [c for c in REQUIRED_SIGNAL_COLUMNS if c not in self.canonical_columns()]
+        if self.columns and missing:
+            raise ValueError(f"columns leave required canonical columns unmapped: {missing}")
+        return self
+
+    @property
+    def is_canonical(self) -> bool:
+        return not self.columns and not self.huisnummer_from
+
+    def canonical_columns(self) -> set[str]:
+        produced = set(self.columns.values())
+        if self.huisnummer_from:
+            produced |= set(HUISNUMMER_PARTS)
+        return produced
+
+    def header(self) -> list[str]:
+        """The columns a file in this layout must have."""
+        if self.is_canonical:
+            return list(REQUIRED_SIGNAL_COLUMNS)
+        return [*self.columns, *self.huisnummer_from]
+
+
+class Signaalpartner(Strict):
+    code: str = Field(pattern=r"^[A-Z0-9_]+$")
+    naam: str | None = None
+    soort: Signaalpartnersoort
+    layout: Layout = Layout()
+
+
+class Contact(Strict):
+    telefoon: str
+    email: str | None = None
+    website: str | None = None
+
+
+class Gemeente(Strict):
+    code: str = Field(pattern=r"^\d{4}$", description="CBS municipality code")
+    naam: str
+    startdatum: date = Field(description="first processing date with early warning")
+    lokaal_aanbod: str = Field(min_length=1, description="local offer printed in letters")
+    contact: Contact
+
+
+class Termijn(Strict):
+    """Days of arrears within which a partner may signal (Bgs)."""
+
+    min_dagen: int = Field(0, ge=0)
+    max_dagen: int | None = Field(None, ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.max_dagen is not None and self.max_dagen < self.min_dagen:
+            raise ValueError("max_dagen is smaller than min_dagen")
+        return self
+
+
+class Retention(Strict):
+    months: int = Field(6, ge=1, le=120)
+    outputs_keep_days: int | None = Field(None, ge=1)
+
+
+class Config(Strict):
+    home: Path | None = None
+    brp_max_age_days: int = Field(7, ge=1)
+    case_close_after_days: int = Field(90, ge=1)
+    known_scope: Literal["household", "person"] = "household"
+    minimum_bedrag: Cents = Field(0, ge=0)
+    dagen_achterstand: dict[Signaalpartnersoort, Termijn] = Field(default_factory=dict)
+    retention: Retention = Retention()
+    gemeenten: list[Gemeente] = Field(min_length=1)
+    signaalpartners: list[Signaalpartner] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_codes(self) -> Self:
+        for name, codes in (
+            ("gemeenten", [g.code for g in self.gemeenten]),
+            ("signaalpartners", [p.code for p in self.signaalpartners]),
+        ):
+            doubles = sorted({c for c in codes if codes.count(c) > 1})
+            if doubles:
+                raise ValueError(f"{name}: code used more than once: {doubles}")
+        return self
+
+    def partner(self, code: str) -> Signaalpartner | None:
+        return next((p for p in self.signaalpartners if p.code == code), None)
+
+
+def load_config(path: Path) -> Config:
+    """Load and check the YAML config; raise ConfigError listing every problem."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError([f"{path}: cannot read the config file ({error.strerror})"]) from None
+    except UnicodeDecodeError:
+        raise ConfigError([f"{path}: the config file is not UTF-8 text"]) from None
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise ConfigError(
+            [f"{where}: not valid YAML ({getattr(error, 'problem', error)})"]
+        ) from None
+    if not isinstance(data, dict):
+        raise ConfigError([f"{path}: expected a mapping of settings at the top level"])
+    try:
+        return Config.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(
+            [_describe(path, root, err) for err in error.errors(include_url=False)]
+        ) from None
+
+
+def _describe(path: Path, root: yaml.Node | None, err: Any) -> str:
+    loc = tuple(part for part in err["loc"] if not str(part).startswith("function-"))
+    key = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+    got = err.get("input")
+    shown = f" (got {got!r})" if isinstance(got, str | int | float | bool) else ""
+    message = {"extra_forbidden": "unknown setting"}.get(err["type"], err["msg"])
+    if err["type"] == "value_error":
+        message, shown = message.removeprefix("Value error, "), ""
+    line = _line_of(root, loc)
+    where = f"{path}:{line}" if line else str(path)
+    return f"{where}: {key or '(top level)'}: {message}{shown}"
+
+
+def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
+    """The line of the deepest YAML node along `loc`, for pointing the user at it."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            child = next((v for k, v in node.value if k.value == str(part)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            child = node.value[part] if part < len(node.value) else None
+        if child is None:
+            break
+        node, line = child, child.start_mark.line + 1
+    return line
+
+
+def resolve_home(option: Path | None, config: Config) -> Path:
+    """`--home`, else VSIG_HOME, else `home:` in the config, else ./var."""
+    env = os.environ.get("VSIG_HOME")
+    return option or (Path(env) if env else None) or config.home or DEFAULT_HOME

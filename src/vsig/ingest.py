@@ -1,0 +1,349 @@
+"""Reading input files into canonical frames, with every row accounted for.
+
+A file is either rejected whole with one reason (it cannot be read, or it is not the layout
+it should be), or read row by row: each row is accepted into the canonical frame or lands
+in the rejects frame with its line number, column and reason. accepted + rejected = read.
+"""
+
+import csv
+import hashlib
+import io
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Final, Literal, get_args
+
+import pandera.polars as pa
+import polars as pl
+
+from vsig import normalize, schemas
+from vsig.config import SIGNAL_COLUMNS, Config, Layout, Signaalpartner
+
+Kind = Literal["signalen", "brp", "sdd", "uitkomsten"]
+KINDS: Final = get_args(Kind)
+
+REJECT_SCHEMA: Final = {
+    "bestand": pl.String,
+    "regel": pl.Int64,
+    "kolom": pl.String,
+    "waarde": pl.String,
+    "reden": pl.String,
+}
+_FAILURE_SCHEMA: Final = {
+    "index": pl.UInt32,
+    "column": pl.String,
+    "check": pl.String,
+    "failure_case": pl.String,
+}
+LINE = "_regel"
+"""Where a row starts in its file, counted as a person counts lines (the header is line 1)."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input file and what it is meant to hold."""
+
+    path: Path
+    kind: Kind
+    partner: Signaalpartner | None = None
+    unknown_partner: str | None = None
+
+    @property
+    def layout(self) -> Layout:
+        return self.partner.layout if self.partner else Layout()
+
+
+@dataclass
+class Ingested:
+    source: Source
+    sha256: str
+    read: int
+    accepted: pl.DataFrame
+    rejects: pl.DataFrame
+    file_reason: str | None = None
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> int:
+        return self.read - self.accepted.height
+
+
+class RejectedFileError(Exception):
+    """The file cannot be processed at all; the message says why in plain words."""
+
+
+def fields_for(source: Source, processing_date: date) -> dict[str, schemas.Field]:
+    if source.kind == "signalen":
+        return schemas.signal_fields(source.layout, processing_date)
+    if source.kind == "brp":
+        return schemas.brp_fields(processing_date)
+    if source.kind == "sdd":
+        return schemas.sdd_fields()
+    return schemas.uitkomst_fields(processing_date)
+
+
+def ingest_file(source: Source, processing_date: date) -> Ingested:
+    """Read, map, validate and convert one file; never raises for bad content."""
+    data = source.path.read_bytes()
+    sha256 = hashlib.sha256(data).hexdigest()
+    fields = fields_for(source, processing_date)
+    notices: list[str] = []
+    try:
+        if source.unknown_partner is not None:
+            raise RejectedFileError(
+                f"unknown partner folder {source.unknown_partner!r}: "
+                "no signaalpartner with that code in the config"
+            )
+        raw, row_rejects = _read_table(data, source, notices)
+    except RejectedFileError as reason:
+        return _rejected_whole(source, sha256, data, str(reason))
+    raw = _to_canonical_columns(raw, source.layout if source.kind == "signalen" else None, fields)
+    accepted, rejects = _validate(raw, fields, source)
+    rejects = pl.concat([row_rejects, rejects]).sort(["regel", "kolom"], nulls_last=True)
+    read = accepted.height + rejects["regel"].n_unique()
+    return Ingested(source, sha256, read, accepted, rejects, None, notices)
+
+
+def _rejected_whole(source: Source, sha256: str, data: bytes, reason: str) -> Ingested:
+    rows = max(sum(1 for line in data.splitlines() if line.strip()) - 1, 0)
+    reject = pl.DataFrame(
+        [
+            {
+                "bestand": source.path.name,
+                "regel": None,
+                "kolom": None,
+                "waarde": None,
+                "reden": reason,
+            }
+        ],
+        schema=REJECT_SCHEMA,
+    )
+    return Ingested(source, sha256, rows, pl.DataFrame(), reject, reason)
+
+
+def _decode(data: bytes, encoding: str) -> str:
+    if not data.strip():
+        raise RejectedFileError("the file is empty")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise RejectedFileError("the file is UTF-16; deliver it as UTF-8")
+    if b"\x00" in data:
+        raise RejectedFileError("the file holds NUL bytes: it is binary, or UTF-16 without a BOM")
+    codec = "utf-8-sig" if encoding == "utf-8" else encoding
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise RejectedFileError(
+            f"line {line} is not valid {encoding} (byte {error.start}); "
+            "is the file saved in another encoding?"
+        ) from None
+
+
+def _header(text: str, separator: str) -> list[str]:
+    first = next(csv.reader(io.StringIO(text, newline=""), delimiter=separator), [])
+    return [name.strip() for name in first]
+
+
+def _check_header(header: list[str], expected: Iterable[str], source: Source) -> list[str]:
+    doubles = sorted({name for name in header if header.count(name) > 1})
+    if doubles:
+        raise RejectedFileError(f"the header names column(s) {doubles} more than once")
+    missing = [name for name in expected if name not in header]
+    if missing:
+        shown = source.layout.separator.join(expected)
+        raise RejectedFileError(
+            f"wrong layout: column(s) {missing} missing; the header must hold {shown}"
+        )
+    return header
+
+
+def _read_table(
+    data: bytes, source: Source, notices: list[str]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    layout = source.layout
+    text = _decode(data, layout.encoding if source.kind == "signalen" else "utf-8")
+    header = _header(text, layout.separator)
+    known = _known_columns(source)
+    _check_header(header, _required_columns(source), source)
+    ignored = [name for name in header if name not in known]
+    if ignored:
+        notices.append(f"column(s) {ignored} are not part of the layout and were ignored")
+    try:
+        raw = _parse_fast(text, layout.separator, header)
+        row_rejects = pl.DataFrame(schema=REJECT_SCHEMA)
+    except pl.exceptions.PolarsError:
+        raw, row_rejects = _parse_slow(text, layout.separator, header, source.path.name)
+    blank = pl.all_horizontal(pl.exclude(LINE).is_null())
+    return raw.filter(~blank).select(LINE, *(c for c in header if c in known)), row_rejects
+
+
+def _required_columns(source: Source) -> list[str]:
+    if source.kind == "signalen":
+        return source.layout.header()
+    fields = fields_for(source, date.min)
+    return [name for name, f in fields.items() if f.required]
+
+
+def _known_columns(source: Source) -> set[str]:
+    if source.kind == "signalen" and not source.layout.is_canonical:
+        return set(source.layout.header())
+    if source.kind == "signalen":
+        return set(SIGNAL_COLUMNS)
+    return set(fields_for(source, date.min))
+
+
+def _parse_fast(text: str, separator: str, header: list[str]) -> pl.DataFrame:
+    frame = pl.read_csv(
+        text.encode("utf-8"),
+        separator=separator,
+        has_header=True,
+        new_columns=header,
+        infer_schema=False,
+        raise_if_empty=False,
+    )
+    # A quoted field may span lines: each row starts after the lines of the rows before it.
+    newlines = pl.sum_horizontal(pl.all().str.count_matches("\n").fill_null(0))
+    return frame.with_columns(
+        (pl.int_range(pl.len()) + 2 + newlines.cum_sum().shift(1, fill_value=0))
+        .cast(pl.Int64)
+        .alias(LINE)
+    )
+
+
+def _parse_slow(
+    text: str, separator: str, header: list[str], name: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Row by row, for a file polars refuses: find the rows with too many fields."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
+    rows: list[list[str | None]] = []
+    rejects: list[dict[str, object]] = []
+    start = 1
+    try:
+        next(reader)
+        start = reader.line_num + 1
+        for record in reader:
+            if len(record) > len(header):
+                rejects.append(
+                    {
+                        "bestand": name,
+                        "regel": start,
+                        "kolom": None,
+                        "waarde": None,
+                        "reden": f"has {len(record)} fields where the header has {len(header)}",
+                    }
+                )
+            elif record:
+                padded = [value or None for value in record]
+                rows.append([*padded, *[None] * (len(header) - len(record)), str(start)])
+            start = reader.line_num + 1
+    except csv.Error as error:
+        raise RejectedFileError(f"line {start} cannot be read as CSV: {error}") from None
+    frame = pl.DataFrame(
+        rows,
+        schema=[*header, LINE],
+        orient="row",
+        schema_overrides=dict.fromkeys(header, pl.String),
+    )
+    return frame.with_columns(pl.col(LINE).cast(pl.Int64)), pl.DataFrame(
+        rejects, schema=REJECT_SCHEMA
+    )
+
+
+def _to_canonical_columns(
+    raw: pl.DataFrame, layout: Layout | None, fields: Mapping[str, schemas.Field]
+) -> pl.DataFrame:
+    """Rename a legacy layout, split a combined house number, add absent optional columns."""
+    if layout is not None and not layout.is_canonical:
+        raw = raw.rename({k: v for k, v in layout.columns.items() if k in raw.columns})
+        if layout.huisnummer_from:
+            combined = pl.concat_str(
+                [pl.col(c).fill_null("") for c in layout.huisnummer_from], separator=" "
+            )
+            raw = (
+                raw.with_columns(normalize.split_huisnummer(combined).alias("_huisnummer"))
+                .unnest("_huisnummer")
+                .drop(layout.huisnummer_from)
+            )
+    absent = [pl.lit(None, pl.String).alias(c) for c in fields if c not in raw.columns]
+    return raw.with_columns(absent).select(LINE, *fields)
+
+
+def _validate(
+    raw: pl.DataFrame, fields: Mapping[str, schemas.Field], source: Source
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    try:
+        schemas.schema(fields).validate(raw, lazy=True)
+        failures = pl.DataFrame(schema=_FAILURE_SCHEMA)
+    except pa.errors.SchemaErrors as errors:
+        failures = errors.failure_cases.select(
+            pl.col("index").cast(pl.UInt32),
+            "column",
+            "check",
+            pl.col("failure_case").cast(pl.String),
+        )
+    located = failures.join(raw.select(LINE).with_row_index("index"), on="index", how="left")
+    rejects = located.select(
+        bestand=pl.lit(source.path.name),
+        regel=pl.col(LINE),
+        kolom=pl.col("column").replace(_partner_column_names(source)),
+        waarde=pl.col("failure_case"),
+        reden=pl.col("check"),
+    )
+    good = raw.with_row_index("index").join(failures, on="index", how="anti").drop("index")
+    accepted = schemas.convert(good, fields).rename({LINE: "regel"})
+    if source.partner is not None:
+        accepted = accepted.with_columns(
+            signaalpartner=pl.lit(source.partner.code), soort=pl.lit(source.partner.soort)
+        )
+    return accepted.with_columns(bestand=pl.lit(source.path.name)), rejects
+
+
+def _partner_column_names(source: Source) -> dict[str, str]:
+    """Canonical column → the name the partner's own header gives it, for the reject."""
+    layout = source.layout
+    names = {canonical: theirs for theirs, canonical in layout.columns.items()}
+    if layout.huisnummer_from:
+        combined = "+".join(layout.huisnummer_from)
+        names |= dict.fromkeys(("huisnummer", "huisletter", "huisnummertoevoeging"), combined)
+    return names
+
+
+def discover(inbox: Path, config: Config) -> list[Source]:
+    """Every input file under an inbox, signals first by partner, in a stable order."""
+    sources: list[Source] = []
+    signalen = inbox / "signalen"
+    for folder in sorted(p for p in signalen.glob("*") if p.is_dir()):
+        partner = config.partner(folder.name)
+        for path in sorted(folder.glob("*.csv")):
+            sources.append(Source(path, "signalen", partner, None if partner else folder.name))
+    for kind in ("brp", "sdd", "uitkomsten"):
+        sources += [Source(path, kind) for path in sorted((inbox / kind).glob("*.csv"))]
+    return sources
+
+
+def source_for(
+    path: Path, config: Config, partner: str | None = None, kind: Kind | None = None
+) -> Source:
+    """What a file given on the command line holds: as told, else from the folder it is in.
+
+    Raises ValueError when neither says, or when the partner code is unknown.
+    """
+    if partner is not None:
+        found = config.partner(partner)
+        if found is None:
+            codes = ", ".join(p.code for p in config.signaalpartners)
+            raise ValueError(f"unknown partner {partner!r}; configured: {codes}")
+        return Source(path, "signalen", found)
+    if kind is not None and kind != "signalen":
+        return Source(path, kind)
+    folder = path.resolve().parent
+    if folder.name in KINDS and folder.name != "signalen":
+        return Source(path, folder.name)  # type: ignore[arg-type]
+    if folder.parent.name == "signalen":
+        found = config.partner(folder.name)
+        return Source(path, "signalen", found, None if found else folder.name)
+    raise ValueError(
+        f"cannot tell what {path} holds; put it in an inbox folder or pass "
+        "--partner CODE or --kind brp|sdd|uitkomsten"
+    )

@@ -1,0 +1,166 @@
+"""Normalisation of the values partners and registers write in many ways.
+
+Every function returns a polars expression, so the same rule serves validation (did it
+parse?) and conversion (what is the canonical value?) at any volume, without per-row Python.
+A value that cannot be normalised becomes null; the schemas turn that into a reject reason.
+"""
+
+from collections.abc import Callable, Iterable
+from typing import Literal
+
+import polars as pl
+from stdnum.nl import bsn as stdnum_bsn
+from stdnum.nl import postcode as stdnum_postcode
+
+DecimalStyle = Literal["auto", "point", "comma"]
+
+# An amount is an optional euro sign, whole euros (plain or grouped by thousands with the
+# separator that is not the decimal one) and at most two decimals. "1.234" is therefore
+# 1234 euros in the comma style, as a Dutch reader means it.
+_POINT = r"(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.\d{1,2})?"
+_COMMA = r"(?:\d+|\d{1,3}(?:\.\d{3})+)(?:,\d{1,2})?"
+_AMOUNT_PATTERNS: dict[DecimalStyle, str] = {
+    "point": _POINT,
+    "comma": _COMMA,
+    "auto": f"(?:{_COMMA}|{_POINT})",
+}
+TRUE_WORDS = ("ja", "j", "true", "1", "yes", "y", "waar")
+FALSE_WORDS = ("nee", "n", "false", "0", "no", "onwaar")
+
+
+def blank_to_null(expr: pl.Expr) -> pl.Expr:
+    """Trim a text value; an empty or all-space cell is a missing value."""
+    trimmed = expr.str.strip_chars()
+    return pl.when(trimmed.str.len_chars() > 0).then(trimmed)
+
+
+def amount_cents(expr: pl.Expr, style: DecimalStyle = "auto") -> pl.Expr:
+    """Parse an amount into integer cents; signed, so that validation can say "not above 0"."""
+    text = blank_to_null(expr).str.replace(r"^€\s*", "")
+    sign = pl.when(text.str.starts_with("-")).then(-1).otherwise(1)
+    body = text.str.strip_prefix("-").str.strip_chars()
+    valid = body.str.contains(f"^{_AMOUNT_PATTERNS[style]}$")
+    # The decimal separator is the last separator followed by one or two digits at the end.
+    decimals = body.str.extract(r"[.,](\d{1,2})$", 1)
+    whole = (
+        pl.when(decimals.is_not_null())
+        .then(body.str.replace(r"[.,]\d{1,2}$", ""))
+        .otherwise(body)
+        .str.replace_all(r"[.,]", "")
+    )
+    cents = whole.cast(pl.Int64, strict=False) * 100 + decimals.str.pad_end(2, "0").fill_null(
+        "0"
+    ).cast(pl.Int64)
+    return pl.when(valid & (whole.str.len_chars() <= 12)).then(sign * cents)
+
+
+def date(expr: pl.Expr, fmt: str) -> pl.Expr:
+    """Parse a date in the given strftime format; impossible dates become null."""
+    return blank_to_null(expr).str.to_date(fmt, strict=False)
+
+
+def boolean(expr: pl.Expr, default: bool | None = None) -> pl.Expr:
+    """ja/nee, J/N, true/false, 1/0 in any case; an empty cell takes the default."""
+    word = blank_to_null(expr).str.to_lowercase()
+    return (
+        pl.when(word.is_in(TRUE_WORDS))
+        .then(True)
+        .when(word.is_in(FALSE_WORDS))
+        .then(False)
+        .when(word.is_null())
+        .then(default)
+    )
+
+
+def postcode(expr: pl.Expr) -> pl.Expr:
+    """`1234 ab`, ` 1234AB ` → `1234AB`; anything that is no Dutch postcode becomes null."""
+    compact = blank_to_null(expr).str.to_uppercase().str.replace_all(r"\s", "")
+    return _keep_valid(compact, stdnum_postcode.is_valid)
+
+
+def bsn(expr: pl.Expr) -> pl.Expr:
+    """A BSN that passes the 11-check, as nine digits (a dropped leading zero restored)."""
+    digits = blank_to_null(expr).str.replace_all(r"[\s.\-]", "")
+    nine = pl.when(digits.str.contains(r"^\d{8,9}$")).then(digits.str.pad_start(9, "0"))
+    return _keep_valid(nine, stdnum_bsn.is_valid)
+
+
+def _keep_valid(expr: pl.Expr, is_valid: Callable[[str], bool]) -> pl.Expr:
+    """Keep values that a python-stdnum check accepts; the check runs once per distinct value."""
+
+    def valid_mask(values: pl.Series) -> pl.Series:
+        distinct = values.drop_nulls().unique()
+        good = [value for value in distinct.to_list() if is_valid(value)]
+        return values.is_in(pl.Series(good, dtype=pl.String))
+
+    mask = expr.map_batches(valid_mask, return_dtype=pl.Boolean)
+    return pl.when(mask).then(expr)
+
+
+def huisnummer(expr: pl.Expr) -> pl.Expr:
+    """A house number between 1 and 99999 as an integer."""
+    text = blank_to_null(expr)
+    number = text.cast(pl.Int32, strict=False)
+    return pl.when(text.str.contains(r"^\d{1,5}$") & (number >= 1)).then(number)
+
+
+def huisletter(expr: pl.Expr) -> pl.Expr:
+    """One letter, uppercase."""
+    letter = blank_to_null(expr).str.to_uppercase()
+    return pl.when(letter.str.contains(r"^[A-Z]$")).then(letter)
+
+
+def toevoeging(expr: pl.Expr) -> pl.Expr:
+    """An addition uppercase without spaces and dashes, at most four characters."""
+    compact = blank_to_null(expr).str.to_uppercase().str.replace_all(r"[\s\-]", "")
+    return pl.when(compact.str.contains(r"^[A-Z0-9]{1,4}$")).then(compact)
+
+
+# Number, then an optional single letter (attached or after a space), then an optional
+# addition after a dash, slash or space: 12, 12A, 12 a, 12-2, 12A-2, 12 bis, 12a 3hg.
+_COMBINED = r"^(\d+)\s*([A-Za-z](?:$|[\s\-/]))?\s*[\-/]?\s*([A-Za-z0-9][A-Za-z0-9\s\-]*)?$"
+
+
+def split_huisnummer(combined: pl.Expr) -> pl.Expr:
+    """Split a combined house number such as `12A-2` into its three raw parts.
+
+    Returns a struct of text fields named like the canonical columns, to be normalised and
+    validated as if the partner had delivered them apart. Text that is no house number at
+    all stays whole in `huisnummer`, so that the reject quotes what the partner wrote.
+    """
+    value = blank_to_null(combined)
+    matches = value.str.contains(_COMBINED)
+    return pl.struct(
+        huisnummer=pl.when(matches).then(value.str.extract(_COMBINED, 1)).otherwise(value),
+        huisletter=value.str.extract(_COMBINED, 2).str.replace(r"[\s\-/]$", ""),
+        huisnummertoevoeging=value.str.extract(_COMBINED, 3),
+    )
+
+
+def adres_sleutel(
+    postcode_col: str = "postcode",
+    nummer_col: str = "huisnummer",
+    letter_col: str = "huisletter",
+    toevoeging_col: str = "huisnummertoevoeging",
+) -> pl.Expr:
+    """The address key `postcode|huisnummer|huisletter|toevoeging` of normalised columns."""
+    return pl.concat_str(
+        [
+            pl.col(postcode_col),
+            pl.col(nummer_col).cast(pl.String),
+            pl.col(letter_col).fill_null(""),
+            pl.col(toevoeging_col).fill_null(""),
+        ],
+        separator="|",
+    )
+
+
+def text(expr: pl.Expr) -> pl.Expr:
+    """Free text: trimmed, inner runs of white space folded to one space."""
+    return blank_to_null(expr).str.replace_all(r"\s+", " ")
+
+
+def one_of(expr: pl.Expr, allowed: Iterable[str]) -> pl.Expr:
+    """The trimmed value when it is one of the allowed values, else null."""
+    value = blank_to_null(expr)
+    return pl.when(value.is_in(list(allowed))).then(value)

@@ -1,0 +1,246 @@
+"""The input contracts as pandera schemas over the raw text of a file.
+
+Each input kind is described once, as a mapping from canonical column to a `Field`: how its
+text becomes the canonical value, whether it is required, and which further rules the value
+must meet. From that one description come both the pandera schema that finds every problem
+(with its reason in plain words) and the conversion of the accepted rows.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from functools import partial
+from typing import Final
+
+import pandera.polars as pa
+import polars as pl
+
+from vsig import normalize as n
+from vsig.config import Layout
+from vsig.vng import CONTACTSOORTEN, DAGDELEN, EINDRESULTATEN
+
+Value = Callable[[str], pl.Expr]
+"""Gives the canonical (parsed) value of another column, for rules that compare columns."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """`holds(own, value)` is true where the column's parsed value `own` meets the rule."""
+
+    holds: Callable[[pl.Expr, Value], pl.Expr]
+    reason: str
+
+
+@dataclass(frozen=True)
+class Field:
+    parse: Callable[[pl.Expr], pl.Expr]
+    invalid: str
+    required: bool = False
+    rules: tuple[Rule, ...] = ()
+
+
+REQUIRED = "is required but empty"
+MAX_TEXT = 200
+MAX_BEDRAG_CENTS: Final = 1_000_000_00
+"""Above a million euros an amount is a typing error, not arrears."""
+
+REGELINGEN: Final = ("bijstand", "schuldhulpverlening", "beschermingsbewind")
+GEBEURTENISSEN: Final = (
+    "contactpoging",
+    "aanmelding",
+    "eerste_gesprek",
+    "beschikking",
+    "resultaat",
+)
+BESCHIKKINGEN: Final = ("toegelaten", "afgewezen")
+
+
+def _text(required: bool = False) -> Field:
+    return Field(
+        n.text,
+        "is not text",
+        required,
+        (
+            Rule(
+                lambda own, _: own.str.len_chars() <= MAX_TEXT,
+                f"is longer than {MAX_TEXT} characters",
+            ),
+        ),
+    )
+
+
+def _date(fmt: str, required: bool = False, *rules: Rule) -> Field:
+    shown = fmt.replace("%Y", "yyyy").replace("%m", "mm").replace("%d", "dd")
+    return Field(partial(n.date, fmt=fmt), f"is not a date ({shown})", required, rules)
+
+
+def _not_after(other: str, reason: str) -> Rule:
+    return Rule(lambda own, value: own <= value(other), reason)
+
+
+def _not_after_date(day: date, reason: str) -> Rule:
+    return Rule(lambda own, _: own <= pl.lit(day), reason)
+
+
+def _one_of(values: tuple[str, ...], required: bool = True) -> Field:
+    return Field(partial(n.one_of, allowed=values), f"is not one of {', '.join(values)}", required)
+
+
+_BOOL = "is not ja/nee, true/false or 1/0"
+_UNIQUE = Rule(lambda own, _: pl.int_range(pl.len()).over(own) == 0, "appears earlier in this file")
+_ADDRESS: Mapping[str, Field] = {
+    "postcode": Field(n.postcode, "is not a Dutch postcode (1234AB)", required=True),
+    "huisnummer": Field(n.huisnummer, "is not a house number from 1 to 99999", required=True),
+    "huisletter": Field(n.huisletter, "is not a single letter"),
+    "huisnummertoevoeging": Field(n.toevoeging, "is not an addition of up to 4 letters or digits"),
+}
+
+
+def signal_fields(layout: Layout, processing_date: date) -> dict[str, Field]:
+    after_processing = _not_after_date(processing_date, "is after the processing date")
+    bedrag = partial(n.amount_cents, style=layout.decimal)
+    return {
+        "signaal_id": Field(n.text, "is not text", True, (_UNIQUE,)),
+        "klantnummer": _text(required=True),
+        "bedrag": Field(
+            bedrag,
+            "is not an amount (such as 1234.56, 1234,56 or 1.234,56)",
+            True,
+            (
+                Rule(lambda own, _: own > 0, "must be more than 0"),
+                Rule(lambda own, _: own <= MAX_BEDRAG_CENTS, "is more than €1,000,000"),
+            ),
+        ),
+        "ontstaansdatum": _date(
+            layout.date_format,
+            True,
+            _not_after("signaaldatum", "is after the signaaldatum"),
+        ),
+        "signaaldatum": _date(layout.date_format, True, after_processing),
+        "crisissignaal": Field(partial(n.boolean, default=False), _BOOL),
+        "warme_overdracht": Field(partial(n.boolean, default=False), _BOOL),
+        "bsn": Field(n.bsn, "is not a valid BSN (9 digits, 11-check)"),
+        "voorletters": _text(),
+        "voorvoegsel": _text(),
+        "achternaam": _text(required=True),
+        "geboortedatum": _date(layout.date_format, False, after_processing),
+        "straatnaam": _text(),
+        **_ADDRESS,
+        "plaatsnaam": _text(),
+        "telefoonnummer": _text(),
+        "email": _text(),
+    }
+
+
+def brp_fields(processing_date: date) -> dict[str, Field]:
+    iso = "%Y-%m-%d"
+    after_processing = _not_after_date(processing_date, "is after the processing date")
+    return {
+        "bsn": Field(n.bsn, "is not a valid BSN (9 digits, 11-check)", True, (_UNIQUE,)),
+        "voorletters": _text(),
+        "voornamen": _text(),
+        "voorvoegsel": _text(),
+        "geslachtsnaam": _text(required=True),
+        "geboortedatum": _date(iso, False, after_processing),
+        "datum_overlijden": _date(iso, False, after_processing),
+        "straatnaam": _text(),
+        **_ADDRESS,
+        "woonplaats": _text(),
+        "gemeentecode": Field(
+            lambda e: n.blank_to_null(e).str.extract(r"^(\d{4})$", 1),
+            "is not a 4-digit CBS municipality code",
+            True,
+        ),
+        "datum_aanvang_adreshouding": _date(iso, False, after_processing),
+    }
+
+
+def sdd_fields() -> dict[str, Field]:
+    iso = "%Y-%m-%d"
+    return {
+        "bsn": Field(n.bsn, "is not a valid BSN (9 digits, 11-check)", True),
+        "regeling": _one_of(REGELINGEN),
+        "startdatum": _date(iso, True),
+        "einddatum": _date(
+            iso,
+            False,
+            Rule(lambda own, value: own >= value("startdatum"), "is before the startdatum"),
+        ),
+    }
+
+
+def uitkomst_fields(processing_date: date) -> dict[str, Field]:
+    return {
+        "zaak_id": _text(required=True),
+        "datum": _date(
+            "%Y-%m-%d", True, _not_after_date(processing_date, "is after the processing date")
+        ),
+        "gebeurtenis": _one_of(GEBEURTENISSEN),
+        "waarde": Field(
+            n.text,
+            "is not text",
+            rules=(
+                Rule(
+                    lambda own, value: _waarde_fits(value("gebeurtenis"), own),
+                    "does not fit the gebeurtenis (contactpoging: soort|bereikt|dagdeel; "
+                    "beschikking: toegelaten|afgewezen; resultaat: an EnumEindresultaat value; "
+                    "otherwise empty)",
+                ),
+            ),
+        ),
+    }
+
+
+def _waarde_fits(gebeurtenis: pl.Expr, waarde: pl.Expr) -> pl.Expr:
+    parts = waarde.str.split("|")
+    contact_fits = (
+        (parts.list.len() == 3)
+        & parts.list.get(0, null_on_oob=True).is_in(CONTACTSOORTEN)
+        & n.boolean(parts.list.get(1, null_on_oob=True)).is_not_null()
+        & (
+            parts.list.get(2, null_on_oob=True).is_in(DAGDELEN)
+            | (parts.list.get(2, null_on_oob=True) == "")
+        )
+    )
+    return (
+        pl.when(gebeurtenis == "contactpoging")
+        .then(contact_fits)
+        .when(gebeurtenis == "beschikking")
+        .then(waarde.is_in(BESCHIKKINGEN))
+        .when(gebeurtenis == "resultaat")
+        .then(waarde.is_in(EINDRESULTATEN))
+        .otherwise(waarde.is_null())
+    )
+
+
+def schema(fields: Mapping[str, Field]) -> pa.DataFrameSchema:
+    """The pandera schema that checks raw text against `fields`; check names are the reasons."""
+
+    def value(column: str) -> pl.Expr:
+        return fields[column].parse(pl.col(column))
+
+    def check(holds: pl.Expr, reason: str) -> pa.Check:
+        # A rule that cannot be judged (a value missing or unparseable) holds: that value
+        # already has its own reason, and one problem should be reported once.
+        def run(data: pa.PolarsData) -> pl.LazyFrame:
+            return data.lazyframe.select(holds.fill_null(True))
+
+        return pa.Check(run, name=reason, ignore_na=False)
+
+    def checks(column: str, field: Field) -> list[pa.Check]:
+        found = n.blank_to_null(pl.col(column)).is_not_null()
+        result = [check(~found | value(column).is_not_null(), field.invalid)]
+        if field.required:
+            result.insert(0, check(found, REQUIRED))
+        result += [check(rule.holds(value(column), value), rule.reason) for rule in field.rules]
+        return result
+
+    return pa.DataFrameSchema(
+        {c: pa.Column(pl.String, checks(c, f), nullable=True) for c, f in fields.items()},
+        strict=False,
+    )
+
+
+def convert(raw: pl.DataFrame, fields: Mapping[str, Field]) -> pl.DataFrame:
+    """Canonical values of rows that passed the schema."""
+    return raw.with_columns(f.parse(pl.col(c)).alias(c) for c, f in fields.items())
