@@ -174,7 +174,7 @@ def _read_table(
         row_rejects = pl.DataFrame(schema=REJECT_SCHEMA)
     except pl.exceptions.PolarsError:
         raw, row_rejects = _parse_slow(text, layout.separator, header, source.path.name)
-    blank = pl.all_horizontal(pl.exclude(LINE).is_null())
+    blank = pl.all_horizontal(normalize.blank_to_null(pl.col(c)).is_null() for c in header)
     return raw.filter(~blank).select(LINE, *(c for c in header if c in known)), row_rejects
 
 

@@ -91,7 +91,7 @@ def _keep_valid(expr: pl.Expr, is_valid: Callable[[str], bool]) -> pl.Expr:
     def valid_mask(values: pl.Series) -> pl.Series:
         distinct = values.drop_nulls().unique()
         good = [value for value in distinct.to_list() if is_valid(value)]
-        return values.is_in(pl.Series(good, dtype=pl.String))
+        return values.is_in(pl.Series(good, dtype=pl.String).implode())
 
     mask = expr.map_batches(valid_mask, return_dtype=pl.Boolean)
     return pl.when(mask).then(expr)

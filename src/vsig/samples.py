@@ -552,6 +552,16 @@ def sdd_rows(world: World, signalled: set[str]) -> list[dict[str, str]]:
     return rows
 
 
+def _header(layout: Layout) -> list[str]:
+    """The partner's header; a combined house number follows the street, else the postcode."""
+    if layout.is_canonical:
+        return list(SIGNAL_COLUMNS)
+    header = list(layout.columns)
+    anchor = "straatnaam" if "straatnaam" in layout.columns.values() else "postcode"
+    after = 1 + next(i for i, c in enumerate(header) if layout.columns[c] == anchor)
+    return header[:after] + layout.huisnummer_from + header[after:]
+
+
 def write_inbox(
     out_dir: Path, config: Config, households: int, seed: int, processing_date: date
 ) -> list[Path]:
@@ -571,9 +581,7 @@ def write_inbox(
     }
     for partner in config.signaalpartners:
         own = [s for s in signals if s.partner.code == partner.code]
-        header = list(partner.layout.columns) + partner.layout.huisnummer_from
-        if partner.layout.is_canonical:
-            header = list(SIGNAL_COLUMNS)
+        header = _header(partner.layout)
         rows = [partner_row(s, rng) for s in own]
         path = inbox / "signalen" / partner.code / f"{partner.code.lower()}-{stamp}.csv"
         files[path] = _csv(rows, header, partner.layout)

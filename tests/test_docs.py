@@ -1,0 +1,34 @@
+"""The README keeps its promises: every command documented, the Quick start is what CI runs."""
+
+import re
+
+import typer
+from typer.main import get_command
+
+from vsig.cli import app
+
+from .conftest import REPO
+
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def command_paths(group: typer.Typer) -> list[str]:
+    root = get_command(group)
+    paths = []
+    for name, command in root.commands.items():  # type: ignore[attr-defined]
+        subcommands = getattr(command, "commands", None)
+        paths += [f"{name} {sub}" for sub in subcommands] if subcommands else [name]
+    return sorted(paths)
+
+
+def test_every_command_is_documented() -> None:
+    for path in command_paths(app):
+        assert f"vsig {path}" in README, f"README does not document `vsig {path}`"
+
+
+def test_quick_start_has_two_commands_and_ci_runs_the_second() -> None:
+    quick_start = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    commands = re.findall(r"```(?:sh|bash)\n(.*?)\n```", quick_start, flags=re.S)
+    assert len(commands) == 2
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert commands[1].strip() in ci
