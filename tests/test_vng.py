@@ -1,16 +1,14 @@
 """The value lists in vsig.vng are the VNG schema's, letter for letter."""
 
 import json
-from pathlib import Path
 
 import pytest
 
 from vsig import vng
 
-SCHEMA = (
-    Path(__file__).resolve().parents[2]
-    / "shared/standards/vng-vroegsignalering-v0.9/json_schema_Uitwisselmodel.json"
-)
+from .conftest import REPO
+
+SCHEMA = REPO / "standards/vng-vroegsignalering-v0.9/json_schema_Uitwisselmodel.json"
 
 
 @pytest.mark.parametrize(
