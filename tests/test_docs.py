@@ -4,7 +4,9 @@ import re
 
 import typer
 from typer.main import get_command
+from typer.testing import CliRunner
 
+from vsig import __version__
 from vsig.cli import app
 
 from .conftest import REPO
@@ -32,3 +34,9 @@ def test_quick_start_has_two_commands_and_ci_runs_the_second() -> None:
     assert len(commands) == 2
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert commands[1].strip() in ci
+
+
+def test_version_is_the_package_version() -> None:
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.strip() == f"vsig {__version__}"

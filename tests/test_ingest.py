@@ -287,6 +287,11 @@ def test_utf8_bom_and_unknown_columns(write_file: WriteFile, config: Config) -> 
     assert result.notices == ["column(s) ['opmerking'] are not part of the layout and were ignored"]
 
 
+def test_complete_last_line_without_newline_is_fine(write_file: WriteFile, config: Config) -> None:
+    text = canonical(GOOD).rstrip("\n")
+    assert ingest_at(write_file("signalen/VGZ/a.csv", text), config).accepted.height == 1
+
+
 def test_header_only_file_reads_no_rows(write_file: WriteFile, config: Config) -> None:
     result = ingest_at(write_file("signalen/VGZ/a.csv", canonical()), config)
     assert (result.read, result.rejected, result.file_reason) == (0, 0, None)
@@ -322,6 +327,11 @@ FILE_REASONS = [
         "line 2 cannot be read as CSV",
     ),
     ("signalen/NUON/a.csv", canonical(GOOD).encode(), "unknown partner folder 'NUON'"),
+    (
+        "signalen/VGZ/a.csv",
+        canonical(GOOD, signal(signaal_id="S2")).rstrip("\n").rsplit(";", 5)[0].encode(),
+        "the file ends in the middle of line 3 (15 of 20 fields)",
+    ),
     ("signalen/ENECO/a.csv", canonical(GOOD).encode(), "wrong layout: column(s) ['signal_id'"),
 ]
 

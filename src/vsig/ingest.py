@@ -158,6 +158,20 @@ def _check_header(header: list[str], expected: Iterable[str], source: Source) ->
     return header
 
 
+def _check_complete(text: str, separator: str, width: int) -> None:
+    """A last line cut short means the transfer broke off: nothing in the file can be trusted."""
+    if text.endswith(("\n", "\r")):
+        return
+    last = text.rsplit("\n", 1)[-1]
+    fields = next(csv.reader([last], delimiter=separator), [])
+    if 0 < len(fields) < width:
+        line = text.count("\n") + 1
+        raise RejectedFileError(
+            f"the file ends in the middle of line {line} ({len(fields)} of {width} fields): "
+            "the delivery looks truncated; ask the partner to send it again"
+        )
+
+
 def _read_table(
     data: bytes, source: Source, notices: list[str]
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -166,6 +180,7 @@ def _read_table(
     header = _header(text, layout.separator)
     known = _known_columns(source)
     _check_header(header, _required_columns(source), source)
+    _check_complete(text, layout.separator, len(header))
     ignored = [name for name in header if name not in known]
     if ignored:
         notices.append(f"column(s) {ignored} are not part of the layout and were ignored")
