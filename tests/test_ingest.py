@@ -10,6 +10,7 @@ from vsig import ingest
 from vsig.config import SIGNAL_COLUMNS, Config
 
 from .conftest import PROCESSING_DATE, WriteFile
+from .test_normalize import HOUSE_NUMBER_EXAMPLES
 
 CANONICAL_HEADER = ";".join(SIGNAL_COLUMNS)
 GOOD = {
@@ -91,17 +92,7 @@ TRIVIRE_HEADER = (
 )
 
 
-@pytest.mark.parametrize(
-    ("huisnr", "parts"),
-    [
-        ("12", (12, None, None)),
-        ("12A", (12, "A", None)),
-        ("12 a", (12, "A", None)),
-        ("12-2", (12, None, "2")),
-        ("12A-2", (12, "A", "2")),
-        ("12 bis", (12, None, "BIS")),
-    ],
-)
+@pytest.mark.parametrize(("huisnr", "parts"), HOUSE_NUMBER_EXAMPLES)
 def test_trivire_legacy_layout(
     write_file: WriteFile, config: Config, huisnr: str, parts: tuple[object, ...]
 ) -> None:

@@ -129,8 +129,10 @@ def _file_summary(result: ingest.Ingested) -> dict[str, Any]:
 
 def _print_validation(results: list[ingest.Ingested]) -> None:
     summary = Table(title="Files", title_justify="left")
-    for column in ("file", "kind", "read", "accepted", "rejected"):
-        summary.add_column(column, justify="right" if column in "readacceptedrejected" else "left")
+    summary.add_column("file", overflow="fold")
+    summary.add_column("kind")
+    for column in ("read", "accepted", "rejected"):
+        summary.add_column(column, justify="right")
     for r in results:
         kind = r.source.partner.code if r.source.partner else r.source.kind
         summary.add_row(

@@ -176,8 +176,6 @@ class World:
     def address(self, code: str, postcodes: range, streets: tuple[str, ...]) -> Address:
         while True:
             letters = "".join(self.rng.choice("ABCDEGHJKLMNPRSTVWXZ") for _ in range(2))
-            if letters in LETTERS_NOT_USED:
-                continue
             flat = self.rng.random() < 0.15
             address = Address(
                 code,
@@ -187,10 +185,15 @@ class World:
                 self.rng.choice("ABC") if self.rng.random() < 0.08 else "",
                 self.rng.choice(("1", "2", "3", "BIS", "3HG")) if flat else "",
             )
-            key = (address.postcode, address.huisnummer, address.huisletter, address.toevoeging)
-            if key not in self.used_addresses:
-                self.used_addresses.add(key)
+            if letters not in LETTERS_NOT_USED and self.claim(address):
                 return address
+
+    def claim(self, address: Address) -> bool:
+        """Take an address for one household; False when another household has it."""
+        key = (address.postcode, address.huisnummer, address.huisletter, address.toevoeging)
+        free = key not in self.used_addresses
+        self.used_addresses.add(key)
+        return free
 
     def person(self, surname: tuple[str, str], adult: bool) -> Person:
         age = self.rng.randint(19, 88) if adult else self.rng.randint(0, 17)
@@ -198,13 +201,13 @@ class World:
         names = " ".join(self.rng.sample(FIRST_NAMES, self.rng.choice((1, 1, 2))))
         return Person(self.bsn(), names, surname[0], surname[1], born)
 
-    def household(self, code: str, postcodes: range, streets: tuple[str, ...]) -> Household:
+    def household(self, address: Address) -> Household:
         surname = self.rng.choice(SURNAMES)
         size = self.rng.choices((1, 2, 3, 4, 5, 6), weights=(35, 30, 14, 13, 5, 3))[0]
         adults = 1 if size == 1 else self.rng.choice((1, 2, 2))
         residents = [self.person(surname, adult=i < adults) for i in range(size)]
         since = self.today - timedelta(days=self.rng.randint(60, 9000))
-        return Household(self.address(code, postcodes, streets), residents, since)
+        return Household(address, residents, since)
 
 
 def build_world(rng: random.Random, households: int, processing_date: date) -> World:
@@ -214,18 +217,17 @@ def build_world(rng: random.Random, households: int, processing_date: date) -> W
     weights = [5 if code == "0505" else 1 for code in codes]
     for _ in range(households):
         code = rng.choices(codes, weights=weights)[0]
-        world.households.append(world.household(code, *TOWNS[code]))
+        world.households.append(world.household(world.address(code, *TOWNS[code])))
     _add_flats(world)
     for _ in range(max(households // 100, 1)):
-        world.households.append(world.household(OUTSIDE[0], OUTSIDE[1], OUTSIDE[2]))
+        world.households.append(world.household(world.address(*OUTSIDE)))
     for household in rng.sample(world.households, max(households // 50, 1)):
         household.residents[0].datum_overlijden = processing_date - timedelta(rng.randint(3, 200))
-    for household in rng.sample(world.households, max(households // 40, 1)):
-        code, (postcodes, streets) = (
-            household.address.gemeentecode,
-            TOWNS.get(household.address.gemeentecode, OUTSIDE[1:]),
+    regional = [h for h in world.households if h.address.gemeentecode in TOWNS]
+    for household in rng.sample(regional, max(households // 40, 1)):
+        household.previous = world.address(
+            household.address.gemeentecode, *TOWNS[household.address.gemeentecode]
         )
-        household.previous = world.address(code, postcodes, streets)
         household.since = processing_date - timedelta(rng.randint(10, 50))
     return world
 
@@ -233,24 +235,10 @@ def build_world(rng: random.Random, households: int, processing_date: date) -> W
 def _add_flats(world: World) -> None:
     """A few buildings with several flats behind one postcode and house number."""
     for household in world.rng.sample(world.households, max(len(world.households) // 30, 1)):
-        base = household.address
         for addition in ("1", "2", "3"):
-            flat = replace(base, huisletter="", toevoeging=addition)
-            key = (flat.postcode, flat.huisnummer, "", addition)
-            if key in world.used_addresses:
-                continue
-            world.used_addresses.add(key)
-            neighbour = world.household(base.gemeentecode, *TOWNS[base.gemeentecode])
-            world.used_addresses.discard(
-                (
-                    neighbour.address.postcode,
-                    neighbour.address.huisnummer,
-                    neighbour.address.huisletter,
-                    neighbour.address.toevoeging,
-                )
-            )
-            neighbour.address = flat
-            world.households.append(neighbour)
+            flat = replace(household.address, huisletter="", toevoeging=addition)
+            if world.claim(flat):
+                world.households.append(world.household(flat))
 
 
 def build_signals(world: World, config: Config) -> list[Signal]:
@@ -258,7 +246,10 @@ def build_signals(world: World, config: Config) -> list[Signal]:
     rng = world.rng
     living = [h for h in world.households if h.address.gemeentecode in TOWNS]
     signals: list[Signal] = []
-    for household in rng.sample(living, len(living) * 3 // 10):
+    chosen = rng.sample(living, len(living) * 3 // 10)
+    # Everyone who moved recently is signalled at the old address: that is the case to show.
+    chosen += [h for h in living if h.previous is not None and h not in chosen]
+    for household in chosen:
         adults = [p for p in household.residents if _age(p, world.today) >= 18]
         debtor = rng.choice(adults)
         creditors = rng.choices((1, 2, 3), weights=(70, 22, 8))[0]
