@@ -98,7 +98,7 @@ def ingest_file(source: Source, processing_date: date) -> Ingested:
         raw, row_rejects = _read_table(data, source, notices)
     except RejectedFileError as reason:
         return _rejected_whole(source, sha256, data, str(reason))
-    raw = _to_canonical_columns(raw, source.layout if source.kind == "signalen" else None, fields)
+    raw = _to_canonical_columns(raw, source.layout, fields)
     accepted, rejects = _validate(raw, fields, source)
     rejects = pl.concat([row_rejects, rejects]).sort(["regel", "kolom"], nulls_last=True)
     read = accepted.height + rejects["regel"].n_unique()
@@ -176,7 +176,7 @@ def _read_table(
     data: bytes, source: Source, notices: list[str]
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     layout = source.layout
-    text = _decode(data, layout.encoding if source.kind == "signalen" else "utf-8")
+    text = _decode(data, layout.encoding)
     header = _header(text, layout.separator)
     known = _known_columns(source)
     _check_header(header, _required_columns(source), source)
@@ -266,10 +266,10 @@ def _parse_slow(
 
 
 def _to_canonical_columns(
-    raw: pl.DataFrame, layout: Layout | None, fields: Mapping[str, schemas.Field]
+    raw: pl.DataFrame, layout: Layout, fields: Mapping[str, schemas.Field]
 ) -> pl.DataFrame:
     """Rename a legacy layout, split a combined house number, add absent optional columns."""
-    if layout is not None and not layout.is_canonical:
+    if not layout.is_canonical:
         raw = raw.rename({k: v for k, v in layout.columns.items() if k in raw.columns})
         if layout.huisnummer_from:
             combined = pl.concat_str(
