@@ -15,6 +15,18 @@ def config() -> Config:
     return load_config(REPO / "config" / "vsig.yaml")
 
 
+def write_config(directory: Path, text: str | None = None, routing: str | None = None) -> Path:
+    """`directory/vsig.yaml` (default text unless given) with a routing.yaml beside it."""
+    directory.mkdir(parents=True, exist_ok=True)
+    default = REPO / "config"
+    path = directory / "vsig.yaml"
+    path.write_text(text if text is not None else (default / "vsig.yaml").read_text())
+    (directory / "routing.yaml").write_text(
+        routing if routing is not None else (default / "routing.yaml").read_text()
+    )
+    return path
+
+
 WriteFile = Callable[[str, str | bytes], Path]
 
 

@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 
 from vsig.cli import app
 
-from .conftest import REPO
+from .conftest import REPO, write_config
 
 runner = CliRunner()
 
@@ -21,8 +21,7 @@ def test_default_config_is_ok() -> None:
 
 def test_broken_config_exits_2_without_traceback(tmp_path: Path) -> None:
     text = (REPO / "config" / "vsig.yaml").read_text().replace("soort: Water", "soort: Gas", 1)
-    path = tmp_path / "vsig.yaml"
-    path.write_text(text)
+    path = write_config(tmp_path, text)
     result = runner.invoke(app, ["config", "check", "--config", str(path)], env={"COLUMNS": "300"})
     assert result.exit_code == 2
     assert "config error:" in result.output

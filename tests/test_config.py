@@ -7,7 +7,7 @@ import yaml
 
 from vsig.config import ConfigError, load_config, resolve_home
 
-from .conftest import REPO
+from .conftest import REPO, write_config
 
 
 def broken(
@@ -20,8 +20,9 @@ def broken(
         for part in parents:
             node = node[int(part)] if isinstance(node, list) else node[part]
         node[int(last) if isinstance(node, list) else last] = value
-    path = tmp_path / "vsig.yaml"
-    path.write_text(text if text is not None else yaml.safe_dump(data, sort_keys=False))
+    path = write_config(
+        tmp_path, text if text is not None else yaml.safe_dump(data, sort_keys=False)
+    )
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     return caught.value.problems

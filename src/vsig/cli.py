@@ -1,16 +1,20 @@
 """The `vsig` command line: parses arguments, calls the stages, prints. No business logic."""
 
 import json
+from collections.abc import Callable
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
-from vsig import __version__, ingest, samples
-from vsig.config import DEFAULT_CONFIG, Config, ConfigError, load_config
+from vsig import __version__, ingest, nightly, route, samples
+from vsig.config import DEFAULT_CONFIG, Config, ConfigError, load_config, resolve_home
+from vsig.store import LockedError, StoreError
 
 app = typer.Typer(
     help="Nightly early warning on debt (vroegsignalering schulden) for the SDD.",
@@ -32,8 +36,16 @@ DateOption = Annotated[
     typer.Option("--date", help="Processing date YYYY-MM-DD (default: today).", show_default=False),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+HomeOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--home",
+        help="The data home (default: VSIG_HOME, else `home:` in the config, else ./var).",
+        show_default=False,
+    ),
+]
 
-EXIT_OK, EXIT_REJECTS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_REJECTS, EXIT_USAGE, EXIT_ABORTED, EXIT_LOCKED = 0, 1, 2, 3, 4
 
 
 def _version(show: bool) -> None:
@@ -157,6 +169,94 @@ def _print_validation(results: list[ingest.Ingested]) -> None:
             out.print(problems)
 
 
+@app.command()
+def run(
+    home: HomeOption = None,
+    config_path: ConfigOption = DEFAULT_CONFIG,
+    when: DateOption = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Compute and report, but write nothing.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Run the nightly batch on the inbox of the data home.
+
+    Exit 0 when done, 1 when done but something was rejected, 2 on a usage or config error,
+    3 when aborted before writing anything (e.g. no fresh BRP extract), 4 when another run
+    holds the lock.
+    """
+    config = _load(config_path)
+    processing_date = _processing_date(when)
+    data_home = resolve_home(home, config)
+    try:
+        summary = _with_progress(
+            lambda progress: nightly.run_night(
+                config, data_home, processing_date, dry_run, progress
+            ),
+            quiet=as_json,
+        )
+    except nightly.RunAbortedError as problem:
+        err.print(f"[red]aborted:[/red] {problem}", soft_wrap=True)
+        raise typer.Exit(EXIT_ABORTED) from None
+    except StoreError as problem:
+        err.print(f"[red]aborted:[/red] {problem}", soft_wrap=True)
+        raise typer.Exit(EXIT_ABORTED) from None
+    except LockedError as problem:
+        err.print(f"[red]locked:[/red] {problem}", soft_wrap=True)
+        raise typer.Exit(EXIT_LOCKED) from None
+    if as_json:
+        out.print_json(json.dumps(asdict(summary)))
+    else:
+        _print_run(summary)
+    raise typer.Exit(summary.exit_code)
+
+
+def _with_progress(
+    work: Callable[[nightly.Progress], nightly.Summary], quiet: bool
+) -> nightly.Summary:
+    """Progress per stage on a terminal; nothing under cron or with --json."""
+    if quiet or not err.is_terminal:
+        return work(lambda _stage: None)
+    with Progress(console=err, transient=True) as bar:
+        task = bar.add_task("vsig run", total=len(nightly.STAGES))
+
+        def advance(stage: str) -> None:
+            done = nightly.STAGES.index(stage)
+            bar.update(task, completed=done, description=stage)
+
+        return work(advance)
+
+
+def _print_run(summary: nightly.Summary) -> None:
+    heading = "dry run, nothing written" if summary.dry_run else f"outputs in {summary.out}"
+    out.print(f"[bold]run {summary.run_id}[/bold] ({summary.verwerkingsdatum}): {heading}")
+    out.print(
+        _count_table("Signals by status", "status", summary.signalen_per_status),
+        _count_table("Cases by route", "rule", summary.zaken_per_regel),
+        _count_table("Cases by municipality", "gemeente", summary.zaken_per_gemeente),
+        _count_table("Actions", "action", summary.acties),
+        _count_table("Cases", "", summary.zaken),
+    )
+    for notice in summary.notices:
+        out.print(f"[yellow]notice[/yellow] {notice}")
+    rejected = [i for i in summary.inputs if i["rejected"]]
+    for item in rejected:
+        reason = item["file_rejected"] or f"{item['rejected']} row(s) rejected"
+        out.print(f"[red]rejected[/red] {item['file']}: {reason}")
+    if rejected and summary.out:
+        out.print(f"reasons per row: {summary.out}/rejects/")
+
+
+def _count_table(title: str, key: str, counts: dict[str, int]) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column(key)
+    table.add_column("count", justify="right")
+    for name, count in counts.items():
+        table.add_row(name, str(count))
+    table.add_row("[bold]total[/bold]", f"[bold]{sum(counts.values())}[/bold]")
+    return table
+
+
 @config_app.command("check")
 def config_check(config_path: ConfigOption = DEFAULT_CONFIG) -> None:
     """Check the config and print what it sets up. Exit 2 when it is broken."""
@@ -172,8 +272,23 @@ def config_check(config_path: ConfigOption = DEFAULT_CONFIG) -> None:
     for p in config.signaalpartners:
         layout = "canonical" if p.layout.is_canonical else "legacy mapping"
         partners.add_row(p.code, p.soort, f"{layout}, {p.layout.encoding}, '{p.layout.separator}'")
-    out.print(gemeenten, partners)
+    out.print(gemeenten, partners, _routing_matrix(config))
     out.print(f"[green]config OK[/green]: {config_path}")
+
+
+def _routing_matrix(config: Config) -> Table:
+    rows, crisis = route.decision_matrix(config.routing, config.gemeenten[0].code)
+    table = Table(
+        title="Routing (rule: actions) for one non-crisis signal",
+        title_justify="left",
+        show_lines=True,
+    )
+    for column in ("total arrears", "known to the SDD", "not known to the SDD"):
+        table.add_column(column)
+    for label, cells in rows:
+        table.add_row(label, cells[True], cells[False])
+    table.add_row("crisis (any amount)", crisis, crisis)
+    return table
 
 
 @app.command("samples")

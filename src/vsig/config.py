@@ -7,25 +7,28 @@ as one line naming the file, the line, the key path and what was expected.
 import os
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal, Self
+from typing import Any, Literal, Self
 
 import polars as pl
 import yaml
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
+    field_validator,
     model_validator,
 )
+from stdnum.nl import bsn as stdnum_bsn
 
-from vsig import normalize
-from vsig.normalize import DecimalStyle
+from vsig import letters, normalize
+from vsig.normalize import Cents, DecimalStyle
+from vsig.route import Routing
 from vsig.vng import Signaalpartnersoort
 
 DEFAULT_CONFIG = Path("config/vsig.yaml")
 DEFAULT_HOME = Path("var")
+DEFAULT_ROUTING = "routing.yaml"
 
 SIGNAL_COLUMNS = (
     "signaal_id",
@@ -68,19 +71,6 @@ class ConfigError(Exception):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
-
-
-def _cents(value: Any) -> Any:
-    """Config amounts are written like input amounts (`500`, `500.00`, `500,00`)."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return value
-    cents = pl.select(normalize.amount_cents(pl.lit(str(value)))).item()
-    if cents is None:
-        raise ValueError(f"expected an amount in euros such as 500.00, got {value!r}")
-    return cents
-
-
-Cents = Annotated[int, BeforeValidator(_cents)]
 
 
 class Strict(BaseModel):
@@ -170,6 +160,54 @@ class Retention(Strict):
     outputs_keep_days: int | None = Field(None, ge=1)
 
 
+class UitgeslotenAdres(Strict):
+    """An address not to be visited or written to (unsafe, or the residents objected)."""
+
+    postcode: str
+    huisnummer: int = Field(ge=1, le=99999)
+    huisletter: str | None = None
+    huisnummertoevoeging: str | None = None
+
+    def sleutel(self) -> str | None:
+        """The normalised address key, or None when a part is not a valid value."""
+        parts = pl.DataFrame(
+            [{k: None if v is None else str(v) for k, v in self.model_dump().items()}],
+            schema=dict.fromkeys(
+                ("postcode", "huisnummer", "huisletter", "huisnummertoevoeging"), pl.String
+            ),
+        )
+        key: str | None = parts.select(
+            normalize.adres_sleutel_of(
+                normalize.postcode(pl.col("postcode")),
+                normalize.huisnummer(pl.col("huisnummer")),
+                normalize.huisletter(pl.col("huisletter")),
+                normalize.toevoeging(pl.col("huisnummertoevoeging")),
+            )
+        ).item()
+        return key
+
+    @model_validator(mode="after")
+    def _valid(self) -> Self:
+        if self.sleutel() is None:
+            raise ValueError("not a valid Dutch address (postcode 1234AB, house number, letter)")
+        return self
+
+
+class Uitsluitingen(Strict):
+    """The exclusion list: signals for these are `Niet opgepakt: andere reden`."""
+
+    adressen: list[UitgeslotenAdres] = Field(default_factory=list)
+    personen: list[str] = Field(default_factory=list, description="BSNs of residents who objected")
+
+    @field_validator("personen")
+    @classmethod
+    def _bsns(cls, values: list[str]) -> list[str]:
+        wrong = [i for i, v in enumerate(values) if not stdnum_bsn.is_valid(v)]
+        if wrong:
+            raise ValueError(f"entries {wrong} are not valid BSNs (9 digits, 11-check)")
+        return values
+
+
 class Config(Strict):
     home: Path | None = None
     brp_max_age_days: int = Field(7, ge=1)
@@ -178,8 +216,10 @@ class Config(Strict):
     minimum_bedrag: Cents = Field(0, ge=0)
     dagen_achterstand: dict[Signaalpartnersoort, Termijn] = Field(default_factory=dict)
     retention: Retention = Retention()
+    uitsluitingen: Uitsluitingen = Uitsluitingen()
     gemeenten: list[Gemeente] = Field(min_length=1)
     signaalpartners: list[Signaalpartner] = Field(min_length=1)
+    routing: Routing
 
     @model_validator(mode="after")
     def _unique_codes(self) -> Self:
@@ -195,15 +235,45 @@ class Config(Strict):
     def partner(self, code: str) -> Signaalpartner | None:
         return next((p for p in self.signaalpartners if p.code == code), None)
 
+    def gemeente(self, code: str) -> Gemeente | None:
+        return next((g for g in self.gemeenten if g.code == code), None)
+
 
 def load_config(path: Path) -> Config:
-    """Load and check the YAML config; raise ConfigError listing every problem."""
+    """Load and check the YAML config and the routing file it names.
+
+    Raises ConfigError listing every problem in both files.
+    """
+    root, data = _read_yaml(path, "config")
+    routing_path = path.parent / str(data.get("routing") or DEFAULT_ROUTING)
+    routing_root, routing_data = _read_yaml(routing_path, "routing")
+    codes = [g.get("code") for g in data.get("gemeenten") or [] if isinstance(g, dict)]
+    context = {"templates": letters.template_names(), "gemeentecodes": codes}
+    problems: list[str] = []
+    try:
+        data["routing"] = Routing.model_validate(routing_data, context=context)
+    except ValidationError as error:
+        problems += _describe_all(routing_path, routing_root, error, routing_data)
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as error:
+        problems += [
+            p
+            for p in _describe_all(path, root, error, data)
+            if not problems or ": routing:" not in p
+        ]
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def _read_yaml(path: Path, what: str) -> tuple[yaml.Node | None, dict[str, Any]]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
-        raise ConfigError([f"{path}: cannot read the config file ({error.strerror})"]) from None
+        raise ConfigError([f"{path}: cannot read the {what} file ({error.strerror})"]) from None
     except UnicodeDecodeError:
-        raise ConfigError([f"{path}: the config file is not UTF-8 text"]) from None
+        raise ConfigError([f"{path}: the {what} file is not UTF-8 text"]) from None
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -215,15 +285,16 @@ def load_config(path: Path) -> Config:
         ) from None
     if not isinstance(data, dict):
         raise ConfigError([f"{path}: expected a mapping of settings at the top level"])
-    try:
-        return Config.model_validate(data)
-    except ValidationError as error:
-        raise ConfigError(
-            [_describe(path, root, err) for err in error.errors(include_url=False)]
-        ) from None
+    return root, data
 
 
-def _describe(path: Path, root: yaml.Node | None, err: Any) -> str:
+def _describe_all(
+    path: Path, root: yaml.Node | None, error: ValidationError, data: dict[str, Any]
+) -> list[str]:
+    return [_describe(path, root, err, data) for err in error.errors(include_url=False)]
+
+
+def _describe(path: Path, root: yaml.Node | None, err: Any, data: dict[str, Any]) -> str:
     loc = tuple(part for part in err["loc"] if not str(part).startswith("function-"))
     key = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
     got = err.get("input")
@@ -233,7 +304,17 @@ def _describe(path: Path, root: yaml.Node | None, err: Any) -> str:
         message, shown = message.removeprefix("Value error, "), ""
     line = _line_of(root, loc)
     where = f"{path}:{line}" if line else str(path)
-    return f"{where}: {key or '(top level)'}: {message}{shown}"
+    return f"{where}: {key or '(top level)'}{_rule_name(loc, data)}: {message}{shown}"
+
+
+def _rule_name(loc: tuple[Any, ...], data: dict[str, Any]) -> str:
+    """Name the routing rule a problem is in, so the reader finds it without counting."""
+    if len(loc) < 2 or loc[0] != "rules" or not isinstance(loc[1], int):
+        return ""
+    rules = data.get("rules")
+    rule = rules[loc[1]] if isinstance(rules, list) and loc[1] < len(rules) else None
+    name = rule.get("name") if isinstance(rule, dict) else None
+    return f" (rule {name!r})" if name else ""
 
 
 def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:

@@ -83,13 +83,23 @@ def fields_for(source: Source, processing_date: date) -> dict[str, schemas.Field
     return schemas.uitkomst_fields(processing_date)
 
 
-def ingest_file(source: Source, processing_date: date) -> Ingested:
-    """Read, map, validate and convert one file; never raises for bad content."""
+def ingest_file(
+    source: Source, processing_date: date, processed: Mapping[str, str] | None = None
+) -> Ingested:
+    """Read, map, validate and convert one file; never raises for bad content.
+
+    `processed` maps the SHA-256 of files consumed before to the run that consumed them:
+    the same file delivered again is rejected whole, not processed twice.
+    """
     data = source.path.read_bytes()
     sha256 = hashlib.sha256(data).hexdigest()
     fields = fields_for(source, processing_date)
     notices: list[str] = []
     try:
+        if processed and sha256 in processed:
+            raise RejectedFileError(
+                f"the same file (SHA-256) was already processed in run {processed[sha256]}"
+            )
         if source.unknown_partner is not None:
             raise RejectedFileError(
                 f"unknown partner folder {source.unknown_partner!r}: "
@@ -103,6 +113,18 @@ def ingest_file(source: Source, processing_date: date) -> Ingested:
     rejects = pl.concat([row_rejects, rejects]).sort(["regel", "kolom"], nulls_last=True)
     read = accepted.height + rejects["regel"].n_unique()
     return Ingested(source, sha256, read, accepted, rejects, None, notices)
+
+
+def no_rows(kind: Kind) -> pl.DataFrame:
+    """An empty frame shaped like the accepted rows of a file of this kind."""
+    fields = fields_for(Source(Path(kind), kind), date.min)
+    raw = pl.DataFrame(schema=dict.fromkeys([LINE, *fields], pl.String))
+    return (
+        schemas.convert(raw, fields)
+        .with_columns(pl.col(LINE).cast(pl.Int64))
+        .rename({LINE: "regel"})
+        .with_columns(bestand=pl.lit(None, pl.String))
+    )
 
 
 def _rejected_whole(source: Source, sha256: str, data: bytes, reason: str) -> Ingested:

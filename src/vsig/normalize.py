@@ -6,9 +6,10 @@ A value that cannot be normalised becomes null; the schemas turn that into a rej
 """
 
 from collections.abc import Callable, Iterable
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 import polars as pl
+from pydantic import BeforeValidator
 from stdnum.nl import bsn as stdnum_bsn
 from stdnum.nl import postcode as stdnum_postcode
 
@@ -52,6 +53,20 @@ def amount_cents(expr: pl.Expr, style: DecimalStyle = "auto") -> pl.Expr:
         "0"
     ).cast(pl.Int64)
     return pl.when(valid & (whole.str.len_chars() <= 12)).then(sign * cents)
+
+
+def euros_to_cents(value: Any) -> Any:
+    """Config amounts are written like input amounts (`500`, `500.00`, `500,00`)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return value
+    cents = pl.select(amount_cents(pl.lit(str(value)))).item()
+    if cents is None:
+        raise ValueError(f"expected an amount in euros such as 500.00, got {value!r}")
+    return cents
+
+
+Cents = Annotated[int, BeforeValidator(euros_to_cents)]
+"""An amount in a config file, in euros as a person writes it, held as integer cents."""
 
 
 def date(expr: pl.Expr, fmt: str) -> pl.Expr:
@@ -137,19 +152,26 @@ def split_huisnummer(combined: pl.Expr) -> pl.Expr:
     )
 
 
-def adres_sleutel(
-    postcode_col: str = "postcode",
-    nummer_col: str = "huisnummer",
-    letter_col: str = "huisletter",
-    toevoeging_col: str = "huisnummertoevoeging",
-) -> pl.Expr:
+def adres_sleutel() -> pl.Expr:
     """The address key `postcode|huisnummer|huisletter|toevoeging` of normalised columns."""
+    return adres_sleutel_of(
+        pl.col("postcode"),
+        pl.col("huisnummer"),
+        pl.col("huisletter"),
+        pl.col("huisnummertoevoeging"),
+    )
+
+
+def adres_sleutel_of(
+    postcode_value: pl.Expr, nummer: pl.Expr, letter: pl.Expr, addition: pl.Expr
+) -> pl.Expr:
+    """The address key of normalised values; null when postcode or number is missing."""
     return pl.concat_str(
         [
-            pl.col(postcode_col),
-            pl.col(nummer_col).cast(pl.String),
-            pl.col(letter_col).fill_null(""),
-            pl.col(toevoeging_col).fill_null(""),
+            postcode_value,
+            nummer.cast(pl.String),
+            letter.fill_null(""),
+            addition.fill_null(""),
         ],
         separator="|",
     )
@@ -164,3 +186,23 @@ def one_of(expr: pl.Expr, allowed: Iterable[str]) -> pl.Expr:
     """The trimmed value when it is one of the allowed values, else null."""
     value = blank_to_null(expr)
     return pl.when(value.is_in(list(allowed))).then(value)
+
+
+def naam_sleutel(voorvoegsel: pl.Expr, achternaam: pl.Expr) -> pl.Expr:
+    """A surname folded for comparison: `van Dijk`, `Dijk, van`, `VAN DIJK` → `vandyk`.
+
+    Case, diacritics, spacing and punctuation do not count, nor ß/ss and ij/y, so that the
+    spellings of partner systems without full Unicode meet the BRP's.
+    """
+    name = achternaam.str.strip_chars()
+    before, after = (name.str.extract(r"^(.*?),(.*)$", group) for group in (1, 2))
+    turned = pl.when(name.str.contains(",")).then(pl.concat_str([after, before], separator=" "))
+    full = pl.concat_str([voorvoegsel.fill_null(""), turned.otherwise(name)], separator=" ")
+    return (
+        full.str.normalize("NFKD")
+        .str.replace_all(r"\p{M}", "")
+        .str.to_lowercase()
+        .str.replace_all("ß", "ss")
+        .str.replace_all("ij", "y")
+        .str.replace_all(r"[^a-z]", "")
+    )

@@ -30,6 +30,12 @@ Signaalstatus = Literal[
     "Niet opgepakt: andere reden",
 ]
 SIGNAALSTATUSSEN: Final = get_args(Signaalstatus)
+OPGEPAKT: Final[Signaalstatus] = "Nog niet opgepakt"
+ONTERECHT: Final[Signaalstatus] = "Niet opgepakt: onterecht signaal"
+OVERLEDEN: Final[Signaalstatus] = "Inwoner is overleden"
+GEEN_INWONER: Final[Signaalstatus] = "Persoon is geen inwoner (meer) in de gemeente"
+HERHAALD: Final[Signaalstatus] = "Niet opgepakt: herhaalde melding"
+ANDERE_REDEN: Final[Signaalstatus] = "Niet opgepakt: andere reden"
 
 CONTACTSOORTEN: Final = (
     "Mail",

@@ -1,0 +1,214 @@
+"""Matching signals to residents in the BRP, and the VNG status every signal gets.
+
+The person comes first: by BSN, else by birth date and a tolerant surname. A person found
+lives where the BRP says, so a signal sent to an old address follows a mover, and a flat
+the partner left the addition off is settled by who lives there. Without a person the
+address decides: exactly, or by postcode and house number when only one address fits.
+"""
+
+from datetime import date
+
+import polars as pl
+
+from vsig import normalize, vng
+from vsig.config import Config
+
+_ROW = "_rij"
+_DEBT = ["signaalpartner", "klantnummer"]
+
+
+def prepare_brp(brp: pl.DataFrame, processing_date: date) -> pl.DataFrame:
+    """The BRP with its address key and whether a person was alive on the processing date."""
+    return brp.with_columns(
+        adres_sleutel=normalize.adres_sleutel(),
+        postcode_huisnummer=_postcode_huisnummer(),
+        overleden=pl.col("datum_overlijden").is_not_null()
+        & (pl.col("datum_overlijden") <= processing_date),
+    )
+
+
+def _postcode_huisnummer() -> pl.Expr:
+    return pl.concat_str([pl.col("postcode"), pl.col("huisnummer").cast(pl.String)], separator="|")
+
+
+def match(
+    signals: pl.DataFrame,
+    brp: pl.DataFrame,
+    config: Config,
+    processing_date: date,
+    open_debts: pl.DataFrame,
+) -> pl.DataFrame:
+    """Every signal with its resident, BRP address, municipality and VNG `status`.
+
+    `brp` comes from `prepare_brp`; `open_debts` holds, per partner and klantnummer in an
+    open case, the amount that case counts now.
+    """
+    rows = signals.with_row_index(_ROW).with_columns(
+        signaal_sleutel=normalize.adres_sleutel(), postcode_huisnummer=_postcode_huisnummer()
+    )
+    found = _by_person(rows, brp)
+    found = pl.concat([found, _by_address(rows.join(found, on=_ROW, how="anti"), brp)])
+    matched = rows.join(found, on=_ROW, how="left").with_columns(
+        verhuisd=pl.col("persoon_bsn").is_not_null()
+        & (pl.col("adres_sleutel") != pl.col("signaal_sleutel"))
+    )
+    judged = matched.with_columns(status=_status(config, processing_date))
+    repeated = _repeated(judged.filter(pl.col("status").is_null()), open_debts)
+    return (
+        judged.join(repeated, on=_ROW, how="left")
+        .with_columns(status=pl.coalesce("status", "herhaald"))
+        .sort(_ROW)
+        .drop(_ROW, "signaal_sleutel", "postcode_huisnummer", "herhaald")
+    )
+
+
+def _by_person(rows: pl.DataFrame, brp: pl.DataFrame) -> pl.DataFrame:
+    """The signals whose person the BRP knows, with that person's current address."""
+    people = brp.select(
+        pl.col("bsn").alias("persoon_bsn"), "adres_sleutel", "gemeentecode", "overleden"
+    )
+    by_bsn = rows.select(_ROW, persoon_bsn="bsn").join(people, on="persoon_bsn")
+    by_name = _by_name(rows.join(by_bsn, on=_ROW, how="anti"), brp).join(people, on="persoon_bsn")
+    return pl.concat(
+        [
+            by_bsn.with_columns(match_regel=pl.lit("bsn")),
+            by_name.with_columns(match_regel=pl.lit("naam_geboortedatum")),
+        ]
+    ).select(_ROW, "persoon_bsn", "match_regel", "adres_sleutel", "gemeentecode", "overleden")
+
+
+def _by_name(rows: pl.DataFrame, brp: pl.DataFrame) -> pl.DataFrame:
+    """Birth date plus surname, written with or without the voorvoegsel.
+
+    Two people fitting one signal are told apart by the signal's address; still two, and
+    the signal has no person (the address may yet match).
+    """
+    keys = pl.concat(
+        [
+            brp.select("bsn", "geboortedatum", "adres_sleutel", sleutel=name)
+            for name in (
+                normalize.naam_sleutel(pl.col("voorvoegsel"), pl.col("geslachtsnaam")),
+                normalize.naam_sleutel(pl.lit(None, pl.String), pl.col("geslachtsnaam")),
+            )
+        ]
+    ).unique()
+    wanted = rows.filter(pl.col("geboortedatum").is_not_null()).select(
+        _ROW,
+        "geboortedatum",
+        "signaal_sleutel",
+        sleutel=normalize.naam_sleutel(pl.col("voorvoegsel"), pl.col("achternaam")),
+    )
+    candidates = wanted.join(keys, on=["geboortedatum", "sleutel"]).unique([_ROW, "bsn"])
+    here = pl.col("adres_sleutel") == pl.col("signaal_sleutel")
+    narrowed = candidates.filter((pl.len().over(_ROW) == 1) | (here & (here.sum().over(_ROW) == 1)))
+    return narrowed.filter(pl.len().over(_ROW) == 1).select(_ROW, persoon_bsn="bsn")
+
+
+def _by_address(rows: pl.DataFrame, brp: pl.DataFrame) -> pl.DataFrame:
+    """No person: the signal's address where someone alive lives, else the one address at
+    its postcode and house number (the partner left out a letter or addition)."""
+    living = brp.filter(~pl.col("overleden")).select(
+        "adres_sleutel", "postcode_huisnummer", "gemeentecode"
+    )
+    addresses = living.unique("adres_sleutel")
+    exact = rows.select(_ROW, adres_sleutel="signaal_sleutel").join(
+        addresses.drop("postcode_huisnummer"), on="adres_sleutel"
+    )
+    only_one = addresses.filter(pl.len().over("postcode_huisnummer") == 1)
+    near = (
+        rows.join(exact, on=_ROW, how="anti")
+        .select(_ROW, "postcode_huisnummer")
+        .join(only_one, on="postcode_huisnummer")
+        .drop("postcode_huisnummer")
+    )
+    return pl.concat(
+        [
+            exact.with_columns(match_regel=pl.lit("adres")),
+            near.with_columns(match_regel=pl.lit("postcode_huisnummer")),
+        ]
+    ).select(
+        _ROW,
+        persoon_bsn=pl.lit(None, pl.String),
+        match_regel="match_regel",
+        adres_sleutel="adres_sleutel",
+        gemeentecode="gemeentecode",
+        overleden=pl.lit(False),
+    )
+
+
+def _status(config: Config, processing_date: date) -> pl.Expr:
+    """Every status but the repeated signal, in DESIGN.md's order; null = still eligible."""
+    configured = [g.code for g in config.gemeenten]
+    live = [g.code for g in config.gemeenten if g.startdatum <= processing_date]
+    excluded = pl.col("adres_sleutel").is_in(
+        [a.sleutel() for a in config.uitsluitingen.adressen]
+    ) | pl.col("persoon_bsn").is_in(config.uitsluitingen.personen)
+    return (
+        pl.when(pl.col("adres_sleutel").is_null() | ~pl.col("gemeentecode").is_in(configured))
+        .then(pl.lit(vng.GEEN_INWONER))
+        .when(pl.col("overleden"))
+        .then(pl.lit(vng.OVERLEDEN))
+        .when(excluded.fill_null(False))
+        .then(pl.lit(vng.ANDERE_REDEN))
+        .when(_unfounded(config))
+        .then(pl.lit(vng.ONTERECHT))
+        .when(~pl.col("gemeentecode").is_in(live))
+        .then(pl.lit(vng.ANDERE_REDEN))
+    )
+
+
+def _unfounded(config: Config) -> pl.Expr:
+    """Below the minimum, or outside the days-of-arrears window of the partner's soort."""
+    days = (pl.col("signaaldatum") - pl.col("ontstaansdatum")).dt.total_days()
+    outside = pl.lit(False)
+    for soort, termijn in config.dagen_achterstand.items():
+        too_late = days > termijn.max_dagen if termijn.max_dagen is not None else pl.lit(False)
+        outside = outside | ((pl.col("soort") == soort) & ((days < termijn.min_dagen) | too_late))
+    return (pl.col("bedrag") < config.minimum_bedrag) | outside
+
+
+def _repeated(eligible: pl.DataFrame, open_debts: pl.DataFrame) -> pl.DataFrame:
+    """`Nog niet opgepakt`, or `herhaalde melding` when the same arrears are already known
+    with an amount at least as high: in an open case, or earlier in tonight's files."""
+    earlier = (
+        pl.col("bedrag")
+        .cum_max()
+        .shift(1)
+        .over(_DEBT, order_by=["signaaldatum", "signaal_id", "bestand"])
+    )
+    return (
+        eligible.join(open_debts.rename({"bedrag": "in_zaak"}), on=_DEBT, how="left")
+        .with_columns(eerder=pl.max_horizontal(earlier, pl.col("in_zaak")))
+        .select(
+            _ROW,
+            herhaald=pl.when(pl.col("bedrag") <= pl.col("eerder"))
+            .then(pl.lit(vng.HERHAALD))
+            .otherwise(pl.lit(vng.OPGEPAKT)),
+        )
+    )
+
+
+def bekend_bij_sdd(
+    cases: pl.DataFrame, brp: pl.DataFrame, sdd: pl.DataFrame, config: Config, processing_date: date
+) -> pl.DataFrame:
+    """`zaak_id, bekend_bij_sdd`: whether the SDD knows the household on the processing date.
+
+    `cases` has `zaak_id, adres_sleutel, persoon_bsn` (one row per debtor, bsn may be null).
+    Household scope: any living resident of the address has a running arrangement. Person
+    scope: one of the case's debtors has.
+    """
+    running = sdd.filter(
+        (pl.col("startdatum") <= processing_date)
+        & (pl.col("einddatum").is_null() | (pl.col("einddatum") >= processing_date))
+    ).select("bsn")
+    if config.known_scope == "household":
+        residents = brp.filter(~pl.col("overleden")).select("adres_sleutel", "bsn")
+        people = cases.select("zaak_id", "adres_sleutel").join(residents, on="adres_sleutel")
+    else:
+        people = cases.select("zaak_id", bsn="persoon_bsn")
+    known = people.join(running, on="bsn", how="semi").select("zaak_id").unique()
+    return (
+        cases.select("zaak_id")
+        .unique()
+        .with_columns(bekend_bij_sdd=pl.col("zaak_id").is_in(known["zaak_id"].implode()))
+    )

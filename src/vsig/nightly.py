@@ -1,0 +1,502 @@
+"""The nightly run, top to bottom: ingest → match → cases → route → outputs → commit.
+
+Everything is computed in memory from the inbox, the registers and the state; then the
+outputs are written to a temporary folder, the state takes the run in one transaction,
+the outputs are renamed into place and the consumed inbox files move to the archive.
+A run that stops before the commit leaves the state and the inbox as they were.
+"""
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Final
+
+import polars as pl
+
+from vsig import __version__, cases, exports, ingest, match, route, vng
+from vsig.config import Config
+from vsig.ingest import Ingested, Source
+from vsig.store import Changes, Store, locked
+
+EXIT_OK, EXIT_REJECTS, EXIT_ABORTED = 0, 1, 3
+STAGES: Final = ("inlezen", "matchen", "zaken", "routeren", "uitvoer", "vastleggen")
+Progress = Callable[[str], None]
+
+SIGNALS_CSV: Final = ("signaal_id", "signaalpartner", "soort", "status", "zaak_id", "gemeentecode")
+CASES_CSV: Final = (
+    "zaak_id",
+    "gemeentecode",
+    "postcode",
+    "huisnummer",
+    "huisletter",
+    "huisnummertoevoeging",
+    "bekend_bij_sdd",
+    "totaal_achterstand",
+    "aantal_signalen",
+    "soorten",
+    "crisis",
+    "regel",
+    "acties",
+)
+FACT_COLUMNS: Final = (
+    "bekend_bij_sdd",
+    "totaal_achterstand",
+    "aantal_signalen",
+    "soorten",
+    "crisis",
+    "warme_overdracht",
+    "gemeentecode",
+    "meervoudig",
+)
+
+
+class RunAbortedError(Exception):
+    """The run cannot start; nothing was written. The message says what to do."""
+
+
+@dataclass
+class Summary:
+    """What a run did, in counts only: safe to print, log and keep."""
+
+    run_id: str
+    verwerkingsdatum: str
+    exit_code: int
+    dry_run: bool
+    out: str | None
+    inputs: list[dict[str, Any]]
+    signalen_per_status: dict[str, int]
+    zaken: dict[str, int]
+    zaken_per_regel: dict[str, int]
+    zaken_per_gemeente: dict[str, int]
+    acties: dict[str, int]
+    rejects: int
+    notices: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def run_night(
+    config: Config,
+    home: Path,
+    processing_date: date,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> Summary:
+    """Run one night. Raises RunAbortedError (nothing written) or store.LockedError."""
+    previous = os.umask(0o077)  # everything vsig writes is the owner's only
+    try:
+        with locked(home / "state"), Store.open(home / "state") as db:
+            return _Night(config, home, processing_date, db, progress).run(dry_run)
+    finally:
+        os.umask(previous)
+
+
+class _Night:
+    def __init__(
+        self,
+        config: Config,
+        home: Path,
+        processing_date: date,
+        db: Store,
+        progress: Progress | None,
+    ) -> None:
+        self.config, self.home, self.date, self.db = config, home, processing_date, db
+        self.progress = progress or (lambda _stage: None)
+        self.timings: dict[str, float] = {}
+        self.started_at = datetime.now(UTC)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        self.progress(name)
+        start = time.perf_counter()
+        yield
+        self.timings[name] = round(time.perf_counter() - start, 3)
+
+    def run(self, dry_run: bool) -> Summary:
+        with self.stage("inlezen"):
+            run_id = self.db.next_run_id(self.date)
+            inputs = self._read_inputs(run_id)
+            brp = match.prepare_brp(inputs.brp.accepted, self.date)
+            open_cases, closed, events = self._events_and_closing(inputs.events)
+        with self.stage("matchen"):
+            open_signals = self.db.case_signals(cases.CASE_SIGNAL_COLUMNS).filter(
+                pl.col("zaak_id").is_in(open_cases["zaak_id"].implode())
+            )
+            matched = match.match(
+                inputs.signals, brp, self.config, self.date, cases.debts(open_signals)
+            )
+        with self.stage("zaken"):
+            picked = cases.assign(
+                matched.filter(pl.col("status") == vng.OPGEPAKT), open_cases, run_id
+            )
+            signals = matched.join(
+                picked.select("signaalpartner", "signaal_id", "bestand", "regel", "zaak_id"),
+                on=["signaalpartner", "signaal_id", "bestand", "regel"],
+                how="left",
+            )
+            touched = self._case_facts(picked, open_cases, open_signals, brp, inputs.sdd)
+        with self.stage("routeren"):
+            routed = route.route(touched, self.config.routing)
+            actions = route.action_details(
+                route.new_actions(routed, self.config.routing, self.db.performed_actions()),
+                self.config.routing,
+                self.date,
+            )
+        exit_code = EXIT_REJECTS if any(i.rejected for i in inputs.all) else EXIT_OK
+        summary = self._summary(run_id, exit_code, dry_run, inputs, signals, routed, actions)
+        summary.zaken["gesloten"] = closed.height
+        if dry_run:
+            return summary
+        partial = self.home / "out" / f".{run_id}.partial"
+        with self.stage("uitvoer"):
+            shutil.rmtree(partial, ignore_errors=True)
+            self._write_outputs(partial, signals, routed, actions, inputs.all)
+            self._write_manifest(partial, summary)
+        with self.stage("vastleggen"), _removed_on_error(partial):
+            self.db.write(
+                Changes(
+                    run_id=run_id,
+                    verwerkingsdatum=self.date,
+                    exit_code=exit_code,
+                    bestanden=_consumed_files(inputs.consumed, run_id),
+                    signalen=_signal_rows(signals, run_id),
+                    zaken=pl.concat(
+                        [
+                            closed.join(routed, on="zaak_id", how="anti"),
+                            _case_rows(routed, self.date),
+                        ],
+                        how="diagonal_relaxed",
+                    ),
+                    routeringen=routed.select("zaak_id", *FACT_COLUMNS, "regel").with_columns(
+                        run_id=pl.lit(run_id)
+                    ),
+                    acties=actions.with_columns(run_id=pl.lit(run_id)),
+                    gebeurtenissen=events.with_columns(run_id=pl.lit(run_id)),
+                )
+            )
+            final = self.home / "out" / run_id
+            partial.rename(final)
+            _archive(inputs.consumed, self.home / "archive" / run_id, self.home / "inbox")
+        summary.out = str(final)
+        return summary
+
+    def _read_inputs(self, run_id: str) -> "_Inputs":
+        inbox = self.home / "inbox"
+        sources = ingest.discover(inbox, self.config)
+        brp_source = _newest_extract(sources, "brp", self.date, self.config.brp_max_age_days)
+        sdd_source = _newest_extract(sources, "sdd", self.date, self.config.brp_max_age_days)
+        brp = _usable_extract(ingest.ingest_file(brp_source, self.date))
+        sdd = _usable_extract(ingest.ingest_file(sdd_source, self.date))
+        processed = self.db.processed_files()
+        consumed: list[Ingested] = []
+        for source in sources:
+            if source.kind in ("signalen", "uitkomsten"):
+                result = ingest.ingest_file(source, self.date, processed)
+                processed = {**processed, result.sha256: run_id}
+                consumed.append(result)
+        return _Inputs(brp, sdd, consumed)
+
+    def _events_and_closing(
+        self, events: list[Ingested]
+    ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+        """Record case events, then close cases on a result or after long inactivity.
+
+        Returns the cases still open, the closed cases' new rows and the accepted events.
+        """
+        open_cases = self.db.open_cases()
+        for result in events:
+            if not result.file_reason:
+                result.accepted, unknown = cases.split_events(result.accepted, open_cases)
+                result.rejects = pl.concat([result.rejects, unknown])
+        accepted = pl.concat([e.accepted for e in events if not e.file_reason] or [_no_events()])
+        active = cases.after_events(open_cases, accepted)
+        stale = cases.to_close(active, self.date, self.config.case_close_after_days)
+        closed = pl.concat([active.filter(pl.col("gesloten").is_not_null()), stale])
+        still_open = active.join(closed, on="zaak_id", how="anti")
+        return still_open, closed, accepted
+
+    def _case_facts(
+        self,
+        picked: pl.DataFrame,
+        open_cases: pl.DataFrame,
+        open_signals: pl.DataFrame,
+        brp: pl.DataFrame,
+        sdd: ingest.Ingested,
+    ) -> pl.DataFrame:
+        """Facts of every case a signal opened or joined tonight, over all its signals."""
+        tonight = picked.select(cases.CASE_SIGNAL_COLUMNS)
+        touched_ids = tonight["zaak_id"].unique().implode()
+        everything = pl.concat([open_signals.filter(pl.col("zaak_id").is_in(touched_ids)), tonight])
+        addresses = pl.concat(
+            [
+                open_cases.select("zaak_id", "adres_sleutel", "gemeentecode", "geopend"),
+                picked.select(
+                    "zaak_id", "adres_sleutel", "gemeentecode", geopend=pl.lit(self.date)
+                ),
+            ]
+        ).unique("zaak_id", keep="first")
+        debtors = everything.select("zaak_id", "persoon_bsn").join(
+            addresses.select("zaak_id", "adres_sleutel"), on="zaak_id"
+        )
+        known = match.bekend_bij_sdd(debtors, brp, sdd.accepted, self.config, self.date)
+        return (
+            cases.facts(everything)
+            .join(addresses, on="zaak_id")
+            .join(known, on="zaak_id")
+            .sort("zaak_id")
+        )
+
+    def _summary(
+        self,
+        run_id: str,
+        exit_code: int,
+        dry_run: bool,
+        inputs: "_Inputs",
+        signals: pl.DataFrame,
+        routed: pl.DataFrame,
+        actions: pl.DataFrame,
+    ) -> Summary:
+        opened = routed.filter(pl.col("geopend") == self.date).height
+        return Summary(
+            run_id=run_id,
+            verwerkingsdatum=self.date.isoformat(),
+            exit_code=exit_code,
+            dry_run=dry_run,
+            out=None,
+            inputs=[_input_summary(i, self.home) for i in inputs.all],
+            signalen_per_status=_counts(signals, "status"),
+            zaken={"geopend": opened, "gewijzigd": routed.height - opened},
+            zaken_per_regel=_counts(routed, "regel"),
+            zaken_per_gemeente=_counts(routed, "gemeentecode"),
+            acties=_counts(actions, "actie"),
+            rejects=sum(i.rejected for i in inputs.all),
+            notices=[f"{i.source.path.name}: {n}" for i in inputs.all for n in i.notices],
+            timings=self.timings,
+        )
+
+    def _write_outputs(
+        self,
+        folder: Path,
+        signals: pl.DataFrame,
+        routed: pl.DataFrame,
+        actions: pl.DataFrame,
+        inputs: list[Ingested],
+    ) -> None:
+        exports.write_csv(
+            signals.select(SIGNALS_CSV).sort("signaalpartner", "signaal_id", "zaak_id"),
+            folder / "signals.csv",
+        )
+        exports.write_csv(_cases_csv(routed, actions), folder / "cases.csv")
+        taken: set[str] = set()
+        for result in inputs:
+            if result.rejects.height:
+                name = _reject_name(result.source, taken)
+                exports.write_csv(result.rejects, folder / "rejects" / name)
+
+    def _write_manifest(self, folder: Path, summary: Summary) -> None:
+        outputs = sorted(p for p in folder.rglob("*") if p.is_file())
+        manifest = {
+            "vsig_version": __version__,
+            "started_at": self.started_at.isoformat(timespec="seconds"),
+            "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            **asdict(summary),
+            "outputs": [
+                {"path": str(p.relative_to(folder)), "sha256": _sha256(p)} for p in outputs
+            ],
+        }
+        manifest.pop("out")
+        (folder / "manifest.json").write_text(
+            json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
+            encoding="utf-8",
+        )
+
+
+@dataclass
+class _Inputs:
+    brp: Ingested
+    sdd: Ingested
+    consumed: list[Ingested]
+
+    @property
+    def all(self) -> list[Ingested]:
+        return [self.brp, self.sdd, *self.consumed]
+
+    @property
+    def signals(self) -> pl.DataFrame:
+        frames = [i.accepted for i in self.consumed if i.source.kind == "signalen"]
+        frames = [f for f in frames if f.height]
+        return pl.concat(frames) if frames else _empty_signals()
+
+    @property
+    def events(self) -> list[Ingested]:
+        return [i for i in self.consumed if i.source.kind == "uitkomsten"]
+
+
+def _empty_signals() -> pl.DataFrame:
+    """No signals tonight: an empty frame shaped like accepted signals."""
+    return ingest.no_rows("signalen").with_columns(
+        signaalpartner=pl.lit(None, pl.String), soort=pl.lit(None, pl.String)
+    )
+
+
+def _no_events() -> pl.DataFrame:
+    return ingest.no_rows("uitkomsten")
+
+
+@contextmanager
+def _removed_on_error(partial: Path) -> Iterator[None]:
+    """Outputs of a run whose commit failed must not look like a run's outputs."""
+    try:
+        yield
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+
+
+_STAMP = re.compile(r"(\d{4})(\d{2})(\d{2})")
+
+
+def extract_date(path: Path) -> date:
+    """The date in an extract's file name (`brp-20261126.csv`), else its modification date."""
+    found = _STAMP.search(path.name)
+    if found:
+        try:
+            return date(*map(int, found.groups()))
+        except ValueError:
+            pass
+    return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date()
+
+
+def _newest_extract(sources: list[Source], kind: str, today: date, max_age: int) -> Source:
+    dated = [(extract_date(s.path), s.path.name, s) for s in sources if s.kind == kind]
+    usable = [d for d in dated if d[0] <= today]
+    if not usable:
+        raise RunAbortedError(
+            f"no {kind.upper()} extract in inbox/{kind}/ dated on or before {today}; "
+            "deliver one (e.g. brp-YYYYMMDD.csv) and run again"
+        )
+    day, name, newest = max(usable, key=lambda d: (d[0], d[1]))
+    if (today - day).days > max_age:
+        raise RunAbortedError(
+            f"the newest {kind.upper()} extract {name} is from {day}, more than "
+            f"brp_max_age_days ({max_age}) before {today}; deliver a fresh extract"
+        )
+    return newest
+
+
+def _usable_extract(result: Ingested) -> Ingested:
+    if result.file_reason or not result.accepted.height:
+        reason = result.file_reason or "no row could be accepted"
+        raise RunAbortedError(
+            f"the {result.source.kind.upper()} extract {result.source.path.name} "
+            f"cannot be used: {reason}"
+        )
+    return result
+
+
+def _counts(frame: pl.DataFrame, column: str) -> dict[str, int]:
+    counted = frame.group_by(column).len().sort(column)
+    return {str(k): int(v) for k, v in counted.iter_rows()}
+
+
+def _input_summary(result: Ingested, home: Path) -> dict[str, Any]:
+    return {
+        "file": str(result.source.path.relative_to(home / "inbox"))
+        if result.source.path.is_relative_to(home / "inbox")
+        else result.source.path.name,
+        "kind": result.source.kind,
+        "partner": result.source.partner.code if result.source.partner else None,
+        "sha256": result.sha256,
+        "read": result.read,
+        "accepted": result.accepted.height,
+        "rejected": result.rejected,
+        "file_rejected": result.file_reason,
+    }
+
+
+def _cases_csv(routed: pl.DataFrame, actions: pl.DataFrame) -> pl.DataFrame:
+    performed = actions.group_by("zaak_id").agg(
+        acties=pl.col("actie").sort_by("volgorde").str.join("+")
+    )
+
+    def part(index: int) -> pl.Expr:
+        value = pl.col("adres_sleutel").str.split("|").list.get(index)
+        return pl.when(value != "").then(value)
+
+    return (
+        routed.join(performed, on="zaak_id", how="left")
+        .with_columns(
+            postcode=part(0),
+            huisnummer=part(1),
+            huisletter=part(2),
+            huisnummertoevoeging=part(3),
+            bekend_bij_sdd=exports.ja_nee(pl.col("bekend_bij_sdd")),
+            totaal_achterstand=exports.euros(pl.col("totaal_achterstand")),
+            soorten=pl.col("soorten").list.join("+"),
+            crisis=exports.ja_nee(pl.col("crisis")),
+            acties=pl.col("acties").fill_null(""),
+        )
+        .select(CASES_CSV)
+        .sort("zaak_id")
+    )
+
+
+def _reject_name(source: Source, taken: set[str]) -> str:
+    """`<file>.csv`; prefixed with its folder when two folders deliver the same name."""
+    name = source.path.name if source.path.suffix == ".csv" else f"{source.path.name}.csv"
+    if name in taken:
+        name = f"{source.path.parent.name}-{name}"
+    taken.add(name)
+    return name
+
+
+def _signal_rows(signals: pl.DataFrame, run_id: str) -> pl.DataFrame:
+    return signals.with_columns(run_id=pl.lit(run_id)).drop("overleden")
+
+
+def _case_rows(routed: pl.DataFrame, processing_date: date) -> pl.DataFrame:
+    return routed.with_columns(
+        laatste_activiteit=pl.lit(processing_date),
+        gesloten=pl.lit(None, pl.Date),
+        sluitreden=pl.lit(None, pl.String),
+    )
+
+
+def _consumed_files(consumed: list[Ingested], run_id: str) -> pl.DataFrame:
+    """Files processed tonight, so that the same file is never processed again.
+
+    A file rejected whole is left out: sent again unchanged, it gets its own reason again.
+    """
+    return pl.DataFrame(
+        [
+            {
+                "sha256": i.sha256,
+                "bestand": i.source.path.name,
+                "soort": i.source.kind,
+                "run_id": run_id,
+            }
+            for i in consumed
+            if not i.file_reason
+        ],
+        schema={"sha256": pl.String, "bestand": pl.String, "soort": pl.String, "run_id": pl.String},
+    )
+
+
+def _archive(consumed: list[Ingested], archive: Path, inbox: Path) -> None:
+    """Move the consumed inbox files into the run's archive, keeping their inbox folders."""
+    for result in consumed:
+        path = result.source.path
+        target = archive / path.relative_to(inbox)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        path.rename(target)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -1,0 +1,286 @@
+"""The state: one embedded DuckDB file under `home/state/`, the only mutable state.
+
+A run reads what it needs, computes everything in memory, and then writes all its changes
+in one transaction: the state holds a whole run or none of it. The schema carries a
+version; `MIGRATIONS` brings an older state file up to date when it is opened. A lock file
+keeps a second run out while one is busy.
+"""
+
+import fcntl
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Final
+
+import duckdb
+import polars as pl
+
+STATE_FILE: Final = "vsig.duckdb"
+LOCK_FILE: Final = "vsig.lock"
+
+MIGRATIONS: Final = (
+    # 1: the first schema.
+    """
+    CREATE TABLE runs (
+        run_id VARCHAR PRIMARY KEY,
+        verwerkingsdatum DATE NOT NULL,
+        exit_code INTEGER NOT NULL
+    );
+    CREATE TABLE bestanden (
+        sha256 VARCHAR PRIMARY KEY,
+        bestand VARCHAR NOT NULL,
+        soort VARCHAR NOT NULL,
+        run_id VARCHAR NOT NULL
+    );
+    CREATE TABLE signalen (
+        run_id VARCHAR NOT NULL,
+        signaalpartner VARCHAR NOT NULL,
+        signaal_id VARCHAR NOT NULL,
+        klantnummer VARCHAR NOT NULL,
+        soort VARCHAR NOT NULL,
+        bedrag BIGINT NOT NULL,
+        ontstaansdatum DATE NOT NULL,
+        signaaldatum DATE NOT NULL,
+        crisissignaal BOOLEAN NOT NULL,
+        warme_overdracht BOOLEAN NOT NULL,
+        bsn VARCHAR,
+        voorletters VARCHAR,
+        voorvoegsel VARCHAR,
+        achternaam VARCHAR NOT NULL,
+        geboortedatum DATE,
+        straatnaam VARCHAR,
+        postcode VARCHAR NOT NULL,
+        huisnummer INTEGER NOT NULL,
+        huisletter VARCHAR,
+        huisnummertoevoeging VARCHAR,
+        plaatsnaam VARCHAR,
+        telefoonnummer VARCHAR,
+        email VARCHAR,
+        bestand VARCHAR NOT NULL,
+        regel BIGINT NOT NULL,
+        persoon_bsn VARCHAR,
+        match_regel VARCHAR,
+        verhuisd BOOLEAN NOT NULL,
+        adres_sleutel VARCHAR,
+        gemeentecode VARCHAR,
+        status VARCHAR NOT NULL,
+        zaak_id VARCHAR
+    );
+    CREATE TABLE zaken (
+        zaak_id VARCHAR PRIMARY KEY,
+        adres_sleutel VARCHAR NOT NULL,
+        gemeentecode VARCHAR NOT NULL,
+        geopend DATE NOT NULL,
+        laatste_activiteit DATE NOT NULL,
+        gesloten DATE,
+        sluitreden VARCHAR,
+        bekend_bij_sdd BOOLEAN NOT NULL,
+        totaal_achterstand BIGINT NOT NULL,
+        aantal_signalen INTEGER NOT NULL,
+        soorten VARCHAR[] NOT NULL,
+        crisis BOOLEAN NOT NULL,
+        warme_overdracht BOOLEAN NOT NULL,
+        meervoudig BOOLEAN NOT NULL,
+        regel VARCHAR NOT NULL
+    );
+    CREATE TABLE routeringen (
+        run_id VARCHAR NOT NULL,
+        zaak_id VARCHAR NOT NULL,
+        bekend_bij_sdd BOOLEAN NOT NULL,
+        totaal_achterstand BIGINT NOT NULL,
+        aantal_signalen INTEGER NOT NULL,
+        soorten VARCHAR[] NOT NULL,
+        crisis BOOLEAN NOT NULL,
+        warme_overdracht BOOLEAN NOT NULL,
+        gemeentecode VARCHAR NOT NULL,
+        meervoudig BOOLEAN NOT NULL,
+        regel VARCHAR NOT NULL
+    );
+    CREATE TABLE acties (
+        run_id VARCHAR NOT NULL,
+        zaak_id VARCHAR NOT NULL,
+        actie VARCHAR NOT NULL,
+        volgorde INTEGER NOT NULL,
+        soort VARCHAR NOT NULL,
+        template VARCHAR,
+        wie VARCHAR,
+        uiterlijk DATE,
+        PRIMARY KEY (zaak_id, actie)
+    );
+    CREATE TABLE gebeurtenissen (
+        run_id VARCHAR NOT NULL,
+        zaak_id VARCHAR NOT NULL,
+        datum DATE NOT NULL,
+        gebeurtenis VARCHAR NOT NULL,
+        waarde VARCHAR,
+        bestand VARCHAR NOT NULL,
+        regel BIGINT NOT NULL
+    );
+    """,
+)
+SCHEMA_VERSION: Final = len(MIGRATIONS)
+
+
+class StoreError(Exception):
+    """The state cannot be used; the message says why and what to do."""
+
+
+class LockedError(Exception):
+    """Another run holds the lock."""
+
+
+@contextmanager
+def locked(state_dir: Path) -> Iterator[None]:
+    """Hold the run lock; raise LockedError at once when another process has it.
+
+    The operating system drops the lock when its process dies, so a killed run never
+    leaves a lock behind.
+    """
+    state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with open(state_dir / LOCK_FILE, "a+", encoding="ascii") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            raise LockedError(
+                f"another vsig run (pid {holder}) holds the lock {state_dir / LOCK_FILE}; "
+                "wait for it to finish"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.truncate(0)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@dataclass
+class Changes:
+    """Everything one run writes to the state, applied in one transaction.
+
+    `zaken` holds whole rows of every case opened, changed or closed; they replace the old.
+    """
+
+    run_id: str
+    verwerkingsdatum: date
+    exit_code: int
+    bestanden: pl.DataFrame
+    signalen: pl.DataFrame
+    zaken: pl.DataFrame
+    routeringen: pl.DataFrame
+    acties: pl.DataFrame
+    gebeurtenissen: pl.DataFrame
+
+
+class Store:
+    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
+        self._db = connection
+
+    @classmethod
+    @contextmanager
+    def open(cls, state_dir: Path) -> Iterator["Store"]:
+        state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            connection = duckdb.connect(state_dir / STATE_FILE)
+        except duckdb.Error as error:
+            raise StoreError(f"cannot open the state {state_dir / STATE_FILE}: {error}") from None
+        try:
+            store = cls(connection)
+            store._migrate()
+            yield store
+        finally:
+            connection.close()
+
+    def version(self) -> int:
+        exists = self._db.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_versie'"
+        ).fetchone()
+        if not exists or not exists[0]:
+            return 0
+        row = self._db.execute("SELECT max(versie) FROM schema_versie").fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    def _migrate(self) -> None:
+        current = self.version()
+        if current > SCHEMA_VERSION:
+            raise StoreError(
+                f"the state has schema version {current}, newer than this vsig knows "
+                f"({SCHEMA_VERSION}); run a newer vsig"
+            )
+        if current == SCHEMA_VERSION:
+            return
+        with self._transaction():
+            self._db.execute("CREATE TABLE IF NOT EXISTS schema_versie (versie INTEGER NOT NULL)")
+            for version in range(current + 1, SCHEMA_VERSION + 1):
+                self._db.execute(MIGRATIONS[version - 1])
+                self._db.execute("INSERT INTO schema_versie VALUES (?)", [version])
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._db.begin()
+        try:
+            yield
+        except BaseException:
+            self._db.rollback()
+            raise
+        self._db.commit()
+
+    def query(self, sql: str, parameters: list[object] | None = None) -> pl.DataFrame:
+        frame: pl.DataFrame = self._db.sql(sql, params=parameters).pl()
+        return frame
+
+    def next_run_id(self, processing_date: date) -> str:
+        row = self._db.execute(
+            "SELECT count(*) FROM runs WHERE verwerkingsdatum = ?", [processing_date]
+        ).fetchone()
+        return f"{processing_date:%Y%m%d}-{(row[0] if row else 0) + 1:02d}"
+
+    def processed_files(self) -> dict[str, str]:
+        """SHA-256 → the run that consumed the file."""
+        return dict(self._db.execute("SELECT sha256, run_id FROM bestanden").fetchall())
+
+    def open_cases(self) -> pl.DataFrame:
+        return self.query("SELECT * FROM zaken WHERE gesloten IS NULL ORDER BY zaak_id")
+
+    def case_signals(self, columns: tuple[str, ...]) -> pl.DataFrame:
+        """The picked-up signals of every open case."""
+        selected = ", ".join(f"s.{c}" for c in columns)
+        return self.query(
+            f"SELECT {selected} FROM signalen s JOIN zaken z USING (zaak_id) "
+            "WHERE z.gesloten IS NULL ORDER BY s.zaak_id, s.signaalpartner, s.signaal_id"
+        )
+
+    def performed_actions(self) -> pl.DataFrame:
+        return self.query("SELECT zaak_id, actie FROM acties ORDER BY zaak_id, actie")
+
+    def write(self, changes: Changes) -> None:
+        """Apply one run's changes in one transaction: all of them or none."""
+        tables: Mapping[str, pl.DataFrame] = {
+            "bestanden": changes.bestanden,
+            "signalen": changes.signalen,
+            "routeringen": changes.routeringen,
+            "acties": changes.acties,
+            "gebeurtenissen": changes.gebeurtenissen,
+        }
+        with self._transaction():
+            self._db.execute(
+                "INSERT INTO runs VALUES (?, ?, ?)",
+                [changes.run_id, changes.verwerkingsdatum, changes.exit_code],
+            )
+            for table, frame in tables.items():
+                self._insert(table, frame)
+            self._insert("zaken", changes.zaken, "INSERT OR REPLACE")
+
+    def _insert(self, table: str, frame: pl.DataFrame, verb: str = "INSERT") -> None:
+        if not frame.height:
+            return
+        self._db.register("nieuw", frame.to_arrow())
+        self._db.execute(f"{verb} INTO {table} BY NAME SELECT * FROM nieuw")
+        self._db.unregister("nieuw")

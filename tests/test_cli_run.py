@@ -1,0 +1,489 @@
+"""`vsig run` over several nights: every route, status and case life cycle, end to end.
+
+One story, run once per module: a street in Dordrecht where each house shows one rule.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from vsig import vng
+from vsig.store import locked
+
+from .conftest import PROCESSING_DATE, REPO
+from .scenario import Home, Resident, csv_text, make_bsn
+
+NIGHT_1 = date(2026, 11, 2)  # a Monday
+NIGHT_2 = date(2026, 11, 3)
+NIGHT_3 = NIGHT_1 + timedelta(days=95)  # past case_close_after_days (90)
+
+
+def resident(number: int, **changes: object) -> Resident:
+    values: dict[str, object] = {
+        "bsn": make_bsn(number),
+        "geslachtsnaam": f"Huis{number}",
+        "geboortedatum": date(1980, 1, 1) + timedelta(days=number),
+        "postcode": "3311AB",
+        "huisnummer": number,
+    }
+    return Resident(**(values | changes))  # type: ignore[arg-type]
+
+
+KNOWN_LOW = resident(1)
+UNKNOWN_LOW = resident(2)
+KNOWN_HIGH = resident(3)
+UNKNOWN_HIGH = resident(4)
+EXACTLY_500 = resident(5)
+CRISIS = resident(6)
+MULTIPLE = resident(7)
+ESCALATES = resident(8)
+KNOWN_ESCALATES = resident(9)
+REPEATS = resident(10)
+MOVED = resident(11, postcode="3312CD", huisnummer=1)
+DECEASED = resident(12, datum_overlijden=date(2026, 10, 1))
+EXCLUDED = resident(13)
+NOT_LIVE = resident(14, postcode="3371AA", huisnummer=1, gemeentecode="0523")
+OUTSIDE = resident(15, postcode="4201AA", huisnummer=1, gemeentecode="0512")
+GOES_QUIET = resident(16)
+GETS_RESULT = resident(17)
+BY_ADDRESS = resident(18)
+ONE_FLAT = resident(19, toevoeging="2")
+FLAT_A = resident(20, toevoeging="1")
+FLAT_B = resident(21, huisnummer=20, toevoeging="2")
+TOO_OLD = resident(22)
+HOUSEMATE = resident(23, huisnummer=1)  # lives with KNOWN_LOW, is the one the SDD knows
+STRANGER = resident(99, postcode="3399ZZ", huisnummer=1)  # not in the BRP
+
+RESIDENTS = [
+    KNOWN_LOW, UNKNOWN_LOW, KNOWN_HIGH, UNKNOWN_HIGH, EXACTLY_500, CRISIS, MULTIPLE,
+    ESCALATES, KNOWN_ESCALATES, REPEATS, MOVED, DECEASED, EXCLUDED, NOT_LIVE, OUTSIDE,
+    GOES_QUIET, GETS_RESULT, BY_ADDRESS, ONE_FLAT, FLAT_A, FLAT_B, TOO_OLD, HOUSEMATE,
+]  # fmt: skip
+KNOWN = [HOUSEMATE.bsn, KNOWN_HIGH.bsn, KNOWN_ESCALATES.bsn]
+
+
+@dataclass
+class Story:
+    home: Home
+    results: dict[str, int]
+    outputs: dict[str, str]
+
+    def signals(self, run_id: str) -> dict[str, dict[str, str]]:
+        frame = self.home.out(run_id, "signals.csv")
+        return {row["signaal_id"]: row for row in frame.iter_rows(named=True)}
+
+    def cases(self, run_id: str) -> dict[str, dict[str, str]]:
+        frame = self.home.out(run_id, "cases.csv")
+        return {_address(row): row for row in frame.iter_rows(named=True)}
+
+    def state(self, sql: str) -> list[tuple[object, ...]]:
+        with duckdb.connect(self.home.path / "state" / "vsig.duckdb", read_only=True) as db:
+            return db.execute(sql).fetchall()
+
+
+def _address(row: dict[str, str]) -> str:
+    parts = (row["postcode"], row["huisnummer"], row["huisletter"], row["huisnummertoevoeging"])
+    return " ".join(p for p in parts if p)
+
+
+def at(person: Resident) -> str:
+    return " ".join(
+        str(p)
+        for p in (person.postcode, person.huisnummer, person.huisletter, person.toevoeging)
+        if p
+    )
+
+
+def night_1_signals() -> dict[str, list[dict[str, str]]]:
+    d = NIGHT_1
+    return {
+        "WOONKRACHT10": [
+            KNOWN_LOW.signal("W-1", "120.00", d),
+            UNKNOWN_LOW.signal("W-2", "499.99", d),
+            KNOWN_HIGH.signal("W-3", "800.00", d),
+            UNKNOWN_HIGH.signal("W-4", "1.200,00", d),
+            EXACTLY_500.signal("W-5", "500,00", d),
+            CRISIS.signal("W-6", "100.00", d, crisissignaal="ja"),
+            MULTIPLE.signal("W-7", "300.00", d),
+            MOVED.signal("W-11", "90.00", d, bsn=MOVED.bsn, postcode="3311AB", huisnummer="11"),
+            DECEASED.signal("W-12", "90.00", d),
+            EXCLUDED.signal("W-13", "90.00", d),
+            NOT_LIVE.signal("W-14", "90.00", d),
+            OUTSIDE.signal("W-15", "90.00", d),
+            GOES_QUIET.signal("W-16", "100.00", d),
+            GETS_RESULT.signal("W-17", "100.00", d),
+            BY_ADDRESS.signal("W-18", "100.00", d, achternaam="Anders", geboortedatum=""),
+            ONE_FLAT.signal("W-19", "100.00", d, huisnummertoevoeging="", geboortedatum=""),
+            FLAT_A.signal("W-20", "100.00", d, huisnummertoevoeging="", geboortedatum=""),
+            STRANGER.signal("W-99", "100.00", d),
+        ],
+        "VATTENFALL": [MULTIPLE.signal("V-7", "250.00", d)],
+        "EVIDES": [ESCALATES.signal("E-8", "300.00", d)],
+        "VGZ": [
+            KNOWN_ESCALATES.signal("Z-9", "200.00", d, klantnummer="POLIS-9"),
+            REPEATS.signal("Z-10", "300.00", d, klantnummer="POLIS-10"),
+            TOO_OLD.signal("Z-22", "300.00", d, ontstaansdatum=(d - timedelta(120)).isoformat()),
+        ],
+    }
+
+
+def night_2_signals() -> dict[str, list[dict[str, str]]]:
+    d = NIGHT_2
+    return {
+        "OASEN": [ESCALATES.signal("O-8", "400.00", d)],
+        "VGZ": [
+            KNOWN_ESCALATES.signal("Z-9b", "650.00", d, klantnummer="POLIS-9"),
+            REPEATS.signal("Z-10b", "300.00", d, klantnummer="POLIS-10"),
+        ],
+    }
+
+
+@pytest.fixture(scope="module")
+def story(tmp_path_factory: pytest.TempPathFactory) -> Story:
+    gemeenten = Home.default_config()["gemeenten"]
+    for gemeente in gemeenten:
+        if gemeente["code"] == "0523":
+            gemeente["startdatum"] = date(2027, 1, 1)
+    home = Home.create(
+        tmp_path_factory.mktemp("story"),
+        gemeenten=gemeenten,
+        uitsluitingen={"adressen": [{"postcode": "3311 ab", "huisnummer": 13}], "personen": []},
+    )
+    results: dict[str, int] = {}
+    outputs: dict[str, str] = {}
+
+    def run(day: date) -> None:
+        result = home.run(day)
+        summary_line = result.stdout.splitlines()[0] if result.stdout else result.stderr
+        run_id = summary_line.split()[1]
+        results[run_id] = result.exit_code
+        outputs[run_id] = result.stdout + result.stderr
+
+    home.registers(NIGHT_1, RESIDENTS, KNOWN)
+    for partner, rows in night_1_signals().items():
+        home.signals(partner, NIGHT_1, rows)
+    run(NIGHT_1)
+    run(NIGHT_1)  # the same night again: nothing new
+    home.registers(NIGHT_2, RESIDENTS, KNOWN)
+    for partner, rows in night_2_signals().items():
+        home.signals(partner, NIGHT_2, rows)
+    result_case = Story(home, results, outputs).cases("20261102-01")[at(GETS_RESULT)]["zaak_id"]
+    home.write(
+        "uitkomsten/uitkomsten-20261103.csv",
+        csv_text(
+            [
+                {
+                    "zaak_id": result_case,
+                    "datum": "2026-11-03",
+                    "gebeurtenis": "resultaat",
+                    "waarde": "Inwoner heeft zelf al betaald/betalingsregeling getroffen",
+                },
+                {"zaak_id": "Z-ONBEKEND", "datum": "2026-11-03", "gebeurtenis": "aanmelding"},
+            ],
+            ["zaak_id", "datum", "gebeurtenis", "waarde"],
+        ),
+    )
+    run(NIGHT_2)
+    home.registers(NIGHT_3, RESIDENTS, KNOWN)
+    home.signals(
+        "WOONKRACHT10",
+        NIGHT_3,
+        [
+            GOES_QUIET.signal("W-16b", "100.00", NIGHT_3, klantnummer="NIEUW-16"),
+            GETS_RESULT.signal("W-17b", "100.00", NIGHT_3, klantnummer="NIEUW-17"),
+            NOT_LIVE.signal("W-14b", "90.00", NIGHT_3),
+        ],
+    )
+    run(NIGHT_3)
+    return Story(home, results, outputs)
+
+
+def test_runs_get_ids_per_day_and_exit_codes(story: Story) -> None:
+    assert story.results == {
+        "20261102-01": 0,
+        "20261102-02": 0,
+        "20261103-01": 1,  # the event for an unknown case is rejected
+        "20270205-01": 0,
+    }
+
+
+@pytest.mark.parametrize(
+    ("person", "rule", "actions"),
+    [
+        (KNOWN_LOW, "onder_500_bekend", "brief_lokaal_aanbod"),
+        (UNKNOWN_LOW, "onder_500_niet_bekend", "informatiebrief"),
+        (KNOWN_HIGH, "vanaf_500_bekend", "brief_lokaal_aanbod+sdd_belt_na_2_weken"),
+        (UNKNOWN_HIGH, "vanaf_500_niet_bekend", "doorsturen_naar_gemeente"),
+        (EXACTLY_500, "vanaf_500_niet_bekend", "doorsturen_naar_gemeente"),
+        (CRISIS, "crisis", "sdd_belt_direct"),
+    ],
+)
+def test_every_cell_of_the_sdd_table(story: Story, person, rule, actions) -> None:
+    case = story.cases("20261102-01")[at(person)]
+    assert (case["regel"], case["acties"]) == (rule, actions)
+
+
+def test_known_is_the_household_not_only_the_debtor(story: Story) -> None:
+    case = story.cases("20261102-01")[at(KNOWN_LOW)]
+    assert KNOWN_LOW.bsn not in KNOWN
+    assert case["bekend_bij_sdd"] == "ja"
+
+
+def test_crisis_call_is_due_in_three_working_days(story: Story) -> None:
+    due = story.state(
+        "SELECT a.uiterlijk FROM acties a JOIN zaken z USING (zaak_id) "
+        f"WHERE z.adres_sleutel = '3311AB|{CRISIS.huisnummer}||'"
+    )
+    assert due == [(date(2026, 11, 5),)]  # Monday + 3 working days
+
+
+def test_two_creditors_on_one_address_make_one_multiple_case(story: Story) -> None:
+    case = story.cases("20261102-01")[at(MULTIPLE)]
+    assert case["aantal_signalen"] == "2"
+    assert case["soorten"] == "Energie+Huur"
+    assert case["totaal_achterstand"] == "550.00"
+    assert case["regel"] == "vanaf_500_niet_bekend"
+    signals = story.signals("20261102-01")
+    assert signals["W-7"]["zaak_id"] == signals["V-7"]["zaak_id"] == case["zaak_id"]
+
+
+def test_escalation_adds_the_forward_and_never_a_second_letter(story: Story) -> None:
+    first = story.cases("20261102-01")[at(ESCALATES)]
+    second = story.cases("20261103-01")[at(ESCALATES)]
+    assert (first["regel"], first["acties"]) == ("onder_500_niet_bekend", "informatiebrief")
+    assert second["zaak_id"] == first["zaak_id"]
+    assert (second["totaal_achterstand"], second["aantal_signalen"]) == ("700.00", "2")
+    assert (second["regel"], second["acties"]) == (
+        "vanaf_500_niet_bekend",
+        "doorsturen_naar_gemeente",
+    )
+
+
+def test_known_escalation_schedules_only_the_call(story: Story) -> None:
+    first = story.cases("20261102-01")[at(KNOWN_ESCALATES)]
+    second = story.cases("20261103-01")[at(KNOWN_ESCALATES)]
+    assert first["acties"] == "brief_lokaal_aanbod"
+    # The same arrears signalled higher: the latest amount counts, not the sum.
+    assert second["totaal_achterstand"] == "650.00"
+    assert (second["regel"], second["acties"]) == ("vanaf_500_bekend", "sdd_belt_na_2_weken")
+    letters = story.state(
+        "SELECT count(*) FROM acties WHERE actie = 'brief_lokaal_aanbod' "
+        f"AND zaak_id = '{first['zaak_id']}'"
+    )
+    assert letters == [(1,)]
+
+
+def test_repeated_signal_with_the_same_amount_is_not_picked_up(story: Story) -> None:
+    signals = story.signals("20261103-01")
+    assert signals["Z-10b"]["status"] == vng.HERHAALD
+    assert signals["Z-10b"]["zaak_id"] is None
+    assert signals["Z-9b"]["status"] == vng.OPGEPAKT
+    assert at(REPEATS) not in story.cases("20261103-01")
+
+
+def test_a_moved_person_is_followed_to_the_current_address(story: Story) -> None:
+    signal = story.signals("20261102-01")["W-11"]
+    assert signal["status"] == vng.OPGEPAKT
+    case = story.cases("20261102-01")[at(MOVED)]
+    assert case["zaak_id"] == signal["zaak_id"]
+    assert "3311AB 11" not in story.cases("20261102-01")
+
+
+@pytest.mark.parametrize(
+    ("signaal_id", "status"),
+    [
+        ("W-99", vng.GEEN_INWONER),  # not in the BRP
+        ("W-15", vng.GEEN_INWONER),  # registered in Gorinchem, outside the region
+        ("W-12", vng.OVERLEDEN),
+        ("W-13", vng.ANDERE_REDEN),  # address on the exclusion list
+        ("W-14", vng.ANDERE_REDEN),  # Hardinxveld-Giessendam starts in 2027
+        ("Z-22", vng.ONTERECHT),  # health insurance 120 days in arrears: outside 30-100
+        ("W-20", vng.GEEN_INWONER),  # two flats at that number and no person to decide
+    ],
+)
+def test_signals_not_picked_up_get_their_vng_status(story: Story, signaal_id, status) -> None:
+    signal = story.signals("20261102-01")[signaal_id]
+    assert signal["status"] == status
+    assert signal["zaak_id"] is None
+
+
+def test_a_municipality_is_picked_up_from_its_start_date(story: Story) -> None:
+    assert story.signals("20270205-01")["W-14b"]["status"] == vng.OPGEPAKT
+
+
+def test_address_alone_and_the_only_flat_at_a_number_match(story: Story) -> None:
+    cases = story.cases("20261102-01")
+    assert at(BY_ADDRESS) in cases
+    assert at(ONE_FLAT) in cases  # the partner left out the addition "2"
+    how = {row[0]: row[1] for row in story.state("SELECT signaal_id, match_regel FROM signalen")}
+    assert (how["W-18"], how["W-19"], how["W-11"]) == ("adres", "postcode_huisnummer", "bsn")
+
+
+def test_the_same_night_again_changes_nothing(story: Story) -> None:
+    assert story.home.out("20261102-02", "cases.csv").height == 0
+    assert story.home.out("20261102-02", "signals.csv").height == 0
+    assert story.state("SELECT count(*) FROM signalen WHERE run_id = '20261102-02'") == [(0,)]
+
+
+def test_a_quiet_case_closes_and_a_later_signal_opens_a_new_one(story: Story) -> None:
+    old = story.cases("20261102-01")[at(GOES_QUIET)]["zaak_id"]
+    new = story.cases("20270205-01")[at(GOES_QUIET)]["zaak_id"]
+    assert new != old
+    assert story.state(f"SELECT sluitreden FROM zaken WHERE zaak_id = '{old}'") == [
+        ("geen activiteit",)
+    ]
+
+
+def test_a_result_event_closes_the_case(story: Story) -> None:
+    old = story.cases("20261102-01")[at(GETS_RESULT)]["zaak_id"]
+    assert story.state(f"SELECT gesloten, sluitreden FROM zaken WHERE zaak_id = '{old}'") == [
+        (NIGHT_2, "resultaat: Inwoner heeft zelf al betaald/betalingsregeling getroffen")
+    ]
+    assert story.cases("20270205-01")[at(GETS_RESULT)]["zaak_id"] != old
+
+
+def test_an_event_for_an_unknown_case_is_rejected_with_its_line(story: Story) -> None:
+    rejects = story.home.out("20261103-01", "rejects/uitkomsten-20261103.csv")
+    assert rejects.select("regel", "kolom", "reden").rows() == [
+        ("3", "zaak_id", "is not the zaak_id of an open case")
+    ]
+
+
+def test_consumed_files_move_to_the_archive(story: Story) -> None:
+    archive = story.home.path / "archive" / "20261102-01" / "signalen" / "VGZ"
+    assert (archive / "vgz-20261102.csv").is_file()
+    assert not list((story.home.path / "inbox" / "signalen").rglob("*.csv"))
+    assert (story.home.path / "inbox" / "brp" / "brp-20270205.csv").is_file()
+
+
+def test_outputs_are_sorted_and_excel_ready(story: Story) -> None:
+    raw = (story.home.path / "out" / "20261102-01" / "cases.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfzaak_id;gemeentecode;postcode;")
+    cases = story.home.out("20261102-01", "cases.csv")
+    assert cases["zaak_id"].to_list() == sorted(cases["zaak_id"].to_list())
+    signals = story.home.out("20261102-01", "signals.csv")
+    keys = signals.select("signaalpartner", "signaal_id").rows()
+    assert keys == sorted(keys)
+
+
+def test_manifest_accounts_for_every_row(story: Story) -> None:
+    manifest = json.loads(
+        (story.home.path / "out" / "20261103-01" / "manifest.json").read_text(encoding="utf-8")
+    )
+    assert manifest["run_id"] == "20261103-01"
+    for item in manifest["inputs"]:
+        assert item["accepted"] + item["rejected"] == item["read"]
+    listed = {o["path"] for o in manifest["outputs"]}
+    assert listed == {"signals.csv", "cases.csv", "rejects/uitkomsten-20261103.csv"}
+    assert manifest["signalen_per_status"] == {
+        vng.HERHAALD: 1,
+        vng.OPGEPAKT: 2,
+    }
+
+
+def test_summary_names_no_person(story: Story) -> None:
+    printed = "\n".join(story.outputs.values())
+    for person in RESIDENTS:
+        assert person.bsn not in printed
+        assert person.geslachtsnaam not in printed
+    assert "3311AB" not in printed
+
+
+def test_a_file_delivered_again_is_rejected_not_processed(tmp_path: Path) -> None:
+    home = Home.create(tmp_path)
+    home.registers(NIGHT_1, RESIDENTS, KNOWN)
+    rows = [UNKNOWN_LOW.signal("W-2", "100.00", NIGHT_1)]
+    home.signals("WOONKRACHT10", NIGHT_1, rows)
+    assert home.run(NIGHT_1).exit_code == 0
+    home.signals("WOONKRACHT10", NIGHT_1, rows)
+    again = home.run(NIGHT_1)
+    assert again.exit_code == 1
+    assert "already processed in run 20261102-01" in again.stdout
+    assert home.out("20261102-02", "signals.csv").height == 0
+
+
+def test_dry_run_writes_nothing(tmp_path: Path) -> None:
+    home = Home.create(tmp_path)
+    home.registers(NIGHT_1, RESIDENTS, KNOWN)
+    home.signals("WOONKRACHT10", NIGHT_1, [UNKNOWN_LOW.signal("W-2", "100.00", NIGHT_1)])
+    result = home.run(NIGHT_1, "--dry-run", "--json")
+    assert result.exit_code == 0
+    summary = json.loads(result.stdout)
+    assert summary["dry_run"] is True
+    assert summary["zaken_per_regel"] == {"onder_500_niet_bekend": 1}
+    assert not (home.path / "out").exists()
+    assert (home.path / "inbox" / "signalen" / "WOONKRACHT10").is_dir()
+    assert home.run(NIGHT_1).exit_code == 0  # and the real run still finds everything
+    assert home.out("20261102-01", "cases.csv").height == 1
+
+
+@pytest.mark.parametrize(
+    ("brp_day", "message"),
+    [
+        (None, "no BRP extract"),
+        (NIGHT_1 - timedelta(days=8), "more than brp_max_age_days (7)"),
+    ],
+)
+def test_without_a_fresh_brp_extract_the_run_aborts(tmp_path: Path, brp_day, message) -> None:
+    home = Home.create(tmp_path)
+    if brp_day is not None:
+        home.registers(brp_day, RESIDENTS, KNOWN)
+    home.signals("WOONKRACHT10", NIGHT_1, [UNKNOWN_LOW.signal("W-2", "100.00", NIGHT_1)])
+    result = home.run(NIGHT_1)
+    assert result.exit_code == 3
+    assert message in result.stderr
+    assert not (home.path / "out").exists()
+    assert (home.path / "inbox" / "signalen" / "WOONKRACHT10").is_dir()
+
+
+def test_a_second_concurrent_run_exits_4(tmp_path: Path) -> None:
+    home = Home.create(tmp_path)
+    home.registers(NIGHT_1, RESIDENTS, KNOWN)
+    with locked(home.path / "state"):
+        result = home.run(NIGHT_1)
+    assert result.exit_code == 4
+    assert "another vsig run" in result.stderr
+    assert home.run(NIGHT_1).exit_code == 0
+
+
+def test_a_crisis_call_skips_the_christmas_holidays(tmp_path: Path) -> None:
+    christmas_eve = date(2026, 12, 24)
+    home = Home.create(tmp_path)
+    home.registers(christmas_eve, RESIDENTS, KNOWN)
+    home.signals(
+        "WOONKRACHT10",
+        christmas_eve,
+        [CRISIS.signal("W-6", "100.00", christmas_eve, crisissignaal="J")],
+    )
+    assert home.run(christmas_eve).exit_code == 0
+    with duckdb.connect(home.path / "state" / "vsig.duckdb", read_only=True) as db:
+        due = db.execute("SELECT uiterlijk FROM acties").fetchall()
+    # 25 and 26 December are holidays, 27 is a Sunday: Monday 28 is the first working day.
+    assert due == [(date(2026, 12, 30),)]
+
+
+def test_sample_inbox_runs_end_to_end(tmp_path: Path) -> None:
+    home = Home.create(tmp_path)
+    for source in (REPO / "samples" / "inbox").rglob("*.csv"):
+        target = home.path / "inbox" / source.relative_to(REPO / "samples" / "inbox")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(source.read_bytes())
+    result = home.run(PROCESSING_DATE)
+    assert result.exit_code == 1  # the samples hold 5 broken rows on purpose
+    signals = home.out("20261126-01", "signals.csv")
+    assert set(signals["status"]) <= set(vng.SIGNAALSTATUSSEN)
+    cases = home.out("20261126-01", "cases.csv")
+    assert cases.height > 50
+    assert set(cases["regel"]) == {
+        "crisis",
+        "onder_500_bekend",
+        "onder_500_niet_bekend",
+        "vanaf_500_bekend",
+        "vanaf_500_niet_bekend",
+    }
+    assert pl.Series(cases["zaak_id"]).is_unique().all()
