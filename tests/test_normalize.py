@@ -251,3 +251,60 @@ def test_impossible_date_is_null() -> None:
 def test_text_is_trimmed_and_folded() -> None:
     assert apply(n.text, "  van   der\tBerg ") == "van der Berg"
     assert apply(n.text, "   ") is None
+
+
+def naam(voorvoegsel: str | None, achternaam: str) -> object:
+    frame = pl.DataFrame(
+        {"v": [voorvoegsel], "a": [achternaam]}, schema={"v": pl.String, "a": pl.String}
+    )
+    return frame.select(n.naam_sleutel(pl.col("v"), pl.col("a"))).item()
+
+
+@pytest.mark.parametrize(
+    ("voorvoegsel", "achternaam"),
+    [
+        ("van", "Dijk"),
+        (None, "van Dijk"),
+        (None, "Dijk, van"),
+        (None, "VAN DIJK"),
+        ("Van", "Dyk"),
+        (None, "van  Dijk "),
+    ],
+)
+def test_every_spelling_of_van_dijk_meets(voorvoegsel: str | None, achternaam: str) -> None:
+    assert naam(voorvoegsel, achternaam) == "vandyk"
+
+
+@pytest.mark.parametrize(
+    ("written", "register"),
+    [
+        ("Ozturk", "Öztürk"),
+        ("GROSS", "Groß"),
+        ("Ruyter", "Ruijter"),
+        ("Nguyen", "Nguyễn"),
+        ("ISIK", "Işık"),
+        ("Sorensen", "Sørensen"),
+    ],
+)
+def test_diacritics_ss_and_ij_do_not_count(written: str, register: str) -> None:
+    assert naam(None, written) == naam(None, register)
+
+
+# Names in Latin script, with the accents and letters of the BRP's own character set.
+SURNAME = st.text(
+    st.characters(categories=["Lu", "Ll"], max_codepoint=0x17F), min_size=1, max_size=12
+)
+
+
+@given(st.lists(SURNAME, min_size=1, max_size=3), SURNAME)
+def test_separated_attached_or_turned_voorvoegsel_gives_one_key(words, surname) -> None:
+    voorvoegsel = " ".join(words)
+    attached = naam(None, f"{voorvoegsel} {surname}")
+    assert naam(voorvoegsel, surname) == attached
+    assert naam(None, f"{surname}, {voorvoegsel}") == attached
+    assert naam(voorvoegsel.upper(), surname.lower()) == naam(voorvoegsel.lower(), surname.upper())
+
+
+def test_different_names_stay_apart() -> None:
+    assert naam(None, "Jansen") != naam(None, "Janssen")
+    assert naam("de", "Vries") != naam(None, "Vries")

@@ -296,6 +296,7 @@ def _describe_all(
 
 def _describe(path: Path, root: yaml.Node | None, err: Any, data: dict[str, Any]) -> str:
     loc = tuple(part for part in err["loc"] if not str(part).startswith("function-"))
+    loc += getattr((err.get("ctx") or {}).get("error"), "loc", ())
     key = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
     got = err.get("input")
     shown = f" (got {got!r})" if isinstance(got, str | int | float | bool) else ""

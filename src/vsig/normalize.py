@@ -188,6 +188,11 @@ def one_of(expr: pl.Expr, allowed: Iterable[str]) -> pl.Expr:
     return pl.when(value.is_in(list(allowed))).then(value)
 
 
+# Letters Unicode does not split into a base letter and a mark, written plain by systems
+# that cannot store them.
+_UNDECOMPOSED = {"ß": "ss", "ı": "i", "ø": "o", "ł": "l", "đ": "d", "æ": "ae", "œ": "oe"}
+
+
 def naam_sleutel(voorvoegsel: pl.Expr, achternaam: pl.Expr) -> pl.Expr:
     """A surname folded for comparison: `van Dijk`, `Dijk, van`, `VAN DIJK` → `vandyk`.
 
@@ -202,7 +207,7 @@ def naam_sleutel(voorvoegsel: pl.Expr, achternaam: pl.Expr) -> pl.Expr:
         full.str.normalize("NFKD")
         .str.replace_all(r"\p{M}", "")
         .str.to_lowercase()
-        .str.replace_all("ß", "ss")
+        .str.replace_many(_UNDECOMPOSED)
         .str.replace_all("ij", "y")
         .str.replace_all(r"[^a-z]", "")
     )

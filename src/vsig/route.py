@@ -47,6 +47,14 @@ ALLOWED: Final[dict[FactKind, tuple[str, ...]]] = {
 }
 
 
+class RuleError(ValueError):
+    """A problem in the routing, with where it is below the part that raised it."""
+
+    def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -132,21 +140,21 @@ class Rule(_Strict):
 
 
 def _check_condition(fact: str, op: str, value: Any, info: ValidationInfo) -> None:
-    where = f"when.{fact}"
     if fact not in FACTS:
-        raise ValueError(f"{where}: unknown fact; facts are {', '.join(FACTS)}")
+        raise RuleError(("when", fact), f"unknown fact; facts are {', '.join(FACTS)}")
     kind = FACTS[fact]
+    where = ("when", fact, op)
     if op not in OPERATORS:
-        raise ValueError(f"{where}: unknown operator {op!r}; operators are {' '.join(OPERATORS)}")
+        raise RuleError(where, f"unknown operator {op!r}; operators are {' '.join(OPERATORS)}")
     if op not in ALLOWED[kind]:
-        raise ValueError(f"{where}: operator {op!r} does not apply to {fact}")
+        raise RuleError(where, f"operator {op!r} does not apply to {fact}")
     values = value if op == "in" or kind == "soorten" else [value]
     if not isinstance(values, list) or not values:
-        raise ValueError(f"{where}.{op}: expected a list of values")
+        raise RuleError(where, "expected a list of values")
     allowed = _allowed_values(kind, info)
     for item in values:
         if not _fits(kind, item, allowed):
-            raise ValueError(f"{where}.{op}: {item!r} is not {_describe_kind(kind, allowed)}")
+            raise RuleError(where, f"{item!r} is not {_describe_kind(kind, allowed)}")
 
 
 def _allowed_values(kind: FactKind, info: ValidationInfo) -> tuple[str, ...]:
@@ -195,23 +203,24 @@ class Routing(_Strict):
         names = [r.name for r in self.rules]
         doubles = sorted({n for n in names if names.count(n) > 1})
         if doubles:
-            raise ValueError(f"rules: name used more than once: {doubles}")
+            raise RuleError(("rules",), f"name used more than once: {doubles}")
         for index, rule in enumerate(self.rules):
             unknown = [a for a in rule.actions if a not in self.actions]
             if unknown:
-                raise ValueError(
-                    f"rules[{index}] ({rule.name}): actions: unknown action(s) {unknown}; "
-                    f"defined: {', '.join(self.actions)}"
+                raise RuleError(
+                    ("rules", index, "actions"),
+                    f"unknown action(s) {unknown}; defined: {', '.join(self.actions)}",
                 )
             last = index == len(self.rules) - 1
             if last and rule.when is not None:
-                raise ValueError(
-                    f"rules[{index}] ({rule.name}): the last rule is the default and has no `when`"
+                raise RuleError(
+                    ("rules", index, "when"), "the last rule is the default and has no `when`"
                 )
             if not last and rule.when is None:
-                raise ValueError(
-                    f"rules[{index}] ({rule.name}): only the last rule may go without `when`; "
-                    "the rules after it could never match"
+                raise RuleError(
+                    ("rules", index),
+                    "only the last rule may go without `when`; "
+                    "the rules after it could never match",
                 )
         return self
 
@@ -278,7 +287,7 @@ def _detail(
     }
 
 
-MATRIX_AMOUNTS: Final = (("below €500", 499_99), ("€500 and above", 500_00))
+MATRIX_AMOUNTS: Final = (("below €500", 499_99), ("€500.00 and above", 500_00))
 
 
 def decision_matrix(

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import duckdb
 import polars as pl
@@ -198,14 +198,17 @@ class Store:
         finally:
             connection.close()
 
+    def _scalar(self, sql: str, parameters: list[object] | None = None) -> Any:
+        # fetchall, not fetchone: an unfinished result would block the next statement.
+        return self._db.execute(sql, parameters or []).fetchall()[0][0]
+
     def version(self) -> int:
-        exists = self._db.execute(
+        exists = self._scalar(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_versie'"
-        ).fetchone()
-        if not exists or not exists[0]:
+        )
+        if not exists:
             return 0
-        row = self._db.execute("SELECT max(versie) FROM schema_versie").fetchone()
-        return int(row[0]) if row and row[0] is not None else 0
+        return int(self._scalar("SELECT coalesce(max(versie), 0) FROM schema_versie"))
 
     def _migrate(self) -> None:
         current = self.version()
@@ -237,10 +240,10 @@ class Store:
         return frame
 
     def next_run_id(self, processing_date: date) -> str:
-        row = self._db.execute(
+        done = self._scalar(
             "SELECT count(*) FROM runs WHERE verwerkingsdatum = ?", [processing_date]
-        ).fetchone()
-        return f"{processing_date:%Y%m%d}-{(row[0] if row else 0) + 1:02d}"
+        )
+        return f"{processing_date:%Y%m%d}-{done + 1:02d}"
 
     def processed_files(self) -> dict[str, str]:
         """SHA-256 → the run that consumed the file."""

@@ -1,0 +1,219 @@
+"""The matching core on small frames: who a signal is about, and which status it gets."""
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from vsig import ingest, match, vng
+from vsig.config import Config
+
+from .scenario import Resident, csv_text, make_bsn
+
+TODAY = date(2026, 11, 26)
+
+
+def resident(number: int, **changes: object) -> Resident:
+    values: dict[str, object] = {
+        "bsn": make_bsn(number),
+        "geslachtsnaam": "Jansen",
+        "geboortedatum": date(1980, 5, 1),
+        "postcode": "3311AB",
+        "huisnummer": number,
+    }
+    return Resident(**(values | changes))  # type: ignore[arg-type]
+
+
+def frames(
+    tmp_path: Path,
+    config: Config,
+    residents: list[Resident],
+    signals: dict[str, list[dict[str, str]]],
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The BRP and the signals as ingest makes them from files in their contract layouts."""
+    brp_path = tmp_path / "brp.csv"
+    brp_path.write_text(csv_text([r.brp_row() for r in residents]))
+    brp = ingest.ingest_file(ingest.Source(brp_path, "brp"), TODAY).accepted
+    accepted = []
+    for partner, rows in signals.items():
+        path = tmp_path / f"{partner}.csv"
+        path.write_text(csv_text(rows))
+        result = ingest.ingest_file(ingest.Source(path, "signalen", config.partner(partner)), TODAY)
+        assert not result.rejected, result.rejects
+        accepted.append(result.accepted)
+    return match.prepare_brp(brp, TODAY), pl.concat(accepted) if accepted else pl.DataFrame()
+
+
+NO_DEBTS = pl.DataFrame(
+    schema={"signaalpartner": pl.String, "klantnummer": pl.String, "bedrag": pl.Int64}
+)
+
+
+def statuses(
+    tmp_path: Path,
+    config: Config,
+    residents: list[Resident],
+    signals: dict[str, list[dict[str, str]]],
+    open_debts: pl.DataFrame = NO_DEBTS,
+) -> dict[str, dict[str, object]]:
+    brp, frame = frames(tmp_path, config, residents, signals)
+    matched = match.match(frame, brp, config, TODAY, open_debts)
+    return {row["signaal_id"]: row for row in matched.iter_rows(named=True)}
+
+
+def test_repeats_within_one_night_keep_only_a_higher_amount(tmp_path: Path, config) -> None:
+    person = resident(1)
+    rows = [
+        person.signal(sid, amount, TODAY, klantnummer="K1")
+        for sid, amount in (("S1", "300.00"), ("S2", "450.00"), ("S3", "400.00"), ("S4", "450.00"))
+    ]
+    found = statuses(tmp_path, config, [person], {"WOONKRACHT10": rows})
+    assert [found[s]["status"] for s in ("S1", "S2", "S3", "S4")] == [
+        vng.OPGEPAKT,
+        vng.OPGEPAKT,
+        vng.HERHAALD,
+        vng.HERHAALD,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("amount", "status"),
+    [("299.99", vng.HERHAALD), ("300.00", vng.HERHAALD), ("300.01", vng.OPGEPAKT)],
+)
+def test_repeat_of_a_debt_in_an_open_case(tmp_path: Path, config, amount, status) -> None:
+    person = resident(1)
+    open_debts = pl.DataFrame(
+        {"signaalpartner": ["WOONKRACHT10"], "klantnummer": ["K1"], "bedrag": [300_00]}
+    )
+    found = statuses(
+        tmp_path,
+        config,
+        [person],
+        {"WOONKRACHT10": [person.signal("S", amount, TODAY, klantnummer="K1")]},
+        open_debts,
+    )
+    assert found["S"]["status"] == status
+
+
+def test_the_same_klantnummer_at_another_partner_is_another_debt(tmp_path: Path, config) -> None:
+    person = resident(1)
+    found = statuses(
+        tmp_path,
+        config,
+        [person],
+        {
+            "WOONKRACHT10": [person.signal("S1", "100.00", TODAY, klantnummer="K1")],
+            "EVIDES": [person.signal("S2", "100.00", TODAY, klantnummer="K1")],
+        },
+    )
+    assert (found["S1"]["status"], found["S2"]["status"]) == (vng.OPGEPAKT, vng.OPGEPAKT)
+
+
+def test_two_people_with_one_name_and_birth_date_are_told_apart_by_address(
+    tmp_path: Path, config
+) -> None:
+    here, there = resident(1), resident(2)
+    found = statuses(
+        tmp_path,
+        config,
+        [here, there],
+        {
+            "WOONKRACHT10": [
+                here.signal("S1", "10.00", TODAY),
+                resident(3).signal("S3", "10.00", TODAY),
+            ]
+        },
+    )
+    assert (found["S1"]["persoon_bsn"], found["S1"]["match_regel"]) == (
+        here.bsn,
+        "naam_geboortedatum",
+    )
+    # Neither lives at number 3 and nobody does: no person, no address.
+    assert (found["S3"]["persoon_bsn"], found["S3"]["status"]) == (None, vng.GEEN_INWONER)
+
+
+def test_a_bsn_beats_a_name_and_an_address(tmp_path: Path, config) -> None:
+    person, other = resident(1), resident(2, geslachtsnaam="Pietersen")
+    signal = other.signal("S", "10.00", TODAY, bsn=person.bsn)
+    found = statuses(tmp_path, config, [person, other], {"WOONKRACHT10": [signal]})
+    assert (found["S"]["persoon_bsn"], found["S"]["adres_sleutel"]) == (person.bsn, "3311AB|1||")
+    assert found["S"]["verhuisd"] is True
+
+
+def test_a_deceased_residents_address_alone_matches_no_one(tmp_path: Path, config) -> None:
+    gone = resident(1, datum_overlijden=date(2026, 1, 1))
+    signal = gone.signal("S", "10.00", TODAY, achternaam="Iemand", geboortedatum="")
+    found = statuses(tmp_path, config, [gone], {"WOONKRACHT10": [signal]})
+    assert found["S"]["status"] == vng.GEEN_INWONER
+
+
+def test_minimum_amount_is_unfounded(tmp_path: Path, config) -> None:
+    strict = config.model_copy(update={"minimum_bedrag": 50_00})
+    person = resident(1)
+    found = statuses(
+        tmp_path,
+        strict,
+        [person],
+        {
+            "WOONKRACHT10": [
+                person.signal("low", "49.99", TODAY),
+                person.signal("ok", "50.00", TODAY, klantnummer="K2"),
+            ]
+        },
+    )
+    assert (found["low"]["status"], found["ok"]["status"]) == (vng.ONTERECHT, vng.OPGEPAKT)
+
+
+def test_arrears_younger_than_30_days_are_unfounded(tmp_path: Path, config) -> None:
+    person = resident(1)
+    young = person.signal("young", "10.00", TODAY, ontstaansdatum="2026-10-28")
+    found = statuses(tmp_path, config, [person], {"WOONKRACHT10": [young]})
+    assert found["young"]["status"] == vng.ONTERECHT
+
+
+def sdd(*rows: tuple[str, str, str | None]) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                "bsn": b,
+                "startdatum": date.fromisoformat(s),
+                "einddatum": e and date.fromisoformat(e),
+            }
+            for b, s, e in rows
+        ],
+        schema={"bsn": pl.String, "startdatum": pl.Date, "einddatum": pl.Date},
+    )
+
+
+def test_known_means_an_arrangement_running_on_the_processing_date(tmp_path: Path, config) -> None:
+    a, b, c = resident(1), resident(2), resident(3)
+    brp, _ = frames(tmp_path, config, [a, b, c], {})
+    cases = pl.DataFrame(
+        {
+            "zaak_id": ["Z1", "Z2", "Z3"],
+            "adres_sleutel": ["3311AB|1||", "3311AB|2||", "3311AB|3||"],
+            "persoon_bsn": [a.bsn, b.bsn, c.bsn],
+        }
+    )
+    arrangements = sdd(
+        (a.bsn, "2020-01-01", "2026-11-26"),  # ends today: still running
+        (b.bsn, "2020-01-01", "2026-11-25"),  # ended yesterday
+        (c.bsn, "2026-11-27", None),  # starts tomorrow
+    )
+    known = match.bekend_bij_sdd(cases, brp, arrangements, config, TODAY)
+    assert dict(known.sort("zaak_id").iter_rows()) == {"Z1": True, "Z2": False, "Z3": False}
+
+
+def test_known_scope_person_looks_at_the_debtor_only(tmp_path: Path, config) -> None:
+    debtor, partner = resident(1), resident(2, huisnummer=1)
+    brp, _ = frames(tmp_path, config, [debtor, partner], {})
+    cases = pl.DataFrame(
+        {"zaak_id": ["Z"], "adres_sleutel": ["3311AB|1||"], "persoon_bsn": [debtor.bsn]}
+    )
+    arrangements = sdd((partner.bsn, "2020-01-01", None))
+    household = match.bekend_bij_sdd(cases, brp, arrangements, config, TODAY)
+    person = match.bekend_bij_sdd(
+        cases, brp, arrangements, config.model_copy(update={"known_scope": "person"}), TODAY
+    )
+    assert (household["bekend_bij_sdd"].item(), person["bekend_bij_sdd"].item()) == (True, False)

@@ -1,0 +1,245 @@
+"""Routing rules: checked when loaded, evaluated first-match-wins, actions never repeated."""
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from vsig import route
+from vsig.cli import app
+from vsig.config import ConfigError, load_config
+from vsig.vng import SIGNAALPARTNERSOORTEN
+
+from .conftest import REPO, write_config
+
+DEFAULT_ROUTING = (REPO / "config" / "routing.yaml").read_text(encoding="utf-8")
+
+
+def problems_with(tmp_path: Path, routing: str) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write_config(tmp_path, routing=routing))
+    return caught.value.problems
+
+
+def changed(edit: str, into: str) -> str:
+    assert edit in DEFAULT_ROUTING
+    return DEFAULT_ROUTING.replace(edit, into, 1)
+
+
+@pytest.mark.parametrize(
+    ("edit", "into", "rule", "key", "message"),
+    [
+        (
+            'totaal_achterstand: {"<": 500.00}\n      bekend_bij_sdd: {"==": true}',
+            'totaal: {"<": 500.00}\n      bekend_bij_sdd: {"==": true}',
+            "onder_500_bekend",
+            "rules[1].when.totaal",
+            "unknown fact",
+        ),
+        (
+            'crisis: {"==": true}',
+            'crisis: {"=>": true}',
+            "crisis",
+            "rules[0].when.crisis.=>",
+            "unknown operator '=>'",
+        ),
+        (
+            'crisis: {"==": true}',
+            'crisis: {"<": true}',
+            "crisis",
+            "rules[0].when.crisis.<",
+            "operator '<' does not apply to crisis",
+        ),
+        (
+            'crisis: {"==": true}',
+            'crisis: {"==": "ja"}',
+            "crisis",
+            "rules[0].when.crisis.==",
+            "'ja' is not true or false",
+        ),
+        (
+            "actions: [sdd_belt_direct]",
+            "actions: [sdd_belt_meteen]",
+            "crisis",
+            "rules[0].actions",
+            "unknown action(s) ['sdd_belt_meteen']",
+        ),
+        (
+            "template: informatiebrief",
+            "template: aanmaning",
+            None,
+            "actions.informatiebrief.brief.template",
+            "unknown template 'aanmaning'",
+        ),
+        (
+            "  - name: vangnet\n    actions",
+            '  - name: vangnet\n    when: {crisis: {"==": false}}\n    actions',
+            "vangnet",
+            "rules[5].when",
+            "the last rule is the default and has no `when`",
+        ),
+    ],
+)
+def test_a_broken_rule_is_named_by_file_rule_and_key(
+    tmp_path: Path, edit, into, rule, key, message
+) -> None:
+    (problem,) = problems_with(tmp_path, changed(edit, into))
+    named = f" (rule {rule!r})" if rule else ""
+    assert problem.startswith(f"{tmp_path / 'routing.yaml'}:")
+    assert f": {key}{named}: {message}" in problem
+
+
+def test_the_problem_points_at_the_line_of_the_rule(tmp_path: Path) -> None:
+    routing = changed('crisis: {"==": true}', 'crisis: {"=>": true}')
+    (problem,) = problems_with(tmp_path, routing)
+    line = int(problem.split(":")[1])
+    assert '"=>": true' in routing.splitlines()[line - 1]
+
+
+def test_a_rule_without_when_before_the_last_is_refused(tmp_path: Path) -> None:
+    routing = changed('    when:\n      crisis: {"==": true}\n', "")
+    (problem,) = problems_with(tmp_path, routing)
+    assert "only the last rule may go without `when`" in problem
+
+
+def test_gemeentecode_must_be_a_configured_municipality(tmp_path: Path) -> None:
+    routing = changed('crisis: {"==": true}', 'gemeentecode: {in: ["0505", "0512"]}')
+    (problem,) = problems_with(tmp_path, routing)
+    assert "'0512' is not one of 0482, 0505" in problem
+
+
+def test_yaml_routing_is_never_evaluated(tmp_path: Path) -> None:
+    routing = changed('crisis: {"==": true}', 'crisis: {"==": !!python/name:os.system }')
+    (problem,) = problems_with(tmp_path, routing)
+    assert "not valid YAML" in problem
+
+
+FACTS = st.fixed_dictionaries(
+    {
+        "zaak_id": st.just("Z"),
+        "bekend_bij_sdd": st.booleans(),
+        "totaal_achterstand": st.one_of(
+            st.integers(1, 2_000_000_00), st.sampled_from([499_99, 500_00, 500_01])
+        ),
+        "aantal_signalen": st.integers(1, 9),
+        "soorten": st.lists(st.sampled_from(SIGNAALPARTNERSOORTEN), min_size=1, unique=True),
+        "crisis": st.booleans(),
+        "warme_overdracht": st.booleans(),
+        "gemeentecode": st.sampled_from(["0482", "0505", "0642"]),
+        "meervoudig": st.booleans(),
+    }
+)
+
+
+def sdd_table(facts: dict[str, object]) -> str:
+    """The SDD's table of DESIGN.md, written out by hand, plus the crisis rule."""
+    if facts["crisis"]:
+        return "crisis"
+    band = "onder_500" if int(facts["totaal_achterstand"]) < 500_00 else "vanaf_500"  # type: ignore[call-overload]
+    return f"{band}_{'bekend' if facts['bekend_bij_sdd'] else 'niet_bekend'}"
+
+
+@given(st.lists(FACTS, min_size=1, max_size=20))
+def test_default_routing_is_the_sdd_table(config, cases: list[dict[str, object]]) -> None:
+    frame = pl.DataFrame(cases, schema_overrides={"soorten": pl.List(pl.String)})
+    routed = route.route(frame, config.routing)["regel"].to_list()
+    assert routed == [sdd_table(case) for case in cases]
+
+
+def routing_with(when: dict[str, object]) -> route.Routing:
+    data = {
+        "actions": {"brief": {"type": "brief", "template": "informatiebrief"}},
+        "rules": [
+            {"name": "test", "when": when, "actions": ["brief"]},
+            {"name": "rest", "actions": ["brief"]},
+        ],
+    }
+    return route.Routing.model_validate(
+        data, context={"templates": ("informatiebrief",), "gemeentecodes": ("0505", "0642")}
+    )
+
+
+@given(FACTS, st.sampled_from(route.OPERATORS[:6]), st.integers(0, 3_000_00))
+def test_amount_operators_compare_cents(facts, op, threshold) -> None:
+    rule = routing_with({"totaal_achterstand": {op: f"{threshold // 100}.{threshold % 100:02d}"}})
+    routed = route.route(pl.DataFrame([facts]), rule)["regel"].item()
+    total = int(facts["totaal_achterstand"])
+    expected = {
+        "==": total == threshold,
+        "!=": total != threshold,
+        "<": total < threshold,
+        "<=": total <= threshold,
+        ">": total > threshold,
+        ">=": total >= threshold,
+    }[op]
+    assert routed == ("test" if expected else "rest")
+
+
+@given(FACTS, st.lists(st.sampled_from(SIGNAALPARTNERSOORTEN), min_size=1, unique=True))
+def test_soorten_in_means_any_of_them(facts, wanted) -> None:
+    rule = routing_with({"soorten": {"in": wanted}})
+    frame = pl.DataFrame([facts], schema_overrides={"soorten": pl.List(pl.String)})
+    routed = route.route(frame, rule)["regel"].item()
+    assert routed == ("test" if set(facts["soorten"]) & set(wanted) else "rest")
+
+
+def test_new_actions_are_only_those_the_case_has_not_had(config) -> None:
+    routed = pl.DataFrame({"zaak_id": ["Z1", "Z2"], "regel": ["vanaf_500_bekend"] * 2})
+    performed = pl.DataFrame({"zaak_id": ["Z1"], "actie": ["brief_lokaal_aanbod"]})
+    new = route.new_actions(routed, config.routing, performed)
+    assert new.select("zaak_id", "actie").rows() == [
+        ("Z1", "sdd_belt_na_2_weken"),
+        ("Z2", "brief_lokaal_aanbod"),
+        ("Z2", "sdd_belt_na_2_weken"),
+    ]
+
+
+def test_call_after_two_weeks_lands_on_a_working_day(config) -> None:
+    actions = pl.DataFrame(
+        {"zaak_id": ["Z"], "actie": ["sdd_belt_na_2_weken"], "volgorde": [0]},
+        schema_overrides={"volgorde": pl.Int32},
+    )
+    # 14 days after Saturday 12 December 2026 is Saturday 26 December (Boxing Day).
+    planned = route.action_details(actions, config.routing, date(2026, 12, 12))
+    assert planned.select("soort", "wie", "uiterlijk").row(0) == (
+        "bellen",
+        "sdd",
+        date(2026, 12, 28),
+    )
+
+
+def test_config_check_prints_the_decision_matrix() -> None:
+    result = CliRunner().invoke(
+        app,
+        ["config", "check", "--config", str(REPO / "config" / "vsig.yaml")],
+        env={"COLUMNS": "250"},
+    )
+    assert result.exit_code == 0, result.output
+    rows = {
+        line.split("│")[1].strip(): line
+        for line in result.output.splitlines()
+        if line.count("│") == 4
+    }
+    assert "onder_500_bekend: brief_lokaal_aanbod" in rows["below €500"]
+    assert "onder_500_niet_bekend: informatiebrief" in rows["below €500"]
+    assert (
+        "vanaf_500_bekend: brief_lokaal_aanbod + sdd_belt_na_2_weken" in rows["€500.00 and above"]
+    )
+    assert "vanaf_500_niet_bekend: doorsturen_naar_gemeente" in rows["€500.00 and above"]
+    assert "crisis: sdd_belt_direct" in rows["crisis (any amount)"]
+
+
+def test_exactly_500_follows_the_yaml(tmp_path: Path) -> None:
+    """Moving the €500.00 boundary is a YAML choice: `<=` puts exactly €500 below the line."""
+    routing = DEFAULT_ROUTING.replace('{"<": 500.00}', '{"<=": 500.00}').replace(
+        '{">=": 500.00}', '{">": 500.00}'
+    )
+    config = load_config(write_config(tmp_path, routing=routing))
+    rows, _ = route.decision_matrix(config.routing, "0505")
+    assert dict(rows)["€500.00 and above"][False].startswith("onder_500_niet_bekend")
+    assert yaml.safe_load(routing)["rules"][1]["when"]["totaal_achterstand"] == {"<=": 500.0}

@@ -1,0 +1,102 @@
+"""The state store: versioned schema, all-or-nothing runs, one runner at a time."""
+
+import signal
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from vsig import store
+from vsig.store import Changes, LockedError, Store, StoreError, locked
+
+DAY = date(2026, 11, 26)
+
+
+def empty(store_: Store, table: str) -> pl.DataFrame:
+    return store_.query(f"SELECT * FROM {table} LIMIT 0")
+
+
+def changes(store_: Store, **frames: pl.DataFrame) -> Changes:
+    tables = ("bestanden", "signalen", "zaken", "routeringen", "acties", "gebeurtenissen")
+    given = {t: frames.get(t, empty(store_, t)) for t in tables}
+    return Changes(run_id="20261126-01", verwerkingsdatum=DAY, exit_code=0, **given)
+
+
+def test_a_new_state_gets_the_current_schema_version(tmp_path: Path) -> None:
+    with Store.open(tmp_path) as db:
+        assert db.version() == store.SCHEMA_VERSION
+        assert db.next_run_id(DAY) == "20261126-01"
+
+
+def test_a_state_from_a_newer_vsig_is_refused(tmp_path: Path) -> None:
+    with Store.open(tmp_path):
+        pass
+    with duckdb.connect(tmp_path / store.STATE_FILE) as raw:
+        raw.execute("INSERT INTO schema_versie VALUES (?)", [store.SCHEMA_VERSION + 1])
+    with pytest.raises(StoreError, match="newer than this vsig knows"), Store.open(tmp_path):
+        pass
+
+
+def test_an_old_state_is_migrated_on_open(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with Store.open(tmp_path):
+        pass
+    later = (*store.MIGRATIONS, "ALTER TABLE zaken ADD COLUMN notitie VARCHAR;")
+    monkeypatch.setattr(store, "MIGRATIONS", later)
+    monkeypatch.setattr(store, "SCHEMA_VERSION", len(later))
+    with Store.open(tmp_path) as db:
+        assert db.version() == len(later)
+        assert "notitie" in empty(db, "zaken").columns
+
+
+def test_a_run_is_written_whole_or_not_at_all(tmp_path: Path) -> None:
+    with Store.open(tmp_path) as db:
+        files = pl.DataFrame(
+            {
+                "sha256": ["abc"],
+                "bestand": ["f.csv"],
+                "soort": ["signalen"],
+                "run_id": ["20261126-01"],
+            }
+        )
+        broken_case = pl.DataFrame({"zaak_id": ["Z1"]})  # its required facts are missing
+        with pytest.raises(duckdb.Error):
+            db.write(changes(db, bestanden=files, zaken=broken_case))
+        assert db.query("SELECT count(*) AS n FROM runs")["n"].item() == 0
+        assert db.processed_files() == {}
+        db.write(changes(db, bestanden=files))
+        assert db.processed_files() == {"abc": "20261126-01"}
+        assert db.next_run_id(DAY) == "20261126-02"
+
+
+def test_the_lock_keeps_a_second_runner_out(tmp_path: Path) -> None:
+    with locked(tmp_path), pytest.raises(LockedError, match="another vsig run"), locked(tmp_path):
+        pass
+    with locked(tmp_path):  # released after use
+        pass
+
+
+def test_a_killed_runner_leaves_no_lock_behind(tmp_path: Path) -> None:
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from vsig.store import locked\n"
+            "with locked(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(60)",
+            str(tmp_path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None
+    assert holder.stdout.readline().strip() == "held"
+    with pytest.raises(LockedError, match=f"pid {holder.pid}"), locked(tmp_path):
+        pass
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+    holder.stdout.close()
+    with locked(tmp_path):
+        pass
