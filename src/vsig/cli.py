@@ -195,10 +195,7 @@ def run(
             ),
             quiet=as_json,
         )
-    except nightly.RunAbortedError as problem:
-        err.print(f"[red]aborted:[/red] {problem}", soft_wrap=True)
-        raise typer.Exit(EXIT_ABORTED) from None
-    except StoreError as problem:
+    except (nightly.RunAbortedError, StoreError) as problem:
         err.print(f"[red]aborted:[/red] {problem}", soft_wrap=True)
         raise typer.Exit(EXIT_ABORTED) from None
     except LockedError as problem:
@@ -235,7 +232,7 @@ def _print_run(summary: nightly.Summary) -> None:
         _count_table("Cases by route", "rule", summary.zaken_per_regel),
         _count_table("Cases by municipality", "gemeente", summary.zaken_per_gemeente),
         _count_table("Actions", "action", summary.acties),
-        _count_table("Cases", "", summary.zaken),
+        _count_table("Cases", "", summary.zaken, total=False),
     )
     for notice in summary.notices:
         out.print(f"[yellow]notice[/yellow] {notice}")
@@ -247,13 +244,14 @@ def _print_run(summary: nightly.Summary) -> None:
         out.print(f"reasons per row: {summary.out}/rejects/")
 
 
-def _count_table(title: str, key: str, counts: dict[str, int]) -> Table:
+def _count_table(title: str, key: str, counts: dict[str, int], total: bool = True) -> Table:
     table = Table(title=title, title_justify="left")
     table.add_column(key)
     table.add_column("count", justify="right")
     for name, count in counts.items():
         table.add_row(name, str(count))
-    table.add_row("[bold]total[/bold]", f"[bold]{sum(counts.values())}[/bold]")
+    if total:
+        table.add_row("[bold]total[/bold]", f"[bold]{sum(counts.values())}[/bold]")
     return table
 
 

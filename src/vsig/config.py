@@ -253,15 +253,13 @@ def load_config(path: Path) -> Config:
     try:
         data["routing"] = Routing.model_validate(routing_data, context=context)
     except ValidationError as error:
-        problems += _describe_all(routing_path, routing_root, error, routing_data)
+        problems += _describe_all(routing_path, routing_root, error.errors(), routing_data)
     try:
         config = Config.model_validate(data)
     except ValidationError as error:
-        problems += [
-            p
-            for p in _describe_all(path, root, error, data)
-            if not problems or ": routing:" not in p
-        ]
+        # Without a valid routing its absence is no news: the routing's own problems say why.
+        errors = [e for e in error.errors() if not problems or e["loc"][:1] != ("routing",)]
+        problems += _describe_all(path, root, errors, data)
     if problems:
         raise ConfigError(problems)
     return config
@@ -289,9 +287,9 @@ def _read_yaml(path: Path, what: str) -> tuple[yaml.Node | None, dict[str, Any]]
 
 
 def _describe_all(
-    path: Path, root: yaml.Node | None, error: ValidationError, data: dict[str, Any]
+    path: Path, root: yaml.Node | None, errors: list[Any], data: dict[str, Any]
 ) -> list[str]:
-    return [_describe(path, root, err, data) for err in error.errors(include_url=False)]
+    return [_describe(path, root, err, data) for err in errors]
 
 
 def _describe(path: Path, root: yaml.Node | None, err: Any, data: dict[str, Any]) -> str:

@@ -166,14 +166,8 @@ class _Night:
                     verwerkingsdatum=self.date,
                     exit_code=exit_code,
                     bestanden=_consumed_files(inputs.consumed, run_id),
-                    signalen=_signal_rows(signals, run_id),
-                    zaken=pl.concat(
-                        [
-                            closed.join(routed, on="zaak_id", how="anti"),
-                            _case_rows(routed, self.date),
-                        ],
-                        how="diagonal_relaxed",
-                    ),
+                    signalen=signals.with_columns(run_id=pl.lit(run_id)).drop("overleden"),
+                    zaken=pl.concat([closed, _case_rows(routed, self.date)], how="diagonal"),
                     routeringen=routed.select("zaak_id", *FACT_COLUMNS, "regel").with_columns(
                         run_id=pl.lit(run_id)
                     ),
@@ -457,11 +451,8 @@ def _reject_name(source: Source, taken: set[str]) -> str:
     return name
 
 
-def _signal_rows(signals: pl.DataFrame, run_id: str) -> pl.DataFrame:
-    return signals.with_columns(run_id=pl.lit(run_id)).drop("overleden")
-
-
 def _case_rows(routed: pl.DataFrame, processing_date: date) -> pl.DataFrame:
+    """Routed cases as state rows: open, active tonight."""
     return routed.with_columns(
         laatste_activiteit=pl.lit(processing_date),
         gesloten=pl.lit(None, pl.Date),

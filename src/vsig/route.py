@@ -130,7 +130,7 @@ class Rule(_Strict):
 
     def conditions(self) -> list[Condition]:
         return [
-            Condition(fact, op, _typed(FACTS[fact], op, value))
+            Condition(fact, op, _typed(FACTS[fact], value))
             for fact, tests in (self.when or {}).items()
             for op, value in tests.items()
         ]
@@ -186,7 +186,7 @@ def _describe_kind(kind: FactKind, allowed: tuple[str, ...]) -> str:
     }.get(kind, f"one of {', '.join(allowed)}")
 
 
-def _typed(kind: FactKind, op: str, value: Any) -> Any:
+def _typed(kind: FactKind, value: Any) -> Any:
     if kind == "bedrag":
         return euros_to_cents(value)
     if kind == "soorten" and not isinstance(value, list):
