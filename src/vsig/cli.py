@@ -124,16 +124,7 @@ def validate(
 
 
 def _file_summary(result: ingest.Ingested) -> dict[str, Any]:
-    # Values are left out on purpose: they may be a BSN or a name, and output may be logged.
-    return {
-        "file": str(result.source.path),
-        "kind": result.source.kind,
-        "partner": result.source.partner.code if result.source.partner else None,
-        "sha256": result.sha256,
-        "read": result.read,
-        "accepted": result.accepted.height,
-        "rejected": result.rejected,
-        "file_rejected": result.file_reason,
+    return result.summary(str(result.source.path)) | {
         "notices": result.notices,
         "problems": result.rejects.select("regel", "kolom", "reden").to_dicts(),
     }

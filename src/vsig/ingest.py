@@ -68,6 +68,20 @@ class Ingested:
     def rejected(self) -> int:
         return self.read - self.accepted.height
 
+    def summary(self, name: str) -> dict[str, object]:
+        """What happened to the file under `name`, in counts: never a value from it, since
+        a value may be a BSN or a name and summaries are printed and logged."""
+        return {
+            "file": name,
+            "kind": self.source.kind,
+            "partner": self.source.partner.code if self.source.partner else None,
+            "sha256": self.sha256,
+            "read": self.read,
+            "accepted": self.accepted.height,
+            "rejected": self.rejected,
+            "file_rejected": self.file_reason,
+        }
+
 
 class RejectedFileError(Exception):
     """The file cannot be processed at all; the message says why in plain words."""

@@ -401,18 +401,8 @@ def _counts(frame: pl.DataFrame, column: str) -> dict[str, int]:
 
 
 def _input_summary(result: Ingested, home: Path) -> dict[str, Any]:
-    return {
-        "file": str(result.source.path.relative_to(home / "inbox"))
-        if result.source.path.is_relative_to(home / "inbox")
-        else result.source.path.name,
-        "kind": result.source.kind,
-        "partner": result.source.partner.code if result.source.partner else None,
-        "sha256": result.sha256,
-        "read": result.read,
-        "accepted": result.accepted.height,
-        "rejected": result.rejected,
-        "file_rejected": result.file_reason,
-    }
+    path, inbox = result.source.path, home / "inbox"
+    return result.summary(str(path.relative_to(inbox)) if path.is_relative_to(inbox) else path.name)
 
 
 def _cases_csv(routed: pl.DataFrame, actions: pl.DataFrame) -> pl.DataFrame:

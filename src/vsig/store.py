@@ -21,6 +21,8 @@ import polars as pl
 STATE_FILE: Final = "vsig.duckdb"
 LOCK_FILE: Final = "vsig.lock"
 
+# Each migration is frozen once released: a state file made by it must migrate the same way
+# forever, so column lists are written out in full rather than shared between tables.
 MIGRATIONS: Final = (
     # 1: the first schema.
     """
