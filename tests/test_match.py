@@ -141,6 +141,15 @@ def test_a_bsn_beats_a_name_and_an_address(tmp_path: Path, config) -> None:
     assert found["S"]["verhuisd"] is True
 
 
+def test_a_flat_without_its_addition_is_settled_by_the_person(tmp_path: Path, config) -> None:
+    upstairs = resident(1, toevoeging="2")
+    downstairs = resident(2, huisnummer=1, toevoeging="1", geslachtsnaam="Bakker")
+    signal = upstairs.signal("S", "10.00", TODAY, huisnummertoevoeging="")
+    found = statuses(tmp_path, config, [upstairs, downstairs], {"WOONKRACHT10": [signal]})
+    assert found["S"]["adres_sleutel"] == "3311AB|1||2"
+    assert (found["S"]["match_regel"], found["S"]["verhuisd"]) == ("naam_geboortedatum", False)
+
+
 def test_a_deceased_residents_address_alone_matches_no_one(tmp_path: Path, config) -> None:
     gone = resident(1, datum_overlijden=date(2026, 1, 1))
     signal = gone.signal("S", "10.00", TODAY, achternaam="Iemand", geboortedatum="")

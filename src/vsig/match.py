@@ -48,9 +48,10 @@ def match(
     )
     found = _by_person(rows, brp)
     found = pl.concat([found, _by_address(rows.join(found, on=_ROW, how="anti"), brp)])
+    # Moved: the person lives at another number, not merely a flat the partner left vague.
+    living_at = pl.col("adres_sleutel").str.split("|").list.slice(0, 2).list.join("|")
     matched = rows.join(found, on=_ROW, how="left").with_columns(
-        verhuisd=pl.col("persoon_bsn").is_not_null()
-        & (pl.col("adres_sleutel") != pl.col("signaal_sleutel"))
+        verhuisd=pl.col("persoon_bsn").is_not_null() & (living_at != pl.col("postcode_huisnummer"))
     )
     judged = matched.with_columns(status=_status(config, processing_date))
     repeated = _repeated(judged.filter(pl.col("status").is_null()), open_debts)
