@@ -3,6 +3,7 @@
 One story, run once per module: a street in Dordrecht where each house shows one rule.
 """
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -378,8 +379,15 @@ def test_manifest_accounts_for_every_row(story: Story) -> None:
     assert manifest["run_id"] == "20261103-01"
     for item in manifest["inputs"]:
         assert item["accepted"] + item["rejected"] == item["read"]
-    listed = {o["path"] for o in manifest["outputs"]}
-    assert listed == {"signals.csv", "cases.csv", "rejects/uitkomsten-20261103.csv"}
+    folder = story.home.path / "out" / "20261103-01"
+    written = {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in folder.rglob("*")
+        if p.is_file() and p.name != "manifest.json"
+    }
+    assert {o["path"]: o["sha256"] for o in manifest["outputs"]} == written
+    assert {"signals.csv", "cases.csv", "rejects/uitkomsten-20261103.csv"} <= set(written)
+    assert manifest["brieven_per_template"] == {}  # tonight escalates: a call, a forward
     assert manifest["signalen_per_status"] == {
         vng.HERHAALD: 1,
         vng.OPGEPAKT: 2,

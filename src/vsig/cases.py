@@ -22,8 +22,10 @@ CASE_SIGNAL_COLUMNS: Final = (
     "crisissignaal",
     "warme_overdracht",
     "persoon_bsn",
+    "telefoonnummer",
+    "email",
 )
-"""What a case needs of each of its signals to compute its facts."""
+"""What a case needs of each of its signals: for its facts, and to reach the household."""
 
 
 REJECT_UNKNOWN_CASE: Final = "is not the zaak_id of an open case"
@@ -106,11 +108,12 @@ def assign(picked: pl.DataFrame, open_cases: pl.DataFrame, run_id: str) -> pl.Da
 
 
 def debts(case_signals: pl.DataFrame) -> pl.DataFrame:
-    """Per case, partner and klantnummer the amount that counts: the latest signalled."""
+    """Per case, partner and klantnummer the amount that counts (the latest signalled), its
+    soort and the date of that latest signal."""
     return (
         case_signals.sort("signaaldatum", "bedrag", "signaal_id")
         .group_by("zaak_id", "signaalpartner", "klantnummer")
-        .agg(pl.col("bedrag").last())
+        .agg(pl.col("bedrag").last(), pl.col("soort").last(), pl.col("signaaldatum").last())
         .sort("zaak_id", "signaalpartner", "klantnummer")
     )
 

@@ -142,6 +142,17 @@ class Gemeente(Strict):
     contact: Contact
 
 
+class Afzender(Strict):
+    """Who the letters come from and how residents reach them."""
+
+    naam: str
+    postadres: str
+    postcode_plaats: str
+    telefoon: str
+    email: str
+    website: str
+
+
 class Termijn(Strict):
     """Days of arrears within which a partner may signal (Bgs)."""
 
@@ -217,6 +228,7 @@ class Config(Strict):
     dagen_achterstand: dict[Signaalpartnersoort, Termijn] = Field(default_factory=dict)
     retention: Retention = Retention()
     uitsluitingen: Uitsluitingen = Uitsluitingen()
+    afzender: Afzender
     gemeenten: list[Gemeente] = Field(min_length=1)
     signaalpartners: list[Signaalpartner] = Field(min_length=1)
     routing: Routing

@@ -5,10 +5,14 @@ spreadsheet would run as a formula (starting with = + - @ tab or CR) is neutrali
 leading apostrophe. Callers sort rows and format numbers and flags before writing.
 """
 
+from datetime import date
 from pathlib import Path
 from typing import Final
 
 import polars as pl
+
+from vsig import cases
+from vsig.config import Config
 
 FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 
@@ -28,9 +32,223 @@ def euros(cents: pl.Expr) -> pl.Expr:
     return pl.format("{}.{}", cents // 100, (cents % 100).cast(pl.String).str.zfill(2))
 
 
+def euros_komma(cents: pl.Expr) -> pl.Expr:
+    """Integer cents as a Dutch reader and Dutch Excel read an amount: `1234,50`."""
+    return euros(cents).str.replace(".", ",", literal=True)
+
+
 def write_csv(frame: pl.DataFrame, path: Path) -> Path:
     text_columns = [name for name, dtype in frame.schema.items() if dtype == pl.String]
     safe = frame.with_columns(neutralise(pl.col(name)).alias(name) for name in text_columns)
     path.parent.mkdir(parents=True, exist_ok=True)
     safe.write_csv(path, separator=";", include_bom=True, line_terminator="\r\n")
     return path
+
+
+def households(
+    routed: pl.DataFrame, brp: pl.DataFrame, case_signals: pl.DataFrame, processing_date: date
+) -> pl.DataFrame:
+    """Per case: who lives there, the address, how to reach them and what they owe.
+
+    `routed` has `zaak_id, adres_sleutel`; `brp` comes from `match.prepare_brp`;
+    `case_signals` are all picked-up signals of those cases (`cases.CASE_SIGNAL_COLUMNS`).
+    The residents named are the living adults, the debtors first; children only when no
+    adult lives there.
+    """
+    debtors = case_signals.select("zaak_id", bsn="persoon_bsn").drop_nulls().unique()
+    adult = pl.col("geboortedatum").is_null() | (
+        pl.col("geboortedatum") <= _years_before(processing_date, 18)
+    )
+    residents = (
+        routed.select("zaak_id", "adres_sleutel")
+        .join(brp.filter(~pl.col("overleden")), on="adres_sleutel")
+        .filter(adult | ~adult.any().over("zaak_id"))
+        .join(debtors.with_columns(debiteur=pl.lit(0)), on=["zaak_id", "bsn"], how="left")
+        .sort("zaak_id", pl.col("debiteur").fill_null(1), "geboortedatum", "bsn")
+        .group_by("zaak_id", maintain_order=True)
+        .agg(
+            pl.concat_str(
+                ["voorletters", "voorvoegsel", "geslachtsnaam"], separator=" ", ignore_nulls=True
+            ).alias("bewoners"),
+            *(pl.col(c).first() for c in ADDRESS_COLUMNS),
+        )
+    )
+    contact = case_signals.group_by("zaak_id").agg(
+        telefoonnummers=pl.col("telefoonnummer").drop_nulls().unique().sort(),
+        emails=pl.col("email").drop_nulls().unique().sort(),
+    )
+    owed = (
+        cases.debts(case_signals)
+        .group_by("zaak_id", maintain_order=True)
+        .agg(schulden=pl.struct("soort", "bedrag", "signaaldatum"))
+    )
+    return (
+        residents.join(contact, on="zaak_id", how="left")
+        .join(owed, on="zaak_id", how="left")
+        .sort("zaak_id")
+    )
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February in a year without it
+        return day.replace(year=day.year - years, day=28)
+
+
+ADDRESS_COLUMNS: Final = (
+    "straatnaam",
+    "huisnummer",
+    "huisletter",
+    "huisnummertoevoeging",
+    "postcode",
+    "woonplaats",
+)
+
+
+def _joined(column: str) -> pl.Expr:
+    return pl.col(column).list.join(" / ").fill_null("")
+
+
+def _schulden_text() -> pl.Expr:
+    """`Huur 300,00 (2026-11-02); Water 12,50 (2026-11-03)`: creditor type, amount, date."""
+    one = pl.format(
+        "{} {} ({})",
+        pl.element().struct.field("soort"),
+        euros_komma(pl.element().struct.field("bedrag")),
+        pl.element().struct.field("signaaldatum").dt.to_string("%Y-%m-%d"),
+    )
+    return pl.col("schulden").list.eval(one).list.join("; ").fill_null("")
+
+
+GEMEENTE_CSV: Final = (
+    "zaak_id",
+    "regel",
+    "acties",
+    "doorgestuurd",
+    "bekend_bij_sdd",
+    "crisis",
+    *ADDRESS_COLUMNS,
+    "bewoners",
+    "telefoonnummers",
+    "emails",
+    "soorten",
+    "schulden",
+    "totaal_achterstand",
+)
+
+
+def gemeente_exports(
+    routed: pl.DataFrame,
+    performed_tonight: pl.DataFrame,
+    forwarded: pl.DataFrame,
+    households_: pl.DataFrame,
+    config: Config,
+) -> dict[str, pl.DataFrame]:
+    """Per configured municipality, its cases opened or changed this run.
+
+    Every case shows its address, route and the actions taken tonight. Only a forwarded
+    case, which the municipality must act on, carries names, contact data and the debts.
+    """
+    is_forwarded = pl.col("zaak_id").is_in(forwarded["zaak_id"].implode())
+    acties = performed_tonight.group_by("zaak_id").agg(
+        acties=pl.col("actie").sort_by("volgorde").str.join("+")
+    )
+    rows = (
+        routed.join(acties, on="zaak_id", how="left")
+        .join(households_, on="zaak_id", how="left")
+        .with_columns(
+            acties=pl.col("acties").fill_null(""),
+            doorgestuurd=ja_nee(is_forwarded),
+            bekend_bij_sdd=ja_nee(pl.col("bekend_bij_sdd")),
+            crisis=ja_nee(pl.col("crisis")),
+            huisnummer=pl.col("huisnummer").cast(pl.String),
+            soorten=pl.col("soorten").list.join("+"),
+            totaal_achterstand=euros_komma(pl.col("totaal_achterstand")),
+            bewoners=pl.when(is_forwarded).then(_joined("bewoners")),
+            telefoonnummers=pl.when(is_forwarded).then(_joined("telefoonnummers")),
+            emails=pl.when(is_forwarded).then(_joined("emails")),
+            schulden=pl.when(is_forwarded).then(_schulden_text()),
+        )
+    )
+    return {
+        g.code: rows.filter(pl.col("gemeentecode") == g.code).select(GEMEENTE_CSV).sort("zaak_id")
+        for g in config.gemeenten
+    }
+
+
+BELLIJST_CSV: Final = (
+    "zaak_id",
+    "gemeentecode",
+    "crisis",
+    "reden",
+    "actie",
+    "uiterlijk",
+    "bewoners",
+    "adres",
+    "telefoonnummers",
+    "totaal_achterstand",
+)
+
+
+def bellijst(
+    routed: pl.DataFrame, performed_tonight: pl.DataFrame, households_: pl.DataFrame
+) -> pl.DataFrame:
+    """The calls the SDD must make for tonight's actions: crisis first, then by due date."""
+    calls = performed_tonight.filter((pl.col("soort") == "bellen") & (pl.col("wie") == "sdd"))
+    return (
+        calls.join(routed, on="zaak_id")
+        .join(households_, on="zaak_id", how="left")
+        .with_columns(
+            crisis=ja_nee(pl.col("crisis")),
+            reden=pl.col("regel"),
+            adres=adresregel(),
+            bewoners=_joined("bewoners"),
+            telefoonnummers=_joined("telefoonnummers"),
+            totaal_achterstand=euros_komma(pl.col("totaal_achterstand")),
+        )
+        .sort(pl.col("crisis") == "nee", "uiterlijk", "zaak_id", "actie")
+        .select(BELLIJST_CSV)
+    )
+
+
+def adresregel() -> pl.Expr:
+    """`Voorstraat 12 A-2, 3311 AB Dordrecht`."""
+    nummer = pl.concat_str(
+        [
+            pl.col("huisnummer").cast(pl.String),
+            pl.col("huisletter").fill_null(""),
+            pl.when(pl.col("huisnummertoevoeging").is_not_null())
+            .then(pl.concat_str([pl.lit("-"), pl.col("huisnummertoevoeging")]))
+            .otherwise(pl.lit("")),
+        ]
+    )
+    postcode = pl.concat_str(
+        [pl.col("postcode").str.slice(0, 4), pl.col("postcode").str.slice(4)], separator=" "
+    )
+    return pl.format("{} {}, {} {}", pl.col("straatnaam"), nummer, postcode, pl.col("woonplaats"))
+
+
+TERUGMELDING_CSV: Final = (
+    "signaal_id",
+    "klantnummer",
+    "signaaldatum",
+    "status",
+    "verwerkingsdatum",
+)
+
+
+def terugmeldingen(signals: pl.DataFrame, processing_date: date) -> dict[str, pl.DataFrame]:
+    """Per partner with signals tonight, its own signals and their VNG status, nothing more.
+
+    The status list says no more than a partner may know: `Niet opgepakt: andere reden`
+    tells that a signal was not picked up, never why. No case id either: two partners that
+    saw the same id would learn they share a household.
+    """
+    rows = signals.with_columns(verwerkingsdatum=pl.lit(processing_date))
+    return {
+        str(partner): rows.filter(pl.col("signaalpartner") == partner)
+        .select(TERUGMELDING_CSV)
+        .sort("signaal_id", "klantnummer")
+        for partner in sorted(signals["signaalpartner"].unique().to_list())
+    }

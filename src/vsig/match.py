@@ -177,8 +177,9 @@ def _repeated(eligible: pl.DataFrame, open_debts: pl.DataFrame) -> pl.DataFrame:
         .shift(1)
         .over(_DEBT, order_by=["signaaldatum", "signaal_id", "bestand"])
     )
+    in_case = open_debts.group_by(_DEBT).agg(in_zaak=pl.col("bedrag").max())
     return (
-        eligible.join(open_debts.rename({"bedrag": "in_zaak"}), on=_DEBT, how="left")
+        eligible.join(in_case, on=_DEBT, how="left")
         .with_columns(eerder=pl.max_horizontal(earlier, pl.col("in_zaak")))
         .select(
             _ROW,

@@ -21,7 +21,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from vsig import __version__, cases, exports, ingest, match, route, vng
+from vsig import __version__, cases, exports, ingest, letters, match, route, vng
 from vsig.config import Config
 from vsig.ingest import Ingested, Source
 from vsig.store import Changes, Store, locked
@@ -77,6 +77,7 @@ class Summary:
     zaken_per_regel: dict[str, int]
     zaken_per_gemeente: dict[str, int]
     acties: dict[str, int]
+    brieven_per_template: dict[str, int]
     rejects: int
     notices: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
@@ -141,14 +142,26 @@ class _Night:
                 on=["signaalpartner", "signaal_id", "bestand", "regel"],
                 how="left",
             )
-            touched = self._case_facts(picked, open_cases, open_signals, brp, inputs.sdd)
+            tonight = picked.select(cases.CASE_SIGNAL_COLUMNS)
+            case_signals = pl.concat(
+                [
+                    open_signals.filter(pl.col("zaak_id").is_in(tonight["zaak_id"].implode())),
+                    tonight,
+                ]
+            )
+            touched = self._case_facts(picked, open_cases, case_signals, brp, inputs.sdd)
         with self.stage("routeren"):
             routed = route.route(touched, self.config.routing)
+            before = self.db.performed_actions()
             actions = route.action_details(
-                route.new_actions(routed, self.config.routing, self.db.performed_actions()),
+                route.new_actions(routed, self.config.routing, before),
                 self.config.routing,
                 self.date,
             )
+            forwarded = pl.concat(
+                [before.select("zaak_id", "soort"), actions.select("zaak_id", "soort")]
+            )
+            forwarded = forwarded.filter(pl.col("soort") == "doorsturen").select("zaak_id").unique()
         exit_code = EXIT_REJECTS if any(i.rejected for i in inputs.all) else EXIT_OK
         summary = self._summary(run_id, exit_code, dry_run, inputs, signals, routed, actions)
         summary.zaken["gesloten"] = closed.height
@@ -157,7 +170,9 @@ class _Night:
         partial = self.home / "out" / f".{run_id}.partial"
         with self.stage("uitvoer"):
             shutil.rmtree(partial, ignore_errors=True)
+            households = exports.households(routed, brp, case_signals, self.date)
             self._write_outputs(partial, signals, routed, actions, inputs.all)
+            self._write_actions(partial, signals, routed, actions, forwarded, households)
             self._write_manifest(partial, summary)
         with self.stage("vastleggen"), _removed_on_error(partial):
             self.db.write(
@@ -220,14 +235,11 @@ class _Night:
         self,
         picked: pl.DataFrame,
         open_cases: pl.DataFrame,
-        open_signals: pl.DataFrame,
+        everything: pl.DataFrame,
         brp: pl.DataFrame,
         sdd: ingest.Ingested,
     ) -> pl.DataFrame:
         """Facts of every case a signal opened or joined tonight, over all its signals."""
-        tonight = picked.select(cases.CASE_SIGNAL_COLUMNS)
-        touched_ids = tonight["zaak_id"].unique().implode()
-        everything = pl.concat([open_signals.filter(pl.col("zaak_id").is_in(touched_ids)), tonight])
         addresses = pl.concat(
             [
                 open_cases.select("zaak_id", "adres_sleutel", "gemeentecode", "geopend"),
@@ -270,6 +282,7 @@ class _Night:
             zaken_per_regel=_counts(routed, "regel"),
             zaken_per_gemeente=_counts(routed, "gemeentecode"),
             acties=_counts(actions, "actie"),
+            brieven_per_template=_counts(actions.filter(pl.col("soort") == "brief"), "template"),
             rejects=sum(i.rejected for i in inputs.all),
             notices=[f"{i.source.path.name}: {n}" for i in inputs.all for n in i.notices],
             timings=self.timings,
@@ -293,6 +306,30 @@ class _Night:
             if result.rejects.height:
                 name = _reject_name(result.source, taken)
                 exports.write_csv(result.rejects, folder / "rejects" / name)
+
+    def _write_actions(
+        self,
+        folder: Path,
+        signals: pl.DataFrame,
+        routed: pl.DataFrame,
+        actions: pl.DataFrame,
+        forwarded: pl.DataFrame,
+        households: pl.DataFrame,
+    ) -> None:
+        """The documents people act on: letters, the municipalities' exports, the SDD's
+        call list and each partner's feedback."""
+        briefs = letters.letters_for(actions, routed, households, self.config, self.date)
+        index = letters.write(folder / "letters", briefs, self.config, self.date)
+        exports.write_csv(index, folder / "letters" / "index.csv")
+        per_gemeente = exports.gemeente_exports(routed, actions, forwarded, households, self.config)
+        for code, rows in per_gemeente.items():
+            exports.write_csv(rows, folder / "exports" / "gemeente" / f"{code}.csv")
+        exports.write_csv(
+            exports.bellijst(routed, actions, households),
+            folder / "exports" / "sdd" / "bellijst.csv",
+        )
+        for partner, rows in exports.terugmeldingen(signals, self.date).items():
+            exports.write_csv(rows, folder / "exports" / "terugmelding" / f"{partner}.csv")
 
     def _write_manifest(self, folder: Path, summary: Summary) -> None:
         outputs = sorted(p for p in folder.rglob("*") if p.is_file())

@@ -263,7 +263,7 @@ class Store:
         )
 
     def performed_actions(self) -> pl.DataFrame:
-        return self.query("SELECT zaak_id, actie FROM acties ORDER BY zaak_id, actie")
+        return self.query("SELECT zaak_id, actie, soort FROM acties ORDER BY zaak_id, actie")
 
     def write(self, changes: Changes) -> None:
         """Apply one run's changes in one transaction: all of them or none."""

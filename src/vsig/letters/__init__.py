@@ -1,15 +1,238 @@
-"""Letters to households: one Jinja2 template per letter type under `templates/`.
+"""Letters to households: Jinja2 templates under `templates/`, rendered to PDF with Typst.
 
-The routing config names letters by template; a name without a template file is refused
-when the config loads, so a rule can never ask for a letter that cannot be written.
+The routing names a letter by its template; a name without a template file is refused
+when the config loads. A template writes Typst markup, and every value it puts in arrives
+as a Typst string literal (`typst_literal`, Jinja2's `finalize`): a name such as
+`#read("/etc/passwd")` or `*vet*` prints as written, it is never run or formatted.
+
+The PDFs are PDF/A-2b with the processing date as creation time and only the fonts built
+into Typst, so the same letters give the same bytes on any machine.
 """
 
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import cache
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final
+
+import jinja2
+import polars as pl
+import typst
+
+if TYPE_CHECKING:  # the config names its templates from here: no import at run time
+    from vsig.config import Config
 
 TEMPLATE_DIR: Final = Path(__file__).parent / "templates"
 SUFFIX: Final = ".typ.j2"
+PDF_STANDARD: Final = "a-2b"
+
+MAANDEN: Final = (
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
+SOORT_IN_BRIEF: Final = {
+    "Huur": "Huur",
+    "Energie": "Energie",
+    "Water": "Water",
+    "Zorg": "Zorgverzekering",
+    "CAK Zorgverzekeringen": "Zorgverzekering (via het CAK)",
+}
 
 
 def template_names() -> tuple[str, ...]:
-    return tuple(sorted(p.name.removesuffix(SUFFIX) for p in TEMPLATE_DIR.glob(f"*{SUFFIX}")))
+    """The letter types; templates whose name starts with `_` are shared parts."""
+    names = (p.name.removesuffix(SUFFIX) for p in TEMPLATE_DIR.glob(f"*{SUFFIX}"))
+    return tuple(sorted(n for n in names if not n.startswith("_")))
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def typst_literal(value: object) -> str:
+    """A value as a Typst string literal embedded in markup: shown as text, never parsed.
+
+    The closing `;` ends the embedded expression, so text after it (a full stop, say)
+    stays text.
+    """
+    text = "" if value is None else str(value)
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    escaped = _CONTROL.sub(lambda m: f"\\u{{{ord(m.group()):x}}}", escaped)
+    return f'#"{escaped}";'
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        undefined=jinja2.StrictUndefined,
+        finalize=typst_literal,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+@cache
+def _compiler() -> typst.Compiler:
+    return typst.Compiler(ignore_system_fonts=True)
+
+
+@dataclass(frozen=True)
+class Brief:
+    letter_id: str
+    zaak_id: str
+    template: str
+    gemeentecode: str
+    data: dict[str, Any]
+
+
+def datum(day: date) -> str:
+    return f"{day.day} {MAANDEN[day.month - 1]} {day.year}"
+
+
+def bedrag(cents: int) -> str:
+    """`€ 1.234,56`, as Dutch readers write money."""
+    euros, rest = divmod(cents, 100)
+    return f"€ {euros:,}".replace(",", ".") + f",{rest:02d}"
+
+
+def letters_for(
+    performed_tonight: pl.DataFrame,
+    routed: pl.DataFrame,
+    households: pl.DataFrame,
+    config: "Config",
+    processing_date: date,
+) -> list[Brief]:
+    """One letter per `brief` action tonight, in print order: municipality, template, case."""
+    rows = (
+        performed_tonight.filter(pl.col("soort") == "brief")
+        .join(routed.select("zaak_id", "gemeentecode", "totaal_achterstand"), on="zaak_id")
+        .join(households, on="zaak_id")
+        .sort("gemeentecode", "template", "zaak_id")
+    )
+    return [_brief(row, config, processing_date) for row in rows.iter_rows(named=True)]
+
+
+def _brief(row: dict[str, Any], config: "Config", processing_date: date) -> Brief:
+    gemeente = config.gemeente(row["gemeentecode"])
+    assert gemeente is not None  # cases exist only in configured municipalities
+    names = list(row["bewoners"])
+    aan = [*names[:2], *(["en medebewoners"] if len(names) > 2 else [])]
+    letter_id = f"{row['zaak_id']}-{row['actie']}"
+    data = {
+        "template": row["template"],
+        "datum": datum(processing_date),
+        "kenmerk": row["zaak_id"],
+        "aan": aan,
+        "aanhef": " en ".join(names[:2]) + (" en medebewoners" if len(names) > 2 else ""),
+        "adres": _adres(row),
+        "schulden": [
+            {"soort": SOORT_IN_BRIEF.get(s["soort"], s["soort"]), "bedrag": bedrag(s["bedrag"])}
+            for s in row["schulden"]
+        ],
+        "totaal": bedrag(row["totaal_achterstand"]),
+        "gemeente": {
+            "naam": gemeente.naam,
+            "lokaal_aanbod": gemeente.lokaal_aanbod,
+            "telefoon": gemeente.contact.telefoon,
+            "website": gemeente.contact.website,
+        },
+    }
+    return Brief(letter_id, row["zaak_id"], row["template"], row["gemeentecode"], data)
+
+
+def _adres(row: dict[str, Any]) -> list[str]:
+    """Street line and `3311 AB  DORDRECHT`, as PostNL wants an address."""
+    toevoeging = f"-{row['huisnummertoevoeging']}" if row["huisnummertoevoeging"] else ""
+    nummer = f"{row['huisnummer']}{row['huisletter'] or ''}{toevoeging}"
+    postcode = f"{row['postcode'][:4]} {row['postcode'][4:]}"
+    return [
+        f"{row['straatnaam'] or ''} {nummer}".strip(),
+        f"{postcode}  {row['woonplaats'].upper()}",
+    ]
+
+
+def source(briefs: Iterable[Brief], config: "Config") -> str:
+    """The Typst document of these letters, one after another."""
+    return (
+        _environment()
+        .get_template(f"_document{SUFFIX}")
+        .render(brieven=[b.data for b in briefs], afzender=config.afzender.model_dump())
+    )
+
+
+def render(briefs: Iterable[Brief], config: "Config", processing_date: date) -> bytes:
+    """The letters as one PDF/A-2b document, dated by the processing date."""
+    created = datetime(processing_date.year, processing_date.month, processing_date.day, tzinfo=UTC)
+    pdf = _compiler().compile(
+        source(briefs, config).encode("utf-8"),
+        format="pdf",
+        pdf_standards=PDF_STANDARD,
+        timestamp=created,
+    )
+    assert isinstance(pdf, bytes)  # one PDF, not pages: no output path was given
+    return pdf
+
+
+_PAGE = re.compile(rb"/Type\s*/Page\b")
+
+
+def page_count(pdf: bytes) -> int:
+    return len(_PAGE.findall(pdf))
+
+
+INDEX_SCHEMA: Final = {
+    "letter_id": pl.String,
+    "zaak_id": pl.String,
+    "template": pl.String,
+    "bestand": pl.String,
+    "printbestand": pl.String,
+    "pagina": pl.Int64,
+    "paginas": pl.Int64,
+}
+
+
+def write(
+    folder: Path, briefs: list[Brief], config: "Config", processing_date: date
+) -> pl.DataFrame:
+    """Write `letters/<letter_id>.pdf`, `letters/print/<gemeentecode>-<template>.pdf` and
+    return the index: where each letter is, and on which page of its print file it starts."""
+    index: list[dict[str, Any]] = []
+    start: dict[str, int] = {}
+    (folder / "print").mkdir(parents=True, exist_ok=True)
+    for brief in briefs:
+        pdf = render([brief], config, processing_date)
+        (folder / f"{brief.letter_id}.pdf").write_bytes(pdf)
+        batch = f"print/{brief.gemeentecode}-{brief.template}.pdf"
+        pages = page_count(pdf)
+        first = start.get(batch, 1)
+        start[batch] = first + pages
+        index.append(
+            {
+                "letter_id": brief.letter_id,
+                "zaak_id": brief.zaak_id,
+                "template": brief.template,
+                "bestand": f"{brief.letter_id}.pdf",
+                "printbestand": batch,
+                "pagina": first,
+                "paginas": pages,
+            }
+        )
+    for batch in start:
+        gemeentecode, template = Path(batch).stem.split("-", 1)
+        members = [b for b in briefs if (b.gemeentecode, b.template) == (gemeentecode, template)]
+        (folder / batch).write_bytes(render(members, config, processing_date))
+    return pl.DataFrame(index, schema=INDEX_SCHEMA)
