@@ -43,11 +43,13 @@ class Resident:
     gemeentecode: str = "0505"
     voorvoegsel: str = ""
     datum_overlijden: date | None = None
+    voorletters: str = "A."
+    woonplaats: str = "Dordrecht"
 
     def brp_row(self) -> dict[str, str]:
         return {
             "bsn": self.bsn,
-            "voorletters": "A.",
+            "voorletters": self.voorletters,
             "voornamen": "Anna",
             "voorvoegsel": self.voorvoegsel,
             "geslachtsnaam": self.geslachtsnaam,
@@ -58,7 +60,7 @@ class Resident:
             "huisnummer": str(self.huisnummer),
             "huisletter": self.huisletter,
             "huisnummertoevoeging": self.toevoeging,
-            "woonplaats": "Dordrecht",
+            "woonplaats": self.woonplaats,
             "gemeentecode": self.gemeentecode,
             "datum_aanvang_adreshouding": "2020-01-01",
         }
@@ -82,6 +84,8 @@ class Resident:
             "huisnummer": str(self.huisnummer),
             "huisletter": self.huisletter,
             "huisnummertoevoeging": self.toevoeging,
+            "telefoonnummer": "",
+            "email": "",
         }
         return row | changes
 

@@ -3,11 +3,14 @@
 One story, run once per module: a street in Dordrecht where each house shows one rule.
 """
 
+import csv
 import hashlib
+import io
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -82,7 +85,7 @@ class Story:
         frame = self.home.out(run_id, "cases.csv")
         return {_address(row): row for row in frame.iter_rows(named=True)}
 
-    def state(self, sql: str) -> list[tuple[object, ...]]:
+    def state(self, sql: str) -> list[tuple[Any, ...]]:
         with duckdb.connect(self.home.path / "state" / "vsig.duckdb", read_only=True) as db:
             return db.execute(sql).fetchall()
 
@@ -392,6 +395,35 @@ def test_manifest_accounts_for_every_row(story: Story) -> None:
         vng.HERHAALD: 1,
         vng.OPGEPAKT: 2,
     }
+
+
+def cells(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig")), delimiter=";"))
+
+
+def test_each_partner_hears_only_of_its_own_signals(story: Story) -> None:
+    signals = story.state("SELECT signaalpartner, signaal_id, klantnummer FROM signalen")
+    for run_id in story.results:
+        feedback = story.home.path / "out" / run_id / "exports" / "terugmelding"
+        for path in feedback.glob("*.csv"):
+            partner = path.stem
+            own = {(s[1], s[2]) for s in signals if s[0] == partner}
+            others = {v for s in signals if s[0] != partner for v in s[1:]}
+            rows = cells(path)
+            assert {(r["signaal_id"], r["klantnummer"]) for r in rows} <= own
+            assert not {v for r in rows for v in r.values()} & others, path
+            assert "zaak_id" not in rows[0]
+
+
+def test_a_municipality_gets_only_its_own_cases(story: Story) -> None:
+    gemeente_of = dict(story.state("SELECT zaak_id, gemeentecode FROM zaken"))
+    seen = set()
+    for run_id in story.results:
+        for path in (story.home.path / "out" / run_id / "exports" / "gemeente").glob("*.csv"):
+            for row in cells(path):
+                assert gemeente_of[row["zaak_id"]] == path.stem
+                seen.add(path.stem)
+    assert {"0505", "0523"} <= seen
 
 
 def test_summary_names_no_person(story: Story) -> None:

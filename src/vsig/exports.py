@@ -107,7 +107,8 @@ ADDRESS_COLUMNS: Final = (
 
 
 def _joined(column: str) -> pl.Expr:
-    return pl.col(column).list.join(" / ").fill_null("")
+    """A list as one cell, `a / b`; an empty list is an empty cell."""
+    return pl.when(pl.col(column).list.len() > 0).then(pl.col(column).list.join(" / "))
 
 
 def _schulden_text() -> pl.Expr:
@@ -118,7 +119,7 @@ def _schulden_text() -> pl.Expr:
         euros_komma(pl.element().struct.field("bedrag")),
         pl.element().struct.field("signaaldatum").dt.to_string("%Y-%m-%d"),
     )
-    return pl.col("schulden").list.eval(one).list.join("; ").fill_null("")
+    return pl.col("schulden").list.eval(one).list.join("; ")
 
 
 GEMEENTE_CSV: Final = (

@@ -1,0 +1,150 @@
+"""The documents of a night, pinned: letters, exports, call list and feedback.
+
+A small street over two municipalities; each household shows one kind of output, and some
+residents carry names that would be markup or formulas if anything read them as such.
+"""
+
+import io
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pytest
+from pypdf import PdfReader
+
+from vsig import letters
+
+from .golden import assert_golden
+from .scenario import Home, Resident, make_bsn
+
+NIGHT = date(2026, 11, 2)  # a Monday
+MARKUP = '#read("/etc/passwd") *vet* $x$ <b> ]'
+
+MARKUP_NAME = Resident(make_bsn(1), MARKUP, date(1970, 1, 1), "3311AB", 1)
+PAPENDRECHT: dict[str, Any] = {
+    "postcode": "3351AB",
+    "gemeentecode": "0590",
+    "woonplaats": "Papendrecht",
+}
+UNKNOWN_LOW = Resident(make_bsn(2), "Visser", date(1971, 2, 2), huisnummer=2, **PAPENDRECHT)
+FORWARDED = Resident(make_bsn(3), "de Groot", date(1972, 3, 3), huisnummer=3, **PAPENDRECHT)
+HOUSEMATE = Resident(make_bsn(6), "Öztürk", date(1975, 6, 6), huisnummer=3, **PAPENDRECHT)
+CHILD = Resident(make_bsn(7), "de Groot", date(2015, 7, 7), huisnummer=3, **PAPENDRECHT)
+CRISIS = Resident(make_bsn(4), "Bakker", date(1973, 4, 4), "3311AB", 4, voorletters="-2+3")
+KNOWN_HIGH = Resident(make_bsn(5), "van Dijk", date(1974, 5, 5), "3311AB", 5, toevoeging="2")
+RESIDENTS = [MARKUP_NAME, UNKNOWN_LOW, FORWARDED, HOUSEMATE, CHILD, CRISIS, KNOWN_HIGH]
+
+
+def night(root: Path) -> Home:
+    home = Home.create(root)
+    home.registers(NIGHT, RESIDENTS, known=[MARKUP_NAME.bsn, KNOWN_HIGH.bsn])
+    home.signals(
+        "WOONKRACHT10",
+        NIGHT,
+        [
+            MARKUP_NAME.signal("W-1", "120,00", NIGHT),
+            UNKNOWN_LOW.signal("W-2", "80.00", NIGHT),
+            FORWARDED.signal(
+                "W-3", "600.00", NIGHT, telefoonnummer="=cmd|' /C calc'!A0", email="@SUM(1+1)"
+            ),
+            CRISIS.signal("W-4", "95.00", NIGHT, crisissignaal="ja", telefoonnummer="0612345678"),
+            KNOWN_HIGH.signal("W-5", "900.00", NIGHT),
+        ],
+    )
+    home.signals(
+        "VATTENFALL",
+        NIGHT,
+        [FORWARDED.signal("V-3", "150.00", NIGHT, telefoonnummer="+31 6 1234 5678")],
+    )
+    result = home.run(NIGHT)
+    assert result.exit_code == 0, result.output
+    return home
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return night(tmp_path_factory.mktemp("outputs")).path / "out" / "20261102-01"
+
+
+def pdf_text(path: Path) -> str:
+    reader = PdfReader(io.BytesIO(path.read_bytes()))
+    return "\n".join(page.extract_text() for page in reader.pages) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("template", "case"),
+    [("brief_lokaal_aanbod", "Z20261102-01-0001"), ("informatiebrief", "Z20261102-01-0004")],
+)
+def test_letter_text_is_pinned(out: Path, template: str, case: str) -> None:
+    assert_golden(f"letters/{template}.txt", pdf_text(out / "letters" / f"{case}-{template}.pdf"))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "cases.csv",
+        "signals.csv",
+        "letters/index.csv",
+        "exports/gemeente/0505.csv",
+        "exports/gemeente/0590.csv",
+        "exports/gemeente/0482.csv",
+        "exports/sdd/bellijst.csv",
+        "exports/terugmelding/WOONKRACHT10.csv",
+        "exports/terugmelding/VATTENFALL.csv",
+    ],
+)
+def test_csv_outputs_are_pinned(out: Path, name: str) -> None:
+    assert_golden(f"out/{name}", (out / name).read_bytes().decode("utf-8"))
+
+
+def test_markup_in_a_name_prints_as_written(out: Path) -> None:
+    text = pdf_text(out / "letters" / "Z20261102-01-0001-brief_lokaal_aanbod.pdf")
+    assert f"A. {MARKUP}" in text
+    assert "root:" not in text
+
+
+def test_formulas_from_the_inputs_are_neutralised(out: Path) -> None:
+    export = (out / "exports" / "gemeente" / "0590.csv").read_text(encoding="utf-8")
+    cells = [cell for line in export.splitlines() for cell in line.split(";")]
+    assert not [c for c in cells if c.lstrip('"').startswith(("=", "+", "-", "@"))]
+    assert "'+31 6 1234 5678 / =cmd" in export
+    assert "'@SUM(1+1)" in export
+    calls = (out / "exports" / "sdd" / "bellijst.csv").read_text(encoding="utf-8")
+    assert "'-2+3 Bakker" in calls
+
+
+def test_letters_are_pdf_a_2b_and_the_same_bytes_every_run(out: Path, tmp_path: Path) -> None:
+    again = night(tmp_path).path / "out" / "20261102-01"
+    pdfs = sorted(p.relative_to(out) for p in (out / "letters").rglob("*.pdf"))
+    assert len(pdfs) == 5  # 3 letters and 2 print files
+    for pdf in pdfs:
+        data = (out / pdf).read_bytes()
+        assert data == (again / pdf).read_bytes(), pdf
+        assert re.search(rb"pdfaid:part>2<|pdfaid:part=\"2\"", data), pdf
+        assert re.search(rb"pdfaid:conformance>B<|pdfaid:conformance=\"B\"", data), pdf
+
+
+def test_print_file_holds_its_letters_at_the_indexed_pages(out: Path) -> None:
+    index = (out / "letters" / "index.csv").read_text(encoding="utf-8-sig").splitlines()
+    rows = [dict(zip(index[0].split(";"), line.split(";"), strict=True)) for line in index[1:]]
+    batch = [r for r in rows if r["printbestand"] == "print/0505-brief_lokaal_aanbod.pdf"]
+    assert [r["pagina"] for r in batch] == ["1", "2"]
+    printed = PdfReader(io.BytesIO((out / "letters" / batch[0]["printbestand"]).read_bytes()))
+    for row in batch:
+        single = pdf_text(out / "letters" / row["bestand"]).strip()
+        assert printed.pages[int(row["pagina"]) - 1].extract_text().strip() == single
+
+
+def test_a_letter_is_addressed_to_the_adults_debtor_first(out: Path) -> None:
+    index = (out / "letters" / "index.csv").read_text(encoding="utf-8-sig")
+    assert "Z20261102-01-0005" not in index  # forwarded: the municipality acts, no letter
+    export = (out / "exports" / "gemeente" / "0590.csv").read_text(encoding="utf-8")
+    assert "A. de Groot / A. Öztürk" in export  # the child is not named
+
+
+def test_an_unknown_template_value_fails_loudly(config) -> None:
+    brief = letters.Brief("L", "Z", "informatiebrief", "0505", {"template": "informatiebrief"})
+    with pytest.raises(jinja2.UndefinedError):
+        letters.source([brief], config)
