@@ -19,14 +19,14 @@ from typing import TYPE_CHECKING, Any, Final
 
 import jinja2
 import polars as pl
-import typst
+
+from vsig import pdf
 
 if TYPE_CHECKING:  # the config names its templates from here: no import at run time
     from vsig.config import Config
 
 TEMPLATE_DIR: Final = Path(__file__).parent / "templates"
 SUFFIX: Final = ".typ.j2"
-PDF_STANDARD: Final = "a-2b"
 
 MAANDEN: Final = (
     "januari",
@@ -83,11 +83,6 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-
-
-@cache
-def _compiler() -> typst.Compiler:
-    return typst.Compiler(ignore_system_fonts=True)
 
 
 @dataclass(frozen=True)
@@ -176,22 +171,18 @@ def source(briefs: Iterable[Brief], config: "Config") -> str:
 
 def render(briefs: Iterable[Brief], config: "Config", processing_date: date) -> bytes:
     """The letters as one PDF/A-2b document, dated by the processing date."""
-    created = datetime(processing_date.year, processing_date.month, processing_date.day, tzinfo=UTC)
-    pdf = _compiler().compile(
-        source(briefs, config).encode("utf-8"),
-        format="pdf",
-        pdf_standards=PDF_STANDARD,
-        timestamp=created,
-    )
-    assert isinstance(pdf, bytes)  # one PDF, not pages: no output path was given
-    return pdf
+    return pdf.render(source(briefs, config), _created(processing_date))
+
+
+def _created(processing_date: date) -> datetime:
+    return datetime(processing_date.year, processing_date.month, processing_date.day, tzinfo=UTC)
 
 
 _PAGE = re.compile(rb"/Type\s*/Page\b")
 
 
-def page_count(pdf: bytes) -> int:
-    return len(_PAGE.findall(pdf))
+def page_count(document: bytes) -> int:
+    return len(_PAGE.findall(document))
 
 
 INDEX_SCHEMA: Final = {
@@ -210,29 +201,33 @@ def write(
 ) -> pl.DataFrame:
     """Write `letters/<letter_id>.pdf`, `letters/print/<gemeentecode>-<template>.pdf` and
     return the index: where each letter is, and on which page of its print file it starts."""
-    index: list[dict[str, Any]] = []
-    start: dict[str, int] = {}
-    (folder / "print").mkdir(parents=True, exist_ok=True)
+    batches: dict[str, list[Brief]] = {}
     for brief in briefs:
-        pdf = render([brief], config, processing_date)
-        (folder / f"{brief.letter_id}.pdf").write_bytes(pdf)
-        batch = f"print/{brief.gemeentecode}-{brief.template}.pdf"
-        pages = page_count(pdf)
-        first = start.get(batch, 1)
-        start[batch] = first + pages
-        index.append(
-            {
-                "letter_id": brief.letter_id,
-                "zaak_id": brief.zaak_id,
-                "template": brief.template,
-                "bestand": f"{brief.letter_id}.pdf",
-                "printbestand": batch,
-                "pagina": first,
-                "paginas": pages,
-            }
-        )
-    for batch in start:
-        gemeentecode, template = Path(batch).stem.split("-", 1)
-        members = [b for b in briefs if (b.gemeentecode, b.template) == (gemeentecode, template)]
-        (folder / batch).write_bytes(render(members, config, processing_date))
-    return pl.DataFrame(index, schema=INDEX_SCHEMA)
+        batches.setdefault(f"print/{brief.gemeentecode}-{brief.template}.pdf", []).append(brief)
+    (folder / "print").mkdir(parents=True, exist_ok=True)
+    jobs = [(source(members, config), folder / name) for name, members in batches.items()]
+    jobs += [(source([b], config), folder / f"{b.letter_id}.pdf") for b in briefs]
+    pdf.write_all(jobs, _created(processing_date))
+    pages = {b.letter_id: page_count((folder / f"{b.letter_id}.pdf").read_bytes()) for b in briefs}
+    return _index(batches, pages)
+
+
+def _index(batches: dict[str, list[Brief]], pages: dict[str, int]) -> pl.DataFrame:
+    rows: list[dict[str, Any]] = []
+    for batch, members in batches.items():
+        first = 1
+        for brief in members:
+            own = pages[brief.letter_id]
+            rows.append(
+                {
+                    "letter_id": brief.letter_id,
+                    "zaak_id": brief.zaak_id,
+                    "template": brief.template,
+                    "bestand": f"{brief.letter_id}.pdf",
+                    "printbestand": batch,
+                    "pagina": first,
+                    "paginas": own,
+                }
+            )
+            first += own
+    return pl.DataFrame(rows, schema=INDEX_SCHEMA).sort("printbestand", "pagina")

@@ -1,0 +1,91 @@
+"""Letters: data stays data in Typst, PDFs are the same bytes however they are made."""
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import typst
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vsig import letters, pdf
+
+from .conftest import REPO
+
+CREATED = datetime(2026, 11, 26, tzinfo=UTC)
+
+
+def as_typst_value(text: str) -> object:
+    """What Typst itself makes of the literal that `typst_literal` writes for `text`."""
+    literal = letters.typst_literal(text)
+    assert literal.startswith('#"')
+    assert literal.endswith('";')
+    source = f"#metadata({literal[1:-1]}) <probe>\n"
+    found = typst.query(source.encode("utf-8"), "<probe>", field="value", one=True, format="json")
+    return json.loads(found)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text())
+def test_any_text_stays_the_same_string_in_typst(text: str) -> None:
+    assert as_typst_value(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['#read("/etc/passwd")', "*vet*", "$x$", "<b>", "]", '"; #panic("x"); "', "\\u{41}", "a\nb"],
+)
+def test_markup_and_escapes_stay_text(text: str) -> None:
+    assert as_typst_value(text) == text
+
+
+def test_template_names_are_the_letter_types() -> None:
+    assert letters.template_names() == ("brief_lokaal_aanbod", "informatiebrief")
+
+
+def test_amounts_and_dates_read_as_dutch() -> None:
+    assert letters.bedrag(123456) == "€ 1.234,56"
+    assert letters.bedrag(5) == "€ 0,05"
+    assert letters.datum(CREATED.date()) == "26 november 2026"
+
+
+def sources(count: int) -> list[tuple[str, str]]:
+    return [(f"= Brief {n}\n#lorem({40 + n})\n", f"{n}.pdf") for n in range(count)]
+
+
+def test_workers_make_the_same_bytes_as_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jobs = sources(6)
+    for folder in ("one", "many"):
+        (tmp_path / folder).mkdir()
+    pdf.write_all([(s, tmp_path / "one" / n) for s, n in jobs], CREATED)
+    monkeypatch.setattr(pdf, "PARALLEL_FROM", 0)
+    pdf.write_all([(s, tmp_path / "many" / n) for s, n in jobs], CREATED)
+    for _, name in jobs:
+        one = (tmp_path / "one" / name).read_bytes()
+        assert one == (tmp_path / "many" / name).read_bytes()
+        assert b"pdfaid:part" in one
+
+
+def test_a_failing_worker_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pdf, "PARALLEL_FROM", 0)
+    with pytest.raises(RuntimeError, match="a PDF worker failed"):
+        pdf.write_all([('#panic("kapot")', tmp_path / "x.pdf")] * 2, CREATED)
+
+
+def test_the_letters_benchmark_runs(tmp_path: Path) -> None:
+    """A smoke test at a tiny scale; the figures themselves come from a run by hand."""
+    out = tmp_path / "letters.json"
+    subprocess.run(
+        [sys.executable, str(REPO / "bench" / "letters.py"), "--letters", "4", "--json", str(out)],
+        check=True,
+        cwd=REPO,
+        capture_output=True,
+    )
+    figures = json.loads(out.read_text())
+    assert figures["letters"] == figures["pages"] == 4
+    assert figures["print_pages_per_second"] > 0
