@@ -456,6 +456,16 @@ def test_dry_run_writes_nothing(tmp_path: Path) -> None:
     summary = json.loads(result.stdout)
     assert summary["dry_run"] is True
     assert summary["zaken_per_regel"] == {"onder_500_niet_bekend": 1}
+    assert summary["brieven_per_template"] == {"informatiebrief": 1}
+    assert summary["zaken_per_gemeente"] == {
+        "0482": 0,
+        "0505": 1,
+        "0523": 0,
+        "0531": 0,
+        "0590": 0,
+        "0610": 0,
+        "0642": 0,
+    }
     assert not (home.path / "out").exists()
     assert (home.path / "inbox" / "signalen" / "WOONKRACHT10").is_dir()
     assert home.run(NIGHT_1).exit_code == 0  # and the real run still finds everything

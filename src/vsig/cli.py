@@ -221,8 +221,11 @@ def _print_run(summary: nightly.Summary) -> None:
     out.print(
         _count_table("Signals by status", "status", summary.signalen_per_status),
         _count_table("Cases by route", "rule", summary.zaken_per_regel),
-        _count_table("Cases by municipality", "gemeente", summary.zaken_per_gemeente),
+        _count_table(
+            "Cases by municipality (rows in its export)", "gemeente", summary.zaken_per_gemeente
+        ),
         _count_table("Actions", "action", summary.acties),
+        _count_table("Letters by template", "template", summary.brieven_per_template),
         _count_table("Cases", "", summary.zaken, total=False),
     )
     for notice in summary.notices:

@@ -270,6 +270,7 @@ class _Night:
         actions: pl.DataFrame,
     ) -> Summary:
         opened = routed.filter(pl.col("geopend") == self.date).height
+        per_gemeente = _counts(routed, "gemeentecode")
         return Summary(
             run_id=run_id,
             verwerkingsdatum=self.date.isoformat(),
@@ -280,7 +281,8 @@ class _Night:
             signalen_per_status=_counts(signals, "status"),
             zaken={"geopend": opened, "gewijzigd": routed.height - opened},
             zaken_per_regel=_counts(routed, "regel"),
-            zaken_per_gemeente=_counts(routed, "gemeentecode"),
+            # Every municipality gets an export, if need be an empty one.
+            zaken_per_gemeente={g.code: per_gemeente.get(g.code, 0) for g in self.config.gemeenten},
             acties=_counts(actions, "actie"),
             brieven_per_template=_counts(actions.filter(pl.col("soort") == "brief"), "template"),
             rejects=sum(i.rejected for i in inputs.all),
