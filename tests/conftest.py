@@ -1,10 +1,14 @@
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from vsig.config import Config, load_config
+
+if TYPE_CHECKING:
+    from .street import Story
 
 REPO = Path(__file__).resolve().parents[1]
 PROCESSING_DATE = date(2026, 11, 26)
@@ -13,6 +17,14 @@ PROCESSING_DATE = date(2026, 11, 26)
 @pytest.fixture(scope="session")
 def config() -> Config:
     return load_config(REPO / "config" / "vsig.yaml")
+
+
+@pytest.fixture(scope="session")
+def story(tmp_path_factory: pytest.TempPathFactory) -> "Story":
+    """The street of tests/street.py after all its nights; read it, never change it."""
+    from .street import build_story  # noqa: PLC0415 - street imports this module
+
+    return build_story(tmp_path_factory)
 
 
 def write_config(directory: Path, text: str | None = None, routing: str | None = None) -> Path:

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from vsig import __version__, ingest, nightly, route, samples
+from vsig import __version__, audit, explain, ingest, nightly, replay, route, samples
 from vsig.config import DEFAULT_CONFIG, Config, ConfigError, load_config, resolve_home
 from vsig.store import LockedError, StoreError
 
@@ -247,6 +247,83 @@ def _count_table(title: str, key: str, counts: dict[str, int], total: bool = Tru
     if total:
         table.add_row("[bold]total[/bold]", f"[bold]{sum(counts.values())}[/bold]")
     return table
+
+
+@app.command("replay")
+def replay_command(
+    run_id: Annotated[str, typer.Argument(help="The run to replay, e.g. 20261126-01.")],
+    home: HomeOption = None,
+    config_path: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Run an archived night again and compare every output with the recorded bytes.
+
+    Exit 0 only when every output is byte-identical; 1 when something differs or the
+    archive was changed; 2 when there is no such run.
+    """
+    data_home = resolve_home(home, _load(config_path))
+    try:
+        report = replay.replay(data_home, run_id)
+    except replay.ReplayError as problem:
+        _fail(str(problem))
+    for warning in report.warnings:
+        err.print(f"[yellow]warning:[/yellow] {warning}")
+    for changed in report.tampered:
+        out.print(f"[red]tampered[/red] archive/{run_id}/{changed}")
+    if report.tampered:
+        out.print("[red]not replayed: the archive is not what the run left[/red]")
+        raise typer.Exit(EXIT_REJECTS)
+    for comparison in report.outputs:
+        colour = "green" if comparison.verdict == "identical" else "red"
+        out.print(f"[{colour}]{comparison.verdict}[/{colour}] {comparison.path}")
+    verdict = "identical" if report.identical else "NOT identical"
+    out.print(f"run {run_id}: {len(report.outputs)} outputs, {verdict}")
+    raise typer.Exit(EXIT_OK if report.identical else EXIT_REJECTS)
+
+
+@app.command("explain")
+def explain_command(
+    wanted: Annotated[str, typer.Argument(help="A signaal_id or zaak_id.")],
+    run: Annotated[str | None, typer.Option("--run", help="Only this run (and before).")] = None,
+    home: HomeOption = None,
+    config_path: ConfigOption = DEFAULT_CONFIG,
+    as_json: JsonOption = False,
+) -> None:
+    """Explain a signal or case: as received, how it matched, each rule tried, the actions.
+
+    Shows personal data: for authorised staff, not for logs.
+    """
+    config = _load(config_path)
+    try:
+        story = explain.explain(resolve_home(home, config), config, wanted, run)
+    except explain.NotFoundError as problem:
+        _fail(str(problem))
+    except StoreError as error:
+        err.print(f"[red]error:[/red] {error}", soft_wrap=True)
+        raise typer.Exit(EXIT_ABORTED) from None
+    if as_json:
+        out.print_json(json.dumps(story))
+    else:
+        for line in explain.in_words(story):
+            out.print(line, soft_wrap=True, markup=False)
+
+
+@app.command("runs")
+def runs_command(
+    home: HomeOption = None,
+    config_path: ConfigOption = DEFAULT_CONFIG,
+    as_json: JsonOption = False,
+) -> None:
+    """List the runs of the data home, from their manifests."""
+    listed = audit.runs(resolve_home(home, _load(config_path)))
+    if as_json:
+        out.print_json(json.dumps(listed))
+        return
+    table = Table(title="Runs", title_justify="left")
+    for column in ("run", "date", "inputs", "signals", "cases", "rejects", "exit"):
+        table.add_column(column, justify="left" if column in ("run", "date") else "right")
+    for run in listed:
+        table.add_row(*(str(v) for v in run.values()))
+    out.print(table)
 
 
 @config_app.command("check")

@@ -15,6 +15,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
@@ -232,6 +233,12 @@ class Config(Strict):
     gemeenten: list[Gemeente] = Field(min_length=1)
     signaalpartners: list[Signaalpartner] = Field(min_length=1)
     routing: Routing
+    _files: tuple[Path, ...] = PrivateAttr(default=())
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """The config file and the routing file it was loaded from, for the archive."""
+        return self._files
 
     @model_validator(mode="after")
     def _unique_codes(self) -> Self:
@@ -274,6 +281,7 @@ def load_config(path: Path) -> Config:
         problems += _describe_all(path, root, errors, data)
     if problems:
         raise ConfigError(problems)
+    config._files = (path, routing_path)
     return config
 
 

@@ -31,6 +31,11 @@ def _postcode_huisnummer() -> pl.Expr:
     return pl.concat_str([pl.col("postcode"), pl.col("huisnummer").cast(pl.String)], separator="|")
 
 
+def _number_of(adres_sleutel: pl.Expr) -> pl.Expr:
+    """`postcode|huisnummer` of an address key: the building, whichever flat."""
+    return adres_sleutel.str.split("|").list.slice(0, 2).list.join("|")
+
+
 def match(
     signals: pl.DataFrame,
     brp: pl.DataFrame,
@@ -84,7 +89,18 @@ def _by_name(rows: pl.DataFrame, brp: pl.DataFrame) -> pl.DataFrame:
     Two people fitting one signal are told apart by the signal's address; still two, and
     the signal has no person (the address may yet match).
     """
-    keys = pl.concat(
+    candidates = (
+        _name_keys(rows)
+        .join(_brp_name_keys(brp), on=["geboortedatum", "sleutel"])
+        .unique([_ROW, "bsn"])
+    )
+    here = pl.col("adres_sleutel") == pl.col("signaal_sleutel")
+    narrowed = candidates.filter((pl.len().over(_ROW) == 1) | (here & (here.sum().over(_ROW) == 1)))
+    return narrowed.filter(pl.len().over(_ROW) == 1).select(_ROW, persoon_bsn="bsn")
+
+
+def _brp_name_keys(brp: pl.DataFrame) -> pl.DataFrame:
+    return pl.concat(
         [
             brp.select("bsn", "geboortedatum", "adres_sleutel", sleutel=name)
             for name in (
@@ -93,16 +109,43 @@ def _by_name(rows: pl.DataFrame, brp: pl.DataFrame) -> pl.DataFrame:
             )
         ]
     ).unique()
-    wanted = rows.filter(pl.col("geboortedatum").is_not_null()).select(
+
+
+def _name_keys(rows: pl.DataFrame) -> pl.DataFrame:
+    return rows.filter(pl.col("geboortedatum").is_not_null()).select(
         _ROW,
         "geboortedatum",
         "signaal_sleutel",
         sleutel=normalize.naam_sleutel(pl.col("voorvoegsel"), pl.col("achternaam")),
     )
-    candidates = wanted.join(keys, on=["geboortedatum", "sleutel"]).unique([_ROW, "bsn"])
-    here = pl.col("adres_sleutel") == pl.col("signaal_sleutel")
-    narrowed = candidates.filter((pl.len().over(_ROW) == 1) | (here & (here.sum().over(_ROW) == 1)))
-    return narrowed.filter(pl.len().over(_ROW) == 1).select(_ROW, persoon_bsn="bsn")
+
+
+def rows_used(signals: pl.DataFrame, brp: pl.DataFrame, matched: pl.DataFrame) -> pl.DataFrame:
+    """The BRP rows that decided tonight's matching and households, and no others.
+
+    The persons found, everyone a signal's name and birth date could have meant (so that two
+    candidates stay two), and everyone at the postcode and house number of a signal or of a
+    matched address (so that "the only address there" and the household stay the same).
+    Matching the signals against these rows alone gives what matching against the whole
+    extract gave: an archive need keep no more.
+    """
+    rows = signals.with_row_index(_ROW).with_columns(
+        signaal_sleutel=normalize.adres_sleutel(), postcode_huisnummer=_postcode_huisnummer()
+    )
+    candidates = _brp_name_keys(brp).join(
+        _name_keys(rows), on=["geboortedatum", "sleutel"], how="semi"
+    )
+    numbers = pl.concat(
+        [
+            rows.select("postcode_huisnummer"),
+            matched.select(postcode_huisnummer=_number_of(pl.col("adres_sleutel"))),
+        ]
+    ).drop_nulls()
+    return brp.filter(
+        pl.col("bsn").is_in(matched["persoon_bsn"].drop_nulls().implode())
+        | pl.col("bsn").is_in(candidates["bsn"].implode())
+        | pl.col("postcode_huisnummer").is_in(numbers["postcode_huisnummer"].implode())
+    )
 
 
 def _by_address(rows: pl.DataFrame, brp: pl.DataFrame) -> pl.DataFrame:

@@ -6,7 +6,6 @@ the outputs are renamed into place and the consumed inbox files move to the arch
 A run that stops before the commit leaves the state and the inbox as they were.
 """
 
-import hashlib
 import json
 import os
 import re
@@ -21,7 +20,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from vsig import __version__, cases, exports, ingest, letters, match, route, vng
+from vsig import audit, cases, exports, ingest, letters, match, route, vng
 from vsig.config import Config
 from vsig.ingest import Ingested, Source
 from vsig.store import Changes, Store, locked
@@ -83,20 +82,54 @@ class Summary:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Replay:
+    """What a replay brings in place of the home's own: the archived run's id, extracts and
+    letter templates. The archived signal files sit in the scratch inbox, the archived state
+    slice in the scratch state."""
+
+    run_id: str
+    brp: Ingested
+    sdd: Ingested
+    templates: Path
+
+
 def run_night(
     config: Config,
     home: Path,
     processing_date: date,
     dry_run: bool = False,
     progress: Progress | None = None,
+    replay: Replay | None = None,
 ) -> Summary:
     """Run one night. Raises RunAbortedError (nothing written) or store.LockedError."""
     previous = os.umask(0o077)  # everything vsig writes is the owner's only
     try:
         with locked(home / "state"), Store.open(home / "state") as db:
-            return _Night(config, home, processing_date, db, progress).run(dry_run)
+            return _Night(config, home, processing_date, db, progress, replay).run(dry_run)
     finally:
         os.umask(previous)
+
+
+@dataclass
+class _Tonight:
+    """Everything a night computed, before anything is written."""
+
+    run_id: str
+    inputs: "_Inputs"
+    brp: pl.DataFrame
+    read_before: pl.DataFrame  # the open cases as the state held them
+    closed: pl.DataFrame
+    events: pl.DataFrame
+    signals: pl.DataFrame
+    case_signals: pl.DataFrame
+    routed: pl.DataFrame
+    actions: pl.DataFrame
+    forwarded: pl.DataFrame
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_REJECTS if any(i.rejected for i in self.inputs.all) else EXIT_OK
 
 
 class _Night:
@@ -107,9 +140,12 @@ class _Night:
         processing_date: date,
         db: Store,
         progress: Progress | None,
+        replay: Replay | None,
     ) -> None:
         self.config, self.home, self.date, self.db = config, home, processing_date, db
         self.progress = progress or (lambda _stage: None)
+        self.replay = replay
+        self.templates = replay.templates if replay else letters.TEMPLATE_DIR
         self.timings: dict[str, float] = {}
         self.started_at = datetime.now(UTC)
 
@@ -121,11 +157,19 @@ class _Night:
         self.timings[name] = round(time.perf_counter() - start, 3)
 
     def run(self, dry_run: bool) -> Summary:
+        tonight = self._compute()
+        summary = self._summary(tonight, dry_run)
+        if not dry_run:
+            summary.out = str(self._commit(tonight, summary))
+        return summary
+
+    def _compute(self) -> _Tonight:
         with self.stage("inlezen"):
-            run_id = self.db.next_run_id(self.date)
+            run_id = self.replay.run_id if self.replay else self.db.next_run_id(self.date)
             inputs = self._read_inputs(run_id)
             brp = match.prepare_brp(inputs.brp.accepted, self.date)
-            open_cases, closed, events = self._events_and_closing(inputs.events)
+            read_before = self.db.open_cases()
+            open_cases, closed, events = self._events_and_closing(read_before, inputs.events)
         with self.stage("matchen"):
             open_signals = self.db.case_signals(cases.CASE_SIGNAL_COLUMNS).filter(
                 pl.col("zaak_id").is_in(open_cases["zaak_id"].implode())
@@ -158,51 +202,61 @@ class _Night:
                 self.config.routing,
                 self.date,
             )
-            forwarded = pl.concat(
-                [before.select("zaak_id", "soort"), actions.select("zaak_id", "soort")]
+            forwarded = (
+                pl.concat([before.select("zaak_id", "soort"), actions.select("zaak_id", "soort")])
+                .filter(pl.col("soort") == "doorsturen")
+                .select("zaak_id")
+                .unique()
             )
-            forwarded = forwarded.filter(pl.col("soort") == "doorsturen").select("zaak_id").unique()
-        exit_code = EXIT_REJECTS if any(i.rejected for i in inputs.all) else EXIT_OK
-        summary = self._summary(run_id, exit_code, dry_run, inputs, signals, routed, actions)
-        summary.zaken["gesloten"] = closed.height
-        if dry_run:
-            return summary
-        partial = self.home / "out" / f".{run_id}.partial"
+        return _Tonight(
+            run_id,
+            inputs,
+            brp,
+            read_before,
+            closed,
+            events,
+            signals,
+            case_signals,
+            routed,
+            actions,
+            forwarded,
+        )
+
+    def _commit(self, tonight: _Tonight, summary: Summary) -> Path:
+        """Write outputs and archive beside their final places, commit the state, then
+        put both in place and move the consumed files out of the inbox."""
+        run_id = tonight.run_id
+        out = self.home / "out" / f".{run_id}.partial"
+        archive = self.home / "archive" / f".{run_id}.partial"
         with self.stage("uitvoer"):
-            shutil.rmtree(partial, ignore_errors=True)
-            households = exports.households(routed, brp, case_signals, self.date)
-            self._write_outputs(partial, signals, routed, actions, inputs.all)
-            self._write_actions(partial, signals, routed, actions, forwarded, households)
-            self._write_manifest(partial, summary)
-        with self.stage("vastleggen"), _removed_on_error(partial):
-            self.db.write(
-                Changes(
-                    run_id=run_id,
-                    verwerkingsdatum=self.date,
-                    exit_code=exit_code,
-                    bestanden=_consumed_files(inputs.consumed, run_id),
-                    signalen=signals.with_columns(run_id=pl.lit(run_id)).drop("overleden"),
-                    zaken=pl.concat([closed, _case_rows(routed, self.date)], how="diagonal"),
-                    routeringen=routed.select("zaak_id", *FACT_COLUMNS, "regel").with_columns(
-                        run_id=pl.lit(run_id)
-                    ),
-                    acties=actions.with_columns(run_id=pl.lit(run_id)),
-                    gebeurtenissen=events.with_columns(run_id=pl.lit(run_id)),
-                )
-            )
+            for folder in (out, archive):
+                shutil.rmtree(folder, ignore_errors=True)
+            self._write_outputs(out, tonight)
+            self._write_archive(archive, tonight)
+            self._write_manifest(out, archive, tonight, summary)
+        with self.stage("vastleggen"), _removed_on_error(out, archive):
+            self.db.write(_changes(tonight, self.date))
             final = self.home / "out" / run_id
-            partial.rename(final)
-            _archive(inputs.consumed, self.home / "archive" / run_id, self.home / "inbox")
-        summary.out = str(final)
-        return summary
+            out.rename(final)
+            archive.rename(self.home / "archive" / run_id)
+            _archive(tonight.inputs.consumed, self.home / "archive" / run_id, self.home / "inbox")
+        return final
 
     def _read_inputs(self, run_id: str) -> "_Inputs":
         inbox = self.home / "inbox"
         sources = ingest.discover(inbox, self.config)
-        brp_source = _newest_extract(sources, "brp", self.date, self.config.brp_max_age_days)
-        sdd_source = _newest_extract(sources, "sdd", self.date, self.config.brp_max_age_days)
-        brp = _usable_extract(ingest.ingest_file(brp_source, self.date))
-        sdd = _usable_extract(ingest.ingest_file(sdd_source, self.date))
+        if self.replay:
+            brp, sdd = self.replay.brp, self.replay.sdd
+        else:
+            brp, sdd = (
+                _usable_extract(
+                    ingest.ingest_file(
+                        _newest_extract(sources, kind, self.date, self.config.brp_max_age_days),
+                        self.date,
+                    )
+                )
+                for kind in ("brp", "sdd")
+            )
         processed = self.db.processed_files()
         consumed: list[Ingested] = []
         for source in sources:
@@ -213,13 +267,12 @@ class _Night:
         return _Inputs(brp, sdd, consumed)
 
     def _events_and_closing(
-        self, events: list[Ingested]
+        self, open_cases: pl.DataFrame, events: list[Ingested]
     ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
         """Record case events, then close cases on a result or after long inactivity.
 
         Returns the cases still open, the closed cases' new rows and the accepted events.
         """
-        open_cases = self.db.open_cases()
         for result in events:
             if not result.file_reason:
                 result.accepted, unknown = cases.split_events(result.accepted, open_cases)
@@ -259,27 +312,23 @@ class _Night:
             .sort("zaak_id")
         )
 
-    def _summary(
-        self,
-        run_id: str,
-        exit_code: int,
-        dry_run: bool,
-        inputs: "_Inputs",
-        signals: pl.DataFrame,
-        routed: pl.DataFrame,
-        actions: pl.DataFrame,
-    ) -> Summary:
+    def _summary(self, tonight: _Tonight, dry_run: bool) -> Summary:
+        routed, actions, inputs = tonight.routed, tonight.actions, tonight.inputs
         opened = routed.filter(pl.col("geopend") == self.date).height
         per_gemeente = _counts(routed, "gemeentecode")
         return Summary(
-            run_id=run_id,
+            run_id=tonight.run_id,
             verwerkingsdatum=self.date.isoformat(),
-            exit_code=exit_code,
+            exit_code=tonight.exit_code,
             dry_run=dry_run,
             out=None,
             inputs=[_input_summary(i, self.home) for i in inputs.all],
-            signalen_per_status=_counts(signals, "status"),
-            zaken={"geopend": opened, "gewijzigd": routed.height - opened},
+            signalen_per_status=_counts(tonight.signals, "status"),
+            zaken={
+                "geopend": opened,
+                "gewijzigd": routed.height - opened,
+                "gesloten": tonight.closed.height,
+            },
             zaken_per_regel=_counts(routed, "regel"),
             # Every municipality gets an export, if need be an empty one.
             zaken_per_gemeente={g.code: per_gemeente.get(g.code, 0) for g in self.config.gemeenten},
@@ -290,62 +339,108 @@ class _Night:
             timings=self.timings,
         )
 
-    def _write_outputs(
-        self,
-        folder: Path,
-        signals: pl.DataFrame,
-        routed: pl.DataFrame,
-        actions: pl.DataFrame,
-        inputs: list[Ingested],
-    ) -> None:
+    def _write_outputs(self, folder: Path, tonight: _Tonight) -> None:
+        """The run's own files, then the documents people act on: letters, the
+        municipalities' exports, the SDD's call list and each partner's feedback."""
+        signals, routed, actions = tonight.signals, tonight.routed, tonight.actions
         exports.write_csv(
             signals.select(SIGNALS_CSV).sort("signaalpartner", "signaal_id", "zaak_id"),
             folder / "signals.csv",
         )
         exports.write_csv(_cases_csv(routed, actions), folder / "cases.csv")
         taken: set[str] = set()
-        for result in inputs:
+        for result in tonight.inputs.all:
             if result.rejects.height:
                 name = _reject_name(result.source, taken)
                 exports.write_csv(result.rejects, folder / "rejects" / name)
-
-    def _write_actions(
-        self,
-        folder: Path,
-        signals: pl.DataFrame,
-        routed: pl.DataFrame,
-        actions: pl.DataFrame,
-        forwarded: pl.DataFrame,
-        households: pl.DataFrame,
-    ) -> None:
-        """The documents people act on: letters, the municipalities' exports, the SDD's
-        call list and each partner's feedback."""
+        households = exports.households(routed, tonight.brp, tonight.case_signals, self.date)
         briefs = letters.letters_for(actions, routed, households, self.config, self.date)
-        index = letters.write(folder / "letters", briefs, self.config, self.date)
+        index = letters.write(folder / "letters", briefs, self.config, self.date, self.templates)
         exports.write_csv(index, folder / "letters" / "index.csv")
-        per_gemeente = exports.gemeente_exports(routed, actions, forwarded, households, self.config)
+        per_gemeente = exports.gemeente_exports(
+            routed, actions, tonight.forwarded, households, self.config
+        )
         for code, rows in per_gemeente.items():
             exports.write_csv(rows, folder / "exports" / "gemeente" / f"{code}.csv")
-        exports.write_csv(
-            exports.bellijst(routed, actions, households),
-            folder / "exports" / "sdd" / "bellijst.csv",
-        )
+        calls = exports.bellijst(routed, actions, households)
+        exports.write_csv(calls, folder / "exports" / "sdd" / "bellijst.csv")
         for partner, rows in exports.terugmeldingen(signals, self.date).items():
             exports.write_csv(rows, folder / "exports" / "terugmelding" / f"{partner}.csv")
 
-    def _write_manifest(self, folder: Path, summary: Summary) -> None:
-        outputs = sorted(p for p in folder.rglob("*") if p.is_file())
+    def _write_archive(self, folder: Path, tonight: _Tonight) -> None:
+        """What a replay needs besides the consumed files, in as little personal data as
+        reproduces the run: the extracts' used rows and the state the run read."""
+        inputs = tonight.inputs
+        used = match.rows_used(inputs.signals, tonight.brp, tonight.signals)
+        brp_used = used.select(inputs.brp.accepted.columns)
+        audit.write_register(folder, inputs.brp, brp_used)
+        audit.write_register(
+            folder,
+            inputs.sdd,
+            inputs.sdd.accepted.filter(pl.col("bsn").is_in(brp_used["bsn"].implode())),
+        )
+        audit.write_state(folder, self._state_read(tonight))
+        audit.copy_files(folder / audit.CONFIG, list(self.config.files))
+        audit.copy_files(folder / audit.TEMPLATES, letters.template_files(self.templates))
+
+    def _state_read(self, tonight: _Tonight) -> dict[str, pl.DataFrame]:
+        """The rows of earlier nights that decided something tonight: the open cases at
+        tonight's addresses, with events, or holding tonight's debts, with their signals
+        and actions; and the earlier files that tonight's files repeat."""
+        signals = tonight.signals
+        debts = signals.select("signaalpartner", "klantnummer")
+        holding = self.db.query(
+            "SELECT DISTINCT zaak_id FROM signalen WHERE zaak_id IS NOT NULL "
+            "AND (signaalpartner, klantnummer) IN (SELECT * FROM debts)",
+            frames={"debts": debts},
+        )
+        before = tonight.read_before
+        relevant = before.filter(
+            pl.col("adres_sleutel").is_in(signals["adres_sleutel"].drop_nulls().implode())
+            | pl.col("zaak_id").is_in(_event_cases(tonight.inputs.events).implode())
+            | pl.col("zaak_id").is_in(holding["zaak_id"].implode())
+        )
+        ids = relevant.select("zaak_id")
+        shas = pl.DataFrame({"sha256": [i.sha256 for i in tonight.inputs.consumed]})
+        return {
+            "zaken": relevant,
+            "signalen": self.db.query(
+                "SELECT * FROM signalen WHERE zaak_id IN (SELECT zaak_id FROM ids) "
+                "ORDER BY run_id, signaalpartner, signaal_id",
+                frames={"ids": ids},
+            ),
+            "acties": self.db.query(
+                "SELECT * FROM acties WHERE zaak_id IN (SELECT zaak_id FROM ids) "
+                "ORDER BY zaak_id, actie",
+                frames={"ids": ids},
+            ),
+            "bestanden": self.db.query(
+                "SELECT * FROM bestanden WHERE sha256 IN (SELECT sha256 FROM shas) ORDER BY sha256",
+                frames={"shas": shas},
+            ),
+        }
+
+    def _write_manifest(
+        self, out: Path, archive: Path, tonight: _Tonight, summary: Summary
+    ) -> None:
+        """Everything an auditor needs to check the run, and no personal data."""
+        archived = audit.hashes(archive) | {
+            str(i.source.path.relative_to(self.home / "inbox")): i.sha256
+            for i in tonight.inputs.consumed
+        }
         manifest = {
-            "vsig_version": __version__,
+            **asdict(summary),
             "started_at": self.started_at.isoformat(timespec="seconds"),
             "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            **asdict(summary),
-            "outputs": [
-                {"path": str(p.relative_to(folder)), "sha256": _sha256(p)} for p in outputs
-            ],
+            "environment": audit.environment(),
+            "config_file": self.config.files[0].name,
+            "config": {p.name: audit.sha256(p) for p in self.config.files},
+            "templates": {p.name: audit.sha256(p) for p in letters.template_files(self.templates)},
+            "outputs": [{"path": p, "sha256": h} for p, h in audit.hashes(out).items()],
+            "archive": dict(sorted(archived.items())),
         }
         manifest.pop("out")
-        (folder / "manifest.json").write_text(
+        (out / "manifest.json").write_text(
             json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
             encoding="utf-8",
         )
@@ -384,13 +479,37 @@ def _no_events() -> pl.DataFrame:
 
 
 @contextmanager
-def _removed_on_error(partial: Path) -> Iterator[None]:
+def _removed_on_error(*partials: Path) -> Iterator[None]:
     """Outputs of a run whose commit failed must not look like a run's outputs."""
     try:
         yield
     except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
+        for partial in partials:
+            shutil.rmtree(partial, ignore_errors=True)
         raise
+
+
+def _event_cases(events: list[Ingested]) -> pl.Series:
+    frames = [e.accepted.select("zaak_id") for e in events if not e.file_reason]
+    return pl.concat([*frames, _no_events().select("zaak_id")])["zaak_id"]
+
+
+def _changes(tonight: _Tonight, processing_date: date) -> Changes:
+    run_id = tonight.run_id
+    stamp = pl.lit(run_id).alias("run_id")
+    return Changes(
+        run_id=run_id,
+        verwerkingsdatum=processing_date,
+        exit_code=tonight.exit_code,
+        bestanden=_consumed_files(tonight.inputs.consumed, run_id),
+        signalen=tonight.signals.with_columns(stamp).drop("overleden"),
+        zaken=pl.concat(
+            [tonight.closed, _case_rows(tonight.routed, processing_date)], how="diagonal"
+        ),
+        routeringen=tonight.routed.select("zaak_id", *FACT_COLUMNS, "regel").with_columns(stamp),
+        acties=tonight.actions.with_columns(stamp),
+        gebeurtenissen=tonight.events.with_columns(stamp),
+    )
 
 
 _STAMP = re.compile(r"(\d{4})(\d{2})(\d{2})")
@@ -516,7 +635,3 @@ def _archive(consumed: list[Ingested], archive: Path, inbox: Path) -> None:
         target = archive / path.relative_to(inbox)
         target.parent.mkdir(parents=True, exist_ok=True)
         path.rename(target)
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -228,6 +228,29 @@ class Routing(_Strict):
         return next(r for r in self.rules if r.name == name)
 
 
+def trace(facts: dict[str, Any], routing: Routing) -> list[dict[str, Any]]:
+    """Each rule tried in order for one case's facts, with every condition's outcome,
+    up to the rule that matched: the routing decision in words an auditor can check."""
+    case = pl.DataFrame([facts], schema_overrides={"soorten": pl.List(pl.String)})
+    tried = []
+    for rule in routing.rules:
+        conditions = [
+            {
+                "fact": c.fact,
+                "op": c.op,
+                "value": c.value,
+                "actual": facts[c.fact],
+                "holds": bool(case.select(c.expr()).item()),
+            }
+            for c in rule.conditions()
+        ]
+        matched = all(c["holds"] for c in conditions)
+        tried.append({"regel": rule.name, "matched": matched, "conditions": conditions})
+        if matched:
+            break
+    return tried
+
+
 ACTION_SCHEMA: Final = {"zaak_id": pl.String, "actie": pl.String, "volgorde": pl.Int32}
 
 

@@ -237,9 +237,27 @@ class Store:
             raise
         self._db.commit()
 
-    def query(self, sql: str, parameters: list[object] | None = None) -> pl.DataFrame:
-        frame: pl.DataFrame = self._db.sql(sql, params=parameters).pl()
-        return frame
+    def query(
+        self,
+        sql: str,
+        parameters: list[object] | None = None,
+        frames: Mapping[str, pl.DataFrame] | None = None,
+    ) -> pl.DataFrame:
+        """Rows as a polars frame; `frames` are readable in the SQL under their names."""
+        for name, frame in (frames or {}).items():
+            self._db.register(name, frame.to_arrow())
+        try:
+            result: pl.DataFrame = self._db.sql(sql, params=parameters).pl()
+        finally:
+            for name in frames or {}:
+                self._db.unregister(name)
+        return result
+
+    def restore(self, tables: Mapping[str, pl.DataFrame]) -> None:
+        """Load rows as an archive kept them, for a replay in a scratch state."""
+        with self._transaction():
+            for table, rows in tables.items():
+                self._insert(table, rows)
 
     def next_run_id(self, processing_date: date) -> str:
         done = self._scalar(

@@ -51,9 +51,13 @@ SOORT_IN_BRIEF: Final = {
 }
 
 
+def template_files(templates: Path = TEMPLATE_DIR) -> list[Path]:
+    return sorted(templates.glob(f"*{SUFFIX}"))
+
+
 def template_names() -> tuple[str, ...]:
     """The letter types; templates whose name starts with `_` are shared parts."""
-    names = (p.name.removesuffix(SUFFIX) for p in TEMPLATE_DIR.glob(f"*{SUFFIX}"))
+    names = (p.name.removesuffix(SUFFIX) for p in template_files())
     return tuple(sorted(n for n in names if not n.startswith("_")))
 
 
@@ -73,9 +77,9 @@ def typst_literal(value: object) -> str:
 
 
 @cache
-def _environment() -> jinja2.Environment:
+def _environment(templates: Path) -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        loader=jinja2.FileSystemLoader(templates),
         undefined=jinja2.StrictUndefined,
         finalize=typst_literal,
         autoescape=False,
@@ -160,10 +164,10 @@ def _adres(row: dict[str, Any]) -> list[str]:
     ]
 
 
-def source(briefs: Iterable[Brief], config: "Config") -> str:
-    """The Typst document of these letters, one after another."""
+def source(briefs: Iterable[Brief], config: "Config", templates: Path = TEMPLATE_DIR) -> str:
+    """The Typst document of these letters, one after another, from `templates`."""
     return (
-        _environment()
+        _environment(templates)
         .get_template(f"_document{SUFFIX}")
         .render(brieven=[b.data for b in briefs], afzender=config.afzender.model_dump())
     )
@@ -197,7 +201,11 @@ INDEX_SCHEMA: Final = {
 
 
 def write(
-    folder: Path, briefs: list[Brief], config: "Config", processing_date: date
+    folder: Path,
+    briefs: list[Brief],
+    config: "Config",
+    processing_date: date,
+    templates: Path = TEMPLATE_DIR,
 ) -> pl.DataFrame:
     """Write `letters/<letter_id>.pdf`, `letters/print/<gemeentecode>-<template>.pdf` and
     return the index: where each letter is, and on which page of its print file it starts."""
@@ -205,8 +213,10 @@ def write(
     for brief in briefs:
         batches.setdefault(f"print/{brief.gemeentecode}-{brief.template}.pdf", []).append(brief)
     (folder / "print").mkdir(parents=True, exist_ok=True)
-    jobs = [(source(members, config), folder / name) for name, members in batches.items()]
-    jobs += [(source([b], config), folder / f"{b.letter_id}.pdf") for b in briefs]
+    jobs = [
+        (source(members, config, templates), folder / name) for name, members in batches.items()
+    ]
+    jobs += [(source([b], config, templates), folder / f"{b.letter_id}.pdf") for b in briefs]
     pdf.write_all(jobs, _created(processing_date))
     pages = {b.letter_id: page_count((folder / f"{b.letter_id}.pdf").read_bytes()) for b in briefs}
     return _index(batches, pages)

@@ -1,0 +1,163 @@
+"""The audit trail: what a run consumed, in the least personal data that reproduces it.
+
+`archive/<run_id>/` keeps the creditor and event files the run consumed, the config and
+letter templates it used, only the BRP and SDD rows that decided something (the extracts'
+full hashes and counts stay in the manifest), and the slice of earlier state the run read.
+Every archived file's SHA-256 is in the manifest, so an edited archive is caught before a
+replay runs.
+"""
+
+import hashlib
+import json
+import shutil
+import sys
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Final
+
+import polars as pl
+from packaging.requirements import Requirement
+
+from vsig.ingest import Ingested, Source
+
+REGISTERS: Final = "registers"
+STATE: Final = "state"
+CONFIG: Final = "config"
+TEMPLATES: Final = "templates"
+STATE_TABLES: Final = ("bestanden", "zaken", "signalen", "acties")
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def hashes(folder: Path) -> dict[str, str]:
+    """Every file under `folder` by its path relative to it, sorted."""
+    return {str(p.relative_to(folder)): sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def write_register(folder: Path, result: Ingested, used: pl.DataFrame) -> None:
+    """Keep the rows of an extract that the run used, its rejects, and what the file was."""
+    kind = result.source.kind
+    target = folder / REGISTERS
+    target.mkdir(parents=True, exist_ok=True)
+    used.write_parquet(target / f"{kind}.parquet")
+    result.rejects.write_parquet(target / f"{kind}-rejects.parquet")
+    about = {"file": result.source.path.name, "sha256": result.sha256, "read": result.read}
+    (target / f"{kind}.json").write_text(json.dumps(about, sort_keys=True) + "\n")
+
+
+def load_register(folder: Path, kind: str) -> Ingested:
+    """An archived extract as the run saw it: its used rows, rejects and file name.
+
+    `read` counts the kept rows and the rejected ones; the manifest has the full count.
+    """
+    source = folder / REGISTERS
+    about = json.loads((source / f"{kind}.json").read_text())
+    accepted = pl.read_parquet(source / f"{kind}.parquet")
+    rejects = pl.read_parquet(source / f"{kind}-rejects.parquet")
+    rejected = rejects["regel"].n_unique() if rejects.height else 0
+    return Ingested(
+        Source(Path(about["file"]), kind),  # type: ignore[arg-type]
+        about["sha256"],
+        accepted.height + rejected,
+        accepted,
+        rejects,
+    )
+
+
+def write_state(folder: Path, tables: dict[str, pl.DataFrame]) -> None:
+    target = folder / STATE
+    target.mkdir(parents=True, exist_ok=True)
+    for table, rows in tables.items():
+        rows.write_parquet(target / f"{table}.parquet")
+
+
+def load_state(folder: Path) -> dict[str, pl.DataFrame]:
+    return {t: pl.read_parquet(folder / STATE / f"{t}.parquet") for t in STATE_TABLES}
+
+
+def copy_files(target: Path, files: list[Path]) -> None:
+    target.mkdir(parents=True, exist_ok=True)
+    for path in files:
+        shutil.copyfile(path, target / path.name)
+
+
+def environment() -> dict[str, Any]:
+    """Python and the versions of vsig and everything it runs on, as installed."""
+    return {
+        "python": sys.version.split()[0],
+        "vsig": metadata.version("vsig"),
+        "dependencies": dict(sorted(_dependencies("vsig").items())),
+    }
+
+
+def _dependencies(package: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    todo = [package]
+    while todo:
+        for line in metadata.requires(todo.pop()) or []:
+            requirement = Requirement(line)
+            if requirement.marker and not requirement.marker.evaluate({"extra": ""}):
+                continue
+            name = requirement.name.lower()
+            if name not in found:
+                try:
+                    found[name] = metadata.version(name)
+                except metadata.PackageNotFoundError:
+                    continue
+                todo.append(name)
+    return found
+
+
+@dataclass(frozen=True)
+class Comparison:
+    path: str
+    verdict: str  # identical, different, missing, extra
+
+
+def compare(expected: dict[str, str], produced: Path) -> list[Comparison]:
+    """Output by output, whether a replay made the bytes the manifest recorded."""
+    made = {p: h for p, h in hashes(produced).items() if p != "manifest.json"}
+    result = []
+    for path in sorted(expected.keys() | made.keys()):
+        if path not in made:
+            verdict = "missing"
+        elif path not in expected:
+            verdict = "extra"
+        else:
+            verdict = "identical" if made[path] == expected[path] else "different"
+        result.append(Comparison(path, verdict))
+    return result
+
+
+def tampered(archive: Path, recorded: dict[str, str]) -> list[str]:
+    """Archived files whose bytes are not what the manifest recorded, or that appeared."""
+    present = hashes(archive) if archive.is_dir() else {}
+    problems = [
+        f"{path}: missing" if path not in present else f"{path}: changed (SHA-256 differs)"
+        for path, digest in recorded.items()
+        if present.get(path) != digest
+    ]
+    problems += [f"{path}: not part of the run" for path in present if path not in recorded]
+    return sorted(problems)
+
+
+def runs(home: Path) -> list[dict[str, Any]]:
+    """Every run of the home that left a manifest, oldest first, in counts only."""
+    listed = []
+    for path in sorted((home / "out").glob("*/manifest.json")):
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        listed.append(
+            {
+                "run_id": manifest["run_id"],
+                "verwerkingsdatum": manifest["verwerkingsdatum"],
+                "inputs": len(manifest["inputs"]),
+                "signalen": sum(manifest["signalen_per_status"].values()),
+                "zaken": sum(manifest["zaken_per_regel"].values()),
+                "rejects": manifest["rejects"],
+                "exit_code": manifest["exit_code"],
+            }
+        )
+    return listed

@@ -1,0 +1,216 @@
+"""`vsig explain`: why a signal or case went the way it did, from the state and archive.
+
+For an authorised analyst: it shows the signal as received, so it holds personal data and
+is not meant for logs.
+"""
+
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from vsig import audit, route
+from vsig.config import Config, ConfigError, load_config
+from vsig.letters import bedrag
+from vsig.replay import ReplayError, manifest_of
+from vsig.store import Store
+
+RECEIVED = (
+    "signaalpartner",
+    "soort",
+    "klantnummer",
+    "bedrag",
+    "ontstaansdatum",
+    "signaaldatum",
+    "crisissignaal",
+    "warme_overdracht",
+    "bsn",
+    "voorletters",
+    "voorvoegsel",
+    "achternaam",
+    "geboortedatum",
+    "postcode",
+    "huisnummer",
+    "huisletter",
+    "huisnummertoevoeging",
+    "bestand",
+    "regel",
+)
+
+
+class NotFoundError(Exception):
+    """No signal or case has that id."""
+
+
+def explain(home: Path, config: Config, wanted: str, run: str | None = None) -> dict[str, Any]:
+    """The story of a signal (by signaal_id) or a case (by zaak_id), as plain data."""
+    with Store.open(home / "state") as db:
+        signals = db.query(
+            "SELECT * FROM signalen WHERE signaal_id = ? AND (? IS NULL OR run_id = ?) "
+            "ORDER BY run_id, signaalpartner",
+            [wanted, run, run],
+        )
+        zaak_ids = signals["zaak_id"].drop_nulls().unique().sort().to_list() or [wanted]
+        found_cases = [_case(db, home, config, zaak_id, run) for zaak_id in zaak_ids]
+    found_cases = [c for c in found_cases if c is not None]
+    if not signals.height and not found_cases:
+        raise NotFoundError(f"no signal or case {wanted!r} in the state of {home}")
+    return {
+        "id": wanted,
+        "signalen": [_signal(row) for row in signals.iter_rows(named=True)],
+        "zaken": found_cases,
+    }
+
+
+def _signal(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "signaal_id": row["signaal_id"],
+        "run_id": row["run_id"],
+        "ontvangen": {k: _plain(row[k]) for k in RECEIVED},
+        "match": {
+            "regel": row["match_regel"],
+            "verhuisd": row["verhuisd"],
+            "adres_sleutel": row["adres_sleutel"],
+            "gemeentecode": row["gemeentecode"],
+        },
+        "zaak_id": row["zaak_id"],
+        "terugmelding": row["status"],
+    }
+
+
+def _case(
+    db: Store, home: Path, config: Config, zaak_id: str, run: str | None
+) -> dict[str, Any] | None:
+    found = db.query("SELECT * FROM zaken WHERE zaak_id = ?", [zaak_id])
+    if not found.height:
+        return None
+    case = found.row(0, named=True)
+    evaluations = db.query(
+        "SELECT * FROM routeringen WHERE zaak_id = ? AND (? IS NULL OR run_id <= ?) "
+        "ORDER BY run_id",
+        [zaak_id, run, run],
+    )
+    actions = db.query(
+        "SELECT run_id, actie, soort, template, wie, uiterlijk FROM acties WHERE zaak_id = ? "
+        "ORDER BY run_id, volgorde",
+        [zaak_id],
+    )
+    signals = db.query(
+        "SELECT run_id, signaal_id, signaalpartner, soort, bedrag, status FROM signalen "
+        "WHERE zaak_id = ? ORDER BY run_id, signaalpartner, signaal_id",
+        [zaak_id],
+    )
+    return {
+        "zaak_id": zaak_id,
+        "adres_sleutel": case["adres_sleutel"],
+        "gemeentecode": case["gemeentecode"],
+        "geopend": _plain(case["geopend"]),
+        "gesloten": _plain(case["gesloten"]),
+        "sluitreden": case["sluitreden"],
+        "signalen": _rows(signals),
+        "evaluaties": [_evaluation(home, config, row) for row in evaluations.iter_rows(named=True)],
+        "acties": _rows(actions),
+    }
+
+
+def _evaluation(home: Path, config: Config, row: dict[str, Any]) -> dict[str, Any]:
+    facts = {fact: row[fact] for fact in route.FACTS}
+    routing, source = _routing_of(home, row["run_id"], config)
+    return {
+        "run_id": row["run_id"],
+        "feiten": {k: _plain(v) for k, v in facts.items()},
+        "regel": row["regel"],
+        "regels_geprobeerd": _plain(route.trace(facts, routing)),
+        "routering_uit": source,
+    }
+
+
+def _routing_of(home: Path, run_id: str, config: Config) -> tuple[route.Routing, str]:
+    """The routing the run used, from its archive; the current one when that is gone."""
+    try:
+        manifest = manifest_of(home, run_id)
+        archived = home / "archive" / run_id / audit.CONFIG / manifest["config_file"]
+        return load_config(archived).routing, f"archive/{run_id}"
+    except (ReplayError, ConfigError, KeyError):
+        return config.routing, "current config (the run's archive is gone)"
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: dates as ISO text, everything else as it is."""
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def in_words(story: dict[str, Any]) -> list[str]:
+    """The explanation as lines of text."""
+    lines = []
+    for signal in story["signalen"]:
+        got, how = signal["ontvangen"], signal["match"]
+        lines += [
+            f"Signal {signal['signaal_id']} from {got['signaalpartner']} ({got['soort']}), "
+            f"read in run {signal['run_id']} from {got['bestand']} line {got['regel']}",
+            "  as received: " + ", ".join(f"{k} {v}" for k, v in got.items() if v is not None),
+            f"  matched: {_matched(how)}",
+            f"  case: {signal['zaak_id'] or 'none'}",
+            f"  fed back to {got['signaalpartner']}: {signal['terugmelding']}",
+        ]
+    for case in story["zaken"]:
+        closed = f", closed {case['gesloten']} ({case['sluitreden']})" if case["gesloten"] else ""
+        lines.append(
+            f"Case {case['zaak_id']} at {case['adres_sleutel']} (gemeente "
+            f"{case['gemeentecode']}), opened {case['geopend']}{closed}"
+        )
+        for s in case["signalen"]:
+            lines.append(
+                f"  signal {s['signaal_id']} ({s['signaalpartner']}, {s['soort']}, "
+                f"{bedrag(s['bedrag'])}) in run {s['run_id']}"
+            )
+        for evaluation in case["evaluaties"]:
+            lines += _evaluation_lines(evaluation)
+        for action in case["acties"]:
+            due = f", due {action['uiterlijk']}" if action["uiterlijk"] else ""
+            lines.append(
+                f"  action {action['actie']} ({action['soort']}) in run {action['run_id']}{due}"
+            )
+    return lines
+
+
+def _matched(how: dict[str, Any]) -> str:
+    if how["regel"] is None:
+        return "not found in the BRP"
+    moved = ", the person moved there" if how["verhuisd"] else ""
+    return (
+        f"by {how['regel']} to the BRP address {how['adres_sleutel']} "
+        f"(gemeente {how['gemeentecode']}){moved}"
+    )
+
+
+def _evaluation_lines(evaluation: dict[str, Any]) -> list[str]:
+    facts = evaluation["feiten"]
+    shown = {**facts, "totaal_achterstand": bedrag(facts["totaal_achterstand"])}
+    lines = [
+        f"  routed in run {evaluation['run_id']} (rules from {evaluation['routering_uit']}): "
+        + ", ".join(f"{k} {v}" for k, v in shown.items())
+    ]
+    for rule in evaluation["regels_geprobeerd"]:
+        tests = "; ".join(_condition(c) for c in rule["conditions"]) or "no conditions"
+        verdict = "matched" if rule["matched"] else "not matched"
+        lines.append(f"    rule {rule['regel']}: {tests} → {verdict}")
+    return lines
+
+
+def _condition(condition: dict[str, Any]) -> str:
+    fact, actual, value = condition["fact"], condition["actual"], condition["value"]
+    if fact == "totaal_achterstand":
+        actual, value = bedrag(actual), bedrag(value)
+    answer = "yes" if condition["holds"] else "no"
+    return f"{fact} {condition['op']} {value}? {answer} ({actual})"
+
+
+def _rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
+    return [_plain(row) for row in frame.iter_rows(named=True)]

@@ -1,0 +1,91 @@
+"""`vsig replay`: run an archived night again in a scratch folder and compare every output.
+
+The archive's files are checked against the manifest before anything runs; then the run is
+repeated from the archive alone (its config, templates, extract rows and state slice) under
+its own run id and date, and each output's SHA-256 is compared with the one recorded.
+"""
+
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from vsig import audit, nightly
+from vsig.config import load_config
+from vsig.store import Store
+
+
+class ReplayError(Exception):
+    """The run cannot be replayed at all (no such run, no archive); says why."""
+
+
+@dataclass
+class Report:
+    run_id: str
+    tampered: list[str] = field(default_factory=list)
+    outputs: list[audit.Comparison] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def identical(self) -> bool:
+        return not self.tampered and all(c.verdict == "identical" for c in self.outputs)
+
+
+def manifest_of(home: Path, run_id: str) -> dict[str, Any]:
+    path = home / "out" / run_id / "manifest.json"
+    if not path.is_file():
+        raise ReplayError(f"no run {run_id!r} in {home / 'out'} (no manifest.json)")
+    manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return manifest
+
+
+def replay(home: Path, run_id: str) -> Report:
+    manifest = manifest_of(home, run_id)
+    archive = home / "archive" / run_id
+    report = Report(run_id, warnings=_version_warnings(manifest))
+    report.tampered = audit.tampered(archive, manifest["archive"])
+    if report.tampered:
+        return report
+    with tempfile.TemporaryDirectory(prefix=f"vsig-replay-{run_id}-") as scratch:
+        scratch_home = Path(scratch)
+        for relative in manifest["archive"]:
+            if relative.split("/", 1)[0] in ("signalen", "uitkomsten"):
+                target = scratch_home / "inbox" / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(archive / relative, target)
+        with Store.open(scratch_home / "state") as db:
+            db.restore(audit.load_state(archive))
+        config = load_config(archive / audit.CONFIG / manifest["config_file"])
+        nightly.run_night(
+            config,
+            scratch_home,
+            date.fromisoformat(manifest["verwerkingsdatum"]),
+            replay=nightly.Replay(
+                run_id,
+                audit.load_register(archive, "brp"),
+                audit.load_register(archive, "sdd"),
+                archive / audit.TEMPLATES,
+            ),
+        )
+        expected = {o["path"]: o["sha256"] for o in manifest["outputs"]}
+        report.outputs = audit.compare(expected, scratch_home / "out" / run_id)
+    return report
+
+
+def _version_warnings(manifest: dict[str, Any]) -> list[str]:
+    then, now = manifest["environment"], audit.environment()
+    warnings = [
+        f"{name} was {then[name]} for the run, is {now[name]} now"
+        for name in ("python", "vsig")
+        if then[name] != now[name]
+    ]
+    old, new = then["dependencies"], now["dependencies"]
+    warnings += [
+        f"{name} was {old.get(name, 'absent')} for the run, is {new.get(name, 'absent')} now"
+        for name in sorted(old.keys() | new.keys())
+        if old.get(name) != new.get(name)
+    ]
+    return warnings

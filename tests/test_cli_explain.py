@@ -1,0 +1,88 @@
+"""`vsig explain`: the way of a signal and a case, rule by rule, over the nights."""
+
+import json
+from typing import Any
+
+from typer.testing import CliRunner
+
+from vsig import vng
+from vsig.cli import app
+
+from .street import ESCALATES, MOVED, Story, at
+
+runner = CliRunner()
+
+
+def explained(story: Story, wanted: str, *options: str) -> dict[str, Any]:
+    result = runner.invoke(
+        app, ["explain", wanted, "--home", str(story.home.path), "--json", *options]
+    )
+    assert result.exit_code == 0, result.output
+    found: dict[str, Any] = json.loads(result.stdout)
+    return found
+
+
+def escalated_case(story: Story) -> str:
+    return story.cases("20261102-01")[at(ESCALATES)]["zaak_id"]
+
+
+def test_an_escalated_case_shows_both_evaluations(story: Story) -> None:
+    (case,) = explained(story, escalated_case(story))["zaken"]
+    first, second = case["evaluaties"]
+    assert (first["run_id"], first["regel"]) == ("20261102-01", "onder_500_niet_bekend")
+    assert (second["run_id"], second["regel"]) == ("20261103-01", "vanaf_500_niet_bekend")
+    assert (first["feiten"]["totaal_achterstand"], second["feiten"]["totaal_achterstand"]) == (
+        300_00,
+        700_00,
+    )
+    tried = [(r["regel"], r["matched"]) for r in first["regels_geprobeerd"]]
+    assert tried == [
+        ("crisis", False),
+        ("onder_500_bekend", False),
+        ("onder_500_niet_bekend", True),
+    ]
+    failing = first["regels_geprobeerd"][1]["conditions"]
+    assert [(c["fact"], c["holds"]) for c in failing] == [
+        ("totaal_achterstand", True),
+        ("bekend_bij_sdd", False),
+    ]
+    assert [(a["run_id"], a["actie"]) for a in case["acties"]] == [
+        ("20261102-01", "informatiebrief"),
+        ("20261103-01", "doorsturen_naar_gemeente"),
+    ]
+    assert first["routering_uit"] == "archive/20261102-01"
+
+
+def test_run_limits_the_story_to_that_night(story: Story) -> None:
+    (case,) = explained(story, escalated_case(story), "--run", "20261102-01")["zaken"]
+    assert [e["run_id"] for e in case["evaluaties"]] == ["20261102-01"]
+
+
+def test_a_signal_shows_how_it_matched_and_what_the_partner_heard(story: Story) -> None:
+    found = explained(story, "W-11")
+    (signal,) = found["signalen"]
+    assert signal["ontvangen"]["postcode"] == "3311AB"  # where the partner sent it
+    assert signal["match"] == {
+        "regel": "bsn",
+        "verhuisd": True,
+        "adres_sleutel": f"{MOVED.postcode}|{MOVED.huisnummer}||",
+        "gemeentecode": "0505",
+    }
+    assert signal["terugmelding"] == vng.OPGEPAKT
+    assert [c["zaak_id"] for c in found["zaken"]] == [signal["zaak_id"]]
+
+
+def test_in_words(story: Story) -> None:
+    result = runner.invoke(app, ["explain", escalated_case(story), "--home", str(story.home.path)])
+    assert result.exit_code == 0
+    text = result.stdout
+    assert "routed in run 20261102-01" in text
+    assert "routed in run 20261103-01" in text
+    assert "rule onder_500_niet_bekend: totaal_achterstand < € 500,00? yes (€ 300,00)" in text
+    assert "action doorsturen_naar_gemeente (doorsturen) in run 20261103-01" in text
+
+
+def test_an_unknown_id_is_a_usage_error(story: Story) -> None:
+    result = runner.invoke(app, ["explain", "NIETS", "--home", str(story.home.path)])
+    assert result.exit_code == 2
+    assert "no signal or case 'NIETS'" in result.stderr
