@@ -10,32 +10,13 @@ from typing import Any
 import polars as pl
 
 from vsig import audit, route
-from vsig.config import Config, ConfigError, load_config
+from vsig.config import SIGNAL_COLUMNS, Config, ConfigError, load_config
 from vsig.letters import bedrag
 from vsig.replay import ReplayError, manifest_of
 from vsig.store import Store
 
-RECEIVED = (
-    "signaalpartner",
-    "soort",
-    "klantnummer",
-    "bedrag",
-    "ontstaansdatum",
-    "signaaldatum",
-    "crisissignaal",
-    "warme_overdracht",
-    "bsn",
-    "voorletters",
-    "voorvoegsel",
-    "achternaam",
-    "geboortedatum",
-    "postcode",
-    "huisnummer",
-    "huisletter",
-    "huisnummertoevoeging",
-    "bestand",
-    "regel",
-)
+RECEIVED = ("signaalpartner", "soort", *SIGNAL_COLUMNS[1:], "bestand", "regel")
+"""A signal as the partner sent it (its id is shown apart), and where it was read."""
 
 
 class NotFoundError(Exception):
