@@ -1,4 +1,4 @@
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,6 +12,17 @@ if TYPE_CHECKING:
 
 REPO = Path(__file__).resolve().parents[1]
 PROCESSING_DATE = date(2026, 11, 26)
+
+
+TEST_SECRET = "test-secret-0123456789abcdef0123456789abcdef"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def secret() -> Iterator[str]:
+    """Every test runs with a purge-log key, as a real installation must."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("VSIG_SECRET", TEST_SECRET)
+        yield TEST_SECRET
 
 
 @pytest.fixture(scope="session")

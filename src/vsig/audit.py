@@ -12,6 +12,7 @@ import json
 import shutil
 import sys
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Final
@@ -161,3 +162,15 @@ def runs(home: Path) -> list[dict[str, Any]]:
             }
         )
     return listed
+
+
+LOG: Final = Path("log") / "vsig.jsonl"
+
+
+def log(home: Path, event: str, details: dict[str, Any]) -> None:
+    """One JSON line per event for cron and monitoring: counts and ids, never a value."""
+    path = home / LOG
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = {"event": event, "at": datetime.now(UTC).isoformat(timespec="seconds"), **details}
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")

@@ -1,7 +1,9 @@
 """The `vsig` command line: parses arguments, calls the stages, prints. No business logic."""
 
 import json
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -11,10 +13,22 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
+from stdnum.nl import bsn as stdnum_bsn
 
-from vsig import __version__, audit, explain, ingest, nightly, replay, route, samples
+from vsig import (
+    __version__,
+    audit,
+    explain,
+    ingest,
+    letters,
+    nightly,
+    privacy,
+    replay,
+    route,
+    samples,
+)
 from vsig.config import DEFAULT_CONFIG, Config, ConfigError, load_config, resolve_home
-from vsig.store import LockedError, StoreError
+from vsig.store import LockedError, Store, StoreError, locked
 
 app = typer.Typer(
     help="Nightly early warning on debt (vroegsignalering schulden) for the SDD.",
@@ -179,10 +193,11 @@ def run(
     config = _load(config_path)
     processing_date = _processing_date(when)
     data_home = resolve_home(home, config)
+    secret = _secret(config, data_home)
     try:
         summary = _with_progress(
             lambda progress: nightly.run_night(
-                config, data_home, processing_date, dry_run, progress
+                config, data_home, processing_date, secret, dry_run, progress
             ),
             quiet=as_json,
         )
@@ -197,6 +212,13 @@ def run(
     else:
         _print_run(summary)
     raise typer.Exit(summary.exit_code)
+
+
+def _secret(config: Config, home: Path) -> bytes:
+    try:
+        return privacy.load_secret(config, home)
+    except privacy.SecretError as problem:
+        _fail(str(problem))
 
 
 def _with_progress(
@@ -326,6 +348,111 @@ def runs_command(
     out.print(table)
 
 
+@app.command("purge")
+def purge_command(
+    home: HomeOption = None,
+    config_path: ConfigOption = DEFAULT_CONFIG,
+    when: DateOption = None,
+) -> None:
+    """Delete personal data past retention now (every run does this as its last step)."""
+    config = _load(config_path)
+    data_home, day = resolve_home(home, config), _processing_date(when)
+    secret = _secret(config, data_home)
+    with _exclusive(config, data_home) as db:
+        purges = privacy.purge(db, data_home, config, day)
+    _print_purged(nightly.record_purges(data_home, purges, day, secret))
+
+
+@app.command("forget")
+def forget_command(
+    bsn: Annotated[str | None, typer.Option("--bsn", help="Erase this person.")] = None,
+    address: Annotated[
+        str | None,
+        typer.Option(
+            "--address",
+            help='Erase this household: "POSTCODE HUISNUMMER [LETTER] [TOEVOEGING]".',
+        ),
+    ] = None,
+    home: HomeOption = None,
+    config_path: ConfigOption = DEFAULT_CONFIG,
+    when: DateOption = None,
+) -> None:
+    """Erase one person or household now, everywhere, on request (AVG art. 17)."""
+    config = _load(config_path)
+    subject = _subject(bsn, address)
+    data_home, day = resolve_home(home, config), _processing_date(when)
+    secret = _secret(config, data_home)
+    with _exclusive(config, data_home) as db:
+        purged = privacy.forget(db, data_home, config, subject)
+    _print_purged(nightly.record_purges(data_home, [purged], day, secret))
+    out.print("runs whose data changed are marked: their replay reports the erasure")
+
+
+@app.command("inzage")
+def inzage_command(
+    bsn: Annotated[str, typer.Option("--bsn", help="The person asking.")],
+    out_file: Annotated[
+        Path, typer.Option("--out", help="PDF to write; the JSON goes beside it.")
+    ] = Path("inzage.pdf"),
+    home: HomeOption = None,
+    config_path: ConfigOption = DEFAULT_CONFIG,
+    when: DateOption = None,
+) -> None:
+    """Everything held about one person, as a readable PDF and as JSON (AVG art. 15)."""
+    config = _load(config_path)
+    person = _subject(bsn, None)
+    data_home, day = resolve_home(home, config), _processing_date(when)
+    with _exclusive(config, data_home) as db:
+        found = privacy.inzage(db, data_home, config, person.bsn or "", day)
+        document = letters.document("_inzage", day, data=found)
+        out_file.write_bytes(document)
+        out_file.with_suffix(".json").write_text(json.dumps(found, indent=2, ensure_ascii=False))
+    out.print(f"wrote {out_file} and {out_file.with_suffix('.json')}")
+
+
+@contextmanager
+def _exclusive(config: Config, home: Path) -> Iterator[Store]:
+    """The state under the run lock, with private file permissions."""
+    try:
+        with (
+            nightly.private_files(config),
+            locked(home / "state"),
+            Store.open(home / "state") as db,
+        ):
+            yield db
+    except LockedError as problem:
+        err.print(f"[red]locked:[/red] {problem}", soft_wrap=True)
+        raise typer.Exit(EXIT_LOCKED) from None
+
+
+def _subject(bsn: str | None, address: str | None) -> privacy.Subject:
+    if (bsn is None) == (address is None):
+        _fail("give exactly one of --bsn and --address")
+    if bsn is not None:
+        number = bsn.strip()
+        if not stdnum_bsn.is_valid(number):
+            _fail("--bsn is not a valid BSN (9 digits, 11-check)")
+        return privacy.Subject(bsn=number)
+    parts = (address or "").split()
+    if (
+        len(parts) >= 2
+        and re.fullmatch(r"\d{4}", parts[0])
+        and re.fullmatch(r"[A-Za-z]{2}", parts[1])
+    ):
+        parts = [parts[0] + parts[1], *parts[2:]]
+    try:
+        return privacy.Subject(adres_sleutel=privacy.address_key(*parts[:4]))
+    except (TypeError, ValueError):
+        _fail('--address must be "POSTCODE HUISNUMMER [LETTER] [TOEVOEGING]", e.g. "3311AB 12 A"')
+
+
+def _print_purged(counts: dict[str, int]) -> None:
+    if not counts:
+        out.print("nothing to delete")
+    for what, count in counts.items():
+        out.print(f"deleted {count} {what}")
+
+
 @config_app.command("check")
 def config_check(config_path: ConfigOption = DEFAULT_CONFIG) -> None:
     """Check the config and print what it sets up. Exit 2 when it is broken."""
@@ -377,3 +504,6 @@ def samples_command(
     )
     for path in written:
         out.print(f"wrote {path}")
+    secret = privacy.secret_path(config)
+    if privacy.create_secret(secret):
+        out.print(f"wrote {secret}: the purge log's secret key; keep it outside the data home")

@@ -222,6 +222,12 @@ class Uitsluitingen(Strict):
 
 class Config(Strict):
     home: Path | None = None
+    secret_file: Path | None = Field(
+        None, description="the purge log's HMAC key, outside the home (VSIG_SECRET_FILE wins)"
+    )
+    umask: str = Field(
+        "077", pattern=r"^0?[0-7]{3}$", description="file permissions vsig creates, as umask"
+    )
     brp_max_age_days: int = Field(7, ge=1)
     case_close_after_days: int = Field(90, ge=1)
     known_scope: Literal["household", "person"] = "household"

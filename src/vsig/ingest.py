@@ -8,9 +8,10 @@ in the rejects frame with its line number, column and reason. accepted + rejecte
 import csv
 import hashlib
 import io
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Final, Literal, get_args
 
@@ -398,3 +399,17 @@ def source_for(
         f"cannot tell what {path} holds; put it in an inbox folder or pass "
         "--partner CODE or --kind brp|sdd|uitkomsten"
     )
+
+
+_STAMP = re.compile(r"(\d{4})(\d{2})(\d{2})")
+
+
+def extract_date(path: Path) -> date:
+    """The date in an extract's file name (`brp-20261126.csv`), else its modification date."""
+    found = _STAMP.search(path.name)
+    if found:
+        try:
+            return date(*map(int, found.groups()))
+        except ValueError:
+            pass
+    return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date()

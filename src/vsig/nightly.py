@@ -8,7 +8,6 @@ A run that stops before the commit leaves the state and the inbox as they were.
 
 import json
 import os
-import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -20,10 +19,10 @@ from typing import Any, Final
 
 import polars as pl
 
-from vsig import audit, cases, exports, ingest, letters, match, route, vng
+from vsig import audit, cases, exports, ingest, letters, match, privacy, route, vng
 from vsig.config import Config
 from vsig.ingest import Ingested, Source
-from vsig.store import Changes, Store, locked
+from vsig.store import Changes, Store, compact, locked
 
 EXIT_OK, EXIT_REJECTS, EXIT_ABORTED = 0, 1, 3
 STAGES: Final = ("inlezen", "matchen", "zaken", "routeren", "uitvoer", "vastleggen")
@@ -80,6 +79,7 @@ class Summary:
     rejects: int
     notices: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    purged: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -98,15 +98,42 @@ def run_night(
     config: Config,
     home: Path,
     processing_date: date,
+    secret: bytes | None,
     dry_run: bool = False,
     progress: Progress | None = None,
     replay: Replay | None = None,
 ) -> Summary:
-    """Run one night. Raises RunAbortedError (nothing written) or store.LockedError."""
-    previous = os.umask(0o077)  # everything vsig writes is the owner's only
+    """Run one night and, as its last step, the retention purge (not in a dry run or a
+    replay, which pass no secret). Raises RunAbortedError (nothing written) or LockedError.
+    """
+    with private_files(config), locked(home / "state"):
+        with Store.open(home / "state") as db:
+            summary = _Night(config, home, processing_date, db, progress, replay).run(dry_run)
+            purging = secret is not None and not dry_run
+            purges = privacy.purge(db, home, config, processing_date) if purging else []
+        summary.purged = record_purges(home, purges, processing_date, secret or b"")
+        if not dry_run and replay is None:
+            audit.log(home, "run", asdict(summary))
+        return summary
+
+
+def record_purges(
+    home: Path, purges: list[privacy.Purged], processing_date: date, secret: bytes
+) -> dict[str, int]:
+    """Log what a purge removed and scrub it from the state file; counts per reason/kind."""
+    for purged in purges:
+        privacy.append_log(home, purged, processing_date, secret)
+    if any(p.ids for p in purges):
+        compact(home / "state")
+    return {f"{p.reden}/{kind}": n for p in purges for kind, n in p.counts().items()}
+
+
+@contextmanager
+def private_files(config: Config) -> Iterator[None]:
+    """Everything vsig creates is its owner's only, unless the config's umask says else."""
+    previous = os.umask(int(config.umask, 8))
     try:
-        with locked(home / "state"), Store.open(home / "state") as db:
-            return _Night(config, home, processing_date, db, progress, replay).run(dry_run)
+        yield
     finally:
         os.umask(previous)
 
@@ -512,22 +539,8 @@ def _changes(tonight: _Tonight, processing_date: date) -> Changes:
     )
 
 
-_STAMP = re.compile(r"(\d{4})(\d{2})(\d{2})")
-
-
-def extract_date(path: Path) -> date:
-    """The date in an extract's file name (`brp-20261126.csv`), else its modification date."""
-    found = _STAMP.search(path.name)
-    if found:
-        try:
-            return date(*map(int, found.groups()))
-        except ValueError:
-            pass
-    return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date()
-
-
 def _newest_extract(sources: list[Source], kind: str, today: date, max_age: int) -> Source:
-    dated = [(extract_date(s.path), s.path.name, s) for s in sources if s.kind == kind]
+    dated = [(ingest.extract_date(s.path), s.path.name, s) for s in sources if s.kind == kind]
     usable = [d for d in dated if d[0] <= today]
     if not usable:
         raise RunAbortedError(
@@ -544,7 +557,10 @@ def _newest_extract(sources: list[Source], kind: str, today: date, max_age: int)
 
 
 def _usable_extract(result: Ingested) -> Ingested:
-    if result.file_reason or not result.accepted.height:
+    """An extract to run on: readable, and not all its rows broken. An SDD extract with no
+    rows at all is fine (nobody known); a BRP extract without residents is not."""
+    empty = not result.accepted.height and (result.read or result.source.kind == "brp")
+    if result.file_reason or empty:
         reason = result.file_reason or "no row could be accepted"
         raise RunAbortedError(
             f"the {result.source.kind.upper()} extract {result.source.path.name} "
@@ -629,9 +645,15 @@ def _consumed_files(consumed: list[Ingested], run_id: str) -> pl.DataFrame:
 
 
 def _archive(consumed: list[Ingested], archive: Path, inbox: Path) -> None:
-    """Move the consumed inbox files into the run's archive, keeping their inbox folders."""
+    """Move the consumed inbox files into the run's archive, keeping their inbox folders.
+
+    A delivered file may be readable by others; in the archive it gets vsig's own mode.
+    """
+    mask = os.umask(0)
+    os.umask(mask)
     for result in consumed:
         path = result.source.path
         target = archive / path.relative_to(inbox)
         target.parent.mkdir(parents=True, exist_ok=True)
         path.rename(target)
+        target.chmod(0o666 & ~mask)

@@ -15,6 +15,7 @@ from typing import Any
 
 from vsig import audit, nightly
 from vsig.config import load_config
+from vsig.privacy import ERASED
 from vsig.store import Store
 
 
@@ -45,6 +46,10 @@ def manifest_of(home: Path, run_id: str) -> dict[str, Any]:
 def replay(home: Path, run_id: str) -> Report:
     manifest = manifest_of(home, run_id)
     archive = home / "archive" / run_id
+    if manifest.get(ERASED):
+        raise ReplayError(f"run {run_id} is not reproducible: data erased on request")
+    if not archive.is_dir():
+        raise ReplayError(f"run {run_id} is not reproducible: its archive was purged")
     report = Report(run_id, warnings=_version_warnings(manifest))
     report.tampered = audit.tampered(archive, manifest["archive"])
     if report.tampered:
@@ -63,6 +68,7 @@ def replay(home: Path, run_id: str) -> Report:
             config,
             scratch_home,
             date.fromisoformat(manifest["verwerkingsdatum"]),
+            secret=None,
             replay=nightly.Replay(
                 run_id,
                 audit.load_register(archive, "brp"),

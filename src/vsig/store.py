@@ -8,7 +8,7 @@ keeps a second run out while one is busy.
 
 import fcntl
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -200,7 +200,7 @@ class Store:
         finally:
             connection.close()
 
-    def _scalar(self, sql: str, parameters: list[object] | None = None) -> Any:
+    def _scalar(self, sql: str, parameters: Sequence[object] | None = None) -> Any:
         # fetchall, not fetchone: an unfinished result would block the next statement.
         return self._db.execute(sql, parameters or []).fetchall()[0][0]
 
@@ -240,7 +240,7 @@ class Store:
     def query(
         self,
         sql: str,
-        parameters: list[object] | None = None,
+        parameters: Sequence[object] | None = None,
         frames: Mapping[str, pl.DataFrame] | None = None,
     ) -> pl.DataFrame:
         """Rows as a polars frame; `frames` are readable in the SQL under their names."""
@@ -252,6 +252,49 @@ class Store:
             for name in frames or {}:
                 self._db.unregister(name)
         return result
+
+    def delete_cases(self, zaak_ids: list[str]) -> list[str]:
+        """Remove cases with everything about them; returns the removed signals' ids."""
+        if not zaak_ids:
+            return []
+        ids = [zaak_ids]
+        signals = self.query(
+            "SELECT signaalpartner || '/' || signaal_id AS id FROM signalen "
+            "WHERE list_contains(?, zaak_id)",
+            ids,
+        )["id"].to_list()
+        with self._transaction():
+            for table in ("signalen", "acties", "gebeurtenissen", "routeringen", "zaken"):
+                self._db.execute(f"DELETE FROM {table} WHERE list_contains(?, zaak_id)", ids)
+        return signals
+
+    def delete_unbundled_signals(self, run_ids: list[str]) -> list[str]:
+        """Remove the signals of these runs that never joined a case; returns their ids."""
+        if not run_ids:
+            return []
+        where = "zaak_id IS NULL AND list_contains(?, run_id)"
+        signals = self.query(
+            f"SELECT signaalpartner || '/' || signaal_id AS id FROM signalen WHERE {where}",
+            [run_ids],
+        )["id"].to_list()
+        with self._transaction():
+            self._db.execute(f"DELETE FROM signalen WHERE {where}", [run_ids])
+        return signals
+
+    def delete_signals(self, keys: list[tuple[str, str, str]]) -> None:
+        """Remove signals by (run_id, signaalpartner, signaal_id)."""
+        if not keys:
+            return
+        frame = pl.DataFrame(keys, schema=["run_id", "signaalpartner", "signaal_id"], orient="row")
+        self._db.register("weg", frame.to_arrow())
+        try:
+            with self._transaction():
+                self._db.execute(
+                    "DELETE FROM signalen WHERE (run_id, signaalpartner, signaal_id) IN "
+                    "(SELECT * FROM weg)"
+                )
+        finally:
+            self._db.unregister("weg")
 
     def restore(self, tables: Mapping[str, pl.DataFrame]) -> None:
         """Load rows as an archive kept them, for a replay in a scratch state."""
@@ -307,3 +350,19 @@ class Store:
         self._db.register("nieuw", frame.to_arrow())
         self._db.execute(f"{verb} INTO {table} BY NAME SELECT * FROM nieuw")
         self._db.unregister("nieuw")
+
+
+def compact(state_dir: Path) -> None:
+    """Rewrite the state file with only its live rows.
+
+    A DELETE frees blocks but leaves their bytes in the file; after a purge the erased
+    values must be gone from the disk too, so the live rows move to a fresh file.
+    """
+    path, fresh = state_dir / STATE_FILE, state_dir / f"{STATE_FILE}.compact"
+    fresh.unlink(missing_ok=True)
+    with duckdb.connect(path) as connection:
+        name = connection.execute("SELECT current_database()").fetchall()[0][0]
+        connection.execute(f"ATTACH '{fresh}' AS fresh")
+        connection.execute(f"COPY FROM DATABASE {name} TO fresh")
+        connection.execute("DETACH fresh")
+    os.replace(fresh, path)

@@ -173,6 +173,12 @@ def source(briefs: Iterable[Brief], config: "Config", templates: Path = TEMPLATE
     )
 
 
+def document(name: str, processing_date: date, **data: Any) -> bytes:
+    """Another document in the house style (e.g. `_inzage`), as PDF/A-2b."""
+    text = _environment(TEMPLATE_DIR).get_template(f"{name}{SUFFIX}").render(**data)
+    return pdf.render(text, _created(processing_date))
+
+
 def render(briefs: Iterable[Brief], config: "Config", processing_date: date) -> bytes:
     """The letters as one PDF/A-2b document, dated by the processing date."""
     return pdf.render(source(briefs, config), _created(processing_date))

@@ -1,0 +1,522 @@
+"""The AVG duties: retention, erasure on request, inzage, and a purge log without BSNs.
+
+Personal data lives in four places: the state, the run archives, the run outputs and the
+inbox's superseded extracts. A purge removes it from all four; the manifests and the purge
+log stay and hold none. The purge log names what it removed by a keyed hash (HMAC-SHA-256
+with a secret kept outside the home): a plain hash of a BSN is undone by trying all 10^9.
+"""
+
+import csv
+import hmac
+import json
+import os
+import re
+import secrets
+import shutil
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Final
+
+import polars as pl
+
+from vsig import audit, normalize
+from vsig.config import Config, Layout
+from vsig.ingest import extract_date
+from vsig.letters import bedrag
+from vsig.store import Store
+
+SECRET_ENV: Final = "VSIG_SECRET"
+SECRET_FILE_ENV: Final = "VSIG_SECRET_FILE"
+DEFAULT_SECRET_FILE: Final = Path("vsig.secret")
+MIN_SECRET: Final = 32
+PURGE_LOG: Final = "purge-log.csv"
+PURGE_LOG_COLUMNS: Final = ("tijdstip", "verwerkingsdatum", "reden", "soort", "aantal", "kenmerken")
+ERASED: Final = "erased_on_request"
+
+
+class SecretError(Exception):
+    """No usable secret for the purge log's keyed hashes; the message says what to do."""
+
+
+def secret_path(config: Config) -> Path:
+    return Path(os.environ.get(SECRET_FILE_ENV) or config.secret_file or DEFAULT_SECRET_FILE)
+
+
+def load_secret(config: Config, home: Path) -> bytes:
+    """The purge log's key: VSIG_SECRET, else the secret file (never inside the home)."""
+    value = os.environ.get(SECRET_ENV)
+    if value is None:
+        path = secret_path(config)
+        if path.resolve().is_relative_to(home.resolve()):
+            raise SecretError(
+                f"the secret file {path} lies inside the data home {home}; keep it outside, "
+                "so that a copy of the home cannot undo the purge log's hashes"
+            )
+        try:
+            value = path.read_text(encoding="utf-8").strip()
+        except OSError:
+            raise SecretError(
+                f"no secret: set {SECRET_ENV}, or put one in {path} (or the file named by "
+                f"{SECRET_FILE_ENV} or `secret_file` in the config); `vsig samples` makes one"
+            ) from None
+    if len(value) < MIN_SECRET:
+        raise SecretError(f"the secret is shorter than {MIN_SECRET} characters")
+    return value.encode("utf-8")
+
+
+def create_secret(path: Path) -> bool:
+    """Write a new random secret, readable by its owner only; False when one exists."""
+    if path.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(secrets.token_hex(32) + "\n")
+    return True
+
+
+def keyed(secret: bytes, kind: str, value: str) -> str:
+    """A pseudonym for an identifier that only the secret's holder can recompute."""
+    return hmac.new(secret, f"{kind}:{value}".encode(), "sha256").hexdigest()
+
+
+def months_before(day: date, months: int) -> date:
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    month += 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable: every month has 28 days")
+
+
+@dataclass
+class Purged:
+    """What a purge removed, per kind of record, by identifier."""
+
+    reden: str
+    ids: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, kind: str, identifiers: Iterable[str]) -> None:
+        found = sorted(set(identifiers))
+        if found:
+            self.ids.setdefault(kind, []).extend(found)
+
+    def counts(self) -> dict[str, int]:
+        return {kind: len(ids) for kind, ids in sorted(self.ids.items())}
+
+
+def append_log(home: Path, purged: Purged, day: date, secret: bytes) -> None:
+    """Add the purge to the append-only log: counts and keyed hashes, never a value."""
+    if not purged.ids:
+        return
+    path = home / PURGE_LOG
+    new = not path.exists()
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    with path.open("a", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        if new:
+            writer.writerow(PURGE_LOG_COLUMNS)
+        for kind, ids in sorted(purged.ids.items()):
+            hashed = " ".join(keyed(secret, kind, i) for i in ids)
+            writer.writerow([now, day.isoformat(), purged.reden, kind, len(ids), hashed])
+
+
+def purge(db: Store, home: Path, config: Config, day: date) -> list[Purged]:
+    """Delete what retention no longer allows: closed cases and run folders past it, and
+    delivered letters and exports past `outputs_keep_days`. Returns what went, per reason."""
+    cutoff = months_before(day, config.retention.months)
+    retention = Purged("retention")
+    old_runs = db.query(
+        "SELECT run_id FROM runs WHERE verwerkingsdatum < ? ORDER BY run_id", [cutoff]
+    )["run_id"].to_list()
+    stale_cases = db.query(
+        "SELECT zaak_id FROM zaken WHERE gesloten IS NOT NULL "
+        "AND greatest(gesloten, laatste_activiteit) < ? ORDER BY zaak_id",
+        [cutoff],
+    )["zaak_id"].to_list()
+    retention.add("zaak", stale_cases)
+    retention.add("signaal", db.delete_cases(stale_cases))
+    retention.add("signaal", db.delete_unbundled_signals(old_runs))
+    for run_id in old_runs:
+        if _remove_run_folders(home, run_id):
+            retention.add("run", [run_id])
+    retention.add("extract", _remove_old_extracts(home, cutoff))
+    purges = [retention]
+    if config.retention.outputs_keep_days is not None:
+        outputs = Purged("outputs")
+        delivered = db.query(
+            "SELECT run_id FROM runs WHERE verwerkingsdatum < ? ORDER BY run_id",
+            [day - timedelta(days=config.retention.outputs_keep_days)],
+        )["run_id"].to_list()
+        outputs.add("run", [r for r in delivered if _remove_delivered(home / "out" / r)])
+        purges.append(outputs)
+    return purges
+
+
+def _remove_run_folders(home: Path, run_id: str) -> bool:
+    """The run's archive and outputs, all but the manifest."""
+    removed = False
+    archive = home / "archive" / run_id
+    if archive.exists():
+        shutil.rmtree(archive)
+        removed = True
+    out = home / "out" / run_id
+    for path in sorted(out.iterdir()) if out.is_dir() else []:
+        if path.name != "manifest.json":
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+            removed = True
+    return removed
+
+
+def _remove_delivered(out: Path) -> bool:
+    removed = False
+    for name in ("letters", "exports"):
+        if (out / name).exists():
+            shutil.rmtree(out / name)
+            removed = True
+    return removed
+
+
+def _remove_old_extracts(home: Path, cutoff: date) -> list[str]:
+    """Superseded BRP and SDD extracts past retention; the newest of each kind stays."""
+    removed = []
+    for kind in ("brp", "sdd"):
+        files = sorted(
+            (home / "inbox" / kind).glob("*.csv"), key=lambda p: (extract_date(p), p.name)
+        )
+        for path in files[:-1]:
+            if extract_date(path) < cutoff:
+                path.unlink()
+                removed.append(f"{kind}/{path.name}")
+    return removed
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Whom an erasure or inzage is about: one person by BSN, or a household by address."""
+
+    bsn: str | None = None
+    adres_sleutel: str | None = None
+
+    @property
+    def kind(self) -> str:
+        return "persoon" if self.bsn else "adres"
+
+    @property
+    def value(self) -> str:
+        return self.bsn or self.adres_sleutel or ""
+
+
+def address_key(postcode: str, huisnummer: str, huisletter: str = "", toevoeging: str = "") -> str:
+    """The address key of the parts as a person types them; ValueError when not valid."""
+    parts = pl.DataFrame(
+        {"p": [postcode], "n": [huisnummer], "l": [huisletter or None], "t": [toevoeging or None]},
+        schema=dict.fromkeys("pnlt", pl.String),
+    )
+    key = parts.select(
+        normalize.adres_sleutel_of(
+            normalize.postcode(pl.col("p")),
+            normalize.huisnummer(pl.col("n")),
+            normalize.huisletter(pl.col("l")),
+            normalize.toevoeging(pl.col("t")),
+        )
+    ).item()
+    if key is None:
+        raise ValueError("not a valid address: postcode 1234AB, house number, letter, addition")
+    return str(key)
+
+
+_SIGNAL_KEY = ("signaalpartner", "signaal_id")
+_OWN_ADDRESS = (
+    "postcode || '|' || huisnummer || '|' || coalesce(huisletter, '') || '|' "
+    "|| coalesce(huisnummertoevoeging, '')"
+)
+
+
+def _signals_of(db: Store, subject: Subject) -> pl.DataFrame:
+    """Every signal about the subject, and every signal of the cases those joined."""
+    if subject.bsn:
+        where, values = "bsn = ? OR persoon_bsn = ?", [subject.bsn, subject.bsn]
+    else:
+        where, values = f"adres_sleutel = ? OR ({_OWN_ADDRESS}) = ?", [subject.value] * 2
+    return db.query(
+        "WITH own AS (SELECT * FROM signalen WHERE " + where + ") "
+        "SELECT * FROM own UNION SELECT * FROM signalen WHERE zaak_id IN "
+        "(SELECT zaak_id FROM own UNION SELECT zaak_id FROM zaken WHERE adres_sleutel = ?) "
+        "ORDER BY run_id, signaalpartner, signaal_id",
+        [*values, subject.adres_sleutel],
+    )
+
+
+def forget(db: Store, home: Path, config: Config, subject: Subject) -> Purged:
+    """Erase a person or household now: state, archives and kept outputs.
+
+    A case is a household's; a person's case goes whole. Runs whose archive or outputs lost
+    rows are marked in their manifest, so a replay says why it cannot reproduce them.
+    """
+    purged = Purged("request")
+    signals = _signals_of(db, subject)
+    cases = db.query(
+        "SELECT zaak_id FROM zaken WHERE list_contains(?, zaak_id) OR adres_sleutel = ? "
+        "ORDER BY zaak_id",
+        [signals["zaak_id"].drop_nulls().unique().to_list(), subject.adres_sleutel],
+    )["zaak_id"].to_list()
+    events = db.query(
+        "SELECT run_id, bestand, regel FROM gebeurtenissen WHERE list_contains(?, zaak_id)",
+        [cases],
+    )
+    touched = sorted(set(signals["run_id"]) | set(events["run_id"]) | _runs_mentioning(home, cases))
+    for run_id in touched:
+        _erase_in_run(home, config, run_id, subject, signals, events, cases)
+    _erase_in_extracts(home, subject)
+    db.delete_cases(cases)
+    db.delete_signals(signals.select("run_id", "signaalpartner", "signaal_id").rows())
+    purged.add(subject.kind, [subject.value])
+    purged.add("zaak", cases)
+    purged.add(
+        "signaal", (f"{p}/{i}" for p, i in signals.select("signaalpartner", "signaal_id").rows())
+    )
+    purged.add("run", touched)
+    return purged
+
+
+def _runs_mentioning(home: Path, cases: list[str]) -> set[str]:
+    """Runs whose outputs name one of the cases (e.g. the night a case was closed)."""
+    if not cases:
+        return set()
+    found = set()
+    for table in sorted((home / "out").glob("*/cases.csv")):
+        if any(case in table.read_text(encoding="utf-8-sig") for case in cases):
+            found.add(table.parent.name)
+    return found
+
+
+def _erase_in_run(
+    home: Path,
+    config: Config,
+    run_id: str,
+    subject: Subject,
+    signals: pl.DataFrame,
+    events: pl.DataFrame,
+    cases: list[str],
+) -> None:
+    archive, out = home / "archive" / run_id, home / "out" / run_id
+    mine = signals.filter(pl.col("run_id") == run_id)
+    for (partner, bestand), rows in mine.group_by("signaalpartner", "bestand"):
+        found = config.partner(str(partner))
+        layout = found.layout if found else Layout()
+        _rewrite_csv(
+            archive / "signalen" / str(partner) / str(bestand),
+            _starting_on(rows),
+            layout.encoding,
+            layout.separator,
+        )
+    for (bestand,), rows in events.filter(pl.col("run_id") == run_id).group_by("bestand"):
+        _rewrite_csv(archive / "uitkomsten" / str(bestand), _starting_on(rows))
+    _erase_in_archive_tables(archive, subject, cases, mine)
+    _erase_in_outputs(out, subject, cases, mine)
+    _mark_erased(out / "manifest.json")
+
+
+def _erase_in_extracts(home: Path, subject: Subject) -> None:
+    """The subject's rows in the BRP and SDD extracts waiting in the inbox."""
+    people = {subject.bsn} if subject.bsn else set()
+    for path in sorted((home / "inbox" / "brp").glob("*.csv")):
+        if subject.adres_sleutel:
+            brp = pl.read_csv(path, separator=";", infer_schema=False)
+            at = brp.filter(_at(subject.adres_sleutel, parsed=False))
+            people |= set(at["bsn"].drop_nulls().to_list())
+    for kind in ("brp", "sdd"):
+        for path in sorted((home / "inbox" / kind).glob("*.csv")):
+            _rewrite_csv(path, lambda _start, cells: cells.get("bsn", "").strip() in people)
+
+
+def _starting_on(rows: pl.DataFrame) -> Callable[[int, dict[str, str]], bool]:
+    """Picks the records that start on the rows' `regel`: where ingest found them."""
+    lines = set(rows["regel"].to_list())
+    return lambda start, _cells: start in lines
+
+
+def _rewrite_csv(
+    path: Path,
+    drop: Callable[[int, dict[str, str]], bool],
+    encoding: str = "utf-8",
+    separator: str = ";",
+) -> None:
+    """Remove the records `drop` picks (by start line and cells), every other byte kept."""
+    if not path.is_file():
+        return
+    text = path.read_bytes().decode(encoding)
+    lines = re.split(r"(?<=\n)", text)
+    reader = csv.reader(iter(lines), delimiter=separator)
+    names = [name.lstrip("\ufeff") for name in next(reader, [])]
+    kept, start = lines[: reader.line_num], reader.line_num + 1
+    for record in reader:
+        if not drop(start, dict(zip(names, record, strict=False))):
+            kept.extend(lines[start - 1 : reader.line_num])
+        start = reader.line_num + 1
+    path.write_bytes("".join(kept).encode(encoding))
+
+
+def _erase_in_archive_tables(
+    archive: Path, subject: Subject, cases: list[str], signals: pl.DataFrame
+) -> None:
+    """The archived extract rows and state slice about the subject."""
+    registers = archive / audit.REGISTERS
+    for kind in ("brp", "sdd"):
+        path = registers / f"{kind}.parquet"
+        if path.is_file():
+            rows = pl.read_parquet(path)
+            gone = pl.col("bsn") == subject.bsn if subject.bsn else _at(subject.value)
+            if kind == "sdd" and subject.adres_sleutel:
+                brp = pl.read_parquet(registers / "brp.parquet")
+                gone = pl.col("bsn").is_in(brp.filter(_at(subject.value))["bsn"].implode())
+            rows.filter(~gone.fill_null(False)).write_parquet(path)
+    ids = signals["signaal_id"].implode()
+    for table in audit.STATE_TABLES:
+        path = archive / audit.STATE / f"{table}.parquet"
+        if path.is_file() and table != "bestanden":
+            rows = pl.read_parquet(path)
+            gone = pl.col("zaak_id").is_in(cases)
+            if table == "signalen":
+                gone = gone | pl.col("signaal_id").is_in(ids)
+            rows.filter(~gone.fill_null(False)).write_parquet(path)
+
+
+def _at(adres_sleutel: str, parsed: bool = True) -> pl.Expr:
+    """Rows at this address; `parsed=False` for raw extract text, normalised first."""
+    if parsed:
+        return normalize.adres_sleutel() == adres_sleutel
+    return (
+        normalize.adres_sleutel_of(
+            normalize.postcode(pl.col("postcode")),
+            normalize.huisnummer(pl.col("huisnummer")),
+            normalize.huisletter(pl.col("huisletter")),
+            normalize.toevoeging(pl.col("huisnummertoevoeging")),
+        )
+        == adres_sleutel
+    )
+
+
+def _erase_in_outputs(out: Path, subject: Subject, cases: list[str], signals: pl.DataFrame) -> None:
+    """Rows about the subject in every kept CSV, and the letters to the household. A print
+    file holding one of its letters goes whole: it cannot be rebuilt without the others'."""
+    if not out.is_dir():
+        return
+    ids = set(signals["signaal_id"].to_list())
+    index = out / "letters" / "index.csv"
+    if index.is_file():
+        letters = pl.read_csv(index, separator=";", infer_schema=False)
+        for row in letters.filter(pl.col("zaak_id").is_in(cases)).iter_rows(named=True):
+            (out / "letters" / row["bestand"]).unlink(missing_ok=True)
+            (out / "letters" / row["printbestand"]).unlink(missing_ok=True)
+
+    def about(_start: int, cells: dict[str, str]) -> bool:
+        return (
+            cells.get("zaak_id") in cases
+            or cells.get("signaal_id") in ids
+            or (subject.bsn is not None and cells.get("waarde") == subject.bsn)
+        )
+
+    for table in sorted(out.rglob("*.csv")):
+        _rewrite_csv(table, about)
+
+
+def _mark_erased(manifest_path: Path) -> None:
+    if not manifest_path.is_file():
+        return
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest[ERASED] = True
+    manifest_path.write_text(
+        json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8"
+    )
+
+
+def inzage(db: Store, home: Path, config: Config, bsn: str, day: date) -> dict[str, Any]:
+    """Everything held about one person, and when it will be deleted (AVG art. 15)."""
+    own = db.query(
+        "SELECT s.*, r.verwerkingsdatum FROM signalen s JOIN runs r USING (run_id) "
+        "WHERE s.bsn = ? OR s.persoon_bsn = ? ORDER BY s.run_id, s.signaalpartner, s.signaal_id",
+        [bsn, bsn],
+    )
+    ids = [own["zaak_id"].drop_nulls().unique().sort().to_list()]
+    cases = db.query("SELECT * FROM zaken WHERE list_contains(?, zaak_id) ORDER BY zaak_id", ids)
+    months = config.retention.months
+    return {
+        "bsn": bsn,
+        "opgesteld": day.isoformat(),
+        "signalen": [
+            {
+                "signaalpartner": row["signaalpartner"],
+                "soort": row["soort"],
+                "signaal_id": row["signaal_id"],
+                "bedrag": row["bedrag"],
+                "bedrag_tekst": bedrag(row["bedrag"]),
+                "signaaldatum": row["signaaldatum"].isoformat(),
+                "ontvangen": row["verwerkingsdatum"].isoformat(),
+                "status": row["status"],
+                "zaak_id": row["zaak_id"],
+                "verwijderd_uiterlijk": None
+                if row["zaak_id"]
+                else _after(row["verwerkingsdatum"], months),
+            }
+            for row in own.iter_rows(named=True)
+        ],
+        "zaken": [_case_for_inzage(db, home, config, row) for row in cases.iter_rows(named=True)],
+    }
+
+
+def _case_for_inzage(db: Store, home: Path, config: Config, case: dict[str, Any]) -> dict[str, Any]:
+    zaak_id = case["zaak_id"]
+    routes = db.query(
+        "SELECT run_id, regel FROM routeringen WHERE zaak_id = ? ORDER BY run_id", [zaak_id]
+    )
+    actions = db.query(
+        "SELECT run_id, actie, soort, template, uiterlijk FROM acties WHERE zaak_id = ? "
+        "ORDER BY run_id, volgorde",
+        [zaak_id],
+    )
+    events = db.query(
+        "SELECT datum, gebeurtenis, waarde FROM gebeurtenissen WHERE zaak_id = ? ORDER BY datum",
+        [zaak_id],
+    )
+    if case["gesloten"]:
+        deleted = _after(max(case["gesloten"], case["laatste_activiteit"]), config.retention.months)
+    else:
+        deleted = f"{config.retention.months} maanden nadat de zaak is afgesloten"
+    return {
+        "zaak_id": zaak_id,
+        "adres": case["adres_sleutel"],
+        "gemeentecode": case["gemeentecode"],
+        "geopend": case["geopend"].isoformat(),
+        "gesloten": case["gesloten"].isoformat() if case["gesloten"] else None,
+        "routes": routes.rows(named=True),
+        "acties": [
+            {**row, "uiterlijk": row["uiterlijk"].isoformat() if row["uiterlijk"] else None}
+            for row in actions.iter_rows(named=True)
+        ],
+        "gebeurtenissen": [
+            {**row, "datum": row["datum"].isoformat()} for row in events.iter_rows(named=True)
+        ],
+        "bestanden": _files_naming(home, zaak_id),
+        "verwijderd_uiterlijk": deleted,
+    }
+
+
+def _after(day: date, months: int) -> str:
+    return months_before(day, -months).isoformat()
+
+
+def _files_naming(home: Path, zaak_id: str) -> list[str]:
+    """The letters and exports of kept runs in which the case appears."""
+    found = []
+    for path in sorted((home / "out").glob("*/**/*")):
+        letter = path.suffix == ".pdf" and path.name.startswith(zaak_id)
+        export = path.suffix == ".csv" and "exports" in path.parts
+        if letter or (export and zaak_id in path.read_text(encoding="utf-8-sig")):
+            found.append(str(path.relative_to(home / "out")))
+    return found

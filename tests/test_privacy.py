@@ -1,0 +1,231 @@
+"""Privacy: retention, erasure on request, inzage, pseudonymous purge log, private files.
+
+The proof is a search of the whole data home, the state file included (by its own query
+and as raw bytes), for the BSNs, surnames and postcodes that had to go.
+"""
+
+import hashlib
+import json
+import re
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+from pypdf import PdfReader
+from typer.testing import CliRunner
+
+from vsig import privacy
+from vsig.cli import app
+
+from .conftest import PROCESSING_DATE, REPO, TEST_SECRET
+from .scenario import Home, Resident, make_bsn
+
+runner = CliRunner()
+START = date(2026, 1, 5)
+GONE = [
+    Resident(make_bsn(701), "Vergeetmij", date(1960, 1, 1), "3317XY", 5),
+    Resident(make_bsn(702), "Vergeetmij", date(1962, 2, 2), "3317XY", 5),
+]
+STAYS = Resident(make_bsn(703), "Blijfhier", date(1965, 3, 3), "3318KL", 7)
+
+
+def found_in_home(home: Path, needles: list[str]) -> list[str]:
+    """Where any needle still is: every file's bytes, and every text cell of the state."""
+    hits = []
+    for path in sorted(p for p in home.rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        hits += [f"{path}: {n}" for n in needles if n.encode() in data]
+    state = home / "state" / "vsig.duckdb"
+    if state.exists():
+        with duckdb.connect(state, read_only=True) as db:
+            for (table,) in db.execute(
+                "SELECT table_name FROM information_schema.tables"
+            ).fetchall():
+                text = str(db.execute(f"SELECT * FROM {table}").fetchall())
+                hits += [f"state.{table}: {n}" for n in needles if n in text]
+    return hits
+
+
+def needles(people: list[Resident]) -> list[str]:
+    return sorted({n for p in people for n in (p.bsn, p.geslachtsnaam, p.postcode)})
+
+
+@pytest.fixture(scope="module")
+def months(tmp_path_factory: pytest.TempPathFactory) -> Home:
+    """Ten months of nights: a household signalled in January that then moves away,
+    and one signalled in the autumn."""
+    home = Home.create(tmp_path_factory.mktemp("months"))
+    for month in range(11):
+        day = START + timedelta(days=30 * month)
+        home.registers(day, [STAYS] + (GONE if month == 0 else []))
+        if month == 0:
+            home.signals("WOONKRACHT10", day, [GONE[0].signal("G-1", "800.00", day)])
+        if month == 9:
+            home.signals("WOONKRACHT10", day, [STAYS.signal("S-1", "300.00", day)])
+        result = home.run(day)
+        assert result.exit_code == 0, result.output
+    return home
+
+
+def test_retention_leaves_nothing_of_a_household_gone_for_six_months(months: Home) -> None:
+    assert found_in_home(months.path, needles(GONE)) == []
+
+
+def test_retention_keeps_what_is_still_within_it(months: Home) -> None:
+    assert found_in_home(months.path, [STAYS.bsn])  # the autumn signal is kept
+    assert (months.path / "out" / "20260105-01" / "manifest.json").is_file()
+    assert not (months.path / "out" / "20260105-01" / "cases.csv").exists()
+    assert not (months.path / "archive" / "20260105-01").exists()
+
+
+def test_the_purge_log_names_nothing_without_the_secret(months: Home) -> None:
+    log = (months.path / privacy.PURGE_LOG).read_text()
+    rows = [line.split(";") for line in log.splitlines()]
+    assert rows[0] == list(privacy.PURGE_LOG_COLUMNS)
+    kinds = {(r[2], r[3]) for r in rows[1:]}
+    assert {("retention", "zaak"), ("retention", "signaal"), ("retention", "run")} <= kinds
+    zaak = next(r for r in rows[1:] if r[3] == "zaak")
+    assert zaak[5] == privacy.keyed(TEST_SECRET.encode(), "zaak", "Z20260105-01-0001")
+    for person in GONE:
+        assert hashlib.sha256(person.bsn.encode()).hexdigest() not in log
+        assert person.bsn not in log
+
+
+def test_a_run_refuses_to_start_without_a_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("VSIG_SECRET")
+    monkeypatch.chdir(tmp_path)
+    home = Home.create(tmp_path)
+    result = home.run(START)
+    assert result.exit_code == 2
+    assert "no secret" in result.stderr
+    inside = home.path / "secret.txt"
+    inside.parent.mkdir(parents=True)
+    inside.write_text("x" * 40)
+    monkeypatch.setenv("VSIG_SECRET_FILE", str(inside))
+    result = home.run(START)
+    assert result.exit_code == 2
+    assert "inside the data home" in result.stderr
+
+
+def test_samples_makes_a_private_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = str(REPO / "config" / "vsig.yaml")
+    result = runner.invoke(app, ["samples", "--out", "var", "--households", "20", "-c", config])
+    assert result.exit_code == 0
+    secret = tmp_path / "vsig.secret"
+    assert secret.stat().st_mode & 0o777 == 0o600
+    assert len(secret.read_text().strip()) >= privacy.MIN_SECRET
+
+
+def street_night(root: Path) -> Home:
+    home = Home.create(root)
+    home.registers(START, [*GONE, STAYS])
+    home.signals(
+        "WOONKRACHT10",
+        START,
+        [GONE[0].signal("G-1", "800.00", START), STAYS.signal("S-1", "100.00", START)],
+    )
+    home.signals("VATTENFALL", START, [GONE[1].signal("V-1", "90.00", START, bsn=GONE[1].bsn)])
+    assert home.run(START).exit_code == 0
+    return home
+
+
+def forget(home: Home, *option: str) -> str:
+    result = runner.invoke(
+        app, ["forget", *option, "--home", str(home.path), "--config", str(home.config)]
+    )
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_forgetting_a_household_erases_it_everywhere(tmp_path: Path) -> None:
+    home = street_night(tmp_path)
+    assert found_in_home(home.path, needles(GONE))
+    printed = forget(home, "--address", "3317 xy 5")
+    assert found_in_home(home.path, needles(GONE)) == []
+    assert found_in_home(home.path, [STAYS.bsn])  # the neighbours are untouched
+    assert "deleted 1 request/zaak" in printed
+    log = (home.path / privacy.PURGE_LOG).read_text()
+    assert privacy.keyed(TEST_SECRET.encode(), "adres", "3317XY|5||") in log
+
+
+def test_forgetting_a_person_erases_their_bsn_and_marks_the_run(tmp_path: Path) -> None:
+    home = street_night(tmp_path)
+    forget(home, "--bsn", GONE[1].bsn)
+    assert found_in_home(home.path, [GONE[1].bsn]) == []
+    log = (home.path / privacy.PURGE_LOG).read_text()
+    assert privacy.keyed(TEST_SECRET.encode(), "persoon", GONE[1].bsn) in log
+    assert GONE[1].bsn not in log
+    replay = runner.invoke(app, ["replay", "20260105-01", "--home", str(home.path)])
+    assert replay.exit_code == 2
+    assert "not reproducible: data erased on request" in replay.stderr
+
+
+def test_forget_wants_a_valid_subject(tmp_path: Path) -> None:
+    home = Home.create(tmp_path)
+    for option in (["--bsn", "123456789"], ["--address", "nergens"], []):
+        result = runner.invoke(app, ["forget", *option, "--home", str(home.path)])
+        assert result.exit_code == 2, option
+
+
+def test_inzage_shows_everything_held_about_a_person(tmp_path: Path) -> None:
+    home = street_night(tmp_path)
+    target = tmp_path / "inzage.pdf"
+    result = runner.invoke(
+        app,
+        ["inzage", "--bsn", GONE[1].bsn, "--out", str(target), "--home", str(home.path)],
+    )
+    assert result.exit_code == 0, result.output
+    found = json.loads(target.with_suffix(".json").read_text())
+    assert [s["signaal_id"] for s in found["signalen"]] == ["V-1"]
+    (case,) = found["zaken"]
+    assert case["adres"] == "3317XY|5||"
+    assert case["routes"] == [{"run_id": "20260105-01", "regel": "vanaf_500_niet_bekend"}]
+    assert "exports/gemeente/0505.csv" in " ".join(case["bestanden"])
+    text = "".join(page.extract_text() for page in PdfReader(target).pages)
+    assert "V-1" in text
+    assert "vanaf_500_niet_bekend" in text
+    assert GONE[1].bsn not in result.stdout
+
+
+def test_outputs_keep_days_removes_delivered_letters_and_exports(tmp_path: Path) -> None:
+    home = Home.create(tmp_path, retention={"months": 6, "outputs_keep_days": 1})
+    home.registers(START, [STAYS])
+    home.signals("WOONKRACHT10", START, [STAYS.signal("S-1", "100.00", START)])
+    assert home.run(START).exit_code == 0
+    out = home.path / "out" / "20260105-01"
+    assert (out / "letters").is_dir()
+    home.registers(START + timedelta(days=2), [STAYS])
+    assert home.run(START + timedelta(days=2)).exit_code == 0
+    assert not (out / "letters").exists()
+    assert not (out / "exports").exists()
+    assert (out / "cases.csv").is_file()
+
+
+def test_a_run_on_the_samples_prints_and_logs_no_person(tmp_path: Path) -> None:
+    home = Home.create(tmp_path)
+    shutil.copytree(REPO / "samples" / "inbox", home.path / "inbox")
+    brp = pl.read_csv(
+        home.path / "inbox" / "brp" / "brp-20261126.csv", separator=";", infer_schema=False
+    )
+    result = home.run(PROCESSING_DATE)
+    logged = (home.path / "log" / "vsig.jsonl").read_text()
+    said = result.stdout + result.stderr + logged
+    words = set(re.findall(r"[\w']+", said))
+    assert not set(brp["bsn"]) & words
+    assert not set(brp["geslachtsnaam"]) & words
+    streets = set(brp["straatnaam"])
+    assert not [s for s in streets if re.search(rf"\b{re.escape(s)}\b", said)]
+
+
+def test_everything_vsig_writes_is_its_owners_only(tmp_path: Path) -> None:
+    home = street_night(tmp_path)
+    created = [p for p in home.path.rglob("*") if "inbox" not in p.relative_to(home.path).parts]
+    assert created
+    loose = [str(p) for p in created if p.stat().st_mode & 0o077]
+    assert loose == []
