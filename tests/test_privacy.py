@@ -229,3 +229,18 @@ def test_everything_vsig_writes_is_its_owners_only(tmp_path: Path) -> None:
     assert created
     loose = [str(p) for p in created if p.stat().st_mode & 0o077]
     assert loose == []
+
+
+def test_purge_on_its_own_removes_what_has_aged_since(months: Home, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(months.path, home)
+    args = ["purge", "--home", str(home), "--config", str(months.config)]
+    assert "nothing to delete" in runner.invoke(app, [*args, "--date", "2026-11-01"]).stdout
+    later = runner.invoke(app, [*args, "--date", "2027-12-01"])
+    assert later.exit_code == 0, later.output
+    assert "deleted 7 retention/run" in later.stdout  # the 4 oldest went in the nights
+    assert {p.name for p in (home / "out").glob("*/*")} == {"manifest.json"}
+    assert sorted(p.name for p in (home / "inbox" / "brp").iterdir()) == ["brp-20261101.csv"]
+    # The autumn case was never closed (no night ran since), so it is still active: kept.
+    with duckdb.connect(home / "state" / "vsig.duckdb", read_only=True) as db:
+        assert db.execute("SELECT count(*) FROM zaken").fetchall() == [(1,)]
