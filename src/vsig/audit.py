@@ -26,7 +26,7 @@ REGISTERS: Final = "registers"
 STATE: Final = "state"
 CONFIG: Final = "config"
 TEMPLATES: Final = "templates"
-STATE_TABLES: Final = ("bestanden", "zaken", "signalen", "acties")
+STATE_TABLES: Final = ("bestanden", "zaken", "signalen", "acties", "gebeurtenissen")
 
 
 def sha256(path: Path) -> str:

@@ -26,6 +26,7 @@ from vsig import (
     replay,
     route,
     samples,
+    termijnen,
 )
 from vsig.config import DEFAULT_CONFIG, Config, ConfigError, load_config, resolve_home
 from vsig.store import LockedError, Store, StoreError, locked
@@ -250,6 +251,14 @@ def _print_run(summary: nightly.Summary) -> None:
         _count_table("Letters by template", "template", summary.brieven_per_template),
         _count_table("Cases", "", summary.zaken, total=False),
     )
+    overdue = summary.termijnen.get(termijnen.TE_LAAT, 0)
+    if overdue:
+        out.print(
+            f"[bold red]{overdue} legal deadline(s) overdue[/bold red]: exports/termijnen.csv"
+        )
+    due = summary.termijnen.get(termijnen.BIJNA, 0)
+    if due:
+        out.print(f"[yellow]{due} legal deadline(s) due within days[/yellow]")
     for notice in summary.notices:
         out.print(f"[yellow]notice[/yellow] {notice}")
     rejected = [i for i in summary.inputs if i["rejected"]]

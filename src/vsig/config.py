@@ -167,6 +167,26 @@ class Termijn(Strict):
         return self
 
 
+class Termijnen(Strict):
+    """Legal deadlines (Wgs art. 4, Besluit and the local bylaw)."""
+
+    gesprek_dagen: int = Field(28, ge=1, description="first conversation after aanmelding")
+    gesprek_crisis_werkdagen: int = Field(3, ge=1, description="the same in a crisis")
+    beschikking_weken: int = Field(
+        4, ge=1, le=8, description="decision after the first conversation; the law allows 8"
+    )
+    vooruit_werkdagen: int = Field(5, ge=0, description="list deadlines due this soon")
+
+
+class Cbs(Strict):
+    """Who delivers the monitor data to CBS (VNG Uitwisselmodel)."""
+
+    code_gegevensleverancier: str
+    organisatie: str
+    kvk_nummer: str | None = None
+    contactpersonen: list[dict[str, str]] = Field(min_length=1)
+
+
 class Retention(Strict):
     months: int = Field(6, ge=1, le=120)
     outputs_keep_days: int | None = Field(None, ge=1)
@@ -234,6 +254,8 @@ class Config(Strict):
     minimum_bedrag: Cents = Field(0, ge=0)
     dagen_achterstand: dict[Signaalpartnersoort, Termijn] = Field(default_factory=dict)
     retention: Retention = Retention()
+    termijnen: Termijnen = Termijnen()
+    cbs: Cbs | None = None
     uitsluitingen: Uitsluitingen = Uitsluitingen()
     afzender: Afzender
     gemeenten: list[Gemeente] = Field(min_length=1)

@@ -235,21 +235,33 @@ TERUGMELDING_CSV: Final = (
     "klantnummer",
     "signaaldatum",
     "status",
+    "beschikking",
+    "resultaat",
     "verwerkingsdatum",
 )
 
 
-def terugmeldingen(signals: pl.DataFrame, processing_date: date) -> dict[str, pl.DataFrame]:
-    """Per partner with signals tonight, its own signals and their VNG status, nothing more.
+def terugmeldingen(
+    signals: pl.DataFrame, decisions: pl.DataFrame, processing_date: date
+) -> dict[str, pl.DataFrame]:
+    """Per partner, its own signals of tonight and those of its signals whose case got a
+    decision (beschikking) or result tonight; nothing of any other partner.
 
-    The status list says no more than a partner may know: `Niet opgepakt: andere reden`
-    tells that a signal was not picked up, never why. No case id either: two partners that
-    saw the same id would learn they share a household.
+    The VNG lists say no more than a partner may know: `Niet opgepakt: andere reden` tells
+    that a signal was not picked up, never why. No case id either: two partners that saw the
+    same id would learn they share a household.
     """
-    rows = signals.with_columns(verwerkingsdatum=pl.lit(processing_date))
+    tonight = signals.select("signaalpartner", *TERUGMELDING_CSV[:4]).with_columns(
+        beschikking=pl.lit(None, pl.String), resultaat=pl.lit(None, pl.String)
+    )
+    rows = (
+        pl.concat([tonight, decisions.select(tonight.columns)])
+        .unique(["signaalpartner", "signaal_id", "klantnummer"], keep="last")
+        .with_columns(verwerkingsdatum=pl.lit(processing_date))
+    )
     return {
         str(partner): rows.filter(pl.col("signaalpartner") == partner)
         .select(TERUGMELDING_CSV)
         .sort("signaal_id", "klantnummer")
-        for partner in sorted(signals["signaalpartner"].unique().to_list())
+        for partner in sorted(rows["signaalpartner"].unique().to_list())
     }

@@ -19,13 +19,32 @@ from typing import Any, Final
 
 import polars as pl
 
-from vsig import audit, cases, exports, ingest, letters, match, privacy, route, vng
+from vsig import (
+    audit,
+    cases,
+    exports,
+    ingest,
+    letters,
+    match,
+    privacy,
+    route,
+    termijnen,
+    vng,
+)
 from vsig.config import Config
 from vsig.ingest import Ingested, Source
 from vsig.store import Changes, Store, compact, locked
 
 EXIT_OK, EXIT_REJECTS, EXIT_ABORTED = 0, 1, 3
-STAGES: Final = ("inlezen", "matchen", "zaken", "routeren", "uitvoer", "vastleggen")
+STAGES: Final = (
+    "inlezen",
+    "matchen",
+    "zaken",
+    "routeren",
+    "termijnen",
+    "uitvoer",
+    "vastleggen",
+)
 Progress = Callable[[str], None]
 
 SIGNALS_CSV: Final = ("signaal_id", "signaalpartner", "soort", "status", "zaak_id", "gemeentecode")
@@ -79,6 +98,7 @@ class Summary:
     rejects: int
     notices: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    termijnen: dict[str, int] = field(default_factory=dict)
     purged: dict[str, int] = field(default_factory=dict)
 
 
@@ -153,6 +173,8 @@ class _Tonight:
     routed: pl.DataFrame
     actions: pl.DataFrame
     forwarded: pl.DataFrame
+    deadlines: pl.DataFrame
+    decisions: pl.DataFrame  # earlier signals of cases decided tonight, for the feedback
 
     @property
     def exit_code(self) -> int:
@@ -235,6 +257,23 @@ class _Night:
                 .select("zaak_id")
                 .unique()
             )
+        with self.stage("termijnen"):
+            open_now = pl.concat(
+                [
+                    open_cases.select("zaak_id", "gemeentecode", "crisis"),
+                    routed.select("zaak_id", "gemeentecode", "crisis"),
+                ]
+            ).unique("zaak_id", keep="last")
+            known_events = pl.concat(
+                [
+                    self.db.query("SELECT zaak_id, datum, gebeurtenis FROM gebeurtenissen"),
+                    events.select("zaak_id", "datum", "gebeurtenis"),
+                ]
+            )
+            deadlines = termijnen.deadlines(
+                open_now, known_events, forwarded, self.config.termijnen, self.date
+            )
+            decisions = self._decisions(events)
         return _Tonight(
             run_id,
             inputs,
@@ -247,7 +286,28 @@ class _Night:
             routed,
             actions,
             forwarded,
+            deadlines,
+            decisions,
         )
+
+    def _decisions(self, events: pl.DataFrame) -> pl.DataFrame:
+        """The signals of cases with a beschikking or resultaat tonight, with that outcome."""
+        outcomes = (
+            events.filter(pl.col("gebeurtenis").is_in(["beschikking", "resultaat"]))
+            .sort("datum", "regel")
+            .group_by("zaak_id", "gebeurtenis")
+            .agg(pl.col("waarde").last())
+            .pivot(on="gebeurtenis", index="zaak_id", values="waarde")
+        )
+        for outcome in ("beschikking", "resultaat"):
+            if outcome not in outcomes.columns:
+                outcomes = outcomes.with_columns(pl.lit(None, pl.String).alias(outcome))
+        decided = self.db.query(
+            "SELECT zaak_id, signaalpartner, signaal_id, klantnummer, signaaldatum, status "
+            "FROM signalen WHERE zaak_id IN (SELECT zaak_id FROM decided)",
+            frames={"decided": outcomes.select("zaak_id")},
+        )
+        return decided.join(outcomes, on="zaak_id").drop("zaak_id")
 
     def _commit(self, tonight: _Tonight, summary: Summary) -> Path:
         """Write outputs and archive beside their final places, commit the state, then
@@ -364,6 +424,7 @@ class _Night:
             rejects=sum(i.rejected for i in inputs.all),
             notices=[f"{i.source.path.name}: {n}" for i in inputs.all for n in i.notices],
             timings=self.timings,
+            termijnen=_counts(tonight.deadlines, "stand"),
         )
 
     def _write_outputs(self, folder: Path, tonight: _Tonight) -> None:
@@ -391,7 +452,9 @@ class _Night:
             exports.write_csv(rows, folder / "exports" / "gemeente" / f"{code}.csv")
         calls = exports.bellijst(routed, actions, households)
         exports.write_csv(calls, folder / "exports" / "sdd" / "bellijst.csv")
-        for partner, rows in exports.terugmeldingen(signals, self.date).items():
+        exports.write_csv(tonight.deadlines, folder / "exports" / "termijnen.csv")
+        feedback = exports.terugmeldingen(signals, tonight.decisions, self.date)
+        for partner, rows in feedback.items():
             exports.write_csv(rows, folder / "exports" / "terugmelding" / f"{partner}.csv")
 
     def _write_archive(self, folder: Path, tonight: _Tonight) -> None:
@@ -422,10 +485,12 @@ class _Night:
             frames={"debts": debts},
         )
         before = tonight.read_before
+        with_events = self.db.query("SELECT DISTINCT zaak_id FROM gebeurtenissen")
         relevant = before.filter(
             pl.col("adres_sleutel").is_in(signals["adres_sleutel"].drop_nulls().implode())
             | pl.col("zaak_id").is_in(_event_cases(tonight.inputs.events).implode())
             | pl.col("zaak_id").is_in(holding["zaak_id"].implode())
+            | pl.col("zaak_id").is_in(with_events["zaak_id"].implode())  # their deadlines
         )
         ids = relevant.select("zaak_id")
         shas = pl.DataFrame({"sha256": [i.sha256 for i in tonight.inputs.consumed]})
@@ -439,6 +504,11 @@ class _Night:
             "acties": self.db.query(
                 "SELECT * FROM acties WHERE zaak_id IN (SELECT zaak_id FROM ids) "
                 "ORDER BY zaak_id, actie",
+                frames={"ids": ids},
+            ),
+            "gebeurtenissen": self.db.query(
+                "SELECT * FROM gebeurtenissen WHERE zaak_id IN (SELECT zaak_id FROM ids) "
+                "ORDER BY zaak_id, datum, run_id, regel",
                 frames={"ids": ids},
             ),
             "bestanden": self.db.query(

@@ -1,0 +1,97 @@
+"""Legal deadlines of a case (Wgs art. 4 and the local bylaw), from its events.
+
+After the resident's aanmelding the first conversation is due within four weeks, or three
+working days in a crisis; after the first conversation the decision (beschikking) within the
+bylaw's term. A deadline is listed while it runs out within a few working days or has passed.
+"""
+
+from datetime import date, timedelta
+from typing import Final
+
+import polars as pl
+
+from vsig import werkdagen
+from vsig.config import Termijnen
+
+COLUMNS: Final = (
+    "wie",
+    "gemeentecode",
+    "zaak_id",
+    "termijn",
+    "vanaf",
+    "uiterlijk",
+    "stand",
+    "dagen_te_laat",
+)
+TE_LAAT: Final = "te laat"
+BIJNA: Final = "binnen de komende werkdagen"
+
+
+def deadlines(
+    open_cases: pl.DataFrame,
+    events: pl.DataFrame,
+    forwarded: pl.DataFrame,
+    termijnen: Termijnen,
+    today: date,
+) -> pl.DataFrame:
+    """`open_cases` has zaak_id, gemeentecode, crisis; `events` zaak_id, datum, gebeurtenis;
+    `forwarded` the zaak_ids the municipality handles (the SDD handles the others)."""
+    first = (
+        events.group_by("zaak_id", "gebeurtenis")
+        .agg(pl.col("datum").min())
+        .pivot(on="gebeurtenis", index="zaak_id", values="datum")
+    )
+    for needed in ("aanmelding", "eerste_gesprek", "beschikking"):
+        if needed not in first.columns:
+            first = first.with_columns(pl.lit(None, pl.Date).alias(needed))
+    cases = open_cases.join(first, on="zaak_id")
+    crisis_days = cases.filter(pl.col("crisis"))["aanmelding"].drop_nulls().unique().to_list()
+    crisis_due = pl.DataFrame(
+        {
+            "aanmelding": crisis_days,
+            "crisis_uiterlijk": [
+                werkdagen.plus_werkdagen(day, termijnen.gesprek_crisis_werkdagen)
+                for day in crisis_days
+            ],
+        },
+        schema={"aanmelding": pl.Date, "crisis_uiterlijk": pl.Date},
+    )
+    cases = cases.join(crisis_due, on="aanmelding", how="left")
+    conversation = cases.filter(
+        pl.col("aanmelding").is_not_null() & pl.col("eerste_gesprek").is_null()
+    ).select(
+        "zaak_id",
+        "gemeentecode",
+        termijn=pl.lit("eerste_gesprek"),
+        vanaf="aanmelding",
+        uiterlijk=pl.when(pl.col("crisis"))
+        .then(pl.col("crisis_uiterlijk"))
+        .otherwise(pl.col("aanmelding") + timedelta(days=termijnen.gesprek_dagen)),
+    )
+    decision = cases.filter(
+        pl.col("eerste_gesprek").is_not_null() & pl.col("beschikking").is_null()
+    ).select(
+        "zaak_id",
+        "gemeentecode",
+        termijn=pl.lit("beschikking"),
+        vanaf="eerste_gesprek",
+        uiterlijk=pl.col("eerste_gesprek") + timedelta(weeks=termijnen.beschikking_weken),
+    )
+    horizon = werkdagen.plus_werkdagen(today, termijnen.vooruit_werkdagen)
+    return (
+        pl.concat([conversation, decision])
+        .filter(pl.col("uiterlijk") <= horizon)
+        .with_columns(
+            wie=pl.when(pl.col("zaak_id").is_in(forwarded["zaak_id"].implode()))
+            .then(pl.lit("gemeente"))
+            .otherwise(pl.lit("sdd")),
+            stand=pl.when(pl.col("uiterlijk") < today)
+            .then(pl.lit(TE_LAAT))
+            .otherwise(pl.lit(BIJNA)),
+            dagen_te_laat=pl.max_horizontal(
+                (pl.lit(today) - pl.col("uiterlijk")).dt.total_days(), pl.lit(0)
+            ),
+        )
+        .sort(pl.col("stand") != TE_LAAT, "uiterlijk", "zaak_id", "termijn")
+        .select(COLUMNS)
+    )
