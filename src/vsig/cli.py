@@ -24,6 +24,7 @@ from vsig import (
     nightly,
     privacy,
     replay,
+    report,
     route,
     samples,
     termijnen,
@@ -39,6 +40,8 @@ app = typer.Typer(
 )
 config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
+report_app = typer.Typer(help="Reports over a period.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -460,6 +463,44 @@ def _print_purged(counts: dict[str, int]) -> None:
         out.print("nothing to delete")
     for what, count in counts.items():
         out.print(f"deleted {count} {what}")
+
+
+@report_app.command("monitor")
+def report_monitor(
+    period: Annotated[str, typer.Option("--period", help="YYYY-MM or YYYY-Qn.")],
+    out_file: Annotated[
+        Path | None,
+        typer.Option("--out", help="Where to write (default: home/reports/monitor-PERIOD.json)."),
+    ] = None,
+    home: HomeOption = None,
+    config_path: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Write the delivery to CBS in the VNG Uitwisselmodel and print what it holds."""
+    config = _load(config_path)
+    data_home = resolve_home(home, config)
+    try:
+        start, end = report.period(period)
+        with nightly.private_files(config):
+            delivery = report.monitor(data_home, config, start, end)
+            target = out_file or data_home / "reports" / f"monitor-{period}.json"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(json.dumps(delivery, indent=2, ensure_ascii=False) + "\n")
+    except report.PeriodError as problem:
+        _fail(str(problem))
+    table = Table(title=f"CBS monitor {start} – {end}", title_justify="left")
+    for column in ("gemeente", "signals", "cases", "with result", "contact attempts"):
+        table.add_column(column, justify="left" if column == "gemeente" else "right")
+    for levering in delivery["leveringen"]:
+        cases = levering["vroegsignaalzaken"]
+        table.add_row(
+            levering["gemeentecode"],
+            str(len(levering["vroegsignalen"])),
+            str(len(cases)),
+            str(sum("resultaat" in c for c in cases)),
+            str(sum(len(c["contactpogingen"]) for c in cases)),
+        )
+    out.print(table)
+    out.print(f"wrote {target} (holds personal data: deliver it to CBS, then delete it)")
 
 
 @config_app.command("check")

@@ -1,0 +1,164 @@
+"""`vsig report monitor`: the delivery to CBS in the VNG Uitwisselmodel (v0.9).
+
+One levering per configured municipality with its vroegsignalen and vroegsignaalzaken of
+the period: signals received in it, cases opened in it with their contact attempts and
+result. Amounts are whole euros, as the standard asks.
+"""
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from vsig import normalize
+from vsig.config import Config
+from vsig.store import Store
+
+
+class PeriodError(ValueError):
+    """The period is not YYYY-MM or YYYY-Qn."""
+
+
+def period(text: str) -> tuple[date, date]:
+    """`2026-12` or `2027-Q1` as its first and last day."""
+    month = re.fullmatch(r"(\d{4})-(\d{2})", text)
+    quarter = re.fullmatch(r"(\d{4})-Q([1-4])", text)
+    if month and 1 <= int(month[2]) <= 12:
+        year, first, count = int(month[1]), int(month[2]), 1
+    elif quarter:
+        year, first, count = int(quarter[1]), 3 * int(quarter[2]) - 2, 3
+    else:
+        raise PeriodError(f"period {text!r} is not YYYY-MM or YYYY-Qn (e.g. 2026-11, 2026-Q4)")
+    start = date(year, first, 1)
+    after = date(year + (first + count - 1) // 12, (first + count - 1) % 12 + 1, 1)
+    return start, after - timedelta(days=1)
+
+
+def monitor(home: Path, config: Config, start: date, end: date) -> dict[str, Any]:
+    if config.cbs is None:
+        raise PeriodError("the config has no `cbs` section: who delivers to CBS?")
+    with Store.open(home / "state") as db:
+        signals = db.query(
+            "SELECT s.*, r.verwerkingsdatum FROM signalen s JOIN runs r USING (run_id) "
+            "WHERE r.verwerkingsdatum BETWEEN ? AND ? AND s.gemeentecode IS NOT NULL "
+            "ORDER BY s.signaalpartner, s.signaal_id, s.run_id",
+            [start, end],
+        )
+        cases = db.query(
+            "SELECT * FROM zaken WHERE geopend BETWEEN ? AND ? ORDER BY zaak_id", [start, end]
+        )
+        members = db.query(
+            "SELECT zaak_id, signaalpartner, signaal_id FROM signalen "
+            "WHERE zaak_id IN (SELECT zaak_id FROM cases) ORDER BY signaalpartner, signaal_id",
+            frames={"cases": cases.select("zaak_id")},
+        )
+        events = db.query(
+            "SELECT * FROM gebeurtenissen WHERE zaak_id IN (SELECT zaak_id FROM cases) "
+            "ORDER BY zaak_id, datum, run_id, regel",
+            frames={"cases": cases.select("zaak_id")},
+        )
+    organisation: dict[str, Any] = {
+        "naam": config.cbs.organisatie,
+        "contactpersoonen": config.cbs.contactpersonen,
+    }
+    if config.cbs.kvk_nummer:
+        organisation["kvk-nummer"] = config.cbs.kvk_nummer
+    leveringen = [
+        {
+            "teller": number,
+            "gemeentecode": gemeente.code,
+            "aanleverende_organisatie": organisation,
+            "vroegsignalen": [
+                _vroegsignaal(row)
+                for row in signals.filter(pl.col("gemeentecode") == gemeente.code).iter_rows(
+                    named=True
+                )
+            ],
+            "vroegsignaalzaken": [
+                _zaak(row, members, events, start, end)
+                for row in cases.filter(
+                    (pl.col("gemeentecode") == gemeente.code)
+                    & pl.col("zaak_id").is_in(members["zaak_id"].implode())  # signals purged
+                ).iter_rows(named=True)
+            ],
+        }
+        for number, gemeente in enumerate(config.gemeenten, start=1)
+    ]
+    return {
+        "codeGegevensleverancier": config.cbs.code_gegevensleverancier,
+        "startdatumLevering": start.isoformat(),
+        "einddatumLevering": end.isoformat(),
+        "aanleverdatumEnTijd": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "leveringen": leveringen,
+    }
+
+
+def _id(partner: str, signaal_id: str) -> str:
+    return f"{partner}-{signaal_id}"
+
+
+def _vroegsignaal(row: dict[str, Any]) -> dict[str, Any]:
+    client = {
+        "Burgerservicenummer": row["persoon_bsn"] or row["bsn"],
+        "Voorletters": row["voorletters"],
+        "Voorvoegsel": row["voorvoegsel"],
+        "Achternaam": row["achternaam"],
+        "Geboortedatum": row["geboortedatum"].isoformat() if row["geboortedatum"] else None,
+        "Straatnaam": row["straatnaam"],
+        "Postcode": row["postcode"],
+        "Huisnummer": str(row["huisnummer"]),
+        "Huisnummertoevoeging": (row["huisletter"] or "") + (row["huisnummertoevoeging"] or "")
+        or None,
+        "Plaatsnaam": row["plaatsnaam"],
+    }
+    return {
+        "ID": _id(row["signaalpartner"], row["signaal_id"]),
+        "crisissignaal": row["crisissignaal"],
+        "warmeOverdracht": row["warme_overdracht"],
+        "bedrag": (row["bedrag"] + 50) // 100,
+        "ontstaansdatum": row["ontstaansdatum"].isoformat(),
+        "signaaldatum": row["signaaldatum"].isoformat(),
+        "status": row["status"],
+        "signaalpartner": {"type": row["soort"]},
+        "client": {k: v for k, v in client.items() if v is not None},
+    }
+
+
+def _zaak(
+    case: dict[str, Any], members: pl.DataFrame, events: pl.DataFrame, start: date, end: date
+) -> dict[str, Any]:
+    own = events.filter(pl.col("zaak_id") == case["zaak_id"])
+    results = own.filter(pl.col("gebeurtenis") == "resultaat")["waarde"].to_list()
+    zaak: dict[str, Any] = {
+        "matchingsdatum": case["geopend"].isoformat(),
+        "startdatum_matchtingperiode": start.isoformat(),
+        "einddatum_matchingperiode": end.isoformat(),
+        "datum_opgepakt": case["geopend"].isoformat(),
+        "vroegsignalen": [
+            {"ID": _id(partner, signaal_id)}
+            for partner, signaal_id in members.filter(pl.col("zaak_id") == case["zaak_id"])
+            .select("signaalpartner", "signaal_id")
+            .rows()
+        ],
+        "contactpogingen": [
+            _contactpoging(row["datum"], row["waarde"])
+            for row in own.filter(pl.col("gebeurtenis") == "contactpoging").iter_rows(named=True)
+        ],
+    }
+    if results:
+        zaak["resultaat"] = results[-1]
+    return zaak
+
+
+def _contactpoging(day: date, waarde: str) -> dict[str, Any]:
+    soort, bereikt, dagdeel = waarde.split("|")
+    attempt: dict[str, Any] = {
+        "soort": soort,
+        "bereikt": bereikt.strip().lower() in normalize.TRUE_WORDS,
+        "datum": day.isoformat(),
+    }
+    if dagdeel:
+        attempt["dagdeel"] = dagdeel
+    return attempt

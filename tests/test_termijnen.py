@@ -1,0 +1,219 @@
+"""After the first contact: deadlines over Christmas, decisions fed back, the CBS delivery.
+
+Two households over two months: one forwarded to the municipality, one crisis handled by
+the SDD. Events arrive from the municipality and the SDD in `inbox/uitkomsten/`.
+"""
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from typer.testing import CliRunner
+
+from vsig.cli import app
+
+from .conftest import REPO
+from .scenario import Home, Resident, csv_text, make_bsn
+
+FORWARDED = Resident(make_bsn(801), "Termijn", date(1970, 1, 1), "3319AB", 1)
+CRISIS = Resident(make_bsn(802), "Spoed", date(1971, 1, 1), "3319AB", 2)
+SCHEMA = json.loads(
+    (
+        REPO / "standards" / "vng-vroegsignalering-v0.9" / "json_schema_Uitwisselmodel.json"
+    ).read_text()
+)
+runner = CliRunner()
+
+
+def events(*rows: tuple[str, str, str, str]) -> str:
+    return csv_text(
+        [{"zaak_id": z, "datum": d, "gebeurtenis": g, "waarde": w} for z, d, g, w in rows],
+        ["zaak_id", "datum", "gebeurtenis", "waarde"],
+    )
+
+
+class Months:
+    """The nights, each with what arrived; `deadlines[day]` is that night's termijnen.csv."""
+
+    def __init__(self, root: Path) -> None:
+        self.home = Home.create(root)
+        self.deadlines: dict[str, list[dict[str, str]]] = {}
+        self.feedback: dict[str, dict[str, list[dict[str, str]]]] = {}
+        self.case: dict[str, str] = {}
+
+    def night(self, day: date, events_text: str | None = None, **signals: Any) -> None:
+        self.home.registers(day, [FORWARDED, CRISIS])
+        for partner, rows in signals.items():
+            self.home.signals(partner, day, rows)
+        if events_text:
+            self.home.write(f"uitkomsten/uitkomsten-{day:%Y%m%d}.csv", events_text)
+        result = self.home.run(day)
+        assert result.exit_code == 0, result.output
+        run_id = f"{day:%Y%m%d}-01"
+        out = self.home.path / "out" / run_id / "exports"
+        self.deadlines[str(day)] = self.home.out(run_id, "exports/termijnen.csv").to_dicts()
+        self.feedback[str(day)] = {
+            p.stem: self.home.out(run_id, f"exports/terugmelding/{p.name}").to_dicts()
+            for p in (out / "terugmelding").glob("*.csv")
+        }
+
+
+@pytest.fixture(scope="module")
+def months(tmp_path_factory: pytest.TempPathFactory) -> Months:
+    story = Months(tmp_path_factory.mktemp("termijnen"))
+    first = date(2026, 12, 21)  # a Monday
+    story.night(
+        first,
+        WOONKRACHT10=[FORWARDED.signal("W-1", "700.00", first)],
+        VATTENFALL=[FORWARDED.signal("V-1", "120.00", first)],
+        EVIDES=[CRISIS.signal("E-2", "80.00", first, crisissignaal="ja")],
+    )
+    cases = story.home.out("20261221-01", "cases.csv")
+    story.case = {row["postcode"] + row["huisnummer"]: row["zaak_id"] for row in cases.to_dicts()}
+    fwd, crisis = story.case["3319AB1"], story.case["3319AB2"]
+    story.night(
+        date(2026, 12, 24),
+        events((fwd, "2026-12-22", "aanmelding", ""), (crisis, "2026-12-24", "aanmelding", "")),
+    )
+    story.night(
+        date(2026, 12, 31),
+        events((crisis, "2026-12-30", "contactpoging", "Telefoon|nee|Ochtend")),
+    )
+    story.night(
+        date(2027, 1, 15),
+        events(
+            (fwd, "2027-01-12", "eerste_gesprek", ""),
+            (crisis, "2027-01-04", "contactpoging", "Huisbezoek|ja|Middag"),
+            (crisis, "2027-01-04", "eerste_gesprek", ""),
+            (crisis, "2027-01-14", "beschikking", "toegelaten"),
+        ),
+    )
+    story.night(date(2027, 2, 5))
+    story.night(date(2027, 2, 10))
+    story.night(
+        date(2027, 2, 12),
+        events((fwd, "2027-02-11", "resultaat", "Vervolghulp en/of verwijzing financieel")),
+    )
+    return story
+
+
+def listed(months: Months, day: str) -> list[tuple[str, str, str, str, str, str]]:
+    return [
+        (r["wie"], r["zaak_id"], r["termijn"], r["uiterlijk"], r["stand"], r["dagen_te_laat"])
+        for r in months.deadlines[day]
+    ]
+
+
+def test_a_crisis_conversation_is_due_three_working_days_after_christmas_eve(
+    months: Months,
+) -> None:
+    crisis = months.case["3319AB2"]
+    # 25 and 26 December are holidays, 27 a Sunday: 28, 29, 30 are the three working days.
+    assert listed(months, "2026-12-24") == [
+        ("sdd", crisis, "eerste_gesprek", "2026-12-30", "binnen de komende werkdagen", "0")
+    ]
+    assert listed(months, "2026-12-31") == [
+        ("sdd", crisis, "eerste_gesprek", "2026-12-30", "te laat", "1")
+    ]
+
+
+def test_a_conversation_is_due_four_weeks_after_the_aanmelding(months: Months) -> None:
+    # Due 19 January, not yet within five working days on 31 December or listed once done.
+    assert all(r[1] != months.case["3319AB1"] for r in listed(months, "2026-12-31"))
+    assert listed(months, "2027-01-15") == []
+
+
+def test_the_decision_is_due_within_the_bylaw_term(months: Months) -> None:
+    forwarded = months.case["3319AB1"]
+    assert listed(months, "2027-02-05") == [
+        ("gemeente", forwarded, "beschikking", "2027-02-09", "binnen de komende werkdagen", "0")
+    ]
+    assert listed(months, "2027-02-10") == [
+        ("gemeente", forwarded, "beschikking", "2027-02-09", "te laat", "1")
+    ]
+    assert listed(months, "2027-02-12") == []  # the result closed the case
+
+
+def test_a_decision_reaches_only_the_partners_of_its_case(months: Months) -> None:
+    decided = months.feedback["2027-01-15"]
+    assert list(decided) == ["EVIDES"]
+    (row,) = decided["EVIDES"]
+    assert (row["signaal_id"], row["beschikking"], row["resultaat"]) == ("E-2", "toegelaten", None)
+    result = months.feedback["2027-02-12"]
+    assert sorted(result) == ["VATTENFALL", "WOONKRACHT10"]
+    assert [r["signaal_id"] for r in result["WOONKRACHT10"]] == ["W-1"]
+    assert result["VATTENFALL"][0]["resultaat"] == "Vervolghulp en/of verwijzing financieel"
+
+
+def test_an_event_outside_the_value_lists_is_a_reject(tmp_path: Path, months: Months) -> None:
+    home = Home.create(tmp_path)
+    home.registers(date(2026, 12, 21), [FORWARDED])
+    home.write(
+        "uitkomsten/u.csv",
+        events(("Z", "2026-12-20", "contactpoging", "Fax|ja|Nacht"), ("Z", "2026-12-20", "x", "")),
+    )
+    result = home.run(date(2026, 12, 21))
+    assert result.exit_code == 1
+    reasons = home.out("20261221-01", "rejects/u.csv")["reden"].to_list()
+    assert any("does not fit the gebeurtenis" in r for r in reasons)
+    assert any("is not one of contactpoging" in r for r in reasons)
+
+
+def monitor(months: Months, period: str, tmp_path: Path) -> dict[str, Any]:
+    target = tmp_path / f"{period}.json"
+    result = runner.invoke(
+        app,
+        [
+            "report", "monitor", "--period", period, "--out", str(target),
+            "--home", str(months.home.path), "--config", str(months.home.config),
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    delivery: dict[str, Any] = json.loads(target.read_text())
+    jsonschema.Draft202012Validator(
+        SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    ).validate(delivery)
+    return delivery
+
+
+def test_the_cbs_delivery_for_a_month_validates(months: Months, tmp_path: Path) -> None:
+    delivery = monitor(months, "2026-12", tmp_path)
+    assert (delivery["startdatumLevering"], delivery["einddatumLevering"]) == (
+        "2026-12-01",
+        "2026-12-31",
+    )
+    (dordrecht,) = [lev for lev in delivery["leveringen"] if lev["gemeentecode"] == "0505"]
+    assert sorted(s["ID"] for s in dordrecht["vroegsignalen"]) == [
+        "EVIDES-E-2",
+        "VATTENFALL-V-1",
+        "WOONKRACHT10-W-1",
+    ]
+    amounts = {s["ID"]: s["bedrag"] for s in dordrecht["vroegsignalen"]}
+    assert amounts["WOONKRACHT10-W-1"] == 700
+    assert len(delivery["leveringen"]) == 7
+
+
+def test_the_cbs_delivery_for_a_quarter_validates(months: Months, tmp_path: Path) -> None:
+    delivery = monitor(months, "2026-Q4", tmp_path)
+    (dordrecht,) = [lev for lev in delivery["leveringen"] if lev["gemeentecode"] == "0505"]
+    cases = {c["vroegsignalen"][0]["ID"]: c for c in dordrecht["vroegsignaalzaken"]}
+    crisis = cases["EVIDES-E-2"]
+    assert [(c["soort"], c["bereikt"]) for c in crisis["contactpogingen"]] == [
+        ("Telefoon", False),
+        ("Huisbezoek", True),
+    ]
+    forwarded = next(c for c in dordrecht["vroegsignaalzaken"] if len(c["vroegsignalen"]) == 2)
+    assert forwarded["resultaat"] == "Vervolghulp en/of verwijzing financieel"
+    empty = monitor(months, "2027-Q2", tmp_path)
+    assert all(not lev["vroegsignalen"] for lev in empty["leveringen"])
+
+
+def test_a_bad_period_is_a_usage_error(months: Months) -> None:
+    result = runner.invoke(
+        app, ["report", "monitor", "--period", "2026-13", "--home", str(months.home.path)]
+    )
+    assert result.exit_code == 2
+    assert "YYYY-MM or YYYY-Qn" in result.stderr
