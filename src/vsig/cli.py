@@ -503,6 +503,31 @@ def report_monitor(
     out.print(f"wrote {target} (holds personal data: deliver it to CBS, then delete it)")
 
 
+@report_app.command("overview")
+def report_overview(
+    period: Annotated[str, typer.Option("--period", help="YYYY-MM or YYYY-Qn.")],
+    out_file: Annotated[
+        Path | None,
+        typer.Option("--out", help="Where to write (default: home/reports/overview-PERIOD.html)."),
+    ] = None,
+    home: HomeOption = None,
+    config_path: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Write one self-contained HTML page of totals and charts for management and councils."""
+    config = _load(config_path)
+    data_home = resolve_home(home, config)
+    try:
+        start, end = report.period(period)
+    except report.PeriodError as problem:
+        _fail(str(problem))
+    with nightly.private_files(config):
+        page = report.overview_html(report.overview(data_home, config, start, end))
+        target = out_file or data_home / "reports" / f"overview-{period}.html"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(page, encoding="utf-8")
+    out.print(f"wrote {target}")
+
+
 @config_app.command("check")
 def config_check(config_path: ConfigOption = DEFAULT_CONFIG) -> None:
     """Check the config and print what it sets up. Exit 2 when it is broken."""

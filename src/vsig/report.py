@@ -10,9 +10,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import polars as pl
 
-from vsig import normalize
+from vsig import normalize, termijnen
 from vsig.config import Config
 from vsig.store import Store
 
@@ -162,3 +163,70 @@ def _contactpoging(day: date, waarde: str) -> dict[str, Any]:
     if dagdeel:
         attempt["dagdeel"] = dagdeel
     return attempt
+
+
+def overview(home: Path, config: Config, start: date, end: date) -> dict[str, Any]:
+    """Counts for management and councils: no person in it, only totals over the period."""
+    with Store.open(home / "state") as db:
+        signals = db.query(
+            "SELECT strftime(r.verwerkingsdatum, '%Y-%m') AS maand, s.soort, count(*) AS n "
+            "FROM signalen s JOIN runs r USING (run_id) "
+            "WHERE r.verwerkingsdatum BETWEEN ? AND ? GROUP BY ALL ORDER BY ALL",
+            [start, end],
+        )
+        cases = db.query(
+            "SELECT gemeentecode, regel, count(*) AS n FROM zaken "
+            "WHERE geopend BETWEEN ? AND ? GROUP BY ALL ORDER BY ALL",
+            [start, end],
+        )
+        outcomes = db.query(
+            "SELECT waarde AS resultaat, count(*) AS n FROM gebeurtenissen "
+            "WHERE gebeurtenis = 'resultaat' AND datum BETWEEN ? AND ? GROUP BY ALL ORDER BY ALL",
+            [start, end],
+        )
+        conversations = db.query(
+            "SELECT z.crisis, a.datum AS aanmelding, g.datum AS gesprek FROM zaken z "
+            "JOIN (SELECT zaak_id, min(datum) AS datum FROM gebeurtenissen "
+            "      WHERE gebeurtenis = 'aanmelding' GROUP BY zaak_id) a USING (zaak_id) "
+            "JOIN (SELECT zaak_id, min(datum) AS datum FROM gebeurtenissen "
+            "      WHERE gebeurtenis = 'eerste_gesprek' GROUP BY zaak_id) g USING (zaak_id) "
+            "WHERE g.datum BETWEEN ? AND ?",
+            [start, end],
+        )
+    on_time = sum(
+        gesprek <= termijnen.gesprek_uiterlijk(config.termijnen, crisis, aanmelding)
+        for crisis, aanmelding, gesprek in conversations.rows()
+    )
+    names = {g.code: g.naam for g in config.gemeenten}
+    return {
+        "periode": f"{start.isoformat()} – {end.isoformat()}",
+        "signalen": [_bar(f"{m} {s}", n) for m, s, n in signals.rows()],
+        "zaken": [_bar(f"{names.get(g, g)}: {r}", n) for g, r, n in cases.rows()],
+        "resultaten": [_bar(r, n) for r, n in outcomes.rows()],
+        "gesprekken": [
+            _bar("op tijd", on_time),
+            _bar("te laat", conversations.height - on_time),
+        ],
+    }
+
+
+def _bar(label: str, n: int) -> dict[str, Any]:
+    return {"label": label, "n": n}
+
+
+def overview_html(data: dict[str, Any]) -> str:
+    """One self-contained page: inline SVG bars, no script, nothing fetched."""
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return environment.get_template("overview.html.j2").render(data=data, bars=_bars)
+
+
+def _bars(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows with a bar width in percent of the largest."""
+    top = max((row["n"] for row in rows), default=0) or 1
+    return [{**row, "width": round(100 * row["n"] / top)} for row in rows]

@@ -45,28 +45,22 @@ def deadlines(
         if needed not in first.columns:
             first = first.with_columns(pl.lit(None, pl.Date).alias(needed))
     cases = open_cases.join(first, on="zaak_id")
-    crisis_days = cases.filter(pl.col("crisis"))["aanmelding"].drop_nulls().unique().to_list()
-    crisis_due = pl.DataFrame(
-        {
-            "aanmelding": crisis_days,
-            "crisis_uiterlijk": [
-                werkdagen.plus_werkdagen(day, termijnen.gesprek_crisis_werkdagen)
-                for day in crisis_days
-            ],
-        },
-        schema={"aanmelding": pl.Date, "crisis_uiterlijk": pl.Date},
+    pairs = cases.select("crisis", "aanmelding").drop_nulls().unique().rows()
+    due = pl.DataFrame(
+        [(crisis, day, gesprek_uiterlijk(termijnen, crisis, day)) for crisis, day in pairs],
+        schema={"crisis": pl.Boolean, "aanmelding": pl.Date, "gesprek_uiterlijk": pl.Date},
+        orient="row",
     )
-    cases = cases.join(crisis_due, on="aanmelding", how="left")
-    conversation = cases.filter(
-        pl.col("aanmelding").is_not_null() & pl.col("eerste_gesprek").is_null()
-    ).select(
-        "zaak_id",
-        "gemeentecode",
-        termijn=pl.lit("eerste_gesprek"),
-        vanaf="aanmelding",
-        uiterlijk=pl.when(pl.col("crisis"))
-        .then(pl.col("crisis_uiterlijk"))
-        .otherwise(pl.col("aanmelding") + timedelta(days=termijnen.gesprek_dagen)),
+    conversation = (
+        cases.join(due, on=["crisis", "aanmelding"])
+        .filter(pl.col("eerste_gesprek").is_null())
+        .select(
+            "zaak_id",
+            "gemeentecode",
+            termijn=pl.lit("eerste_gesprek"),
+            vanaf="aanmelding",
+            uiterlijk="gesprek_uiterlijk",
+        )
     )
     decision = cases.filter(
         pl.col("eerste_gesprek").is_not_null() & pl.col("beschikking").is_null()
@@ -95,3 +89,10 @@ def deadlines(
         .sort(pl.col("stand") != TE_LAAT, "uiterlijk", "zaak_id", "termijn")
         .select(COLUMNS)
     )
+
+
+def gesprek_uiterlijk(termijnen: Termijnen, crisis: bool, aanmelding: date) -> date:
+    """When the first conversation is due: four weeks on, or three working days in a crisis."""
+    if crisis:
+        return werkdagen.plus_werkdagen(aanmelding, termijnen.gesprek_crisis_werkdagen)
+    return aanmelding + timedelta(days=termijnen.gesprek_dagen)
