@@ -114,3 +114,9 @@ def test_home_precedence(config, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     monkeypatch.setenv("VSIG_HOME", str(tmp_path / "env"))
     assert resolve_home(None, with_home) == tmp_path / "env"
     assert resolve_home(tmp_path / "opt", with_home) == tmp_path / "opt"
+
+
+def test_a_decision_term_beyond_the_legal_eight_weeks_is_refused(tmp_path: Path) -> None:
+    (problem,) = broken(tmp_path, {"termijnen.beschikking_weken": 9})
+    assert "termijnen.beschikking_weken" in problem
+    assert "less than or equal to 8" in problem
