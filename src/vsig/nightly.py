@@ -9,10 +9,11 @@ A run that stops before the commit leaves the state and the inbox as they were.
 import json
 import os
 import shutil
+import signal
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -126,15 +127,63 @@ def run_night(
     """Run one night and, as its last step, the retention purge (not in a dry run or a
     replay, which pass no secret). Raises RunAbortedError (nothing written) or LockedError.
     """
-    with private_files(config), locked(home / "state"):
+    with private_files(config), locked(home / "state") as killed:
         with Store.open(home / "state") as db:
-            summary = _Night(config, home, processing_date, db, progress, replay).run(dry_run)
+            finished = [] if dry_run else recover(db, home)
+            again = [r for r in finished if r.startswith(f"{processing_date:%Y%m%d}-")]
+            if again:  # the night ran, and was cut off after its commit: now complete
+                summary = _from_manifest(home, again[-1])
+            else:
+                summary = _Night(config, home, processing_date, db, progress, replay).run(dry_run)
+            if killed:
+                summary.notices.insert(0, f"took over the lock of a killed run (pid {killed})")
+            summary.notices[:0] = [f"completed run {r}, cut off after its commit" for r in finished]
             purging = secret is not None and not dry_run
             purges = privacy.purge(db, home, config, processing_date) if purging else []
         summary.purged = record_purges(home, purges, processing_date, secret or b"")
         if not dry_run and replay is None:
             audit.log(home, "run", asdict(summary))
         return summary
+
+
+def recover(db: Store, home: Path) -> list[str]:
+    """Finish what a killed run left: outputs and archive of a committed run still in their
+    temporary folders are put in place, its consumed files moved out of the inbox; what an
+    uncommitted run left is removed. Returns the runs completed."""
+    committed = set(db.query("SELECT run_id FROM runs")["run_id"].to_list())
+    finished: set[str] = set()
+    for kind in ("out", "archive"):
+        for partial in sorted((home / kind).glob(".*.partial")):
+            run_id = partial.name[1 : -len(".partial")]
+            if run_id in committed and not (home / kind / run_id).exists():
+                partial.rename(home / kind / run_id)
+                finished.add(run_id)
+            else:
+                shutil.rmtree(partial)
+    inbox = home / "inbox"
+    for run_id in sorted(committed):
+        manifest = home / "out" / run_id / "manifest.json"
+        if not manifest.is_file() or not (home / "archive" / run_id).is_dir():
+            continue
+        for relative, digest in json.loads(manifest.read_text(encoding="utf-8"))["archive"].items():
+            left, target = inbox / relative, home / "archive" / run_id / relative
+            if not target.exists() and left.is_file() and audit.sha256(left) == digest:
+                _archive_file(left, target)
+                finished.add(run_id)
+    return sorted(finished)
+
+
+def _from_manifest(home: Path, run_id: str) -> Summary:
+    manifest = json.loads((home / "out" / run_id / "manifest.json").read_text(encoding="utf-8"))
+    names = {f.name for f in fields(Summary)}
+    kept = {k: v for k, v in manifest.items() if k in names}
+    return Summary(**(kept | {"out": str(home / "out" / run_id)}))
+
+
+def crash_point(name: str) -> None:
+    """A test-only hook: `VSIG_TEST_CRASH_AT=<name>` kills the run here, as a power cut would."""
+    if os.environ.get("VSIG_TEST_CRASH_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def record_purges(
@@ -319,14 +368,19 @@ class _Night:
             for folder in (out, archive):
                 shutil.rmtree(folder, ignore_errors=True)
             self._write_outputs(out, tonight)
+            crash_point("outputs")
             self._write_archive(archive, tonight)
             self._write_manifest(out, archive, tonight, summary)
+        crash_point("before-commit")
         with self.stage("vastleggen"), _removed_on_error(out, archive):
             self.db.write(_changes(tonight, self.date))
-            final = self.home / "out" / run_id
-            out.rename(final)
-            archive.rename(self.home / "archive" / run_id)
-            _archive(tonight.inputs.consumed, self.home / "archive" / run_id, self.home / "inbox")
+        crash_point("after-commit")
+        final = self.home / "out" / run_id
+        out.rename(final)
+        crash_point("after-outputs-in-place")
+        archive.rename(self.home / "archive" / run_id)
+        crash_point("after-archive-in-place")
+        _archive(tonight.inputs.consumed, self.home / "archive" / run_id, self.home / "inbox")
         return final
 
     def _read_inputs(self, run_id: str) -> "_Inputs":
@@ -719,11 +773,15 @@ def _archive(consumed: list[Ingested], archive: Path, inbox: Path) -> None:
 
     A delivered file may be readable by others; in the archive it gets vsig's own mode.
     """
+    for number, result in enumerate(consumed):
+        if number == 1:
+            crash_point("inbox-half-moved")
+        _archive_file(result.source.path, archive / result.source.path.relative_to(inbox))
+
+
+def _archive_file(path: Path, target: Path) -> None:
     mask = os.umask(0)
     os.umask(mask)
-    for result in consumed:
-        path = result.source.path
-        target = archive / path.relative_to(inbox)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        path.rename(target)
-        target.chmod(0o666 & ~mask)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    path.rename(target)
+    target.chmod(0o666 & ~mask)

@@ -135,11 +135,12 @@ class LockedError(Exception):
 
 
 @contextmanager
-def locked(state_dir: Path) -> Iterator[None]:
+def locked(state_dir: Path) -> Iterator[str | None]:
     """Hold the run lock; raise LockedError at once when another process has it.
 
     The operating system drops the lock when its process dies, so a killed run never
-    leaves a lock behind.
+    blocks the next one. Yields the pid of a killed holder (its pid is still in the file),
+    or None after a clean finish, so the caller can say it took over.
     """
     state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     with open(state_dir / LOCK_FILE, "a+", encoding="ascii") as handle:
@@ -153,11 +154,13 @@ def locked(state_dir: Path) -> Iterator[None]:
                 "wait for it to finish"
             ) from None
         handle.seek(0)
+        previous = handle.read().strip() or None
+        handle.seek(0)
         handle.truncate()
         handle.write(str(os.getpid()))
         handle.flush()
         try:
-            yield
+            yield previous
         finally:
             handle.truncate(0)
             fcntl.flock(handle, fcntl.LOCK_UN)
