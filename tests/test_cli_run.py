@@ -13,8 +13,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
+from typer.testing import CliRunner
 
 from vsig import vng
+from vsig.cli import app
 from vsig.store import locked
 
 from .conftest import PROCESSING_DATE, REPO
@@ -374,3 +376,26 @@ def test_sample_inbox_runs_end_to_end(tmp_path: Path) -> None:
         "vanaf_500_niet_bekend",
     }
     assert pl.Series(cases["zaak_id"]).is_unique().all()
+
+
+def test_a_signal_sent_again_in_a_new_file_is_reported_not_processed(tmp_path: Path) -> None:
+    home = Home.create(tmp_path)
+    home.registers(NIGHT_1, RESIDENTS, KNOWN)
+    first = UNKNOWN_LOW.signal("W-2", "100.00", NIGHT_1)
+    home.signals("WOONKRACHT10", NIGHT_1, [first])
+    assert home.run(NIGHT_1).exit_code == 0
+    home.registers(NIGHT_2, RESIDENTS, KNOWN)
+    # Yesterday's row again, beside a new one, in a file that is new as a whole.
+    new = KNOWN_LOW.signal("W-9", "100.00", NIGHT_2)
+    home.signals("WOONKRACHT10", NIGHT_2, [first, new])
+    again = home.run(NIGHT_2)
+    assert again.exit_code == 1
+    rejects = home.out("20261103-01", "rejects/woonkracht10-20261103.csv")
+    assert rejects.select("regel", "waarde", "reden").rows() == [
+        ("2", "W-2", "was already received in run 20261102-01")
+    ]
+    assert home.out("20261103-01", "signals.csv")["signaal_id"].to_list() == ["W-9"]
+    letters = list((home.path / "out" / "20261103-01" / "letters").glob("*.pdf"))
+    assert len([p for p in letters if p.parent.name == "letters"]) == 1
+    replay = CliRunner().invoke(app, ["replay", "20261103-01", "--home", str(home.path)])
+    assert replay.exit_code == 0, replay.output

@@ -405,7 +405,40 @@ class _Night:
                 result = ingest.ingest_file(source, self.date, processed)
                 processed = {**processed, result.sha256: run_id}
                 consumed.append(result)
+        self._reject_signals_seen_before(consumed, run_id)
         return _Inputs(brp, sdd, consumed)
+
+    def _reject_signals_seen_before(self, consumed: list[Ingested], run_id: str) -> None:
+        """A signal id a partner sent before (an earlier night, or an earlier file tonight)
+        is reported as a reject, not processed twice: a resent row makes no second letter."""
+        files = [i for i in consumed if i.source.kind == "signalen" and i.accepted.height]
+        keys = pl.concat(
+            [i.accepted.select("signaalpartner", "signaal_id") for i in files]
+            or [pl.DataFrame(schema={"signaalpartner": pl.String, "signaal_id": pl.String})]
+        )
+        seen = self.db.query(
+            "SELECT signaalpartner, signaal_id, min(run_id) AS eerder FROM signalen "
+            "WHERE (signaalpartner, signaal_id) IN (SELECT * FROM keys) GROUP BY ALL",
+            frames={"keys": keys},
+        )
+        for result in files:
+            checked = result.accepted.join(seen, on=["signaalpartner", "signaal_id"], how="left")
+            again = pl.col("eerder").is_not_null()
+            result.rejects = pl.concat(
+                [
+                    result.rejects,
+                    checked.filter(again).select(
+                        "bestand",
+                        "regel",
+                        kolom=pl.lit("signaal_id"),
+                        waarde="signaal_id",
+                        reden=pl.format("was already received in run {}", "eerder"),
+                    ),
+                ]
+            ).sort("regel", "kolom", nulls_last=True)
+            result.accepted = checked.filter(~again).drop("eerder")
+            tonight = result.accepted.select("signaalpartner", "signaal_id", eerder=pl.lit(run_id))
+            seen = pl.concat([seen, tonight])
 
     def _events_and_closing(
         self, open_cases: pl.DataFrame, events: list[Ingested]
@@ -552,8 +585,9 @@ class _Night:
             "zaken": relevant,
             "signalen": self.db.query(
                 "SELECT * FROM signalen WHERE zaak_id IN (SELECT zaak_id FROM ids) "
+                "OR (signaalpartner, signaal_id) IN (SELECT signaalpartner, signaal_id FROM sent) "
                 "ORDER BY run_id, signaalpartner, signaal_id",
-                frames={"ids": ids},
+                frames={"ids": ids, "sent": _signal_keys_read(tonight)},
             ),
             "acties": self.db.query(
                 "SELECT * FROM acties WHERE zaak_id IN (SELECT zaak_id FROM ids) "
@@ -638,6 +672,22 @@ def _removed_on_error(*partials: Path) -> Iterator[None]:
         for partial in partials:
             shutil.rmtree(partial, ignore_errors=True)
         raise
+
+
+def _signal_keys_read(tonight: "_Tonight") -> pl.DataFrame:
+    """Partner and signal id of every signal row read tonight, accepted or sent before."""
+    frames = [
+        pl.concat(
+            [
+                i.accepted.select("signaal_id"),
+                i.rejects.filter(pl.col("kolom") == "signaal_id").select(signaal_id="waarde"),
+            ]
+        ).with_columns(signaalpartner=pl.lit(i.source.partner.code))
+        for i in tonight.inputs.consumed
+        if i.source.kind == "signalen" and i.source.partner and not i.file_reason
+    ]
+    empty = pl.DataFrame(schema={"signaal_id": pl.String, "signaalpartner": pl.String})
+    return pl.concat([empty, *frames]).select("signaalpartner", "signaal_id").unique()
 
 
 def _event_cases(events: list[Ingested]) -> pl.Series:
