@@ -18,6 +18,7 @@ from stdnum.nl import bsn as stdnum_bsn
 from vsig import (
     __version__,
     audit,
+    doctor,
     explain,
     ingest,
     letters,
@@ -526,6 +527,32 @@ def report_overview(
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(page, encoding="utf-8")
     out.print(f"wrote {target}")
+
+
+@app.command("doctor")
+def doctor_command(
+    home: HomeOption = None,
+    config_path: ConfigOption = DEFAULT_CONFIG,
+    when: DateOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Check that tonight's run can go: config, secret, home, extracts, disk, lock, state.
+
+    Exit 0 when all is well, 1 when something needs attention.
+    """
+    config = _load(config_path)
+    checks = doctor.examine(config, resolve_home(home, config), _processing_date(when))
+    if as_json:
+        out.print_json(json.dumps([asdict(c) for c in checks]))
+    else:
+        table = Table(title="vsig doctor", title_justify="left")
+        for column in ("check", "verdict", "detail"):
+            table.add_column(column)
+        colours = {"ok": "green", "warning": "yellow", "problem": "red"}
+        for c in checks:
+            table.add_row(c.name, f"[{colours[c.verdict]}]{c.verdict}[/]", c.detail)
+        out.print(table)
+    raise typer.Exit(EXIT_OK if all(c.verdict == "ok" for c in checks) else EXIT_REJECTS)
 
 
 @config_app.command("check")

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final
 
+import duckdb
 import polars as pl
 
 from vsig import (
@@ -77,7 +78,7 @@ FACT_COLUMNS: Final = (
 
 
 class RunAbortedError(Exception):
-    """The run cannot start; nothing was written. The message says what to do."""
+    """The run stopped before committing anything; the message says what to do."""
 
 
 @dataclass
@@ -364,16 +365,23 @@ class _Night:
         run_id = tonight.run_id
         out = self.home / "out" / f".{run_id}.partial"
         archive = self.home / "archive" / f".{run_id}.partial"
-        with self.stage("uitvoer"):
-            for folder in (out, archive):
-                shutil.rmtree(folder, ignore_errors=True)
-            self._write_outputs(out, tonight)
-            crash_point("outputs")
-            self._write_archive(archive, tonight)
-            self._write_manifest(out, archive, tonight, summary)
-        crash_point("before-commit")
-        with self.stage("vastleggen"), _removed_on_error(out, archive):
-            self.db.write(_changes(tonight, self.date))
+        try:
+            with self.stage("uitvoer"), _removed_on_error(out, archive):
+                for folder in (out, archive):
+                    shutil.rmtree(folder, ignore_errors=True)
+                self._write_outputs(out, tonight)
+                crash_point("outputs")
+                self._write_archive(archive, tonight)
+                self._write_manifest(out, archive, tonight, summary)
+            crash_point("before-commit")
+            with self.stage("vastleggen"), _removed_on_error(out, archive):
+                self.db.write(_changes(tonight, self.date))
+        except (OSError, duckdb.Error) as error:
+            raise RunAbortedError(
+                f"cannot write the run ({_reason(error)}); nothing was committed and the state "
+                "and inbox are as before the run. Free disk space or fix the permissions of "
+                f"{self.home}, then run again (`vsig doctor` checks both)"
+            ) from None
         crash_point("after-commit")
         final = self.home / "out" / run_id
         out.rename(final)
@@ -688,6 +696,12 @@ def _signal_keys_read(tonight: "_Tonight") -> pl.DataFrame:
     ]
     empty = pl.DataFrame(schema={"signaal_id": pl.String, "signaalpartner": pl.String})
     return pl.concat([empty, *frames]).select("signaalpartner", "signaal_id").unique()
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, OSError):
+        return f"{error.strerror or error}: {error.filename}" if error.filename else str(error)
+    return str(error).splitlines()[0]
 
 
 def _event_cases(events: list[Ingested]) -> pl.Series:

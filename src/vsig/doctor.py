@@ -1,0 +1,97 @@
+"""`vsig doctor`: is this installation ready for tonight? Checks, not repairs."""
+
+import fcntl
+import shutil
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Final, Literal
+
+from vsig import ingest, privacy
+from vsig.config import Config
+from vsig.store import LOCK_FILE, SCHEMA_VERSION, Store, StoreError
+
+MIN_FREE: Final = 1024**3
+"""A night writes letters and archives; below a gigabyte free, say so before it fails."""
+
+Verdict = Literal["ok", "warning", "problem"]
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    verdict: Verdict
+    detail: str
+
+
+def examine(config: Config, home: Path, today: date) -> list[Check]:
+    return [
+        _secret(config, home),
+        _home(home),
+        *(_extract(config, home, kind, today) for kind in ("brp", "sdd")),
+        _disk(home),
+        _lock(home),
+        _state(home),
+    ]
+
+
+def _secret(config: Config, home: Path) -> Check:
+    try:
+        privacy.load_secret(config, home)
+    except privacy.SecretError as problem:
+        return Check("secret", "problem", str(problem))
+    return Check("secret", "ok", "the purge-log key is there, outside the home")
+
+
+def _home(home: Path) -> Check:
+    if not home.is_dir():
+        return Check("home", "problem", f"{home} does not exist")
+    loose = [p for p in (home, home / "state", home / "out", home / "archive") if p.exists()]
+    loose = [p for p in loose if p.stat().st_mode & 0o077]
+    if loose:
+        return Check("home", "warning", f"readable by others: {', '.join(map(str, loose))}")
+    return Check("home", "ok", f"{home}, owner-only")
+
+
+def _extract(config: Config, home: Path, kind: str, today: date) -> Check:
+    files = sorted((home / "inbox" / kind).glob("*.csv"))
+    if not files:
+        return Check(kind, "problem", f"no {kind.upper()} extract in inbox/{kind}/")
+    day = max(ingest.extract_date(p) for p in files)
+    age = (today - day).days
+    if age > config.brp_max_age_days:
+        return Check(
+            kind, "problem", f"newest extract is {age} days old (limit {config.brp_max_age_days})"
+        )
+    return Check(kind, "ok", f"newest extract from {day}")
+
+
+def _disk(home: Path) -> Check:
+    free = shutil.disk_usage(home if home.exists() else home.parent).free
+    verdict: Verdict = "ok" if free >= MIN_FREE else "warning"
+    return Check("disk", verdict, f"{free / 1024**3:.1f} GiB free")
+
+
+def _lock(home: Path) -> Check:
+    path = home / "state" / LOCK_FILE
+    if not path.exists():
+        return Check("lock", "ok", "free")
+    with path.open("a+", encoding="ascii") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            return Check("lock", "warning", f"a run is busy (pid {handle.read().strip()})")
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return Check("lock", "ok", "free")
+
+
+def _state(home: Path) -> Check:
+    if not (home / "state").exists():
+        return Check("state", "ok", "none yet: the first run creates it")
+    try:
+        with Store.open(home / "state") as db:
+            version = db.version()
+    except StoreError as problem:
+        return Check("state", "problem", str(problem))
+    return Check("state", "ok", f"schema version {version} of {SCHEMA_VERSION}")

@@ -1,0 +1,81 @@
+"""`vsig doctor`, the deploy files, and a run that cannot write: operations for cron."""
+
+import json
+import shlex
+from datetime import date
+from pathlib import Path
+
+import duckdb
+from typer.testing import CliRunner
+
+from vsig.cli import app
+
+from .conftest import REPO
+from .scenario import Home
+from .street import KNOWN, NIGHT_1, RESIDENTS, UNKNOWN_LOW
+
+runner = CliRunner()
+
+
+def doctor(home: Home, day: date) -> tuple[int, dict[str, str]]:
+    result = runner.invoke(
+        app,
+        [
+            "doctor",
+            "--home",
+            str(home.path),
+            "--config",
+            str(home.config),
+            "--date",
+            str(day),
+            "--json",
+        ],
+    )
+    return result.exit_code, {c["name"]: c["verdict"] for c in json.loads(result.stdout)}
+
+
+def test_doctor_passes_a_ready_home_and_names_what_is_missing(tmp_path: Path) -> None:
+    home = Home.create(tmp_path)
+    home.path.mkdir(parents=True)
+    home.path.chmod(0o700)
+    code, verdicts = doctor(home, NIGHT_1)
+    assert code == 1
+    assert (verdicts["brp"], verdicts["sdd"], verdicts["secret"]) == ("problem", "problem", "ok")
+    home.registers(NIGHT_1, RESIDENTS, KNOWN)
+    code, verdicts = doctor(home, NIGHT_1)
+    assert (code, set(verdicts.values())) == (0, {"ok"})
+    code, verdicts = doctor(home, date(2026, 12, 1))  # a month later the extracts are stale
+    assert (code, verdicts["brp"]) == (1, "problem")
+
+
+def test_a_run_that_cannot_write_aborts_with_3_and_changes_nothing(tmp_path: Path) -> None:
+    home = Home.create(tmp_path)
+    home.registers(NIGHT_1, RESIDENTS, KNOWN)
+    home.signals("WOONKRACHT10", NIGHT_1, [UNKNOWN_LOW.signal("W-2", "100.00", NIGHT_1)])
+    (home.path / "out").write_text("not a folder")  # as unwritable as a full disk, even for root
+    result = home.run(NIGHT_1)
+    assert result.exit_code == 3
+    assert "nothing was committed" in result.stderr
+    assert "Traceback" not in result.output
+    with duckdb.connect(home.path / "state" / "vsig.duckdb", read_only=True) as db:
+        assert db.execute("SELECT count(*) FROM runs").fetchall() == [(0,)]
+    assert (home.path / "inbox" / "signalen" / "WOONKRACHT10").is_dir()
+    (home.path / "out").unlink()
+    assert home.run(NIGHT_1).exit_code == 0  # fixed, the same night runs whole
+
+
+def test_the_deploy_files_run_vsig_as_documented() -> None:
+    cron = (REPO / "deploy" / "vsig.cron").read_text()
+    line = next(row for row in cron.splitlines() if row and not row.startswith("#"))
+    assert line.split()[:5] == ["0", "2", "*", "*", "*"]
+    command = shlex.split(line.split("&&", 1)[1])
+    start = command.index(".venv/bin/vsig")
+    assert command[start : start + 3] == [".venv/bin/vsig", "run", "--json"]
+    assert {"VSIG_HOME=/srv/vsig", "VSIG_SECRET_FILE=/etc/vsig/secret"} <= set(command)
+    service = (REPO / "deploy" / "vsig.service").read_text()
+    assert "ExecStart=/opt/vsig/.venv/bin/vsig run --json" in service
+    assert "UMask=0077" in service
+    assert "OnCalendar=*-*-* 02:00:00" in (REPO / "deploy" / "vsig.timer").read_text()
+    readme = (REPO / "README.md").read_text()
+    assert "deploy/vsig.timer" in readme
+    assert "deploy/vsig.cron" in readme
