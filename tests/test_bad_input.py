@@ -1,0 +1,92 @@
+"""The hostile-input corpus of tests/data/bad/ (see make_corpus.py there): every file ends
+in a clear reason or notice, the right exit code, no traceback, every row accounted for."""
+
+import csv
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import REPO
+from .scenario import Home, Resident, make_bsn
+
+CORPUS = REPO / "tests" / "data" / "bad"
+CASES = list(
+    csv.DictReader(
+        (CORPUS / "expected.csv").read_text(encoding="utf-8").splitlines(), delimiter=";"
+    )
+)
+NIGHT = date(2026, 11, 2)
+REGISTERED = Resident(make_bsn(901), "Jansen", date(1980, 1, 1), "3311AB", 1)
+ONE_NIGHT = [c for c in CASES if c["file"].split("/")[0] in ("signalen", "uitkomsten")]
+REGISTERS = [c for c in CASES if c not in ONE_NIGHT]
+Night = tuple[Home, str, dict[str, Any]]
+
+
+def test_the_corpus_is_large_enough() -> None:
+    assert len(CASES) >= 40
+
+
+def said_about(out: Path, manifest: dict[str, Any], name: str) -> str:
+    """Everything the run said about one input file: reject reasons, file reason, notices."""
+    (item,) = [i for i in manifest["inputs"] if Path(i["file"]).name == name]
+    rejects = out / "rejects" / name
+    text = rejects.read_text(encoding="utf-8-sig") if rejects.exists() else ""
+    notices = " ".join(n for n in manifest["notices"] if n.startswith(f"{name}:"))
+    return " ".join([text, item["file_rejected"] or "", notices])
+
+
+@pytest.fixture(scope="module")
+def night(tmp_path_factory: pytest.TempPathFactory) -> Night:
+    home = Home.create(tmp_path_factory.mktemp("bad"))
+    home.registers(NIGHT, [REGISTERED])
+    for case in ONE_NIGHT:
+        target = home.path / "inbox" / case["file"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(CORPUS / case["case"] / case["file"], target)
+    result = home.run(NIGHT)
+    assert result.exit_code == 1, result.output
+    manifest = json.loads((home.path / "out" / "20261102-01" / "manifest.json").read_text())
+    return home, result.output, manifest
+
+
+def test_no_traceback_and_every_row_accounted_for(night: Night) -> None:
+    _, output, manifest = night
+    assert "Traceback" not in output
+    for item in manifest["inputs"]:
+        assert item["accepted"] + item["rejected"] == item["read"], item["file"]
+
+
+@pytest.mark.parametrize("case", ONE_NIGHT, ids=[c["file"] for c in ONE_NIGHT])
+def test_each_file_gets_its_reason(night: Night, case: dict[str, str]) -> None:
+    home, _, manifest = night
+    out = home.path / "out" / "20261102-01"
+    name = Path(case["file"]).name
+    said = said_about(out, manifest, name)
+    (item,) = [i for i in manifest["inputs"] if Path(i["file"]).name == name]
+    if case["exit"] == "0":
+        assert item["rejected"] == 0, said
+        assert not item["file_rejected"]
+    else:
+        assert item["rejected"] or item["file_rejected"], said
+    assert case["phrase"] in said
+
+
+@pytest.mark.parametrize("case", REGISTERS, ids=[c["case"] for c in REGISTERS])
+def test_a_broken_register(tmp_path: Path, case: dict[str, str]) -> None:
+    home = Home.create(tmp_path)
+    home.registers(NIGHT, [REGISTERED])
+    shutil.copyfile(CORPUS / case["case"] / case["file"], home.path / "inbox" / case["file"])
+    result = home.run(NIGHT)
+    assert result.exit_code == int(case["exit"]), result.output
+    assert "Traceback" not in result.output
+    if case["exit"] == "3":
+        assert case["phrase"] in result.stderr
+        assert not (home.path / "out").exists()
+    else:
+        manifest = json.loads((home.path / "out" / "20261102-01" / "manifest.json").read_text())
+        said = said_about(home.path / "out" / "20261102-01", manifest, Path(case["file"]).name)
+        assert case["phrase"] in said
