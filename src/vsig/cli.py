@@ -466,6 +466,19 @@ def _print_purged(counts: dict[str, int]) -> None:
         out.print(f"deleted {count} {what}")
 
 
+def _period(text: str) -> tuple[date, date]:
+    try:
+        return report.period(text)
+    except report.ReportError as problem:
+        _fail(str(problem))
+
+
+def _write_private(config: Config, target: Path, text: str) -> None:
+    with nightly.private_files(config):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+
+
 @report_app.command("monitor")
 def report_monitor(
     period: Annotated[str, typer.Option("--period", help="YYYY-MM or YYYY-Qn.")],
@@ -479,15 +492,13 @@ def report_monitor(
     """Write the delivery to CBS in the VNG Uitwisselmodel and print what it holds."""
     config = _load(config_path)
     data_home = resolve_home(home, config)
+    start, end = _period(period)
     try:
-        start, end = report.period(period)
-        with nightly.private_files(config):
-            delivery = report.monitor(data_home, config, start, end)
-            target = out_file or data_home / "reports" / f"monitor-{period}.json"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(json.dumps(delivery, indent=2, ensure_ascii=False) + "\n")
-    except report.PeriodError as problem:
+        delivery = report.monitor(data_home, config, start, end)
+    except report.ReportError as problem:
         _fail(str(problem))
+    target = out_file or data_home / "reports" / f"monitor-{period}.json"
+    _write_private(config, target, json.dumps(delivery, indent=2, ensure_ascii=False) + "\n")
     table = Table(title=f"CBS monitor {start} – {end}", title_justify="left")
     for column in ("gemeente", "signals", "cases", "with result", "contact attempts"):
         table.add_column(column, justify="left" if column == "gemeente" else "right")
@@ -517,15 +528,10 @@ def report_overview(
     """Write one self-contained HTML page of totals and charts for management and councils."""
     config = _load(config_path)
     data_home = resolve_home(home, config)
-    try:
-        start, end = report.period(period)
-    except report.PeriodError as problem:
-        _fail(str(problem))
-    with nightly.private_files(config):
-        page = report.overview_html(report.overview(data_home, config, start, end))
-        target = out_file or data_home / "reports" / f"overview-{period}.html"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(page, encoding="utf-8")
+    start, end = _period(period)
+    page = report.overview_html(report.overview(data_home, config, start, end))
+    target = out_file or data_home / "reports" / f"overview-{period}.html"
+    _write_private(config, target, page)
     out.print(f"wrote {target}")
 
 

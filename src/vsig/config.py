@@ -9,7 +9,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal, Self
 
-import polars as pl
 import yaml
 from pydantic import (
     BaseModel,
@@ -202,21 +201,9 @@ class UitgeslotenAdres(Strict):
 
     def sleutel(self) -> str | None:
         """The normalised address key, or None when a part is not a valid value."""
-        parts = pl.DataFrame(
-            [{k: None if v is None else str(v) for k, v in self.model_dump().items()}],
-            schema=dict.fromkeys(
-                ("postcode", "huisnummer", "huisletter", "huisnummertoevoeging"), pl.String
-            ),
+        return normalize.address_key(
+            self.postcode, str(self.huisnummer), self.huisletter, self.huisnummertoevoeging
         )
-        key: str | None = parts.select(
-            normalize.adres_sleutel_of(
-                normalize.postcode(pl.col("postcode")),
-                normalize.huisnummer(pl.col("huisnummer")),
-                normalize.huisletter(pl.col("huisletter")),
-                normalize.toevoeging(pl.col("huisnummertoevoeging")),
-            )
-        ).item()
-        return key
 
     @model_validator(mode="after")
     def _valid(self) -> Self:

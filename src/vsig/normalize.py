@@ -162,6 +162,29 @@ def adres_sleutel() -> pl.Expr:
     )
 
 
+def adres_sleutel_uit_tekst(
+    postcode_text: pl.Expr, nummer: pl.Expr, letter: pl.Expr, addition: pl.Expr
+) -> pl.Expr:
+    """The address key of the parts as written (`3311 ab`, `12`, `a`), normalised first."""
+    return adres_sleutel_of(
+        postcode(postcode_text), huisnummer(nummer), huisletter(letter), toevoeging(addition)
+    )
+
+
+def address_key(
+    postcode_text: str, nummer: str, letter: str | None = None, addition: str | None = None
+) -> str | None:
+    """The address key of one address as a person types it; None when it is no address."""
+    parts = pl.DataFrame(
+        {"p": [postcode_text], "n": [nummer], "l": [letter or None], "t": [addition or None]},
+        schema=dict.fromkeys("pnlt", pl.String),
+    )
+    key = parts.select(
+        adres_sleutel_uit_tekst(pl.col("p"), pl.col("n"), pl.col("l"), pl.col("t"))
+    ).item()
+    return None if key is None else str(key)
+
+
 def adres_sleutel_of(
     postcode_value: pl.Expr, nummer: pl.Expr, letter: pl.Expr, addition: pl.Expr
 ) -> pl.Expr:

@@ -213,21 +213,10 @@ class Subject:
 
 def address_key(postcode: str, huisnummer: str, huisletter: str = "", toevoeging: str = "") -> str:
     """The address key of the parts as a person types them; ValueError when not valid."""
-    parts = pl.DataFrame(
-        {"p": [postcode], "n": [huisnummer], "l": [huisletter or None], "t": [toevoeging or None]},
-        schema=dict.fromkeys("pnlt", pl.String),
-    )
-    key = parts.select(
-        normalize.adres_sleutel_of(
-            normalize.postcode(pl.col("p")),
-            normalize.huisnummer(pl.col("n")),
-            normalize.huisletter(pl.col("l")),
-            normalize.toevoeging(pl.col("t")),
-        )
-    ).item()
+    key = normalize.address_key(postcode, huisnummer, huisletter, toevoeging)
     if key is None:
         raise ValueError("not a valid address: postcode 1234AB, house number, letter, addition")
-    return str(key)
+    return key
 
 
 _SIGNAL_KEY = ("signaalpartner", "signaal_id")
@@ -391,15 +380,13 @@ def _at(adres_sleutel: str, parsed: bool = True) -> pl.Expr:
     """Rows at this address; `parsed=False` for raw extract text, normalised first."""
     if parsed:
         return normalize.adres_sleutel() == adres_sleutel
-    return (
-        normalize.adres_sleutel_of(
-            normalize.postcode(pl.col("postcode")),
-            normalize.huisnummer(pl.col("huisnummer")),
-            normalize.huisletter(pl.col("huisletter")),
-            normalize.toevoeging(pl.col("huisnummertoevoeging")),
-        )
-        == adres_sleutel
+    written = normalize.adres_sleutel_uit_tekst(
+        pl.col("postcode"),
+        pl.col("huisnummer"),
+        pl.col("huisletter"),
+        pl.col("huisnummertoevoeging"),
     )
+    return written == adres_sleutel
 
 
 def _erase_in_outputs(out: Path, subject: Subject, cases: list[str], signals: pl.DataFrame) -> None:

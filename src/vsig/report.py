@@ -18,8 +18,8 @@ from vsig.config import Config
 from vsig.store import Store
 
 
-class PeriodError(ValueError):
-    """The period is not YYYY-MM or YYYY-Qn."""
+class ReportError(ValueError):
+    """The report cannot be made as asked (a bad period, no `cbs` in the config)."""
 
 
 def period(text: str) -> tuple[date, date]:
@@ -31,7 +31,7 @@ def period(text: str) -> tuple[date, date]:
     elif quarter:
         year, first, count = int(quarter[1]), 3 * int(quarter[2]) - 2, 3
     else:
-        raise PeriodError(f"period {text!r} is not YYYY-MM or YYYY-Qn (e.g. 2026-11, 2026-Q4)")
+        raise ReportError(f"period {text!r} is not YYYY-MM or YYYY-Qn (e.g. 2026-11, 2026-Q4)")
     start = date(year, first, 1)
     after = date(year + (first + count - 1) // 12, (first + count - 1) % 12 + 1, 1)
     return start, after - timedelta(days=1)
@@ -39,7 +39,7 @@ def period(text: str) -> tuple[date, date]:
 
 def monitor(home: Path, config: Config, start: date, end: date) -> dict[str, Any]:
     if config.cbs is None:
-        raise PeriodError("the config has no `cbs` section: who delivers to CBS?")
+        raise ReportError("the config has no `cbs` section: who delivers to CBS?")
     with Store.open(home / "state") as db:
         signals = db.query(
             "SELECT s.*, r.verwerkingsdatum FROM signalen s JOIN runs r USING (run_id) "
