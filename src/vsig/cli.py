@@ -64,6 +64,10 @@ HomeOption = Annotated[
     ),
 ]
 
+PeriodOption = Annotated[
+    str, typer.Option("--period", help="A month YYYY-MM or a quarter YYYY-Qn.", show_default=False)
+]
+
 EXIT_OK, EXIT_REJECTS, EXIT_USAGE, EXIT_ABORTED, EXIT_LOCKED = 0, 1, 2, 3, 4
 
 
@@ -481,7 +485,7 @@ def _write_private(config: Config, target: Path, text: str) -> None:
 
 @report_app.command("monitor")
 def report_monitor(
-    period: Annotated[str, typer.Option("--period", help="YYYY-MM or YYYY-Qn.")],
+    period: PeriodOption,
     out_file: Annotated[
         Path | None,
         typer.Option("--out", help="Where to write (default: home/reports/monitor-PERIOD.json)."),
@@ -517,7 +521,7 @@ def report_monitor(
 
 @report_app.command("overview")
 def report_overview(
-    period: Annotated[str, typer.Option("--period", help="YYYY-MM or YYYY-Qn.")],
+    period: PeriodOption,
     out_file: Annotated[
         Path | None,
         typer.Option("--out", help="Where to write (default: home/reports/overview-PERIOD.html)."),
