@@ -89,3 +89,22 @@ def test_the_letters_benchmark_runs(tmp_path: Path) -> None:
     figures = json.loads(out.read_text())
     assert figures["letters"] == figures["pages"] == 4
     assert figures["print_pages_per_second"] > 0
+
+
+def test_the_run_benchmark_runs(tmp_path: Path) -> None:
+    """A smoke test at a tiny scale; the figures come from a run by hand (README)."""
+    out = tmp_path / "run.json"
+    subprocess.run(
+        [
+            sys.executable, str(REPO / "bench" / "run.py"), "--scales", "3000",
+            "--gemeenten", "5", "--json", str(out), "--work", str(tmp_path),
+        ],
+        check=True,
+        cwd=REPO,
+        capture_output=True,
+    )  # fmt: skip
+    (scale,) = json.loads(out.read_text())["scales"]
+    assert scale["residents"] >= 3000
+    assert scale["signals"] > 0
+    assert scale["run_without_letters_s"] > 0
+    assert scale["floor_s"] > 0

@@ -45,6 +45,7 @@ STAGES: Final = (
     "routeren",
     "termijnen",
     "uitvoer",
+    "brieven",
     "vastleggen",
 )
 Progress = Callable[[str], None]
@@ -537,8 +538,11 @@ class _Night:
                 name = _reject_name(result.source, taken)
                 exports.write_csv(result.rejects, folder / "rejects" / name)
         households = exports.households(routed, tonight.brp, tonight.case_signals, self.date)
-        briefs = letters.letters_for(actions, routed, households, self.config, self.date)
-        index = letters.write(folder / "letters", briefs, self.config, self.date, self.templates)
+        with self.stage("brieven"):
+            briefs = letters.letters_for(actions, routed, households, self.config, self.date)
+            index = letters.write(
+                folder / "letters", briefs, self.config, self.date, self.templates
+            )
         exports.write_csv(index, folder / "letters" / "index.csv")
         per_gemeente = exports.gemeente_exports(
             routed, actions, tonight.forwarded, households, self.config
