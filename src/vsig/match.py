@@ -31,6 +31,13 @@ def _postcode_huisnummer() -> pl.Expr:
     return pl.concat_str([pl.col("postcode"), pl.col("huisnummer").cast(pl.String)], separator="|")
 
 
+def _numbered(signals: pl.DataFrame) -> pl.DataFrame:
+    """Signals with a row number and their own address keys, as the partner wrote them."""
+    return signals.with_row_index(_ROW).with_columns(
+        signaal_sleutel=normalize.adres_sleutel(), postcode_huisnummer=_postcode_huisnummer()
+    )
+
+
 def _number_of(adres_sleutel: pl.Expr) -> pl.Expr:
     """`postcode|huisnummer` of an address key: the building, whichever flat."""
     return adres_sleutel.str.split("|").list.slice(0, 2).list.join("|")
@@ -48,13 +55,11 @@ def match(
     `brp` comes from `prepare_brp`; `open_debts` holds, per partner and klantnummer in an
     open case, the amount that case counts now.
     """
-    rows = signals.with_row_index(_ROW).with_columns(
-        signaal_sleutel=normalize.adres_sleutel(), postcode_huisnummer=_postcode_huisnummer()
-    )
+    rows = _numbered(signals)
     found = _by_person(rows, brp)
     found = pl.concat([found, _by_address(rows.join(found, on=_ROW, how="anti"), brp)])
     # Moved: the person lives at another number, not merely a flat the partner left vague.
-    living_at = pl.col("adres_sleutel").str.split("|").list.slice(0, 2).list.join("|")
+    living_at = _number_of(pl.col("adres_sleutel"))
     matched = rows.join(found, on=_ROW, how="left").with_columns(
         verhuisd=pl.col("persoon_bsn").is_not_null() & (living_at != pl.col("postcode_huisnummer"))
     )
@@ -129,9 +134,7 @@ def rows_used(signals: pl.DataFrame, brp: pl.DataFrame, matched: pl.DataFrame) -
     Matching the signals against these rows alone gives what matching against the whole
     extract gave: an archive need keep no more.
     """
-    rows = signals.with_row_index(_ROW).with_columns(
-        signaal_sleutel=normalize.adres_sleutel(), postcode_huisnummer=_postcode_huisnummer()
-    )
+    rows = _numbered(signals)
     candidates = _brp_name_keys(brp).join(
         _name_keys(rows), on=["geboortedatum", "sleutel"], how="semi"
     )

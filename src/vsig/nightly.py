@@ -37,7 +37,7 @@ from vsig.config import Config
 from vsig.ingest import Ingested, Source
 from vsig.store import Changes, Store, compact, locked
 
-EXIT_OK, EXIT_REJECTS, EXIT_ABORTED = 0, 1, 3
+EXIT_OK, EXIT_REJECTS = 0, 1
 STAGES: Final = (
     "inlezen",
     "matchen",
