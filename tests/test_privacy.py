@@ -6,9 +6,10 @@ and as raw bytes), for the BSNs, surnames and postcodes that had to go.
 
 import hashlib
 import json
+import os
 import re
 import shutil
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -244,3 +245,15 @@ def test_purge_on_its_own_removes_what_has_aged_since(months: Home, tmp_path: Pa
     # The autumn case was never closed (no night ran since), so it is still active: kept.
     with duckdb.connect(home / "state" / "vsig.duckdb", read_only=True) as db:
         assert db.execute("SELECT count(*) FROM zaken").fetchall() == [(1,)]
+
+
+def test_reports_past_retention_are_purged(tmp_path: Path) -> None:
+    home = Home.create(tmp_path)
+    report = home.path / "reports" / "monitor-2026-01.json"
+    report.parent.mkdir(parents=True)
+    report.write_text("{}")
+    old = datetime(2026, 2, 1, tzinfo=UTC).timestamp()
+    os.utime(report, (old, old))
+    home.registers(START + timedelta(days=300), [STAYS])
+    assert home.run(START + timedelta(days=300)).exit_code == 0
+    assert not report.exists()

@@ -145,6 +145,7 @@ def purge(db: Store, home: Path, config: Config, day: date) -> list[Purged]:
         if _remove_run_folders(home, run_id):
             retention.add("run", [run_id])
     retention.add("extract", _remove_old_extracts(home, cutoff))
+    retention.add("rapport", _remove_old_reports(home, cutoff))
     purges = [retention]
     if config.retention.outputs_keep_days is not None:
         outputs = Purged("outputs")
@@ -178,6 +179,17 @@ def _remove_delivered(out: Path) -> bool:
         if (out / name).exists():
             shutil.rmtree(out / name)
             removed = True
+    return removed
+
+
+def _remove_old_reports(home: Path, cutoff: date) -> list[str]:
+    """Reports written (e.g. a CBS delivery, which names people) before the cutoff."""
+    removed = []
+    for path in sorted((home / "reports").glob("*")):
+        written = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date()
+        if path.is_file() and written < cutoff:
+            path.unlink()
+            removed.append(path.name)
     return removed
 
 
