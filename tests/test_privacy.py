@@ -131,7 +131,14 @@ def street_night(root: Path) -> Home:
         START,
         [GONE[0].signal("G-1", "800.00", START), STAYS.signal("S-1", "100.00", START)],
     )
-    home.signals("VATTENFALL", START, [GONE[1].signal("V-1", "90.00", START, bsn=GONE[1].bsn)])
+    home.signals(
+        "VATTENFALL",
+        START,
+        [
+            GONE[1].signal("V-1", "90.00", START, bsn=GONE[1].bsn),
+            STAYS.signal("G-1", "50.00", START),  # the same id as GONE's at another partner
+        ],
+    )
     assert home.run(START).exit_code == 0
     return home
 
@@ -151,6 +158,8 @@ def test_forgetting_a_household_erases_it_everywhere(tmp_path: Path) -> None:
     assert found_in_home(home.path, needles(GONE)) == []
     assert found_in_home(home.path, [STAYS.bsn])  # the neighbours are untouched
     assert "deleted 1 request/zaak" in printed
+    feedback = home.out("20260105-01", "exports/terugmelding/VATTENFALL.csv")
+    assert feedback["signaal_id"].to_list() == ["G-1"]  # Vattenfall's G-1 is not GONE's
     log = (home.path / privacy.PURGE_LOG).read_text()
     assert privacy.keyed(TEST_SECRET.encode(), "adres", "3317XY|5||") in log
 

@@ -377,15 +377,17 @@ def _erase_in_archive_tables(
                 brp = pl.read_parquet(registers / "brp.parquet")
                 gone = pl.col("bsn").is_in(brp.filter(_at(subject.value))["bsn"].implode())
             rows.filter(~gone.fill_null(False)).write_parquet(path)
-    ids = signals["signaal_id"].implode()
     for table in audit.STATE_TABLES:
         path = archive / audit.STATE / f"{table}.parquet"
         if path.is_file() and table != "bestanden":
-            rows = pl.read_parquet(path)
-            gone = pl.col("zaak_id").is_in(cases)
-            if table == "signalen":
-                gone = gone | pl.col("signaal_id").is_in(ids)
-            rows.filter(~gone.fill_null(False)).write_parquet(path)
+            rows = pl.read_parquet(path).with_row_index("_rij")
+            erased = rows.filter(pl.col("zaak_id").is_in(cases).fill_null(False))
+            if table == "signalen":  # a signal is its partner's id: another partner's stays
+                theirs = rows.join(signals.select(*_SIGNAL_KEY), on=list(_SIGNAL_KEY))
+                erased = pl.concat([erased, theirs])
+            rows.join(erased.select("_rij"), on="_rij", how="anti").sort("_rij").drop(
+                "_rij"
+            ).write_parquet(path)
 
 
 def _at(adres_sleutel: str, parsed: bool = True) -> pl.Expr:
@@ -406,7 +408,7 @@ def _erase_in_outputs(out: Path, subject: Subject, cases: list[str], signals: pl
     file holding one of its letters goes whole: it cannot be rebuilt without the others'."""
     if not out.is_dir():
         return
-    ids = set(signals["signaal_id"].to_list())
+    ids = set(signals.select(*_SIGNAL_KEY).rows())
     index = out / "letters" / "index.csv"
     if index.is_file():
         letters = pl.read_csv(index, separator=";", infer_schema=False)
@@ -414,14 +416,18 @@ def _erase_in_outputs(out: Path, subject: Subject, cases: list[str], signals: pl
             (out / "letters" / row["bestand"]).unlink(missing_ok=True)
             (out / "letters" / row["printbestand"]).unlink(missing_ok=True)
 
-    def about(_start: int, cells: dict[str, str]) -> bool:
-        return (
-            cells.get("zaak_id") in cases
-            or cells.get("signaal_id") in ids
-            or (subject.bsn is not None and cells.get("waarde") == subject.bsn)
-        )
-
     for table in sorted(out.rglob("*.csv")):
+        # A feedback file is one partner's: its rows name no partner, the file does.
+        partner = table.stem if table.parent.name == "terugmelding" else None
+
+        def about(_start: int, cells: dict[str, str], partner: str | None = partner) -> bool:
+            signal = (cells.get("signaalpartner", partner), cells.get("signaal_id"))
+            return (
+                cells.get("zaak_id") in cases
+                or signal in ids
+                or (subject.bsn is not None and cells.get("waarde") == subject.bsn)
+            )
+
         _rewrite_csv(table, about)
 
 
