@@ -61,9 +61,41 @@ def bsns(count: int) -> pl.Series:
     return valid.select(pl.format("{}{}", pl.col("b"), pl.col("check")).alias("bsn"))["bsn"][:count]
 
 
+# Surnames as the country has them: some hundred thousand spellings, a few very common
+# (de Jong, Jansen) and most rare, some with letters beyond ASCII. Matching by name and birth
+# date depends on how many residents share both, so the spread matters at scale.
+STEMS = [s for _, s in SURNAMES] + [
+    "Öztürk", "Eijk", "Hoek", "Brouwer", "Koç", "Dekker", "Meijer", "Bos", "Vos", "Peters",
+    "Hendriks", "Wijn", "Schouten", "Kuipers", "Ruiter", "Verbeek", "Postma", "Yılmaz",
+    "Sánchez", "Lambrecht", "Koster", "Prins", "Willems", "Maas", "Doğan", "Zwart", "Groen",
+    "Veenstra", "Hermans", "Kok", "Huisman", "Boer", "Wouters", "Peeters", "Nguyễn", "Çelik",
+    "Blom", "Graaf", "Mol", "Jonker",
+]  # fmt: skip
+TAILS = ["", "s", "ma", "stra", "inga", "huis", "man", "berg", "hof", "kamp", "veld", "sen",
+         "ink", "ing", "er", "el", "ens", "haar", "horst", "wijk", "dam", "lo", "kes", "es",
+         "aert", "mans", "ers", "mond", "stein", "rooij", "beek", "burg", "land", "meer",
+         "bosch", "hout", "laar", "schot", "werf", "zijl"]  # fmt: skip
+PREFIXES = ["", "", "", "", "de", "van", "van der", "van den", "van de", "ter", "'t"]
+
+
+def surnames(seed: int, household: pl.Expr) -> dict[str, pl.Expr]:
+    """Voorvoegsel and surname per household, skewed towards the common spellings."""
+    uniform = (household.hash(seed * 1000 + 30) % 1_000_000).cast(pl.Float64) / 1_000_000
+    rank = (uniform**2.2 * (len(STEMS) * len(TAILS) ** 2)).cast(pl.Int64)
+    tails = pl.lit(pl.Series(TAILS))
+    return {
+        "voorvoegsel": pick(PREFIXES, (household.hash(seed * 1000 + 31) % len(PREFIXES))),
+        "geslachtsnaam": pl.concat_str(
+            pick(STEMS, rank % len(STEMS)),
+            tails.gather(rank // len(STEMS) % len(TAILS)),
+            tails.gather(rank // (len(STEMS) * len(TAILS)) % len(TAILS)),
+        ),
+    }
+
+
 def residents(homes: pl.DataFrame, seed: int) -> pl.DataFrame:
     people = (
-        homes.with_columns(member=pl.int_ranges(0, "size"))
+        homes.with_columns(huishouden="i", member=pl.int_ranges(0, "size"))
         .explode("member")
         .with_row_index("j")
         .with_columns(pl.col("j").cast(pl.Int64).alias("i"))
@@ -74,8 +106,7 @@ def residents(homes: pl.DataFrame, seed: int) -> pl.DataFrame:
         "bsn",
         voorletters=pick([f"{n[0]}." for n in FIRST_NAMES], rand(seed, 6, len(FIRST_NAMES))),
         voornamen=pick(list(FIRST_NAMES), rand(seed, 6, len(FIRST_NAMES))),
-        voorvoegsel=pick([v for v, _ in SURNAMES], rand(seed, 7, len(SURNAMES), "size")),
-        geslachtsnaam=pick([s for _, s in SURNAMES], rand(seed, 7, len(SURNAMES), "size")),
+        **surnames(seed, pl.col("huishouden")),
         geboortedatum=born.dt.to_string("%Y-%m-%d"),
         datum_overlijden=pl.when(rand(seed, 8, 200) == 0)
         .then(pl.lit("2026-06-01"))

@@ -376,3 +376,21 @@ def test_source_needs_to_know_what_a_file_is(tmp_path: Path, config: Config) -> 
 def test_rejects_frame_has_the_contract_columns(write_file: WriteFile, config: Config) -> None:
     result = ingest_at(write_file("signalen/VGZ/a.csv", canonical(signal(bsn="1"))), config)
     assert result.rejects.schema == pl.Schema(ingest.REJECT_SCHEMA)
+
+
+def test_rows_not_needed_are_counted_unused_not_validated(
+    write_file: WriteFile, config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [signal(signaal_id=f"S{n}", bsn="" if n % 2 else "1") for n in range(1, 7)]
+    path = write_file("signalen/VGZ/a.csv", canonical(*rows))
+    source = ingest.source_for(path, config)
+    monkeypatch.setattr(ingest, "ALWAYS_VALIDATED", 2)
+    wanted = ["S3", "S4"]
+    result = ingest.ingest_file(
+        source, PROCESSING_DATE, needed=lambda text: text["signaal_id"].is_in(wanted)
+    )
+    # The first two rows are always looked at; S2 and S4 have a broken BSN.
+    assert result.accepted["signaal_id"].to_list() == ["S1", "S3"]
+    assert result.rejects["regel"].to_list() == [3, 5]
+    assert (result.read, result.rejected, result.unused) == (6, 2, 2)
+    assert result.summary("a.csv")["unused"] == 2

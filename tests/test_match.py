@@ -5,6 +5,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vsig import ingest, match, vng
 from vsig.config import Config
@@ -226,3 +228,82 @@ def test_known_scope_person_looks_at_the_debtor_only(tmp_path: Path, config) -> 
         cases, brp, arrangements, config.model_copy(update={"known_scope": "person"}), TODAY
     )
     assert (household["bekend_bij_sdd"].item(), person["bekend_bij_sdd"].item()) == (True, False)
+
+
+# --- the BRP a night needs ---------------------------------------------------------------
+
+NAMES = [("", "Jansen"), ("", "JANSEN"), ("van", "Dijk"), ("", "Dijk, van"), ("", "Öztürk")]
+BORN = [date(1980, 5, 1), date(1980, 5, 2)]
+
+
+@st.composite
+def street(draw: st.DrawFn) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """A few residents written as a register may write them (one perhaps twice), and signals
+    about them that are right, vague (no BSN, no addition) or old (a mover at their former
+    number)."""
+    residents, rows = [], []
+    for number in range(draw(st.integers(1, 10))):
+        voorvoegsel, name = draw(st.sampled_from(NAMES))
+        person = resident(
+            number + 1,
+            voorvoegsel=voorvoegsel,
+            geslachtsnaam=name,
+            geboortedatum=draw(st.sampled_from(BORN)),
+            postcode=draw(st.sampled_from(["3311AB", "3312CD"])),
+            huisnummer=draw(st.integers(1, 3)),
+            toevoeging=draw(st.sampled_from(["", "A"])),
+            datum_overlijden=draw(st.sampled_from([None, date(2026, 1, 1)])),
+        )
+        residents.append(person)
+        row = person.brp_row()
+        row["bsn"] = draw(st.sampled_from(["{}", " {} ", "{0:.3}.{1}"])).format(
+            person.bsn, person.bsn[3:]
+        )
+        row["postcode"] = draw(st.sampled_from([row["postcode"], " " + row["postcode"].lower()]))
+        rows.append(row)
+    if draw(st.booleans()):
+        # The register holds someone twice, once at an address no signal names.
+        twice = draw(st.sampled_from(rows)) | {"postcode": "3313EF"}
+        rows.insert(draw(st.sampled_from([0, len(rows)])), twice)
+    signals = []
+    for index in range(draw(st.integers(1, 6))):
+        person = draw(st.sampled_from(residents))
+        changes = {
+            "bsn": draw(st.sampled_from(["", person.bsn])),
+            "huisnummer": str(person.huisnummer + draw(st.sampled_from([0, 0, 1]))),
+            "huisnummertoevoeging": draw(st.sampled_from(["", person.toevoeging])),
+        }
+        signals.append(person.signal(f"S{index}", "600.00", TODAY, **changes))
+    return rows, signals
+
+
+@given(street())
+@settings(max_examples=50, deadline=None)
+def test_matching_on_the_needed_brp_rows_is_matching_on_all(
+    tmp_path_factory: pytest.TempPathFactory,
+    config: Config,
+    drawn: tuple[list[dict[str, str]], list[dict[str, str]]],
+) -> None:
+    folder = tmp_path_factory.mktemp("street")
+    brp_rows, signal_rows = drawn
+    (folder / "brp.csv").write_text(csv_text(brp_rows))
+    (folder / "s.csv").write_text(csv_text(signal_rows))
+    signals = ingest.ingest_file(
+        ingest.Source(folder / "s.csv", "signalen", config.partner("VGZ")), TODAY
+    ).accepted
+    source = ingest.Source(folder / "brp.csv", "brp")
+    everyone = ingest.ingest_file(source, TODAY)
+    whole = match.prepare_brp(everyone.accepted, TODAY)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ingest, "ALWAYS_VALIDATED", 0)
+        needed = ingest.ingest_file(
+            source, TODAY, needed=lambda text: match.brp_needed(text, signals)
+        )
+    part = match.prepare_brp(needed.accepted, TODAY)
+    assert needed.rejects.join(
+        everyone.rejects, on=["regel", "kolom", "reden"], how="anti"
+    ).is_empty()
+    on_whole = match.match(signals, whole, config, TODAY, NO_DEBTS)
+    assert match.match(signals, part, config, TODAY, NO_DEBTS).equals(on_whole)
+    used = match.rows_used(signals, whole, on_whole)
+    assert match.rows_used(signals, part, on_whole).sort("bsn").equals(used.sort("bsn"))

@@ -1,9 +1,13 @@
 """Normalisation: every way of writing a value gives the one canonical value."""
 
+import re
+
 import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from stdnum.nl import bsn as stdnum_bsn
+from stdnum.nl import postcode as stdnum_postcode
 
 from vsig import normalize as n
 from vsig.normalize import DecimalStyle
@@ -210,6 +214,32 @@ def test_one_wrong_digit_fails_the_11_check(bsn: str, position: int, delta: int)
     digits = list(bsn)
     digits[position] = str((int(digits[position]) + delta) % 10)
     assert apply(n.bsn, "".join(digits)) is None
+
+
+@given(
+    st.one_of(
+        valid_bsns(),
+        valid_bsns().map(lambda bsn: bsn[:-1] + str((int(bsn[-1]) + 1) % 10)),
+        st.text(st.sampled_from("0123456789 .-x"), max_size=12),
+    )
+)
+def test_the_11_check_is_python_stdnums(text: str) -> None:
+    digits = re.sub(r"[ .\-]", "", text.strip())
+    nine = digits.zfill(9) if re.fullmatch(r"[0-9]{8,9}", digits) else None
+    assert apply(n.bsn, text) == (nine if nine and stdnum_bsn.is_valid(nine) else None)
+
+
+@given(
+    st.one_of(
+        st.from_regex(r"[0-9]{4} ?[ADSZads]{2}", fullmatch=True),
+        st.text(st.sampled_from("0123456789ABDSZaz "), max_size=8),
+    )
+)
+def test_the_postcode_rule_is_python_stdnums(text: str) -> None:
+    compact = text.strip().upper().replace(" ", "")
+    exact = compact.isalnum() and stdnum_postcode.compact(compact) == compact
+    expected = compact if exact and stdnum_postcode.is_valid(compact) else None
+    assert apply(n.postcode, text) == expected
 
 
 def test_bsn_with_dropped_leading_zero_is_restored() -> None:

@@ -9,7 +9,7 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -64,10 +64,12 @@ class Ingested:
     rejects: pl.DataFrame
     file_reason: str | None = None
     notices: list[str] = field(default_factory=list)
+    unused: int = 0
+    """Rows the run had no need of, so neither validated nor kept (see `Needed`)."""
 
     @property
     def rejected(self) -> int:
-        return self.read - self.accepted.height
+        return self.read - self.accepted.height - self.unused
 
     def summary(self, name: str) -> dict[str, object]:
         """What happened to the file under `name`, in counts: never a value from it, since
@@ -80,6 +82,7 @@ class Ingested:
             "read": self.read,
             "accepted": self.accepted.height,
             "rejected": self.rejected,
+            "unused": self.unused,
             "file_rejected": self.file_reason,
         }
 
@@ -98,13 +101,25 @@ def fields_for(source: Source, processing_date: date) -> dict[str, schemas.Field
     return schemas.uitkomst_fields(processing_date)
 
 
+Needed = Callable[[pl.DataFrame], pl.Series]
+"""Given a file's rows as text in the canonical columns, the mask of the rows to validate
+and keep: of a national BRP extract a night needs only the residents its signals involve."""
+ALWAYS_VALIDATED: Final = 1000
+"""The first rows of a file are validated even when not needed, so that a file broken
+throughout is found broken, not taken for one that happens to name nobody tonight."""
+
+
 def ingest_file(
-    source: Source, processing_date: date, processed: Mapping[str, str] | None = None
+    source: Source,
+    processing_date: date,
+    processed: Mapping[str, str] | None = None,
+    needed: Needed | None = None,
 ) -> Ingested:
     """Read, map, validate and convert one file; never raises for bad content.
 
     `processed` maps the SHA-256 of files consumed before to the run that consumed them:
-    the same file delivered again is rejected whole, not processed twice.
+    the same file delivered again is rejected whole, not processed twice. With `needed`,
+    only the rows it picks are validated and kept; the others count as `unused`.
     """
     data = source.path.read_bytes()
     sha256 = hashlib.sha256(data).hexdigest()
@@ -124,10 +139,15 @@ def ingest_file(
     except RejectedFileError as reason:
         return _rejected_whole(source, sha256, data, str(reason))
     raw = _to_canonical_columns(raw, source.layout, fields)
+    unused = 0
+    if needed is not None:
+        keep = needed(raw) | (pl.int_range(raw.height, eager=True) < ALWAYS_VALIDATED)
+        unused = raw.height - int(keep.sum())
+        raw = raw.filter(keep)
     accepted, rejects = _validate(raw, fields, source)
     rejects = pl.concat([row_rejects, rejects]).sort(["regel", "kolom"], nulls_last=True)
-    read = accepted.height + rejects["regel"].n_unique()
-    return Ingested(source, sha256, read, accepted, rejects, None, notices)
+    read = accepted.height + rejects["regel"].n_unique() + unused
+    return Ingested(source, sha256, read, accepted, rejects, None, notices, unused)
 
 
 def no_rows(kind: Kind) -> pl.DataFrame:
@@ -159,13 +179,20 @@ def _rejected_whole(source: Source, sha256: str, data: bytes, reason: str) -> In
     return Ingested(source, sha256, rows, pl.DataFrame(), reject, reason)
 
 
-def _decode(data: bytes, encoding: str) -> str:
-    if not data.strip():
+_BOM: Final = b"\xef\xbb\xbf"
+_SOME_TEXT: Final = re.compile(rb"\S")
+
+
+def _check_bytes(data: bytes) -> None:
+    if not _SOME_TEXT.search(data):
         raise RejectedFileError("the file is empty")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise RejectedFileError("the file is UTF-16; deliver it as UTF-8")
     if b"\x00" in data:
         raise RejectedFileError("the file holds NUL bytes: it is binary, or UTF-16 without a BOM")
+
+
+def _decode(data: bytes, encoding: str) -> str:
     codec = "utf-8-sig" if encoding == "utf-8" else encoding
     try:
         return data.decode(codec)
@@ -177,8 +204,18 @@ def _decode(data: bytes, encoding: str) -> str:
         ) from None
 
 
-def _header(text: str, separator: str) -> list[str]:
-    first = next(csv.reader(io.StringIO(text, newline=""), delimiter=separator), [])
+def _as_utf8(data: bytes, encoding: str) -> bytes:
+    """The file as UTF-8 for polars, which checks UTF-8 itself while it parses: a large
+    UTF-8 file is not decoded in Python as well (`_decode` finds the line when it fails)."""
+    if encoding == "utf-8":
+        return data.removeprefix(_BOM)
+    return _decode(data, encoding).encode("utf-8")
+
+
+def _header(body: bytes, separator: str) -> list[str]:
+    end = body.find(b"\n")
+    head = (body if end < 0 else body[: max(end + 1, 65536)]).decode("utf-8", errors="replace")
+    first = next(csv.reader(io.StringIO(head, newline=""), delimiter=separator), [])
     return [name.strip() for name in first]
 
 
@@ -195,14 +232,15 @@ def _check_header(header: list[str], expected: Iterable[str], source: Source) ->
     return header
 
 
-def _check_complete(text: str, separator: str, width: int) -> None:
+def _check_complete(body: bytes, separator: str, width: int) -> None:
     """A last line cut short means the transfer broke off: nothing in the file can be trusted."""
-    if text.endswith(("\n", "\r")):
+    if body.endswith((b"\n", b"\r")):
         return
-    last = text.rsplit("\n", 1)[-1]
+    last_start = max(body.rfind(b"\n"), body.rfind(b"\r")) + 1
+    last = body[last_start:].decode("utf-8", errors="replace")
     fields = next(csv.reader([last], delimiter=separator), [])
     if 0 < len(fields) < width:
-        line = text.count("\n") + 1
+        line = body.count(b"\n") + 1
         raise RejectedFileError(
             f"the file ends in the middle of line {line} ({len(fields)} of {width} fields): "
             "the delivery looks truncated; ask the partner to send it again"
@@ -213,21 +251,32 @@ def _read_table(
     data: bytes, source: Source, notices: list[str]
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     layout = source.layout
-    text = _decode(data, layout.encoding)
-    header = _header(text, layout.separator)
+    _check_bytes(data)
+    body = _as_utf8(data, layout.encoding)
+    header = _header(body, layout.separator)
     known = _known_columns(source)
     _check_header(header, _required_columns(source), source)
-    _check_complete(text, layout.separator, len(header))
+    _check_complete(body, layout.separator, len(header))
     ignored = [name for name in header if name not in known]
     if ignored:
         notices.append(f"column(s) {ignored} are not part of the layout and were ignored")
     try:
-        raw = _parse_fast(text, layout.separator, header)
+        raw = _parse_fast(body, layout.separator, header)
         row_rejects = pl.DataFrame(schema=REJECT_SCHEMA)
     except pl.exceptions.PolarsError:
+        text = _decode(data, layout.encoding)
         raw, row_rejects = _parse_slow(text, layout.separator, header, source.path.name)
-    blank = pl.all_horizontal(normalize.blank_to_null(pl.col(c)).is_null() for c in header)
-    return raw.filter(~blank).select(LINE, *(c for c in header if c in known)), row_rejects
+    return _without_blank_rows(raw, header).select(LINE, *(c for c in header if c in known)), (
+        row_rejects
+    )
+
+
+def _without_blank_rows(raw: pl.DataFrame, header: list[str]) -> pl.DataFrame:
+    # Only a row whose first field is blank can be blank whole: look at the others for
+    # those rows alone, which is all the difference for a file of millions of rows.
+    first_blank = raw.filter(normalize.is_blank(pl.col(header[0])))
+    blank = first_blank.filter(pl.all_horizontal(normalize.is_blank(pl.col(c)) for c in header))
+    return raw.filter(~pl.col(LINE).is_in(blank[LINE].implode())) if blank.height else raw
 
 
 def _required_columns(source: Source) -> list[str]:
@@ -245,9 +294,9 @@ def _known_columns(source: Source) -> set[str]:
     return set(fields_for(source, date.min))
 
 
-def _parse_fast(text: str, separator: str, header: list[str]) -> pl.DataFrame:
+def _parse_fast(body: bytes, separator: str, header: list[str]) -> pl.DataFrame:
     frame = pl.read_csv(
-        text.encode("utf-8"),
+        body,
         separator=separator,
         has_header=True,
         new_columns=header,
@@ -255,7 +304,13 @@ def _parse_fast(text: str, separator: str, header: list[str]) -> pl.DataFrame:
         raise_if_empty=False,
     )
     # A quoted field may span lines: each row starts after the lines of the rows before it.
-    newlines = pl.sum_horizontal(pl.all().str.count_matches("\n").fill_null(0))
+    # When the file has a line per row no field does, and millions of fields need no look.
+    lines = body.count(b"\n") + (not body.endswith(b"\n"))
+    newlines = (
+        pl.sum_horizontal(pl.all().str.count_matches("\n").fill_null(0))
+        if lines > frame.height + 1
+        else pl.lit(0)
+    )
     return frame.with_columns(
         (pl.int_range(pl.len()) + 2 + newlines.cum_sum().shift(1, fill_value=0))
         .cast(pl.Int64)
@@ -324,8 +379,9 @@ def _to_canonical_columns(
 def _validate(
     raw: pl.DataFrame, fields: Mapping[str, schemas.Field], source: Source
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    prepared = schemas.prepare(raw, fields)
     try:
-        schemas.schema(fields).validate(raw, lazy=True)
+        schemas.schema(fields).validate(prepared, lazy=True)
         failures = pl.DataFrame(schema=_FAILURE_SCHEMA)
     except pa.errors.SchemaErrors as errors:
         failures = errors.failure_cases.select(
@@ -342,8 +398,8 @@ def _validate(
         waarde=pl.col("failure_case"),
         reden=pl.col("check"),
     )
-    good = raw.with_row_index("index").join(failures, on="index", how="anti").drop("index")
-    accepted = schemas.convert(good, fields).rename({LINE: "regel"})
+    good = prepared.filter(~pl.int_range(pl.len()).is_in(failures["index"].implode()))
+    accepted = schemas.values(good, fields).rename({LINE: "regel"})
     if source.partner is not None:
         accepted = accepted.with_columns(
             signaalpartner=pl.lit(source.partner.code), soort=pl.lit(source.partner.soort)

@@ -6,6 +6,7 @@ the partner left the addition off is settled by who lives there. Without a perso
 address decides: exactly, or by postcode and house number when only one address fits.
 """
 
+from collections.abc import Callable
 from datetime import date
 
 import polars as pl
@@ -148,6 +149,97 @@ def rows_used(signals: pl.DataFrame, brp: pl.DataFrame, matched: pl.DataFrame) -
         pl.col("bsn").is_in(matched["persoon_bsn"].drop_nulls().implode())
         | pl.col("bsn").is_in(candidates["bsn"].implode())
         | pl.col("postcode_huisnummer").is_in(numbers["postcode_huisnummer"].implode())
+    )
+
+
+def brp_needed(brp_text: pl.DataFrame, signals: pl.DataFrame) -> pl.Series:
+    """Which rows of a BRP extract, still as text, tonight's signals can involve.
+
+    The same rows as `rows_used` might keep, found before validation so that a national
+    extract (18 million rows) is validated and converted for the few it matters for: whoever
+    a signal's BSN names, whoever its name and birth date could mean, everyone at the
+    postcode and house number of a signal or of one of those persons, and every row sharing
+    a BSN with any of these (so "appears earlier in this file" is judged as for the whole).
+    """
+    keys = _brp_text_keys(brp_text)
+    rows = _numbered(signals)
+    by_bsn = keys["bsn"].is_in(signals["bsn"].drop_nulls().implode())
+    names = keys.filter(
+        pl.col("geboortedatum").is_in(
+            rows["geboortedatum"].drop_nulls().dt.to_string("%Y-%m-%d").implode()
+        )
+    )
+    wanted = _name_keys(rows).select(pl.col("geboortedatum").dt.to_string("%Y-%m-%d"), "sleutel")
+    by_name = keys["rij"].is_in(
+        _text_name_keys(names)
+        .join(wanted, on=["geboortedatum", "sleutel"], how="semi")["rij"]
+        .implode()
+    )
+    people = keys.filter(by_bsn | by_name)
+    numbers = pl.concat([rows["postcode_huisnummer"], people["postcode_huisnummer"]]).drop_nulls()
+    near = by_bsn | by_name | keys["postcode_huisnummer"].is_in(numbers.implode())
+    return near | keys["bsn"].is_in(keys.filter(near)["bsn"].drop_nulls().implode())
+
+
+def sdd_needed(sdd_text: pl.DataFrame, brp: pl.DataFrame) -> pl.Series:
+    """The rows of an SDD extract, still as text, about residents in the validated `brp`."""
+    return _text_key(sdd_text, "bsn", r"^\d{9}$", normalize.bsn).is_in(brp["bsn"].implode())
+
+
+def _brp_text_keys(brp_text: pl.DataFrame) -> pl.DataFrame:
+    """BSN, birth date and `postcode|huisnummer` of every row, as the validated value would
+    read (a value that would not validate may stay as written: no signal can hold it)."""
+    postcode = _text_key(brp_text, "postcode", r"^[1-9]\d{3}[A-Z]{2}$", normalize.postcode)
+    nummer = _text_key(
+        brp_text, "huisnummer", r"^[1-9]\d{0,4}$", lambda e: normalize.huisnummer(e).cast(pl.String)
+    )
+    return pl.DataFrame(
+        {
+            "rij": pl.int_range(brp_text.height, eager=True),
+            "bsn": _text_key(brp_text, "bsn", r"^\d{9}$", normalize.bsn),
+            "geboortedatum": _text_key(
+                brp_text,
+                "geboortedatum",
+                r"^\d{4}-\d{2}-\d{2}$",
+                lambda e: normalize.date(e, "%Y-%m-%d").dt.to_string("%Y-%m-%d"),
+            ),
+            "postcode_huisnummer": postcode + "|" + nummer,
+            "voorvoegsel": brp_text["voorvoegsel"],
+            "geslachtsnaam": brp_text["geslachtsnaam"],
+        }
+    )
+
+
+def _text_key(
+    frame: pl.DataFrame, column: str, canonical: str, normalise: Callable[[pl.Expr], pl.Expr]
+) -> pl.Series:
+    """The column's values where already written canonically (a cheap pattern test), else
+    normalised: a register writes nearly every value canonically already."""
+    text = frame[column]
+    written = text.str.contains(canonical).fill_null(False)
+    key = pl.select(pl.when(written).then(text)).to_series().alias(column)
+    others = (~written).arg_true()
+    if others.len():
+        normalised = frame[others].select(normalise(pl.col(column))).to_series()
+        key = key.scatter(others, normalised)
+    return key
+
+
+def _text_name_keys(keys: pl.DataFrame) -> pl.DataFrame:
+    """`rij, geboortedatum, sleutel` with and without the voorvoegsel, each spelling of a
+    name folded once however many residents share it."""
+    spellings = keys.select("voorvoegsel", "geslachtsnaam").unique()
+    folded = pl.concat(
+        [
+            spellings.with_columns(sleutel=name)
+            for name in (
+                normalize.naam_sleutel(pl.col("voorvoegsel"), pl.col("geslachtsnaam")),
+                normalize.naam_sleutel(pl.lit(None, pl.String), pl.col("geslachtsnaam")),
+            )
+        ]
+    )
+    return keys.join(folded, on=["voorvoegsel", "geslachtsnaam"], nulls_equal=True).select(
+        "rij", "geboortedatum", "sleutel"
     )
 
 

@@ -395,18 +395,14 @@ class _Night:
     def _read_inputs(self, run_id: str) -> "_Inputs":
         inbox = self.home / "inbox"
         sources = ingest.discover(inbox, self.config)
-        if self.replay:
-            brp, sdd = self.replay.brp, self.replay.sdd
-        else:
-            brp, sdd = (
-                _usable_extract(
-                    ingest.ingest_file(
-                        _newest_extract(sources, kind, self.date, self.config.brp_max_age_days),
-                        self.date,
-                    )
-                )
+        extracts = (
+            None
+            if self.replay
+            else [
+                _newest_extract(sources, kind, self.date, self.config.brp_max_age_days)
                 for kind in ("brp", "sdd")
-            )
+            ]
+        )
         processed = self.db.processed_files()
         consumed: list[Ingested] = []
         for source in sources:
@@ -415,6 +411,20 @@ class _Night:
                 processed = {**processed, result.sha256: run_id}
                 consumed.append(result)
         self._reject_signals_seen_before(consumed, run_id)
+        if self.replay:
+            return _Inputs(self.replay.brp, self.replay.sdd, consumed)
+        assert extracts is not None
+        signals = _Inputs.signals_of(consumed)
+        brp = _usable_extract(
+            ingest.ingest_file(
+                extracts[0], self.date, needed=lambda text: match.brp_needed(text, signals)
+            )
+        )
+        sdd = _usable_extract(
+            ingest.ingest_file(
+                extracts[1], self.date, needed=lambda text: match.sdd_needed(text, brp.accepted)
+            )
+        )
         return _Inputs(brp, sdd, consumed)
 
     def _reject_signals_seen_before(self, consumed: list[Ingested], run_id: str) -> None:
@@ -655,7 +665,11 @@ class _Inputs:
 
     @property
     def signals(self) -> pl.DataFrame:
-        frames = [i.accepted for i in self.consumed if i.source.kind == "signalen"]
+        return self.signals_of(self.consumed)
+
+    @staticmethod
+    def signals_of(consumed: list[Ingested]) -> pl.DataFrame:
+        frames = [i.accepted for i in consumed if i.source.kind == "signalen"]
         frames = [f for f in frames if f.height]
         return pl.concat(frames) if frames else _empty_signals()
 

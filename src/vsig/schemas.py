@@ -87,7 +87,7 @@ def _one_of(values: tuple[str, ...], required: bool = True) -> Field:
 
 
 _BOOL = "is not ja/nee, true/false or 1/0"
-_UNIQUE = Rule(lambda own, _: pl.int_range(pl.len()).over(own) == 0, "appears earlier in this file")
+_UNIQUE = Rule(lambda own, _: own.is_first_distinct(), "appears earlier in this file")
 _ADDRESS: Mapping[str, Field] = {
     "postcode": Field(n.postcode, "is not a Dutch postcode (1234AB)", required=True),
     "huisnummer": Field(n.huisnummer, "is not a house number from 1 to 99999", required=True),
@@ -213,11 +213,21 @@ def _waarde_fits(gebeurtenis: pl.Expr, waarde: pl.Expr) -> pl.Expr:
     )
 
 
+def prepare(raw: pl.DataFrame, fields: Mapping[str, Field]) -> pl.DataFrame:
+    """The raw text with every column's parsed value beside it, parsed once for all checks
+    and the conversion to read (a rule comparing columns would otherwise parse them again)."""
+    return raw.with_columns(f.parse(pl.col(c)).alias(_parsed(c)) for c, f in fields.items())
+
+
+def _parsed(column: str) -> str:
+    return f"_parsed_{column}"
+
+
 def schema(fields: Mapping[str, Field]) -> pa.DataFrameSchema:
-    """The pandera schema that checks raw text against `fields`; check names are the reasons."""
+    """The pandera schema that checks a `prepare`d frame; check names are the reasons."""
 
     def value(column: str) -> pl.Expr:
-        return fields[column].parse(pl.col(column))
+        return pl.col(_parsed(column))
 
     def check(holds: pl.Expr, reason: str) -> pa.Check:
         # A rule that cannot be judged (a value missing or unparseable) holds: that value
@@ -241,6 +251,13 @@ def schema(fields: Mapping[str, Field]) -> pa.DataFrameSchema:
     )
 
 
+def values(prepared: pl.DataFrame, fields: Mapping[str, Field]) -> pl.DataFrame:
+    """The canonical values of `prepare`d rows, in place of their text."""
+    return prepared.with_columns(pl.col(_parsed(c)).alias(c) for c in fields).drop(
+        _parsed(c) for c in fields
+    )
+
+
 def convert(raw: pl.DataFrame, fields: Mapping[str, Field]) -> pl.DataFrame:
     """Canonical values of rows that passed the schema."""
-    return raw.with_columns(f.parse(pl.col(c)).alias(c) for c, f in fields.items())
+    return values(prepare(raw, fields), fields)
