@@ -30,6 +30,12 @@ from generate import DAY, generate
 from vsig.config import load_config
 
 VSIG = str(Path(sys.executable).parent / "vsig")
+MACHINE = {
+    "cores": os.cpu_count(),
+    "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3, 1),
+    "python": platform.python_version(),
+    "platform": platform.platform(),
+}
 
 
 def floor(home: Path, config_path: Path) -> float:
@@ -46,7 +52,7 @@ def floor(home: Path, config_path: Path) -> float:
     return time.perf_counter() - start
 
 
-def measure(residents: int, root: Path, gemeenten: int) -> dict[str, object]:
+def measure(residents: int, root: Path, gemeenten: int, dry_run: bool) -> dict[str, object]:
     out = root / f"scale-{residents}"
     shutil.rmtree(out, ignore_errors=True)
     start = time.perf_counter()
@@ -68,6 +74,7 @@ def measure(residents: int, root: Path, gemeenten: int) -> dict[str, object]:
             "--date",
             str(DAY),
             "--json",
+            *(["--dry-run"] if dry_run else []),
         ],
         env=env,
         capture_output=True,
@@ -91,6 +98,7 @@ def measure(residents: int, root: Path, gemeenten: int) -> dict[str, object]:
         "letters": pages,
         "letters_s": round(letters, 2),
         "peak_rss_gib": round(peak, 2),
+        "dry_run": dry_run,
         "stages": summary["timings"],
     }
 
@@ -101,11 +109,16 @@ def main() -> None:
     parser.add_argument("--gemeenten", type=int, default=300)
     parser.add_argument("--json", type=Path, default=Path("bench/run.json"))
     parser.add_argument("--work", type=Path, default=None, help="where to generate (default: tmp)")
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="`vsig run --dry-run`: everything up to the routing, no outputs, letters or commit",
+    )
     args = parser.parse_args()
     root = args.work or Path(tempfile.mkdtemp(prefix="vsig-bench-"))
     rows = []
     for residents in args.scales:
-        figures = measure(residents, root, args.gemeenten)
+        figures = measure(residents, root, args.gemeenten, args.dry_run)
         rows.append(figures)
         print(
             f"{figures['residents']:>10} residents {figures['signals']:>8} signals  "
@@ -114,12 +127,8 @@ def main() -> None:
             f"peak {figures['peak_rss_gib']} GiB",
             flush=True,
         )
-    machine = {
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-    }
-    args.json.write_text(json.dumps({"machine": machine, "scales": rows}, indent=2) + "\n")
+        # Written after every scale: a national scale takes long, the smaller ones are kept.
+        args.json.write_text(json.dumps({"machine": MACHINE, "scales": rows}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

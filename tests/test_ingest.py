@@ -387,7 +387,9 @@ def test_rows_not_needed_are_counted_unused_not_validated(
     monkeypatch.setattr(ingest, "ALWAYS_VALIDATED", 2)
     wanted = ["S3", "S4"]
     result = ingest.ingest_file(
-        source, PROCESSING_DATE, needed=lambda text: text["signaal_id"].is_in(wanted)
+        source,
+        PROCESSING_DATE,
+        needed=ingest.Needed(("signaal_id",), lambda text: text["signaal_id"].is_in(wanted)),
     )
     # The first two rows are always looked at; S2 and S4 have a broken BSN.
     assert result.accepted["signaal_id"].to_list() == ["S1", "S3"]

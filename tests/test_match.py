@@ -297,7 +297,9 @@ def test_matching_on_the_needed_brp_rows_is_matching_on_all(
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(ingest, "ALWAYS_VALIDATED", 0)
         needed = ingest.ingest_file(
-            source, TODAY, needed=lambda text: match.brp_needed(text, signals)
+            source,
+            TODAY,
+            needed=ingest.Needed(match.BRP_KEYS, lambda text: match.brp_needed(text, signals)),
         )
     part = match.prepare_brp(needed.accepted, TODAY)
     assert needed.rejects.join(

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Final, Literal, get_args
+from typing import Any, Final, Literal, get_args
 
 import pandera.polars as pa
 import polars as pl
@@ -101,9 +101,16 @@ def fields_for(source: Source, processing_date: date) -> dict[str, schemas.Field
     return schemas.uitkomst_fields(processing_date)
 
 
-Needed = Callable[[pl.DataFrame], pl.Series]
-"""Given a file's rows as text in the canonical columns, the mask of the rows to validate
-and keep: of a national BRP extract a night needs only the residents its signals involve."""
+@dataclass(frozen=True)
+class Needed:
+    """Which rows of a file to validate and keep, judged from a few of its columns as text:
+    of a national BRP extract a night needs only the residents its signals involve, and
+    the other columns of the other rows are never even made into values."""
+
+    columns: tuple[str, ...]
+    rows: Callable[[pl.DataFrame], pl.Series]
+
+
 ALWAYS_VALIDATED: Final = 1000
 """The first rows of a file are validated even when not needed, so that a file broken
 throughout is found broken, not taken for one that happens to name nobody tonight."""
@@ -135,15 +142,10 @@ def ingest_file(
                 f"unknown partner folder {source.unknown_partner!r}: "
                 "no signaalpartner with that code in the config"
             )
-        raw, row_rejects = _read_table(data, source, notices)
+        raw, row_rejects, unused = _read_table(data, source, notices, needed)
     except RejectedFileError as reason:
         return _rejected_whole(source, sha256, data, str(reason))
     raw = _to_canonical_columns(raw, source.layout, fields)
-    unused = 0
-    if needed is not None:
-        keep = needed(raw) | (pl.int_range(raw.height, eager=True) < ALWAYS_VALIDATED)
-        unused = raw.height - int(keep.sum())
-        raw = raw.filter(keep)
     accepted, rejects = _validate(raw, fields, source)
     rejects = pl.concat([row_rejects, rejects]).sort(["regel", "kolom"], nulls_last=True)
     read = accepted.height + rejects["regel"].n_unique() + unused
@@ -248,8 +250,10 @@ def _check_complete(body: bytes, separator: str, width: int) -> None:
 
 
 def _read_table(
-    data: bytes, source: Source, notices: list[str]
-) -> tuple[pl.DataFrame, pl.DataFrame]:
+    data: bytes, source: Source, notices: list[str], needed: Needed | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """The rows of the file as text (the needed ones), rows rejected while parsing, and how
+    many rows were not needed."""
     layout = source.layout
     _check_bytes(data)
     body = _as_utf8(data, layout.encoding)
@@ -261,14 +265,31 @@ def _read_table(
     if ignored:
         notices.append(f"column(s) {ignored} are not part of the layout and were ignored")
     try:
-        raw = _parse_fast(body, layout.separator, header)
+        raw, unused = _parse_fast(body, layout.separator, header, needed)
         row_rejects = pl.DataFrame(schema=REJECT_SCHEMA)
     except pl.exceptions.PolarsError:
         text = _decode(data, layout.encoding)
         raw, row_rejects = _parse_slow(text, layout.separator, header, source.path.name)
-    return _without_blank_rows(raw, header).select(LINE, *(c for c in header if c in known)), (
-        row_rejects
-    )
+        raw, unused = _keep_needed(raw, needed)
+    raw = _without_blank_rows(raw, header)
+    return raw.select(LINE, *(c for c in header if c in known)), row_rejects, unused
+
+
+def _keep_needed(raw: pl.DataFrame, needed: Needed | None) -> tuple[pl.DataFrame, int]:
+    if needed is None:
+        return raw, 0
+    keep = _needed_rows(raw, needed)
+    return raw.filter(keep), int((~keep).sum())
+
+
+def _needed_rows(keys: pl.DataFrame, needed: Needed) -> pl.Series:
+    """The needed rows, the first rows, and rows blank in the key columns (which may be
+    blank lines, and blank lines are no rows, needed or not)."""
+    absent = [pl.lit(None, pl.String).alias(c) for c in needed.columns if c not in keys.columns]
+    keys = keys.with_columns(absent).select(needed.columns)
+    blank = keys.select(pl.all_horizontal(normalize.is_blank(pl.col(c)) for c in needed.columns))
+    head = pl.int_range(keys.height, eager=True) < ALWAYS_VALIDATED
+    return needed.rows(keys) | head | blank.to_series()
 
 
 def _without_blank_rows(raw: pl.DataFrame, header: list[str]) -> pl.DataFrame:
@@ -294,18 +315,41 @@ def _known_columns(source: Source) -> set[str]:
     return set(fields_for(source, date.min))
 
 
-def _parse_fast(body: bytes, separator: str, header: list[str]) -> pl.DataFrame:
-    frame = pl.read_csv(
-        body,
-        separator=separator,
-        has_header=True,
-        new_columns=header,
-        infer_schema=False,
-        raise_if_empty=False,
-    )
-    # A quoted field may span lines: each row starts after the lines of the rows before it.
-    # When the file has a line per row no field does, and millions of fields need no look.
+def _parse_fast(
+    body: bytes, separator: str, header: list[str], needed: Needed | None
+) -> tuple[pl.DataFrame, int]:
+    """Parse with polars; with `needed`, first only its columns, then whole rows for the
+    needed rows alone, so a national extract is never held whole as text."""
+    options: dict[str, Any] = {
+        "separator": separator,
+        "has_header": True,
+        "new_columns": header,
+        "infer_schema": False,
+        "raise_if_empty": False,
+    }
     lines = body.count(b"\n") + (not body.endswith(b"\n"))
+    if needed is None:
+        return _line_numbers(pl.read_csv(body, **options), lines), 0
+    present = [header.index(c) for c in needed.columns if c in header]
+    keys = pl.read_csv(body, columns=present, **options)
+    if lines > keys.height + 1:
+        # Fields span lines: a row's line number needs every field of the rows before it.
+        return _keep_needed(_line_numbers(pl.read_csv(body, **options), lines), needed)
+    keep = _needed_rows(keys, needed)
+    rows = (
+        pl.scan_csv(body, **options)
+        .with_row_index(LINE)
+        .filter(pl.col(LINE).is_in(keep.arg_true().implode()))
+        .with_columns((pl.col(LINE).cast(pl.Int64) + 2).alias(LINE))
+        .collect()
+    )
+    return rows, int((~keep).sum())
+
+
+def _line_numbers(frame: pl.DataFrame, lines: int) -> pl.DataFrame:
+    """Where each row starts: a quoted field may span lines, so each row starts after the
+    lines of the rows before it. When the file has a line per row no field does, and
+    millions of fields need no look."""
     newlines = (
         pl.sum_horizontal(pl.all().str.count_matches("\n").fill_null(0))
         if lines > frame.height + 1

@@ -152,6 +152,11 @@ def rows_used(signals: pl.DataFrame, brp: pl.DataFrame, matched: pl.DataFrame) -
     )
 
 
+BRP_KEYS = ("bsn", "geboortedatum", "voorvoegsel", "geslachtsnaam", "postcode", "huisnummer")
+"""The BRP columns `brp_needed` reads."""
+SDD_KEYS = ("bsn",)
+
+
 def brp_needed(brp_text: pl.DataFrame, signals: pl.DataFrame) -> pl.Series:
     """Which rows of a BRP extract, still as text, tonight's signals can involve.
 
@@ -160,86 +165,120 @@ def brp_needed(brp_text: pl.DataFrame, signals: pl.DataFrame) -> pl.Series:
     a signal's BSN names, whoever its name and birth date could mean, everyone at the
     postcode and house number of a signal or of one of those persons, and every row sharing
     a BSN with any of these (so "appears earlier in this file" is judged as for the whole).
+    Rows are compared by hashes of their keys: a collision only validates a row more.
     """
     keys = _brp_text_keys(brp_text)
     rows = _numbered(signals)
-    by_bsn = keys["bsn"].is_in(signals["bsn"].drop_nulls().implode())
-    names = keys.filter(
-        pl.col("geboortedatum").is_in(
-            rows["geboortedatum"].drop_nulls().dt.to_string("%Y-%m-%d").implode()
-        )
+    by_bsn = keys["bsn"].is_in(signals["bsn"].cast(pl.Int64).drop_nulls().implode())
+    # From the wanted name keys to the spellings that fold to them, then to the residents.
+    meant = (
+        _name_keys(rows)
+        .join(_folded_spellings(keys), on="sleutel")
+        .select(_hash("geboortedatum", "spelling"))
     )
-    wanted = _name_keys(rows).select(pl.col("geboortedatum").dt.to_string("%Y-%m-%d"), "sleutel")
-    by_name = keys["rij"].is_in(
-        _text_name_keys(names)
-        .join(wanted, on=["geboortedatum", "sleutel"], how="semi")["rij"]
-        .implode()
+    by_name = (
+        keys.select(_hash("geboortedatum", "spelling"))
+        .to_series()
+        .is_in(meant.to_series().implode())
     )
     people = keys.filter(by_bsn | by_name)
-    numbers = pl.concat([rows["postcode_huisnummer"], people["postcode_huisnummer"]]).drop_nulls()
-    near = by_bsn | by_name | keys["postcode_huisnummer"].is_in(numbers.implode())
+    numbers = pl.concat(
+        [
+            rows.select(_hash("postcode", "huisnummer")).to_series(),
+            people["nummer"],
+        ]
+    ).drop_nulls()
+    near = by_bsn | by_name | keys["nummer"].is_in(numbers.implode())
     return near | keys["bsn"].is_in(keys.filter(near)["bsn"].drop_nulls().implode())
 
 
 def sdd_needed(sdd_text: pl.DataFrame, brp: pl.DataFrame) -> pl.Series:
     """The rows of an SDD extract, still as text, about residents in the validated `brp`."""
-    return _text_key(sdd_text, "bsn", r"^\d{9}$", normalize.bsn).is_in(brp["bsn"].implode())
+    return _bsn_key(sdd_text).is_in(brp["bsn"].cast(pl.Int64).implode())
+
+
+def _hash(*columns: str) -> pl.Expr:
+    """One number for the values together; null when one of them is missing."""
+    complete = pl.all_horizontal(pl.col(c).is_not_null() for c in columns)
+    return pl.when(complete).then(pl.struct(columns).hash())
 
 
 def _brp_text_keys(brp_text: pl.DataFrame) -> pl.DataFrame:
-    """BSN, birth date and `postcode|huisnummer` of every row, as the validated value would
+    """Of every row: the BSN as a number, the birth date, a hash of the postcode and house
+    number (`nummer`) and of the spelling of the name, each as the validated value would
     read (a value that would not validate may stay as written: no signal can hold it)."""
-    postcode = _text_key(brp_text, "postcode", r"^[1-9]\d{3}[A-Z]{2}$", normalize.postcode)
-    nummer = _text_key(
-        brp_text, "huisnummer", r"^[1-9]\d{0,4}$", lambda e: normalize.huisnummer(e).cast(pl.String)
-    )
-    return pl.DataFrame(
-        {
-            "rij": pl.int_range(brp_text.height, eager=True),
-            "bsn": _text_key(brp_text, "bsn", r"^\d{9}$", normalize.bsn),
-            "geboortedatum": _text_key(
+    keys = pl.DataFrame(
+        [
+            _bsn_key(brp_text),
+            _key(
                 brp_text,
                 "geboortedatum",
-                r"^\d{4}-\d{2}-\d{2}$",
-                lambda e: normalize.date(e, "%Y-%m-%d").dt.to_string("%Y-%m-%d"),
+                lambda e: e.str.to_date("%Y-%m-%d", strict=False),
+                lambda e: normalize.date(e, "%Y-%m-%d"),
             ),
-            "postcode_huisnummer": postcode + "|" + nummer,
-            "voorvoegsel": brp_text["voorvoegsel"],
-            "geslachtsnaam": brp_text["geslachtsnaam"],
-        }
+            _key(
+                brp_text,
+                "postcode",
+                lambda e: pl.when(e.str.contains(r"^[1-9]\d{3}[A-Z]{2}$")).then(e),
+                normalize.postcode,
+            ),
+            _key(
+                brp_text,
+                "huisnummer",
+                lambda e: e.cast(pl.Int32, strict=False),
+                normalize.huisnummer,
+            ),
+            brp_text["voorvoegsel"],
+            brp_text["geslachtsnaam"],
+        ]
+    )
+    return keys.select(
+        "bsn",
+        "geboortedatum",
+        "voorvoegsel",
+        "geslachtsnaam",
+        nummer=_hash("postcode", "huisnummer"),
+        spelling=pl.struct("voorvoegsel", "geslachtsnaam").hash(),
     )
 
 
-def _text_key(
-    frame: pl.DataFrame, column: str, canonical: str, normalise: Callable[[pl.Expr], pl.Expr]
+def _bsn_key(frame: pl.DataFrame) -> pl.Series:
+    return _key(
+        frame,
+        "bsn",
+        lambda e: e.cast(pl.Int64, strict=False),
+        lambda e: normalize.bsn(e).cast(pl.Int64),
+    )
+
+
+def _key(
+    frame: pl.DataFrame,
+    column: str,
+    cheaply: Callable[[pl.Expr], pl.Expr],
+    normalise: Callable[[pl.Expr], pl.Expr],
 ) -> pl.Series:
-    """The column's values where already written canonically (a cheap pattern test), else
-    normalised: a register writes nearly every value canonically already."""
-    text = frame[column]
-    written = text.str.contains(canonical).fill_null(False)
-    key = pl.select(pl.when(written).then(text)).to_series().alias(column)
-    others = (~written).arg_true()
+    """The column's key, read `cheaply` where that reads it (a register writes nearly every
+    value plainly), else normalised as validation would."""
+    key = frame.select(cheaply(pl.col(column))).to_series().alias(column)
+    others = (key.is_null() & frame[column].is_not_null()).arg_true()
     if others.len():
         normalised = frame[others].select(normalise(pl.col(column))).to_series()
         key = key.scatter(others, normalised)
     return key
 
 
-def _text_name_keys(keys: pl.DataFrame) -> pl.DataFrame:
-    """`rij, geboortedatum, sleutel` with and without the voorvoegsel, each spelling of a
-    name folded once however many residents share it."""
-    spellings = keys.select("voorvoegsel", "geslachtsnaam").unique()
-    folded = pl.concat(
+def _folded_spellings(keys: pl.DataFrame) -> pl.DataFrame:
+    """`spelling, sleutel` for every spelling of a name in the extract, folded with and
+    without the voorvoegsel, once however many residents share it."""
+    spellings = keys.select("spelling", "voorvoegsel", "geslachtsnaam").unique("spelling")
+    return pl.concat(
         [
-            spellings.with_columns(sleutel=name)
+            spellings.select("spelling", sleutel=name)
             for name in (
                 normalize.naam_sleutel(pl.col("voorvoegsel"), pl.col("geslachtsnaam")),
                 normalize.naam_sleutel(pl.lit(None, pl.String), pl.col("geslachtsnaam")),
             )
         ]
-    )
-    return keys.join(folded, on=["voorvoegsel", "geslachtsnaam"], nulls_equal=True).select(
-        "rij", "geboortedatum", "sleutel"
     )
 
 

@@ -417,12 +417,18 @@ class _Night:
         signals = _Inputs.signals_of(consumed)
         brp = _usable_extract(
             ingest.ingest_file(
-                extracts[0], self.date, needed=lambda text: match.brp_needed(text, signals)
+                extracts[0],
+                self.date,
+                needed=ingest.Needed(match.BRP_KEYS, lambda text: match.brp_needed(text, signals)),
             )
         )
         sdd = _usable_extract(
             ingest.ingest_file(
-                extracts[1], self.date, needed=lambda text: match.sdd_needed(text, brp.accepted)
+                extracts[1],
+                self.date,
+                needed=ingest.Needed(
+                    match.SDD_KEYS, lambda text: match.sdd_needed(text, brp.accepted)
+                ),
             )
         )
         return _Inputs(brp, sdd, consumed)
