@@ -396,3 +396,19 @@ def test_rows_not_needed_are_counted_unused_not_validated(
     assert result.rejects["regel"].to_list() == [3, 5]
     assert (result.read, result.rejected, result.unused) == (6, 2, 2)
     assert result.summary("a.csv")["unused"] == 2
+
+
+@pytest.mark.parametrize("street", ["Voorstraat", "Voorstraat\nachterom"])
+def test_needed_rows_keep_their_line_numbers(
+    street: str, write_file: WriteFile, config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [signal(signaal_id=f"S{n}", straatnaam=street) for n in range(1, 5)]
+    text = canonical(*rows).replace(street, f'"{street}"')
+    path = write_file("signalen/VGZ/a.csv", text)
+    monkeypatch.setattr(ingest, "ALWAYS_VALIDATED", 0)
+    needed = ingest.Needed(("signaal_id",), lambda text: text["signaal_id"].is_in(["S3"]))
+    result = ingest.ingest_file(ingest.source_for(path, config), PROCESSING_DATE, needed=needed)
+    lines_per_row = street.count("\n") + 1
+    assert result.accepted["regel"].to_list() == [2 + 2 * lines_per_row]
+    assert result.accepted["straatnaam"].to_list() == [street.replace("\n", " ")]
+    assert (result.read, result.unused) == (4, 3)

@@ -145,6 +145,7 @@ def ingest_file(
         raw, row_rejects, unused = _read_table(data, source, notices, needed)
     except RejectedFileError as reason:
         return _rejected_whole(source, sha256, data, str(reason))
+    del data  # a national extract's two gigabytes, not to be held while validating
     raw = _to_canonical_columns(raw, source.layout, fields)
     accepted, rejects = _validate(raw, fields, source)
     rejects = pl.concat([row_rejects, rejects]).sort(["regel", "kolom"], nulls_last=True)
@@ -336,6 +337,7 @@ def _parse_fast(
         # Fields span lines: a row's line number needs every field of the rows before it.
         return _keep_needed(_line_numbers(pl.read_csv(body, **options), lines), needed)
     keep = _needed_rows(keys, needed)
+    del keys  # of a national extract, a gigabyte no longer needed
     rows = (
         pl.scan_csv(body, **options)
         .with_row_index(LINE)
