@@ -56,19 +56,33 @@ def sources(count: int) -> list[tuple[str, str]]:
     return [(f"= Brief {n}\n#lorem({40 + n})\n", f"{n}.pdf") for n in range(count)]
 
 
+@pytest.mark.parametrize("batch", [pdf.BATCH, 40])
 def test_workers_make_the_same_bytes_as_one_process(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int
 ) -> None:
     jobs = sources(6)
     for folder in ("one", "many"):
         (tmp_path / folder).mkdir()
     pdf.write_all([(s, tmp_path / "one" / n) for s, n in jobs], CREATED)
     monkeypatch.setattr(pdf, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(pdf, "BATCH", batch)
     pdf.write_all([(s, tmp_path / "many" / n) for s, n in jobs], CREATED)
     for _, name in jobs:
         one = (tmp_path / "one" / name).read_bytes()
         assert one == (tmp_path / "many" / name).read_bytes()
         assert b"pdfaid:part" in one
+
+
+def test_a_worker_takes_a_bounded_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pdf, "BATCH", 100)
+    jobs = [("x" * size, Path(f"{size}.pdf")) for size in (30, 250, 60, 50, 40, 20)]
+    batches = pdf._batches(jobs)
+    assert [[len(source) for source, _ in batch] for batch in batches] == [
+        [250],
+        [60],
+        [50, 40],
+        [30, 20],
+    ]
 
 
 def test_a_failing_worker_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

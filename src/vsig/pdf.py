@@ -4,8 +4,10 @@ Typst holds the interpreter while it lays out pages and uses a second core only 
 so a large night compiles in separate worker processes: `python -m vsig.pdf`, which needs
 nothing but Typst and starts in a moment (a multiprocessing pool would first import all of
 vsig again in every worker). The sources go to a worker through its standard input, not
-as files: thousands of small files cost more than the compiling. Each PDF is compiled on
-its own, so its bytes never depend on how the work was spread.
+as files: thousands of small files cost more than the compiling. A worker takes a batch of
+bounded size and then ends, so its memory (the sources it was given and what Typst keeps
+between compilations) stays small however many letters a night has. Each PDF is compiled
+on its own, so its bytes never depend on how the work was spread.
 """
 
 import io
@@ -13,7 +15,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from contextlib import ExitStack
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -24,6 +26,9 @@ import typst
 PDF_STANDARD: Final = "a-2b"
 PARALLEL_FROM: Final = 300_000
 """Below this much source text (about a hundred letters) one process is quicker."""
+BATCH: Final = 20_000_000
+"""Source text per worker process (some thousands of letters): a worker's start-up is lost
+in its compiling, its memory stays in the hundreds of megabytes."""
 
 
 @cache
@@ -48,35 +53,42 @@ def write_all(jobs: list[tuple[str, Path]], created: datetime) -> None:
         for source, target in jobs:
             target.write_bytes(render(source, created))
         return
-    with ExitStack() as stack:
-        running = []
-        for share in _shares(jobs, workers):
-            errors = stack.enter_context(tempfile.TemporaryFile())
-            worker = subprocess.Popen(
-                [sys.executable, "-m", "vsig.pdf", created.isoformat()],
-                stdin=subprocess.PIPE,
-                stderr=errors,
-            )
-            assert worker.stdin is not None
-            with worker.stdin:
-                worker.stdin.write(_frames(share))
-            running.append((worker, errors))
-        failed = [errors for worker, errors in running if worker.wait() != 0]
-        if failed:
-            failed[0].seek(0)
-            lines = failed[0].read().decode("utf-8", "replace").strip().splitlines()
-            raise RuntimeError(f"a PDF worker failed: {lines[-1] if lines else 'no message'}")
+    with ThreadPoolExecutor(workers) as pool:
+        failures = [f for f in pool.map(lambda b: _compile(b, created), _batches(jobs)) if f]
+    if failures:
+        raise RuntimeError(f"a PDF worker failed: {failures[0]}")
 
 
-def _shares(jobs: list[tuple[str, Path]], workers: int) -> list[list[tuple[str, Path]]]:
-    """Spread the jobs over the workers, the longest first, each to the least loaded."""
-    loads = [0] * workers
-    shares: list[list[tuple[str, Path]]] = [[] for _ in range(workers)]
-    for source, target in sorted(jobs, key=lambda job: -len(job[0])):
-        worker = loads.index(min(loads))
-        loads[worker] += len(source)
-        shares[worker].append((source, target))
-    return shares
+def _batches(jobs: list[tuple[str, Path]]) -> list[list[tuple[str, Path]]]:
+    """The jobs, longest first, in batches of about `BATCH` characters of source: the
+    longest first so that no large print file is left for the end of the night."""
+    batches: list[list[tuple[str, Path]]] = [[]]
+    size = 0
+    for job in sorted(jobs, key=lambda job: -len(job[0])):
+        if size and size + len(job[0]) > BATCH:
+            batches.append([])
+            size = 0
+        batches[-1].append(job)
+        size += len(job[0])
+    return batches
+
+
+def _compile(batch: list[tuple[str, Path]], created: datetime) -> str | None:
+    """Compile a batch in a worker process; its last line of errors when it fails."""
+    with tempfile.TemporaryFile() as errors:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "vsig.pdf", created.isoformat()],
+            stdin=subprocess.PIPE,
+            stderr=errors,
+        )
+        assert worker.stdin is not None
+        with worker.stdin:
+            worker.stdin.write(_frames(batch))
+        if worker.wait() == 0:
+            return None
+        errors.seek(0)
+        lines = errors.read().decode("utf-8", "replace").strip().splitlines()
+        return lines[-1] if lines else "no message"
 
 
 def _frames(jobs: list[tuple[str, Path]]) -> bytes:
@@ -90,7 +102,6 @@ def _frames(jobs: list[tuple[str, Path]]) -> bytes:
 
 def _work(created: str) -> None:
     moment = datetime.fromisoformat(created)
-    # Read all input first: the parent feeds the next worker only when this one has it all.
     stream = io.BytesIO(sys.stdin.buffer.read())
     while header := stream.readline():
         target, length = header.decode("utf-8").rstrip("\n").split("\t")
