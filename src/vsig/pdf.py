@@ -26,9 +26,11 @@ import typst
 PDF_STANDARD: Final = "a-2b"
 PARALLEL_FROM: Final = 300_000
 """Below this much source text (about a hundred letters) one process is quicker."""
-BATCH: Final = 20_000_000
-"""Source text per worker process (some thousands of letters): a worker's start-up is lost
-in its compiling, its memory stays in the hundreds of megabytes."""
+BATCH: Final = 4_000_000
+"""Source text per worker process: about a thousand single letters, or one print file of
+some hundreds. Typst keeps part of every multi-page document it lays out until its process
+ends (some 0.3 MB a page), so a worker that lived all night grew to gigabytes; one that
+starts (0.15 s) per batch stays in the hundreds of megabytes."""
 
 
 @cache
