@@ -78,13 +78,13 @@ TAILS = ["", "s", "ma", "stra", "inga", "huis", "man", "berg", "hof", "kamp", "v
 PREFIXES = ["", "", "", "", "de", "van", "van der", "van den", "van de", "ter", "'t"]
 
 
-def surnames(seed: int, household: pl.Expr) -> dict[str, pl.Expr]:
+def surnames(seed: int, household: str) -> dict[str, pl.Expr]:
     """Voorvoegsel and surname per household, skewed towards the common spellings."""
-    uniform = (household.hash(seed * 1000 + 30) % 1_000_000).cast(pl.Float64) / 1_000_000
+    uniform = rand(seed, 30, 1_000_000, household) / 1_000_000
     rank = (uniform**2.2 * (len(STEMS) * len(TAILS) ** 2)).cast(pl.Int64)
     tails = pl.lit(pl.Series(TAILS))
     return {
-        "voorvoegsel": pick(PREFIXES, (household.hash(seed * 1000 + 31) % len(PREFIXES))),
+        "voorvoegsel": pick(PREFIXES, rand(seed, 31, len(PREFIXES), household)),
         "geslachtsnaam": pl.concat_str(
             pick(STEMS, rank % len(STEMS)),
             tails.gather(rank // len(STEMS) % len(TAILS)),
@@ -106,7 +106,7 @@ def residents(homes: pl.DataFrame, seed: int) -> pl.DataFrame:
         "bsn",
         voorletters=pick([f"{n[0]}." for n in FIRST_NAMES], rand(seed, 6, len(FIRST_NAMES))),
         voornamen=pick(list(FIRST_NAMES), rand(seed, 6, len(FIRST_NAMES))),
-        **surnames(seed, pl.col("huishouden")),
+        **surnames(seed, "huishouden"),
         geboortedatum=born.dt.to_string("%Y-%m-%d"),
         datum_overlijden=pl.when(rand(seed, 8, 200) == 0)
         .then(pl.lit("2026-06-01"))

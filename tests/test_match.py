@@ -309,3 +309,21 @@ def test_matching_on_the_needed_brp_rows_is_matching_on_all(
     assert match.match(signals, part, config, TODAY, NO_DEBTS).equals(on_whole)
     used = match.rows_used(signals, whole, on_whole)
     assert match.rows_used(signals, part, on_whole).sort("bsn").equals(used.sort("bsn"))
+
+
+def test_the_sdd_rows_needed_are_those_of_residents_however_written(tmp_path: Path) -> None:
+    known, other = make_bsn(1), make_bsn(2)
+    brp = pl.DataFrame({"bsn": [known, "012345672"]})
+    written = [known, f" {known[:4]} {known[4:]} ", "12345672", other, "123", ""]
+    rows = [{"bsn": b, "regeling": "bijstand", "startdatum": "2024-01-01"} for b in written]
+    (tmp_path / "sdd.csv").write_text(csv_text(rows))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ingest, "ALWAYS_VALIDATED", 0)
+        needed = ingest.Needed(match.SDD_KEYS, lambda text: match.sdd_needed(text, brp))
+        result = ingest.ingest_file(
+            ingest.Source(tmp_path / "sdd.csv", "sdd"), TODAY, needed=needed
+        )
+    assert result.accepted["bsn"].to_list() == [known, known, "012345672"]
+    # A row without a BSN might be a blank line, so it is looked at, and it is broken.
+    assert result.rejects.select("regel", "kolom").rows() == [(7, "bsn")]
+    assert (result.read, result.rejected, result.unused) == (6, 1, 2)

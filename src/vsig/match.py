@@ -219,7 +219,7 @@ def _brp_text_keys(brp_text: pl.DataFrame) -> pl.DataFrame:
             _key(
                 brp_text,
                 "postcode",
-                lambda e: pl.when(e.str.contains(r"^[1-9]\d{3}[A-Z]{2}$")).then(e),
+                lambda e: e.str.extract(normalize.POSTCODE, 1),
                 normalize.postcode,
             ),
             _key(

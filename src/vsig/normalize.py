@@ -94,14 +94,15 @@ def boolean(expr: pl.Expr, default: bool | None = None) -> pl.Expr:
 # Python once per value, which for a national BRP extract (18 million BSNs) takes minutes.
 # tests/test_normalize.py holds both to stdnum on any input. The postcode letters SA, SD and
 # SS are not issued.
-_POSTCODE = r"^([1-9][0-9]{3}(?:[A-RT-Z][A-Z]|S[BCE-RT-Z]))$"
+POSTCODE = r"^([1-9][0-9]{3}(?:[A-RT-Z][A-Z]|S[BCE-RT-Z]))$"
+"""A Dutch postcode as written canonically (`3311AB`), the one group being the whole."""
 _BSN_WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
 
 
 def postcode(expr: pl.Expr) -> pl.Expr:
     """`1234 ab`, ` 1234AB ` → `1234AB`; anything that is no Dutch postcode becomes null."""
     compact = blank_to_null(expr).str.to_uppercase().str.replace_all(r"\s", "")
-    return compact.str.extract(_POSTCODE, 1)
+    return compact.str.extract(POSTCODE, 1)
 
 
 def bsn(expr: pl.Expr) -> pl.Expr:
