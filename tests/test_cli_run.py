@@ -26,6 +26,7 @@ from .street import (
     CRISIS,
     ESCALATES,
     EXACTLY_500,
+    FLAT_A,
     GETS_RESULT,
     GOES_QUIET,
     KNOWN,
@@ -146,7 +147,7 @@ def test_a_moved_person_is_followed_to_the_current_address(story: Story) -> None
         ("W-13", vng.ANDERE_REDEN),  # address on the exclusion list
         ("W-14", vng.ANDERE_REDEN),  # Hardinxveld-Giessendam starts in 2027
         ("Z-22", vng.ONTERECHT),  # health insurance 120 days in arrears: outside 30-100
-        ("W-20", vng.GEEN_INWONER),  # two flats at that number and no person to decide
+        ("W-18", vng.GEEN_INWONER),  # the name fits nobody at the address: no guess
     ],
 )
 def test_signals_not_picked_up_get_their_vng_status(story: Story, signaal_id, status) -> None:
@@ -159,12 +160,20 @@ def test_a_municipality_is_picked_up_from_its_start_date(story: Story) -> None:
     assert story.signals("20270205-01")["W-14b"]["status"] == vng.OPGEPAKT
 
 
-def test_address_alone_and_the_only_flat_at_a_number_match(story: Story) -> None:
+def test_a_flat_left_vague_is_settled_by_the_surname_and_an_address_alone_by_nobody(
+    story: Story,
+) -> None:
     cases = story.cases("20261102-01")
-    assert at(BY_ADDRESS) in cases
+    assert at(BY_ADDRESS) not in cases
     assert at(ONE_FLAT) in cases  # the partner left out the addition "2"
-    how = {row[0]: row[1] for row in story.state("SELECT signaal_id, match_regel FROM signalen")}
-    assert (how["W-18"], how["W-19"], how["W-11"]) == ("adres", "postcode_huisnummer", "bsn")
+    assert at(FLAT_A) in cases  # two flats at that number, the surname fits one
+    how = {
+        row[0]: row[1:]
+        for row in story.state("SELECT signaal_id, match_regel, niet_gekoppeld FROM signalen")
+    }
+    assert how["W-18"] == (None, "niemand in de BRP past")
+    assert how["W-19"] == how["W-20"] == ("naam_adres", None)
+    assert how["W-11"] == ("bsn", None)
 
 
 def test_the_same_night_again_changes_nothing(story: Story) -> None:

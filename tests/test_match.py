@@ -1,5 +1,6 @@
 """The matching core on small frames: who a signal is about, and which status it gets."""
 
+import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -232,7 +233,15 @@ def test_known_scope_person_looks_at_the_debtor_only(tmp_path: Path, config) -> 
 
 # --- the BRP a night needs ---------------------------------------------------------------
 
-NAMES = [("", "Jansen"), ("", "JANSEN"), ("van", "Dijk"), ("", "Dijk, van"), ("", "Öztürk")]
+NAMES = [
+    ("", "Jansen"),
+    ("", "JANSEN"),
+    ("", "Janssen"),
+    ("van", "Dijk"),
+    ("", "Dijk, van"),
+    ("", "Öztürk"),
+]
+THRESHOLD = Config.model_fields["naam_gelijkenis"].default
 BORN = [date(1980, 5, 1), date(1980, 5, 2)]
 
 
@@ -272,6 +281,8 @@ def street(draw: st.DrawFn) -> tuple[list[dict[str, str]], list[dict[str, str]]]
             "bsn": draw(st.sampled_from(["", person.bsn])),
             "huisnummer": str(person.huisnummer + draw(st.sampled_from([0, 0, 1]))),
             "huisnummertoevoeging": draw(st.sampled_from(["", person.toevoeging])),
+            "geboortedatum": draw(st.sampled_from(["", person.geboortedatum.isoformat()])),
+            "achternaam": draw(st.sampled_from(["Jansen", "Jnasen", person.geslachtsnaam])),
         }
         signals.append(person.signal(f"S{index}", "600.00", TODAY, **changes))
     return rows, signals
@@ -299,7 +310,9 @@ def test_matching_on_the_needed_brp_rows_is_matching_on_all(
         needed = ingest.ingest_file(
             source,
             TODAY,
-            needed=ingest.Needed(match.BRP_KEYS, lambda text: match.brp_needed(text, signals)),
+            needed=ingest.Needed(
+                match.BRP_KEYS, lambda text: match.brp_needed(text, signals, THRESHOLD)
+            ),
         )
     part = match.prepare_brp(needed.accepted, TODAY)
     assert needed.rejects.join(
@@ -307,8 +320,8 @@ def test_matching_on_the_needed_brp_rows_is_matching_on_all(
     ).is_empty()
     on_whole = match.match(signals, whole, config, TODAY, NO_DEBTS)
     assert match.match(signals, part, config, TODAY, NO_DEBTS).equals(on_whole)
-    used = match.rows_used(signals, whole, on_whole)
-    assert match.rows_used(signals, part, on_whole).sort("bsn").equals(used.sort("bsn"))
+    used = match.rows_used(signals, whole, on_whole, THRESHOLD)
+    assert match.rows_used(signals, part, on_whole, THRESHOLD).sort("bsn").equals(used.sort("bsn"))
 
 
 def test_the_sdd_rows_needed_are_those_of_residents_however_written(tmp_path: Path) -> None:
@@ -327,3 +340,244 @@ def test_the_sdd_rows_needed_are_those_of_residents_however_written(tmp_path: Pa
     # A row without a BSN might be a blank line, so it is looked at, and it is broken.
     assert result.rejects.select("regel", "kolom").rows() == [(7, "bsn")]
     assert (result.read, result.rejected, result.unused) == (6, 1, 2)
+
+
+# --- who a signal is about: a person, never an address alone -----------------------------
+
+
+def test_a_bsn_the_register_does_not_hold_reaches_nobody(tmp_path: Path, config) -> None:
+    """The debtor left the region; the same name and birth date now live at the address."""
+    newcomer = resident(1)
+    signal = newcomer.signal("S", "10.00", TODAY, bsn=make_bsn(50))
+    found = statuses(tmp_path, config, [newcomer], {"WOONKRACHT10": [signal]})["S"]
+    assert (found["status"], found["adres_sleutel"], found["persoon_bsn"]) == (
+        vng.GEEN_INWONER,
+        None,
+        None,
+    )
+    assert found["niet_gekoppeld"] == match.BSN_UNKNOWN
+
+
+def test_a_name_nobody_at_the_address_has_reaches_nobody(tmp_path: Path, config) -> None:
+    occupant = resident(1, geslachtsnaam="Nieuw")
+    signal = occupant.signal("S", "10.00", TODAY, achternaam="Vertrokken", geboortedatum="")
+    found = statuses(tmp_path, config, [occupant], {"WOONKRACHT10": [signal]})["S"]
+    assert (found["status"], found["niet_gekoppeld"]) == (vng.GEEN_INWONER, match.NOBODY)
+
+
+def test_a_birth_date_nobody_of_that_name_has_is_not_overruled_by_the_address(
+    tmp_path: Path, config
+) -> None:
+    """Father and son share a name and an address; the signal's birth date is neither's."""
+    father = resident(1, geboortedatum=date(1960, 1, 1))
+    signal = father.signal("S", "10.00", TODAY, geboortedatum="1990-01-01")
+    found = statuses(tmp_path, config, [father], {"WOONKRACHT10": [signal]})["S"]
+    assert (found["persoon_bsn"], found["niet_gekoppeld"]) == (None, match.NOBODY)
+
+
+@pytest.mark.parametrize("toevoeging", ["", "9", "1"])
+def test_a_flat_without_birth_date_is_found_by_the_surname_in_the_building(
+    tmp_path: Path, config, toevoeging: str
+) -> None:
+    """The addition is missing, unknown, or another flat's: the surname settles it."""
+    downstairs = resident(1, toevoeging="1", geslachtsnaam="Bakker")
+    upstairs = resident(2, huisnummer=1, toevoeging="2")
+    signal = upstairs.signal("S", "10.00", TODAY, huisnummertoevoeging=toevoeging, geboortedatum="")
+    found = statuses(tmp_path, config, [downstairs, upstairs], {"WOONKRACHT10": [signal]})["S"]
+    assert (found["persoon_bsn"], found["adres_sleutel"], found["match_regel"]) == (
+        upstairs.bsn,
+        "3311AB|1||2",
+        match.BY_NAME_AT_ADDRESS,
+    )
+
+
+def test_two_flats_with_the_surname_are_no_match(tmp_path: Path, config) -> None:
+    one, two = resident(1, toevoeging="1"), resident(2, huisnummer=1, toevoeging="2")
+    signal = one.signal("S", "10.00", TODAY, huisnummertoevoeging="", geboortedatum="")
+    found = statuses(tmp_path, config, [one, two], {"WOONKRACHT10": [signal]})["S"]
+    assert (found["persoon_bsn"], found["niet_gekoppeld"]) == (None, match.SEVERAL)
+
+
+def test_initials_tell_two_adults_of_one_name_apart(tmp_path: Path, config) -> None:
+    jan = resident(1, voorletters="J.")
+    piet = resident(2, huisnummer=1, voorletters="P.H.")
+    child = resident(3, huisnummer=1, voorletters="K.", geboortedatum=date(2015, 1, 1))
+    register = [jan, piet, child]
+    rows = {
+        "WOONKRACHT10": [
+            jan.signal("J", "10.00", TODAY, voorletters="p", geboortedatum=""),
+            jan.signal("none", "10.00", TODAY, geboortedatum=""),
+            jan.signal("K", "10.00", TODAY, voorletters="K.", geboortedatum=""),
+        ]
+    }
+    found = statuses(tmp_path, config, register, rows)
+    assert found["J"]["persoon_bsn"] == piet.bsn
+    assert (found["none"]["persoon_bsn"], found["none"]["niet_gekoppeld"]) == (None, match.SEVERAL)
+    # A child has no contracts: initials that fit only a child fit nobody.
+    assert (found["K"]["persoon_bsn"], found["K"]["niet_gekoppeld"]) == (None, match.NOBODY)
+
+
+@pytest.mark.parametrize(
+    ("written", "found"),
+    [
+        ("Jansen", "exact"),
+        ("Jnasen", "near"),
+        ("Jansn", "near"),
+        ("Jan", None),
+        ("Pietersen", None),
+    ],
+)
+def test_a_small_typo_with_the_birth_date_finds_the_person(
+    tmp_path: Path, config, written: str, found: str | None
+) -> None:
+    exact = resident(1, huisnummer=7)
+    near = resident(2, geslachtsnaam="Jnasen", geboortedatum=date(1970, 1, 1))
+    signal = exact.signal("S", "10.00", TODAY, achternaam=written, postcode="3399ZZ")
+    got = statuses(tmp_path, config, [exact, near], {"WOONKRACHT10": [signal]})["S"]
+    assert got["persoon_bsn"] == {"exact": exact.bsn, "near": exact.bsn, None: None}[found]
+
+
+def test_a_namesake_spelt_alike_outweighs_one_spelt_nearly_alike(tmp_path: Path, config) -> None:
+    jansen, janssen = resident(1), resident(2, geslachtsnaam="Janssen")
+    signal = jansen.signal("S", "10.00", TODAY, postcode="3399ZZ")
+    found = statuses(tmp_path, config, [jansen, janssen], {"WOONKRACHT10": [signal]})["S"]
+    assert found["persoon_bsn"] == jansen.bsn
+
+
+# --- properties over open-ended registers --------------------------------------------------
+
+SURNAMES = ["Jansen", "de Vries", "van den Berg", "Bakker", "Öztürk", "Dijkstra", "Groß"]
+
+
+@st.composite
+def register(draw: st.DrawFn, first: int = 1) -> list[Resident]:
+    """A few residents at a handful of addresses, names and birth dates often shared."""
+    people = []
+    for number in range(first, first + draw(st.integers(1, 8))):
+        voorvoegsel, _, name = draw(st.sampled_from(SURNAMES)).rpartition(" ")
+        people.append(
+            resident(
+                number,
+                voorvoegsel=voorvoegsel,
+                geslachtsnaam=name,
+                geboortedatum=draw(st.sampled_from(BORN)),
+                huisnummer=draw(st.integers(1, 3)),
+                toevoeging=draw(st.sampled_from(["", "A"])),
+            )
+        )
+    return people
+
+
+def frames_from(config: Config, residents: list[Resident], rows: list[dict[str, str]]):
+    """`frames` in a fresh folder of its own, for property tests."""
+    with tempfile.TemporaryDirectory() as folder:
+        return frames(Path(folder), config, residents, {"WOONKRACHT10": rows})
+
+
+@given(register(), st.data())
+@settings(max_examples=40, deadline=None)
+def test_a_bsn_not_in_the_register_never_gets_a_case(
+    config: Config, residents: list[Resident], data: st.DataObject
+) -> None:
+    """Whatever else the signal says: name, birth date and address of someone who lives there."""
+    model = data.draw(st.sampled_from(residents))
+    bsn = make_bsn(data.draw(st.integers(500, 600)))
+    signal = model.signal("S", "600.00", TODAY, bsn=bsn)
+    brp, signals = frames_from(config, residents, [signal])
+    found = match.match(signals, brp, config, TODAY, NO_DEBTS).row(0, named=True)
+    assert (found["status"], found["persoon_bsn"], found["adres_sleutel"]) == (
+        vng.GEEN_INWONER,
+        None,
+        None,
+    )
+
+
+def spelling_variants(voorvoegsel: str, name: str) -> st.SearchStrategy[tuple[str, str]]:
+    """How partner systems write a surname: case, no accents, voorvoegsel behind, ij as y,
+    ß as ss, one letter wrong, dropped, doubled or swapped (but not one that splits an `ij`:
+    folded to `y` on one side only, that is two differences)."""
+    plain = name.replace("ö", "o").replace("Ö", "O").replace("ß", "ss")
+
+    def typo(draw_index: int, kind: int) -> str:
+        i = draw_index % len(name)
+        if kind == 0:
+            return name[:i] + name[i + 1 :]
+        if kind == 1:
+            return name[:i] + name[i] + name[i:]
+        if kind == 2:
+            return name[:i] + "x" + name[i + 1 :]
+        j = min(i + 1, len(name) - 1)
+        chars = list(name)
+        chars[i], chars[j] = chars[j], chars[i]
+        return "".join(chars)
+
+    written = [
+        (voorvoegsel, name.upper()),
+        (voorvoegsel, plain),
+        ("", f"{name}, {voorvoegsel}" if voorvoegsel else name),
+        (voorvoegsel, name.replace("ij", "y")),
+    ]
+    typos = (
+        st.builds(typo, st.integers(0, 20), st.integers(0, 3))
+        .filter(lambda n: "ij" in n or "ij" not in name)
+        .map(lambda n: (voorvoegsel, n))
+    )
+    return st.one_of(st.sampled_from(written), typos)
+
+
+@given(st.data())
+@settings(max_examples=60, deadline=None)
+def test_any_spelling_of_a_registered_surname_reaches_the_household(
+    config: Config, data: st.DataObject
+) -> None:
+    full = data.draw(st.sampled_from([s for s in SURNAMES if len(s.rpartition(" ")[2]) >= 5]))
+    voorvoegsel, _, name = full.rpartition(" ")
+    person = resident(1, voorvoegsel=voorvoegsel, geslachtsnaam=name, huisnummer=1)
+    # Others: another birth date, or another name at another number.
+    others = [
+        resident(2, geslachtsnaam="Visser", huisnummer=1),
+        resident(3, voorvoegsel=voorvoegsel, geslachtsnaam=name, geboortedatum=date(1990, 2, 2)),
+    ]
+    written_prefix, written = data.draw(spelling_variants(voorvoegsel, name))
+    without_birth_date = data.draw(st.booleans())
+    signal = person.signal(
+        "S",
+        "600.00",
+        TODAY,
+        voorvoegsel=written_prefix,
+        achternaam=written,
+        geboortedatum="" if without_birth_date else person.geboortedatum.isoformat(),
+        huisnummertoevoeging=data.draw(st.sampled_from(["", "Z"])),
+    )
+    brp, signals = frames_from(config, [person, *others], [signal])
+    found = match.match(signals, brp, config, TODAY, NO_DEBTS).row(0, named=True)
+    assert found["adres_sleutel"] == "3311AB|1||", (written_prefix, written)
+
+
+@given(register(), register(first=100), st.data())
+@settings(max_examples=40, deadline=None)
+def test_unrelated_residents_never_change_a_match(
+    config: Config, residents: list[Resident], strangers: list[Resident], data: st.DataObject
+) -> None:
+    """Strangers: born on another day than any signal names, at buildings no signal names."""
+    rows = []
+    for index in range(data.draw(st.integers(1, 4))):
+        person = data.draw(st.sampled_from(residents))
+        rows.append(
+            person.signal(
+                f"S{index}",
+                "600.00",
+                TODAY,
+                geboortedatum=data.draw(st.sampled_from(["", person.geboortedatum.isoformat()])),
+                huisnummertoevoeging=data.draw(st.sampled_from(["", person.toevoeging])),
+            )
+        )
+    moved = [
+        s.__class__(**{**s.__dict__, "postcode": "3320XY", "geboortedatum": date(1950, 1, 1)})
+        for s in strangers
+    ]
+    before = match.match(*reversed(frames_from(config, residents, rows)), config, TODAY, NO_DEBTS)
+    after = match.match(
+        *reversed(frames_from(config, residents + moved, rows)), config, TODAY, NO_DEBTS
+    )
+    assert after.equals(before)

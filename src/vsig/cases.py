@@ -109,11 +109,12 @@ def assign(picked: pl.DataFrame, open_cases: pl.DataFrame, run_id: str) -> pl.Da
 
 def debts(case_signals: pl.DataFrame) -> pl.DataFrame:
     """Per case, partner and klantnummer the amount that counts (the latest signalled), its
-    soort and the date of that latest signal."""
+    soort, the date of that latest signal and the person it was matched to."""
+    latest = ("bedrag", "soort", "signaaldatum", "persoon_bsn")
     return (
         case_signals.sort("signaaldatum", "bedrag", "signaal_id")
         .group_by("zaak_id", "signaalpartner", "klantnummer")
-        .agg(pl.col("bedrag").last(), pl.col("soort").last(), pl.col("signaaldatum").last())
+        .agg(pl.col(c).last() for c in latest)
         .sort("zaak_id", "signaalpartner", "klantnummer")
     )
 

@@ -123,7 +123,7 @@ class Layout(Strict):
 
 class Signaalpartner(Strict):
     code: str = Field(pattern=r"^[A-Z0-9_]+$")
-    naam: str | None = None
+    naam: str = Field(min_length=1, description="the creditor's name, as letters show it")
     soort: Signaalpartnersoort
     layout: Layout = Layout()
 
@@ -238,6 +238,12 @@ class Config(Strict):
     brp_max_age_days: int = Field(7, ge=1)
     case_close_after_days: int = Field(90, ge=1)
     known_scope: Literal["household", "person"] = "household"
+    naam_gelijkenis: float = Field(
+        0.8,
+        ge=0.5,
+        le=1.0,
+        description="how alike (0-1) a misspelt surname must be to count; bench/matching.py",
+    )
     minimum_bedrag: Cents = Field(0, ge=0)
     dagen_achterstand: dict[Signaalpartnersoort, Termijn] = Field(default_factory=dict)
     retention: Retention = Retention()

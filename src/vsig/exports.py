@@ -45,9 +45,7 @@ def write_csv(frame: pl.DataFrame, path: Path) -> Path:
     return path
 
 
-def households(
-    routed: pl.DataFrame, brp: pl.DataFrame, case_signals: pl.DataFrame, processing_date: date
-) -> pl.DataFrame:
+def households(routed: pl.DataFrame, brp: pl.DataFrame, case_signals: pl.DataFrame) -> pl.DataFrame:
     """Per case: who lives there, the address, how to reach them and what they owe.
 
     `routed` has `zaak_id, adres_sleutel`; `brp` comes from `match.prepare_brp`;
@@ -56,9 +54,7 @@ def households(
     adult lives there.
     """
     debtors = case_signals.select("zaak_id", bsn="persoon_bsn").drop_nulls().unique()
-    adult = pl.col("geboortedatum").is_null() | (
-        pl.col("geboortedatum") <= _years_before(processing_date, 18)
-    )
+    adult = pl.col("meerderjarig")
     residents = (
         routed.select("zaak_id", "adres_sleutel")
         .join(brp.filter(~pl.col("overleden")), on="adres_sleutel")
@@ -67,9 +63,7 @@ def households(
         .sort("zaak_id", pl.col("debiteur").fill_null(1), "geboortedatum", "bsn")
         .group_by("zaak_id", maintain_order=True)
         .agg(
-            pl.concat_str(
-                ["voorletters", "voorvoegsel", "geslachtsnaam"], separator=" ", ignore_nulls=True
-            ).alias("bewoners"),
+            naam().alias("bewoners"),
             *(pl.col(c).first() for c in ADDRESS_COLUMNS),
         )
     )
@@ -89,11 +83,32 @@ def households(
     )
 
 
-def _years_before(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February in a year without it
-        return day.replace(year=day.year - years, day=28)
+def naam() -> pl.Expr:
+    """A resident's name as the BRP gives it: `A.B. van Dijk`."""
+    return pl.concat_str(
+        ["voorletters", "voorvoegsel", "geslachtsnaam"], separator=" ", ignore_nulls=True
+    )
+
+
+def debtors(case_signals: pl.DataFrame, brp: pl.DataFrame) -> pl.DataFrame:
+    """Per case, each person its debts are about: `zaak_id, nummer, naam, schulden,
+    totaal`, numbered 1, 2, … within the case. A debt belongs to the person its latest
+    signal was matched to; one matched to nobody (only in a state from before matching
+    always named a person) is nobody's, and no letter names it."""
+    owed = cases.debts(case_signals).filter(pl.col("persoon_bsn").is_not_null())
+    return (
+        owed.group_by("zaak_id", "persoon_bsn")
+        .agg(
+            schulden=pl.struct("signaalpartner", "soort", "bedrag", "signaaldatum").sort_by(
+                "signaalpartner", "soort", "bedrag"
+            ),
+            totaal=pl.col("bedrag").sum(),
+        )
+        .join(brp.select(persoon_bsn="bsn", naam=naam()), on="persoon_bsn")
+        .sort("zaak_id", "persoon_bsn")
+        .with_columns(nummer=pl.int_range(1, pl.len() + 1).over("zaak_id"))
+        .drop("persoon_bsn")
+    )
 
 
 ADDRESS_COLUMNS: Final = (
@@ -228,6 +243,45 @@ def adresregel() -> pl.Expr:
         [pl.col("postcode").str.slice(0, 4), pl.col("postcode").str.slice(4)], separator=" "
     )
     return pl.format("{} {}, {} {}", pl.col("straatnaam"), nummer, postcode, pl.col("woonplaats"))
+
+
+NIET_GEKOPPELD_CSV: Final = (
+    "signaalpartner",
+    "signaal_id",
+    "soort",
+    "reden",
+    "klantnummer",
+    "bedrag",
+    "signaaldatum",
+    "bsn",
+    "voorletters",
+    "voorvoegsel",
+    "achternaam",
+    "geboortedatum",
+    "straatnaam",
+    "postcode",
+    "huisnummer",
+    "huisletter",
+    "huisnummertoevoeging",
+    "plaatsnaam",
+    "telefoonnummer",
+    "email",
+)
+
+
+def niet_gekoppeld(signals: pl.DataFrame) -> pl.DataFrame:
+    """Tonight's signals that no single person fits, as the partner wrote them, with why:
+    nobody was told, so a person at the SDD follows them up."""
+    return (
+        signals.filter(pl.col("niet_gekoppeld").is_not_null())
+        .with_columns(
+            reden=pl.col("niet_gekoppeld"),
+            bedrag=euros_komma(pl.col("bedrag")),
+            huisnummer=pl.col("huisnummer").cast(pl.String),
+        )
+        .select(NIET_GEKOPPELD_CSV)
+        .sort("signaalpartner", "signaal_id")
+    )
 
 
 TERUGMELDING_CSV: Final = (

@@ -1,31 +1,52 @@
 """Matching signals to residents in the BRP, and the VNG status every signal gets.
 
-The person comes first: by BSN, else by birth date and a tolerant surname. A person found
-lives where the BRP says, so a signal sent to an old address follows a mover, and a flat
-the partner left the addition off is settled by who lives there. Without a person the
-address decides: exactly, or by postcode and house number when only one address fits.
+Only a person decides, never an address alone: a signal on the wrong household tells a
+stranger about someone's debt. A BSN decides on its own; without one, the surname with the
+birth date across the region; without a birth date either, the surname (and initials)
+among the adults at the signal's address or building. A person found lives where the BRP
+says, so a signal sent to an old address follows a mover. When nobody or more than one
+person fits, the signal reaches nobody and says why, for a person at the SDD to follow up.
 """
 
 from collections.abc import Callable
 from datetime import date
 
 import polars as pl
+from rapidfuzz.distance import OSA
+from rapidfuzz.process import cpdist
 
 from vsig import normalize, vng
 from vsig.config import Config
 
 _ROW = "_rij"
+BY_BSN, BY_NAME_BIRTH, BY_NAME_AT_ADDRESS = "bsn", "naam_geboortedatum", "naam_adres"
+"""`match_regel`: which rule found the person."""
+BSN_UNKNOWN = "BSN niet in de BRP"
+NOBODY = "niemand in de BRP past"
+SEVERAL = "meer dan een persoon past"
+"""`niet_gekoppeld`: why no person was found, for the person at the SDD who follows up."""
 _DEBT = ["signaalpartner", "klantnummer"]
 
 
 def prepare_brp(brp: pl.DataFrame, processing_date: date) -> pl.DataFrame:
-    """The BRP with its address key and whether a person was alive on the processing date."""
+    """The BRP with its address key, whether a person was alive on the processing date and
+    whether of age (a birth date the register lacks counts as of age)."""
     return brp.with_columns(
         adres_sleutel=normalize.adres_sleutel(),
         postcode_huisnummer=_postcode_huisnummer(),
         overleden=pl.col("datum_overlijden").is_not_null()
         & (pl.col("datum_overlijden") <= processing_date),
+        meerderjarig=pl.col("geboortedatum").is_null()
+        | (pl.col("geboortedatum") <= years_before(processing_date, 18)),
     )
+
+
+def years_before(day: date, years: int) -> date:
+    """The same day `years` earlier; 29 February falls back to the 28th."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
 
 
 def _postcode_huisnummer() -> pl.Expr:
@@ -51,18 +72,33 @@ def match(
     processing_date: date,
     open_debts: pl.DataFrame,
 ) -> pl.DataFrame:
-    """Every signal with its resident, BRP address, municipality and VNG `status`.
+    """Every signal with its person, BRP address, municipality and VNG `status`.
 
     `brp` comes from `prepare_brp`; `open_debts` holds, per partner and klantnummer in an
-    open case, the amount that case counts now.
+    open case, the amount that case counts now. A signal no single person fits has no
+    address and says why in `niet_gekoppeld`.
     """
     rows = _numbered(signals)
-    found = _by_person(rows, brp)
-    found = pl.concat([found, _by_address(rows.join(found, on=_ROW, how="anti"), brp)])
+    decided = pl.concat(
+        [
+            _by_bsn(rows, brp),
+            _by_name_and_birth(rows, brp, config.naam_gelijkenis),
+            _by_name_at_address(rows, brp, config.naam_gelijkenis),
+        ]
+    )
+    people = brp.select(
+        pl.col("bsn").alias("persoon_bsn"), "adres_sleutel", "gemeentecode", "overleden"
+    )
     # Moved: the person lives at another number, not merely a flat the partner left vague.
     living_at = _number_of(pl.col("adres_sleutel"))
-    matched = rows.join(found, on=_ROW, how="left").with_columns(
-        verhuisd=pl.col("persoon_bsn").is_not_null() & (living_at != pl.col("postcode_huisnummer"))
+    matched = (
+        rows.join(decided, on=_ROW, how="left")
+        .join(people, on="persoon_bsn", how="left")
+        .with_columns(
+            verhuisd=pl.col("persoon_bsn").is_not_null()
+            & (living_at != pl.col("postcode_huisnummer")),
+            overleden=pl.col("overleden").fill_null(False),
+        )
     )
     judged = matched.with_columns(status=_status(config, processing_date))
     repeated = _repeated(judged.filter(pl.col("status").is_null()), open_debts)
@@ -74,41 +110,169 @@ def match(
     )
 
 
-def _by_person(rows: pl.DataFrame, brp: pl.DataFrame) -> pl.DataFrame:
-    """The signals whose person the BRP knows, with that person's current address."""
-    people = brp.select(
-        pl.col("bsn").alias("persoon_bsn"), "adres_sleutel", "gemeentecode", "overleden"
+def _by_bsn(rows: pl.DataFrame, brp: pl.DataFrame) -> pl.DataFrame:
+    """A BSN decides: its person, or nobody. Never whoever lives at the signal's address."""
+    known = pl.col("bsn").is_in(brp["bsn"].implode())
+    return rows.filter(pl.col("bsn").is_not_null()).select(
+        _ROW,
+        persoon_bsn=pl.when(known).then("bsn"),
+        match_regel=pl.when(known).then(pl.lit(BY_BSN)),
+        niet_gekoppeld=pl.when(~known).then(pl.lit(BSN_UNKNOWN)),
     )
-    by_bsn = rows.select(_ROW, persoon_bsn="bsn").join(people, on="persoon_bsn")
-    by_name = _by_name(rows.join(by_bsn, on=_ROW, how="anti"), brp).join(people, on="persoon_bsn")
-    return pl.concat(
-        [
-            by_bsn.with_columns(match_regel=pl.lit("bsn")),
-            by_name.with_columns(match_regel=pl.lit("naam_geboortedatum")),
-        ]
-    ).select(_ROW, "persoon_bsn", "match_regel", "adres_sleutel", "gemeentecode", "overleden")
 
 
-def _by_name(rows: pl.DataFrame, brp: pl.DataFrame) -> pl.DataFrame:
-    """Birth date plus surname, written with or without the voorvoegsel.
+def _by_name_and_birth(rows: pl.DataFrame, brp: pl.DataFrame, threshold: float) -> pl.DataFrame:
+    """No BSN: the resident of that birth date whose surname fits, across the region.
 
-    Two people fitting one signal are told apart by the signal's address; still two, and
-    the signal has no person (the address may yet match).
+    Several fit: the one living at the signal's postcode and house number, if only one does.
     """
-    candidates = (
-        _name_keys(rows)
-        .join(_brp_name_keys(brp), on=["geboortedatum", "sleutel"])
-        .unique([_ROW, "bsn"])
+    wanted = _name_keys(rows)
+    candidates = _namesakes(wanted, brp, threshold).join(
+        brp.select("bsn", woont="postcode_huisnummer"), on="bsn"
     )
-    here = pl.col("adres_sleutel") == pl.col("signaal_sleutel")
-    narrowed = candidates.filter((pl.len().over(_ROW) == 1) | (here & (here.sum().over(_ROW) == 1)))
-    return narrowed.filter(pl.len().over(_ROW) == 1).select(_ROW, persoon_bsn="bsn")
+    here = pl.col("woont") == pl.col("postcode_huisnummer")
+    narrowed = candidates.join(wanted.select(_ROW, "postcode_huisnummer"), on=_ROW).filter(
+        (pl.len().over(_ROW) == 1) | here
+    )
+    return _decided(wanted, candidates, narrowed, BY_NAME_BIRTH)
 
 
-def _brp_name_keys(brp: pl.DataFrame) -> pl.DataFrame:
+def _by_name_at_address(rows: pl.DataFrame, brp: pl.DataFrame, threshold: float) -> pl.DataFrame:
+    """No BSN and no birth date: the adult registered at the signal's address whose surname
+    (and initials, where given) fit; nobody fits there, or the partner left the letter or
+    addition off, then the building (postcode and house number).
+
+    Exactly one person must fit: one household with two who fit is no match either. The
+    deceased count, so that a widow is not sent her late husband's debt.
+    """
+    wanted = rows.filter(pl.col("bsn").is_null() & pl.col("geboortedatum").is_null()).select(
+        _ROW, "signaal_sleutel", "postcode_huisnummer", *_signal_name()
+    )
+    adults = brp.filter(pl.col("meerderjarig"))
+    at_address = _fitting(
+        _pairs(wanted, adults, left_on="signaal_sleutel", right_on="adres_sleutel"), threshold
+    )
+    in_building = _fitting(
+        _pairs(
+            wanted.join(at_address, on=_ROW, how="anti"),
+            adults,
+            left_on="postcode_huisnummer",
+            right_on="postcode_huisnummer",
+        ),
+        threshold,
+    )
+    candidates = pl.concat([at_address, in_building])
+    return _decided(wanted, candidates, candidates, BY_NAME_AT_ADDRESS)
+
+
+def _decided(
+    wanted: pl.DataFrame, candidates: pl.DataFrame, narrowed: pl.DataFrame, regel: str
+) -> pl.DataFrame:
+    """One row per wanted signal: the person when exactly one remains after narrowing, else
+    why not (nobody fitted, or several did)."""
+    fitted = candidates.group_by(_ROW).agg(kandidaten=pl.col("bsn").n_unique())
+    kept = narrowed.group_by(_ROW).agg(blijft=pl.col("bsn").n_unique(), persoon=pl.col("bsn").min())
+    one = (pl.col("blijft") == 1).fill_null(False)
+    return (
+        wanted.select(_ROW)
+        .join(fitted, on=_ROW, how="left")
+        .join(kept, on=_ROW, how="left")
+        .select(
+            _ROW,
+            persoon_bsn=pl.when(one).then("persoon"),
+            match_regel=pl.when(one).then(pl.lit(regel)),
+            niet_gekoppeld=pl.when(pl.col("kandidaten").is_null())
+            .then(pl.lit(NOBODY))
+            .when(~one)
+            .then(pl.lit(SEVERAL)),
+        )
+    )
+
+
+def _signal_name() -> list[pl.Expr]:
+    return [
+        normalize.naam_sleutel(pl.col("voorvoegsel"), pl.col("achternaam")).alias("sleutel"),
+        _initials(pl.col("voorletters")).alias("letters"),
+    ]
+
+
+def _initials(voorletters: pl.Expr) -> pl.Expr:
+    """`A.B.`, `a b`, `AB` → `AB`; null when none are given."""
+    folded = voorletters.str.to_uppercase().str.replace_all(r"[^A-Z]", "")
+    return pl.when(folded.str.len_chars() > 0).then(folded)
+
+
+def _pairs(
+    wanted: pl.DataFrame, register: pl.DataFrame, left_on: str, right_on: str
+) -> pl.DataFrame:
+    """Signals beside the residents that share `left_on` with them, each resident with both
+    ways of writing the surname, where the initials do not disagree."""
+    residents = _brp_name_keys(
+        register.with_columns(_initials(pl.col("voorletters"))), "bsn", "voorletters", right_on
+    )
+    agree = (
+        pl.col("letters").is_null()
+        | pl.col("voorletters").is_null()
+        | pl.col("letters").str.starts_with(pl.col("voorletters"))
+        | pl.col("voorletters").str.starts_with(pl.col("letters"))
+    )
+    return (
+        wanted.select(_ROW, "letters", "sleutel", blok=left_on)
+        .join(residents.rename({"sleutel": "naam"}), left_on="blok", right_on=right_on)
+        .filter(agree)
+        .select(_ROW, "bsn", "sleutel", "naam")
+    )
+
+
+def _fitting(pairs: pl.DataFrame, threshold: float) -> pl.DataFrame:
+    """The pairs whose surnames fit, without the names: exactly, where any does for that signal
+    (a namesake spelt alike outweighs one spelt nearly alike), else with a similarity of
+    at least `threshold`."""
+    exact = pl.col("sleutel") == pl.col("naam")
+    scored = pairs.with_columns(gelijkenis=_similarity(pairs["sleutel"], pairs["naam"]))
+    return (
+        scored.filter(
+            pl.when(exact.any().over(_ROW)).then(exact).otherwise(pl.col("gelijkenis") >= threshold)
+        )
+        .drop("sleutel", "naam", "gelijkenis")
+        .unique()
+    )
+
+
+def _similarity(left: pl.Series, right: pl.Series) -> pl.Series:
+    """Optimal-string-alignment similarity (rapidfuzz), 0 to 1: one typo, a letter dropped,
+    added, changed or two swapped, in a name of n letters scores 1 - 1/n."""
+    if not left.len():
+        return pl.Series(dtype=pl.Float64)
+    scores = cpdist(
+        left.fill_null("").to_list(),
+        right.fill_null("").to_list(),
+        scorer=OSA.normalized_similarity,
+        workers=-1,
+    )
+    return pl.Series(scores, dtype=pl.Float64)
+
+
+def _namesakes(wanted: pl.DataFrame, brp: pl.DataFrame, threshold: float) -> pl.DataFrame:
+    """`_ROW, bsn`: the residents born on a signal's birth date whose surname fits.
+
+    Exact spellings are found by a join; only signals without one are compared letter by
+    letter, and only with those born that day.
+    """
+    residents = _brp_name_keys(brp, "bsn", "geboortedatum").rename({"sleutel": "naam"})
+    exact = wanted.join(
+        residents, left_on=["geboortedatum", "sleutel"], right_on=["geboortedatum", "naam"]
+    ).select(_ROW, "bsn")
+    near = wanted.join(exact, on=_ROW, how="anti").join(residents, on="geboortedatum")
+    return pl.concat([exact, _fitting(near.select(_ROW, "bsn", "sleutel", "naam"), threshold)])
+
+
+def _brp_name_keys(brp: pl.DataFrame, *columns: str) -> pl.DataFrame:
+    """`columns` of each resident, with the surname folded with and without the
+    voorvoegsel as `sleutel` (one row each way it differs)."""
     return pl.concat(
         [
-            brp.select("bsn", "geboortedatum", "adres_sleutel", sleutel=name)
+            brp.select(*columns, sleutel=name)
             for name in (
                 normalize.naam_sleutel(pl.col("voorvoegsel"), pl.col("geslachtsnaam")),
                 normalize.naam_sleutel(pl.lit(None, pl.String), pl.col("geslachtsnaam")),
@@ -118,27 +282,28 @@ def _brp_name_keys(brp: pl.DataFrame) -> pl.DataFrame:
 
 
 def _name_keys(rows: pl.DataFrame) -> pl.DataFrame:
-    return rows.filter(pl.col("geboortedatum").is_not_null()).select(
+    """The signals that name a birth date but no BSN, with their folded surname."""
+    return rows.filter(pl.col("bsn").is_null() & pl.col("geboortedatum").is_not_null()).select(
         _ROW,
         "geboortedatum",
-        "signaal_sleutel",
+        "postcode_huisnummer",
         sleutel=normalize.naam_sleutel(pl.col("voorvoegsel"), pl.col("achternaam")),
     )
 
 
-def rows_used(signals: pl.DataFrame, brp: pl.DataFrame, matched: pl.DataFrame) -> pl.DataFrame:
+def rows_used(
+    signals: pl.DataFrame, brp: pl.DataFrame, matched: pl.DataFrame, threshold: float
+) -> pl.DataFrame:
     """The BRP rows that decided tonight's matching and households, and no others.
 
     The persons found, everyone a signal's name and birth date could have meant (so that two
     candidates stay two), and everyone at the postcode and house number of a signal or of a
-    matched address (so that "the only address there" and the household stay the same).
-    Matching the signals against these rows alone gives what matching against the whole
-    extract gave: an archive need keep no more.
+    matched address (so that the residents compared by name and the household stay the
+    same). Matching the signals against these rows alone gives what matching against the
+    whole extract gave: an archive need keep no more.
     """
     rows = _numbered(signals)
-    candidates = _brp_name_keys(brp).join(
-        _name_keys(rows), on=["geboortedatum", "sleutel"], how="semi"
-    )
+    candidates = _namesakes(_name_keys(rows), brp, threshold)
     numbers = pl.concat(
         [
             rows.select("postcode_huisnummer"),
@@ -157,7 +322,7 @@ BRP_KEYS = ("bsn", "geboortedatum", "voorvoegsel", "geslachtsnaam", "postcode", 
 SDD_KEYS = ("bsn",)
 
 
-def brp_needed(brp_text: pl.DataFrame, signals: pl.DataFrame) -> pl.Series:
+def brp_needed(brp_text: pl.DataFrame, signals: pl.DataFrame, threshold: float) -> pl.Series:
     """Which rows of a BRP extract, still as text, tonight's signals can involve.
 
     The same rows as `rows_used` might keep, found before validation so that a national
@@ -167,20 +332,10 @@ def brp_needed(brp_text: pl.DataFrame, signals: pl.DataFrame) -> pl.Series:
     a BSN with any of these (so "appears earlier in this file" is judged as for the whole).
     Rows are compared by hashes of their keys: a collision only validates a row more.
     """
-    keys = _brp_text_keys(brp_text)
+    keys = _brp_text_keys(brp_text).with_row_index("rij")
     rows = _numbered(signals)
     by_bsn = keys["bsn"].is_in(signals["bsn"].cast(pl.Int64).drop_nulls().implode())
-    # From the wanted name keys to the spellings that fold to them, then to the residents.
-    meant = (
-        _name_keys(rows)
-        .join(_folded_spellings(keys), on="sleutel")
-        .select(_hash("geboortedatum", "spelling"))
-    )
-    by_name = (
-        keys.select(_hash("geboortedatum", "spelling"))
-        .to_series()
-        .is_in(meant.to_series().implode())
-    )
+    by_name = keys["rij"].is_in(_meant(keys, _name_keys(rows), threshold).implode())
     people = keys.filter(by_bsn | by_name)
     numbers = pl.concat(
         [
@@ -190,6 +345,28 @@ def brp_needed(brp_text: pl.DataFrame, signals: pl.DataFrame) -> pl.Series:
     ).drop_nulls()
     near = by_bsn | by_name | keys["nummer"].is_in(numbers.implode())
     return near | keys["bsn"].is_in(keys.filter(near)["bsn"].drop_nulls().implode())
+
+
+def _meant(keys: pl.DataFrame, wanted: pl.DataFrame, threshold: float) -> pl.Series:
+    """The `rij` of every text row a wanted signal's name and birth date could mean, as
+    `_namesakes` finds them: spelt alike, else (for those signals only) spelt nearly alike."""
+    spellings = _folded_spellings(keys)
+    paired = keys.select("rij", paar=_hash("geboortedatum", "spelling"))
+    meant = wanted.join(spellings, on="sleutel").with_columns(
+        paar=_hash("geboortedatum", "spelling")
+    )
+    exact = paired.filter(pl.col("paar").is_in(meant["paar"].implode()))
+    found = meant.filter(pl.col("paar").is_in(exact["paar"].implode()))
+    unsure = wanted.join(found, on=_ROW, how="anti")
+    born = (
+        keys.filter(pl.col("geboortedatum").is_in(unsure["geboortedatum"].implode()))
+        .join(spellings, on="spelling")
+        .select("rij", "geboortedatum", naam="sleutel")
+    )
+    near = _fitting(
+        unsure.join(born, on="geboortedatum").select(_ROW, "rij", "sleutel", "naam"), threshold
+    )
+    return pl.concat([exact["rij"], near["rij"]])
 
 
 def sdd_needed(sdd_text: pl.DataFrame, brp: pl.DataFrame) -> pl.Series:
@@ -279,38 +456,6 @@ def _folded_spellings(keys: pl.DataFrame) -> pl.DataFrame:
                 normalize.naam_sleutel(pl.lit(None, pl.String), pl.col("geslachtsnaam")),
             )
         ]
-    )
-
-
-def _by_address(rows: pl.DataFrame, brp: pl.DataFrame) -> pl.DataFrame:
-    """No person: the signal's address where someone alive lives, else the one address at
-    its postcode and house number (the partner left out a letter or addition)."""
-    living = brp.filter(~pl.col("overleden")).select(
-        "adres_sleutel", "postcode_huisnummer", "gemeentecode"
-    )
-    addresses = living.unique("adres_sleutel")
-    exact = rows.select(_ROW, adres_sleutel="signaal_sleutel").join(
-        addresses.drop("postcode_huisnummer"), on="adres_sleutel"
-    )
-    only_one = addresses.filter(pl.len().over("postcode_huisnummer") == 1)
-    near = (
-        rows.join(exact, on=_ROW, how="anti")
-        .select(_ROW, "postcode_huisnummer")
-        .join(only_one, on="postcode_huisnummer")
-        .drop("postcode_huisnummer")
-    )
-    return pl.concat(
-        [
-            exact.with_columns(match_regel=pl.lit("adres")),
-            near.with_columns(match_regel=pl.lit("postcode_huisnummer")),
-        ]
-    ).select(
-        _ROW,
-        persoon_bsn=pl.lit(None, pl.String),
-        match_regel="match_regel",
-        adres_sleutel="adres_sleutel",
-        gemeentecode="gemeentecode",
-        overleden=pl.lit(False),
     )
 
 

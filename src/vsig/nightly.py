@@ -415,11 +415,14 @@ class _Night:
             return _Inputs(self.replay.brp, self.replay.sdd, consumed)
         assert extracts is not None
         signals = _Inputs.signals_of(consumed)
+        threshold = self.config.naam_gelijkenis
         brp = _usable_extract(
             ingest.ingest_file(
                 extracts[0],
                 self.date,
-                needed=ingest.Needed(match.BRP_KEYS, lambda text: match.brp_needed(text, signals)),
+                needed=ingest.Needed(
+                    match.BRP_KEYS, lambda text: match.brp_needed(text, signals, threshold)
+                ),
             )
         )
         sdd = _usable_extract(
@@ -553,9 +556,16 @@ class _Night:
             if result.rejects.height:
                 name = _reject_name(result.source, taken)
                 exports.write_csv(result.rejects, folder / "rejects" / name)
-        households = exports.households(routed, tonight.brp, tonight.case_signals, self.date)
+        households = exports.households(routed, tonight.brp, tonight.case_signals)
         with self.stage("brieven"):
-            briefs = letters.letters_for(actions, routed, households, self.config, self.date)
+            briefs = letters.letters_for(
+                actions,
+                routed,
+                households,
+                exports.debtors(tonight.case_signals, tonight.brp),
+                self.config,
+                self.date,
+            )
             index = letters.write(
                 folder / "letters", briefs, self.config, self.date, self.templates
             )
@@ -567,6 +577,8 @@ class _Night:
             exports.write_csv(rows, folder / "exports" / "gemeente" / f"{code}.csv")
         calls = exports.bellijst(routed, actions, households)
         exports.write_csv(calls, folder / "exports" / "sdd" / "bellijst.csv")
+        unmatched = exports.niet_gekoppeld(signals)
+        exports.write_csv(unmatched, folder / "exports" / "sdd" / "niet_gekoppeld.csv")
         exports.write_csv(tonight.deadlines, folder / "exports" / "termijnen.csv")
         feedback = exports.terugmeldingen(signals, tonight.decisions, self.date)
         for partner, rows in feedback.items():
@@ -576,7 +588,9 @@ class _Night:
         """What a replay needs besides the consumed files, in as little personal data as
         reproduces the run: the extracts' used rows and the state the run read."""
         inputs = tonight.inputs
-        used = match.rows_used(inputs.signals, tonight.brp, tonight.signals)
+        used = match.rows_used(
+            inputs.signals, tonight.brp, tonight.signals, self.config.naam_gelijkenis
+        )
         brp_used = used.select(inputs.brp.accepted.columns)
         audit.write_register(folder, inputs.brp, brp_used)
         audit.write_register(

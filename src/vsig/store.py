@@ -122,6 +122,10 @@ MIGRATIONS: Final = (
         regel BIGINT NOT NULL
     );
     """,
+    # 2: why a signal reached nobody (matching never falls back to an address alone).
+    """
+    ALTER TABLE signalen ADD COLUMN niet_gekoppeld VARCHAR;
+    """,
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 

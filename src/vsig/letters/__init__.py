@@ -43,11 +43,11 @@ MAANDEN: Final = (
     "december",
 )
 SOORT_IN_BRIEF: Final = {
-    "Huur": "Huur",
-    "Energie": "Energie",
-    "Water": "Water",
-    "Zorg": "Zorgverzekering",
-    "CAK Zorgverzekeringen": "Zorgverzekering (via het CAK)",
+    "Huur": "huur",
+    "Energie": "energie",
+    "Water": "water",
+    "Zorg": "zorgverzekering",
+    "CAK Zorgverzekeringen": "zorgverzekering",
 }
 
 
@@ -112,15 +112,19 @@ def letters_for(
     performed_tonight: pl.DataFrame,
     routed: pl.DataFrame,
     households: pl.DataFrame,
+    debtors: pl.DataFrame,
     config: "Config",
     processing_date: date,
 ) -> list[Brief]:
-    """One letter per `brief` action tonight, in print order: municipality, template, case."""
+    """One letter per `brief` action tonight and person the case's debts are about, each
+    naming that person and their own debts only; in print order: municipality, template,
+    case, debtor."""
     rows = (
         performed_tonight.filter(pl.col("soort") == "brief")
-        .join(routed.select("zaak_id", "gemeentecode", "totaal_achterstand"), on="zaak_id")
-        .join(households, on="zaak_id")
-        .sort("gemeentecode", "template", "zaak_id")
+        .join(routed.select("zaak_id", "gemeentecode"), on="zaak_id")
+        .join(households.select("zaak_id", *_ADDRESS), on="zaak_id")
+        .join(debtors, on="zaak_id")
+        .sort("gemeentecode", "template", "zaak_id", "nummer")
     )
     return [_brief(row, config, processing_date) for row in rows.iter_rows(named=True)]
 
@@ -128,21 +132,16 @@ def letters_for(
 def _brief(row: dict[str, Any], config: "Config", processing_date: date) -> Brief:
     gemeente = config.gemeente(row["gemeentecode"])
     assert gemeente is not None  # cases exist only in configured municipalities
-    names = list(row["bewoners"])
-    aan = [*names[:2], *(["en medebewoners"] if len(names) > 2 else [])]
-    letter_id = f"{row['zaak_id']}-{row['actie']}"
+    letter_id = f"{row['zaak_id']}-{row['actie']}-{row['nummer']}"
     data = {
         "template": row["template"],
         "datum": datum(processing_date),
         "kenmerk": row["zaak_id"],
-        "aan": aan,
-        "aanhef": " en ".join(names[:2]) + (" en medebewoners" if len(names) > 2 else ""),
+        "aan": [row["naam"]],
+        "aanhef": row["naam"],
         "adres": _adres(row),
-        "schulden": [
-            {"soort": SOORT_IN_BRIEF.get(s["soort"], s["soort"]), "bedrag": bedrag(s["bedrag"])}
-            for s in row["schulden"]
-        ],
-        "totaal": bedrag(row["totaal_achterstand"]),
+        "schulden": [_schuld(s, config) for s in row["schulden"]],
+        "totaal": bedrag(row["totaal"]),
         "gemeente": {
             "naam": gemeente.naam,
             "lokaal_aanbod": gemeente.lokaal_aanbod,
@@ -151,6 +150,27 @@ def _brief(row: dict[str, Any], config: "Config", processing_date: date) -> Brie
         },
     }
     return Brief(letter_id, row["zaak_id"], row["template"], row["gemeentecode"], data)
+
+
+def _schuld(debt: dict[str, Any], config: "Config") -> dict[str, str]:
+    """A debt as the letter shows it, with the creditor who reported it (AVG art. 14: the
+    resident is told where the data came from)."""
+    partner = config.partner(debt["signaalpartner"])
+    return {
+        "schuldeiser": partner.naam if partner else debt["signaalpartner"],
+        "soort": SOORT_IN_BRIEF.get(debt["soort"], debt["soort"]),
+        "bedrag": bedrag(debt["bedrag"]),
+    }
+
+
+_ADDRESS: Final = (
+    "straatnaam",
+    "huisnummer",
+    "huisletter",
+    "huisnummertoevoeging",
+    "postcode",
+    "woonplaats",
+)
 
 
 def _adres(row: dict[str, Any]) -> list[str]:
