@@ -1,5 +1,8 @@
 """The matching core on small frames: who a signal is about, and which status it gets."""
 
+import json
+import subprocess
+import sys
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -12,6 +15,7 @@ from hypothesis import strategies as st
 from vsig import ingest, match, vng
 from vsig.config import Config
 
+from .conftest import REPO
 from .scenario import Resident, csv_text, make_bsn
 
 TODAY = date(2026, 11, 26)
@@ -576,8 +580,28 @@ def test_unrelated_residents_never_change_a_match(
         s.__class__(**{**s.__dict__, "postcode": "3320XY", "geboortedatum": date(1950, 1, 1)})
         for s in strangers
     ]
-    before = match.match(*reversed(frames_from(config, residents, rows)), config, TODAY, NO_DEBTS)
-    after = match.match(
-        *reversed(frames_from(config, residents + moved, rows)), config, TODAY, NO_DEBTS
-    )
-    assert after.equals(before)
+    results = []
+    for register_ in (residents, residents + moved):
+        brp, signals = frames_from(config, register_, rows)
+        results.append(match.match(signals, brp, config, TODAY, NO_DEBTS))
+    assert results[1].equals(results[0])
+
+
+def test_the_matching_benchmark_runs(tmp_path: Path) -> None:
+    """A smoke test at a tiny scale; the figures come from a run by hand (README)."""
+    out = tmp_path / "matching.json"
+    subprocess.run(
+        [
+            sys.executable, str(REPO / "bench" / "matching.py"), "--residents", "3000",
+            "--signals", "300", "--thresholds", "0.8", "--json", str(out),
+        ],
+        check=True,
+        cwd=REPO,
+        capture_output=True,
+    )  # fmt: skip
+    report = json.loads(out.read_text())
+    alle = report["vsig_run"]["per_soort"][0]
+    assert (alle["soort"], alle["signalen"]) == ("alle", 300)
+    assert alle["fout_huishouden"] == 0
+    assert alle["bereikt"] > 0.9 * alle["over_inwoners"]
+    assert report["drempels"][0]["drempel"] == 0.8

@@ -34,7 +34,11 @@ HOUSEMATE = Resident(make_bsn(6), "Öztürk", date(1975, 6, 6), huisnummer=3, **
 CHILD = Resident(make_bsn(7), "de Groot", date(2015, 7, 7), huisnummer=3, **PAPENDRECHT)
 CRISIS = Resident(make_bsn(4), "Bakker", date(1973, 4, 4), "3311AB", 4, voorletters="-2+3")
 KNOWN_HIGH = Resident(make_bsn(5), "van Dijk", date(1974, 5, 5), "3311AB", 5, toevoeging="2")
-RESIDENTS = [MARKUP_NAME, UNKNOWN_LOW, FORWARDED, HOUSEMATE, CHILD, CRISIS, KNOWN_HIGH]
+COUPLE = [
+    Resident(make_bsn(8), "Smit", date(1960, 8, 8), "3311AB", 8, voorletters="B."),
+    Resident(make_bsn(9), "Yılmaz", date(1962, 9, 9), "3311AB", 8, voorletters="C."),
+]
+RESIDENTS = [MARKUP_NAME, UNKNOWN_LOW, FORWARDED, HOUSEMATE, CHILD, CRISIS, KNOWN_HIGH, *COUPLE]
 
 
 def night(root: Path) -> Home:
@@ -51,8 +55,10 @@ def night(root: Path) -> Home:
             ),
             CRISIS.signal("W-4", "95.00", NIGHT, crisissignaal="ja", telefoonnummer="0612345678"),
             KNOWN_HIGH.signal("W-5", "900.00", NIGHT),
+            COUPLE[0].signal("W-8", "100.00", NIGHT),
         ],
     )
+    home.signals("EVIDES", NIGHT, [COUPLE[1].signal("E-9", "45.50", NIGHT, bsn="")])
     home.signals(
         "VATTENFALL",
         NIGHT,
@@ -75,10 +81,28 @@ def pdf_text(path: Path) -> str:
 
 @pytest.mark.parametrize(
     ("template", "case"),
-    [("brief_lokaal_aanbod", "Z20261102-01-0001"), ("informatiebrief", "Z20261102-01-0004")],
+    [("brief_lokaal_aanbod", "Z20261102-01-0001"), ("informatiebrief", "Z20261102-01-0005")],
 )
 def test_letter_text_is_pinned(out: Path, template: str, case: str) -> None:
-    assert_golden(f"letters/{template}.txt", pdf_text(out / "letters" / f"{case}-{template}.pdf"))
+    letter = out / "letters" / f"{case}-{template}-1.pdf"
+    assert_golden(f"letters/{template}.txt", pdf_text(letter))
+
+
+def test_two_adults_with_debts_get_a_letter_each_naming_only_their_own(out: Path) -> None:
+    """One case for the household, a letter per debtor; each names its creditor."""
+    first, second = (
+        pdf_text(out / "letters" / f"Z20261102-01-0004-informatiebrief-{n}.pdf") for n in (1, 2)
+    )
+    assert_golden("letters/informatiebrief-huishouden-1.txt", first)
+    assert_golden("letters/informatiebrief-huishouden-2.txt", second)
+    assert "B. Smit" in first
+    assert "Yılmaz" not in first
+    assert "C. Yılmaz" in second
+    assert "Smit" not in second
+    assert "Woonkracht10 (huur) € 100,00" in first
+    assert "Evides" not in first
+    assert "Evides Waterbedrijf (water) € 45,50" in second
+    assert "Woonkracht10" not in second
 
 
 @pytest.mark.parametrize(
@@ -100,7 +124,7 @@ def test_csv_outputs_are_pinned(out: Path, name: str) -> None:
 
 
 def test_markup_in_a_name_prints_as_written(out: Path) -> None:
-    text = pdf_text(out / "letters" / "Z20261102-01-0001-brief_lokaal_aanbod.pdf")
+    text = pdf_text(out / "letters" / "Z20261102-01-0001-brief_lokaal_aanbod-1.pdf")
     assert f"A. {MARKUP}" in text
     assert "root:" not in text
 
@@ -118,7 +142,7 @@ def test_formulas_from_the_inputs_are_neutralised(out: Path) -> None:
 def test_letters_are_pdf_a_2b_and_the_same_bytes_every_run(out: Path, tmp_path: Path) -> None:
     again = night(tmp_path).path / "out" / "20261102-01"
     pdfs = sorted(p.relative_to(out) for p in (out / "letters").rglob("*.pdf"))
-    assert len(pdfs) == 5  # 3 letters and 2 print files
+    assert len(pdfs) == 8  # 5 letters and 3 print files
     for pdf in pdfs:
         data = (out / pdf).read_bytes()
         assert data == (again / pdf).read_bytes(), pdf
@@ -139,7 +163,7 @@ def test_print_file_holds_its_letters_at_the_indexed_pages(out: Path) -> None:
 
 def test_a_letter_is_addressed_to_the_adults_debtor_first(out: Path) -> None:
     index = (out / "letters" / "index.csv").read_text(encoding="utf-8-sig")
-    assert "Z20261102-01-0005" not in index  # forwarded: the municipality acts, no letter
+    assert "Z20261102-01-0006" not in index  # forwarded: the municipality acts, no letter
     export = (out / "exports" / "gemeente" / "0590.csv").read_text(encoding="utf-8")
     assert "A. de Groot / A. Öztürk" in export  # the child is not named
 

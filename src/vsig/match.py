@@ -122,13 +122,20 @@ def _by_bsn(rows: pl.DataFrame, brp: pl.DataFrame) -> pl.DataFrame:
 
 
 def _by_name_and_birth(rows: pl.DataFrame, brp: pl.DataFrame, threshold: float) -> pl.DataFrame:
-    """No BSN: the resident of that birth date whose surname fits, across the region.
+    """No BSN: the resident of that birth date whose surname fits, across the region, unless
+    the initials disagree (a namesake born the same day is not the debtor).
 
     Several fit: the one living at the signal's postcode and house number, if only one does.
     """
     wanted = _name_keys(rows)
-    candidates = _namesakes(wanted, brp, threshold).join(
-        brp.select("bsn", woont="postcode_huisnummer"), on="bsn"
+    candidates = (
+        _namesakes(wanted, brp, threshold)
+        .join(wanted.select(_ROW, "letters"), on=_ROW)
+        .join(
+            brp.select("bsn", _initials(pl.col("voorletters")), woont="postcode_huisnummer"),
+            on="bsn",
+        )
+        .filter(_initials_agree())
     )
     here = pl.col("woont") == pl.col("postcode_huisnummer")
     narrowed = candidates.join(wanted.select(_ROW, "postcode_huisnummer"), on=_ROW).filter(
@@ -206,21 +213,29 @@ def _pairs(
     wanted: pl.DataFrame, register: pl.DataFrame, left_on: str, right_on: str
 ) -> pl.DataFrame:
     """Signals beside the residents that share `left_on` with them, each resident with both
-    ways of writing the surname, where the initials do not disagree."""
+    ways of writing the surname, where the initials do not disagree and, without initials,
+    the surname is spelt alike."""
     residents = _brp_name_keys(
         register.with_columns(_initials(pl.col("voorletters"))), "bsn", "voorletters", right_on
     )
-    agree = (
+    # A surname nearly alike with nothing else to go on is a guess.
+    alike = pl.col("letters").is_not_null() | (pl.col("sleutel") == pl.col("naam"))
+    return (
+        wanted.select(_ROW, "letters", "sleutel", blok=left_on)
+        .join(residents.rename({"sleutel": "naam"}), left_on="blok", right_on=right_on)
+        .filter(_initials_agree() & alike)
+        .select(_ROW, "bsn", "sleutel", "naam")
+    )
+
+
+def _initials_agree() -> pl.Expr:
+    """The signal's initials (`letters`) and the register's (`voorletters`) do not disagree:
+    one is missing, or one begins the other (`J.` and `J.P.`)."""
+    return (
         pl.col("letters").is_null()
         | pl.col("voorletters").is_null()
         | pl.col("letters").str.starts_with(pl.col("voorletters"))
         | pl.col("voorletters").str.starts_with(pl.col("letters"))
-    )
-    return (
-        wanted.select(_ROW, "letters", "sleutel", blok=left_on)
-        .join(residents.rename({"sleutel": "naam"}), left_on="blok", right_on=right_on)
-        .filter(agree)
-        .select(_ROW, "bsn", "sleutel", "naam")
     )
 
 
@@ -284,10 +299,7 @@ def _brp_name_keys(brp: pl.DataFrame, *columns: str) -> pl.DataFrame:
 def _name_keys(rows: pl.DataFrame) -> pl.DataFrame:
     """The signals that name a birth date but no BSN, with their folded surname."""
     return rows.filter(pl.col("bsn").is_null() & pl.col("geboortedatum").is_not_null()).select(
-        _ROW,
-        "geboortedatum",
-        "postcode_huisnummer",
-        sleutel=normalize.naam_sleutel(pl.col("voorvoegsel"), pl.col("achternaam")),
+        _ROW, "geboortedatum", "postcode_huisnummer", *_signal_name()
     )
 
 

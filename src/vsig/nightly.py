@@ -226,6 +226,7 @@ class _Tonight:
     forwarded: pl.DataFrame
     deadlines: pl.DataFrame
     decisions: pl.DataFrame  # earlier signals of cases decided tonight, for the feedback
+    debtors: pl.DataFrame  # per case, each person its debts are about: a letter each
 
     @property
     def exit_code(self) -> int:
@@ -339,6 +340,7 @@ class _Night:
             forwarded,
             deadlines,
             decisions,
+            exports.debtors(case_signals, brp),
         )
 
     def _decisions(self, events: pl.DataFrame) -> pl.DataFrame:
@@ -535,7 +537,10 @@ class _Night:
             # Every municipality gets an export, if need be an empty one.
             zaken_per_gemeente={g.code: per_gemeente.get(g.code, 0) for g in self.config.gemeenten},
             acties=_counts(actions, "actie"),
-            brieven_per_template=_counts(actions.filter(pl.col("soort") == "brief"), "template"),
+            brieven_per_template=_counts(
+                actions.filter(pl.col("soort") == "brief").join(tonight.debtors, on="zaak_id"),
+                "template",
+            ),
             rejects=sum(i.rejected for i in inputs.all),
             notices=[f"{i.source.path.name}: {n}" for i in inputs.all for n in i.notices],
             timings=self.timings,
@@ -562,7 +567,7 @@ class _Night:
                 actions,
                 routed,
                 households,
-                exports.debtors(tonight.case_signals, tonight.brp),
+                tonight.debtors,
                 self.config,
                 self.date,
             )
