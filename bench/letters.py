@@ -26,9 +26,17 @@ def fake_letters(count: int, config_path: Path) -> list[letters.Brief]:
     for number in range(count):
         gemeente = config.gemeenten[number % len(config.gemeenten)]
         template = letters.template_names()[number // len(config.gemeenten) % 2]
-        debts = [{"soort": "Huur", "bedrag": letters.bedrag(45_000 + number)}]
+        debts = [
+            {
+                "schuldeiser": "Woonkracht10",
+                "soort": "huur",
+                "bedrag": letters.bedrag(45_000 + number),
+            }
+        ]
         if number % 3 == 0:
-            debts.append({"soort": "Energie", "bedrag": letters.bedrag(12_345)})
+            debts.append(
+                {"schuldeiser": "Eneco", "soort": "energie", "bedrag": letters.bedrag(12_345)}
+            )
         data = {
             "template": template,
             "datum": letters.datum(DAY),

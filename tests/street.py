@@ -49,7 +49,7 @@ GETS_RESULT = resident(17)
 BY_ADDRESS = resident(18)
 ONE_FLAT = resident(19, toevoeging="2")
 FLAT_A = resident(20, toevoeging="1")
-FLAT_B = resident(21, huisnummer=20, toevoeging="2")
+FLAT_B = resident(21, huisnummer=20, toevoeging="2", geslachtsnaam="Boven")
 TOO_OLD = resident(22)
 HOUSEMATE = resident(23, huisnummer=1)  # lives with KNOWN_LOW, is the one the SDD knows
 NEIGHBOURS = [resident(n, postcode="3313EF") for n in (51, 52, 53)]  # never signalled
