@@ -56,6 +56,11 @@ def night(root: Path) -> Home:
             CRISIS.signal("W-4", "95.00", NIGHT, crisissignaal="ja", telefoonnummer="0612345678"),
             KNOWN_HIGH.signal("W-5", "900.00", NIGHT),
             COUPLE[0].signal("W-8", "100.00", NIGHT),
+            # Nobody to tell: a BSN the BRP lacks, a name nobody at the address has.
+            COUPLE[0].signal("W-90", "70.00", NIGHT, bsn=make_bsn(90), achternaam="Weg"),
+            UNKNOWN_LOW.signal(
+                "W-91", "1.234,50", NIGHT, achternaam="Anders", geboortedatum="", crisissignaal="ja"
+            ),
         ],
     )
     home.signals("EVIDES", NIGHT, [COUPLE[1].signal("E-9", "45.50", NIGHT, bsn="")])
@@ -115,6 +120,7 @@ def test_two_adults_with_debts_get_a_letter_each_naming_only_their_own(out: Path
         "exports/gemeente/0590.csv",
         "exports/gemeente/0482.csv",
         "exports/sdd/bellijst.csv",
+        "exports/sdd/niet_gekoppeld.csv",
         "exports/terugmelding/WOONKRACHT10.csv",
         "exports/terugmelding/VATTENFALL.csv",
     ],

@@ -176,6 +176,20 @@ def test_forgetting_a_person_erases_their_bsn_and_marks_the_run(tmp_path: Path) 
     assert "not reproducible: data erased on request" in replay.stderr
 
 
+def test_forgetting_someone_the_brp_lacks_clears_the_sdd_list(tmp_path: Path) -> None:
+    """Signalled at a neighbour's address with a BSN the BRP lacks: on the SDD's list only."""
+    left = Resident(make_bsn(704), "Vertrokken", date(1966, 4, 4), STAYS.postcode, 7)
+    home = Home.create(tmp_path)
+    home.registers(START, [STAYS])
+    home.signals("WOONKRACHT10", START, [left.signal("L-1", "90.00", START, bsn=left.bsn)])
+    assert home.run(START).exit_code == 0
+    listed = home.out("20260105-01", "exports/sdd/niet_gekoppeld.csv")
+    assert listed.select("signaal_id", "reden").rows() == [("L-1", "BSN niet in de BRP")]
+    forget(home, "--bsn", left.bsn)
+    assert found_in_home(home.path, [left.bsn, left.geslachtsnaam]) == []
+    assert found_in_home(home.path, [STAYS.bsn])  # the neighbour is untouched
+
+
 def test_forget_wants_a_valid_subject(tmp_path: Path) -> None:
     home = Home.create(tmp_path)
     for option in (["--bsn", "123456789"], ["--address", "nergens"], []):

@@ -12,7 +12,8 @@ from typing import Final
 import polars as pl
 
 from vsig import cases
-from vsig.config import Config
+from vsig.config import SIGNAL_COLUMNS, Config
+from vsig.letters import ADDRESS_COLUMNS
 
 FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 
@@ -109,16 +110,6 @@ def debtors(case_signals: pl.DataFrame, brp: pl.DataFrame) -> pl.DataFrame:
         .with_columns(nummer=pl.int_range(1, pl.len() + 1).over("zaak_id"))
         .drop("persoon_bsn")
     )
-
-
-ADDRESS_COLUMNS: Final = (
-    "straatnaam",
-    "huisnummer",
-    "huisletter",
-    "huisnummertoevoeging",
-    "postcode",
-    "woonplaats",
-)
 
 
 def _joined(column: str) -> pl.Expr:
@@ -245,28 +236,7 @@ def adresregel() -> pl.Expr:
     return pl.format("{} {}, {} {}", pl.col("straatnaam"), nummer, postcode, pl.col("woonplaats"))
 
 
-NIET_GEKOPPELD_CSV: Final = (
-    "signaalpartner",
-    "signaal_id",
-    "soort",
-    "reden",
-    "klantnummer",
-    "bedrag",
-    "signaaldatum",
-    "bsn",
-    "voorletters",
-    "voorvoegsel",
-    "achternaam",
-    "geboortedatum",
-    "straatnaam",
-    "postcode",
-    "huisnummer",
-    "huisletter",
-    "huisnummertoevoeging",
-    "plaatsnaam",
-    "telefoonnummer",
-    "email",
-)
+NIET_GEKOPPELD_CSV: Final = ("signaalpartner", "soort", "reden", *SIGNAL_COLUMNS)
 
 
 def niet_gekoppeld(signals: pl.DataFrame) -> pl.DataFrame:
@@ -277,6 +247,8 @@ def niet_gekoppeld(signals: pl.DataFrame) -> pl.DataFrame:
         .with_columns(
             reden=pl.col("niet_gekoppeld"),
             bedrag=euros_komma(pl.col("bedrag")),
+            crisissignaal=ja_nee(pl.col("crisissignaal")),
+            warme_overdracht=ja_nee(pl.col("warme_overdracht")),
             huisnummer=pl.col("huisnummer").cast(pl.String),
         )
         .select(NIET_GEKOPPELD_CSV)

@@ -37,11 +37,11 @@ def prepare_brp(brp: pl.DataFrame, processing_date: date) -> pl.DataFrame:
         overleden=pl.col("datum_overlijden").is_not_null()
         & (pl.col("datum_overlijden") <= processing_date),
         meerderjarig=pl.col("geboortedatum").is_null()
-        | (pl.col("geboortedatum") <= years_before(processing_date, 18)),
+        | (pl.col("geboortedatum") <= _years_before(processing_date, 18)),
     )
 
 
-def years_before(day: date, years: int) -> date:
+def _years_before(day: date, years: int) -> date:
     """The same day `years` earlier; 29 February falls back to the 28th."""
     try:
         return day.replace(year=day.year - years)
@@ -130,7 +130,7 @@ def _by_name_and_birth(rows: pl.DataFrame, brp: pl.DataFrame, threshold: float) 
     wanted = _name_keys(rows)
     candidates = (
         _namesakes(wanted, brp, threshold)
-        .join(wanted.select(_ROW, "letters"), on=_ROW)
+        .join(wanted.select(_ROW, "letters", "postcode_huisnummer"), on=_ROW)
         .join(
             brp.select("bsn", _initials(pl.col("voorletters")), woont="postcode_huisnummer"),
             on="bsn",
@@ -138,9 +138,7 @@ def _by_name_and_birth(rows: pl.DataFrame, brp: pl.DataFrame, threshold: float) 
         .filter(_initials_agree())
     )
     here = pl.col("woont") == pl.col("postcode_huisnummer")
-    narrowed = candidates.join(wanted.select(_ROW, "postcode_huisnummer"), on=_ROW).filter(
-        (pl.len().over(_ROW) == 1) | here
-    )
+    narrowed = candidates.filter((pl.len().over(_ROW) == 1) | here)
     return _decided(wanted, candidates, narrowed, BY_NAME_BIRTH)
 
 

@@ -122,7 +122,7 @@ def letters_for(
     rows = (
         performed_tonight.filter(pl.col("soort") == "brief")
         .join(routed.select("zaak_id", "gemeentecode"), on="zaak_id")
-        .join(households.select("zaak_id", *_ADDRESS), on="zaak_id")
+        .join(households.select("zaak_id", *ADDRESS_COLUMNS), on="zaak_id")
         .join(debtors, on="zaak_id")
         .sort("gemeentecode", "template", "zaak_id", "nummer")
     )
@@ -163,7 +163,7 @@ def _schuld(debt: dict[str, Any], config: "Config") -> dict[str, str]:
     }
 
 
-_ADDRESS: Final = (
+ADDRESS_COLUMNS: Final = (
     "straatnaam",
     "huisnummer",
     "huisletter",
@@ -171,6 +171,7 @@ _ADDRESS: Final = (
     "postcode",
     "woonplaats",
 )
+"""The BRP's postal address of a household, as letters print it and exports list it."""
 
 
 def _adres(row: dict[str, Any]) -> list[str]:
