@@ -64,6 +64,7 @@ def test_a_signal_shows_how_it_matched_and_what_the_partner_heard(story: Story) 
     assert signal["ontvangen"]["postcode"] == "3311AB"  # where the partner sent it
     assert signal["match"] == {
         "regel": "bsn",
+        "niet_gekoppeld": None,
         "verhuisd": True,
         "adres_sleutel": f"{MOVED.postcode}|{MOVED.huisnummer}||",
         "gemeentecode": "0505",
@@ -80,6 +81,12 @@ def test_in_words(story: Story) -> None:
     assert "routed in run 20261103-01" in text
     assert "rule onder_500_niet_bekend: totaal_achterstand < € 500,00? yes (€ 300,00)" in text
     assert "action doorsturen_naar_gemeente (doorsturen) in run 20261103-01" in text
+
+
+def test_a_signal_that_reached_nobody_says_why(story: Story) -> None:
+    result = runner.invoke(app, ["explain", "W-18", "--home", str(story.home.path)])
+    assert result.exit_code == 0
+    assert "to nobody: niemand in de BRP past" in result.stdout
 
 
 def test_an_unknown_id_is_a_usage_error(story: Story) -> None:

@@ -50,6 +50,7 @@ def _signal(row: dict[str, Any]) -> dict[str, Any]:
         "ontvangen": {k: _plain(row[k]) for k in RECEIVED},
         "match": {
             "regel": row["match_regel"],
+            "niet_gekoppeld": row["niet_gekoppeld"],
             "verhuisd": row["verhuisd"],
             "adres_sleutel": row["adres_sleutel"],
             "gemeentecode": row["gemeentecode"],
@@ -163,7 +164,7 @@ def in_words(story: dict[str, Any]) -> list[str]:
 
 def _matched(how: dict[str, Any]) -> str:
     if how["regel"] is None:
-        return "not found in the BRP"
+        return f"to nobody: {how['niet_gekoppeld'] or 'not found in the BRP'}"
     moved = ", the person moved there" if how["verhuisd"] else ""
     return (
         f"by {how['regel']} to the BRP address {how['adres_sleutel']} "
