@@ -83,8 +83,12 @@ class Bellen(_Strict):
     binnen_werkdagen: int = Field(0, ge=0)
 
     def uiterlijk(self, processing_date: date) -> date:
-        start = werkdagen.volgende_werkdag(processing_date + timedelta(days=self.na_dagen))
-        return werkdagen.plus_werkdagen(start, self.binnen_werkdagen)
+        """The working days count after the day the call is scheduled for (Atw); a call
+        without a term is due that day, or the next working day."""
+        start = processing_date + timedelta(days=self.na_dagen)
+        if self.binnen_werkdagen:
+            return werkdagen.plus_werkdagen(start, self.binnen_werkdagen)
+        return werkdagen.termijn_einde(start)
 
 
 class Doorsturen(_Strict):

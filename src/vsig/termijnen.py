@@ -2,7 +2,8 @@
 
 After the resident's aanmelding the first conversation is due within four weeks, or three
 working days in a crisis; after the first conversation the decision (beschikking) within the
-bylaw's term. A deadline is listed while it runs out within a few working days or has passed.
+bylaw's term. Every term ends by the Algemene termijnenwet (see `werkdagen`). A deadline is
+listed while it runs out within a few working days or has passed.
 """
 
 from datetime import date, timedelta
@@ -62,14 +63,22 @@ def deadlines(
             uiterlijk="gesprek_uiterlijk",
         )
     )
-    decision = cases.filter(
-        pl.col("eerste_gesprek").is_not_null() & pl.col("beschikking").is_null()
-    ).select(
-        "zaak_id",
-        "gemeentecode",
-        termijn=pl.lit("beschikking"),
-        vanaf="eerste_gesprek",
-        uiterlijk=pl.col("eerste_gesprek") + timedelta(weeks=termijnen.beschikking_weken),
+    talks = cases["eerste_gesprek"].drop_nulls().unique().to_list()
+    decided = pl.DataFrame(
+        [(day, beschikking_uiterlijk(termijnen, day)) for day in talks],
+        schema={"eerste_gesprek": pl.Date, "beschikking_uiterlijk": pl.Date},
+        orient="row",
+    )
+    decision = (
+        cases.join(decided, on="eerste_gesprek")
+        .filter(pl.col("beschikking").is_null())
+        .select(
+            "zaak_id",
+            "gemeentecode",
+            termijn=pl.lit("beschikking"),
+            vanaf="eerste_gesprek",
+            uiterlijk="beschikking_uiterlijk",
+        )
     )
     horizon = werkdagen.plus_werkdagen(today, termijnen.vooruit_werkdagen)
     return (
@@ -95,4 +104,9 @@ def gesprek_uiterlijk(termijnen: Termijnen, crisis: bool, aanmelding: date) -> d
     """When the first conversation is due: four weeks on, or three working days in a crisis."""
     if crisis:
         return werkdagen.plus_werkdagen(aanmelding, termijnen.gesprek_crisis_werkdagen)
-    return aanmelding + timedelta(days=termijnen.gesprek_dagen)
+    return werkdagen.termijn_einde(aanmelding + timedelta(days=termijnen.gesprek_dagen))
+
+
+def beschikking_uiterlijk(termijnen: Termijnen, eerste_gesprek: date) -> date:
+    """When the decision is due: the bylaw's weeks after the first conversation."""
+    return werkdagen.termijn_einde(eerste_gesprek + timedelta(weeks=termijnen.beschikking_weken))
