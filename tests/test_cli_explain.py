@@ -38,10 +38,11 @@ def test_an_escalated_case_shows_both_evaluations(story: Story) -> None:
     tried = [(r["regel"], r["matched"]) for r in first["regels_geprobeerd"]]
     assert tried == [
         ("crisis", False),
+        ("crisis_huisbezoek", False),
         ("onder_500_bekend", False),
         ("onder_500_niet_bekend", True),
     ]
-    failing = first["regels_geprobeerd"][1]["conditions"]
+    failing = first["regels_geprobeerd"][2]["conditions"]
     assert [(c["fact"], c["holds"]) for c in failing] == [
         ("totaal_achterstand", True),
         ("bekend_bij_sdd", False),

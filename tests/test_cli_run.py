@@ -64,7 +64,7 @@ def test_runs_get_ids_per_day_and_exit_codes(story: Story) -> None:
         (KNOWN_HIGH, "vanaf_500_bekend", "brief_lokaal_aanbod+sdd_belt_na_2_weken"),
         (UNKNOWN_HIGH, "vanaf_500_niet_bekend", "doorsturen_naar_gemeente"),
         (EXACTLY_500, "vanaf_500_niet_bekend", "doorsturen_naar_gemeente"),
-        (CRISIS, "crisis", "sdd_belt_direct"),
+        (CRISIS, "crisis_huisbezoek", "informatiebrief+huisbezoek_gemeente"),
     ],
 )
 def test_every_cell_of_the_sdd_table(story: Story, person, rule, actions) -> None:
@@ -78,12 +78,12 @@ def test_known_is_the_household_not_only_the_debtor(story: Story) -> None:
     assert case["bekend_bij_sdd"] == "ja"
 
 
-def test_crisis_call_is_due_in_three_working_days(story: Story) -> None:
+def test_a_crisis_home_visit_is_due_in_three_working_days(story: Story) -> None:
     due = story.state(
-        "SELECT a.uiterlijk FROM acties a JOIN zaken z USING (zaak_id) "
-        f"WHERE z.adres_sleutel = '3311AB|{CRISIS.huisnummer}||'"
+        "SELECT a.soort, a.uiterlijk FROM acties a JOIN zaken z USING (zaak_id) "
+        f"WHERE z.adres_sleutel = '3311AB|{CRISIS.huisnummer}||' ORDER BY a.volgorde"
     )
-    assert due == [(date(2026, 11, 5),)]  # Monday + 3 working days
+    assert due == [("brief", None), ("doorsturen", date(2026, 11, 5))]  # Monday + 3
 
 
 def test_two_creditors_on_one_address_make_one_multiple_case(story: Story) -> None:
@@ -122,12 +122,24 @@ def test_known_escalation_schedules_only_the_call(story: Story) -> None:
     assert letters == [(1,)]
 
 
-def test_repeated_signal_with_the_same_amount_is_not_picked_up(story: Story) -> None:
+def test_repeated_signal_with_the_same_amount_is_not_picked_up_but_is_activity(
+    story: Story,
+) -> None:
     signals = story.signals("20261103-01")
+    first = story.cases("20261102-01")[at(REPEATS)]
     assert signals["Z-10b"]["status"] == vng.HERHAALD
-    assert signals["Z-10b"]["zaak_id"] is None
+    assert signals["Z-10b"]["zaak_id"] == first["zaak_id"]
     assert signals["Z-9b"]["status"] == vng.OPGEPAKT
-    assert at(REPEATS) not in story.cases("20261103-01")
+    again = story.cases("20261103-01")[at(REPEATS)]
+    assert (again["aantal_signalen"], again["totaal_achterstand"], again["acties"]) == (
+        "1",
+        "300.00",
+        "",
+    )
+    (active,) = story.state(
+        f"SELECT laatste_activiteit FROM zaken WHERE zaak_id = '{first['zaak_id']}'"
+    )
+    assert active == (NIGHT_2,)
 
 
 def test_a_moved_person_is_followed_to_the_current_address(story: Story) -> None:
@@ -360,7 +372,7 @@ def test_a_crisis_call_skips_the_christmas_holidays(tmp_path: Path) -> None:
     )
     assert home.run(christmas_eve).exit_code == 0
     with duckdb.connect(home.path / "state" / "vsig.duckdb", read_only=True) as db:
-        due = db.execute("SELECT uiterlijk FROM acties").fetchall()
+        due = db.execute("SELECT uiterlijk FROM acties WHERE soort != 'brief'").fetchall()
     # 25 and 26 December are holidays, 27 is a Sunday: Monday 28 is the first working day.
     assert due == [(date(2026, 12, 30),)]
 
@@ -379,6 +391,7 @@ def test_sample_inbox_runs_end_to_end(tmp_path: Path) -> None:
     assert cases.height > 50
     assert set(cases["regel"]) == {
         "crisis",
+        "crisis_huisbezoek",
         "onder_500_bekend",
         "onder_500_niet_bekend",
         "vanaf_500_bekend",

@@ -188,17 +188,23 @@ def test_arrears_younger_than_30_days_are_unfounded(tmp_path: Path, config) -> N
     assert found["young"]["status"] == vng.ONTERECHT
 
 
-def sdd(*rows: tuple[str, str, str | None]) -> pl.DataFrame:
+def sdd(*rows: tuple[str, str, str | None], regeling: str = "bijstand") -> pl.DataFrame:
     return pl.DataFrame(
         [
             {
                 "bsn": b,
+                "regeling": regeling,
                 "startdatum": date.fromisoformat(s),
                 "einddatum": e and date.fromisoformat(e),
             }
             for b, s, e in rows
         ],
-        schema={"bsn": pl.String, "startdatum": pl.Date, "einddatum": pl.Date},
+        schema={
+            "bsn": pl.String,
+            "regeling": pl.String,
+            "startdatum": pl.Date,
+            "einddatum": pl.Date,
+        },
     )
 
 
@@ -219,6 +225,23 @@ def test_known_means_an_arrangement_running_on_the_processing_date(tmp_path: Pat
     )
     known = match.bekend_bij_sdd(cases, brp, arrangements, config, TODAY)
     assert dict(known.sort("zaak_id").iter_rows()) == {"Z1": True, "Z2": False, "Z3": False}
+
+
+@pytest.mark.parametrize(
+    ("regeling", "known"),
+    [("bijstand", True), ("schuldhulpverlening", True), ("beschermingsbewind", False)],
+)
+def test_only_the_configured_arrangements_make_a_household_known(
+    tmp_path: Path, config, regeling: str, known: bool
+) -> None:
+    debtor = resident(1)
+    brp, _ = frames(tmp_path, config, [debtor], {})
+    cases = pl.DataFrame(
+        {"zaak_id": ["Z"], "adres_sleutel": ["3311AB|1||"], "persoon_bsn": [debtor.bsn]}
+    )
+    arrangements = sdd((debtor.bsn, "2020-01-01", None), regeling=regeling)
+    found = match.bekend_bij_sdd(cases, brp, arrangements, config, TODAY)
+    assert found["bekend_bij_sdd"].item() is known
 
 
 def test_known_scope_person_looks_at_the_debtor_only(tmp_path: Path, config) -> None:
@@ -250,7 +273,7 @@ BORN = [date(1980, 5, 1), date(1980, 5, 2)]
 
 
 @st.composite
-def street(draw: st.DrawFn) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+def street(draw: st.DrawFn) -> tuple[list[dict[str, str]], list[dict[str, str]], list[str]]:
     """A few residents written as a register may write them (one perhaps twice), and signals
     about them that are right, vague (no BSN, no addition) or old (a mover at their former
     number)."""
@@ -289,7 +312,9 @@ def street(draw: st.DrawFn) -> tuple[list[dict[str, str]], list[dict[str, str]]]
             "achternaam": draw(st.sampled_from(["Jansen", "Jnasen", person.geslachtsnaam])),
         }
         signals.append(person.signal(f"S{index}", "600.00", TODAY, **changes))
-    return rows, signals
+    # The persons of open cases, whom the night follows wherever they live now.
+    persons = draw(st.lists(st.sampled_from([r.bsn for r in residents]), max_size=3))
+    return rows, signals, persons
 
 
 @given(street())
@@ -297,10 +322,11 @@ def street(draw: st.DrawFn) -> tuple[list[dict[str, str]], list[dict[str, str]]]
 def test_matching_on_the_needed_brp_rows_is_matching_on_all(
     tmp_path_factory: pytest.TempPathFactory,
     config: Config,
-    drawn: tuple[list[dict[str, str]], list[dict[str, str]]],
+    drawn: tuple[list[dict[str, str]], list[dict[str, str]], list[str]],
 ) -> None:
     folder = tmp_path_factory.mktemp("street")
-    brp_rows, signal_rows = drawn
+    brp_rows, signal_rows, followed = drawn
+    persons = pl.Series(followed, dtype=pl.String)
     (folder / "brp.csv").write_text(csv_text(brp_rows))
     (folder / "s.csv").write_text(csv_text(signal_rows))
     signals = ingest.ingest_file(
@@ -315,7 +341,8 @@ def test_matching_on_the_needed_brp_rows_is_matching_on_all(
             source,
             TODAY,
             needed=ingest.Needed(
-                match.BRP_KEYS, lambda text: match.brp_needed(text, signals, THRESHOLD)
+                match.BRP_KEYS,
+                lambda text: match.brp_needed(text, signals, persons, THRESHOLD),
             ),
         )
     part = match.prepare_brp(needed.accepted, TODAY)
@@ -324,8 +351,10 @@ def test_matching_on_the_needed_brp_rows_is_matching_on_all(
     ).is_empty()
     on_whole = match.match(signals, whole, config, TODAY, NO_DEBTS)
     assert match.match(signals, part, config, TODAY, NO_DEBTS).equals(on_whole)
-    used = match.rows_used(signals, whole, on_whole, THRESHOLD)
-    assert match.rows_used(signals, part, on_whole, THRESHOLD).sort("bsn").equals(used.sort("bsn"))
+    used = match.rows_used(signals, whole, on_whole, persons, THRESHOLD)
+    on_part = match.rows_used(signals, part, on_whole, persons, THRESHOLD)
+    assert on_part.sort("bsn").equals(used.sort("bsn"))
+    assert set(followed) <= set(used["bsn"])
 
 
 def test_the_sdd_rows_needed_are_those_of_residents_however_written(tmp_path: Path) -> None:

@@ -148,7 +148,7 @@ def test_formulas_from_the_inputs_are_neutralised(out: Path) -> None:
 def test_letters_are_pdf_a_2b_and_the_same_bytes_every_run(out: Path, tmp_path: Path) -> None:
     again = night(tmp_path).path / "out" / "20261102-01"
     pdfs = sorted(p.relative_to(out) for p in (out / "letters").rglob("*.pdf"))
-    assert len(pdfs) == 8  # 5 letters and 3 print files
+    assert len(pdfs) == 9  # 6 letters (one for the crisis) and 3 print files
     for pdf in pdfs:
         data = (out / pdf).read_bytes()
         assert data == (again / pdf).read_bytes(), pdf

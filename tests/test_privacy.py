@@ -265,9 +265,11 @@ def test_purge_on_its_own_removes_what_has_aged_since(months: Home, tmp_path: Pa
     assert "deleted 7 retention/run" in later.stdout  # the 4 oldest went in the nights
     assert {p.name for p in (home / "out").glob("*/*")} == {"manifest.json"}
     assert sorted(p.name for p in (home / "inbox" / "brp").iterdir()) == ["brp-20261101.csv"]
-    # The autumn case was never closed (no night ran since), so it is still active: kept.
+    # No night ran since the autumn case's last activity; purge closes and deletes it alone.
+    assert "closed 1 retention/zaak_gesloten (no activity)" in later.stdout
+    assert "deleted 1 retention/zaak\n" in later.stdout
     with duckdb.connect(home / "state" / "vsig.duckdb", read_only=True) as db:
-        assert db.execute("SELECT count(*) FROM zaken").fetchall() == [(1,)]
+        assert db.execute("SELECT count(*) FROM zaken").fetchall() == [(0,)]
 
 
 def test_reports_past_retention_are_purged(tmp_path: Path) -> None:

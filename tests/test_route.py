@@ -18,6 +18,19 @@ from vsig.vng import SIGNAALPARTNERSOORTEN
 from .conftest import REPO, write_config
 
 DEFAULT_ROUTING = (REPO / "config" / "routing.yaml").read_text(encoding="utf-8")
+MATRIX_CASE = {
+    "zaak_id": "Z",
+    "bekend_bij_sdd": False,
+    "totaal_achterstand": 100_00,
+    "aantal_signalen": 1,
+    "soorten": ["Huur"],
+    "crisis": False,
+    "warme_overdracht": False,
+    "gemeentecode": "0505",
+    "meervoudig": False,
+    "telefoon_bekend": True,
+}
+PERFORMED = {"zaak_id": pl.String, "actie": pl.String, "soort": pl.String}
 
 
 def problems_with(tmp_path: Path, routing: str) -> list[str]:
@@ -38,7 +51,7 @@ def changed(edit: str, into: str) -> str:
             'totaal_achterstand: {"<": 500.00}\n      bekend_bij_sdd: {"==": true}',
             'totaal: {"<": 500.00}\n      bekend_bij_sdd: {"==": true}',
             "onder_500_bekend",
-            "rules[1].when.totaal",
+            "rules[2].when.totaal",
             "unknown fact",
         ),
         (
@@ -63,8 +76,8 @@ def changed(edit: str, into: str) -> str:
             "'ja' is not true or false",
         ),
         (
-            "actions: [sdd_belt_direct]",
-            "actions: [sdd_belt_meteen]",
+            "actions: [informatiebrief, sdd_belt_direct]",
+            "actions: [informatiebrief, sdd_belt_meteen]",
             "crisis",
             "rules[0].actions",
             "unknown action(s) ['sdd_belt_meteen']",
@@ -80,7 +93,7 @@ def changed(edit: str, into: str) -> str:
             "  - name: vangnet\n    actions",
             '  - name: vangnet\n    when: {crisis: {"==": false}}\n    actions',
             "vangnet",
-            "rules[5].when",
+            "rules[6].when",
             "the last rule is the default and has no `when`",
         ),
     ],
@@ -102,7 +115,9 @@ def test_the_problem_points_at_the_line_of_the_rule(tmp_path: Path) -> None:
 
 
 def test_a_rule_without_when_before_the_last_is_refused(tmp_path: Path) -> None:
-    routing = changed('    when:\n      crisis: {"==": true}\n', "")
+    routing = changed(
+        '    when:\n      crisis: {"==": true}\n      telefoon_bekend: {"==": true}\n', ""
+    )
     (problem,) = problems_with(tmp_path, routing)
     assert "only the last rule may go without `when`" in problem
 
@@ -132,6 +147,7 @@ FACTS = st.fixed_dictionaries(
         "warme_overdracht": st.booleans(),
         "gemeentecode": st.sampled_from(["0482", "0505", "0642"]),
         "meervoudig": st.booleans(),
+        "telefoon_bekend": st.booleans(),
     }
 )
 
@@ -139,7 +155,7 @@ FACTS = st.fixed_dictionaries(
 def sdd_table(facts: dict[str, object]) -> str:
     """The SDD's table of DESIGN.md, written out by hand, plus the crisis rule."""
     if facts["crisis"]:
-        return "crisis"
+        return "crisis" if facts["telefoon_bekend"] else "crisis_huisbezoek"
     band = "onder_500" if int(facts["totaal_achterstand"]) < 500_00 else "vanaf_500"  # type: ignore[call-overload]
     return f"{band}_{'bekend' if facts['bekend_bij_sdd'] else 'niet_bekend'}"
 
@@ -190,12 +206,44 @@ def test_soorten_in_means_any_of_them(facts, wanted) -> None:
 
 def test_new_actions_are_only_those_the_case_has_not_had(config) -> None:
     routed = pl.DataFrame({"zaak_id": ["Z1", "Z2"], "regel": ["vanaf_500_bekend"] * 2})
-    performed = pl.DataFrame({"zaak_id": ["Z1"], "actie": ["brief_lokaal_aanbod"]})
+    performed = pl.DataFrame(
+        {"zaak_id": ["Z1"], "actie": ["brief_lokaal_aanbod"], "soort": "brief"}
+    )
     new = route.new_actions(routed, config.routing, performed)
     assert new.select("zaak_id", "actie").rows() == [
         ("Z1", "sdd_belt_na_2_weken"),
         ("Z2", "brief_lokaal_aanbod"),
         ("Z2", "sdd_belt_na_2_weken"),
+    ]
+
+
+def test_a_case_gets_one_letter_whatever_its_route_becomes(config) -> None:
+    """The SDD got to know the household the next day: the route changes from the letter
+    for strangers to the one for known households, but a second letter would repeat the
+    first offer. Only the call the new route adds is new."""
+    routed = pl.DataFrame({"zaak_id": ["Z1"], "regel": ["vanaf_500_bekend"]})
+    performed = pl.DataFrame({"zaak_id": ["Z1"], "actie": ["informatiebrief"], "soort": "brief"})
+    new = route.new_actions(routed, config.routing, performed)
+    assert new["actie"].to_list() == ["sdd_belt_na_2_weken"]
+
+
+def test_no_letter_follows_a_forward(config) -> None:
+    """The forwarded case's total fell below €500: the municipality made the offer already."""
+    routed = pl.DataFrame({"zaak_id": ["Z1"], "regel": ["onder_500_niet_bekend"]})
+    performed = pl.DataFrame(
+        {"zaak_id": ["Z1"], "actie": ["doorsturen_naar_gemeente"], "soort": "doorsturen"}
+    )
+    assert route.new_actions(routed, config.routing, performed).is_empty()
+
+
+def test_a_crisis_without_a_phone_number_gets_a_letter_and_a_home_visit(config) -> None:
+    facts = {**MATRIX_CASE, "crisis": True, "telefoon_bekend": False}
+    routed = route.route(pl.DataFrame([facts]), config.routing)
+    new = route.new_actions(routed, config.routing, pl.DataFrame(schema=PERFORMED))
+    planned = route.action_details(new, config.routing, date(2026, 11, 28))
+    assert planned.select("soort", "uiterlijk").rows() == [
+        ("brief", None),
+        ("doorsturen", date(2026, 12, 2)),
     ]
 
 
@@ -231,7 +279,11 @@ def test_config_check_prints_the_decision_matrix() -> None:
         "vanaf_500_bekend: brief_lokaal_aanbod + sdd_belt_na_2_weken" in rows["€500.00 and above"]
     )
     assert "vanaf_500_niet_bekend: doorsturen_naar_gemeente" in rows["€500.00 and above"]
-    assert "crisis: sdd_belt_direct" in rows["crisis (any amount)"]
+    assert "crisis: informatiebrief + sdd_belt_direct" in rows["crisis, phone number known"]
+    assert (
+        "crisis_huisbezoek: informatiebrief + huisbezoek_gemeente"
+        in rows["crisis, no phone number"]
+    )
 
 
 def test_exactly_500_follows_the_yaml(tmp_path: Path) -> None:
@@ -242,4 +294,4 @@ def test_exactly_500_follows_the_yaml(tmp_path: Path) -> None:
     config = load_config(write_config(tmp_path, routing=routing))
     rows, _ = route.decision_matrix(config.routing, "0505")
     assert dict(rows)["€500.00 and above"][False].startswith("onder_500_niet_bekend")
-    assert yaml.safe_load(routing)["rules"][1]["when"]["totaal_achterstand"] == {"<=": 500.0}
+    assert yaml.safe_load(routing)["rules"][2]["when"]["totaal_achterstand"] == {"<=": 500.0}

@@ -23,7 +23,15 @@ def empty(store_: Store, table: str) -> pl.DataFrame:
 def changes(store_: Store, **frames: pl.DataFrame) -> Changes:
     tables = ("bestanden", "signalen", "zaken", "routeringen", "acties", "gebeurtenissen")
     given = {t: frames.get(t, empty(store_, t)) for t in tables}
-    return Changes(run_id="20261126-01", verwerkingsdatum=DAY, exit_code=0, **given)
+    moved = frames.get(
+        "herindeling",
+        pl.DataFrame(
+            schema={"signaalpartner": pl.String, "signaal_id": pl.String, "zaak_id": pl.String}
+        ),
+    )
+    return Changes(
+        run_id="20261126-01", verwerkingsdatum=DAY, exit_code=0, herindeling=moved, **given
+    )
 
 
 def test_a_new_state_gets_the_current_schema_version(tmp_path: Path) -> None:

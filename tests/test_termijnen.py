@@ -70,7 +70,9 @@ def months(tmp_path_factory: pytest.TempPathFactory) -> Months:
         first,
         WOONKRACHT10=[FORWARDED.signal("W-1", "700.00", first)],
         VATTENFALL=[FORWARDED.signal("V-1", "120.00", first)],
-        EVIDES=[CRISIS.signal("E-2", "80.00", first, crisissignaal="ja")],
+        EVIDES=[
+            CRISIS.signal("E-2", "80.00", first, crisissignaal="ja", telefoonnummer="0612345678")
+        ],
     )
     cases = story.home.out("20261221-01", "cases.csv")
     story.case = {row["postcode"] + row["huisnummer"]: row["zaak_id"] for row in cases.to_dicts()}

@@ -13,6 +13,7 @@ import shutil
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Final
@@ -94,6 +95,7 @@ def environment() -> dict[str, Any]:
     }
 
 
+@cache  # what is installed does not change while vsig runs
 def _dependencies(package: str) -> dict[str, str]:
     found: dict[str, str] = {}
     todo = [package]

@@ -467,7 +467,8 @@ def _print_purged(counts: dict[str, int]) -> None:
     if not counts:
         out.print("nothing to delete")
     for what, count in counts.items():
-        out.print(f"deleted {count} {what}")
+        closed = what.endswith(f"/{privacy.CLOSED}")
+        out.print(f"closed {count} {what} (no activity)" if closed else f"deleted {count} {what}")
 
 
 def _period(text: str) -> tuple[date, date]:
@@ -587,7 +588,7 @@ def config_check(config_path: ConfigOption = DEFAULT_CONFIG) -> None:
 def _routing_matrix(config: Config) -> Table:
     rows, crisis = route.decision_matrix(config.routing, config.gemeenten[0].code)
     table = Table(
-        title="Routing (rule: actions) for one non-crisis signal",
+        title="Routing (rule: actions) for one signal with a phone number",
         title_justify="left",
         show_lines=True,
     )
@@ -595,7 +596,8 @@ def _routing_matrix(config: Config) -> Table:
         table.add_column(column)
     for label, cells in rows:
         table.add_row(label, cells[True], cells[False])
-    table.add_row("crisis (any amount)", crisis, crisis)
+    table.add_row("crisis, phone number known", crisis[True], crisis[True])
+    table.add_row("crisis, no phone number", crisis[False], crisis[False])
     return table
 
 

@@ -7,7 +7,7 @@ as one line naming the file, the line, the key path and what was expected.
 import os
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import Any, Final, Literal, Self, get_args
 
 import yaml
 from pydantic import (
@@ -227,6 +227,10 @@ class Uitsluitingen(Strict):
         return values
 
 
+Regeling = Literal["bijstand", "schuldhulpverlening", "beschermingsbewind"]
+REGELINGEN: Final = get_args(Regeling)
+
+
 class Config(Strict):
     home: Path | None = None
     secret_file: Path | None = Field(
@@ -238,6 +242,11 @@ class Config(Strict):
     brp_max_age_days: int = Field(7, ge=1)
     case_close_after_days: int = Field(90, ge=1)
     known_scope: Literal["household", "person"] = "household"
+    bekend_regelingen: list[Regeling] = Field(
+        ["bijstand", "schuldhulpverlening"],
+        min_length=1,
+        description="the SDD arrangements that make a household known; bewind alone does not",
+    )
     naam_gelijkenis: float = Field(
         0.8,
         ge=0.5,
@@ -306,6 +315,10 @@ def load_config(path: Path) -> Config:
     return config
 
 
+# The C build of the safe loader where libyaml is there: the same rules, faster.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read_yaml(path: Path, what: str) -> tuple[yaml.Node | None, dict[str, Any]]:
     try:
         text = path.read_text(encoding="utf-8")
@@ -314,8 +327,8 @@ def _read_yaml(path: Path, what: str) -> tuple[yaml.Node | None, dict[str, Any]]
     except UnicodeDecodeError:
         raise ConfigError([f"{path}: the {what} file is not UTF-8 text"]) from None
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root = yaml.compose(text, Loader=_LOADER)
+        data = yaml.load(text, Loader=_LOADER)  # a safe loader: never builds Python objects
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)

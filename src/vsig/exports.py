@@ -133,6 +133,7 @@ GEMEENTE_CSV: Final = (
     "regel",
     "acties",
     "doorgestuurd",
+    "uiterlijk",
     "bekend_bij_sdd",
     "crisis",
     *ADDRESS_COLUMNS,
@@ -154,12 +155,15 @@ def gemeente_exports(
 ) -> dict[str, pl.DataFrame]:
     """Per configured municipality, its cases opened or changed this run.
 
-    Every case shows its address, route and the actions taken tonight. Only a forwarded
-    case, which the municipality must act on, carries names, contact data and the debts.
+    Every case shows its address, route, the actions taken tonight and by when the
+    municipality must act on them (a crisis home visit). Only a forwarded case, which the
+    municipality must act on, carries names, contact data and the debts.
     """
     is_forwarded = pl.col("zaak_id").is_in(forwarded["zaak_id"].implode())
+    theirs = (pl.col("soort") == "doorsturen") | (pl.col("wie") == "gemeente")
     acties = performed_tonight.group_by("zaak_id").agg(
-        acties=pl.col("actie").sort_by("volgorde").str.join("+")
+        acties=pl.col("actie").sort_by("volgorde").str.join("+"),
+        uiterlijk=pl.col("uiterlijk").filter(theirs).min(),
     )
     rows = (
         routed.join(acties, on="zaak_id", how="left")

@@ -70,13 +70,13 @@ def match(
     brp: pl.DataFrame,
     config: Config,
     processing_date: date,
-    open_debts: pl.DataFrame,
+    known_debts: pl.DataFrame,
 ) -> pl.DataFrame:
     """Every signal with its person, BRP address, municipality and VNG `status`.
 
-    `brp` comes from `prepare_brp`; `open_debts` holds, per partner and klantnummer in an
-    open case, the amount that case counts now. A signal no single person fits has no
-    address and says why in `niet_gekoppeld`.
+    `brp` comes from `prepare_brp`; `known_debts` holds, per partner and klantnummer of a
+    case, the amount a new signal must exceed (`cases.known_debts`). A signal no single
+    person fits has no address and says why in `niet_gekoppeld`.
     """
     rows = _numbered(signals)
     decided = pl.concat(
@@ -101,7 +101,7 @@ def match(
         )
     )
     judged = matched.with_columns(status=_status(config, processing_date))
-    repeated = _repeated(judged.filter(pl.col("status").is_null()), open_debts)
+    repeated = _repeated(judged.filter(pl.col("status").is_null()), known_debts)
     return (
         judged.join(repeated, on=_ROW, how="left")
         .with_columns(status=pl.coalesce("status", "herhaald"))
@@ -302,26 +302,33 @@ def _name_keys(rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def rows_used(
-    signals: pl.DataFrame, brp: pl.DataFrame, matched: pl.DataFrame, threshold: float
+    signals: pl.DataFrame,
+    brp: pl.DataFrame,
+    matched: pl.DataFrame,
+    persons: pl.Series,
+    threshold: float,
 ) -> pl.DataFrame:
-    """The BRP rows that decided tonight's matching and households, and no others.
+    """The BRP rows that decided tonight's matching, cases and households, and no others.
 
-    The persons found, everyone a signal's name and birth date could have meant (so that two
-    candidates stay two), and everyone at the postcode and house number of a signal or of a
-    matched address (so that the residents compared by name and the household stay the
-    same). Matching the signals against these rows alone gives what matching against the
-    whole extract gave: an archive need keep no more.
+    The persons found and `persons` (those of the cases the night read), everyone a signal's
+    name and birth date could have meant (so that two candidates stay two), and everyone at
+    the postcode and house number of a signal, a matched address or where `persons` live (so
+    that the residents compared by name and the household stay the same). Running the night
+    against these rows alone gives what running it against the whole extract gave: an
+    archive need keep no more.
     """
     rows = _numbered(signals)
     candidates = _namesakes(_name_keys(rows), brp, threshold)
+    found = pl.concat([matched["persoon_bsn"], persons]).drop_nulls()
     numbers = pl.concat(
         [
             rows.select("postcode_huisnummer"),
             matched.select(postcode_huisnummer=_number_of(pl.col("adres_sleutel"))),
+            brp.filter(pl.col("bsn").is_in(found.implode())).select("postcode_huisnummer"),
         ]
     ).drop_nulls()
     return brp.filter(
-        pl.col("bsn").is_in(matched["persoon_bsn"].drop_nulls().implode())
+        pl.col("bsn").is_in(found.implode())
         | pl.col("bsn").is_in(candidates["bsn"].implode())
         | pl.col("postcode_huisnummer").is_in(numbers["postcode_huisnummer"].implode())
     )
@@ -332,19 +339,24 @@ BRP_KEYS = ("bsn", "geboortedatum", "voorvoegsel", "geslachtsnaam", "postcode", 
 SDD_KEYS = ("bsn",)
 
 
-def brp_needed(brp_text: pl.DataFrame, signals: pl.DataFrame, threshold: float) -> pl.Series:
-    """Which rows of a BRP extract, still as text, tonight's signals can involve.
+def brp_needed(
+    brp_text: pl.DataFrame, signals: pl.DataFrame, persons: pl.Series, threshold: float
+) -> pl.Series:
+    """Which rows of a BRP extract, still as text, tonight's signals and `persons` (the BSNs
+    of the open cases) can involve.
 
     The same rows as `rows_used` might keep, found before validation so that a national
     extract (18 million rows) is validated and converted for the few it matters for: whoever
-    a signal's BSN names, whoever its name and birth date could mean, everyone at the
-    postcode and house number of a signal or of one of those persons, and every row sharing
-    a BSN with any of these (so "appears earlier in this file" is judged as for the whole).
-    Rows are compared by hashes of their keys: a collision only validates a row more.
+    a signal's BSN or `persons` names, whoever a signal's name and birth date could mean,
+    everyone at the postcode and house number of a signal or of one of those persons, and
+    every row sharing a BSN with any of these (so "appears earlier in this file" is judged
+    as for the whole). Rows are compared by hashes of their keys: a collision only validates
+    a row more.
     """
     keys = _brp_text_keys(brp_text).with_row_index("rij")
     rows = _numbered(signals)
-    by_bsn = keys["bsn"].is_in(signals["bsn"].cast(pl.Int64).drop_nulls().implode())
+    named = pl.concat([signals["bsn"], persons]).cast(pl.Int64).drop_nulls()
+    by_bsn = keys["bsn"].is_in(named.implode())
     by_name = keys["rij"].is_in(_meant(keys, _name_keys(rows), threshold).implode())
     people = keys.filter(by_bsn | by_name)
     numbers = pl.concat(
@@ -500,16 +512,16 @@ def _unfounded(config: Config) -> pl.Expr:
     return (pl.col("bedrag") < config.minimum_bedrag) | outside
 
 
-def _repeated(eligible: pl.DataFrame, open_debts: pl.DataFrame) -> pl.DataFrame:
+def _repeated(eligible: pl.DataFrame, known_debts: pl.DataFrame) -> pl.DataFrame:
     """`Nog niet opgepakt`, or `herhaalde melding` when the same arrears are already known
-    with an amount at least as high: in an open case, or earlier in tonight's files."""
+    with an amount at least as high: in a case, or earlier in tonight's files."""
     earlier = (
         pl.col("bedrag")
         .cum_max()
         .shift(1)
         .over(_DEBT, order_by=["signaaldatum", "signaal_id", "bestand"])
     )
-    in_case = open_debts.group_by(_DEBT).agg(in_zaak=pl.col("bedrag").max())
+    in_case = known_debts.group_by(_DEBT).agg(in_zaak=pl.col("bedrag").max())
     return (
         eligible.join(in_case, on=_DEBT, how="left")
         .with_columns(eerder=pl.max_horizontal(earlier, pl.col("in_zaak")))
@@ -528,12 +540,13 @@ def bekend_bij_sdd(
     """`zaak_id, bekend_bij_sdd`: whether the SDD knows the household on the processing date.
 
     `cases` has `zaak_id, adres_sleutel, persoon_bsn` (one row per debtor, bsn may be null).
-    Household scope: any living resident of the address has a running arrangement. Person
-    scope: one of the case's debtors has.
+    Household scope: any living resident of the address has a running arrangement of a kind
+    in `bekend_regelingen`. Person scope: one of the case's debtors has.
     """
     running = sdd.filter(
         (pl.col("startdatum") <= processing_date)
         & (pl.col("einddatum").is_null() | (pl.col("einddatum") >= processing_date))
+        & pl.col("regeling").is_in(config.bekend_regelingen)
     ).select("bsn")
     if config.known_scope == "household":
         residents = brp.filter(~pl.col("overleden")).select("adres_sleutel", "bsn")

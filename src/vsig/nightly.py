@@ -31,7 +31,6 @@ from vsig import (
     privacy,
     route,
     termijnen,
-    vng,
 )
 from vsig.config import Config
 from vsig.ingest import Ingested, Source
@@ -75,6 +74,7 @@ FACT_COLUMNS: Final = (
     "warme_overdracht",
     "gemeentecode",
     "meervoudig",
+    "telefoon_bekend",
 )
 
 
@@ -218,9 +218,11 @@ class _Tonight:
     brp: pl.DataFrame
     read_before: pl.DataFrame  # the open cases as the state held them
     closed: pl.DataFrame
+    active: pl.DataFrame  # open cases whose only change tonight is activity (events)
     events: pl.DataFrame
     signals: pl.DataFrame
     case_signals: pl.DataFrame
+    regrouped: pl.DataFrame  # earlier signals that follow their person into another case
     routed: pl.DataFrame
     actions: pl.DataFrame
     forwarded: pl.DataFrame
@@ -267,34 +269,27 @@ class _Night:
     def _compute(self) -> _Tonight:
         with self.stage("inlezen"):
             run_id = self.replay.run_id if self.replay else self.db.next_run_id(self.date)
-            inputs = self._read_inputs(run_id)
+            stored = self.db.case_signals(cases.CASE_SIGNAL_COLUMNS)
+            inputs = self._read_inputs(run_id, stored["persoon_bsn"])
             brp = match.prepare_brp(inputs.brp.accepted, self.date)
             read_before = self.db.open_cases()
             open_cases, closed, events = self._events_and_closing(read_before, inputs.events)
         with self.stage("matchen"):
-            open_signals = self.db.case_signals(cases.CASE_SIGNAL_COLUMNS).filter(
-                pl.col("zaak_id").is_in(open_cases["zaak_id"].implode())
+            followed = cases.follow(
+                open_cases,
+                stored.filter(pl.col("zaak_id").is_in(open_cases["zaak_id"].implode())),
+                brp,
+                self.date,
             )
-            matched = match.match(
-                inputs.signals, brp, self.config, self.date, cases.debts(open_signals)
+            closed_tonight = stored.join(
+                followed.signals, on=["signaalpartner", "signaal_id"], how="anti"
             )
+            closed_before = self.db.case_signals(cases.CASE_SIGNAL_COLUMNS, closed=True)
+            known = cases.known_debts(followed.signals, pl.concat([closed_before, closed_tonight]))
+            matched = match.match(inputs.signals, brp, self.config, self.date, known)
         with self.stage("zaken"):
-            picked = cases.assign(
-                matched.filter(pl.col("status") == vng.OPGEPAKT), open_cases, run_id
-            )
-            signals = matched.join(
-                picked.select("signaalpartner", "signaal_id", "bestand", "regel", "zaak_id"),
-                on=["signaalpartner", "signaal_id", "bestand", "regel"],
-                how="left",
-            )
-            tonight = picked.select(cases.CASE_SIGNAL_COLUMNS)
-            case_signals = pl.concat(
-                [
-                    open_signals.filter(pl.col("zaak_id").is_in(tonight["zaak_id"].implode())),
-                    tonight,
-                ]
-            )
-            touched = self._case_facts(picked, open_cases, case_signals, brp, inputs.sdd)
+            bundled = cases.bundle(matched, followed, run_id, self.date)
+            touched = self._case_facts(bundled, brp, inputs.sdd)
         with self.stage("routeren"):
             routed = route.route(touched, self.config.routing)
             before = self.db.performed_actions()
@@ -312,7 +307,7 @@ class _Night:
         with self.stage("termijnen"):
             open_now = pl.concat(
                 [
-                    open_cases.select("zaak_id", "gemeentecode", "crisis"),
+                    followed.open_cases.select("zaak_id", "gemeentecode", "crisis"),
                     routed.select("zaak_id", "gemeentecode", "crisis"),
                 ]
             ).unique("zaak_id", keep="last")
@@ -331,16 +326,18 @@ class _Night:
             inputs,
             brp,
             read_before,
-            closed,
+            pl.concat([closed, followed.closed], how="diagonal_relaxed"),
+            _active_unrouted(followed.open_cases, routed, self.date),
             events,
-            signals,
-            case_signals,
+            bundled.signals,
+            bundled.case_signals,
+            bundled.regrouped,
             routed,
             actions,
             forwarded,
             deadlines,
             decisions,
-            exports.debtors(case_signals, brp),
+            exports.debtors(bundled.case_signals, brp),
         )
 
     def _decisions(self, events: pl.DataFrame) -> pl.DataFrame:
@@ -394,7 +391,9 @@ class _Night:
         _archive(tonight.inputs.consumed, self.home / "archive" / run_id, self.home / "inbox")
         return final
 
-    def _read_inputs(self, run_id: str) -> "_Inputs":
+    def _read_inputs(self, run_id: str, persons: pl.Series) -> "_Inputs":
+        """Tonight's files, and of the registers the rows about tonight's signals and about
+        `persons` (those of the open cases, whom their cases follow)."""
         inbox = self.home / "inbox"
         sources = ingest.discover(inbox, self.config)
         extracts = (
@@ -423,7 +422,8 @@ class _Night:
                 extracts[0],
                 self.date,
                 needed=ingest.Needed(
-                    match.BRP_KEYS, lambda text: match.brp_needed(text, signals, threshold)
+                    match.BRP_KEYS,
+                    lambda text: match.brp_needed(text, signals, persons, threshold),
                 ),
             )
         )
@@ -482,36 +482,23 @@ class _Night:
                 result.accepted, unknown = cases.split_events(result.accepted, open_cases)
                 result.rejects = pl.concat([result.rejects, unknown])
         accepted = pl.concat([e.accepted for e in events if not e.file_reason] or [_no_events()])
-        active = cases.after_events(open_cases, accepted)
+        active = cases.after_events(open_cases, accepted, self.date)
         stale = cases.to_close(active, self.date, self.config.case_close_after_days)
         closed = pl.concat([active.filter(pl.col("gesloten").is_not_null()), stale])
         still_open = active.join(closed, on="zaak_id", how="anti")
         return still_open, closed, accepted
 
     def _case_facts(
-        self,
-        picked: pl.DataFrame,
-        open_cases: pl.DataFrame,
-        everything: pl.DataFrame,
-        brp: pl.DataFrame,
-        sdd: ingest.Ingested,
+        self, bundled: cases.Bundled, brp: pl.DataFrame, sdd: ingest.Ingested
     ) -> pl.DataFrame:
-        """Facts of every case a signal opened or joined tonight, over all its signals."""
-        addresses = pl.concat(
-            [
-                open_cases.select("zaak_id", "adres_sleutel", "gemeentecode", "geopend"),
-                picked.select(
-                    "zaak_id", "adres_sleutel", "gemeentecode", geopend=pl.lit(self.date)
-                ),
-            ]
-        ).unique("zaak_id", keep="first")
-        debtors = everything.select("zaak_id", "persoon_bsn").join(
-            addresses.select("zaak_id", "adres_sleutel"), on="zaak_id"
+        """Facts of every case whose signals or address changed tonight, over all its signals."""
+        debtors = bundled.case_signals.select("zaak_id", "persoon_bsn").join(
+            bundled.touched.select("zaak_id", "adres_sleutel"), on="zaak_id"
         )
         known = match.bekend_bij_sdd(debtors, brp, sdd.accepted, self.config, self.date)
         return (
-            cases.facts(everything)
-            .join(addresses, on="zaak_id")
+            cases.facts(bundled.case_signals)
+            .join(bundled.touched, on="zaak_id")
             .join(known, on="zaak_id")
             .sort("zaak_id")
         )
@@ -593,8 +580,13 @@ class _Night:
         """What a replay needs besides the consumed files, in as little personal data as
         reproduces the run: the extracts' used rows and the state the run read."""
         inputs = tonight.inputs
+        state = self._state_read(tonight)
         used = match.rows_used(
-            inputs.signals, tonight.brp, tonight.signals, self.config.naam_gelijkenis
+            inputs.signals,
+            tonight.brp,
+            tonight.signals,
+            state["signalen"].filter(pl.col("zaak_id").is_not_null())["persoon_bsn"],
+            self.config.naam_gelijkenis,
         )
         brp_used = used.select(inputs.brp.accepted.columns)
         audit.write_register(folder, inputs.brp, brp_used)
@@ -603,14 +595,15 @@ class _Night:
             inputs.sdd,
             inputs.sdd.accepted.filter(pl.col("bsn").is_in(brp_used["bsn"].implode())),
         )
-        audit.write_state(folder, self._state_read(tonight))
+        audit.write_state(folder, state)
         audit.copy_files(folder / audit.CONFIG, list(self.config.files))
         audit.copy_files(folder / audit.TEMPLATES, letters.template_files(self.templates))
 
     def _state_read(self, tonight: _Tonight) -> dict[str, pl.DataFrame]:
         """The rows of earlier nights that decided something tonight: the open cases at
-        tonight's addresses, with events, or holding tonight's debts, with their signals
-        and actions; and the earlier files that tonight's files repeat."""
+        tonight's addresses, with events, holding tonight's debts, or changed tonight
+        (moved, merged, closed), and the closed cases holding tonight's debts, with their
+        signals and actions; and the earlier files that tonight's files repeat."""
         signals = tonight.signals
         debts = signals.select("signaalpartner", "klantnummer")
         holding = self.db.query(
@@ -620,12 +613,16 @@ class _Night:
         )
         before = tonight.read_before
         with_events = self.db.query("SELECT DISTINCT zaak_id FROM gebeurtenissen")
+        changed = pl.concat([tonight.routed["zaak_id"], tonight.closed["zaak_id"]])
+        closed_holding = self.db.closed_cases(holding)
         relevant = before.filter(
             pl.col("adres_sleutel").is_in(signals["adres_sleutel"].drop_nulls().implode())
+            | pl.col("zaak_id").is_in(changed.implode())
             | pl.col("zaak_id").is_in(_event_cases(tonight.inputs.events).implode())
             | pl.col("zaak_id").is_in(holding["zaak_id"].implode())
             | pl.col("zaak_id").is_in(with_events["zaak_id"].implode())  # their deadlines
         )
+        relevant = pl.concat([relevant, closed_holding], how="diagonal_relaxed")
         ids = relevant.select("zaak_id")
         shas = pl.DataFrame({"sha256": [i.sha256 for i in tonight.inputs.consumed]})
         return {
@@ -762,8 +759,9 @@ def _changes(tonight: _Tonight, processing_date: date) -> Changes:
         bestanden=_consumed_files(tonight.inputs.consumed, run_id),
         signalen=tonight.signals.with_columns(stamp).drop("overleden"),
         zaken=pl.concat(
-            [tonight.closed, _case_rows(tonight.routed, processing_date)], how="diagonal"
+            [tonight.closed, tonight.active, _case_rows(tonight.routed)], how="diagonal_relaxed"
         ),
+        herindeling=tonight.regrouped,
         routeringen=tonight.routed.select("zaak_id", *FACT_COLUMNS, "regel").with_columns(stamp),
         acties=tonight.actions.with_columns(stamp),
         gebeurtenissen=tonight.events.with_columns(stamp),
@@ -846,13 +844,18 @@ def _reject_name(source: Source, taken: set[str]) -> str:
     return name
 
 
-def _case_rows(routed: pl.DataFrame, processing_date: date) -> pl.DataFrame:
-    """Routed cases as state rows: open, active tonight."""
-    return routed.with_columns(
-        laatste_activiteit=pl.lit(processing_date),
-        gesloten=pl.lit(None, pl.Date),
-        sluitreden=pl.lit(None, pl.String),
-    )
+def _case_rows(routed: pl.DataFrame) -> pl.DataFrame:
+    """Routed cases as state rows: open."""
+    return routed.with_columns(gesloten=pl.lit(None, pl.Date), sluitreden=pl.lit(None, pl.String))
+
+
+def _active_unrouted(open_cases: pl.DataFrame, routed: pl.DataFrame, today: date) -> pl.DataFrame:
+    """Open cases active tonight (an event) that routing did not rewrite: their new
+    `laatste_activiteit` must still reach the state."""
+    return open_cases.filter(
+        (pl.col("laatste_activiteit") == today)
+        & ~pl.col("zaak_id").is_in(routed["zaak_id"].implode())
+    ).drop("verhuisd")
 
 
 def _consumed_files(consumed: list[Ingested], run_id: str) -> pl.DataFrame:

@@ -14,7 +14,7 @@ import re
 import secrets
 import shutil
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
@@ -22,6 +22,7 @@ from typing import Any, Final
 import polars as pl
 
 from vsig import audit, normalize
+from vsig.cases import INACTIVE
 from vsig.config import Config, Layout
 from vsig.ingest import extract_date
 from vsig.letters import bedrag
@@ -34,6 +35,9 @@ MIN_SECRET: Final = 32
 PURGE_LOG: Final = "purge-log.csv"
 PURGE_LOG_COLUMNS: Final = ("tijdstip", "verwerkingsdatum", "reden", "soort", "aantal", "kenmerken")
 ERASED: Final = "erased_on_request"
+ERASED_BY_RETENTION: Final = "erased_by_retention"
+CLOSED: Final = "zaak_gesloten"
+"""The kind under which a purge records the cases it closed (not deleted) for inactivity."""
 
 
 class SecretError(Exception):
@@ -109,6 +113,21 @@ class Purged:
         return {kind: len(ids) for kind, ids in sorted(self.ids.items())}
 
 
+@dataclass(frozen=True)
+class _Erased:
+    """What an erasure removes from the runs: these signals, events and cases, and the
+    register rows of `people` and of everyone else at `adressen` (with `households`: also
+    where `people` lived in that run) but those to `keep`: the household of an erased case."""
+
+    signals: pl.DataFrame
+    events: pl.DataFrame
+    cases: list[str]
+    people: frozenset[str]
+    adressen: frozenset[str] = frozenset()
+    keep: frozenset[str] = frozenset()
+    households: bool = False
+
+
 def append_log(home: Path, purged: Purged, day: date, secret: bytes) -> None:
     """Add the purge to the append-only log: counts and keyed hashes, never a value."""
     if not purged.ids:
@@ -126,24 +145,35 @@ def append_log(home: Path, purged: Purged, day: date, secret: bytes) -> None:
 
 
 def purge(db: Store, home: Path, config: Config, day: date) -> list[Purged]:
-    """Delete what retention no longer allows: closed cases and run folders past it, and
-    delivered letters and exports past `outputs_keep_days`. Returns what went, per reason."""
+    """Close cases without activity for `case_close_after_days`, then delete what retention
+    no longer allows: cases whose last activity is more than `retention.months` ago, signals
+    that never joined a case received that long ago, run folders that old, and delivered
+    letters and exports past `outputs_keep_days`. What went is also scrubbed from the runs
+    kept since, whose replay then says so. Needs no run to have happened.
+    Returns what went, per reason."""
     cutoff = months_before(day, config.retention.months)
     retention = Purged("retention")
+    inactive = day - timedelta(days=config.case_close_after_days)
+    retention.add(CLOSED, db.close_inactive(inactive, day, INACTIVE))
     old_runs = db.query(
         "SELECT run_id FROM runs WHERE verwerkingsdatum < ? ORDER BY run_id", [cutoff]
     )["run_id"].to_list()
-    stale_cases = db.query(
-        "SELECT zaak_id FROM zaken WHERE gesloten IS NOT NULL "
-        "AND greatest(gesloten, laatste_activiteit) < ? ORDER BY zaak_id",
-        [cutoff],
+    stale = db.query(
+        "SELECT zaak_id FROM zaken WHERE laatste_activiteit < ? ORDER BY zaak_id", [cutoff]
     )["zaak_id"].to_list()
-    retention.add("zaak", stale_cases)
-    retention.add("signaal", db.delete_cases(stale_cases))
+    erased = _Erased(*db.expiring(stale, old_runs), stale, frozenset())
+    retention.add("zaak", stale)
+    retention.add("signaal", db.delete_cases(stale))
     retention.add("signaal", db.delete_unbundled_signals(old_runs))
     for run_id in old_runs:
         if _remove_run_folders(home, run_id):
             retention.add("run", [run_id])
+    later = set(erased.signals["run_id"]) | set(erased.events["run_id"])
+    scrubbed = sorted((later | _runs_mentioning(home, stale)) - set(old_runs))
+    gone = _erased_people(db, erased, _case_addresses(home, scrubbed, stale))
+    for run_id in scrubbed:
+        _erase_in_run(home, config, run_id, gone, ERASED_BY_RETENTION)
+    retention.add("run_geschoond", scrubbed)
     retention.add("extract", _remove_old_extracts(home, cutoff))
     retention.add("rapport", _remove_old_reports(home, cutoff))
     purges = [retention]
@@ -156,6 +186,28 @@ def purge(db: Store, home: Path, config: Config, day: date) -> list[Purged]:
         outputs.add("run", [r for r in delivered if _remove_delivered(home / "out" / r)])
         purges.append(outputs)
     return purges
+
+
+def _case_addresses(home: Path, runs: list[str], zaak_ids: list[str]) -> frozenset[str]:
+    """Where the cases lived in these runs, as their archived state slices say."""
+    found: set[str] = set()
+    for run_id in runs:
+        path = home / "archive" / run_id / audit.STATE / "zaken.parquet"
+        if path.is_file():
+            rows = pl.read_parquet(path, columns=["zaak_id", "adres_sleutel"])
+            found |= set(rows.filter(pl.col("zaak_id").is_in(zaak_ids))["adres_sleutel"])
+    return frozenset(found)
+
+
+def _erased_people(db: Store, erased: _Erased, lived: frozenset[str]) -> _Erased:
+    """The erasure with `people`: those it was about of whom the state keeps nothing now,
+    and the addresses its cases and signals had (`lived`, and the signals' own), whose
+    other residents go too unless the state still holds something about them."""
+    named = pl.concat([erased.signals["bsn"], erased.signals["persoon_bsn"]]).drop_nulls()
+    kept = db.people_held()
+    people = frozenset(named.to_list()) - kept
+    adressen = lived | frozenset(erased.signals["adres_sleutel"].drop_nulls().to_list())
+    return replace(erased, people=people, adressen=adressen, keep=kept, households=True)
 
 
 def _remove_run_folders(home: Path, run_id: str) -> bool:
@@ -271,8 +323,11 @@ def forget(db: Store, home: Path, config: Config, subject: Subject) -> Purged:
         [cases],
     )
     touched = sorted(set(signals["run_id"]) | set(events["run_id"]) | _runs_mentioning(home, cases))
+    people = frozenset([subject.bsn] if subject.bsn else [])
+    at = frozenset([subject.adres_sleutel] if subject.adres_sleutel else [])
+    erased = _Erased(signals, events, cases, people, at)
     for run_id in touched:
-        _erase_in_run(home, config, run_id, subject, signals, events, cases)
+        _erase_in_run(home, config, run_id, erased, ERASED)
     _erase_in_extracts(home, subject)
     db.delete_cases(cases)
     db.delete_signals(signals.select("run_id", "signaalpartner", "signaal_id").rows())
@@ -286,13 +341,17 @@ def forget(db: Store, home: Path, config: Config, subject: Subject) -> Purged:
 
 
 def _runs_mentioning(home: Path, cases: list[str]) -> set[str]:
-    """Runs whose outputs name one of the cases (e.g. the night a case was closed)."""
+    """Runs whose outputs or archived state slice name one of the cases (e.g. the night a
+    case moved, or was read because a neighbour's signal came in)."""
     if not cases:
         return set()
     found = set()
     for table in sorted((home / "out").glob("*/cases.csv")):
         if any(case in table.read_text(encoding="utf-8-sig") for case in cases):
             found.add(table.parent.name)
+    for path in sorted((home / "archive").glob(f"*/{audit.STATE}/zaken.parquet")):
+        if pl.read_parquet(path, columns=["zaak_id"])["zaak_id"].is_in(cases).any():
+            found.add(path.parent.parent.name)
     return found
 
 
@@ -300,13 +359,11 @@ def _erase_in_run(
     home: Path,
     config: Config,
     run_id: str,
-    subject: Subject,
-    signals: pl.DataFrame,
-    events: pl.DataFrame,
-    cases: list[str],
+    erased: _Erased,
+    marker: str,
 ) -> None:
     archive, out = home / "archive" / run_id, home / "out" / run_id
-    mine = signals.filter(pl.col("run_id") == run_id)
+    mine = erased.signals.filter(pl.col("run_id") == run_id)
     for (partner, bestand), rows in mine.group_by("signaalpartner", "bestand"):
         found = config.partner(str(partner))
         layout = found.layout if found else Layout()
@@ -316,11 +373,11 @@ def _erase_in_run(
             layout.encoding,
             layout.separator,
         )
-    for (bestand,), rows in events.filter(pl.col("run_id") == run_id).group_by("bestand"):
+    for (bestand,), rows in erased.events.filter(pl.col("run_id") == run_id).group_by("bestand"):
         _rewrite_csv(archive / "uitkomsten" / str(bestand), _starting_on(rows))
-    _erase_in_archive_tables(archive, subject, cases, mine)
-    _erase_in_outputs(out, subject, cases, mine)
-    _mark_erased(out / "manifest.json")
+    _erase_in_archive_tables(archive, erased, mine)
+    _erase_in_outputs(out, erased, mine)
+    _mark_erased(out / "manifest.json", marker)
 
 
 def _erase_in_extracts(home: Path, subject: Subject) -> None:
@@ -363,29 +420,32 @@ def _rewrite_csv(
     path.write_bytes("".join(kept).encode(encoding))
 
 
-def _erase_in_archive_tables(
-    archive: Path, subject: Subject, cases: list[str], signals: pl.DataFrame
-) -> None:
-    """The archived extract rows and state slice about the subject."""
+def _erase_in_archive_tables(archive: Path, erased: _Erased, signals: pl.DataFrame) -> None:
+    """The archived extract rows and state slice about the erased."""
     registers = archive / audit.REGISTERS
+    people = set(erased.people)
+    brp_path = registers / "brp.parquet"
+    if brp_path.is_file():
+        brp = pl.read_parquet(brp_path).with_columns(sleutel=normalize.adres_sleutel())
+        homes = set(erased.adressen)
+        if erased.households:
+            homes |= set(brp.filter(pl.col("bsn").is_in(erased.people))["sleutel"])
+        at = brp.filter(pl.col("sleutel").is_in(homes))
+        people |= set(at["bsn"].drop_nulls().to_list()) - erased.keep
     for kind in ("brp", "sdd"):
         path = registers / f"{kind}.parquet"
         if path.is_file():
             rows = pl.read_parquet(path)
-            gone = pl.col("bsn") == subject.bsn if subject.bsn else _at(subject.value)
-            if kind == "sdd" and subject.adres_sleutel:
-                brp = pl.read_parquet(registers / "brp.parquet")
-                gone = pl.col("bsn").is_in(brp.filter(_at(subject.value))["bsn"].implode())
-            rows.filter(~gone.fill_null(False)).write_parquet(path)
+            rows.filter(~pl.col("bsn").is_in(sorted(people)).fill_null(False)).write_parquet(path)
     for table in audit.STATE_TABLES:
         path = archive / audit.STATE / f"{table}.parquet"
         if path.is_file() and table != "bestanden":
             rows = pl.read_parquet(path).with_row_index("_rij")
-            erased = rows.filter(pl.col("zaak_id").is_in(cases).fill_null(False))
+            erased_rows = rows.filter(pl.col("zaak_id").is_in(erased.cases).fill_null(False))
             if table == "signalen":  # a signal is its partner's id: another partner's stays
                 theirs = rows.join(signals.select(*_SIGNAL_KEY), on=list(_SIGNAL_KEY))
-                erased = pl.concat([erased, theirs])
-            rows.join(erased.select("_rij"), on="_rij", how="anti").sort("_rij").drop(
+                erased_rows = pl.concat([erased_rows, theirs])
+            rows.join(erased_rows.select("_rij"), on="_rij", how="anti").sort("_rij").drop(
                 "_rij"
             ).write_parquet(path)
 
@@ -403,7 +463,7 @@ def _at(adres_sleutel: str, parsed: bool = True) -> pl.Expr:
     return written == adres_sleutel
 
 
-def _erase_in_outputs(out: Path, subject: Subject, cases: list[str], signals: pl.DataFrame) -> None:
+def _erase_in_outputs(out: Path, erased: _Erased, signals: pl.DataFrame) -> None:
     """Rows about the subject in every kept CSV, and the letters to the household. A print
     file holding one of its letters goes whole: it cannot be rebuilt without the others'."""
     if not out.is_dir():
@@ -412,7 +472,7 @@ def _erase_in_outputs(out: Path, subject: Subject, cases: list[str], signals: pl
     index = out / "letters" / "index.csv"
     if index.is_file():
         letters = pl.read_csv(index, separator=";", infer_schema=False)
-        for row in letters.filter(pl.col("zaak_id").is_in(cases)).iter_rows(named=True):
+        for row in letters.filter(pl.col("zaak_id").is_in(erased.cases)).iter_rows(named=True):
             (out / "letters" / row["bestand"]).unlink(missing_ok=True)
             (out / "letters" / row["printbestand"]).unlink(missing_ok=True)
 
@@ -423,19 +483,19 @@ def _erase_in_outputs(out: Path, subject: Subject, cases: list[str], signals: pl
         def about(_start: int, cells: dict[str, str], partner: str | None = partner) -> bool:
             signal = (cells.get("signaalpartner", partner), cells.get("signaal_id"))
             return (
-                cells.get("zaak_id") in cases
+                cells.get("zaak_id") in erased.cases
                 or signal in ids
-                or (subject.bsn is not None and cells.get("waarde") == subject.bsn)
+                or cells.get("waarde") in erased.people
             )
 
         _rewrite_csv(table, about)
 
 
-def _mark_erased(manifest_path: Path) -> None:
+def _mark_erased(manifest_path: Path, marker: str) -> None:
     if not manifest_path.is_file():
         return
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    manifest[ERASED] = True
+    manifest[marker] = True
     manifest_path.write_text(
         json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8"
     )
@@ -489,10 +549,9 @@ def _case_for_inzage(db: Store, home: Path, config: Config, case: dict[str, Any]
         "SELECT datum, gebeurtenis, waarde FROM gebeurtenissen WHERE zaak_id = ? ORDER BY datum",
         [zaak_id],
     )
-    if case["gesloten"]:
-        deleted = _after(max(case["gesloten"], case["laatste_activiteit"]), config.retention.months)
-    else:
-        deleted = f"{config.retention.months} maanden nadat de zaak is afgesloten"
+    deleted = _after(case["laatste_activiteit"], config.retention.months)
+    if not case["gesloten"]:
+        deleted += ", of later als er nog een melding of contact volgt"
     return {
         "zaak_id": zaak_id,
         "adres": case["adres_sleutel"],

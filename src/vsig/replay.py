@@ -15,7 +15,7 @@ from typing import Any
 
 from vsig import audit, nightly
 from vsig.config import load_config
-from vsig.privacy import ERASED
+from vsig.privacy import ERASED, ERASED_BY_RETENTION
 from vsig.store import Store
 
 
@@ -48,6 +48,11 @@ def replay(home: Path, run_id: str) -> Report:
     archive = home / "archive" / run_id
     if manifest.get(ERASED):
         raise ReplayError(f"run {run_id} is not reproducible: data erased on request")
+    if manifest.get(ERASED_BY_RETENTION):
+        raise ReplayError(
+            f"run {run_id} is not reproducible: data erased by retention (6 months after "
+            "the last activity)"
+        )
     if not archive.is_dir():
         raise ReplayError(f"run {run_id} is not reproducible: its archive was purged")
     report = Report(run_id, warnings=_version_warnings(manifest))

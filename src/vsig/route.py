@@ -28,6 +28,7 @@ FACTS: Final[dict[str, FactKind]] = {
     "warme_overdracht": "ja/nee",
     "gemeentecode": "gemeentecode",
     "meervoudig": "ja/nee",
+    "telefoon_bekend": "ja/nee",
 }
 _COMPARE: Final[dict[str, Callable[[Any, Any], Any]]] = {
     "==": operator.eq,
@@ -92,9 +93,16 @@ class Bellen(_Strict):
 
 
 class Doorsturen(_Strict):
-    """Forward the case to the household's municipality, which acts on it."""
+    """Forward the case to the household's municipality, which acts on it; with
+    `binnen_werkdagen` it must act (e.g. visit) within that many working days."""
 
     type: Literal["doorsturen"]
+    binnen_werkdagen: int | None = Field(None, ge=1)
+
+    def uiterlijk(self, processing_date: date) -> date | None:
+        if self.binnen_werkdagen is None:
+            return None
+        return werkdagen.plus_werkdagen(processing_date, self.binnen_werkdagen)
 
 
 Actie = Annotated[Brief | Bellen | Doorsturen, Field(discriminator="type")]
@@ -267,8 +275,10 @@ def route(cases: pl.DataFrame, routing: Routing) -> pl.DataFrame:
 def new_actions(routed: pl.DataFrame, routing: Routing, performed: pl.DataFrame) -> pl.DataFrame:
     """The actions of each case's rule that the case has not had yet, in rule order.
 
-    Actions are idempotent per case: a case that escalates keeps its letter and gains only
-    what the new rule adds (the call, the forward).
+    Actions are idempotent per case, and a case gets at most one letter, never after it was
+    forwarded: one first offer. A case whose route changes, because its total rose or fell
+    or the SDD got to know the household, gains only what the new rule adds (the call, the
+    forward).
     """
     planned = pl.DataFrame(
         [
@@ -278,10 +288,14 @@ def new_actions(routed: pl.DataFrame, routing: Routing, performed: pl.DataFrame)
         ],
         schema={"regel": pl.String, "actie": pl.String, "volgorde": pl.Int32},
     )
+    # The first offer is a letter, or the forward after which the municipality makes it.
+    offered = performed.filter(pl.col("soort").is_in(["brief", "doorsturen"])).select("zaak_id")
+    letter = pl.col("actie").is_in([n for n, a in routing.actions.items() if a.type == "brief"])
     return (
         routed.select("zaak_id", "regel")
         .join(planned, on="regel")
         .join(performed.select("zaak_id", "actie"), on=["zaak_id", "actie"], how="anti")
+        .filter(~(letter & pl.col("zaak_id").is_in(offered["zaak_id"].implode())))
         .select(*ACTION_SCHEMA)
         .sort("zaak_id", "volgorde")
     )
@@ -310,7 +324,7 @@ def _detail(
         "soort": action.type,
         "template": action.template if isinstance(action, Brief) else None,
         "wie": action.wie if isinstance(action, Bellen) else None,
-        "uiterlijk": action.uiterlijk(processing_date) if isinstance(action, Bellen) else None,
+        "uiterlijk": None if isinstance(action, Brief) else action.uiterlijk(processing_date),
     }
 
 
@@ -319,11 +333,12 @@ MATRIX_AMOUNTS: Final = (("below €500", 499_99), ("€500.00 and above", 500_0
 
 def decision_matrix(
     routing: Routing, gemeentecode: str
-) -> tuple[list[tuple[str, dict[bool, str]]], str]:
+) -> tuple[list[tuple[str, dict[bool, str]]], dict[bool, str]]:
     """The routing in the shape of the SDD table: amount band × known to the SDD.
 
-    Each cell evaluates the rules on a single, non-crisis Huur signal at the band's edge
-    (€499.99 and exactly €500.00), so the €500 choice shows; the crisis row is separate.
+    Each cell evaluates the rules on a single, non-crisis Huur signal with a phone number at
+    the band's edge (€499.99 and exactly €500.00), so the €500 choice shows; the crisis row,
+    with and without a phone number, is separate.
     """
     rows: list[tuple[str, dict[bool, str]]] = []
     for label, cents in MATRIX_AMOUNTS:
@@ -331,12 +346,20 @@ def decision_matrix(
             known: _cell(routing, gemeentecode, cents, known, False) for known in (True, False)
         }
         rows.append((label, cells))
-    crisis = _cell(routing, gemeentecode, 500_00, known=False, crisis=True)
+    crisis = {
+        phone: _cell(routing, gemeentecode, 500_00, known=False, crisis=True, phone=phone)
+        for phone in (True, False)
+    }
     return rows, crisis
 
 
 def _cell(
-    routing: Routing, gemeentecode: str, cents: int, known: bool, crisis: bool = False
+    routing: Routing,
+    gemeentecode: str,
+    cents: int,
+    known: bool,
+    crisis: bool = False,
+    phone: bool = True,
 ) -> str:
     case = pl.DataFrame(
         {
@@ -349,6 +372,7 @@ def _cell(
             "warme_overdracht": [False],
             "gemeentecode": [gemeentecode],
             "meervoudig": [False],
+            "telefoon_bekend": [phone],
         }
     )
     name = route(case, routing)["regel"].item()

@@ -16,7 +16,7 @@ import pandera.polars as pa
 import polars as pl
 
 from vsig import normalize as n
-from vsig.config import Layout
+from vsig.config import REGELINGEN, Layout
 from vsig.vng import CONTACTSOORTEN, DAGDELEN, EINDRESULTATEN
 
 Value = Callable[[str], pl.Expr]
@@ -44,7 +44,6 @@ MAX_TEXT = 200
 MAX_BEDRAG_CENTS: Final = 1_000_000_00
 """Above a million euros an amount is a typing error, not arrears."""
 
-REGELINGEN: Final = ("bijstand", "schuldhulpverlening", "beschermingsbewind")
 GEBEURTENISSEN: Final = (
     "contactpoging",
     "aanmelding",

@@ -126,6 +126,15 @@ MIGRATIONS: Final = (
     """
     ALTER TABLE signalen ADD COLUMN niet_gekoppeld VARCHAR;
     """,
+    # 3: the routing fact "a phone number is known", derived for the cases before it.
+    """
+    ALTER TABLE zaken ADD COLUMN telefoon_bekend BOOLEAN;
+    ALTER TABLE routeringen ADD COLUMN telefoon_bekend BOOLEAN;
+    UPDATE zaken SET telefoon_bekend = zaak_id IN
+        (SELECT zaak_id FROM signalen WHERE telefoonnummer IS NOT NULL AND zaak_id IS NOT NULL);
+    UPDATE routeringen SET telefoon_bekend = zaak_id IN
+        (SELECT zaak_id FROM signalen WHERE telefoonnummer IS NOT NULL AND zaak_id IS NOT NULL);
+    """,
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
@@ -186,6 +195,7 @@ class Changes:
     routeringen: pl.DataFrame
     acties: pl.DataFrame
     gebeurtenissen: pl.DataFrame
+    herindeling: pl.DataFrame  # earlier signals now in another case: partner, id, zaak_id
 
 
 class Store:
@@ -275,6 +285,50 @@ class Store:
                 self._db.execute(f"DELETE FROM {table} WHERE list_contains(?, zaak_id)", ids)
         return signals
 
+    def close_inactive(self, last_active: date, today: date, reason: str) -> list[str]:
+        """Close the open cases without activity since `last_active`; returns their ids."""
+        where = "gesloten IS NULL AND laatste_activiteit <= ?"
+        ids = self.query(f"SELECT zaak_id FROM zaken WHERE {where} ORDER BY zaak_id", [last_active])
+        with self._transaction():
+            self._db.execute(
+                f"UPDATE zaken SET gesloten = ?, sluitreden = ? WHERE {where}",
+                [today, reason, last_active],
+            )
+        return list(ids["zaak_id"])
+
+    def expiring(
+        self, zaak_ids: list[str], run_ids: list[str]
+    ) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """The signals and the events' places (run, file, line) of these cases, and the
+        signals of these runs that never joined a case."""
+        signals = self.query(
+            "SELECT * FROM signalen WHERE list_contains(?, zaak_id) "
+            "OR (zaak_id IS NULL AND list_contains(?, run_id)) "
+            "ORDER BY run_id, signaalpartner, signaal_id",
+            [zaak_ids, run_ids],
+        )
+        events = self.query(
+            "SELECT run_id, bestand, regel FROM gebeurtenissen WHERE list_contains(?, zaak_id)",
+            [zaak_ids],
+        )
+        return signals, events
+
+    def people_held(self) -> frozenset[str]:
+        """Every BSN a kept signal names, as sent or as matched."""
+        rows = self.query(
+            "SELECT DISTINCT p FROM (SELECT bsn AS p FROM signalen "
+            "UNION ALL SELECT persoon_bsn FROM signalen) WHERE p IS NOT NULL"
+        )
+        return frozenset(rows["p"].to_list())
+
+    def closed_cases(self, zaak_ids: pl.DataFrame) -> pl.DataFrame:
+        """The rows of those of these cases (a `zaak_id` column) that are closed."""
+        return self.query(
+            "SELECT * FROM zaken WHERE gesloten IS NOT NULL AND zaak_id IN "
+            "(SELECT zaak_id FROM wanted) ORDER BY zaak_id",
+            frames={"wanted": zaak_ids},
+        )
+
     def delete_unbundled_signals(self, run_ids: list[str]) -> list[str]:
         """Remove the signals of these runs that never joined a case; returns their ids."""
         if not run_ids:
@@ -322,12 +376,13 @@ class Store:
     def open_cases(self) -> pl.DataFrame:
         return self.query("SELECT * FROM zaken WHERE gesloten IS NULL ORDER BY zaak_id")
 
-    def case_signals(self, columns: tuple[str, ...]) -> pl.DataFrame:
-        """The picked-up signals of every open case."""
+    def case_signals(self, columns: tuple[str, ...], closed: bool = False) -> pl.DataFrame:
+        """The signals of every open case (`closed`: of every closed case still kept)."""
         selected = ", ".join(f"s.{c}" for c in columns)
+        state = "NOT NULL" if closed else "NULL"
         return self.query(
             f"SELECT {selected} FROM signalen s JOIN zaken z USING (zaak_id) "
-            "WHERE z.gesloten IS NULL ORDER BY s.zaak_id, s.signaalpartner, s.signaal_id"
+            f"WHERE z.gesloten IS {state} ORDER BY s.zaak_id, s.signaalpartner, s.signaal_id"
         )
 
     def performed_actions(self) -> pl.DataFrame:
@@ -350,6 +405,19 @@ class Store:
             for table, frame in tables.items():
                 self._insert(table, frame)
             self._insert("zaken", changes.zaken, "INSERT OR REPLACE")
+            self._regroup(changes.herindeling)
+
+    def _regroup(self, moved: pl.DataFrame) -> None:
+        """Signals that follow their person into another case (a partner's ids are unique)."""
+        if not moved.height:
+            return
+        self._db.register("verhuisd", moved.to_arrow())
+        self._db.execute(
+            "UPDATE signalen SET zaak_id = v.zaak_id FROM verhuisd v "
+            "WHERE signalen.signaalpartner = v.signaalpartner "
+            "AND signalen.signaal_id = v.signaal_id"
+        )
+        self._db.unregister("verhuisd")
 
     def _insert(self, table: str, frame: pl.DataFrame, verb: str = "INSERT") -> None:
         if not frame.height:

@@ -190,7 +190,11 @@ def source(briefs: Iterable[Brief], config: "Config", templates: Path = TEMPLATE
     return (
         _environment(templates)
         .get_template(f"_document{SUFFIX}")
-        .render(brieven=[b.data for b in briefs], afzender=config.afzender.model_dump())
+        .render(
+            brieven=[b.data for b in briefs],
+            afzender=config.afzender.model_dump(),
+            bewaren_maanden=config.retention.months,
+        )
     )
 
 

@@ -1,0 +1,228 @@
+"""The life of a case, stage by stage, on frames of a few rows."""
+
+from datetime import date
+
+import polars as pl
+
+from vsig import cases, vng
+
+TODAY = date(2027, 3, 1)
+BEFORE = date(2027, 1, 4)
+HOME, NEW_HOME, ELSEWHERE = "3311AB|1||", "3312CD|7||", "3313EF|2||"
+
+
+def open_cases(*rows: tuple[str, str]) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                "zaak_id": zaak,
+                "adres_sleutel": adres,
+                "gemeentecode": "0505",
+                "geopend": BEFORE,
+                "laatste_activiteit": BEFORE,
+                "gesloten": None,
+                "sluitreden": None,
+            }
+            for zaak, adres in rows
+        ],
+        schema_overrides={"gesloten": pl.Date, "sluitreden": pl.String},
+    )
+
+
+def case_signals(*rows: tuple[str, str, str]) -> pl.DataFrame:
+    """(zaak_id, signaal_id, persoon_bsn); the klantnummer is the signal id."""
+    return pl.DataFrame(
+        [
+            {
+                "zaak_id": zaak,
+                "signaalpartner": "VGZ",
+                "klantnummer": signaal,
+                "soort": "Zorg",
+                "bedrag": 300_00,
+                "signaaldatum": BEFORE,
+                "signaal_id": signaal,
+                "status": vng.OPGEPAKT,
+                "crisissignaal": False,
+                "warme_overdracht": False,
+                "persoon_bsn": bsn,
+                "telefoonnummer": None,
+                "email": None,
+            }
+            for zaak, signaal, bsn in rows
+        ],
+        schema_overrides={"telefoonnummer": pl.String, "email": pl.String},
+    )
+
+
+def brp(*rows: tuple[str, str, bool]) -> pl.DataFrame:
+    """(bsn, adres_sleutel, overleden)"""
+    return pl.DataFrame(
+        [{"bsn": b, "adres_sleutel": a, "gemeentecode": "0505", "overleden": d} for b, a, d in rows]
+    )
+
+
+def test_a_case_follows_its_household_to_their_new_address() -> None:
+    followed = cases.follow(
+        open_cases(("Z1", HOME)),
+        case_signals(("Z1", "S1", "A"), ("Z1", "S2", "B")),
+        brp(("A", NEW_HOME, False), ("B", NEW_HOME, False), ("N", HOME, False)),
+        TODAY,
+    )
+    assert followed.open_cases.select("zaak_id", "adres_sleutel", "verhuisd").rows() == [
+        ("Z1", NEW_HOME, True)
+    ]
+    assert followed.closed.is_empty()
+    assert followed.regrouped.is_empty()
+
+
+def test_a_new_occupant_signalled_after_the_move_gets_a_case_of_their_own() -> None:
+    followed = cases.follow(
+        open_cases(("Z1", HOME)),
+        case_signals(("Z1", "S1", "A")),
+        brp(("A", NEW_HOME, False), ("N", HOME, False)),
+        TODAY,
+    )
+    tonight = matched(("S9", "N", HOME, vng.OPGEPAKT))
+    bundled = cases.bundle(tonight, followed, "20270301-01", TODAY)
+    assert bundled.signals["zaak_id"].to_list() == ["Z20270301-01-0001"]
+    by_case = dict(bundled.touched.select("zaak_id", "adres_sleutel").iter_rows())
+    assert by_case == {"Z1": NEW_HOME, "Z20270301-01-0001": HOME}
+    assert set(
+        bundled.case_signals.filter(pl.col("zaak_id") == "Z20270301-01-0001")["persoon_bsn"]
+    ) == {"N"}
+
+
+def test_a_case_closes_when_its_persons_left_the_region_or_died() -> None:
+    followed = cases.follow(
+        open_cases(("Z1", HOME), ("Z2", ELSEWHERE)),
+        case_signals(("Z1", "S1", "A"), ("Z2", "S2", "D")),
+        brp(("N", HOME, False), ("D", ELSEWHERE, True)),
+        TODAY,
+    )
+    assert followed.open_cases.is_empty()
+    assert followed.closed.select("zaak_id", "gesloten", "sluitreden").rows() == [
+        ("Z1", TODAY, vng.GEEN_INWONER),
+        ("Z2", TODAY, vng.OVERLEDEN),
+    ]
+
+
+def test_a_person_who_moves_out_takes_their_own_debts_along() -> None:
+    followed = cases.follow(
+        open_cases(("Z1", HOME)),
+        case_signals(("Z1", "S1", "A"), ("Z1", "S2", "B")),
+        brp(("A", HOME, False), ("B", ELSEWHERE, False)),
+        TODAY,
+    )
+    bundled = cases.bundle(matched(), followed, "20270301-01", TODAY)
+    assert bundled.regrouped.rows() == [("VGZ", "S2", "Z20270301-01-0001")]
+    new = bundled.touched.filter(pl.col("zaak_id") == "Z20270301-01-0001")
+    # The debts are old news: the new case keeps the activity of the one they left.
+    assert new.select("adres_sleutel", "geopend", "laatste_activiteit").row(0) == (
+        ELSEWHERE,
+        TODAY,
+        BEFORE,
+    )
+    assert set(bundled.touched["zaak_id"]) == {"Z1", "Z20270301-01-0001"}
+
+
+def test_moving_in_with_a_household_that_has_a_case_merges_the_two() -> None:
+    followed = cases.follow(
+        open_cases(("Z1", HOME), ("Z2", NEW_HOME)),
+        case_signals(("Z1", "S1", "A"), ("Z2", "S2", "B")),
+        brp(("A", NEW_HOME, False), ("B", NEW_HOME, False)),
+        TODAY,
+    )
+    assert followed.closed.select("zaak_id", "sluitreden").rows() == [("Z1", cases.MERGED + "Z2")]
+    bundled = cases.bundle(matched(), followed, "20270301-01", TODAY)
+    assert bundled.regrouped.rows() == [("VGZ", "S1", "Z2")]
+    assert sorted(bundled.case_signals["signaal_id"]) == ["S1", "S2"]
+
+
+def test_a_repeat_joins_the_case_of_its_debt_and_its_lower_amount_counts() -> None:
+    followed = cases.follow(
+        open_cases(("Z1", HOME)),
+        case_signals(("Z1", "S1", "A")),
+        brp(("A", HOME, False)),
+        TODAY,
+    )
+    tonight = matched(("S1b", "A", HOME, vng.HERHAALD), klantnummer="S1", bedrag=120_00)
+    bundled = cases.bundle(tonight, followed, "20270301-01", TODAY)
+    assert bundled.signals["zaak_id"].to_list() == ["Z1"]
+    assert bundled.touched.select("zaak_id", "laatste_activiteit").rows() == [("Z1", TODAY)]
+    facts = cases.facts(bundled.case_signals)
+    assert facts.select("totaal_achterstand", "aantal_signalen").row(0) == (120_00, 1)
+
+
+def test_an_event_is_activity_and_a_result_closes() -> None:
+    events = pl.DataFrame(
+        {
+            "zaak_id": ["Z1", "Z2"],
+            "datum": [date(2027, 2, 1), date(2027, 2, 27)],
+            "gebeurtenis": ["aanmelding", "resultaat"],
+            "waarde": [None, "(Budget)advies en/of quick fix"],
+        }
+    )
+    after = cases.after_events(open_cases(("Z1", HOME), ("Z2", NEW_HOME)), events, TODAY)
+    assert after.select("zaak_id", "laatste_activiteit", "gesloten").rows() == [
+        ("Z1", TODAY, None),
+        ("Z2", TODAY, date(2027, 2, 27)),
+    ]
+    assert cases.to_close(after, date(2027, 5, 29), 90).is_empty()
+    assert cases.to_close(after, date(2027, 5, 30), 90)["zaak_id"].to_list() == ["Z1"]
+
+
+def matched(
+    *rows: tuple[str, str, str, str], klantnummer: str | None = None, bedrag: int = 300_00
+) -> pl.DataFrame:
+    """Tonight's matched signals: (signaal_id, persoon_bsn, adres_sleutel, status)."""
+    return pl.DataFrame(
+        [
+            {
+                "signaalpartner": "VGZ",
+                "signaal_id": signaal,
+                "klantnummer": klantnummer or signaal,
+                "soort": "Zorg",
+                "bedrag": bedrag,
+                "signaaldatum": TODAY,
+                "status": status,
+                "crisissignaal": False,
+                "warme_overdracht": False,
+                "persoon_bsn": bsn,
+                "adres_sleutel": adres,
+                "gemeentecode": "0505",
+                "telefoonnummer": None,
+                "email": None,
+            }
+            for signaal, bsn, adres, status in rows
+        ],
+        schema={
+            "signaalpartner": pl.String,
+            "signaal_id": pl.String,
+            "klantnummer": pl.String,
+            "soort": pl.String,
+            "bedrag": pl.Int64,
+            "signaaldatum": pl.Date,
+            "status": pl.String,
+            "crisissignaal": pl.Boolean,
+            "warme_overdracht": pl.Boolean,
+            "persoon_bsn": pl.String,
+            "adres_sleutel": pl.String,
+            "gemeentecode": pl.String,
+            "telefoonnummer": pl.String,
+            "email": pl.String,
+        },
+    )
+
+
+def test_a_closed_case_still_tells_what_a_new_signal_must_exceed() -> None:
+    """The household had its offer for the debt: the same debt no higher is a repeat. An open
+    case holding the debt counts over a closed one."""
+    closed = case_signals(("Z0", "S1", "A"), ("Z0", "S2", "A"))
+    still_open = case_signals(("Z1", "S2", "A")).with_columns(
+        bedrag=pl.lit(120_00, pl.Int64), signaaldatum=pl.lit(TODAY)
+    )
+    known = cases.known_debts(still_open, closed)
+    assert known.select("klantnummer", "zaak_id", "bedrag").rows() == [
+        ("S1", "Z0", 300_00),
+        ("S2", "Z1", 120_00),
+    ]
