@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from vsig.cli import app
+
 from .conftest import REPO
 from .scenario import Home, Resident, make_bsn
 
@@ -73,6 +75,69 @@ def test_each_file_gets_its_reason(night: Night, case: dict[str, str]) -> None:
     else:
         assert item["rejected"] or item["file_rejected"], said
     assert case["phrase"] in said
+
+
+@pytest.mark.parametrize("case", ONE_NIGHT, ids=[c["file"] for c in ONE_NIGHT])
+def test_each_file_alone_ends_the_night_with_its_exit_code(
+    tmp_path: Path, case: dict[str, str]
+) -> None:
+    """A file rejected whole counts as a reject even when it has no row to count."""
+    home = Home.create(tmp_path)
+    home.registers(NIGHT, [REGISTERED])
+    target = home.path / "inbox" / case["file"]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(CORPUS / case["case"] / case["file"], target)
+    result = home.run(NIGHT)
+    assert result.exit_code == int(case["exit"]), result.output
+    if case["exit"] == "1":
+        assert f"rejected {case['file']}" in result.stdout
+
+
+def test_a_file_rejected_whole_does_not_stop_the_same_bytes_elsewhere(tmp_path: Path) -> None:
+    """Delivered by mistake in an unknown folder and rightly in its own the same night: the
+    right one is processed, not refused as "already processed"."""
+    home = Home.create(tmp_path)
+    home.registers(NIGHT, [REGISTERED])
+    row = REGISTERED.signal("W-1", "100.00", NIGHT)
+    home.signals("WOONKRACHT10", NIGHT, [row])
+    mistaken = home.path / "inbox" / "signalen" / "AAA-ONBEKEND" / "woonkracht10-20261102.csv"
+    mistaken.parent.mkdir(parents=True)
+    shutil.copyfile(next((home.path / "inbox" / "signalen" / "WOONKRACHT10").iterdir()), mistaken)
+    result = home.run(NIGHT)
+    assert result.exit_code == 1, result.output
+    signals = home.out("20261102-01", "signals.csv")
+    assert signals["signaal_id"].to_list() == ["W-1"]
+
+
+def test_a_message_about_a_header_never_quotes_a_value(tmp_path: Path) -> None:
+    """A file without a header whose first row holds a BSN twice: the reason names the
+    missing columns, and the BSN reaches no terminal, log or manifest."""
+    (case,) = [c for c in ONE_NIGHT if "headerless" in c["file"]]
+    home = Home.create(tmp_path)
+    home.registers(NIGHT, [REGISTERED])
+    target = home.path / "inbox" / case["file"]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(CORPUS / case["case"] / case["file"], target)
+    result = home.run(NIGHT)
+    assert "wrong layout" in result.stdout
+    kept = [result.output, *(p.read_text() for p in home.path.rglob("*.json*"))]
+    assert not [text for text in kept if "111222333" in text]
+
+
+def test_files_the_run_will_not_read_are_named_every_night(tmp_path: Path) -> None:
+    home = Home.create(tmp_path)
+    home.registers(NIGHT, [REGISTERED])
+    for name in ("signalen/WOONKRACHT10/levering.CSV", "signalen/los.csv", "brp/readme"):
+        home.write(name, "signaal_id;bedrag\r\n")
+    for day in (NIGHT, date(2026, 11, 3)):
+        home.registers(day, [REGISTERED])
+        result = home.run(day)
+        for name in ("signalen/WOONKRACHT10/levering.CSV", "signalen/los.csv", "brp/readme"):
+            assert f"inbox/{name} is not read" in result.stdout, result.stdout
+    doctor = home.runner.invoke(
+        app, ["doctor", "--home", str(home.path), "--config", str(home.config)]
+    )
+    assert "signalen/los.csv" in doctor.stdout
 
 
 @pytest.mark.parametrize("case", REGISTERS, ids=[c["case"] for c in REGISTERS])

@@ -102,3 +102,9 @@ def test_legacy_files_have_the_headers_of_the_design(tmp_path: Path) -> None:
         b"signal_id,account_id,amount_due,arrears_start,signal_date,last_name,initials,prefix,"
         b"birth_date,zip,house_no,house_no_suffix,city,phone,email"
     )
+
+
+def test_the_sample_home_is_its_owners_only(tmp_path: Path) -> None:
+    generate(tmp_path / "var", households=20)
+    made = [tmp_path / "var", *(tmp_path / "var").rglob("*")]
+    assert [str(p) for p in made if p.stat().st_mode & 0o077] == []

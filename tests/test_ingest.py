@@ -309,7 +309,7 @@ FILE_REASONS = [
     ("signalen/VGZ/a.csv", canonical(GOOD).replace(";", ",").encode(), "wrong layout: column(s)"),
     (
         "signalen/VGZ/a.csv",
-        canonical(GOOD).replace("klantnummer", "signaal_id", 1).encode(),
+        canonical(GOOD).replace("voorletters", "signaal_id", 1).encode(),
         "the header names column(s) ['signaal_id'] more than once",
     ),
     (

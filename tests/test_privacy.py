@@ -113,6 +113,26 @@ def test_a_run_refuses_to_start_without_a_secret(
     assert "inside the data home" in result.stderr
 
 
+@pytest.mark.parametrize("kind", ["readable by others", "a FIFO"])
+def test_a_secret_file_others_can_read_or_a_fifo_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    monkeypatch.delenv("VSIG_SECRET")
+    secret = tmp_path / "vsig.secret"
+    if kind == "a FIFO":
+        os.mkfifo(secret, 0o600)
+    else:
+        secret.write_text("x" * 40)
+        secret.chmod(0o644)
+    monkeypatch.setenv("VSIG_SECRET_FILE", str(secret))
+    home = Home.create(tmp_path / "h")
+    result = home.run(START)  # a FIFO would hang here, holding nothing yet
+    assert result.exit_code == 2
+    doctor = runner.invoke(app, ["doctor", "--home", str(home.path), "-c", str(home.config)])
+    assert "secret" in doctor.stdout
+    assert doctor.exit_code == 1
+
+
 def test_samples_makes_a_private_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     config = str(REPO / "config" / "vsig.yaml")

@@ -11,6 +11,7 @@ import hashlib
 import json
 import shutil
 import sys
+import traceback
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -167,6 +168,7 @@ def runs(home: Path) -> list[dict[str, Any]]:
 
 
 LOG: Final = Path("log") / "vsig.jsonl"
+CRASH_LOG: Final = Path("log") / "crash.log"
 
 
 def log(home: Path, event: str, details: dict[str, Any]) -> None:
@@ -176,3 +178,21 @@ def log(home: Path, event: str, details: dict[str, Any]) -> None:
     line = {"event": event, "at": datetime.now(UTC).isoformat(timespec="seconds"), **details}
     with path.open("a", encoding="utf-8") as handle:
         handle.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
+
+
+def log_crash(home: Path | None, error: BaseException) -> str:
+    """Append the traceback of an unexpected error to `log/crash.log` under the home (where
+    it is known, else it goes to the terminal): where it happened, never which values."""
+    frames = traceback.extract_tb(error.__traceback__)
+    text = "".join(traceback.format_list(frames)) + f"{type(error).__name__}\n"
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    if home is None:
+        return "\n" + text
+    try:
+        path = home / CRASH_LOG
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(f"--- {stamp}\n{text}")
+    except OSError:
+        return "\n" + text
+    return str(path)

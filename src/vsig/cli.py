@@ -31,7 +31,8 @@ from vsig import (
     termijnen,
 )
 from vsig.config import DEFAULT_CONFIG, Config, ConfigError, load_config, resolve_home
-from vsig.store import LockedError, Store, StoreError, locked
+from vsig.files import write_atomic, write_text_atomic
+from vsig.store import LockedError, Store, StoreError
 
 app = typer.Typer(
     help="Nightly early warning on debt (vroegsignalering schulden) for the SDD.",
@@ -68,7 +69,32 @@ PeriodOption = Annotated[
     str, typer.Option("--period", help="A month YYYY-MM or a quarter YYYY-Qn.", show_default=False)
 ]
 
-EXIT_OK, EXIT_REJECTS, EXIT_USAGE, EXIT_ABORTED, EXIT_LOCKED = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_REJECTS, EXIT_USAGE, EXIT_ABORTED, EXIT_LOCKED, EXIT_INTERNAL = 0, 1, 2, 3, 4, 5
+_homes: list[Path] = []  # the data home a command works on, once known: where a crash is logged
+
+
+def entry() -> None:
+    """The `vsig` command. An error vsig did not expect exits 5, never 1 (which means "done,
+    rows rejected"), so cron can tell a crash from a night: one line on the terminal, and
+    the traceback in `log/`, without local values or the error's message, either of which
+    may quote personal data."""
+    try:
+        app()
+    except Exception as error:
+        where = audit.log_crash(_homes[-1] if _homes else None, error)
+        err.print(
+            f"[red]internal error[/red] ({type(error).__name__}); nothing was committed "
+            f"unless the run said so. Traceback: {where}",
+            markup=True,
+            highlight=False,
+        )
+        raise SystemExit(EXIT_INTERNAL) from None
+
+
+def _home(home: Path | None, config: Config) -> Path:
+    """The data home, remembered for a crash report."""
+    _homes.append(resolve_home(home, config))
+    return _homes[-1]
 
 
 def _version(show: bool) -> None:
@@ -143,7 +169,7 @@ def validate(
         out.print_json(json.dumps([_file_summary(r) for r in results]))
     else:
         _print_validation(results)
-    raise typer.Exit(EXIT_REJECTS if any(r.rejected for r in results) else EXIT_OK)
+    raise typer.Exit(EXIT_REJECTS if any(r.needs_attention for r in results) else EXIT_OK)
 
 
 def _file_summary(result: ingest.Ingested) -> dict[str, Any]:
@@ -201,7 +227,7 @@ def run(
     """
     config = _load(config_path)
     processing_date = _processing_date(when)
-    data_home = resolve_home(home, config)
+    data_home = _home(home, config)
     secret = _secret(config, data_home)
     try:
         summary = _with_progress(
@@ -269,7 +295,7 @@ def _print_run(summary: nightly.Summary) -> None:
         out.print(f"[yellow]{due} legal deadline(s) due within days[/yellow]")
     for notice in summary.notices:
         out.print(f"[yellow]notice[/yellow] {notice}")
-    rejected = [i for i in summary.inputs if i["rejected"]]
+    rejected = [i for i in summary.inputs if i["rejected"] or i["file_rejected"]]
     for item in rejected:
         reason = item["file_rejected"] or f"{item['rejected']} row(s) rejected"
         out.print(f"[red]rejected[/red] {item['file']}: {reason}")
@@ -299,7 +325,7 @@ def replay_command(
     Exit 0 only when every output is byte-identical; 1 when something differs or the
     archive was changed; 2 when there is no such run.
     """
-    data_home = resolve_home(home, _load(config_path))
+    data_home = _home(home, _load(config_path))
     try:
         report = replay.replay(data_home, run_id)
     except replay.ReplayError as problem:
@@ -333,7 +359,7 @@ def explain_command(
     """
     config = _load(config_path)
     try:
-        story = explain.explain(resolve_home(home, config), config, wanted, run)
+        story = explain.explain(_home(home, config), config, wanted, run)
     except explain.NotFoundError as problem:
         _fail(str(problem))
     except StoreError as error:
@@ -353,7 +379,7 @@ def runs_command(
     as_json: JsonOption = False,
 ) -> None:
     """List the runs of the data home, from their manifests."""
-    listed = audit.runs(resolve_home(home, _load(config_path)))
+    listed = audit.runs(_home(home, _load(config_path)))
     if as_json:
         out.print_json(json.dumps(listed))
         return
@@ -373,11 +399,10 @@ def purge_command(
 ) -> None:
     """Delete personal data past retention now (every run does this as its last step)."""
     config = _load(config_path)
-    data_home, day = resolve_home(home, config), _processing_date(when)
+    data_home, day = _home(home, config), _processing_date(when)
     secret = _secret(config, data_home)
-    with _exclusive(config, data_home) as db:
-        purges = privacy.purge(db, data_home, config, day)
-    _print_purged(nightly.record_purges(data_home, purges, day, secret))
+    with _lock_reported():
+        _print_purged(nightly.purge(config, data_home, day, secret))
 
 
 @app.command("forget")
@@ -397,11 +422,10 @@ def forget_command(
     """Erase one person or household now, everywhere, on request (AVG art. 17)."""
     config = _load(config_path)
     subject = _subject(bsn, address)
-    data_home, day = resolve_home(home, config), _processing_date(when)
+    data_home, day = _home(home, config), _processing_date(when)
     secret = _secret(config, data_home)
-    with _exclusive(config, data_home) as db:
-        purged = privacy.forget(db, data_home, config, subject)
-    _print_purged(nightly.record_purges(data_home, [purged], day, secret))
+    with _lock_reported():
+        _print_purged(nightly.forget(config, data_home, subject, day, secret))
     out.print("runs whose data changed are marked: their replay reports the erasure")
 
 
@@ -418,25 +442,22 @@ def inzage_command(
     """Everything held about one person, as a readable PDF and as JSON (AVG art. 15)."""
     config = _load(config_path)
     person = _subject(bsn, None)
-    data_home, day = resolve_home(home, config), _processing_date(when)
-    with _exclusive(config, data_home) as db:
+    data_home, day = _home(home, config), _processing_date(when)
+    with nightly.private_files(config), Store.snapshot(data_home / "state") as db:
         found = privacy.inzage(db, data_home, config, person.bsn or "", day)
         document = letters.document("_inzage", day, data=found)
-        out_file.write_bytes(document)
-        out_file.with_suffix(".json").write_text(json.dumps(found, indent=2, ensure_ascii=False))
+        write_atomic(out_file, document)
+        write_text_atomic(
+            out_file.with_suffix(".json"), json.dumps(found, indent=2, ensure_ascii=False)
+        )
     out.print(f"wrote {out_file} and {out_file.with_suffix('.json')}")
 
 
 @contextmanager
-def _exclusive(config: Config, home: Path) -> Iterator[Store]:
-    """The state under the run lock, with private file permissions."""
+def _lock_reported() -> Iterator[None]:
+    """Another run holding the lock: say so and exit 4."""
     try:
-        with (
-            nightly.private_files(config),
-            locked(home / "state"),
-            Store.open(home / "state") as db,
-        ):
-            yield db
+        yield
     except LockedError as problem:
         err.print(f"[red]locked:[/red] {problem}", soft_wrap=True)
         raise typer.Exit(EXIT_LOCKED) from None
@@ -481,7 +502,7 @@ def _period(text: str) -> tuple[date, date]:
 def _write_private(config: Config, target: Path, text: str) -> None:
     with nightly.private_files(config):
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        write_text_atomic(target, text)
 
 
 @report_app.command("monitor")
@@ -496,7 +517,7 @@ def report_monitor(
 ) -> None:
     """Write the delivery to CBS in the VNG Uitwisselmodel and print what it holds."""
     config = _load(config_path)
-    data_home = resolve_home(home, config)
+    data_home = _home(home, config)
     start, end = _period(period)
     try:
         delivery = report.monitor(data_home, config, start, end)
@@ -532,7 +553,7 @@ def report_overview(
 ) -> None:
     """Write one self-contained HTML page of totals and charts for management and councils."""
     config = _load(config_path)
-    data_home = resolve_home(home, config)
+    data_home = _home(home, config)
     start, end = _period(period)
     page = report.overview_html(report.overview(data_home, config, start, end))
     target = out_file or data_home / "reports" / f"overview-{period}.html"
@@ -552,7 +573,7 @@ def doctor_command(
     Exit 0 when all is well, 1 when something needs attention.
     """
     config = _load(config_path)
-    checks = doctor.examine(config, resolve_home(home, config), _processing_date(when))
+    checks = doctor.examine(config, _home(home, config), _processing_date(when))
     if as_json:
         out.print_json(json.dumps([asdict(c) for c in checks]))
     else:
@@ -613,9 +634,14 @@ def samples_command(
 ) -> None:
     """Write a realistic, deterministic Drechtsteden inbox for trying vsig out."""
     config = _load(config_path)
-    written = samples.write_inbox(
-        out_dir, config, households=households, seed=seed, processing_date=_processing_date(when)
-    )
+    with nightly.private_files(config):  # fictional people, but a data home all the same
+        written = samples.write_inbox(
+            out_dir,
+            config,
+            households=households,
+            seed=seed,
+            processing_date=_processing_date(when),
+        )
     for path in written:
         out.print(f"wrote {path}")
     secret = privacy.secret_path(config)

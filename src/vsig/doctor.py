@@ -9,7 +9,7 @@ from typing import Final, Literal
 
 from vsig import ingest, privacy
 from vsig.config import Config
-from vsig.store import LOCK_FILE, SCHEMA_VERSION, Store, StoreError
+from vsig.store import LOCK_FILE, SCHEMA_VERSION, LockedError, Store, StoreError
 
 MIN_FREE: Final = 1024**3
 """A night writes letters and archives; below a gigabyte free, say so before it fails."""
@@ -29,6 +29,7 @@ def examine(config: Config, home: Path, today: date) -> list[Check]:
         _secret(config, home),
         _home(home),
         *(_extract(config, home, kind, today) for kind in ("brp", "sdd")),
+        _inbox(config, home),
         _disk(home),
         _lock(home),
         _state(home),
@@ -66,6 +67,13 @@ def _extract(config: Config, home: Path, kind: str, today: date) -> Check:
     return Check(kind, "ok", f"newest extract from {day}")
 
 
+def _inbox(config: Config, home: Path) -> Check:
+    ignored = ingest.unread(home / "inbox", config) if (home / "inbox").is_dir() else []
+    if ignored:
+        return Check("inbox", "warning", f"{', '.join(ignored)} {ingest.UNREAD}")
+    return Check("inbox", "ok", "every file in it is one the run reads")
+
+
 def _disk(home: Path) -> Check:
     free = shutil.disk_usage(home if home.exists() else home.parent).free
     verdict: Verdict = "ok" if free >= MIN_FREE else "warning"
@@ -90,8 +98,10 @@ def _state(home: Path) -> Check:
     if not (home / "state").exists():
         return Check("state", "ok", "none yet: the first run creates it")
     try:
-        with Store.open(home / "state") as db:
+        with Store.snapshot(home / "state", wait=0) as db:
             version = db.version()
+    except LockedError:
+        return Check("state", "ok", "a run is busy with it")
     except StoreError as problem:
         return Check("state", "problem", str(problem))
     return Check("state", "ok", f"schema version {version} of {SCHEMA_VERSION}")

@@ -25,7 +25,7 @@ class NotFoundError(Exception):
 
 def explain(home: Path, config: Config, wanted: str, run: str | None = None) -> dict[str, Any]:
     """The story of a signal (by signaal_id) or a case (by zaak_id), as plain data."""
-    with Store.open(home / "state") as db:
+    with Store.snapshot(home / "state") as db:
         signals = db.query(
             "SELECT * FROM signalen WHERE signaal_id = ? AND (? IS NULL OR run_id = ?) "
             "ORDER BY run_id, signaalpartner",

@@ -9,6 +9,7 @@ import csv
 import hashlib
 import io
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -70,6 +71,11 @@ class Ingested:
     @property
     def rejected(self) -> int:
         return self.read - self.accepted.height - self.unused
+
+    @property
+    def needs_attention(self) -> bool:
+        """Rows were rejected, or the whole file was: even one without a row to count."""
+        return self.rejected > 0 or self.file_reason is not None
 
     def summary(self, name: str) -> dict[str, object]:
         """What happened to the file under `name`, in counts: never a value from it, since
@@ -223,15 +229,19 @@ def _header(body: bytes, separator: str) -> list[str]:
 
 
 def _check_header(header: list[str], expected: Iterable[str], source: Source) -> list[str]:
-    doubles = sorted({name for name in header if header.count(name) > 1})
-    if doubles:
-        raise RejectedFileError(f"the header names column(s) {doubles} more than once")
-    missing = [name for name in expected if name not in header]
+    """The header holds every required column, each once. The required columns are checked
+    first: until they are all there the first line may be data (a file without a header),
+    and a message may only quote names of the layout, never a value."""
+    present = set(header)
+    missing = [name for name in expected if name not in present]
     if missing:
         shown = source.layout.separator.join(expected)
         raise RejectedFileError(
             f"wrong layout: column(s) {missing} missing; the header must hold {shown}"
         )
+    doubles = sorted(name for name, count in Counter(header).items() if count > 1)
+    if doubles:
+        raise RejectedFileError(f"the header names column(s) {doubles} more than once")
     return header
 
 
@@ -474,6 +484,20 @@ def discover(inbox: Path, config: Config) -> list[Source]:
     for kind in ("brp", "sdd", "uitkomsten"):
         sources += [Source(path, kind) for path in sorted((inbox / kind).glob("*.csv"))]
     return sources
+
+
+UNREAD: Final = (
+    "is not read: the run reads *.csv files in signalen/<PARTNER>/, brp/, sdd/ and uitkomsten/"
+)
+
+
+def unread(inbox: Path, config: Config) -> list[str]:
+    """The files under the inbox the run will never read (a name not ending in `.csv`, a
+    file loose in `signalen/` or deeper down), as paths relative to the inbox: said every
+    night, so that no delivery is ignored without a word."""
+    read = {source.path for source in discover(inbox, config)}
+    found = (p for p in inbox.rglob("*") if not p.is_dir() and p not in read)
+    return sorted(str(p.relative_to(inbox)) for p in found)
 
 
 def source_for(

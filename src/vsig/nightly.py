@@ -34,7 +34,15 @@ from vsig import (
 )
 from vsig.config import Config
 from vsig.ingest import Ingested, Source
-from vsig.store import Changes, Store, compact, locked
+from vsig.store import (
+    WRITER_WAIT,
+    Changes,
+    Store,
+    compact_if_pending,
+    erased,
+    erasing,
+    locked,
+)
 
 EXIT_OK, EXIT_REJECTS = 0, 1
 STAGES: Final = (
@@ -129,7 +137,8 @@ def run_night(
     """Run one night and, as its last step, the retention purge (not in a dry run or a
     replay, which pass no secret). Raises RunAbortedError (nothing written) or LockedError.
     """
-    with private_files(config), locked(home / "state") as killed:
+    with private_files(config), locked(home / "state", WRITER_WAIT) as killed:
+        compact_if_pending(home / "state")
         with Store.open(home / "state") as db:
             finished = [] if dry_run else recover(db, home)
             again = [r for r in finished if r.startswith(f"{processing_date:%Y%m%d}-")]
@@ -141,6 +150,8 @@ def run_night(
                 summary.notices.insert(0, f"took over the lock of a killed run (pid {killed})")
             summary.notices[:0] = [f"completed run {r}, cut off after its commit" for r in finished]
             purging = secret is not None and not dry_run
+            if purging:
+                erasing(home / "state")
             purges = privacy.purge(db, home, config, processing_date) if purging else []
         summary.purged = record_purges(home, purges, processing_date, secret or b"")
         if not dry_run and replay is None:
@@ -188,14 +199,37 @@ def crash_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+def purge(config: Config, home: Path, day: date, secret: bytes) -> dict[str, int]:
+    """`vsig purge`: retention now, holding the lock until the state file is compacted."""
+    with private_files(config), locked(home / "state", WRITER_WAIT):
+        compact_if_pending(home / "state")
+        erasing(home / "state")
+        with Store.open(home / "state") as db:
+            purges = privacy.purge(db, home, config, day)
+        return record_purges(home, purges, day, secret)
+
+
+def forget(
+    config: Config, home: Path, subject: privacy.Subject, day: date, secret: bytes
+) -> dict[str, int]:
+    """`vsig forget`: erase one person or household, holding the lock until the state file
+    is compacted."""
+    with private_files(config), locked(home / "state", WRITER_WAIT):
+        compact_if_pending(home / "state")
+        erasing(home / "state")
+        with Store.open(home / "state") as db:
+            purged = privacy.forget(db, home, config, subject)
+        return record_purges(home, [purged], day, secret)
+
+
 def record_purges(
     home: Path, purges: list[privacy.Purged], processing_date: date, secret: bytes
 ) -> dict[str, int]:
-    """Log what a purge removed and scrub it from the state file; counts per reason/kind."""
+    """Log what a purge removed and scrub it from the state file; counts per reason/kind.
+    Called holding the lock, after the state is closed."""
     for purged in purges:
         privacy.append_log(home, purged, processing_date, secret)
-    if any(p.ids for p in purges):
-        compact(home / "state")
+    erased(home / "state", any(p.ids for p in purges))
     return {f"{p.reden}/{kind}": n for p in purges for kind, n in p.counts().items()}
 
 
@@ -232,7 +266,7 @@ class _Tonight:
 
     @property
     def exit_code(self) -> int:
-        return EXIT_REJECTS if any(i.rejected for i in self.inputs.all) else EXIT_OK
+        return EXIT_REJECTS if any(i.needs_attention for i in self.inputs.all) else EXIT_OK
 
 
 class _Night:
@@ -251,6 +285,7 @@ class _Night:
         self.templates = replay.templates if replay else letters.TEMPLATE_DIR
         self.timings: dict[str, float] = {}
         self.started_at = datetime.now(UTC)
+        self.unread = [] if replay else ingest.unread(home / "inbox", config)
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -409,7 +444,8 @@ class _Night:
         for source in sources:
             if source.kind in ("signalen", "uitkomsten"):
                 result = ingest.ingest_file(source, self.date, processed)
-                processed = {**processed, result.sha256: run_id}
+                if not result.file_reason:  # a file rejected whole may come again, rightly
+                    processed = {**processed, result.sha256: run_id}
                 consumed.append(result)
         self._reject_signals_seen_before(consumed, run_id)
         if self.replay:
@@ -529,7 +565,10 @@ class _Night:
                 "template",
             ),
             rejects=sum(i.rejected for i in inputs.all),
-            notices=[f"{i.source.path.name}: {n}" for i in inputs.all for n in i.notices],
+            notices=[
+                *(f"{i.source.path.name}: {n}" for i in inputs.all for n in i.notices),
+                *(f"inbox/{name} {ingest.UNREAD}" for name in self.unread),
+            ],
             timings=self.timings,
             termijnen=_counts(tonight.deadlines, "stand"),
         )

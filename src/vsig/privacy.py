@@ -13,6 +13,7 @@ import os
 import re
 import secrets
 import shutil
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -24,6 +25,7 @@ import polars as pl
 from vsig import audit, normalize
 from vsig.cases import INACTIVE
 from vsig.config import Config, Layout
+from vsig.files import write_atomic, write_parquet_atomic, write_text_atomic
 from vsig.ingest import extract_date
 from vsig.letters import bedrag
 from vsig.store import Store
@@ -59,6 +61,7 @@ def load_secret(config: Config, home: Path) -> bytes:
                 "so that a copy of the home cannot undo the purge log's hashes"
             )
         try:
+            _check_private(path)
             value = path.read_text(encoding="utf-8").strip()
         except OSError:
             raise SecretError(
@@ -68,6 +71,19 @@ def load_secret(config: Config, home: Path) -> bytes:
     if len(value) < MIN_SECRET:
         raise SecretError(f"the secret is shorter than {MIN_SECRET} characters")
     return value.encode("utf-8")
+
+
+def _check_private(path: Path) -> None:
+    """The key is a regular file of this user's, readable by nobody else: anyone who can read
+    it can undo the purge log's pseudonyms. (A FIFO would hang the run holding the lock.)"""
+    about = path.stat()
+    if not stat.S_ISREG(about.st_mode):
+        raise SecretError(f"the secret file {path} is not a regular file")
+    if about.st_uid != os.getuid() or about.st_mode & 0o077:
+        raise SecretError(
+            f"the secret file {path} must be this user's and readable by nobody else; "
+            f"run: chmod 600 {path}"
+        )
 
 
 def create_secret(path: Path) -> bool:
@@ -417,7 +433,7 @@ def _rewrite_csv(
         if not drop(start, dict(zip(names, record, strict=False))):
             kept.extend(lines[start - 1 : reader.line_num])
         start = reader.line_num + 1
-    path.write_bytes("".join(kept).encode(encoding))
+    write_atomic(path, "".join(kept).encode(encoding))
 
 
 def _erase_in_archive_tables(archive: Path, erased: _Erased, signals: pl.DataFrame) -> None:
@@ -436,7 +452,8 @@ def _erase_in_archive_tables(archive: Path, erased: _Erased, signals: pl.DataFra
         path = registers / f"{kind}.parquet"
         if path.is_file():
             rows = pl.read_parquet(path)
-            rows.filter(~pl.col("bsn").is_in(sorted(people)).fill_null(False)).write_parquet(path)
+            kept = rows.filter(~pl.col("bsn").is_in(sorted(people)).fill_null(False))
+            write_parquet_atomic(kept, path)
     for table in audit.STATE_TABLES:
         path = archive / audit.STATE / f"{table}.parquet"
         if path.is_file() and table != "bestanden":
@@ -445,9 +462,8 @@ def _erase_in_archive_tables(archive: Path, erased: _Erased, signals: pl.DataFra
             if table == "signalen":  # a signal is its partner's id: another partner's stays
                 theirs = rows.join(signals.select(*_SIGNAL_KEY), on=list(_SIGNAL_KEY))
                 erased_rows = pl.concat([erased_rows, theirs])
-            rows.join(erased_rows.select("_rij"), on="_rij", how="anti").sort("_rij").drop(
-                "_rij"
-            ).write_parquet(path)
+            left = rows.join(erased_rows.select("_rij"), on="_rij", how="anti")
+            write_parquet_atomic(left.sort("_rij").drop("_rij"), path)
 
 
 def _at(adres_sleutel: str, parsed: bool = True) -> pl.Expr:
@@ -496,8 +512,9 @@ def _mark_erased(manifest_path: Path, marker: str) -> None:
         return
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     manifest[marker] = True
-    manifest_path.write_text(
-        json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8"
+    write_text_atomic(
+        manifest_path,
+        json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
     )
 
 

@@ -40,7 +40,7 @@ def period(text: str) -> tuple[date, date]:
 def monitor(home: Path, config: Config, start: date, end: date) -> dict[str, Any]:
     if config.cbs is None:
         raise ReportError("the config has no `cbs` section: who delivers to CBS?")
-    with Store.open(home / "state") as db:
+    with Store.snapshot(home / "state") as db:
         signals = db.query(
             "SELECT s.*, r.verwerkingsdatum FROM signalen s JOIN runs r USING (run_id) "
             "WHERE r.verwerkingsdatum BETWEEN ? AND ? AND s.gemeentecode IS NOT NULL "
@@ -167,7 +167,7 @@ def _contactpoging(day: date, waarde: str) -> dict[str, Any]:
 
 def overview(home: Path, config: Config, start: date, end: date) -> dict[str, Any]:
     """Counts for management and councils: no person in it, only totals over the period."""
-    with Store.open(home / "state") as db:
+    with Store.snapshot(home / "state") as db:
         signals = db.query(
             "SELECT strftime(r.verwerkingsdatum, '%Y-%m') AS maand, s.soort, count(*) AS n "
             "FROM signalen s JOIN runs r USING (run_id) "

@@ -8,6 +8,9 @@ keeps a second run out while one is busy.
 
 import fcntl
 import os
+import shutil
+import tempfile
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +23,10 @@ import polars as pl
 
 STATE_FILE: Final = "vsig.duckdb"
 LOCK_FILE: Final = "vsig.lock"
+SNAPSHOT_PREFIX: Final = ".snapshot-"
+COMPACT_PENDING: Final = "compact.pending"
+"""Present from before an erasure until the state file is compacted: a compaction cut off
+is done again by the next command that takes the lock."""
 
 # Each migration is frozen once released: a state file made by it must migrate the same way
 # forever, so column lists are written out in full rather than shared between tables.
@@ -147,9 +154,17 @@ class LockedError(Exception):
     """Another run holds the lock."""
 
 
+WRITER_WAIT: Final = 10.0
+"""Seconds a run, purge or forget waits for the lock: long enough for a reader's snapshot,
+short enough that a second night started beside a first one gives up (exit 4)."""
+READER_WAIT: Final = 6 * 3600.0
+"""Seconds a reader waits for a night to finish before it takes its snapshot."""
+
+
 @contextmanager
-def locked(state_dir: Path) -> Iterator[str | None]:
-    """Hold the run lock; raise LockedError at once when another process has it.
+def locked(state_dir: Path, wait: float = 0.0) -> Iterator[str | None]:
+    """Hold the run lock; raise LockedError when another process still has it after `wait`
+    seconds.
 
     The operating system drops the lock when its process dies, so a killed run never
     blocks the next one. Yields the pid of a killed holder (its pid is still in the file),
@@ -157,15 +172,21 @@ def locked(state_dir: Path) -> Iterator[str | None]:
     """
     state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     with open(state_dir / LOCK_FILE, "a+", encoding="ascii") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "unknown"
-            raise LockedError(
-                f"another vsig run (pid {holder}) holds the lock {state_dir / LOCK_FILE}; "
-                "wait for it to finish"
-            ) from None
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() < deadline:
+                    time.sleep(0.1)
+                    continue
+                handle.seek(0)
+                holder = handle.read().strip() or "unknown"
+                raise LockedError(
+                    f"another vsig run (pid {holder}) holds the lock {state_dir / LOCK_FILE}; "
+                    "wait for it to finish"
+                ) from None
         handle.seek(0)
         previous = handle.read().strip() or None
         handle.seek(0)
@@ -201,6 +222,22 @@ class Changes:
 class Store:
     def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
         self._db = connection
+
+    @classmethod
+    @contextmanager
+    def snapshot(cls, state_dir: Path, wait: float = READER_WAIT) -> Iterator["Store"]:
+        """A private copy of the state for a reader (`explain`, `report`, `inzage`, `doctor`):
+        copied under the lock, so never half a run, and read without it, so a reader never
+        holds the state file a run must open. The copy lives in the state folder (owner-only)
+        and is removed afterwards; one a killed reader left is removed by the next writer."""
+        state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with tempfile.TemporaryDirectory(dir=state_dir, prefix=SNAPSHOT_PREFIX) as scratch:
+            with locked(state_dir, wait):
+                for name in (STATE_FILE, f"{STATE_FILE}.wal"):
+                    if (state_dir / name).exists():
+                        shutil.copyfile(state_dir / name, Path(scratch) / name)
+            with cls.open(Path(scratch)) as store:
+                yield store
 
     @classmethod
     @contextmanager
@@ -428,10 +465,11 @@ class Store:
 
 
 def compact(state_dir: Path) -> None:
-    """Rewrite the state file with only its live rows.
+    """Rewrite the state file with only its live rows; call it holding the lock.
 
     A DELETE frees blocks but leaves their bytes in the file; after a purge the erased
-    values must be gone from the disk too, so the live rows move to a fresh file.
+    values must be gone from the disk too, so the live rows move to a fresh file, which
+    replaces the old one in one rename.
     """
     path, fresh = state_dir / STATE_FILE, state_dir / f"{STATE_FILE}.compact"
     fresh.unlink(missing_ok=True)
@@ -440,4 +478,29 @@ def compact(state_dir: Path) -> None:
         connection.execute(f"ATTACH '{fresh}' AS fresh")
         connection.execute(f"COPY FROM DATABASE {name} TO fresh")
         connection.execute("DETACH fresh")
+    with fresh.open("rb") as handle:
+        os.fsync(handle.fileno())
     os.replace(fresh, path)
+    (state_dir / COMPACT_PENDING).unlink(missing_ok=True)
+
+
+def erasing(state_dir: Path) -> None:
+    """Note, before anything is erased, that the state file must be compacted after."""
+    (state_dir / COMPACT_PENDING).touch()
+
+
+def erased(state_dir: Path, anything: bool) -> None:
+    """After an erasure: compact the state file if it removed anything, else just clear
+    the note."""
+    if anything:
+        compact(state_dir)
+    (state_dir / COMPACT_PENDING).unlink(missing_ok=True)
+
+
+def compact_if_pending(state_dir: Path) -> None:
+    """Finish what a killed command left in the state folder: the compaction an erasure
+    was cut off before, and the snapshots of readers that never cleaned up."""
+    for leftover in state_dir.glob(f"{SNAPSHOT_PREFIX}*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    if (state_dir / COMPACT_PENDING).exists():
+        compact(state_dir)

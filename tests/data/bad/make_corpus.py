@@ -224,6 +224,13 @@ CASES: list[tuple[str, bytes | str, int, str]] = [
         "not the zaak_id of an open case",
     ),
     (f"{SIGNALS}/43-random-bytes.csv", random.Random(43).randbytes(600), 1, ""),
+    (f"{SIGNALS}/44-one-line-of-text.csv", "Geen achterstanden deze week.\r\n", 1, "wrong layout"),
+    (
+        f"{SIGNALS}/45-headerless-bsn-twice.csv",
+        "W-1;K1;120,00;2026-09-01;2026-11-02;nee;111222333;A.;Jansen;1980-01-01;3311AB;1;;111222333\r\n",
+        1,
+        "wrong layout",
+    ),
     ("brp/brp-20261102.csv", b"", 3, "the file is empty"),
     ("brp/brp-20261102.csv", "bsn;naam\r\n123;x\r\n", 3, "wrong layout"),
     (

@@ -1,0 +1,37 @@
+"""Files written whole or not at all: a crash leaves the old bytes or the new, never half.
+
+The new bytes go to a temporary file beside the target, reach the disk (fsync), and replace
+the target in one rename; the folder is synced too, so the rename survives a power cut.
+"""
+
+import io
+import os
+from pathlib import Path
+
+import polars as pl
+
+TEMPORARY_SUFFIX = ".vsig-tmp"
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    temporary = path.with_name(f".{path.name}{TEMPORARY_SUFFIX}")
+    with temporary.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    write_atomic(path, text.encode("utf-8"))
+
+
+def write_parquet_atomic(frame: pl.DataFrame, path: Path) -> None:
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer)
+    write_atomic(path, buffer.getvalue())

@@ -1,0 +1,61 @@
+"""An error vsig did not expect: exit 5, one line without personal data, the traceback in
+`log/`, and nothing committed."""
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from vsig import cases, cli
+
+from .scenario import Home, Resident, make_bsn
+
+DAY = date(2026, 11, 26)
+PERSON = Resident(make_bsn(951), "Crash", date(1970, 1, 1), "3311AB", 1)
+
+
+def test_an_unexpected_error_exits_5_and_logs_where_not_what(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home = Home.create(tmp_path)
+    home.registers(DAY, [PERSON])
+    home.signals("VGZ", DAY, [PERSON.signal("Z-1", "300.00", DAY, bsn=PERSON.bsn)])
+
+    def broken(*_args: object) -> None:
+        raise ValueError(f"cannot place {PERSON.bsn} {PERSON.geslachtsnaam}")
+
+    monkeypatch.setattr(cases, "bundle", broken)
+    argv = ["vsig", "run", "--home", str(home.path), "--config", str(home.config)]
+    monkeypatch.setattr(sys, "argv", [*argv, "--date", str(DAY)])
+    with pytest.raises(SystemExit) as exited:
+        cli.entry()
+    assert exited.value.code == cli.EXIT_INTERNAL
+    printed = capsys.readouterr()
+    assert printed.err.startswith("internal error (ValueError)")
+    assert PERSON.bsn not in printed.err + printed.out
+    logged = (home.path / "log" / "crash.log").read_text(encoding="utf-8")
+    assert "in _compute" in logged  # where it happened
+    assert "ValueError" in logged
+    assert PERSON.bsn not in logged
+    assert PERSON.geslachtsnaam not in logged
+    with duckdb.connect(home.path / "state" / "vsig.duckdb", read_only=True) as db:
+        assert db.execute("SELECT count(*) FROM runs").fetchall() == [(0,)]
+    assert any((home.path / "inbox" / "signalen" / "VGZ").iterdir())  # the delivery waits
+
+
+def test_a_crash_before_the_home_is_known_prints_the_traceback_without_values(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(_path: Path) -> None:
+        raise RuntimeError("secret value 123456782")
+
+    monkeypatch.setattr(cli, "_load", broken)
+    monkeypatch.setattr(sys, "argv", ["vsig", "config", "check"])
+    with pytest.raises(SystemExit) as exited:
+        cli.entry()
+    assert exited.value.code == cli.EXIT_INTERNAL
+    printed = capsys.readouterr().err
+    assert "RuntimeError" in printed
+    assert "123456782" not in printed

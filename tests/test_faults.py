@@ -1,0 +1,149 @@
+"""Faults around the run: erasures that hold the lock to the end, and that finish what a
+killed erasure left."""
+
+import os
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from vsig import nightly, privacy, store
+from vsig.cli import app
+from vsig.config import load_config
+from vsig.store import LockedError, Store, locked
+
+from .scenario import Home, Resident, make_bsn
+
+DAY = date(2026, 11, 26)
+PERSON = Resident(make_bsn(961), "Vergeten", date(1970, 1, 1), "3311AB", 1)
+runner = CliRunner()
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Home:
+    home = Home.create(tmp_path)
+    home.registers(DAY, [PERSON])
+    home.signals("VGZ", DAY, [PERSON.signal("Z-1", "300.00", DAY, bsn=PERSON.bsn)])
+    assert home.run(DAY).exit_code == 0
+    return home
+
+
+@pytest.mark.parametrize("command", ["purge", "forget"])
+def test_an_erasure_compacts_the_state_while_it_holds_the_lock(
+    home: Home, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    """A run started beside it must never see the state file replaced under it."""
+    original = store.compact
+    held = []
+
+    def compact(state_dir: Path) -> None:
+        with pytest.raises(LockedError), locked(state_dir):
+            pass
+        held.append(True)
+        original(state_dir)
+
+    monkeypatch.setattr(store, "compact", compact)
+    args = ["--home", str(home.path), "--config", str(home.config)]
+    subject = ["--bsn", PERSON.bsn] if command == "forget" else []
+    result = runner.invoke(app, [command, *subject, *args, "--date", "2027-12-01"])
+    assert result.exit_code == 0, result.output
+    assert held == [True]
+
+
+def test_a_killed_erasure_is_compacted_by_the_next_command(home: Home) -> None:
+    """Killed after the delete, before the compaction: the erased values are still in the
+    file's free blocks. The next command that takes the lock compacts first."""
+    state = home.path / "state"
+    config = load_config(home.config)
+    with locked(state):
+        store.erasing(state)
+        with Store.open(state) as db:
+            privacy.forget(db, home.path, config, privacy.Subject(bsn=PERSON.bsn))
+    # ...and here the power went.
+    secret = b"x" * 40
+    assert nightly.purge(config, home.path, DAY, secret) == {}
+    assert PERSON.bsn.encode() not in (state / store.STATE_FILE).read_bytes()
+    assert not (state / store.COMPACT_PENDING).exists()
+
+
+@pytest.mark.parametrize("command", ["purge", "forget"])
+def test_an_erasure_leaves_the_state_and_its_log_the_owners_only(home: Home, command: str) -> None:
+    args = ["--home", str(home.path), "--config", str(home.config), "--date", "2027-12-01"]
+    subject = ["--bsn", PERSON.bsn] if command == "forget" else []
+    (home.path / privacy.PURGE_LOG).unlink(missing_ok=True)
+    assert runner.invoke(app, [command, *subject, *args]).exit_code == 0
+    for path in (home.path / "state" / store.STATE_FILE, home.path / privacy.PURGE_LOG):
+        assert path.stat().st_mode & 0o077 == 0, path
+
+
+def test_a_forget_cut_off_while_rewriting_an_extract_leaves_it_whole(
+    home: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The disk fills up while `forget` rewrites the BRP extract waiting in the inbox: the
+    extract keeps its old bytes (never a truncated file), and the next `forget` completes."""
+    extract = next((home.path / "inbox" / "brp").glob("*.csv"))
+    before = extract.read_bytes()
+    config = load_config(home.config)
+    opened = Path.open
+
+    def full_disk(path: Path, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        handle = opened(path, mode, *args, **kwargs)
+        if "w" in mode and path.name.startswith((extract.name, f".{extract.name}")):
+
+            class Full:
+                def __enter__(self) -> "Full":
+                    return self
+
+                def __exit__(self, *_exc: object) -> None:
+                    handle.close()
+
+                def write(self, _data: bytes) -> int:
+                    raise OSError(28, "No space left on device")
+
+            return Full()
+        return handle
+
+    monkeypatch.setattr(Path, "open", full_disk)
+    with pytest.raises(OSError, match="No space"):
+        nightly.forget(config, home.path, privacy.Subject(bsn=PERSON.bsn), DAY, b"x" * 40)
+    monkeypatch.undo()
+    assert extract.read_bytes() == before
+    nightly.forget(config, home.path, privacy.Subject(bsn=PERSON.bsn), DAY, b"x" * 40)
+    assert PERSON.bsn.encode() not in extract.read_bytes()
+
+
+def test_readers_beside_a_run_never_make_it_fail(home: Home) -> None:
+    """`explain`, `report monitor` and `doctor` started with a night: they read a snapshot
+    taken under the lock, so the run never finds its state file held (it used to exit 3)."""
+    vsig = str(Path(sys.executable).parent / "vsig")
+    env = {**os.environ, "VSIG_SECRET": "s" * 40}
+    common = ["--home", str(home.path), "--config", str(home.config)]
+    readers = [
+        ["explain", "Z-1", *common],
+        ["report", "monitor", "--period", "2026-11", *common, "--out", str(home.path / "m.json")],
+        ["doctor", *common],
+    ]
+    for night in range(4):
+        day = DAY + timedelta(days=night + 1)
+        home.registers(day, [PERSON])
+        home.signals("VGZ", day, [PERSON.signal(f"Z-{night + 2}", "310.00", day, bsn=PERSON.bsn)])
+        started = [
+            subprocess.Popen([vsig, *r], env=env, stdout=subprocess.DEVNULL) for r in readers
+        ]
+        run = subprocess.run(
+            [vsig, "run", *common, "--date", str(day)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        for reader in started:
+            reader.wait(timeout=120)
+        assert run.returncode == 0, run.stderr
+        # doctor may warn that a run is busy (1); it must not crash
+        assert [r.returncode for r in started] in ([0, 0, 0], [0, 0, 1])
+    assert not list((home.path / "state").glob(f"{store.SNAPSHOT_PREFIX}*"))
