@@ -3,6 +3,7 @@ in a clear reason or notice, the right exit code, no traceback, every row accoun
 
 import csv
 import json
+import os
 import shutil
 from datetime import date
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from vsig.cli import app
 
 from .conftest import REPO
-from .scenario import Home, Resident, make_bsn
+from .scenario import Home, Resident, csv_text, make_bsn
 
 CORPUS = REPO / "tests" / "data" / "bad"
 CASES = list(
@@ -155,3 +156,45 @@ def test_a_broken_register(tmp_path: Path, case: dict[str, str]) -> None:
         manifest = json.loads((home.path / "out" / "20261102-01" / "manifest.json").read_text())
         said = said_about(home.path / "out" / "20261102-01", manifest, Path(case["file"]).name)
         assert case["phrase"] in said
+
+
+def test_links_fifos_and_folders_in_the_inbox_are_named_never_read(tmp_path: Path) -> None:
+    """A link to another partner's file would tell the wrong creditor about its signals;
+    a FIFO would hang the run; a folder named like a file crashed it."""
+    home = Home.create(tmp_path)
+    home.registers(NIGHT, [REGISTERED])
+    theirs = home.signals("VGZ", NIGHT, [REGISTERED.signal("Z-1", "100.00", NIGHT)])
+    mine = home.path / "inbox" / "signalen" / "WOONKRACHT10"
+    mine.mkdir(parents=True)
+    (mine / "vgz.csv").symlink_to(theirs)
+    os.mkfifo(mine / "pipe.csv")
+    (mine / "map.csv").mkdir()
+    (home.path / "inbox" / "signalen" / "EVIDES").symlink_to(theirs.parent)
+    result = home.run(NIGHT)
+    assert result.exit_code == 0, result.output
+    said = result.stdout
+    assert "signalen/WOONKRACHT10/vgz.csv is a symbolic link" in said
+    assert "signalen/EVIDES is a symbolic link" in said
+    assert "signalen/WOONKRACHT10/pipe.csv is not a regular file" in said
+    assert "signalen/WOONKRACHT10/map.csv" not in said  # a folder: nothing to read in it
+    feedback = home.path / "out" / "20261102-01" / "exports" / "terugmelding"
+    assert sorted(p.name for p in feedback.iterdir()) == ["VGZ.csv"]
+    archived = home.path / "archive" / "20261102-01" / "signalen" / "VGZ" / theirs.name
+    assert archived.is_file()
+    assert (mine / "vgz.csv").is_symlink()  # left where it was
+
+
+def test_escapes_and_markup_in_names_reach_the_terminal_as_plain_text(tmp_path: Path) -> None:
+    """An escape sequence in a file name could retitle or rewrite the operator's terminal;
+    Rich markup in a column name crashed the summary after the commit."""
+    home = Home.create(tmp_path)
+    home.registers(NIGHT, [REGISTERED])
+    row = REGISTERED.signal("W-1", "100.00", NIGHT) | {"[/yellow]": "x"}
+    home.write("signalen/WOONKRACHT10/\x1b]0;pwned\x07lev[red].csv", csv_text([row]))
+    home.write("signalen/WOONKRACHT10/\x1b[2Jleeg.csv", "")
+    result = home.run(NIGHT)
+    assert result.exit_code == 1, result.output
+    assert "\x1b" not in result.output
+    assert "\x07" not in result.output
+    assert "column(s) ['[/yellow]'] are not part of the layout" in result.stdout
+    assert "]0;pwnedlev[red].csv" in result.stdout

@@ -120,3 +120,35 @@ def test_a_decision_term_beyond_the_legal_eight_weeks_is_refused(tmp_path: Path)
     (problem,) = broken(tmp_path, {"termijnen.beschikking_weken": 9})
     assert "termijnen.beschikking_weken" in problem
     assert "less than or equal to 8" in problem
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        "case_close_after_days",
+        "brp_max_age_days",
+        "termijnen.gesprek_dagen",
+        "termijnen.vooruit_werkdagen",
+        "retention.outputs_keep_days",
+    ],
+)
+def test_a_number_no_calendar_can_hold_is_refused(tmp_path: Path, setting: str) -> None:
+    """99999999999 days passed `config check` and overflowed a date in the night."""
+    (problem,) = broken(tmp_path, {setting: 99_999_999_999})
+    assert setting in problem
+    assert "less than or equal to" in problem
+
+
+def test_an_alias_bomb_is_refused_in_one_short_line(tmp_path: Path) -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 10)}]" for n in range(1, 9)]
+    text = "\n".join([*lines, "home: *a8", ""])
+    (problem,) = broken(tmp_path, text=text)
+    assert "YAML aliases expand" in problem
+    assert len(problem) < 400
+
+
+def test_a_problem_quoting_a_huge_value_is_cut_short(tmp_path: Path) -> None:
+    problems = broken(tmp_path, {"signaalpartners.0.code": "X" * 100_000 + "-"})
+    assert problems
+    assert all(len(p) <= 400 for p in problems)

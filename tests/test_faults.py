@@ -147,3 +147,24 @@ def test_readers_beside_a_run_never_make_it_fail(home: Home) -> None:
         # doctor may warn that a run is busy (1); it must not crash
         assert [r.returncode for r in started] in ([0, 0, 0], [0, 0, 1])
     assert not list((home.path / "state").glob(f"{store.SNAPSHOT_PREFIX}*"))
+
+
+def test_a_replay_works_inside_the_home_and_its_leftovers_are_cleared(
+    home: Home, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A killed replay left hundreds of files of personal data in /tmp for good."""
+    shared = tmp_path / "shared-tmp"
+    shared.mkdir()
+    monkeypatch.setenv("TMPDIR", str(shared))
+    monkeypatch.setattr("tempfile.tempdir", None)
+    args = ["--home", str(home.path), "--config", str(home.config)]
+    replayed = runner.invoke(app, ["replay", "20261126-01", *args])
+    assert replayed.stdout.splitlines()[-1].endswith("outputs, identical"), replayed.output
+    assert list(shared.iterdir()) == []
+    left = home.path / ".replay" / "20261126-01-killed" / "inbox"
+    left.mkdir(parents=True)
+    (left / "signalen.csv").write_text(PERSON.bsn)
+    doctor = runner.invoke(app, ["doctor", *args])
+    assert ".replay" in doctor.stdout
+    assert runner.invoke(app, ["purge", *args, "--date", str(DAY)]).exit_code == 0
+    assert not (home.path / ".replay").exists()

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vsig import letters, pdf
+from vsig.text import for_letters
 
 from .conftest import REPO
 
@@ -30,8 +31,15 @@ def as_typst_value(text: str) -> object:
 
 @settings(max_examples=60, deadline=None)
 @given(st.text())
-def test_any_text_stays_the_same_string_in_typst(text: str) -> None:
-    assert as_typst_value(text) == text
+def test_any_text_stays_the_same_printable_string_in_typst(text: str) -> None:
+    assert as_typst_value(text) == for_letters(text)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.text(min_size=1))
+def test_any_text_a_partner_sends_makes_a_pdf_a(text: str) -> None:
+    source = f"#set page(width: 12cm, height: auto)\n{letters.typst_literal(text)}\n"
+    assert pdf.render(source, CREATED).startswith(b"%PDF")
 
 
 @pytest.mark.parametrize(
@@ -39,7 +47,16 @@ def test_any_text_stays_the_same_string_in_typst(text: str) -> None:
     ['#read("/etc/passwd")', "*vet*", "$x$", "<b>", "]", '"; #panic("x"); "', "\\u{41}", "a\nb"],
 )
 def test_markup_and_escapes_stay_text(text: str) -> None:
-    assert as_typst_value(text) == text
+    assert as_typst_value(text) == for_letters(text)
+
+
+def test_a_value_with_control_characters_or_emoji_still_makes_a_pdf_a() -> None:
+    """An ESC in a surname stopped every night's letters; an emoji broke the inzage."""
+    value = "Jan\x1b[31ms\x07en \u202eZ-1\U0001f642 \x9b"
+    document = f"#set page(width: 12cm, height: 4cm)\nBeste {letters.typst_literal(value)}\n"
+    made = pdf.render(document, CREATED)
+    assert made.startswith(b"%PDF")
+    assert as_typst_value(value) == "Jan[31msen Z-1? "
 
 
 def test_template_names_are_the_letter_types() -> None:

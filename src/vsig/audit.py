@@ -167,6 +167,9 @@ def runs(home: Path) -> list[dict[str, Any]]:
     return listed
 
 
+REPLAY_SCRATCH: Final = ".replay"
+"""Where a replay rebuilds a night: inside the home, owner-only, as private as the archive it
+copies; never the shared /tmp, where a killed replay left personal data for anyone."""
 LOG: Final = Path("log") / "vsig.jsonl"
 CRASH_LOG: Final = Path("log") / "crash.log"
 

@@ -11,6 +11,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 from stdnum.nl import bsn as stdnum_bsn
@@ -33,6 +34,7 @@ from vsig import (
 from vsig.config import DEFAULT_CONFIG, Config, ConfigError, load_config, resolve_home
 from vsig.files import write_atomic, write_text_atomic
 from vsig.store import LockedError, Store, StoreError
+from vsig.text import printable
 
 app = typer.Typer(
     help="Nightly early warning on debt (vroegsignalering schulden) for the SDD.",
@@ -112,8 +114,14 @@ def main(
     """Nightly early warning on debt (vroegsignalering schulden) for the SDD."""
 
 
+def _shown(value: object) -> str:
+    """Data for the terminal: no control characters (an escape sequence could rewrite the
+    screen) and no Rich markup (a `[/yellow]` in a file name broke the summary)."""
+    return escape(printable(str(value)))
+
+
 def _fail(message: str) -> NoReturn:
-    err.print(f"[red]error:[/red] {message}")
+    err.print(f"[red]error:[/red] {_shown(message)}")
     raise typer.Exit(EXIT_USAGE)
 
 
@@ -122,7 +130,7 @@ def _load(path: Path) -> Config:
         return load_config(path)
     except ConfigError as error:
         for problem in error.problems:
-            err.print(f"[red]config error:[/red] {problem}", soft_wrap=True)
+            err.print(f"[red]config error:[/red] {_shown(problem)}", soft_wrap=True)
         raise typer.Exit(EXIT_USAGE) from None
 
 
@@ -188,7 +196,7 @@ def _print_validation(results: list[ingest.Ingested]) -> None:
     for r in results:
         kind = r.source.partner.code if r.source.partner else r.source.kind
         summary.add_row(
-            str(r.source.path),
+            _shown(r.source.path),
             kind,
             str(r.read),
             str(r.accepted.height),
@@ -197,15 +205,17 @@ def _print_validation(results: list[ingest.Ingested]) -> None:
     out.print(summary)
     for r in results:
         for notice in r.notices:
-            out.print(f"[yellow]notice[/yellow] {r.source.path}: {notice}")
+            out.print(f"[yellow]notice[/yellow] {_shown(r.source.path)}: {_shown(notice)}")
         if r.file_reason:
-            out.print(f"[red]rejected whole[/red] {r.source.path}: {r.file_reason}")
+            out.print(f"[red]rejected whole[/red] {_shown(r.source.path)}: {_shown(r.file_reason)}")
         elif r.rejects.height:
-            problems = Table(title=f"Problems in {r.source.path}", title_justify="left")
+            problems = Table(title=f"Problems in {_shown(r.source.path)}", title_justify="left")
             for column in ("line", "column", "reason"):
                 problems.add_column(column)
             for row in r.rejects.iter_rows(named=True):
-                problems.add_row(str(row["regel"] or ""), row["kolom"] or "", row["reden"])
+                problems.add_row(
+                    str(row["regel"] or ""), _shown(row["kolom"] or ""), _shown(row["reden"])
+                )
             out.print(problems)
 
 
@@ -237,7 +247,7 @@ def run(
             quiet=as_json,
         )
     except (nightly.RunAbortedError, StoreError) as problem:
-        err.print(f"[red]aborted:[/red] {problem}", soft_wrap=True)
+        err.print(f"[red]aborted:[/red] {_shown(problem)}", soft_wrap=True)
         raise typer.Exit(EXIT_ABORTED) from None
     except LockedError as problem:
         err.print(f"[red]locked:[/red] {problem}", soft_wrap=True)
@@ -294,11 +304,11 @@ def _print_run(summary: nightly.Summary) -> None:
     if due:
         out.print(f"[yellow]{due} legal deadline(s) due within days[/yellow]")
     for notice in summary.notices:
-        out.print(f"[yellow]notice[/yellow] {notice}")
+        out.print(f"[yellow]notice[/yellow] {_shown(notice)}")
     rejected = [i for i in summary.inputs if i["rejected"] or i["file_rejected"]]
     for item in rejected:
         reason = item["file_rejected"] or f"{item['rejected']} row(s) rejected"
-        out.print(f"[red]rejected[/red] {item['file']}: {reason}")
+        out.print(f"[red]rejected[/red] {_shown(item['file'])}: {_shown(reason)}")
     if rejected and summary.out:
         out.print(f"reasons per row: {summary.out}/rejects/")
 
@@ -333,13 +343,13 @@ def replay_command(
     for warning in report.warnings:
         err.print(f"[yellow]warning:[/yellow] {warning}")
     for changed in report.tampered:
-        out.print(f"[red]tampered[/red] archive/{run_id}/{changed}")
+        out.print(f"[red]tampered[/red] archive/{run_id}/{_shown(changed)}")
     if report.tampered:
         out.print("[red]not replayed: the archive is not what the run left[/red]")
         raise typer.Exit(EXIT_REJECTS)
     for comparison in report.outputs:
         colour = "green" if comparison.verdict == "identical" else "red"
-        out.print(f"[{colour}]{comparison.verdict}[/{colour}] {comparison.path}")
+        out.print(f"[{colour}]{comparison.verdict}[/{colour}] {_shown(comparison.path)}")
     verdict = "identical" if report.identical else "NOT identical"
     out.print(f"run {run_id}: {len(report.outputs)} outputs, {verdict}")
     raise typer.Exit(EXIT_OK if report.identical else EXIT_REJECTS)
@@ -363,13 +373,13 @@ def explain_command(
     except explain.NotFoundError as problem:
         _fail(str(problem))
     except StoreError as error:
-        err.print(f"[red]error:[/red] {error}", soft_wrap=True)
+        err.print(f"[red]error:[/red] {_shown(error)}", soft_wrap=True)
         raise typer.Exit(EXIT_ABORTED) from None
     if as_json:
         out.print_json(json.dumps(story))
     else:
         for line in explain.in_words(story):
-            out.print(line, soft_wrap=True, markup=False)
+            out.print(printable(line), soft_wrap=True, markup=False)
 
 
 @app.command("runs")

@@ -156,8 +156,8 @@ class Afzender(Strict):
 class Termijn(Strict):
     """Days of arrears within which a partner may signal (Bgs)."""
 
-    min_dagen: int = Field(0, ge=0)
-    max_dagen: int | None = Field(None, ge=0)
+    min_dagen: int = Field(0, ge=0, le=3650)
+    max_dagen: int | None = Field(None, ge=0, le=3650)
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -169,12 +169,12 @@ class Termijn(Strict):
 class Termijnen(Strict):
     """Legal deadlines (Wgs art. 4, Besluit and the local bylaw)."""
 
-    gesprek_dagen: int = Field(28, ge=1, description="first conversation after aanmelding")
-    gesprek_crisis_werkdagen: int = Field(3, ge=1, description="the same in a crisis")
+    gesprek_dagen: int = Field(28, ge=1, le=365, description="first conversation after aanmelding")
+    gesprek_crisis_werkdagen: int = Field(3, ge=1, le=60, description="the same in a crisis")
     beschikking_weken: int = Field(
         4, ge=1, le=8, description="decision after the first conversation; the law allows 8"
     )
-    vooruit_werkdagen: int = Field(5, ge=0, description="list deadlines due this soon")
+    vooruit_werkdagen: int = Field(5, ge=0, le=60, description="list deadlines due this soon")
 
 
 class Cbs(Strict):
@@ -188,7 +188,7 @@ class Cbs(Strict):
 
 class Retention(Strict):
     months: int = Field(6, ge=1, le=120)
-    outputs_keep_days: int | None = Field(None, ge=1)
+    outputs_keep_days: int | None = Field(None, ge=1, le=3650)
 
 
 class UitgeslotenAdres(Strict):
@@ -239,8 +239,8 @@ class Config(Strict):
     umask: str = Field(
         "077", pattern=r"^0?[0-7]{3}$", description="file permissions vsig creates, as umask"
     )
-    brp_max_age_days: int = Field(7, ge=1)
-    case_close_after_days: int = Field(90, ge=1)
+    brp_max_age_days: int = Field(7, ge=1, le=366)
+    case_close_after_days: int = Field(90, ge=1, le=3650)
     known_scope: Literal["household", "person"] = "household"
     bekend_regelingen: list[Regeling] = Field(
         ["bijstand", "schuldhulpverlening"],
@@ -253,7 +253,7 @@ class Config(Strict):
         le=1.0,
         description="how alike (0-1) a misspelt surname must be to count; bench/matching.py",
     )
-    minimum_bedrag: Cents = Field(0, ge=0)
+    minimum_bedrag: Cents = Field(0, ge=0, le=1_000_000_00)
     dagen_achterstand: dict[Signaalpartnersoort, Termijn] = Field(default_factory=dict)
     retention: Retention = Retention()
     termijnen: Termijnen = Termijnen()
@@ -328,6 +328,10 @@ def _read_yaml(path: Path, what: str) -> tuple[yaml.Node | None, dict[str, Any]]
         raise ConfigError([f"{path}: the {what} file is not UTF-8 text"]) from None
     try:
         root = yaml.compose(text, Loader=_LOADER)
+        if root is not None and _expanded(root) > MAX_EXPANDED:
+            raise ConfigError(
+                [f"{path}: its YAML aliases expand to more than {MAX_EXPANDED} values"]
+            )
         data = yaml.load(text, Loader=_LOADER)  # a safe loader: never builds Python objects
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
@@ -338,6 +342,32 @@ def _read_yaml(path: Path, what: str) -> tuple[yaml.Node | None, dict[str, Any]]
     if not isinstance(data, dict):
         raise ConfigError([f"{path}: expected a mapping of settings at the top level"])
     return root, data
+
+
+MAX_MESSAGE: Final = 400
+"""A problem is said in at most this many characters, whatever value it quotes."""
+MAX_EXPANDED: Final = 100_000
+"""Values a config may expand to with its YAML aliases: far beyond any real config, far
+below an alias bomb's billions."""
+
+
+def _expanded(node: yaml.Node, sizes: dict[int, int] | None = None) -> int:
+    """How many values the YAML becomes once every alias is written out, without writing
+    them out (a node's size is counted once, however often it is reused)."""
+    sizes = {} if sizes is None else sizes
+    if id(node) in sizes:
+        return sizes[id(node)]
+    sizes[id(node)] = MAX_EXPANDED + 1  # a node inside itself never ends
+    children: list[yaml.Node] = []
+    if isinstance(node, yaml.SequenceNode):
+        children = list(node.value)
+    elif isinstance(node, yaml.MappingNode):
+        children = [part for pair in node.value for part in pair]
+    total = 1
+    for child in children:
+        total = min(total + _expanded(child, sizes), MAX_EXPANDED + 1)
+    sizes[id(node)] = total
+    return total
 
 
 def _describe_all(
@@ -357,7 +387,8 @@ def _describe(path: Path, root: yaml.Node | None, err: Any, data: dict[str, Any]
         message, shown = message.removeprefix("Value error, "), ""
     line = _line_of(root, loc)
     where = f"{path}:{line}" if line else str(path)
-    return f"{where}: {key or '(top level)'}{_rule_name(loc, data)}: {message}{shown}"
+    said = f"{where}: {key or '(top level)'}{_rule_name(loc, data)}: {message}{shown}"
+    return said if len(said) <= MAX_MESSAGE else said[: MAX_MESSAGE - 1] + "…"
 
 
 def _rule_name(loc: tuple[Any, ...], data: dict[str, Any]) -> str:

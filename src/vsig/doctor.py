@@ -7,9 +7,16 @@ from datetime import date
 from pathlib import Path
 from typing import Final, Literal
 
-from vsig import ingest, privacy
+from vsig import audit, ingest, privacy
 from vsig.config import Config
-from vsig.store import LOCK_FILE, SCHEMA_VERSION, LockedError, Store, StoreError
+from vsig.store import (
+    LOCK_FILE,
+    SCHEMA_VERSION,
+    SNAPSHOT_PREFIX,
+    LockedError,
+    Store,
+    StoreError,
+)
 
 MIN_FREE: Final = 1024**3
 """A night writes letters and archives; below a gigabyte free, say so before it fails."""
@@ -30,6 +37,7 @@ def examine(config: Config, home: Path, today: date) -> list[Check]:
         _home(home),
         *(_extract(config, home, kind, today) for kind in ("brp", "sdd")),
         _inbox(config, home),
+        _leftovers(home),
         _disk(home),
         _lock(home),
         _state(home),
@@ -70,8 +78,17 @@ def _extract(config: Config, home: Path, kind: str, today: date) -> Check:
 def _inbox(config: Config, home: Path) -> Check:
     ignored = ingest.unread(home / "inbox", config) if (home / "inbox").is_dir() else []
     if ignored:
-        return Check("inbox", "warning", f"{', '.join(ignored)} {ingest.UNREAD}")
+        return Check("inbox", "warning", "; ".join(ignored))
     return Check("inbox", "ok", "every file in it is one the run reads")
+
+
+def _leftovers(home: Path) -> Check:
+    """Scratch a killed replay or reader left: personal data the next writer removes."""
+    left = [*home.glob(audit.REPLAY_SCRATCH), *(home / "state").glob(f"{SNAPSHOT_PREFIX}*")]
+    if left:
+        names = ", ".join(str(p.relative_to(home)) for p in left)
+        return Check("leftovers", "warning", f"{names}: removed by the next run or purge")
+    return Check("leftovers", "ok", "no scratch left behind")
 
 
 def _disk(home: Path) -> Check:

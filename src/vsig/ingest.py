@@ -9,6 +9,7 @@ import csv
 import hashlib
 import io
 import re
+import stat
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -474,16 +475,30 @@ def _partner_column_names(source: Source) -> dict[str, str]:
 
 
 def discover(inbox: Path, config: Config) -> list[Source]:
-    """Every input file under an inbox, signals first by partner, in a stable order."""
+    """Every input file under an inbox, signals first by partner, in a stable order.
+
+    Only regular files in real folders are read: a symbolic link could bring in another
+    partner's file (or any file on the machine), a FIFO would hang the run, a folder named
+    `x.csv` is no delivery. `unread` names what is left out, with the reason.
+    """
     sources: list[Source] = []
     signalen = inbox / "signalen"
-    for folder in sorted(p for p in signalen.glob("*") if p.is_dir()):
+    for folder in sorted(p for p in signalen.glob("*") if _real_folder(p)):
         partner = config.partner(folder.name)
-        for path in sorted(folder.glob("*.csv")):
+        for path in _deliveries(folder):
             sources.append(Source(path, "signalen", partner, None if partner else folder.name))
     for kind in ("brp", "sdd", "uitkomsten"):
-        sources += [Source(path, kind) for path in sorted((inbox / kind).glob("*.csv"))]
+        folder = inbox / kind
+        sources += [Source(path, kind) for path in _deliveries(folder) if _real_folder(folder)]
     return sources
+
+
+def _real_folder(path: Path) -> bool:
+    return path.is_dir() and not path.is_symlink()
+
+
+def _deliveries(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*.csv") if stat.S_ISREG(p.lstat().st_mode))
 
 
 UNREAD: Final = (
@@ -492,12 +507,25 @@ UNREAD: Final = (
 
 
 def unread(inbox: Path, config: Config) -> list[str]:
-    """The files under the inbox the run will never read (a name not ending in `.csv`, a
-    file loose in `signalen/` or deeper down), as paths relative to the inbox: said every
-    night, so that no delivery is ignored without a word."""
+    """What under the inbox the run will never read, each as `inbox/<path> <why>`: a name
+    not ending in `.csv`, a file loose in `signalen/` or deeper down, a symbolic link, a
+    FIFO or another special file. Said every night, so no delivery is ignored without a
+    word."""
     read = {source.path for source in discover(inbox, config)}
-    found = (p for p in inbox.rglob("*") if not p.is_dir() and p not in read)
-    return sorted(str(p.relative_to(inbox)) for p in found)
+    said = []
+    for path in sorted(inbox.rglob("*")):
+        if path in read or _real_folder(path):
+            continue
+        mode = path.lstat().st_mode
+        why = (
+            "is a symbolic link, which is never followed"
+            if stat.S_ISLNK(mode)
+            else UNREAD
+            if stat.S_ISREG(mode)
+            else "is not a regular file"
+        )
+        said.append(f"inbox/{path.relative_to(inbox)} {why}")
+    return said
 
 
 def source_for(

@@ -138,7 +138,7 @@ def run_night(
     replay, which pass no secret). Raises RunAbortedError (nothing written) or LockedError.
     """
     with private_files(config), locked(home / "state", WRITER_WAIT) as killed:
-        compact_if_pending(home / "state")
+        _clear_leftovers(home)
         with Store.open(home / "state") as db:
             finished = [] if dry_run else recover(db, home)
             again = [r for r in finished if r.startswith(f"{processing_date:%Y%m%d}-")]
@@ -199,10 +199,17 @@ def crash_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+def _clear_leftovers(home: Path) -> None:
+    """What killed commands left: a compaction to finish, readers' snapshots and replays'
+    scratch folders, which hold personal data."""
+    compact_if_pending(home / "state")
+    shutil.rmtree(home / audit.REPLAY_SCRATCH, ignore_errors=True)
+
+
 def purge(config: Config, home: Path, day: date, secret: bytes) -> dict[str, int]:
     """`vsig purge`: retention now, holding the lock until the state file is compacted."""
     with private_files(config), locked(home / "state", WRITER_WAIT):
-        compact_if_pending(home / "state")
+        _clear_leftovers(home)
         erasing(home / "state")
         with Store.open(home / "state") as db:
             purges = privacy.purge(db, home, config, day)
@@ -215,7 +222,7 @@ def forget(
     """`vsig forget`: erase one person or household, holding the lock until the state file
     is compacted."""
     with private_files(config), locked(home / "state", WRITER_WAIT):
-        compact_if_pending(home / "state")
+        _clear_leftovers(home)
         erasing(home / "state")
         with Store.open(home / "state") as db:
             purged = privacy.forget(db, home, config, subject)
@@ -567,7 +574,7 @@ class _Night:
             rejects=sum(i.rejected for i in inputs.all),
             notices=[
                 *(f"{i.source.path.name}: {n}" for i in inputs.all for n in i.notices),
-                *(f"inbox/{name} {ingest.UNREAD}" for name in self.unread),
+                *self.unread,
             ],
             timings=self.timings,
             termijnen=_counts(tonight.deadlines, "stand"),

@@ -8,6 +8,8 @@ its own run id and date, and each output's SHA-256 is compared with the one reco
 import json
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -43,6 +45,16 @@ def manifest_of(home: Path, run_id: str) -> dict[str, Any]:
     return manifest
 
 
+@contextmanager
+def _scratch(home: Path, run_id: str) -> Iterator[str]:
+    """A fresh scratch folder, after removing what killed replays left."""
+    parent = home / audit.REPLAY_SCRATCH
+    shutil.rmtree(parent, ignore_errors=True)
+    parent.mkdir(mode=0o700)
+    with tempfile.TemporaryDirectory(prefix=f"{run_id}-", dir=parent) as scratch:
+        yield scratch
+
+
 def replay(home: Path, run_id: str) -> Report:
     manifest = manifest_of(home, run_id)
     archive = home / "archive" / run_id
@@ -59,7 +71,7 @@ def replay(home: Path, run_id: str) -> Report:
     report.tampered = audit.tampered(archive, manifest["archive"])
     if report.tampered:
         return report
-    with tempfile.TemporaryDirectory(prefix=f"vsig-replay-{run_id}-") as scratch:
+    with _scratch(home, run_id) as scratch:
         scratch_home = Path(scratch)
         for relative in manifest["archive"]:
             if relative.split("/", 1)[0] in ("signalen", "uitkomsten"):

@@ -80,8 +80,8 @@ class Bellen(_Strict):
 
     type: Literal["bellen"]
     wie: Literal["sdd", "gemeente"] = "sdd"
-    na_dagen: int = Field(0, ge=0)
-    binnen_werkdagen: int = Field(0, ge=0)
+    na_dagen: int = Field(0, ge=0, le=365)
+    binnen_werkdagen: int = Field(0, ge=0, le=60)
 
     def uiterlijk(self, processing_date: date) -> date:
         """The working days count after the day the call is scheduled for (Atw); a call
@@ -97,7 +97,7 @@ class Doorsturen(_Strict):
     `binnen_werkdagen` it must act (e.g. visit) within that many working days."""
 
     type: Literal["doorsturen"]
-    binnen_werkdagen: int | None = Field(None, ge=1)
+    binnen_werkdagen: int | None = Field(None, ge=1, le=60)
 
     def uiterlijk(self, processing_date: date) -> date | None:
         if self.binnen_werkdagen is None:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Final
 import jinja2
 import polars as pl
 
-from vsig import pdf
+from vsig import pdf, text
 
 if TYPE_CHECKING:  # the config names its templates from here: no import at run time
     from vsig.config import Config
@@ -61,18 +61,15 @@ def template_names() -> tuple[str, ...]:
     return tuple(sorted(n for n in names if not n.startswith("_")))
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
 def typst_literal(value: object) -> str:
-    """A value as a Typst string literal embedded in markup: shown as text, never parsed.
+    """A value as a Typst string literal embedded in markup: shown as text, never parsed,
+    and only what PDF/A can show (`text.for_letters`).
 
     The closing `;` ends the embedded expression, so text after it (a full stop, say)
     stays text.
     """
-    text = "" if value is None else str(value)
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
-    escaped = _CONTROL.sub(lambda m: f"\\u{{{ord(m.group()):x}}}", escaped)
+    shown = text.for_letters("" if value is None else str(value))
+    escaped = shown.replace("\\", "\\\\").replace('"', '\\"')
     return f'#"{escaped}";'
 
 
