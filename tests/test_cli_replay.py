@@ -1,5 +1,6 @@
 """`vsig replay` and `vsig runs`: every night of the street reproduces byte for byte."""
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -142,3 +143,33 @@ def test_a_sample_night_replays_from_a_third_of_the_brp(tmp_path: Path) -> None:
     assert kept.height < len(extract.splitlines()) / 2
     result = vsig("replay", "20261126-01", "--home", str(home.path))
     assert result.exit_code == 0, result.output
+
+
+def test_an_archived_template_that_runs_code_is_refused(copied: Path) -> None:
+    """An edited template with its hash edited to match ran `os.system` during replay."""
+    run = "20261102-01"
+    template = copied / "archive" / run / "templates" / "informatiebrief.typ.j2"
+    pwned = copied / "PWNED"
+    payload = f"{{{{ cycler.__init__.__globals__.os.system('touch {pwned}') }}}}\n"
+    template.write_text(payload + template.read_text())
+    manifest_path = copied / "out" / run / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["archive"]["templates/informatiebrief.typ.j2"] = hashlib.sha256(
+        template.read_bytes()
+    ).hexdigest()
+    manifest_path.write_text(json.dumps(manifest))
+    result = vsig("replay", run, "--home", str(copied))
+    assert not pwned.exists()
+    assert result.exit_code == 2
+    assert "refused by the sandbox" in result.output
+
+
+def test_a_mark_of_erasure_is_no_way_around_the_tamper_check(copied: Path) -> None:
+    run = "20261102-01"
+    archived = copied / "archive" / run / "signalen" / "VGZ" / "vgz-20261102.csv"
+    archived.write_text(archived.read_text().replace("200.00", "20.00"))
+    manifest_path = copied / "out" / run / "manifest.json"
+    manifest = json.loads(manifest_path.read_text()) | {"erased_on_request": True}
+    manifest_path.write_text(json.dumps(manifest))
+    result = vsig("replay", run, "--home", str(copied))
+    assert "tampered archive/20261102-01/signalen/VGZ/vgz-20261102.csv" in result.stdout

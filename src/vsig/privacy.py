@@ -393,7 +393,7 @@ def _erase_in_run(
         _rewrite_csv(archive / "uitkomsten" / str(bestand), _starting_on(rows))
     _erase_in_archive_tables(archive, erased, mine)
     _erase_in_outputs(out, erased, mine)
-    _mark_erased(out / "manifest.json", marker)
+    _mark_erased(out / "manifest.json", archive, marker)
 
 
 def _erase_in_extracts(home: Path, subject: Subject) -> None:
@@ -507,11 +507,18 @@ def _erase_in_outputs(out: Path, erased: _Erased, signals: pl.DataFrame) -> None
         _rewrite_csv(table, about)
 
 
-def _mark_erased(manifest_path: Path, marker: str) -> None:
+def _mark_erased(manifest_path: Path, archive: Path, marker: str) -> None:
+    """Say in the run's manifest why its replay cannot reproduce it, and record the hashes
+    of the archive files the erasure rewrote: the tamper check still holds for the rest."""
     if not manifest_path.is_file():
         return
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     manifest[marker] = True
+    if archive.is_dir():
+        manifest["archive"] = {
+            relative: audit.sha256(archive / relative) if (archive / relative).is_file() else digest
+            for relative, digest in manifest["archive"].items()
+        }
     write_text_atomic(
         manifest_path,
         json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n",

@@ -15,6 +15,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from jinja2.exceptions import SecurityError
+
 from vsig import audit, nightly
 from vsig.config import load_config
 from vsig.privacy import ERASED, ERASED_BY_RETENTION
@@ -58,6 +60,13 @@ def _scratch(home: Path, run_id: str) -> Iterator[str]:
 def replay(home: Path, run_id: str) -> Report:
     manifest = manifest_of(home, run_id)
     archive = home / "archive" / run_id
+    if not archive.is_dir():
+        raise ReplayError(f"run {run_id} is not reproducible: its archive was purged")
+    report = Report(run_id, warnings=_version_warnings(manifest))
+    # First the tamper check: a mark of erasure is no way around it.
+    report.tampered = audit.tampered(archive, manifest["archive"])
+    if report.tampered:
+        return report
     if manifest.get(ERASED):
         raise ReplayError(f"run {run_id} is not reproducible: data erased on request")
     if manifest.get(ERASED_BY_RETENTION):
@@ -65,12 +74,6 @@ def replay(home: Path, run_id: str) -> Report:
             f"run {run_id} is not reproducible: data erased by retention (6 months after "
             "the last activity)"
         )
-    if not archive.is_dir():
-        raise ReplayError(f"run {run_id} is not reproducible: its archive was purged")
-    report = Report(run_id, warnings=_version_warnings(manifest))
-    report.tampered = audit.tampered(archive, manifest["archive"])
-    if report.tampered:
-        return report
     with _scratch(home, run_id) as scratch:
         scratch_home = Path(scratch)
         for relative in manifest["archive"]:
@@ -81,18 +84,24 @@ def replay(home: Path, run_id: str) -> Report:
         with Store.open(scratch_home / "state") as db:
             db.restore(audit.load_state(archive))
         config = load_config(archive / audit.CONFIG / manifest["config_file"])
-        nightly.run_night(
-            config,
-            scratch_home,
-            date.fromisoformat(manifest["verwerkingsdatum"]),
-            secret=None,
-            replay=nightly.Replay(
-                run_id,
-                audit.load_register(archive, "brp"),
-                audit.load_register(archive, "sdd"),
-                archive / audit.TEMPLATES,
-            ),
-        )
+        try:
+            nightly.run_night(
+                config,
+                scratch_home,
+                date.fromisoformat(manifest["verwerkingsdatum"]),
+                secret=None,
+                replay=nightly.Replay(
+                    run_id,
+                    audit.load_register(archive, "brp"),
+                    audit.load_register(archive, "sdd"),
+                    archive / audit.TEMPLATES,
+                ),
+            )
+        except SecurityError:
+            raise ReplayError(
+                f"run {run_id} is not replayed: an archived letter template tries to reach "
+                "beyond its data (refused by the sandbox); the archive has been tampered with"
+            ) from None
         expected = {o["path"]: o["sha256"] for o in manifest["outputs"]}
         report.outputs = audit.compare(expected, scratch_home / "out" / run_id)
     return report

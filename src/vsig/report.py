@@ -12,6 +12,7 @@ from typing import Any
 
 import jinja2
 import polars as pl
+from jinja2.sandbox import SandboxedEnvironment
 
 from vsig import normalize, termijnen
 from vsig.config import Config
@@ -216,7 +217,7 @@ def _bar(label: str, n: int) -> dict[str, Any]:
 
 def overview_html(data: dict[str, Any]) -> str:
     """One self-contained page: inline SVG bars, no script, nothing fetched."""
-    environment = jinja2.Environment(
+    environment = SandboxedEnvironment(
         loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import jinja2
 import polars as pl
+from jinja2.sandbox import SandboxedEnvironment
 
 from vsig import pdf, text
 
@@ -75,7 +76,8 @@ def typst_literal(value: object) -> str:
 
 @cache
 def _environment(templates: Path) -> jinja2.Environment:
-    return jinja2.Environment(
+    # Sandboxed: a replay renders the templates of an archive, which someone may have edited.
+    return SandboxedEnvironment(
         loader=jinja2.FileSystemLoader(templates),
         undefined=jinja2.StrictUndefined,
         finalize=typst_literal,
