@@ -22,7 +22,7 @@ from vsig import privacy
 from vsig.cli import app
 
 from .conftest import PROCESSING_DATE, REPO, TEST_SECRET
-from .scenario import Home, Resident, make_bsn
+from .scenario import Home, Resident, csv_text, make_bsn
 
 runner = CliRunner()
 START = date(2026, 1, 5)
@@ -186,6 +186,11 @@ def test_forgetting_a_household_erases_it_everywhere(tmp_path: Path) -> None:
 
 def test_forgetting_a_person_erases_their_bsn_and_marks_the_run(tmp_path: Path) -> None:
     home = street_night(tmp_path)
+    args = ["--home", str(home.path), "--config", str(home.config)]
+    report = runner.invoke(app, ["report", "monitor", "--period", "2026-01", *args])
+    assert report.exit_code == 0, report.output
+    delivery = home.path / "reports" / "monitor-2026-01.json"
+    assert GONE[1].bsn in delivery.read_text()  # the CBS delivery names them too
     forget(home, "--bsn", GONE[1].bsn)
     assert found_in_home(home.path, [GONE[1].bsn]) == []
     log = (home.path / privacy.PURGE_LOG).read_text()
@@ -302,3 +307,44 @@ def test_reports_past_retention_are_purged(tmp_path: Path) -> None:
     home.registers(START + timedelta(days=300), [STAYS])
     assert home.run(START + timedelta(days=300)).exit_code == 0
     assert not report.exists()
+
+
+@pytest.mark.parametrize("ending", ["\r", "mixed"])
+def test_forget_works_on_any_line_endings(tmp_path: Path, ending: str) -> None:
+    """An archived file with CR-only or mixed line endings made `forget` fail whole."""
+    home = Home.create(tmp_path)
+    home.registers(START, [*GONE, STAYS])
+    rows = [GONE[0].signal("G-1", "800.00", START), STAYS.signal("S-1", "100.00", START)]
+    text = csv_text(rows)
+    if ending == "\r":
+        text = text.replace("\r\n", "\r")
+    else:  # a lone CR, an LF and a CRLF in one file
+        text = text.replace("\r\n", "\r", 1).replace("\r\n", "\n", 1)
+    home.write(f"signalen/WOONKRACHT10/woonkracht10-{START:%Y%m%d}.csv", text)
+    assert home.run(START).exit_code == 0
+    result = runner.invoke(
+        app,
+        ["forget", "--bsn", GONE[0].bsn, "--home", str(home.path), "-c", str(home.config)],
+    )
+    assert result.exit_code == 0, result.output
+    archived = next((home.path / "archive").rglob("woonkracht10-*.csv")).read_bytes()
+    assert GONE[0].geslachtsnaam.encode() not in archived
+    assert STAYS.geslachtsnaam.encode() in archived
+
+
+def test_forget_reaches_the_persons_rejected_rows(tmp_path: Path) -> None:
+    """A row rejected for its amount never reaches the state, but its archived file and the
+    run's rejects file still hold the person."""
+    home = Home.create(tmp_path)
+    person = GONE[0]
+    home.registers(START, [person, STAYS])
+    rows = [
+        person.signal("G-1", "veel", START, bsn=person.bsn),
+        STAYS.signal("S-1", "100.00", START),
+    ]
+    home.signals("WOONKRACHT10", START, rows)
+    assert home.run(START).exit_code == 1
+    assert found_in_home(home.path, [person.bsn, person.geslachtsnaam])
+    forget(home, "--bsn", person.bsn)
+    assert found_in_home(home.path, [person.bsn, person.geslachtsnaam]) == []
+    assert found_in_home(home.path, [STAYS.geslachtsnaam])

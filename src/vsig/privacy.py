@@ -261,6 +261,18 @@ def _remove_old_reports(home: Path, cutoff: date) -> list[str]:
     return removed
 
 
+def _remove_reports_naming(home: Path, people: set[str]) -> list[str]:
+    """Reports (a CBS delivery, say) that name one of these people: delivered already, and
+    not to be kept with them in it."""
+    removed = []
+    for path in sorted((home / "reports").glob("*")):
+        data = path.read_bytes() if path.is_file() else b""
+        if any(bsn.encode() in data for bsn in people):
+            path.unlink()
+            removed.append(path.name)
+    return removed
+
+
 def _remove_old_extracts(home: Path, cutoff: date) -> list[str]:
     """Superseded BRP and SDD extracts past retention; the newest of each kind stays."""
     removed = []
@@ -345,6 +357,12 @@ def forget(db: Store, home: Path, config: Config, subject: Subject) -> Purged:
     for run_id in touched:
         _erase_in_run(home, config, run_id, erased, ERASED)
     _erase_in_extracts(home, subject)
+    if subject.bsn:
+        rejected = _erase_rejected_rows(home, config, subject.bsn)
+        touched = sorted(set(touched) | rejected)
+    named = {subject.bsn} if subject.bsn else set()
+    named |= set(pl.concat([signals["bsn"], signals["persoon_bsn"]]).drop_nulls().to_list())
+    purged.add("rapport", _remove_reports_naming(home, named))
     db.delete_cases(cases)
     db.delete_signals(signals.select("run_id", "signaalpartner", "signaal_id").rows())
     purged.add(subject.kind, [subject.value])
@@ -409,6 +427,49 @@ def _erase_in_extracts(home: Path, subject: Subject) -> None:
             _rewrite_csv(path, lambda _start, cells: cells.get("bsn", "").strip() in people)
 
 
+def _erase_rejected_rows(home: Path, config: Config, bsn: str) -> set[str]:
+    """The person's rows that were rejected, so never in the state: in the archived partner
+    files (found by the BSN column, however the partner writes it) and in the runs' rejects
+    files. Returns the runs whose files changed."""
+    runs = set()
+    for path in sorted((home / "archive").glob("*/signalen/*/*")):
+        partner = config.partner(path.parent.name)
+        layout = partner.layout if partner else Layout()
+        column = next((k for k, v in layout.columns.items() if v == "bsn"), "bsn")
+        lines = _lines_where(path, column, bsn, layout.encoding, layout.separator)
+        if lines:
+            run_id = path.relative_to(home / "archive").parts[0]
+            _erase_lines(home, run_id, path, lines, layout)
+            runs.add(run_id)
+    return runs
+
+
+def _erase_lines(home: Path, run_id: str, path: Path, lines: set[int], layout: Layout) -> None:
+    """These records of an archived file, and the reject rows that name their lines."""
+
+    def rejected_here(_start: int, cells: dict[str, str]) -> bool:
+        line = cells.get("regel", "")
+        return cells.get("bestand") == path.name and line.isdigit() and int(line) in lines
+
+    _rewrite_csv(path, lambda start, _cells: start in lines, layout.encoding, layout.separator)
+    for rejects in sorted((home / "out" / run_id / "rejects").glob("*.csv")):
+        _rewrite_csv(rejects, rejected_here)
+    _mark_erased(home / "out" / run_id / "manifest.json", home / "archive" / run_id, ERASED)
+
+
+def _lines_where(path: Path, column: str, bsn: str, encoding: str, separator: str) -> set[int]:
+    """The start lines of the records whose `column` holds this BSN (digits compared)."""
+    found: set[int] = set()
+
+    def holds(start: int, cells: dict[str, str]) -> bool:
+        if re.sub(r"\D", "", cells.get(column, "")) == bsn:
+            found.add(start)
+        return False
+
+    _records(path, holds, encoding, separator)
+    return found
+
+
 def _starting_on(rows: pl.DataFrame) -> Callable[[int, dict[str, str]], bool]:
     """Picks the records that start on the rows' `regel`: where ingest found them."""
     lines = set(rows["regel"].to_list())
@@ -422,18 +483,31 @@ def _rewrite_csv(
     separator: str = ";",
 ) -> None:
     """Remove the records `drop` picks (by start line and cells), every other byte kept."""
+    kept = _records(path, drop, encoding, separator)
+    if kept is not None:
+        write_atomic(path, "".join(kept).encode(encoding))
+
+
+def _records(
+    path: Path,
+    drop: Callable[[int, dict[str, str]], bool],
+    encoding: str = "utf-8",
+    separator: str = ";",
+) -> list[str] | None:
+    """The file's lines without the records `drop` picks; None when there is no file."""
     if not path.is_file():
-        return
-    text = path.read_bytes().decode(encoding)
-    lines = re.split(r"(?<=\n)", text)
+        return None
+    text = path.read_bytes().decode(encoding, errors="replace")
+    # A line ends in CRLF, LF or a lone CR, as for the CSV reader that numbered the rows.
+    lines = [line for line in re.split(r"(?<=\r\n)|(?<=\n)|(?<=\r)(?!\n)", text) if line]
     reader = csv.reader(iter(lines), delimiter=separator)
-    names = [name.lstrip("\ufeff") for name in next(reader, [])]
+    names = [name.lstrip("\ufeff").strip() for name in next(reader, [])]
     kept, start = lines[: reader.line_num], reader.line_num + 1
     for record in reader:
         if not drop(start, dict(zip(names, record, strict=False))):
             kept.extend(lines[start - 1 : reader.line_num])
         start = reader.line_num + 1
-    write_atomic(path, "".join(kept).encode(encoding))
+    return kept
 
 
 def _erase_in_archive_tables(archive: Path, erased: _Erased, signals: pl.DataFrame) -> None:
