@@ -226,3 +226,12 @@ def test_a_closed_case_still_tells_what_a_new_signal_must_exceed() -> None:
         ("S1", "Z0", 300_00),
         ("S2", "Z1", 120_00),
     ]
+
+
+def test_a_case_whose_signal_names_no_person_stays_where_it_is() -> None:
+    """A state from before matching went by person only holds signals without one: their
+    case is not taken for one whose persons all left."""
+    signals = case_signals(("Z1", "S1", "A")).with_columns(persoon_bsn=pl.lit(None, pl.String))
+    followed = cases.follow(open_cases(("Z1", HOME)), signals, brp(("N", HOME, False)), TODAY)
+    assert followed.closed.is_empty()
+    assert followed.open_cases.select("zaak_id", "adres_sleutel").rows() == [("Z1", HOME)]

@@ -111,7 +111,7 @@ def follow(
     elsewhere than their case leaves it with their signals, which `assign` then places at
     their new address. A case whose persons all left the region or died is closed.
     """
-    where = _whereabouts(case_signals, brp)
+    where = _whereabouts(case_signals, brp, open_cases)
     homes = _homes(open_cases, where)
     merged = homes.filter(pl.col("zaak_id") != pl.col("doel"))
     why = pl.concat(
@@ -143,16 +143,28 @@ def follow(
     )
 
 
-def _whereabouts(case_signals: pl.DataFrame, brp: pl.DataFrame) -> pl.DataFrame:
-    """Each case signal with where its person lives now (`nu_adres` null: gone or dead)."""
+def _whereabouts(
+    case_signals: pl.DataFrame, brp: pl.DataFrame, open_cases: pl.DataFrame
+) -> pl.DataFrame:
+    """Each case signal with where its person lives now (`nu_adres` null: gone or dead). A
+    signal matched to no person (as matching by address once did) stays with its case."""
     now = brp.select(
         persoon_bsn="bsn",
         nu_adres=pl.when(~pl.col("overleden")).then("adres_sleutel"),
         nu_gemeente=pl.when(~pl.col("overleden")).then("gemeentecode"),
         overleden="overleden",
     )
-    return case_signals.select("zaak_id", "signaalpartner", "signaal_id", "persoon_bsn").join(
-        now, on="persoon_bsn", how="left"
+    nobody = pl.col("persoon_bsn").is_null()
+    return (
+        case_signals.select("zaak_id", "signaalpartner", "signaal_id", "persoon_bsn")
+        .join(now, on="persoon_bsn", how="left")
+        .join(open_cases.select("zaak_id", "adres_sleutel", "gemeentecode"), on="zaak_id")
+        .with_columns(
+            nu_adres=pl.when(nobody).then("adres_sleutel").otherwise("nu_adres"),
+            nu_gemeente=pl.when(nobody).then("gemeentecode").otherwise("nu_gemeente"),
+            overleden=pl.when(nobody).then(pl.lit(False)).otherwise("overleden"),
+        )
+        .drop("adres_sleutel", "gemeentecode")
     )
 
 
