@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import Result
 
 from vsig.cli import app
 
@@ -78,17 +79,22 @@ def test_each_file_gets_its_reason(night: Night, case: dict[str, str]) -> None:
     assert case["phrase"] in said
 
 
-@pytest.mark.parametrize("case", ONE_NIGHT, ids=[c["file"] for c in ONE_NIGHT])
-def test_each_file_alone_ends_the_night_with_its_exit_code(
-    tmp_path: Path, case: dict[str, str]
-) -> None:
-    """A file rejected whole counts as a reject even when it has no row to count."""
+def alone(tmp_path: Path, case: dict[str, str]) -> Result:
+    """A night with only this corpus file besides the registers."""
     home = Home.create(tmp_path)
     home.registers(NIGHT, [REGISTERED])
     target = home.path / "inbox" / case["file"]
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(CORPUS / case["case"] / case["file"], target)
-    result = home.run(NIGHT)
+    return home.run(NIGHT)
+
+
+@pytest.mark.parametrize("case", ONE_NIGHT, ids=[c["file"] for c in ONE_NIGHT])
+def test_each_file_alone_ends_the_night_with_its_exit_code(
+    tmp_path: Path, case: dict[str, str]
+) -> None:
+    """A file rejected whole counts as a reject even when it has no row to count."""
+    result = alone(tmp_path, case)
     assert result.exit_code == int(case["exit"]), result.output
     if case["exit"] == "1":
         assert f"rejected {case['file']}" in result.stdout
@@ -114,14 +120,10 @@ def test_a_message_about_a_header_never_quotes_a_value(tmp_path: Path) -> None:
     """A file without a header whose first row holds a BSN twice: the reason names the
     missing columns, and the BSN reaches no terminal, log or manifest."""
     (case,) = [c for c in ONE_NIGHT if "headerless" in c["file"]]
-    home = Home.create(tmp_path)
-    home.registers(NIGHT, [REGISTERED])
-    target = home.path / "inbox" / case["file"]
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(CORPUS / case["case"] / case["file"], target)
-    result = home.run(NIGHT)
+    result = alone(tmp_path, case)
     assert "wrong layout" in result.stdout
-    kept = [result.output, *(p.read_text() for p in home.path.rglob("*.json*"))]
+    home = tmp_path / "home"
+    kept = [result.output, *(p.read_text() for p in home.rglob("*.json*"))]
     assert not [text for text in kept if "111222333" in text]
 
 

@@ -49,37 +49,17 @@ def deadlines(
     pairs = cases.select("crisis", "aanmelding").drop_nulls().unique().rows()
     due = pl.DataFrame(
         [(crisis, day, gesprek_uiterlijk(termijnen, crisis, day)) for crisis, day in pairs],
-        schema={"crisis": pl.Boolean, "aanmelding": pl.Date, "gesprek_uiterlijk": pl.Date},
+        schema={"crisis": pl.Boolean, "aanmelding": pl.Date, "uiterlijk": pl.Date},
         orient="row",
-    )
-    conversation = (
-        cases.join(due, on=["crisis", "aanmelding"])
-        .filter(pl.col("eerste_gesprek").is_null())
-        .select(
-            "zaak_id",
-            "gemeentecode",
-            termijn=pl.lit("eerste_gesprek"),
-            vanaf="aanmelding",
-            uiterlijk="gesprek_uiterlijk",
-        )
     )
     talks = cases["eerste_gesprek"].drop_nulls().unique().to_list()
     decided = pl.DataFrame(
         [(day, beschikking_uiterlijk(termijnen, day)) for day in talks],
-        schema={"eerste_gesprek": pl.Date, "beschikking_uiterlijk": pl.Date},
+        schema={"eerste_gesprek": pl.Date, "uiterlijk": pl.Date},
         orient="row",
     )
-    decision = (
-        cases.join(decided, on="eerste_gesprek")
-        .filter(pl.col("beschikking").is_null())
-        .select(
-            "zaak_id",
-            "gemeentecode",
-            termijn=pl.lit("beschikking"),
-            vanaf="eerste_gesprek",
-            uiterlijk="beschikking_uiterlijk",
-        )
-    )
+    conversation = _open_term(cases, due, "eerste_gesprek", "aanmelding", ["crisis"])
+    decision = _open_term(cases, decided, "beschikking", "eerste_gesprek", [])
     horizon = werkdagen.plus_werkdagen(today, termijnen.vooruit_werkdagen)
     return (
         pl.concat([conversation, decision])
@@ -110,3 +90,16 @@ def gesprek_uiterlijk(termijnen: Termijnen, crisis: bool, aanmelding: date) -> d
 def beschikking_uiterlijk(termijnen: Termijnen, eerste_gesprek: date) -> date:
     """When the decision is due: the bylaw's weeks after the first conversation."""
     return werkdagen.termijn_einde(eerste_gesprek + timedelta(weeks=termijnen.beschikking_weken))
+
+
+def _open_term(
+    cases: pl.DataFrame, due: pl.DataFrame, termijn: str, vanaf: str, also: list[str]
+) -> pl.DataFrame:
+    """The cases whose `termijn` has not happened yet, due as `due` says for their `vanaf`."""
+    return (
+        cases.join(due, on=[*also, vanaf])
+        .filter(pl.col(termijn).is_null())
+        .select(
+            "zaak_id", "gemeentecode", termijn=pl.lit(termijn), vanaf=vanaf, uiterlijk="uiterlijk"
+        )
+    )
