@@ -108,3 +108,18 @@ def test_a_killed_runner_leaves_no_lock_behind(tmp_path: Path) -> None:
     holder.stdout.close()
     with locked(tmp_path):
         pass
+
+
+def test_a_writer_removes_a_killed_readers_snapshot_but_not_a_live_one(tmp_path: Path) -> None:
+    with Store.open(tmp_path):
+        pass
+    stale = tmp_path / f"{store.SNAPSHOT_PREFIX}killed"
+    stale.mkdir()
+    (stale / store.STATE_FILE).write_text("a copy of the state")
+    with Store.snapshot(tmp_path) as db:
+        store.compact_if_pending(tmp_path)  # what a run beside the reader does first
+        assert db.version() == store.SCHEMA_VERSION
+        live = list(tmp_path.glob(f"{store.SNAPSHOT_PREFIX}*"))
+        assert len(live) == 1
+        assert live[0] != stale
+    assert list(tmp_path.glob(f"{store.SNAPSHOT_PREFIX}*")) == []

@@ -24,6 +24,7 @@ import polars as pl
 STATE_FILE: Final = "vsig.duckdb"
 LOCK_FILE: Final = "vsig.lock"
 SNAPSHOT_PREFIX: Final = ".snapshot-"
+IN_USE: Final = "in-use"
 COMPACT_PENDING: Final = "compact.pending"
 """Present from before an erasure until the state file is compacted: a compaction cut off
 is done again by the next command that takes the lock."""
@@ -229,15 +230,21 @@ class Store:
         """A private copy of the state for a reader (`explain`, `report`, `inzage`, `doctor`):
         copied under the lock, so never half a run, and read without it, so a reader never
         holds the state file a run must open. The copy lives in the state folder (owner-only)
-        and is removed afterwards; one a killed reader left is removed by the next writer."""
-        state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with tempfile.TemporaryDirectory(dir=state_dir, prefix=SNAPSHOT_PREFIX) as scratch:
-            with locked(state_dir, wait):
-                for name in (STATE_FILE, f"{STATE_FILE}.wal"):
-                    if (state_dir / name).exists():
-                        shutil.copyfile(state_dir / name, Path(scratch) / name)
-            with cls.open(Path(scratch)) as store:
+        and is removed afterwards; while it is read, a lock on it keeps writers from removing
+        it, and one a killed reader left is removed by the next writer."""
+        with locked(state_dir, wait):
+            scratch = Path(tempfile.mkdtemp(dir=state_dir, prefix=SNAPSHOT_PREFIX))
+            in_use = (scratch / IN_USE).open("w")
+            fcntl.flock(in_use, fcntl.LOCK_EX)
+            for name in (STATE_FILE, f"{STATE_FILE}.wal"):
+                if (state_dir / name).exists():
+                    shutil.copyfile(state_dir / name, scratch / name)
+        try:
+            with cls.open(scratch) as store:
                 yield store
+        finally:
+            in_use.close()
+            shutil.rmtree(scratch, ignore_errors=True)
 
     @classmethod
     @contextmanager
@@ -497,10 +504,23 @@ def erased(state_dir: Path, anything: bool) -> None:
     (state_dir / COMPACT_PENDING).unlink(missing_ok=True)
 
 
+def _in_use(snapshot: Path) -> bool:
+    """Whether a reader still holds this snapshot (a killed one holds nothing)."""
+    try:
+        with (snapshot / IN_USE).open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
 def compact_if_pending(state_dir: Path) -> None:
     """Finish what a killed command left in the state folder: the compaction an erasure
     was cut off before, and the snapshots of readers that never cleaned up."""
     for leftover in state_dir.glob(f"{SNAPSHOT_PREFIX}*"):
-        shutil.rmtree(leftover, ignore_errors=True)
+        if not _in_use(leftover):
+            shutil.rmtree(leftover, ignore_errors=True)
     if (state_dir / COMPACT_PENDING).exists():
         compact(state_dir)
