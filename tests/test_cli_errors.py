@@ -1,6 +1,7 @@
 """An error vsig did not expect: exit 5, one line without personal data, the traceback in
 `log/`, and nothing committed."""
 
+import signal
 import sys
 from datetime import date
 from pathlib import Path
@@ -59,3 +60,25 @@ def test_a_crash_before_the_home_is_known_prints_the_traceback_without_values(
     printed = capsys.readouterr().err
     assert "RuntimeError" in printed
     assert "123456782" not in printed
+
+
+def test_ctrl_c_is_not_done(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Click made an interrupted command exit 1, which says "done, rows rejected"."""
+    home = Home.create(tmp_path)
+    home.registers(DAY, [PERSON])
+
+    def pressed(*_args: object) -> None:
+        signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(cases, "bundle", pressed)
+    argv = ["vsig", "run", "--home", str(home.path), "--config", str(home.config)]
+    monkeypatch.setattr(sys, "argv", [*argv, "--date", str(DAY)])
+    try:
+        with pytest.raises(SystemExit) as exited:
+            cli.entry()
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    assert exited.value.code == cli.EXIT_INTERRUPTED
+    assert "interrupted" in capsys.readouterr().err

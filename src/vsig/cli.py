@@ -2,6 +2,7 @@
 
 import json
 import re
+import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -72,6 +73,7 @@ PeriodOption = Annotated[
 ]
 
 EXIT_OK, EXIT_REJECTS, EXIT_USAGE, EXIT_ABORTED, EXIT_LOCKED, EXIT_INTERNAL = 0, 1, 2, 3, 4, 5
+EXIT_INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C
 _homes: list[Path] = []  # the data home a command works on, once known: where a crash is logged
 
 
@@ -80,8 +82,12 @@ def entry() -> None:
     rows rejected"), so cron can tell a crash from a night: one line on the terminal, and
     the traceback in `log/`, without local values or the error's message, either of which
     may quote personal data."""
+    signal.signal(signal.SIGINT, _interrupted)
     try:
         app()
+    except Interrupted:
+        err.print("interrupted: nothing was committed unless the run printed its summary")
+        raise SystemExit(EXIT_INTERRUPTED) from None
     except Exception as error:
         where = audit.log_crash(_homes[-1] if _homes else None, error)
         err.print(
@@ -91,6 +97,15 @@ def entry() -> None:
             highlight=False,
         )
         raise SystemExit(EXIT_INTERNAL) from None
+
+
+class Interrupted(BaseException):
+    """Ctrl-C. Click turns a KeyboardInterrupt into exit 1, which means "done, rows rejected";
+    an interrupted command is not done."""
+
+
+def _interrupted(_signum: int, _frame: object) -> None:
+    raise Interrupted
 
 
 def _home(home: Path | None, config: Config) -> Path:
