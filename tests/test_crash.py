@@ -23,8 +23,8 @@ CRASH_POINTS = (
     "before-commit",
     "after-commit",
     "after-outputs-in-place",
-    "after-archive-in-place",
     "inbox-half-moved",
+    "inbox-taken",
 )
 
 

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from vsig import nightly, privacy, store
+from vsig import ingest, nightly, privacy, store
 from vsig.cli import app
 from vsig.config import load_config
 from vsig.store import LockedError, Store, locked
 
-from .scenario import Home, Resident, make_bsn
+from .scenario import Home, Resident, csv_text, make_bsn
 
 DAY = date(2026, 11, 26)
 PERSON = Resident(make_bsn(961), "Vergeten", date(1970, 1, 1), "3311AB", 1)
@@ -168,3 +168,43 @@ def test_a_replay_works_inside_the_home_and_its_leftovers_are_cleared(
     assert ".replay" in doctor.stdout
     assert runner.invoke(app, ["purge", *args, "--date", str(DAY)]).exit_code == 0
     assert not (home.path / ".replay").exists()
+
+
+def test_a_file_a_partner_appends_to_while_it_is_read_stays_in_the_inbox(
+    home: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rows read are processed and archived as read; the rows added since are not lost:
+    the file stays in the inbox and the next night reads them."""
+    day = DAY + timedelta(days=1)
+    home.registers(day, [PERSON])
+    delivery = home.signals("VGZ", day, [PERSON.signal("Z-2", "310.00", day, bsn=PERSON.bsn)])
+    read = delivery.read_bytes()
+    later = csv_text([PERSON.signal("Z-3", "320.00", day, bsn=PERSON.bsn)]).splitlines()[1]
+    original = ingest.ingest_file
+
+    def appending(source: ingest.Source, *args: Any, **kwargs: Any) -> ingest.Ingested:
+        result = original(source, *args, **kwargs)
+        if source.path == delivery:
+            with delivery.open("a", encoding="utf-8") as handle:
+                handle.write(later + "\r\n")
+        return result
+
+    monkeypatch.setattr(ingest, "ingest_file", appending)
+    first = home.run(day)
+    monkeypatch.undo()
+    assert first.exit_code == 0, first.output
+    assert "changed while it was read" in first.output
+    archived = home.path / "archive" / "20261127-01" / "signalen" / "VGZ" / delivery.name
+    assert archived.read_bytes() == read
+    assert delivery.read_bytes() == read + later.encode() + b"\r\n"
+    replayed = runner.invoke(
+        app, ["replay", "20261127-01", "--home", str(home.path), "--config", str(home.config)]
+    )
+    assert replayed.stdout.splitlines()[-1].endswith("outputs, identical"), replayed.output
+
+    second = home.run(day + timedelta(days=1))
+    assert second.exit_code == 1, second.output  # Z-2 came twice
+    assert home.out("20261128-01", "signals.csv")["signaal_id"].to_list() == ["Z-3"]
+    rejects = home.out("20261128-01", "rejects/" + delivery.name)
+    assert rejects["regel"].to_list() == ["2"]
+    assert not delivery.exists()

@@ -12,7 +12,7 @@ import re
 import stat
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final, Literal, get_args
@@ -25,6 +25,8 @@ from vsig.config import SIGNAL_COLUMNS, Config, Layout, Signaalpartner
 
 Kind = Literal["signalen", "brp", "sdd", "uitkomsten"]
 KINDS: Final = get_args(Kind)
+CONSUMED: Final = ("signalen", "uitkomsten")
+"""The kinds a run consumes: read once, then archived. The registers stay in the inbox."""
 
 REJECT_SCHEMA: Final = {
     "bestand": pl.String,
@@ -68,6 +70,9 @@ class Ingested:
     notices: list[str] = field(default_factory=list)
     unused: int = 0
     """Rows the run had no need of, so neither validated nor kept (see `Needed`)."""
+    content: bytes = b""
+    """The bytes read, where asked for (`keep`): a consumed file is archived as the run read
+    it, not as a partner still writing it may have made it since."""
 
     @property
     def rejected(self) -> int:
@@ -128,12 +133,14 @@ def ingest_file(
     processing_date: date,
     processed: Mapping[str, str] | None = None,
     needed: Needed | None = None,
+    keep: bool = False,
 ) -> Ingested:
     """Read, map, validate and convert one file; never raises for bad content.
 
     `processed` maps the SHA-256 of files consumed before to the run that consumed them:
     the same file delivered again is rejected whole, not processed twice. With `needed`,
-    only the rows it picks are validated and kept; the others count as `unused`.
+    only the rows it picks are validated and kept; the others count as `unused`. With
+    `keep`, the bytes read stay in the result.
     """
     data = source.path.read_bytes()
     sha256 = hashlib.sha256(data).hexdigest()
@@ -151,13 +158,15 @@ def ingest_file(
             )
         raw, row_rejects, unused = _read_table(data, source, notices, needed)
     except RejectedFileError as reason:
-        return _rejected_whole(source, sha256, data, str(reason))
+        rejected = _rejected_whole(source, sha256, data, str(reason))
+        return replace(rejected, content=data if keep else b"")
+    content = data if keep else b""
     del data  # a national extract's two gigabytes, not to be held while validating
     raw = _to_canonical_columns(raw, source.layout, fields)
     accepted, rejects = _validate(raw, fields, source)
     rejects = pl.concat([row_rejects, rejects]).sort(["regel", "kolom"], nulls_last=True)
     read = accepted.height + rejects["regel"].n_unique() + unused
-    return Ingested(source, sha256, read, accepted, rejects, None, notices, unused)
+    return Ingested(source, sha256, read, accepted, rejects, None, notices, unused, content)
 
 
 def no_rows(kind: Kind) -> pl.DataFrame:

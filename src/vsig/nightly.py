@@ -2,7 +2,8 @@
 
 Everything is computed in memory from the inbox, the registers and the state; then the
 outputs are written to a temporary folder, the state takes the run in one transaction,
-the outputs are renamed into place and the consumed inbox files move to the archive.
+the outputs are renamed into place, the consumed files leave the inbox (the archive holds
+their bytes as read) and the archive is renamed into place.
 A run that stops before the commit leaves the state and the inbox as they were.
 """
 
@@ -33,6 +34,7 @@ from vsig import (
     termijnen,
 )
 from vsig.config import Config
+from vsig.files import write_atomic
 from vsig.ingest import Ingested, Source
 from vsig.store import (
     WRITER_WAIT,
@@ -161,29 +163,33 @@ def run_night(
 
 def recover(db: Store, home: Path) -> list[str]:
     """Finish what a killed run left: outputs and archive of a committed run still in their
-    temporary folders are put in place, its consumed files moved out of the inbox; what an
-    uncommitted run left is removed. Returns the runs completed."""
+    temporary folders are put in place, its consumed files taken out of the inbox first;
+    what an uncommitted run left is removed. Returns the runs completed."""
     committed = set(db.query("SELECT run_id FROM runs")["run_id"].to_list())
     finished: set[str] = set()
     for kind in ("out", "archive"):
         for partial in sorted((home / kind).glob(".*.partial")):
             run_id = partial.name[1 : -len(".partial")]
             if run_id in committed and not (home / kind / run_id).exists():
+                if kind == "archive":
+                    _take_archived_from_inbox(home, run_id)
                 partial.rename(home / kind / run_id)
                 finished.add(run_id)
             else:
                 shutil.rmtree(partial)
-    inbox = home / "inbox"
-    for run_id in sorted(committed):
-        manifest = home / "out" / run_id / "manifest.json"
-        if not manifest.is_file() or not (home / "archive" / run_id).is_dir():
-            continue
-        for relative, digest in json.loads(manifest.read_text(encoding="utf-8"))["archive"].items():
-            left, target = inbox / relative, home / "archive" / run_id / relative
-            if not target.exists() and left.is_file() and audit.sha256(left) == digest:
-                _archive_file(left, target)
-                finished.add(run_id)
     return sorted(finished)
+
+
+def _take_archived_from_inbox(home: Path, run_id: str) -> None:
+    """The inbox files a committed run consumed, by name and bytes as its manifest lists
+    them. Only while its archive is not yet in place: after that, a file with the same name
+    and bytes is a new delivery (to be refused as already processed, with a reason)."""
+    manifest = json.loads((home / "out" / run_id / "manifest.json").read_text(encoding="utf-8"))
+    for relative, digest in manifest["archive"].items():
+        left = home / "inbox" / relative
+        consumed = relative.split("/")[0] in ingest.CONSUMED
+        if consumed and left.is_file() and audit.sha256(left) == digest:
+            left.unlink()
 
 
 def _from_manifest(home: Path, run_id: str) -> Summary:
@@ -414,6 +420,7 @@ class _Night:
                 self._write_outputs(out, tonight)
                 crash_point("outputs")
                 self._write_archive(archive, tonight)
+                summary.notices += _changed_since_read(tonight.inputs.consumed)
                 self._write_manifest(out, archive, tonight, summary)
             crash_point("before-commit")
             with self.stage("vastleggen"), _removed_on_error(out, archive):
@@ -428,9 +435,9 @@ class _Night:
         final = self.home / "out" / run_id
         out.rename(final)
         crash_point("after-outputs-in-place")
+        _take_from_inbox(tonight.inputs.consumed)
+        crash_point("inbox-taken")
         archive.rename(self.home / "archive" / run_id)
-        crash_point("after-archive-in-place")
-        _archive(tonight.inputs.consumed, self.home / "archive" / run_id, self.home / "inbox")
         return final
 
     def _read_inputs(self, run_id: str, persons: pl.Series) -> "_Inputs":
@@ -449,8 +456,8 @@ class _Night:
         processed = self.db.processed_files()
         consumed: list[Ingested] = []
         for source in sources:
-            if source.kind in ("signalen", "uitkomsten"):
-                result = ingest.ingest_file(source, self.date, processed)
+            if source.kind in ingest.CONSUMED:
+                result = ingest.ingest_file(source, self.date, processed, keep=True)
                 if not result.file_reason:  # a file rejected whole may come again, rightly
                     processed = {**processed, result.sha256: run_id}
                 consumed.append(result)
@@ -623,9 +630,14 @@ class _Night:
             exports.write_csv(rows, folder / "exports" / "terugmelding" / f"{partner}.csv")
 
     def _write_archive(self, folder: Path, tonight: _Tonight) -> None:
-        """What a replay needs besides the consumed files, in as little personal data as
-        reproduces the run: the extracts' used rows and the state the run read."""
+        """What a replay needs, in as little personal data as reproduces the run: the
+        consumed files as they were read, the extracts' used rows and the state the run read.
+        """
         inputs = tonight.inputs
+        for consumed in inputs.consumed:
+            target = folder / consumed.source.path.relative_to(self.home / "inbox")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(target, consumed.content)
         state = self._state_read(tonight)
         used = match.rows_used(
             inputs.signals,
@@ -699,10 +711,7 @@ class _Night:
         self, out: Path, archive: Path, tonight: _Tonight, summary: Summary
     ) -> None:
         """Everything an auditor needs to check the run, and no personal data."""
-        archived = audit.hashes(archive) | {
-            str(i.source.path.relative_to(self.home / "inbox")): i.sha256
-            for i in tonight.inputs.consumed
-        }
+        archived = audit.hashes(archive)
         manifest = {
             **asdict(summary),
             "started_at": self.started_at.isoformat(timespec="seconds"),
@@ -924,20 +933,30 @@ def _consumed_files(consumed: list[Ingested], run_id: str) -> pl.DataFrame:
     )
 
 
-def _archive(consumed: list[Ingested], archive: Path, inbox: Path) -> None:
-    """Move the consumed inbox files into the run's archive, keeping their inbox folders.
+def _changed_since_read(consumed: list[Ingested]) -> list[str]:
+    """Files a partner changed after the run read them (still writing, or appending): the
+    rows read are processed and archived, the file stays in the inbox for the next night."""
+    return [
+        f"{i.source.path.name}: changed while it was read; the rows read tonight are "
+        "processed, the file stays in the inbox and the next run reads it again (rows already "
+        "processed are then rejected as sent before)"
+        for i in consumed
+        if not _unchanged(i)
+    ]
 
-    A delivered file may be readable by others; in the archive it gets vsig's own mode.
-    """
+
+def _unchanged(consumed: Ingested) -> bool:
+    try:
+        return audit.sha256(consumed.source.path) == consumed.sha256
+    except OSError:
+        return False
+
+
+def _take_from_inbox(consumed: list[Ingested]) -> None:
+    """Remove the consumed files from the inbox, now that the archive holds what was read;
+    a file that changed since stays (the run's notices say so)."""
     for number, result in enumerate(consumed):
         if number == 1:
             crash_point("inbox-half-moved")
-        _archive_file(result.source.path, archive / result.source.path.relative_to(inbox))
-
-
-def _archive_file(path: Path, target: Path) -> None:
-    mask = os.umask(0)
-    os.umask(mask)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    path.rename(target)
-    target.chmod(0o666 & ~mask)
+        if _unchanged(result):
+            result.source.path.unlink()

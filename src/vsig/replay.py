@@ -17,7 +17,7 @@ from typing import Any
 
 from jinja2.exceptions import SecurityError
 
-from vsig import audit, nightly
+from vsig import audit, ingest, nightly
 from vsig.config import load_config
 from vsig.privacy import ERASED, ERASED_BY_RETENTION
 from vsig.store import Store
@@ -77,7 +77,7 @@ def replay(home: Path, run_id: str) -> Report:
     with _scratch(home, run_id) as scratch:
         scratch_home = Path(scratch)
         for relative in manifest["archive"]:
-            if relative.split("/", 1)[0] in ("signalen", "uitkomsten"):
+            if relative.split("/")[0] in ingest.CONSUMED:
                 target = scratch_home / "inbox" / relative
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(archive / relative, target)
