@@ -4,14 +4,16 @@ import hashlib
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
 from typer.testing import CliRunner, Result
 
+from vsig import audit
 from vsig.cli import app
 
-from .conftest import PROCESSING_DATE, REPO
+from .conftest import PROCESSING_DATE, REPO, TEST_SECRET
 from .scenario import Home
 from .street import NEIGHBOURS, RESIDENTS, Story
 
@@ -20,6 +22,13 @@ runner = CliRunner()
 
 def vsig(*args: str) -> Result:
     return runner.invoke(app, list(args))
+
+
+def edit_manifest(path: Path, change: dict[str, Any], key: str = TEST_SECRET) -> None:
+    """Change the manifest and seal it again with `key`: with the home's own secret, as only
+    vsig could, to reach the checks behind the seal; with another, as a forger would."""
+    manifest = json.loads(path.read_text()) | change
+    audit.write_manifest(path, manifest, key.encode())
 
 
 @pytest.mark.parametrize("run_id", ["20261102-01", "20261102-02", "20261103-01", "20270205-01"])
@@ -69,11 +78,11 @@ def test_a_file_slipped_into_the_archive_is_caught(copied: Path) -> None:
 
 def test_a_different_output_is_named(copied: Path) -> None:
     manifest_path = copied / "out" / "20261103-01" / "manifest.json"
-    manifest = json.loads(manifest_path.read_text())
-    for output in manifest["outputs"]:
+    outputs = json.loads(manifest_path.read_text())["outputs"]
+    for output in outputs:
         if output["path"] == "cases.csv":
             output["sha256"] = "0" * 64
-    manifest_path.write_text(json.dumps(manifest))
+    edit_manifest(manifest_path, {"outputs": outputs})
     result = vsig("replay", "20261103-01", "--home", str(copied))
     assert result.exit_code == 1
     assert "different cases.csv" in result.stdout
@@ -82,9 +91,9 @@ def test_a_different_output_is_named(copied: Path) -> None:
 
 def test_other_versions_are_warned_about(copied: Path) -> None:
     manifest_path = copied / "out" / "20261102-02" / "manifest.json"
-    manifest = json.loads(manifest_path.read_text())
-    manifest["environment"]["dependencies"]["polars"] = "0.0.1"
-    manifest_path.write_text(json.dumps(manifest))
+    environment = json.loads(manifest_path.read_text())["environment"]
+    environment["dependencies"]["polars"] = "0.0.1"
+    edit_manifest(manifest_path, {"environment": environment})
     result = vsig("replay", "20261102-02", "--home", str(copied))
     assert result.exit_code == 0
     assert "polars was 0.0.1 for the run" in result.stderr
@@ -145,19 +154,43 @@ def test_a_sample_night_replays_from_a_third_of_the_brp(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
 
 
-def test_an_archived_template_that_runs_code_is_refused(copied: Path) -> None:
-    """An edited template with its hash edited to match ran `os.system` during replay."""
-    run = "20261102-01"
-    template = copied / "archive" / run / "templates" / "informatiebrief.typ.j2"
-    pwned = copied / "PWNED"
+def plant_template(home: Path, run: str) -> Path:
+    """An archived letter template edited to run a command, and the archive's record of its
+    hash edited to match; returns the file the command would create."""
+    template = home / "archive" / run / "templates" / "informatiebrief.typ.j2"
+    pwned = home / "PWNED"
     payload = f"{{{{ cycler.__init__.__globals__.os.system('touch {pwned}') }}}}\n"
     template.write_text(payload + template.read_text())
-    manifest_path = copied / "out" / run / "manifest.json"
+    manifest_path = home / "out" / run / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
-    manifest["archive"]["templates/informatiebrief.typ.j2"] = hashlib.sha256(
-        template.read_bytes()
-    ).hexdigest()
+    digest = hashlib.sha256(template.read_bytes()).hexdigest()
+    manifest["archive"]["templates/informatiebrief.typ.j2"] = digest
     manifest_path.write_text(json.dumps(manifest))
+    return pwned
+
+
+@pytest.mark.parametrize("key", [None, "not the home's secret, but long enough to pass"])
+def test_an_edited_template_and_manifest_are_refused_without_the_secret(
+    copied: Path, key: str | None
+) -> None:
+    """The hash edited to match, the seal left as it was or made with another key."""
+    run = "20261102-01"
+    pwned = plant_template(copied, run)
+    manifest_path = copied / "out" / run / "manifest.json"
+    if key:
+        edit_manifest(manifest_path, {}, key)
+    result = vsig("replay", run, "--home", str(copied))
+    assert not pwned.exists()
+    assert result.exit_code == 1
+    assert f"tampered out/{run}/manifest.json: its seal does not hold" in result.stdout
+    assert "identical" not in result.stdout
+
+
+def test_an_archived_template_that_runs_code_is_refused_even_when_sealed(copied: Path) -> None:
+    """Whoever holds the secret can seal anything; the sandbox still refuses to run code."""
+    run = "20261102-01"
+    pwned = plant_template(copied, run)
+    edit_manifest(copied / "out" / run / "manifest.json", {})
     result = vsig("replay", run, "--home", str(copied))
     assert not pwned.exists()
     assert result.exit_code == 2
@@ -168,8 +201,6 @@ def test_a_mark_of_erasure_is_no_way_around_the_tamper_check(copied: Path) -> No
     run = "20261102-01"
     archived = copied / "archive" / run / "signalen" / "VGZ" / "vgz-20261102.csv"
     archived.write_text(archived.read_text().replace("200.00", "20.00"))
-    manifest_path = copied / "out" / run / "manifest.json"
-    manifest = json.loads(manifest_path.read_text()) | {"erased_on_request": True}
-    manifest_path.write_text(json.dumps(manifest))
+    edit_manifest(copied / "out" / run / "manifest.json", {"erased_on_request": True})
     result = vsig("replay", run, "--home", str(copied))
     assert "tampered archive/20261102-01/signalen/VGZ/vgz-20261102.csv" in result.stdout

@@ -59,12 +59,12 @@ def test_a_killed_erasure_is_compacted_by_the_next_command(home: Home) -> None:
     file's free blocks. The next command that takes the lock compacts first."""
     state = home.path / "state"
     config = load_config(home.config)
+    secret = b"x" * 40
     with locked(state):
         store.erasing(state)
         with Store.open(state) as db:
-            privacy.forget(db, home.path, config, privacy.Subject(bsn=PERSON.bsn))
+            privacy.forget(db, home.path, config, privacy.Subject(bsn=PERSON.bsn), secret)
     # ...and here the power went.
-    secret = b"x" * 40
     assert nightly.purge(config, home.path, DAY, secret) == {}
     assert PERSON.bsn.encode() not in (state / store.STATE_FILE).read_bytes()
     assert not (state / store.COMPACT_PENDING).exists()

@@ -201,6 +201,26 @@ def test_forgetting_a_person_erases_their_bsn_and_marks_the_run(tmp_path: Path) 
     assert "not reproducible: data erased on request" in replay.stderr
 
 
+@pytest.mark.parametrize("tampered", ["registers/sdd.json", "manifest"])
+def test_an_erasure_never_makes_tampering_pass(tmp_path: Path, tampered: str) -> None:
+    """`forget` rewrites the run's archive and seals its manifest anew, but a file edited
+    before (or a manifest whose seal did not hold) stays caught by replay."""
+    home = street_night(tmp_path)
+    run = "20260105-01"
+    manifest_path = home.path / "out" / run / "manifest.json"
+    if tampered == "manifest":
+        manifest = json.loads(manifest_path.read_text()) | {"finished_at": "2026-01-05T03:00"}
+        manifest_path.write_text(json.dumps(manifest))
+    else:
+        with (home.path / "archive" / run / tampered).open("a") as handle:
+            handle.write(" ")
+    forget(home, "--bsn", GONE[1].bsn)
+    replay = runner.invoke(app, ["replay", run, "--home", str(home.path)])
+    assert replay.exit_code == 1, replay.output
+    where = f"out/{run}/manifest.json" if tampered == "manifest" else f"archive/{run}/{tampered}"
+    assert f"tampered {where}" in replay.stdout
+
+
 def test_forgetting_someone_the_brp_lacks_clears_the_sdd_list(tmp_path: Path) -> None:
     """Signalled at a neighbour's address with a BSN the BRP lacks: on the SDD's list only."""
     left = Resident(make_bsn(704), "Vertrokken", date(1966, 4, 4), STAYS.postcode, 7)

@@ -3,11 +3,13 @@
 `archive/<run_id>/` keeps the creditor and event files the run consumed, the config and
 letter templates it used, only the BRP and SDD rows that decided something (the extracts'
 full hashes and counts stay in the manifest), and the slice of earlier state the run read.
-Every archived file's SHA-256 is in the manifest, so an edited archive is caught before a
-replay runs.
+Every archived file's SHA-256 is in the manifest, and the manifest is sealed with an HMAC
+under the secret, so an edited archive or manifest is caught before a replay runs: whoever
+edits one cannot make the seal agree without the key.
 """
 
 import hashlib
+import hmac
 import json
 import shutil
 import sys
@@ -22,6 +24,7 @@ from typing import Any, Final
 import polars as pl
 from packaging.requirements import Requirement
 
+from vsig.files import write_text_atomic
 from vsig.ingest import Ingested, Source
 
 REGISTERS: Final = "registers"
@@ -29,6 +32,30 @@ STATE: Final = "state"
 CONFIG: Final = "config"
 TEMPLATES: Final = "templates"
 STATE_TABLES: Final = ("bestanden", "zaken", "signalen", "acties", "gebeurtenissen")
+
+
+SEAL: Final = "seal"
+"""The manifest's HMAC-SHA-256 under the secret, over every other field."""
+
+
+def seal(manifest: dict[str, Any], secret: bytes) -> str:
+    body = {k: v for k, v in manifest.items() if k != SEAL}
+    canonical = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    # The secret also keys the purge log; the prefix keeps the two uses apart.
+    return hmac.new(secret, b"manifest\0" + canonical.encode(), "sha256").hexdigest()
+
+
+def sealed(manifest: dict[str, Any], secret: bytes) -> bool:
+    """Whether the manifest is as vsig wrote it, with this secret."""
+    return hmac.compare_digest(str(manifest.get(SEAL, "")), seal(manifest, secret))
+
+
+def write_manifest(path: Path, manifest: dict[str, Any], secret: bytes | None) -> None:
+    """Sealed under the secret; a replay's own scratch run, which has none, is not."""
+    if secret is not None:
+        manifest = {**manifest, SEAL: seal(manifest, secret)}
+    text = json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    write_text_atomic(path, text)
 
 
 def sha256(path: Path) -> str:

@@ -350,17 +350,19 @@ def replay_command(
     Exit 0 only when every output is byte-identical; 1 when something differs or the
     archive was changed; 2 when there is no such run.
     """
-    data_home = _home(home, _load(config_path))
+    config = _load(config_path)
+    data_home = _home(home, config)
+    secret = _secret(config, data_home)
     try:
-        report = replay.replay(data_home, run_id)
+        report = replay.replay(data_home, run_id, secret)
     except replay.ReplayError as problem:
         _fail(str(problem))
     for warning in report.warnings:
         err.print(f"[yellow]warning:[/yellow] {warning}")
     for changed in report.tampered:
-        out.print(f"[red]tampered[/red] archive/{run_id}/{_shown(changed)}")
+        out.print(f"[red]tampered[/red] {_shown(changed)}")
     if report.tampered:
-        out.print("[red]not replayed: the archive is not what the run left[/red]")
+        out.print("[red]not replayed: the archive or its manifest is not what the run left[/red]")
         raise typer.Exit(EXIT_REJECTS)
     for comparison in report.outputs:
         colour = "green" if comparison.verdict == "identical" else "red"

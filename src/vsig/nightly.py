@@ -147,14 +147,15 @@ def run_night(
             if again:  # the night ran, and was cut off after its commit: now complete
                 summary = _from_manifest(home, again[-1])
             else:
-                summary = _Night(config, home, processing_date, db, progress, replay).run(dry_run)
+                night = _Night(config, home, processing_date, db, progress, replay, secret)
+                summary = night.run(dry_run)
             if killed:
                 summary.notices.insert(0, f"took over the lock of a killed run (pid {killed})")
             summary.notices[:0] = [f"completed run {r}, cut off after its commit" for r in finished]
-            purging = secret is not None and not dry_run
-            if purging:
+            purges = []
+            if secret is not None and not dry_run:
                 erasing(home / "state")
-            purges = privacy.purge(db, home, config, processing_date) if purging else []
+                purges = privacy.purge(db, home, config, processing_date, secret)
         summary.purged = record_purges(home, purges, processing_date, secret or b"")
         if not dry_run and replay is None:
             audit.log(home, "run", asdict(summary))
@@ -218,7 +219,7 @@ def purge(config: Config, home: Path, day: date, secret: bytes) -> dict[str, int
         _clear_leftovers(home)
         erasing(home / "state")
         with Store.open(home / "state") as db:
-            purges = privacy.purge(db, home, config, day)
+            purges = privacy.purge(db, home, config, day, secret)
         return record_purges(home, purges, day, secret)
 
 
@@ -231,7 +232,7 @@ def forget(
         _clear_leftovers(home)
         erasing(home / "state")
         with Store.open(home / "state") as db:
-            purged = privacy.forget(db, home, config, subject)
+            purged = privacy.forget(db, home, config, subject, secret)
         return record_purges(home, [purged], day, secret)
 
 
@@ -291,8 +292,10 @@ class _Night:
         db: Store,
         progress: Progress | None,
         replay: Replay | None,
+        secret: bytes | None,
     ) -> None:
         self.config, self.home, self.date, self.db = config, home, processing_date, db
+        self.secret = secret
         self.progress = progress or (lambda _stage: None)
         self.replay = replay
         self.templates = replay.templates if replay else letters.TEMPLATE_DIR
@@ -724,10 +727,7 @@ class _Night:
             "archive": dict(sorted(archived.items())),
         }
         manifest.pop("out")
-        (out / "manifest.json").write_text(
-            json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
-            encoding="utf-8",
-        )
+        audit.write_manifest(out / "manifest.json", manifest, self.secret)
 
 
 @dataclass

@@ -14,7 +14,8 @@ import re
 import secrets
 import shutil
 import stat
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -25,7 +26,7 @@ import polars as pl
 from vsig import audit, normalize
 from vsig.cases import INACTIVE
 from vsig.config import Config, Layout
-from vsig.files import write_atomic, write_parquet_atomic, write_text_atomic
+from vsig.files import write_atomic, write_parquet_atomic
 from vsig.ingest import extract_date
 from vsig.letters import bedrag
 from vsig.store import Store
@@ -160,7 +161,7 @@ def append_log(home: Path, purged: Purged, day: date, secret: bytes) -> None:
             writer.writerow([now, day.isoformat(), purged.reden, kind, len(ids), hashed])
 
 
-def purge(db: Store, home: Path, config: Config, day: date) -> list[Purged]:
+def purge(db: Store, home: Path, config: Config, day: date, secret: bytes) -> list[Purged]:
     """Close cases without activity for `case_close_after_days`, then delete what retention
     no longer allows: cases whose last activity is more than `retention.months` ago, signals
     that never joined a case received that long ago, run folders that old, and delivered
@@ -188,7 +189,7 @@ def purge(db: Store, home: Path, config: Config, day: date) -> list[Purged]:
     scrubbed = sorted((later | _runs_mentioning(home, stale)) - set(old_runs))
     gone = _erased_people(db, erased, _case_addresses(home, scrubbed, stale))
     for run_id in scrubbed:
-        _erase_in_run(home, config, run_id, gone, ERASED_BY_RETENTION)
+        _erase_in_run(home, config, run_id, gone, ERASED_BY_RETENTION, secret)
     retention.add("run_geschoond", scrubbed)
     retention.add("extract", _remove_old_extracts(home, cutoff))
     retention.add("rapport", _remove_old_reports(home, cutoff))
@@ -333,7 +334,7 @@ def _signals_of(db: Store, subject: Subject) -> pl.DataFrame:
     )
 
 
-def forget(db: Store, home: Path, config: Config, subject: Subject) -> Purged:
+def forget(db: Store, home: Path, config: Config, subject: Subject, secret: bytes) -> Purged:
     """Erase a person or household now: state, archives and kept outputs.
 
     A case is a household's; a person's case goes whole. Runs whose archive or outputs lost
@@ -355,10 +356,10 @@ def forget(db: Store, home: Path, config: Config, subject: Subject) -> Purged:
     at = frozenset([subject.adres_sleutel] if subject.adres_sleutel else [])
     erased = _Erased(signals, events, cases, people, at)
     for run_id in touched:
-        _erase_in_run(home, config, run_id, erased, ERASED)
+        _erase_in_run(home, config, run_id, erased, ERASED, secret)
     _erase_in_extracts(home, subject)
     if subject.bsn:
-        rejected = _erase_rejected_rows(home, config, subject.bsn)
+        rejected = _erase_rejected_rows(home, config, subject.bsn, secret)
         touched = sorted(set(touched) | rejected)
     named = {subject.bsn} if subject.bsn else set()
     named |= set(pl.concat([signals["bsn"], signals["persoon_bsn"]]).drop_nulls().to_list())
@@ -395,23 +396,26 @@ def _erase_in_run(
     run_id: str,
     erased: _Erased,
     marker: str,
+    secret: bytes,
 ) -> None:
     archive, out = home / "archive" / run_id, home / "out" / run_id
     mine = erased.signals.filter(pl.col("run_id") == run_id)
-    for (partner, bestand), rows in mine.group_by("signaalpartner", "bestand"):
-        found = config.partner(str(partner))
-        layout = found.layout if found else Layout()
-        _rewrite_csv(
-            archive / "signalen" / str(partner) / str(bestand),
-            _starting_on(rows),
-            layout.encoding,
-            layout.separator,
-        )
-    for (bestand,), rows in erased.events.filter(pl.col("run_id") == run_id).group_by("bestand"):
-        _rewrite_csv(archive / "uitkomsten" / str(bestand), _starting_on(rows))
-    _erase_in_archive_tables(archive, erased, mine)
-    _erase_in_outputs(out, erased, mine)
-    _mark_erased(out / "manifest.json", archive, marker)
+    with _marked(home, run_id, marker, secret):
+        for (partner, bestand), rows in mine.group_by("signaalpartner", "bestand"):
+            found = config.partner(str(partner))
+            layout = found.layout if found else Layout()
+            _rewrite_csv(
+                archive / "signalen" / str(partner) / str(bestand),
+                _starting_on(rows),
+                layout.encoding,
+                layout.separator,
+            )
+        for (bestand,), rows in erased.events.filter(pl.col("run_id") == run_id).group_by(
+            "bestand"
+        ):
+            _rewrite_csv(archive / "uitkomsten" / str(bestand), _starting_on(rows))
+        _erase_in_archive_tables(archive, erased, mine)
+        _erase_in_outputs(out, erased, mine)
 
 
 def _erase_in_extracts(home: Path, subject: Subject) -> None:
@@ -427,7 +431,7 @@ def _erase_in_extracts(home: Path, subject: Subject) -> None:
             _rewrite_csv(path, lambda _start, cells: cells.get("bsn", "").strip() in people)
 
 
-def _erase_rejected_rows(home: Path, config: Config, bsn: str) -> set[str]:
+def _erase_rejected_rows(home: Path, config: Config, bsn: str, secret: bytes) -> set[str]:
     """The person's rows that were rejected, so never in the state: in the archived partner
     files (found by the BSN column, however the partner writes it) and in the runs' rejects
     files. Returns the runs whose files changed."""
@@ -439,7 +443,8 @@ def _erase_rejected_rows(home: Path, config: Config, bsn: str) -> set[str]:
         lines = _lines_where(path, column, bsn, layout.encoding, layout.separator)
         if lines:
             run_id = path.relative_to(home / "archive").parts[0]
-            _erase_lines(home, run_id, path, lines, layout)
+            with _marked(home, run_id, ERASED, secret):
+                _erase_lines(home, run_id, path, lines, layout)
             runs.add(run_id)
     return runs
 
@@ -454,7 +459,6 @@ def _erase_lines(home: Path, run_id: str, path: Path, lines: set[int], layout: L
     _rewrite_csv(path, lambda start, _cells: start in lines, layout.encoding, layout.separator)
     for rejects in sorted((home / "out" / run_id / "rejects").glob("*.csv")):
         _rewrite_csv(rejects, rejected_here)
-    _mark_erased(home / "out" / run_id / "manifest.json", home / "archive" / run_id, ERASED)
 
 
 def _lines_where(path: Path, column: str, bsn: str, encoding: str, separator: str) -> set[int]:
@@ -581,22 +585,27 @@ def _erase_in_outputs(out: Path, erased: _Erased, signals: pl.DataFrame) -> None
         _rewrite_csv(table, about)
 
 
-def _mark_erased(manifest_path: Path, archive: Path, marker: str) -> None:
-    """Say in the run's manifest why its replay cannot reproduce it, and record the hashes
-    of the archive files the erasure rewrote: the tamper check still holds for the rest."""
-    if not manifest_path.is_file():
+@contextmanager
+def _marked(home: Path, run_id: str, marker: str, secret: bytes) -> Iterator[None]:
+    """Around an erasure's rewrites in one run. Afterwards its manifest says why its replay
+    cannot reproduce it, records the new hashes of the archive files the erasure rewrote,
+    and is sealed anew. An archive file that did not match its record before keeps that
+    record, and a manifest whose seal did not hold is not sealed now: an erasure never
+    makes tampering pass."""
+    path, archive = home / "out" / run_id / "manifest.json", home / "archive" / run_id
+    before = audit.hashes(archive) if archive.is_dir() else {}
+    yield
+    if not path.is_file():
         return
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    trusted = audit.sealed(manifest, secret)
+    after = audit.hashes(archive) if archive.is_dir() else {}
     manifest[marker] = True
-    if archive.is_dir():
-        manifest["archive"] = {
-            relative: audit.sha256(archive / relative) if (archive / relative).is_file() else digest
-            for relative, digest in manifest["archive"].items()
-        }
-    write_text_atomic(
-        manifest_path,
-        json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
-    )
+    manifest["archive"] = {
+        relative: after.get(relative, digest) if before.get(relative) == digest else digest
+        for relative, digest in manifest["archive"].items()
+    }
+    audit.write_manifest(path, manifest, secret if trusted else None)
 
 
 def inzage(db: Store, home: Path, config: Config, bsn: str, day: date) -> dict[str, Any]:

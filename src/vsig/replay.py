@@ -1,8 +1,9 @@
 """`vsig replay`: run an archived night again in a scratch folder and compare every output.
 
-The archive's files are checked against the manifest before anything runs; then the run is
-repeated from the archive alone (its config, templates, extract rows and state slice) under
-its own run id and date, and each output's SHA-256 is compared with the one recorded.
+The manifest's seal (an HMAC under the secret) and the archive's files are checked against
+it before anything runs; then the run is repeated from the archive alone (its config,
+templates, extract rows and state slice) under its own run id and date, and each output's
+SHA-256 is compared with the one recorded.
 """
 
 import json
@@ -57,14 +58,21 @@ def _scratch(home: Path, run_id: str) -> Iterator[str]:
         yield scratch
 
 
-def replay(home: Path, run_id: str) -> Report:
+def replay(home: Path, run_id: str, secret: bytes) -> Report:
     manifest = manifest_of(home, run_id)
     archive = home / "archive" / run_id
     if not archive.is_dir():
         raise ReplayError(f"run {run_id} is not reproducible: its archive was purged")
     report = Report(run_id, warnings=_version_warnings(manifest))
-    # First the tamper check: a mark of erasure is no way around it.
-    report.tampered = audit.tampered(archive, manifest["archive"])
+    # First the tamper checks: a mark of erasure is no way around them.
+    if not audit.sealed(manifest, secret):
+        report.tampered = [
+            f"out/{run_id}/manifest.json: its seal does not hold under this home's secret "
+            "(changed after the run, or sealed with another key)"
+        ]
+        return report
+    changed = audit.tampered(archive, manifest["archive"])
+    report.tampered = [f"archive/{run_id}/{problem}" for problem in changed]
     if report.tampered:
         return report
     if manifest.get(ERASED):
