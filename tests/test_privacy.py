@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shutil
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -219,6 +220,34 @@ def test_an_erasure_never_makes_tampering_pass(tmp_path: Path, tampered: str) ->
     assert replay.exit_code == 1, replay.output
     where = f"out/{run}/manifest.json" if tampered == "manifest" else f"archive/{run}/{tampered}"
     assert f"tampered {where}" in replay.stdout
+
+
+def test_forgetting_a_housemate_leaves_the_debtor_s_case_and_takes_their_name(
+    tmp_path: Path,
+) -> None:
+    """Someone with no debt of their own is named among the residents in the municipal
+    export of their housemate's forwarded case, and kept in the run's BRP rows."""
+    debtor = Resident(make_bsn(711), "Schuldenaar", date(1970, 1, 1), "3319AA", 9)
+    housemate = replace(debtor, bsn=make_bsn(712), geslachtsnaam="Huisgenoot", voorletters="B.")
+    home = Home.create(tmp_path)
+    home.registers(START, [debtor, housemate, STAYS])
+    home.signals("WOONKRACHT10", START, [debtor.signal("D-1", "900.00", START, bsn=debtor.bsn)])
+    assert home.run(START).exit_code == 0
+    export = home.out("20260105-01", "exports/gemeente/0505.csv")
+    assert export["bewoners"].to_list() == ["A. Schuldenaar / B. Huisgenoot"]
+    assert found_in_home(home.path, [housemate.bsn])
+
+    forget(home, "--bsn", housemate.bsn)
+    assert found_in_home(home.path, [housemate.bsn, housemate.geslachtsnaam]) == []
+    export = home.out("20260105-01", "exports/gemeente/0505.csv")
+    assert export.select("zaak_id", "bewoners").rows() == [("Z20260105-01-0001", "A. Schuldenaar")]
+    assert found_in_home(home.path, [debtor.bsn])
+    explained = runner.invoke(
+        app, ["explain", "D-1", "--home", str(home.path), "--config", str(home.config)]
+    )
+    assert explained.exit_code == 0, explained.output  # the debtor's case is still there
+    replay = runner.invoke(app, ["replay", "20260105-01", "--home", str(home.path)])
+    assert "not reproducible: data erased on request" in replay.stderr
 
 
 def test_forgetting_someone_the_brp_lacks_clears_the_sdd_list(tmp_path: Path) -> None:

@@ -112,9 +112,12 @@ def debtors(case_signals: pl.DataFrame, brp: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+LIST_SEPARATOR: Final = " / "
+
+
 def _joined(column: str) -> pl.Expr:
     """A list as one cell, `a / b`; an empty list is an empty cell."""
-    return pl.when(pl.col(column).list.len() > 0).then(pl.col(column).list.join(" / "))
+    return pl.when(pl.col(column).list.len() > 0).then(pl.col(column).list.join(LIST_SEPARATOR))
 
 
 def _schulden_text() -> pl.Expr:

@@ -8,6 +8,7 @@ with a secret kept outside the home): a plain hash of a BSN is undone by trying 
 
 import csv
 import hmac
+import io
 import json
 import os
 import re
@@ -23,7 +24,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from vsig import audit, normalize
+from vsig import audit, exports, normalize
 from vsig.cases import INACTIVE
 from vsig.config import Config, Layout
 from vsig.files import write_atomic, write_parquet_atomic
@@ -217,12 +218,13 @@ def _case_addresses(home: Path, runs: list[str], zaak_ids: list[str]) -> frozens
 
 
 def _erased_people(db: Store, erased: _Erased, lived: frozenset[str]) -> _Erased:
-    """The erasure with `people`: those it was about of whom the state keeps nothing now,
-    and the addresses its cases and signals had (`lived`, and the signals' own), whose
-    other residents go too unless the state still holds something about them."""
+    """The erasure with `people`: those it was about (and any it already names) of whom
+    the state keeps nothing besides the erased signals, and the addresses its cases and
+    signals had (`lived`, and the signals' own), whose other residents go too unless the
+    state still holds something about them."""
     named = pl.concat([erased.signals["bsn"], erased.signals["persoon_bsn"]]).drop_nulls()
-    kept = db.people_held()
-    people = frozenset(named.to_list()) - kept
+    kept = db.people_held(besides=erased.signals)
+    people = (frozenset(named.to_list()) | erased.people) - kept
     adressen = lived | frozenset(erased.signals["adres_sleutel"].drop_nulls().to_list())
     return replace(erased, people=people, adressen=adressen, keep=kept, households=True)
 
@@ -351,10 +353,19 @@ def forget(db: Store, home: Path, config: Config, subject: Subject, secret: byte
         "SELECT run_id, bestand, regel FROM gebeurtenissen WHERE list_contains(?, zaak_id)",
         [cases],
     )
-    touched = sorted(set(signals["run_id"]) | set(events["run_id"]) | _runs_mentioning(home, cases))
     people = frozenset([subject.bsn] if subject.bsn else [])
+    touched = sorted(
+        set(signals["run_id"])
+        | set(events["run_id"])
+        | _runs_mentioning(home, cases)
+        | _runs_registering(home, people)
+    )
     at = frozenset([subject.adres_sleutel] if subject.adres_sleutel else [])
-    erased = _Erased(signals, events, cases, people, at)
+    erased = _erased_people(
+        db,
+        _Erased(signals, events, cases, people),
+        at | _case_addresses(home, touched, cases),
+    )
     for run_id in touched:
         _erase_in_run(home, config, run_id, erased, ERASED, secret)
     _erase_in_extracts(home, subject)
@@ -373,6 +384,16 @@ def forget(db: Store, home: Path, config: Config, subject: Subject, secret: byte
     )
     purged.add("run", touched)
     return purged
+
+
+def _runs_registering(home: Path, people: frozenset[str]) -> set[str]:
+    """Runs whose archived BRP rows hold one of these people: as a debtor, or as someone
+    who lived with one (named among the residents in that run's exports)."""
+    found = set()
+    for path in sorted((home / "archive").glob(f"*/{audit.REGISTERS}/brp.parquet")):
+        if pl.read_parquet(path, columns=["bsn"])["bsn"].is_in(sorted(people)).any():
+            found.add(path.relative_to(home / "archive").parts[0])
+    return found
 
 
 def _runs_mentioning(home: Path, cases: list[str]) -> set[str]:
@@ -414,8 +435,9 @@ def _erase_in_run(
             "bestand"
         ):
             _rewrite_csv(archive / "uitkomsten" / str(bestand), _starting_on(rows))
+        named = _names_in(archive, erased.people)
         _erase_in_archive_tables(archive, erased, mine)
-        _erase_in_outputs(out, erased, mine)
+        _erase_in_outputs(out, erased, mine, named)
 
 
 def _erase_in_extracts(home: Path, subject: Subject) -> None:
@@ -499,6 +521,45 @@ def _records(
     separator: str = ";",
 ) -> list[str] | None:
     """The file's lines without the records `drop` picks; None when there is no file."""
+    table = _read_records(path, encoding, separator)
+    if table is None:
+        return None
+    header, names, records = table
+    return header + [
+        text
+        for start, text, cells in records
+        if not drop(start, dict(zip(names, cells, strict=False)))
+    ]
+
+
+def _rewrite_cells(path: Path, column: str, change: Callable[[str], str]) -> None:
+    """Change one column's cells (a file written by vsig: UTF-8, `;`); a changed record is
+    written anew with its own line ending, every other byte kept."""
+    table = _read_records(path, "utf-8", ";")
+    if table is None or column not in table[1]:
+        return
+    header, names, records = table
+    at = names.index(column)
+    lines = list(header)
+    for _start, text, cells in records:
+        new = change(cells[at]) if at < len(cells) else None
+        if new is None or new == cells[at]:
+            lines.append(text)
+            continue
+        buffer = io.StringIO()
+        ending = text[len(text.rstrip("\r\n")) :]
+        csv.writer(buffer, delimiter=";", lineterminator=ending).writerow(
+            [*cells[:at], new, *cells[at + 1 :]]
+        )
+        lines.append(buffer.getvalue())
+    write_atomic(path, "".join(lines).encode("utf-8"))
+
+
+def _read_records(
+    path: Path, encoding: str, separator: str
+) -> tuple[list[str], list[str], list[tuple[int, str, list[str]]]] | None:
+    """The header's lines, its column names, and each record as its start line, its text
+    and its cells; None when there is no file."""
     if not path.is_file():
         return None
     text = path.read_bytes().decode(encoding, errors="replace")
@@ -506,12 +567,12 @@ def _records(
     lines = [line for line in re.split(r"(?<=\r\n)|(?<=\n)|(?<=\r)(?!\n)", text) if line]
     reader = csv.reader(iter(lines), delimiter=separator)
     names = [name.lstrip("\ufeff").strip() for name in next(reader, [])]
-    kept, start = lines[: reader.line_num], reader.line_num + 1
-    for record in reader:
-        if not drop(start, dict(zip(names, record, strict=False))):
-            kept.extend(lines[start - 1 : reader.line_num])
+    header, start = lines[: reader.line_num], reader.line_num + 1
+    records = []
+    for cells in reader:
+        records.append((start, "".join(lines[start - 1 : reader.line_num]), cells))
         start = reader.line_num + 1
-    return kept
+    return header, names, records
 
 
 def _erase_in_archive_tables(archive: Path, erased: _Erased, signals: pl.DataFrame) -> None:
@@ -557,8 +618,18 @@ def _at(adres_sleutel: str, parsed: bool = True) -> pl.Expr:
     return written == adres_sleutel
 
 
-def _erase_in_outputs(out: Path, erased: _Erased, signals: pl.DataFrame) -> None:
-    """Rows about the subject in every kept CSV, and the letters to the household. A print
+def _names_in(archive: Path, people: frozenset[str]) -> list[str]:
+    """The names of these people as the run's exports wrote them, from its BRP rows."""
+    path = archive / audit.REGISTERS / "brp.parquet"
+    if not path.is_file():
+        return []
+    rows = pl.read_parquet(path).filter(pl.col("bsn").is_in(sorted(people)))
+    return rows.select(exports.naam())["voorletters"].to_list()
+
+
+def _erase_in_outputs(out: Path, erased: _Erased, signals: pl.DataFrame, named: list[str]) -> None:
+    """Rows about the subject in every kept CSV, the names of the erased people where they
+    are listed among a household's residents, and the letters to the household. A print
     file holding one of its letters goes whole: it cannot be rebuilt without the others'."""
     if not out.is_dir():
         return
@@ -583,6 +654,21 @@ def _erase_in_outputs(out: Path, erased: _Erased, signals: pl.DataFrame) -> None
             )
 
         _rewrite_csv(table, about)
+        if named:
+            _rewrite_cells(table, RESIDENTS_COLUMN, lambda cell: _without(cell, named))
+
+
+RESIDENTS_COLUMN: Final = "bewoners"
+
+
+def _without(cell: str, names: list[str]) -> str:
+    """A residents cell without these names, each taken out once: two residents may share
+    initials and a surname, and only the erased one goes."""
+    listed = cell.split(exports.LIST_SEPARATOR) if cell else []
+    for name in names:
+        if name in listed:
+            listed.remove(name)
+    return exports.LIST_SEPARATOR.join(listed)
 
 
 @contextmanager

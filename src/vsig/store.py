@@ -357,11 +357,17 @@ class Store:
         )
         return signals, events
 
-    def people_held(self) -> frozenset[str]:
-        """Every BSN a kept signal names, as sent or as matched."""
+    def people_held(self, besides: pl.DataFrame | None = None) -> frozenset[str]:
+        """Every BSN a kept signal names, as sent or as matched; not counting the signals
+        `besides` (`signaalpartner, signaal_id`), which an erasure is about to delete."""
+        going = pl.DataFrame(schema={"signaalpartner": pl.String, "signaal_id": pl.String})
+        if besides is not None:
+            going = pl.concat([going, besides.select(going.columns)])
         rows = self.query(
-            "SELECT DISTINCT p FROM (SELECT bsn AS p FROM signalen "
-            "UNION ALL SELECT persoon_bsn FROM signalen) WHERE p IS NOT NULL"
+            "SELECT DISTINCT p FROM (SELECT bsn AS p, signaalpartner, signaal_id FROM signalen "
+            "UNION ALL SELECT persoon_bsn, signaalpartner, signaal_id FROM signalen) "
+            "ANTI JOIN going USING (signaalpartner, signaal_id) WHERE p IS NOT NULL",
+            frames={"going": going},
         )
         return frozenset(rows["p"].to_list())
 
