@@ -6,6 +6,8 @@ killed by the signal a power cut or an OOM killer would send.
 
 import hashlib
 import os
+import resource
+import signal
 import subprocess
 import sys
 from datetime import date
@@ -33,18 +35,30 @@ def first_night() -> dict[str, list[dict[str, str]]]:
     return {k: v for k, v in night_1_signals().items() if k in ("EVIDES", "VGZ", "VATTENFALL")}
 
 
-def run(home: Home, day: date, crash_at: str | None = None) -> int:
+def run(
+    home: Home, day: date, crash_at: str | None = None, largest_file: int | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The run as a process: killed at a crash point, or with no file allowed to grow past
+    `largest_file` bytes (RLIMIT_FSIZE: every write past it fails, in Python, DuckDB, Typst
+    and polars alike, as on a full disk)."""
     env = dict(os.environ)
     env.pop("VSIG_TEST_CRASH_AT", None)
     if crash_at:
         env["VSIG_TEST_CRASH_AT"] = crash_at
-    done = subprocess.run(
+
+    def limited() -> None:
+        if largest_file is not None:
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write fails (EFBIG), no signal
+            resource.setrlimit(resource.RLIMIT_FSIZE, (largest_file, largest_file))
+
+    return subprocess.run(
         [VSIG, "run", "--home", str(home.path), "--config", str(home.config), "--date", str(day)],
         env=env,
         capture_output=True,
+        text=True,
         check=False,
+        preexec_fn=limited,
     )
-    return done.returncode
 
 
 def deliver(home: Home, day: date, signals: dict[str, list[dict[str, str]]]) -> None:
@@ -70,9 +84,9 @@ def snapshot(home: Home) -> dict[str, object]:
 def uninterrupted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     home = Home.create(tmp_path_factory.mktemp("whole"))
     deliver(home, NIGHT_1, first_night())
-    assert run(home, NIGHT_1) == 0
+    assert run(home, NIGHT_1).returncode == 0
     deliver(home, NIGHT_2, night_2_signals())
-    assert run(home, NIGHT_2) == 0
+    assert run(home, NIGHT_2).returncode == 0
     return snapshot(home)
 
 
@@ -82,10 +96,10 @@ def test_a_killed_second_night_started_again_is_one_whole_night(
 ) -> None:
     home = Home.create(tmp_path)
     deliver(home, NIGHT_1, first_night())
-    assert run(home, NIGHT_1) == 0
+    assert run(home, NIGHT_1).returncode == 0
     deliver(home, NIGHT_2, night_2_signals())
-    assert run(home, NIGHT_2, crash_at=point) == -9  # killed
-    assert run(home, NIGHT_2) == 0
+    assert run(home, NIGHT_2, crash_at=point).returncode == -9  # killed
+    assert run(home, NIGHT_2).returncode == 0
     assert snapshot(home) == uninterrupted
 
 
@@ -95,8 +109,44 @@ def test_a_killed_first_night_started_again_is_one_whole_night(
 ) -> None:
     home = Home.create(tmp_path)
     deliver(home, NIGHT_1, first_night())
-    assert run(home, NIGHT_1, crash_at=point) == -9
-    assert run(home, NIGHT_1) == 0
+    assert run(home, NIGHT_1, crash_at=point).returncode == -9
+    assert run(home, NIGHT_1).returncode == 0
     deliver(home, NIGHT_2, night_2_signals())
-    assert run(home, NIGHT_2) == 0
+    assert run(home, NIGHT_2).returncode == 0
+    assert snapshot(home) == uninterrupted
+
+
+@pytest.mark.parametrize("largest_file", [0, 1_000, 4_000, 8_000])
+def test_a_night_on_a_full_disk_exits_3_and_runs_whole_once_there_is_room(
+    tmp_path: Path, uninterrupted: dict[str, object], largest_file: int
+) -> None:
+    """Wherever the disk fills up (each limit is first reached by another file: the lock,
+    an export, the archived registers, the archived state), the run exits 3 with one line
+    and no traceback, leaves nothing half-written, and the night runs whole once there is
+    room."""
+    home = Home.create(tmp_path)
+    deliver(home, NIGHT_1, first_night())
+    assert run(home, NIGHT_1).returncode == 0
+    deliver(home, NIGHT_2, night_2_signals())
+    full = run(home, NIGHT_2, largest_file=largest_file)
+    assert full.returncode == 3, full.stderr
+    assert full.stderr.startswith("aborted:"), full.stderr
+    assert "Traceback" not in full.stderr
+    assert run(home, NIGHT_2).returncode == 0
+    assert snapshot(home) == uninterrupted
+
+
+def test_a_disk_full_only_after_the_commit_says_the_night_is_done(
+    tmp_path: Path, uninterrupted: dict[str, object]
+) -> None:
+    """The purge after the commit cannot write: exit 3, but the message says the run is
+    committed and is not to be run again, and indeed nothing is missing."""
+    home = Home.create(tmp_path)
+    deliver(home, NIGHT_1, first_night())
+    assert run(home, NIGHT_1).returncode == 0
+    deliver(home, NIGHT_2, night_2_signals())
+    full = run(home, NIGHT_2, crash_at="purge-disk-full")
+    assert full.returncode == 3, full.stderr
+    assert "run 20261103-01 is committed" in full.stderr
+    assert "Do not run the night again" in full.stderr
     assert snapshot(home) == uninterrupted

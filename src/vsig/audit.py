@@ -24,7 +24,7 @@ from typing import Any, Final
 import polars as pl
 from packaging.requirements import Requirement
 
-from vsig.files import write_text_atomic
+from vsig.files import write_parquet_atomic, write_text_atomic
 from vsig.ingest import Ingested, Source
 
 REGISTERS: Final = "registers"
@@ -72,10 +72,10 @@ def write_register(folder: Path, result: Ingested, used: pl.DataFrame) -> None:
     kind = result.source.kind
     target = folder / REGISTERS
     target.mkdir(parents=True, exist_ok=True)
-    used.write_parquet(target / f"{kind}.parquet")
-    result.rejects.write_parquet(target / f"{kind}-rejects.parquet")
+    write_parquet_atomic(used, target / f"{kind}.parquet")
+    write_parquet_atomic(result.rejects, target / f"{kind}-rejects.parquet")
     about = {"file": result.source.path.name, "sha256": result.sha256, "read": result.read}
-    (target / f"{kind}.json").write_text(json.dumps(about, sort_keys=True) + "\n")
+    write_text_atomic(target / f"{kind}.json", json.dumps(about, sort_keys=True) + "\n")
 
 
 def load_register(folder: Path, kind: str) -> Ingested:
@@ -101,7 +101,7 @@ def write_state(folder: Path, tables: dict[str, pl.DataFrame]) -> None:
     target = folder / STATE
     target.mkdir(parents=True, exist_ok=True)
     for table, rows in tables.items():
-        rows.write_parquet(target / f"{table}.parquet")
+        write_parquet_atomic(rows, target / f"{table}.parquet")
 
 
 def load_state(folder: Path) -> dict[str, pl.DataFrame]:

@@ -1,6 +1,8 @@
 """The `vsig` command line: parses arguments, calls the stages, prints. No business logic."""
 
+import errno
 import json
+import os
 import re
 import signal
 from collections.abc import Callable, Iterator
@@ -8,8 +10,9 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, Final, NoReturn
 
+import duckdb
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -89,6 +92,16 @@ def entry() -> None:
         err.print("interrupted: nothing was committed unless the run printed its summary")
         raise SystemExit(EXIT_INTERRUPTED) from None
     except Exception as error:
+        why = _cannot_write(error)
+        if why:
+            err.print(
+                f"[red]aborted:[/red] {why}; nothing is half-written, and nothing was "
+                "committed unless the run printed its summary. Free disk space or make the "
+                "home writable (`vsig doctor` checks both), then run the command again",
+                markup=True,
+                highlight=False,
+            )
+            raise SystemExit(EXIT_ABORTED) from None
         where = audit.log_crash(_homes[-1] if _homes else None, error)
         err.print(
             f"[red]internal error[/red] ({type(error).__name__}); nothing was committed "
@@ -97,6 +110,19 @@ def entry() -> None:
             highlight=False,
         )
         raise SystemExit(EXIT_INTERNAL) from None
+
+
+CANNOT_WRITE: Final = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG, errno.EACCES}
+
+
+def _cannot_write(error: BaseException) -> str | None:
+    """Why a write failed for lack of room or rights; None for any other error. The state
+    file's library reports a full disk as its own error type."""
+    if isinstance(error, OSError) and error.errno in CANNOT_WRITE:
+        return os.strerror(error.errno or 0)
+    if isinstance(error, duckdb.IOException):
+        return "the state file could not be written"
+    return None
 
 
 class Interrupted(BaseException):

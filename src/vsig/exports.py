@@ -5,6 +5,7 @@ spreadsheet would run as a formula (starting with = + - @ tab or CR) is neutrali
 leading apostrophe. Callers sort rows and format numbers and flags before writing.
 """
 
+import io
 from datetime import date
 from pathlib import Path
 from typing import Final
@@ -13,6 +14,7 @@ import polars as pl
 
 from vsig import cases
 from vsig.config import SIGNAL_COLUMNS, Config
+from vsig.files import write_atomic
 from vsig.letters import ADDRESS_COLUMNS
 
 FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
@@ -42,7 +44,9 @@ def write_csv(frame: pl.DataFrame, path: Path) -> Path:
     text_columns = [name for name, dtype in frame.schema.items() if dtype == pl.String]
     safe = frame.with_columns(neutralise(pl.col(name)).alias(name) for name in text_columns)
     path.parent.mkdir(parents=True, exist_ok=True)
-    safe.write_csv(path, separator=";", include_bom=True, line_terminator="\r\n")
+    buffer = io.BytesIO()  # polars reports a failed file write as a ComputeError; this can't
+    safe.write_csv(buffer, separator=";", include_bom=True, line_terminator="\r\n")
+    write_atomic(path, buffer.getvalue())
     return path
 
 

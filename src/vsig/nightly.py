@@ -7,6 +7,7 @@ their bytes as read) and the archive is renamed into place.
 A run that stops before the commit leaves the state and the inbox as they were.
 """
 
+import errno
 import json
 import os
 import shutil
@@ -89,7 +90,8 @@ FACT_COLUMNS: Final = (
 
 
 class RunAbortedError(Exception):
-    """The run stopped before committing anything; the message says what to do."""
+    """The run stopped before committing anything, or could not finish the purge after its
+    commit; the message says which, and what to do."""
 
 
 @dataclass
@@ -152,14 +154,34 @@ def run_night(
             if killed:
                 summary.notices.insert(0, f"took over the lock of a killed run (pid {killed})")
             summary.notices[:0] = [f"completed run {r}, cut off after its commit" for r in finished]
-            purges = []
-            if secret is not None and not dry_run:
-                erasing(home / "state")
-                purges = privacy.purge(db, home, config, processing_date, secret)
-        summary.purged = record_purges(home, purges, processing_date, secret or b"")
-        if not dry_run and replay is None:
-            audit.log(home, "run", asdict(summary))
+            with _after_commit(summary.run_id, dry_run):
+                purges = []
+                crash_point("purge")
+                if secret is not None and not dry_run:
+                    erasing(home / "state")
+                    purges = privacy.purge(db, home, config, processing_date, secret)
+        with _after_commit(summary.run_id, dry_run):
+            summary.purged = record_purges(home, purges, processing_date, secret or b"")
+            if not dry_run and replay is None:
+                audit.log(home, "run", asdict(summary))
         return summary
+
+
+@contextmanager
+def _after_commit(run_id: str, dry_run: bool) -> Iterator[None]:
+    """The purge and the log after a committed run: a full disk there must not read as a
+    night that never happened (run again, and it would run a second night)."""
+    try:
+        yield
+    except (OSError, duckdb.Error) as error:
+        if dry_run:
+            raise
+        raise RunAbortedError(
+            f"run {run_id} is committed and its outputs are in place, but the purge or log "
+            f"after it could not write ({_reason(error)}). Do not run the night again: free "
+            "disk space or fix the permissions, then `vsig purge` finishes it (the next run "
+            "would too)"
+        ) from None
 
 
 def recover(db: Store, home: Path) -> list[str]:
@@ -201,9 +223,13 @@ def _from_manifest(home: Path, run_id: str) -> Summary:
 
 
 def crash_point(name: str) -> None:
-    """A test-only hook: `VSIG_TEST_CRASH_AT=<name>` kills the run here, as a power cut would."""
-    if os.environ.get("VSIG_TEST_CRASH_AT") == name:
+    """A test-only hook: `VSIG_TEST_CRASH_AT=<name>` kills the run here, as a power cut
+    would; `<name>-disk-full` fills the disk here instead."""
+    wanted = os.environ.get("VSIG_TEST_CRASH_AT")
+    if wanted == name:
         os.kill(os.getpid(), signal.SIGKILL)
+    if wanted == f"{name}-disk-full":
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
 def _clear_leftovers(home: Path) -> None:
