@@ -1,11 +1,14 @@
 """`vsig doctor`, the deploy files, and a run that cannot write: operations for cron."""
 
 import json
+import os
 import shlex
+import tempfile
 from datetime import date
 from pathlib import Path
 
 import duckdb
+import pytest
 from typer.testing import CliRunner
 
 from vsig.cli import app
@@ -46,6 +49,40 @@ def test_doctor_passes_a_ready_home_and_names_what_is_missing(tmp_path: Path) ->
     assert (code, set(verdicts.values())) == (0, {"ok"})
     code, verdicts = doctor(home, date(2026, 12, 1))  # a month later the extracts are stale
     assert (code, verdicts["brp"]) == (1, "problem")
+
+
+@pytest.mark.parametrize("cause", ["read-only file system", "Permission denied"])
+def test_doctor_says_when_the_home_cannot_be_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cause: str
+) -> None:
+    """A home on a read-only mount (root too is refused there), or one the user may not
+    write in: the mode bits say neither, so doctor asks the file system and tries."""
+    home = Home.create(tmp_path)
+    home.registers(NIGHT_1, RESIDENTS, KNOWN)
+    home.path.chmod(0o700)
+    assert doctor(home, NIGHT_1) == (0, dict.fromkeys(doctor(home, NIGHT_1)[1], "ok"))
+    if cause == "read-only file system":
+        real = os.statvfs
+
+        def read_only(path: object) -> os.statvfs_result:
+            found = real(path)  # type: ignore[arg-type]
+            fields = list(found)
+            fields[8] |= os.ST_RDONLY  # f_flag
+            return os.statvfs_result(fields)
+
+        monkeypatch.setattr(os, "statvfs", read_only)
+    else:
+
+        def refused(*_args: object, **_kwargs: object) -> object:
+            raise PermissionError(13, "Permission denied")
+
+        monkeypatch.setattr(tempfile, "TemporaryFile", refused)
+    args = ["--home", str(home.path), "--config", str(home.config), "--date", str(NIGHT_1)]
+    result = runner.invoke(app, ["doctor", *args, "--json"])
+    assert result.exit_code == 1
+    (found,) = [c for c in json.loads(result.stdout) if c["name"] == "home"]
+    assert found["verdict"] == "problem"
+    assert found["detail"].startswith(f"cannot write in {home.path} ({cause})")
 
 
 def test_a_run_that_cannot_write_aborts_with_3_and_changes_nothing(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ killed erasure left."""
 import os
 import subprocess
 import sys
+import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -208,3 +209,29 @@ def test_a_file_a_partner_appends_to_while_it_is_read_stays_in_the_inbox(
     rejects = home.out("20261128-01", "rejects/" + delivery.name)
     assert rejects["regel"].to_list() == ["2"]
     assert not delivery.exists()
+
+
+def test_the_pdf_workers_of_a_killed_run_stop_with_it(tmp_path: Path) -> None:
+    """They wrote on into the folder the next run clears, which then failed."""
+    letters = tmp_path / "letters"
+    letters.mkdir()
+    body = "#set page(width: 10cm, height: 6cm)\n" + "Een brief over een achterstand. " * 60
+    script = (
+        "import sys; from datetime import UTC, datetime; from pathlib import Path; "
+        "from vsig import pdf; "
+        f"pdf.write_all([({body!r}, Path(sys.argv[1]) / f'{{n}}.pdf') for n in range(300)], "
+        "datetime(2026, 11, 26, tzinfo=UTC))"
+    )
+    run = subprocess.Popen([sys.executable, "-c", script, str(letters)])
+    deadline = time.monotonic() + 60
+    while not any(letters.iterdir()):
+        assert time.monotonic() < deadline, "no letter was written"
+        assert run.poll() is None, "the run ended before writing a letter"
+        time.sleep(0.01)
+    run.kill()
+    run.wait()
+    time.sleep(0.2)  # what a worker had in hand when its parent died
+    written = sorted(letters.iterdir())
+    time.sleep(1.5)
+    assert sorted(letters.iterdir()) == written
+    assert len(written) < 300

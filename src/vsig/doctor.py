@@ -1,7 +1,9 @@
 """`vsig doctor`: is this installation ready for tonight? Checks, not repairs."""
 
 import fcntl
+import os
 import shutil
+import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -55,11 +57,26 @@ def _secret(config: Config, home: Path) -> Check:
 def _home(home: Path) -> Check:
     if not home.is_dir():
         return Check("home", "problem", f"{home} does not exist")
-    loose = [p for p in (home, home / "state", home / "out", home / "archive") if p.exists()]
-    loose = [p for p in loose if p.stat().st_mode & 0o077]
+    folders = [p for p in (home, home / "state", home / "out", home / "archive") if p.exists()]
+    stuck = [f"{p} ({why})" for p in folders if (why := _unwritable(p))]
+    if stuck:
+        return Check("home", "problem", f"cannot write in {', '.join(stuck)}")
+    loose = [p for p in folders if p.stat().st_mode & 0o077]
     if loose:
         return Check("home", "warning", f"readable by others: {', '.join(map(str, loose))}")
     return Check("home", "ok", f"{home}, owner-only")
+
+
+def _unwritable(folder: Path) -> str | None:
+    """Why a file cannot be made in the folder, trying it: a read-only mount, or rights
+    (which the mode bits alone don't tell, e.g. for root)."""
+    if os.statvfs(folder).f_flag & os.ST_RDONLY:
+        return "read-only file system"
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return None
+    except OSError as error:
+        return error.strerror or str(error)
 
 
 def _extract(config: Config, home: Path, kind: str, today: date) -> Check:

@@ -10,8 +10,10 @@ between compilations) stays small however many letters a night has. Each PDF is 
 on its own, so its bytes never depend on how the work was spread.
 """
 
+import ctypes
 import io
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -79,7 +81,7 @@ def _compile(batch: list[tuple[str, Path]], created: datetime) -> str | None:
     """Compile a batch in a worker process; its last line of errors when it fails."""
     with tempfile.TemporaryFile() as errors:
         worker = subprocess.Popen(
-            [sys.executable, "-m", "vsig.pdf", created.isoformat()],
+            [sys.executable, "-m", "vsig.pdf", created.isoformat(), str(os.getpid())],
             stdin=subprocess.PIPE,
             stderr=errors,
         )
@@ -102,7 +104,20 @@ def _frames(jobs: list[tuple[str, Path]]) -> bytes:
     return b"".join(parts)
 
 
-def _work(created: str) -> None:
+PR_SET_PDEATHSIG: Final = 1  # from <linux/prctl.h>
+
+
+def _die_with(parent: int) -> None:
+    """A worker of a killed run must not write on into the folder the next run clears (it
+    made that run fail, `Directory not empty`): Linux ends it with its parent."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+
+
+def _work(created: str, parent: str) -> None:
+    _die_with(int(parent))
     moment = datetime.fromisoformat(created)
     stream = io.BytesIO(sys.stdin.buffer.read())
     while header := stream.readline():
