@@ -64,7 +64,7 @@ def test_a_killed_erasure_is_compacted_by_the_next_command(home: Home) -> None:
     with locked(state):
         store.erasing(state)
         with Store.open(state) as db:
-            privacy.forget(db, home.path, config, privacy.Subject(bsn=PERSON.bsn), secret)
+            privacy.forget(db, home.path, config, privacy.Subject(bsn=PERSON.bsn), DAY, secret)
     # ...and here the power went.
     assert nightly.purge(config, home.path, DAY, secret) == {}
     assert PERSON.bsn.encode() not in (state / store.STATE_FILE).read_bytes()

@@ -4,8 +4,11 @@ The new bytes go to a temporary file beside the target, reach the disk (fsync), 
 the target in one rename; the folder is synced too, so the rename survives a power cut.
 """
 
+import errno
 import io
 import os
+import signal
+from collections import Counter
 from pathlib import Path
 
 import polars as pl
@@ -35,3 +38,20 @@ def write_parquet_atomic(frame: pl.DataFrame, path: Path) -> None:
     buffer = io.BytesIO()
     frame.write_parquet(buffer)
     write_atomic(path, buffer.getvalue())
+
+
+_reached: Counter[str] = Counter()
+
+
+def crash_point(name: str) -> None:
+    """A test-only hook: `VSIG_TEST_CRASH_AT=<name>` kills the process here (`<name>@3`: the
+    third time it gets here), as a power cut would; `<name>-disk-full` fills the disk here
+    instead."""
+    wanted = os.environ.get("VSIG_TEST_CRASH_AT")
+    if not wanted:
+        return
+    _reached[name] += 1
+    if wanted in (name, f"{name}@{_reached[name]}"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    if wanted == f"{name}-disk-full":
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))

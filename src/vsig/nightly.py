@@ -7,11 +7,9 @@ their bytes as read) and the archive is renamed into place.
 A run that stops before the commit leaves the state and the inbox as they were.
 """
 
-import errno
 import json
 import os
 import shutil
-import signal
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -35,7 +33,7 @@ from vsig import (
     termijnen,
 )
 from vsig.config import Config
-from vsig.files import write_atomic
+from vsig.files import crash_point, write_atomic
 from vsig.ingest import Ingested, Source
 from vsig.store import (
     WRITER_WAIT,
@@ -161,7 +159,7 @@ def run_night(
                     erasing(home / "state")
                     purges = privacy.purge(db, home, config, processing_date, secret)
         with _after_commit(summary.run_id, dry_run):
-            summary.purged = record_purges(home, purges, processing_date, secret or b"")
+            summary.purged = finish_erasure(home, purges)
             if not dry_run and replay is None:
                 audit.log(home, "run", asdict(summary))
         return summary
@@ -222,16 +220,6 @@ def _from_manifest(home: Path, run_id: str) -> Summary:
     return Summary(**(kept | {"out": str(home / "out" / run_id)}))
 
 
-def crash_point(name: str) -> None:
-    """A test-only hook: `VSIG_TEST_CRASH_AT=<name>` kills the run here, as a power cut
-    would; `<name>-disk-full` fills the disk here instead."""
-    wanted = os.environ.get("VSIG_TEST_CRASH_AT")
-    if wanted == name:
-        os.kill(os.getpid(), signal.SIGKILL)
-    if wanted == f"{name}-disk-full":
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
-
 def _clear_leftovers(home: Path) -> None:
     """What killed commands left: a compaction to finish, readers' snapshots and replays'
     scratch folders, which hold personal data."""
@@ -246,7 +234,7 @@ def purge(config: Config, home: Path, day: date, secret: bytes) -> dict[str, int
         erasing(home / "state")
         with Store.open(home / "state") as db:
             purges = privacy.purge(db, home, config, day, secret)
-        return record_purges(home, purges, day, secret)
+        return finish_erasure(home, purges)
 
 
 def forget(
@@ -258,17 +246,14 @@ def forget(
         _clear_leftovers(home)
         erasing(home / "state")
         with Store.open(home / "state") as db:
-            purged = privacy.forget(db, home, config, subject, secret)
-        return record_purges(home, [purged], day, secret)
+            purged = privacy.forget(db, home, config, subject, day, secret)
+        return finish_erasure(home, [purged])
 
 
-def record_purges(
-    home: Path, purges: list[privacy.Purged], processing_date: date, secret: bytes
-) -> dict[str, int]:
-    """Log what a purge removed and scrub it from the state file; counts per reason/kind.
-    Called holding the lock, after the state is closed."""
-    for purged in purges:
-        privacy.append_log(home, purged, processing_date, secret)
+def finish_erasure(home: Path, purges: list[privacy.Purged]) -> dict[str, int]:
+    """Scrub what a purge removed from the state file (the purge logged it); counts per
+    reason/kind. Called holding the lock, after the state is closed."""
+    crash_point("erasure-state")
     erased(home / "state", any(p.ids for p in purges))
     return {f"{p.reden}/{kind}": n for p in purges for kind, n in p.counts().items()}
 

@@ -27,7 +27,7 @@ import polars as pl
 from vsig import audit, exports, normalize
 from vsig.cases import INACTIVE
 from vsig.config import Config, Layout
-from vsig.files import write_atomic, write_parquet_atomic
+from vsig.files import crash_point, write_atomic, write_parquet_atomic
 from vsig.ingest import extract_date
 from vsig.letters import bedrag
 from vsig.store import Store
@@ -168,11 +168,31 @@ def purge(db: Store, home: Path, config: Config, day: date, secret: bytes) -> li
     that never joined a case received that long ago, run folders that old, and delivered
     letters and exports past `outputs_keep_days`. What went is also scrubbed from the runs
     kept since, whose replay then says so. Needs no run to have happened.
-    Returns what went, per reason."""
+
+    Each part is written to the purge log before the state lets go of it, and the files go
+    before the state: a purge killed midway finds the same work again (a log line may come
+    twice, never go missing). Returns what went, per reason."""
+    closed = Purged("retention")
+    closed.add(CLOSED, db.inactive_cases(day - timedelta(days=config.case_close_after_days)))
+    append_log(home, closed, day, secret)
+    db.close_cases(closed.ids.get(CLOSED, []), day, INACTIVE)
+    purges = [closed, _expire(db, home, config, day, secret)]
+    if config.retention.outputs_keep_days is not None:
+        outputs = Purged("outputs")
+        delivered = db.query(
+            "SELECT run_id FROM runs WHERE verwerkingsdatum < ? ORDER BY run_id",
+            [day - timedelta(days=config.retention.outputs_keep_days)],
+        )["run_id"].to_list()
+        outputs.add("run", [r for r in delivered if _remove_delivered(home / "out" / r)])
+        append_log(home, outputs, day, secret)
+        purges.append(outputs)
+    return purges
+
+
+def _expire(db: Store, home: Path, config: Config, day: date, secret: bytes) -> Purged:
+    """Retention's deletions: the files first, then the log, then the state."""
     cutoff = months_before(day, config.retention.months)
     retention = Purged("retention")
-    inactive = day - timedelta(days=config.case_close_after_days)
-    retention.add(CLOSED, db.close_inactive(inactive, day, INACTIVE))
     old_runs = db.query(
         "SELECT run_id FROM runs WHERE verwerkingsdatum < ? ORDER BY run_id", [cutoff]
     )["run_id"].to_list()
@@ -180,9 +200,6 @@ def purge(db: Store, home: Path, config: Config, day: date, secret: bytes) -> li
         "SELECT zaak_id FROM zaken WHERE laatste_activiteit < ? ORDER BY zaak_id", [cutoff]
     )["zaak_id"].to_list()
     erased = _Erased(*db.expiring(stale, old_runs), stale, frozenset())
-    retention.add("zaak", stale)
-    retention.add("signaal", db.delete_cases(stale))
-    retention.add("signaal", db.delete_unbundled_signals(old_runs))
     for run_id in old_runs:
         if _remove_run_folders(home, run_id):
             retention.add("run", [run_id])
@@ -194,16 +211,18 @@ def purge(db: Store, home: Path, config: Config, day: date, secret: bytes) -> li
     retention.add("run_geschoond", scrubbed)
     retention.add("extract", _remove_old_extracts(home, cutoff))
     retention.add("rapport", _remove_old_reports(home, cutoff))
-    purges = [retention]
-    if config.retention.outputs_keep_days is not None:
-        outputs = Purged("outputs")
-        delivered = db.query(
-            "SELECT run_id FROM runs WHERE verwerkingsdatum < ? ORDER BY run_id",
-            [day - timedelta(days=config.retention.outputs_keep_days)],
-        )["run_id"].to_list()
-        outputs.add("run", [r for r in delivered if _remove_delivered(home / "out" / r)])
-        purges.append(outputs)
-    return purges
+    retention.add("zaak", stale)
+    retention.add("signaal", _signal_ids(erased.signals))
+    crash_point("erasure-files")
+    append_log(home, retention, day, secret)
+    crash_point("erasure-logged")
+    db.delete_cases(stale)
+    db.delete_unbundled_signals(old_runs)
+    return retention
+
+
+def _signal_ids(signals: pl.DataFrame) -> list[str]:
+    return [f"{p}/{i}" for p, i in signals.select("signaalpartner", "signaal_id").rows()]
 
 
 def _case_addresses(home: Path, runs: list[str], zaak_ids: list[str]) -> frozenset[str]:
@@ -336,7 +355,9 @@ def _signals_of(db: Store, subject: Subject) -> pl.DataFrame:
     )
 
 
-def forget(db: Store, home: Path, config: Config, subject: Subject, secret: bytes) -> Purged:
+def forget(
+    db: Store, home: Path, config: Config, subject: Subject, day: date, secret: bytes
+) -> Purged:
     """Erase a person or household now: state, archives and kept outputs.
 
     A case is a household's; a person's case goes whole. Runs whose archive or outputs lost
@@ -375,14 +396,15 @@ def forget(db: Store, home: Path, config: Config, subject: Subject, secret: byte
     named = {subject.bsn} if subject.bsn else set()
     named |= set(pl.concat([signals["bsn"], signals["persoon_bsn"]]).drop_nulls().to_list())
     purged.add("rapport", _remove_reports_naming(home, named))
-    db.delete_cases(cases)
-    db.delete_signals(signals.select("run_id", "signaalpartner", "signaal_id").rows())
     purged.add(subject.kind, [subject.value])
     purged.add("zaak", cases)
-    purged.add(
-        "signaal", (f"{p}/{i}" for p, i in signals.select("signaalpartner", "signaal_id").rows())
-    )
+    purged.add("signaal", _signal_ids(signals))
     purged.add("run", touched)
+    crash_point("erasure-files")
+    append_log(home, purged, day, secret)  # before the state lets go: see `purge`
+    crash_point("erasure-logged")
+    db.delete_cases(cases)
+    db.delete_signals(signals.select("run_id", "signaalpartner", "signaal_id").rows())
     return purged
 
 
@@ -692,6 +714,7 @@ def _marked(home: Path, run_id: str, marker: str, secret: bytes) -> Iterator[Non
         for relative, digest in manifest["archive"].items()
     }
     audit.write_manifest(path, manifest, secret if trusted else None)
+    crash_point("erasure-run")
 
 
 def inzage(db: Store, home: Path, config: Config, bsn: str, day: date) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from jinja2.exceptions import SecurityError
 
 from vsig import audit, ingest, nightly
 from vsig.config import load_config
+from vsig.files import crash_point
 from vsig.privacy import ERASED, ERASED_BY_RETENTION
 from vsig.store import Store
 
@@ -54,8 +55,10 @@ def _scratch(home: Path, run_id: str) -> Iterator[str]:
     parent = home / audit.REPLAY_SCRATCH
     shutil.rmtree(parent, ignore_errors=True)
     parent.mkdir(mode=0o700)
-    with tempfile.TemporaryDirectory(prefix=f"{run_id}-", dir=parent) as scratch:
-        yield scratch
+    try:
+        yield tempfile.mkdtemp(prefix=f"{run_id}-", dir=parent)
+    finally:
+        shutil.rmtree(parent, ignore_errors=True)
 
 
 def replay(home: Path, run_id: str, secret: bytes) -> Report:
@@ -91,6 +94,7 @@ def replay(home: Path, run_id: str, secret: bytes) -> Report:
                 shutil.copyfile(archive / relative, target)
         with Store.open(scratch_home / "state") as db:
             db.restore(audit.load_state(archive))
+        crash_point("replay-scratch")
         config = load_config(archive / audit.CONFIG / manifest["config_file"])
         try:
             nightly.run_night(

@@ -21,6 +21,8 @@ from typing import Any, Final
 import duckdb
 import polars as pl
 
+from vsig.files import crash_point
+
 STATE_FILE: Final = "vsig.duckdb"
 LOCK_FILE: Final = "vsig.lock"
 SNAPSHOT_PREFIX: Final = ".snapshot-"
@@ -329,16 +331,23 @@ class Store:
                 self._db.execute(f"DELETE FROM {table} WHERE list_contains(?, zaak_id)", ids)
         return signals
 
-    def close_inactive(self, last_active: date, today: date, reason: str) -> list[str]:
-        """Close the open cases without activity since `last_active`; returns their ids."""
-        where = "gesloten IS NULL AND laatste_activiteit <= ?"
-        ids = self.query(f"SELECT zaak_id FROM zaken WHERE {where} ORDER BY zaak_id", [last_active])
+    def inactive_cases(self, last_active: date) -> list[str]:
+        """The open cases without activity since `last_active`."""
+        return list(
+            self.query(
+                "SELECT zaak_id FROM zaken WHERE gesloten IS NULL AND laatste_activiteit <= ? "
+                "ORDER BY zaak_id",
+                [last_active],
+            )["zaak_id"]
+        )
+
+    def close_cases(self, zaak_ids: list[str], today: date, reason: str) -> None:
         with self._transaction():
             self._db.execute(
-                f"UPDATE zaken SET gesloten = ?, sluitreden = ? WHERE {where}",
-                [today, reason, last_active],
+                "UPDATE zaken SET gesloten = ?, sluitreden = ? "
+                "WHERE gesloten IS NULL AND list_contains(?, zaak_id)",
+                [today, reason, zaak_ids],
             )
-        return list(ids["zaak_id"])
 
     def expiring(
         self, zaak_ids: list[str], run_ids: list[str]
@@ -493,6 +502,7 @@ def compact(state_dir: Path) -> None:
         connection.execute("DETACH fresh")
     with fresh.open("rb") as handle:
         os.fsync(handle.fileno())
+    crash_point("compact-copied")
     os.replace(fresh, path)
     (state_dir / COMPACT_PENDING).unlink(missing_ok=True)
 
