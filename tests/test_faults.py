@@ -117,24 +117,29 @@ def test_a_forget_cut_off_while_rewriting_an_extract_leaves_it_whole(
     assert PERSON.bsn.encode() not in extract.read_bytes()
 
 
-def test_readers_beside_a_run_never_make_it_fail(home: Home) -> None:
-    """`explain`, `report monitor` and `doctor` started with a night: they read a snapshot
-    taken under the lock, so the run never finds its state file held (it used to exit 3)."""
+def test_erasures_and_readers_beside_a_run_never_lose_its_commit(home: Home) -> None:
+    """Each night `forget` (of the last night's person, so that it erases and compacts),
+    `purge`, `explain`, `report monitor` and `doctor` start with the run. Readers read a
+    snapshot taken under the lock, so the run never finds its state file held (it used to
+    exit 3); writers wait for the lock (or give up with 4), so no commit is ever lost (a
+    compaction beside a run once lost it about 1 time in 40)."""
     vsig = str(Path(sys.executable).parent / "vsig")
     env = {**os.environ, "VSIG_SECRET": "s" * 40}
     common = ["--home", str(home.path), "--config", str(home.config)]
-    readers = [
-        ["explain", "Z-1", *common],
-        ["report", "monitor", "--period", "2026-11", *common, "--out", str(home.path / "m.json")],
-        ["doctor", *common],
-    ]
-    for night in range(4):
+    people = [PERSON]
+    for night in range(6):
         day = DAY + timedelta(days=night + 1)
-        home.registers(day, [PERSON])
-        home.signals("VGZ", day, [PERSON.signal(f"Z-{night + 2}", "310.00", day, bsn=PERSON.bsn)])
-        started = [
-            subprocess.Popen([vsig, *r], env=env, stdout=subprocess.DEVNULL) for r in readers
+        people.append(Resident(make_bsn(970 + night), "Buur", date(1980, 1, 1), "3311AB", 3))
+        home.registers(day, people)
+        home.signals("VGZ", day, [people[-1].signal(f"N-{night}", "310.00", day)])
+        beside = [
+            ["forget", "--bsn", people[-2].bsn, "--date", str(day), *common],
+            ["purge", "--date", str(day), *common],
+            ["explain", "Z-1", *common],
+            ["report", "monitor", "--period", "2026-11", *common, "--out", str(home.path / "m")],
+            ["doctor", *common],
         ]
+        started = [subprocess.Popen([vsig, *b], env=env, stdout=subprocess.DEVNULL) for b in beside]
         run = subprocess.run(
             [vsig, "run", *common, "--date", str(day)],
             env=env,
@@ -142,12 +147,26 @@ def test_readers_beside_a_run_never_make_it_fail(home: Home) -> None:
             text=True,
             check=False,
         )
-        for reader in started:
-            reader.wait(timeout=120)
+        codes = [started.pop(0).wait(timeout=120) for _ in beside]
         assert run.returncode == 0, run.stderr
-        # doctor may warn that a run is busy (1); it must not crash
-        assert [r.returncode for r in started] in ([0, 0, 0], [0, 0, 1])
+        assert codes[0] in (0, 4)  # forget and purge: done, or the lock stayed taken
+        assert codes[1] in (0, 4)
+        assert codes[2] in (0, 2)  # explain: found, or Z-1 already forgotten
+        assert codes[3] == 0
+        assert codes[4] in (0, 1)  # doctor may warn that a run is busy
+    with Store.snapshot(home.path / "state") as db:
+        runs = db.query("SELECT run_id FROM runs ORDER BY run_id")["run_id"].to_list()
+        files = db.query("SELECT bestand FROM bestanden ORDER BY bestand")["bestand"].to_list()
+    assert runs == ["20261126-01"] + [f"202611{27 + n}-01" for n in range(4)] + [
+        "20261201-01",
+        "20261202-01",
+    ]
+    assert len(files) == len(set(files)) == 7
+    for run_id in runs:
+        assert (home.path / "out" / run_id / "manifest.json").is_file()
+        assert (home.path / "archive" / run_id).is_dir()
     assert not list((home.path / "state").glob(f"{store.SNAPSHOT_PREFIX}*"))
+    assert not list(home.path.glob("*/.*.partial"))
 
 
 def test_a_replay_works_inside_the_home_and_its_leftovers_are_cleared(
