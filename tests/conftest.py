@@ -1,3 +1,4 @@
+import os
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -10,11 +11,23 @@ from vsig.config import Config, load_config
 if TYPE_CHECKING:
     from .street import Story
 
+# pytest-xdist gives its workers COLUMNS=80, and Rich fixes a console's width to it when
+# vsig.cli is imported: the tests that set COLUMNS for one command would then see 80.
+os.environ.pop("COLUMNS", None)
+
 REPO = Path(__file__).resolve().parents[1]
 PROCESSING_DATE = date(2026, 11, 26)
 
 
 TEST_SECRET = "test-secret-0123456789abcdef0123456789abcdef"
+LONGEST_FIRST = ("test_year.py", "test_crash.py", "test_erasure_faults.py", "test_faults.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest files first: the suite runs on both cores, a file to a worker
+    (`--dist loadfile`), and the simulated year started last would finish alone."""
+    rank = {name: n for n, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
 
 
 @pytest.fixture(autouse=True, scope="session")
