@@ -17,6 +17,7 @@ import yaml
 from typer.testing import CliRunner, Result
 
 from vsig.cli import app
+from vsig.home import Home as DataHome
 
 from .conftest import REPO
 
@@ -121,6 +122,11 @@ class Home:
         (config_dir / "vsig.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
         shutil.copy(REPO / "config" / "routing.yaml", config_dir / "routing.yaml")
         return cls(root / "home", config_dir / "vsig.yaml")
+
+    @property
+    def data(self) -> DataHome:
+        """The data home as vsig names its places."""
+        return DataHome(self.path)
 
     def write(self, relative: str, text: str) -> Path:
         path = self.path / "inbox" / relative

@@ -64,9 +64,9 @@ def test_a_killed_erasure_is_compacted_by_the_next_command(home: Home) -> None:
     with locked(state):
         store.erasing(state)
         with Store.open(state) as db:
-            privacy.forget(db, home.path, config, privacy.Subject(bsn=PERSON.bsn), DAY, secret)
+            privacy.forget(db, home.data, config, privacy.Subject(bsn=PERSON.bsn), DAY, secret)
     # ...and here the power went.
-    assert nightly.purge(config, home.path, DAY, secret) == {}
+    assert nightly.purge(config, home.data, DAY, secret) == {}
     assert PERSON.bsn.encode() not in (state / store.STATE_FILE).read_bytes()
     assert not (state / store.COMPACT_PENDING).exists()
 
@@ -75,9 +75,9 @@ def test_a_killed_erasure_is_compacted_by_the_next_command(home: Home) -> None:
 def test_an_erasure_leaves_the_state_and_its_log_the_owners_only(home: Home, command: str) -> None:
     args = ["--home", str(home.path), "--config", str(home.config), "--date", "2027-12-01"]
     subject = ["--bsn", PERSON.bsn] if command == "forget" else []
-    (home.path / privacy.PURGE_LOG).unlink(missing_ok=True)
+    home.data.purge_log.unlink(missing_ok=True)
     assert runner.invoke(app, [command, *subject, *args]).exit_code == 0
-    for path in (home.path / "state" / store.STATE_FILE, home.path / privacy.PURGE_LOG):
+    for path in (home.path / "state" / store.STATE_FILE, home.data.purge_log):
         assert path.stat().st_mode & 0o077 == 0, path
 
 
@@ -110,10 +110,10 @@ def test_a_forget_cut_off_while_rewriting_an_extract_leaves_it_whole(
 
     monkeypatch.setattr(Path, "open", full_disk)
     with pytest.raises(OSError, match="No space"):
-        nightly.forget(config, home.path, privacy.Subject(bsn=PERSON.bsn), DAY, b"x" * 40)
+        nightly.forget(config, home.data, privacy.Subject(bsn=PERSON.bsn), DAY, b"x" * 40)
     monkeypatch.undo()
     assert extract.read_bytes() == before
-    nightly.forget(config, home.path, privacy.Subject(bsn=PERSON.bsn), DAY, b"x" * 40)
+    nightly.forget(config, home.data, privacy.Subject(bsn=PERSON.bsn), DAY, b"x" * 40)
     assert PERSON.bsn.encode() not in extract.read_bytes()
 
 

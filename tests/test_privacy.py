@@ -84,7 +84,7 @@ def test_retention_keeps_what_is_still_within_it(months: Home) -> None:
 
 
 def test_the_purge_log_names_nothing_without_the_secret(months: Home) -> None:
-    log = (months.path / privacy.PURGE_LOG).read_text()
+    log = months.data.purge_log.read_text()
     rows = [line.split(";") for line in log.splitlines()]
     assert rows[0] == list(privacy.PURGE_LOG_COLUMNS)
     kinds = {(r[2], r[3]) for r in rows[1:]}
@@ -181,7 +181,7 @@ def test_forgetting_a_household_erases_it_everywhere(tmp_path: Path) -> None:
     assert "deleted 1 request/zaak" in printed
     feedback = home.out("20260105-01", "exports/terugmelding/VATTENFALL.csv")
     assert feedback["signaal_id"].to_list() == ["G-1"]  # Vattenfall's G-1 is not GONE's
-    log = (home.path / privacy.PURGE_LOG).read_text()
+    log = home.data.purge_log.read_text()
     assert privacy.keyed(TEST_SECRET.encode(), "adres", "3317XY|5||") in log
 
 
@@ -194,7 +194,7 @@ def test_forgetting_a_person_erases_their_bsn_and_marks_the_run(tmp_path: Path) 
     assert GONE[1].bsn in delivery.read_text()  # the CBS delivery names them too
     forget(home, "--bsn", GONE[1].bsn)
     assert found_in_home(home.path, [GONE[1].bsn]) == []
-    log = (home.path / privacy.PURGE_LOG).read_text()
+    log = home.data.purge_log.read_text()
     assert privacy.keyed(TEST_SECRET.encode(), "persoon", GONE[1].bsn) in log
     assert GONE[1].bsn not in log
     replay = runner.invoke(app, ["replay", "20260105-01", "--home", str(home.path)])

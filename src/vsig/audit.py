@@ -25,6 +25,7 @@ import polars as pl
 from packaging.requirements import Requirement
 
 from vsig.files import write_parquet_atomic, write_text_atomic
+from vsig.home import MANIFEST, Home
 from vsig.ingest import Ingested, Source
 
 REGISTERS: Final = "registers"
@@ -150,7 +151,7 @@ class Comparison:
 
 def compare(expected: dict[str, str], produced: Path) -> list[Comparison]:
     """Output by output, whether a replay made the bytes the manifest recorded."""
-    made = {p: h for p, h in hashes(produced).items() if p != "manifest.json"}
+    made = {p: h for p, h in hashes(produced).items() if p != MANIFEST}
     result = []
     for path in sorted(expected.keys() | made.keys()):
         if path not in made:
@@ -175,10 +176,10 @@ def tampered(archive: Path, recorded: dict[str, str]) -> list[str]:
     return sorted(problems)
 
 
-def runs(home: Path) -> list[dict[str, Any]]:
+def runs(home: Home) -> list[dict[str, Any]]:
     """Every run of the home that left a manifest, oldest first, in counts only."""
     listed = []
-    for path in sorted((home / "out").glob("*/manifest.json")):
+    for path in home.manifests():
         manifest = json.loads(path.read_text(encoding="utf-8"))
         listed.append(
             {
@@ -194,23 +195,16 @@ def runs(home: Path) -> list[dict[str, Any]]:
     return listed
 
 
-REPLAY_SCRATCH: Final = ".replay"
-"""Where a replay rebuilds a night: inside the home, owner-only, as private as the archive it
-copies; never the shared /tmp, where a killed replay left personal data for anyone."""
-LOG: Final = Path("log") / "vsig.jsonl"
-CRASH_LOG: Final = Path("log") / "crash.log"
-
-
-def log(home: Path, event: str, details: dict[str, Any]) -> None:
+def log(home: Home, event: str, details: dict[str, Any]) -> None:
     """One JSON line per event for cron and monitoring: counts and ids, never a value."""
-    path = home / LOG
+    path = home.run_log
     path.parent.mkdir(parents=True, exist_ok=True)
     line = {"event": event, "at": datetime.now(UTC).isoformat(timespec="seconds"), **details}
     with path.open("a", encoding="utf-8") as handle:
         handle.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
 
 
-def log_crash(home: Path | None, error: BaseException) -> str:
+def log_crash(home: Home | None, error: BaseException) -> str:
     """Append the traceback of an unexpected error to `log/crash.log` under the home (where
     it is known, else it goes to the terminal): where it happened, never which values."""
     frames = traceback.extract_tb(error.__traceback__)
@@ -219,7 +213,7 @@ def log_crash(home: Path | None, error: BaseException) -> str:
     if home is None:
         return "\n" + text
     try:
-        path = home / CRASH_LOG
+        path = home.crash_log
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8") as handle:
             handle.write(f"--- {stamp}\n{text}")

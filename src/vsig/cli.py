@@ -37,6 +37,7 @@ from vsig import (
 )
 from vsig.config import DEFAULT_CONFIG, Config, ConfigError, load_config, resolve_home
 from vsig.files import write_atomic, write_text_atomic
+from vsig.home import Home
 from vsig.store import LockedError, Store, StoreError
 from vsig.text import printable
 
@@ -77,7 +78,7 @@ PeriodOption = Annotated[
 
 EXIT_OK, EXIT_REJECTS, EXIT_USAGE, EXIT_ABORTED, EXIT_LOCKED, EXIT_INTERNAL = 0, 1, 2, 3, 4, 5
 EXIT_INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C
-_homes: list[Path] = []  # the data home a command works on, once known: where a crash is logged
+_homes: list[Home] = []  # the data home a command works on, once known: where a crash is logged
 
 
 def entry() -> None:
@@ -134,9 +135,9 @@ def _interrupted(_signum: int, _frame: object) -> None:
     raise Interrupted
 
 
-def _home(home: Path | None, config: Config) -> Path:
+def _home(home: Path | None, config: Config) -> Home:
     """The data home, remembered for a crash report."""
-    _homes.append(resolve_home(home, config))
+    _homes.append(Home(resolve_home(home, config)))
     return _homes[-1]
 
 
@@ -300,9 +301,9 @@ def run(
     raise typer.Exit(summary.exit_code)
 
 
-def _secret(config: Config, home: Path) -> bytes:
+def _secret(config: Config, home: Home) -> bytes:
     try:
-        return privacy.load_secret(config, home)
+        return privacy.load_secret(config, home.root)
     except privacy.SecretError as problem:
         _fail(str(problem))
 
@@ -496,7 +497,7 @@ def inzage_command(
     config = _load(config_path)
     person = _subject(bsn, None)
     data_home, day = _home(home, config), _processing_date(when)
-    with nightly.private_files(config), Store.snapshot(data_home / "state") as db:
+    with nightly.private_files(config), Store.snapshot(data_home.state) as db:
         found = privacy.inzage(db, data_home, config, person.bsn or "", day)
         document = letters.document("_inzage", day, data=found)
         write_atomic(out_file, document)
@@ -576,7 +577,7 @@ def report_monitor(
         delivery = report.monitor(data_home, config, start, end)
     except report.ReportError as problem:
         _fail(str(problem))
-    target = out_file or data_home / "reports" / f"monitor-{period}.json"
+    target = out_file or data_home.reports / f"monitor-{period}.json"
     _write_private(config, target, json.dumps(delivery, indent=2, ensure_ascii=False) + "\n")
     table = Table(title=f"CBS monitor {start} – {end}", title_justify="left")
     for column in ("gemeente", "signals", "cases", "with result", "contact attempts"):
@@ -609,7 +610,7 @@ def report_overview(
     data_home = _home(home, config)
     start, end = _period(period)
     page = report.overview_html(report.overview(data_home, config, start, end))
-    target = out_file or data_home / "reports" / f"overview-{period}.html"
+    target = out_file or data_home.reports / f"overview-{period}.html"
     _write_private(config, target, page)
     out.print(f"wrote {target}")
 

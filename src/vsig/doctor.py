@@ -9,8 +9,9 @@ from datetime import date
 from pathlib import Path
 from typing import Final, Literal
 
-from vsig import audit, ingest, privacy
+from vsig import ingest, privacy
 from vsig.config import Config
+from vsig.home import Home
 from vsig.store import (
     LOCK_FILE,
     SCHEMA_VERSION,
@@ -33,9 +34,9 @@ class Check:
     detail: str
 
 
-def examine(config: Config, home: Path, today: date) -> list[Check]:
+def examine(config: Config, home: Home, today: date) -> list[Check]:
     return [
-        _secret(config, home),
+        _secret(config, home.root),
         _home(home),
         *(_extract(config, home, kind, today) for kind in ("brp", "sdd")),
         _inbox(config, home),
@@ -54,17 +55,17 @@ def _secret(config: Config, home: Path) -> Check:
     return Check("secret", "ok", "the purge-log key is there, outside the home")
 
 
-def _home(home: Path) -> Check:
-    if not home.is_dir():
-        return Check("home", "problem", f"{home} does not exist")
-    folders = [p for p in (home, home / "state", home / "out", home / "archive") if p.exists()]
+def _home(home: Home) -> Check:
+    if not home.root.is_dir():
+        return Check("home", "problem", f"{home.root} does not exist")
+    folders = [p for p in (home.root, home.state, home.out, home.archive) if p.exists()]
     stuck = [f"{p} ({why})" for p in folders if (why := _unwritable(p))]
     if stuck:
         return Check("home", "problem", f"cannot write in {', '.join(stuck)}")
     loose = [p for p in folders if p.stat().st_mode & 0o077]
     if loose:
         return Check("home", "warning", f"readable by others: {', '.join(map(str, loose))}")
-    return Check("home", "ok", f"{home}, owner-only")
+    return Check("home", "ok", f"{home.root}, owner-only")
 
 
 def _unwritable(folder: Path) -> str | None:
@@ -79,11 +80,11 @@ def _unwritable(folder: Path) -> str | None:
         return error.strerror or str(error)
 
 
-def _extract(config: Config, home: Path, kind: str, today: date) -> Check:
-    files = sorted((home / "inbox" / kind).glob("*.csv"))
-    if not files:
-        return Check(kind, "problem", f"no {kind.upper()} extract in inbox/{kind}/")
-    day = max(ingest.extract_date(p) for p in files)
+def _extract(config: Config, home: Home, kind: str, today: date) -> Check:
+    newest = ingest.newest_extract(ingest.discover(home.inbox, config), kind, today)
+    if newest is None:
+        return Check(kind, "problem", f"no {kind.upper()} extract in inbox/{kind}/ up to {today}")
+    day = ingest.extract_date(newest.path)
     age = (today - day).days
     if age > config.brp_max_age_days:
         return Check(
@@ -92,30 +93,31 @@ def _extract(config: Config, home: Path, kind: str, today: date) -> Check:
     return Check(kind, "ok", f"newest extract from {day}")
 
 
-def _inbox(config: Config, home: Path) -> Check:
-    ignored = ingest.unread(home / "inbox", config) if (home / "inbox").is_dir() else []
+def _inbox(config: Config, home: Home) -> Check:
+    ignored = ingest.unread(home.inbox, config) if home.inbox.is_dir() else []
     if ignored:
         return Check("inbox", "warning", "; ".join(ignored))
     return Check("inbox", "ok", "every file in it is one the run reads")
 
 
-def _leftovers(home: Path) -> Check:
+def _leftovers(home: Home) -> Check:
     """Scratch a killed replay or reader left: personal data the next writer removes."""
-    left = [*home.glob(audit.REPLAY_SCRATCH), *(home / "state").glob(f"{SNAPSHOT_PREFIX}*")]
+    scratch = [home.scratch] if home.scratch.exists() else []
+    left = [*scratch, *home.state.glob(f"{SNAPSHOT_PREFIX}*")]
     if left:
-        names = ", ".join(str(p.relative_to(home)) for p in left)
+        names = ", ".join(str(p.relative_to(home.root)) for p in left)
         return Check("leftovers", "warning", f"{names}: removed by the next run or purge")
     return Check("leftovers", "ok", "no scratch left behind")
 
 
-def _disk(home: Path) -> Check:
-    free = shutil.disk_usage(home if home.exists() else home.parent).free
+def _disk(home: Home) -> Check:
+    free = shutil.disk_usage(home.root if home.root.exists() else home.root.parent).free
     verdict: Verdict = "ok" if free >= MIN_FREE else "warning"
     return Check("disk", verdict, f"{free / 1024**3:.1f} GiB free")
 
 
-def _lock(home: Path) -> Check:
-    path = home / "state" / LOCK_FILE
+def _lock(home: Home) -> Check:
+    path = home.state / LOCK_FILE
     if not path.exists():
         return Check("lock", "ok", "free")
     with path.open("a+", encoding="ascii") as handle:
@@ -128,11 +130,11 @@ def _lock(home: Path) -> Check:
     return Check("lock", "ok", "free")
 
 
-def _state(home: Path) -> Check:
-    if not (home / "state").exists():
+def _state(home: Home) -> Check:
+    if not home.state.exists():
         return Check("state", "ok", "none yet: the first run creates it")
     try:
-        with Store.snapshot(home / "state", wait=0) as db:
+        with Store.snapshot(home.state, wait=0) as db:
             version = db.version()
     except LockedError:
         return Check("state", "ok", "a run is busy with it")

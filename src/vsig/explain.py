@@ -4,13 +4,13 @@ For an authorised analyst: it shows the signal as received, so it holds personal
 is not meant for logs.
 """
 
-from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from vsig import audit, route
 from vsig.config import SIGNAL_COLUMNS, Config, ConfigError, load_config
+from vsig.home import Home
 from vsig.letters import bedrag
 from vsig.replay import ReplayError, manifest_of
 from vsig.store import Store
@@ -23,9 +23,9 @@ class NotFoundError(Exception):
     """No signal or case has that id."""
 
 
-def explain(home: Path, config: Config, wanted: str, run: str | None = None) -> dict[str, Any]:
+def explain(home: Home, config: Config, wanted: str, run: str | None = None) -> dict[str, Any]:
     """The story of a signal (by signaal_id) or a case (by zaak_id), as plain data."""
-    with Store.snapshot(home / "state") as db:
+    with Store.snapshot(home.state) as db:
         signals = db.query(
             "SELECT * FROM signalen WHERE signaal_id = ? AND (? IS NULL OR run_id = ?) "
             "ORDER BY run_id, signaalpartner",
@@ -35,7 +35,7 @@ def explain(home: Path, config: Config, wanted: str, run: str | None = None) -> 
         found_cases = [_case(db, home, config, zaak_id, run) for zaak_id in zaak_ids]
     found_cases = [c for c in found_cases if c is not None]
     if not signals.height and not found_cases:
-        raise NotFoundError(f"no signal or case {wanted!r} in the state of {home}")
+        raise NotFoundError(f"no signal or case {wanted!r} in the state of {home.root}")
     return {
         "id": wanted,
         "signalen": [_signal(row) for row in signals.iter_rows(named=True)],
@@ -61,7 +61,7 @@ def _signal(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _case(
-    db: Store, home: Path, config: Config, zaak_id: str, run: str | None
+    db: Store, home: Home, config: Config, zaak_id: str, run: str | None
 ) -> dict[str, Any] | None:
     found = db.query("SELECT * FROM zaken WHERE zaak_id = ?", [zaak_id])
     if not found.height:
@@ -95,7 +95,7 @@ def _case(
     }
 
 
-def _evaluation(home: Path, config: Config, row: dict[str, Any]) -> dict[str, Any]:
+def _evaluation(home: Home, config: Config, row: dict[str, Any]) -> dict[str, Any]:
     facts = {fact: row[fact] for fact in route.FACTS}
     routing, source = _routing_of(home, row["run_id"], config)
     return {
@@ -107,11 +107,11 @@ def _evaluation(home: Path, config: Config, row: dict[str, Any]) -> dict[str, An
     }
 
 
-def _routing_of(home: Path, run_id: str, config: Config) -> tuple[route.Routing, str]:
+def _routing_of(home: Home, run_id: str, config: Config) -> tuple[route.Routing, str]:
     """The routing the run used, from its archive; the current one when that is gone."""
     try:
         manifest = manifest_of(home, run_id)
-        archived = home / "archive" / run_id / audit.CONFIG / manifest["config_file"]
+        archived = home.archived(run_id) / audit.CONFIG / manifest["config_file"]
         return load_config(archived).routing, f"archive/{run_id}"
     except (ReplayError, ConfigError, KeyError):
         return config.routing, "current config (the run's archive is gone)"

@@ -502,6 +502,14 @@ def discover(inbox: Path, config: Config) -> list[Source]:
     return sources
 
 
+def newest_extract(sources: list[Source], kind: str, today: date) -> Source | None:
+    """The BRP or SDD extract a night of `today` reads: the newest delivered, by the date in
+    its name, that is not dated after it (a run and `doctor` choose by this one rule)."""
+    dated = [(extract_date(s.path), s.path.name, s) for s in sources if s.kind == kind]
+    usable = [d for d in dated if d[0] <= today]
+    return max(usable, key=lambda d: (d[0], d[1]))[2] if usable else None
+
+
 def _real_folder(path: Path) -> bool:
     return path.is_dir() and not path.is_symlink()
 

@@ -7,7 +7,6 @@ their bytes as read) and the archive is renamed into place.
 A run that stops before the commit leaves the state and the inbox as they were.
 """
 
-import json
 import os
 import shutil
 import time
@@ -34,6 +33,7 @@ from vsig import (
 )
 from vsig.config import Config
 from vsig.files import crash_point, write_atomic
+from vsig.home import MANIFEST, Home
 from vsig.ingest import Ingested, Source
 from vsig.store import (
     WRITER_WAIT,
@@ -129,7 +129,7 @@ class Replay:
 
 def run_night(
     config: Config,
-    home: Path,
+    home: Home,
     processing_date: date,
     secret: bytes | None,
     dry_run: bool = False,
@@ -139,9 +139,9 @@ def run_night(
     """Run one night and, as its last step, the retention purge (not in a dry run or a
     replay, which pass no secret). Raises RunAbortedError (nothing written) or LockedError.
     """
-    with private_files(config), locked(home / "state", WRITER_WAIT) as killed:
+    with private_files(config), locked(home.state, WRITER_WAIT) as killed:
         _clear_leftovers(home)
-        with Store.open(home / "state") as db:
+        with Store.open(home.state) as db:
             finished = [] if dry_run else recover(db, home)
             again = [r for r in finished if r.startswith(f"{processing_date:%Y%m%d}-")]
             if again:  # the night ran, and was cut off after its commit: now complete
@@ -156,7 +156,7 @@ def run_night(
                 purges = []
                 crash_point("purge")
                 if secret is not None and not dry_run:
-                    erasing(home / "state")
+                    erasing(home.state)
                     purges = privacy.purge(db, home, config, processing_date, secret)
         with _after_commit(summary.run_id, dry_run):
             summary.purged = finish_erasure(home, purges)
@@ -182,79 +182,77 @@ def _after_commit(run_id: str, dry_run: bool) -> Iterator[None]:
         ) from None
 
 
-def recover(db: Store, home: Path) -> list[str]:
+def recover(db: Store, home: Home) -> list[str]:
     """Finish what a killed run left: outputs and archive of a committed run still in their
     temporary folders are put in place, its consumed files taken out of the inbox first;
     what an uncommitted run left is removed. Returns the runs completed."""
     committed = set(db.query("SELECT run_id FROM runs")["run_id"].to_list())
     finished: set[str] = set()
-    for kind in ("out", "archive"):
-        for partial in sorted((home / kind).glob(".*.partial")):
+    for folder in (home.out, home.archive):
+        for partial in sorted(folder.glob(".*.partial")):
             run_id = partial.name[1 : -len(".partial")]
-            if run_id in committed and not (home / kind / run_id).exists():
-                if kind == "archive":
+            if run_id in committed and not (folder / run_id).exists():
+                if folder == home.archive:
                     _take_archived_from_inbox(home, run_id)
-                partial.rename(home / kind / run_id)
+                partial.rename(folder / run_id)
                 finished.add(run_id)
             else:
                 shutil.rmtree(partial)
     return sorted(finished)
 
 
-def _take_archived_from_inbox(home: Path, run_id: str) -> None:
+def _take_archived_from_inbox(home: Home, run_id: str) -> None:
     """The inbox files a committed run consumed, by name and bytes as its manifest lists
     them. Only while its archive is not yet in place: after that, a file with the same name
     and bytes is a new delivery (to be refused as already processed, with a reason)."""
-    manifest = json.loads((home / "out" / run_id / "manifest.json").read_text(encoding="utf-8"))
-    for relative, digest in manifest["archive"].items():
-        left = home / "inbox" / relative
+    for relative, digest in home.manifest(run_id)["archive"].items():
+        left = home.inbox / relative
         consumed = relative.split("/")[0] in ingest.CONSUMED
         if consumed and left.is_file() and audit.sha256(left) == digest:
             left.unlink()
 
 
-def _from_manifest(home: Path, run_id: str) -> Summary:
-    manifest = json.loads((home / "out" / run_id / "manifest.json").read_text(encoding="utf-8"))
+def _from_manifest(home: Home, run_id: str) -> Summary:
     names = {f.name for f in fields(Summary)}
-    kept = {k: v for k, v in manifest.items() if k in names}
-    return Summary(**(kept | {"out": str(home / "out" / run_id)}))
+    kept = {k: v for k, v in home.manifest(run_id).items() if k in names}
+    return Summary(**(kept | {"out": str(home.outputs(run_id))}))
 
 
-def _clear_leftovers(home: Path) -> None:
+def _clear_leftovers(home: Home) -> None:
     """What killed commands left: a compaction to finish, readers' snapshots and replays'
     scratch folders, which hold personal data."""
-    compact_if_pending(home / "state")
-    shutil.rmtree(home / audit.REPLAY_SCRATCH, ignore_errors=True)
+    compact_if_pending(home.state)
+    shutil.rmtree(home.scratch, ignore_errors=True)
 
 
-def purge(config: Config, home: Path, day: date, secret: bytes) -> dict[str, int]:
+def purge(config: Config, home: Home, day: date, secret: bytes) -> dict[str, int]:
     """`vsig purge`: retention now, holding the lock until the state file is compacted."""
-    with private_files(config), locked(home / "state", WRITER_WAIT):
+    with private_files(config), locked(home.state, WRITER_WAIT):
         _clear_leftovers(home)
-        erasing(home / "state")
-        with Store.open(home / "state") as db:
+        erasing(home.state)
+        with Store.open(home.state) as db:
             purges = privacy.purge(db, home, config, day, secret)
         return finish_erasure(home, purges)
 
 
 def forget(
-    config: Config, home: Path, subject: privacy.Subject, day: date, secret: bytes
+    config: Config, home: Home, subject: privacy.Subject, day: date, secret: bytes
 ) -> dict[str, int]:
     """`vsig forget`: erase one person or household, holding the lock until the state file
     is compacted."""
-    with private_files(config), locked(home / "state", WRITER_WAIT):
+    with private_files(config), locked(home.state, WRITER_WAIT):
         _clear_leftovers(home)
-        erasing(home / "state")
-        with Store.open(home / "state") as db:
+        erasing(home.state)
+        with Store.open(home.state) as db:
             purged = privacy.forget(db, home, config, subject, day, secret)
         return finish_erasure(home, [purged])
 
 
-def finish_erasure(home: Path, purges: list[privacy.Purged]) -> dict[str, int]:
+def finish_erasure(home: Home, purges: list[privacy.Purged]) -> dict[str, int]:
     """Scrub what a purge removed from the state file (the purge logged it); counts per
     reason/kind. Called holding the lock, after the state is closed."""
     crash_point("erasure-state")
-    erased(home / "state", any(p.ids for p in purges))
+    erased(home.state, any(p.ids for p in purges))
     return {f"{p.reden}/{kind}": n for p in purges for kind, n in p.counts().items()}
 
 
@@ -298,7 +296,7 @@ class _Night:
     def __init__(
         self,
         config: Config,
-        home: Path,
+        home: Home,
         processing_date: date,
         db: Store,
         progress: Progress | None,
@@ -312,7 +310,7 @@ class _Night:
         self.templates = replay.templates if replay else letters.TEMPLATE_DIR
         self.timings: dict[str, float] = {}
         self.started_at = datetime.now(UTC)
-        self.unread = [] if replay else ingest.unread(home / "inbox", config)
+        self.unread = [] if replay else ingest.unread(home.inbox, config)
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -425,8 +423,8 @@ class _Night:
         """Write outputs and archive beside their final places, commit the state, then
         put both in place and move the consumed files out of the inbox."""
         run_id = tonight.run_id
-        out = self.home / "out" / f".{run_id}.partial"
-        archive = self.home / "archive" / f".{run_id}.partial"
+        out = Home.partial(self.home.out, run_id)
+        archive = Home.partial(self.home.archive, run_id)
         try:
             with self.stage("uitvoer"), _removed_on_error(out, archive):
                 for folder in (out, archive):
@@ -443,21 +441,21 @@ class _Night:
             raise RunAbortedError(
                 f"cannot write the run ({_reason(error)}); nothing was committed and the state "
                 "and inbox are as before the run. Free disk space or fix the permissions of "
-                f"{self.home}, then run again (`vsig doctor` checks both)"
+                f"{self.home.root}, then run again (`vsig doctor` checks both)"
             ) from None
         crash_point("after-commit")
-        final = self.home / "out" / run_id
+        final = self.home.outputs(run_id)
         out.rename(final)
         crash_point("after-outputs-in-place")
         _take_from_inbox(tonight.inputs.consumed)
         crash_point("inbox-taken")
-        archive.rename(self.home / "archive" / run_id)
+        archive.rename(self.home.archived(run_id))
         return final
 
     def _read_inputs(self, run_id: str, persons: pl.Series) -> "_Inputs":
         """Tonight's files, and of the registers the rows about tonight's signals and about
         `persons` (those of the open cases, whom their cases follow)."""
-        inbox = self.home / "inbox"
+        inbox = self.home.inbox
         sources = ingest.discover(inbox, self.config)
         extracts = (
             None
@@ -577,7 +575,7 @@ class _Night:
             exit_code=tonight.exit_code,
             dry_run=dry_run,
             out=None,
-            inputs=[_input_summary(i, self.home) for i in inputs.all],
+            inputs=[_input_summary(i, self.home.inbox) for i in inputs.all],
             signalen_per_status=_counts(tonight.signals, "status"),
             zaken={
                 "geopend": opened,
@@ -649,7 +647,7 @@ class _Night:
         """
         inputs = tonight.inputs
         for consumed in inputs.consumed:
-            target = folder / consumed.source.path.relative_to(self.home / "inbox")
+            target = folder / consumed.source.path.relative_to(self.home.inbox)
             target.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(target, consumed.content)
         state = self._state_read(tonight)
@@ -738,7 +736,7 @@ class _Night:
             "archive": dict(sorted(archived.items())),
         }
         manifest.pop("out")
-        audit.write_manifest(out / "manifest.json", manifest, self.secret)
+        audit.write_manifest(out / MANIFEST, manifest, self.secret)
 
 
 @dataclass
@@ -835,17 +833,16 @@ def _changes(tonight: _Tonight, processing_date: date) -> Changes:
 
 
 def _newest_extract(sources: list[Source], kind: str, today: date, max_age: int) -> Source:
-    dated = [(ingest.extract_date(s.path), s.path.name, s) for s in sources if s.kind == kind]
-    usable = [d for d in dated if d[0] <= today]
-    if not usable:
+    newest = ingest.newest_extract(sources, kind, today)
+    if newest is None:
         raise RunAbortedError(
             f"no {kind.upper()} extract in inbox/{kind}/ dated on or before {today}; "
             "deliver one (e.g. brp-YYYYMMDD.csv) and run again"
         )
-    day, name, newest = max(usable, key=lambda d: (d[0], d[1]))
+    day = ingest.extract_date(newest.path)
     if (today - day).days > max_age:
         raise RunAbortedError(
-            f"the newest {kind.upper()} extract {name} is from {day}, more than "
+            f"the newest {kind.upper()} extract {newest.path.name} is from {day}, more than "
             f"brp_max_age_days ({max_age}) before {today}; deliver a fresh extract"
         )
     return newest
@@ -869,8 +866,8 @@ def _counts(frame: pl.DataFrame, column: str) -> dict[str, int]:
     return {str(k): int(v) for k, v in counted.iter_rows()}
 
 
-def _input_summary(result: Ingested, home: Path) -> dict[str, Any]:
-    path, inbox = result.source.path, home / "inbox"
+def _input_summary(result: Ingested, inbox: Path) -> dict[str, Any]:
+    path = result.source.path
     return result.summary(str(path.relative_to(inbox)) if path.is_relative_to(inbox) else path.name)
 
 

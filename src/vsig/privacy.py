@@ -28,6 +28,7 @@ from vsig import audit, exports, normalize
 from vsig.cases import INACTIVE
 from vsig.config import Config, Layout
 from vsig.files import crash_point, write_atomic, write_parquet_atomic
+from vsig.home import MANIFEST, Home
 from vsig.ingest import extract_date
 from vsig.letters import bedrag
 from vsig.store import Store
@@ -36,7 +37,6 @@ SECRET_ENV: Final = "VSIG_SECRET"
 SECRET_FILE_ENV: Final = "VSIG_SECRET_FILE"
 DEFAULT_SECRET_FILE: Final = Path("vsig.secret")
 MIN_SECRET: Final = 32
-PURGE_LOG: Final = "purge-log.csv"
 PURGE_LOG_COLUMNS: Final = ("tijdstip", "verwerkingsdatum", "reden", "soort", "aantal", "kenmerken")
 ERASED: Final = "erased_on_request"
 ERASED_BY_RETENTION: Final = "erased_by_retention"
@@ -146,11 +146,11 @@ class _Erased:
     households: bool = False
 
 
-def append_log(home: Path, purged: Purged, day: date, secret: bytes) -> None:
+def append_log(home: Home, purged: Purged, day: date, secret: bytes) -> None:
     """Add the purge to the append-only log: counts and keyed hashes, never a value."""
     if not purged.ids:
         return
-    path = home / PURGE_LOG
+    path = home.purge_log
     new = not path.exists()
     now = datetime.now(UTC).isoformat(timespec="seconds")
     with path.open("a", encoding="utf-8", newline="") as handle:
@@ -162,7 +162,7 @@ def append_log(home: Path, purged: Purged, day: date, secret: bytes) -> None:
             writer.writerow([now, day.isoformat(), purged.reden, kind, len(ids), hashed])
 
 
-def purge(db: Store, home: Path, config: Config, day: date, secret: bytes) -> list[Purged]:
+def purge(db: Store, home: Home, config: Config, day: date, secret: bytes) -> list[Purged]:
     """Close cases without activity for `case_close_after_days`, then delete what retention
     no longer allows: cases whose last activity is more than `retention.months` ago, signals
     that never joined a case received that long ago, run folders that old, and delivered
@@ -183,13 +183,13 @@ def purge(db: Store, home: Path, config: Config, day: date, secret: bytes) -> li
             "SELECT run_id FROM runs WHERE verwerkingsdatum < ? ORDER BY run_id",
             [day - timedelta(days=config.retention.outputs_keep_days)],
         )["run_id"].to_list()
-        outputs.add("run", [r for r in delivered if _remove_delivered(home / "out" / r)])
+        outputs.add("run", [r for r in delivered if _remove_delivered(home.outputs(r))])
         append_log(home, outputs, day, secret)
         purges.append(outputs)
     return purges
 
 
-def _expire(db: Store, home: Path, config: Config, day: date, secret: bytes) -> Purged:
+def _expire(db: Store, home: Home, config: Config, day: date, secret: bytes) -> Purged:
     """Retention's deletions: the files first, then the log, then the state."""
     cutoff = months_before(day, config.retention.months)
     retention = Purged("retention")
@@ -225,11 +225,11 @@ def _signal_ids(signals: pl.DataFrame) -> list[str]:
     return [f"{p}/{i}" for p, i in signals.select("signaalpartner", "signaal_id").rows()]
 
 
-def _case_addresses(home: Path, runs: list[str], zaak_ids: list[str]) -> frozenset[str]:
+def _case_addresses(home: Home, runs: list[str], zaak_ids: list[str]) -> frozenset[str]:
     """Where the cases lived in these runs, as their archived state slices say."""
     found: set[str] = set()
     for run_id in runs:
-        path = home / "archive" / run_id / audit.STATE / "zaken.parquet"
+        path = home.archived(run_id) / audit.STATE / "zaken.parquet"
         if path.is_file():
             rows = pl.read_parquet(path, columns=["zaak_id", "adres_sleutel"])
             found |= set(rows.filter(pl.col("zaak_id").is_in(zaak_ids))["adres_sleutel"])
@@ -248,16 +248,16 @@ def _erased_people(db: Store, erased: _Erased, lived: frozenset[str]) -> _Erased
     return replace(erased, people=people, adressen=adressen, keep=kept, households=True)
 
 
-def _remove_run_folders(home: Path, run_id: str) -> bool:
+def _remove_run_folders(home: Home, run_id: str) -> bool:
     """The run's archive and outputs, all but the manifest."""
     removed = False
-    archive = home / "archive" / run_id
+    archive = home.archived(run_id)
     if archive.exists():
         shutil.rmtree(archive)
         removed = True
-    out = home / "out" / run_id
+    out = home.outputs(run_id)
     for path in sorted(out.iterdir()) if out.is_dir() else []:
-        if path.name != "manifest.json":
+        if path.name != MANIFEST:
             shutil.rmtree(path) if path.is_dir() else path.unlink()
             removed = True
     return removed
@@ -272,10 +272,10 @@ def _remove_delivered(out: Path) -> bool:
     return removed
 
 
-def _remove_old_reports(home: Path, cutoff: date) -> list[str]:
+def _remove_old_reports(home: Home, cutoff: date) -> list[str]:
     """Reports written (e.g. a CBS delivery, which names people) before the cutoff."""
     removed = []
-    for path in sorted((home / "reports").glob("*")):
+    for path in sorted(home.reports.glob("*")):
         written = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date()
         if path.is_file() and written < cutoff:
             path.unlink()
@@ -283,11 +283,11 @@ def _remove_old_reports(home: Path, cutoff: date) -> list[str]:
     return removed
 
 
-def _remove_reports_naming(home: Path, people: set[str]) -> list[str]:
+def _remove_reports_naming(home: Home, people: set[str]) -> list[str]:
     """Reports (a CBS delivery, say) that name one of these people: delivered already, and
     not to be kept with them in it."""
     removed = []
-    for path in sorted((home / "reports").glob("*")):
+    for path in sorted(home.reports.glob("*")):
         data = path.read_bytes() if path.is_file() else b""
         if any(bsn.encode() in data for bsn in people):
             path.unlink()
@@ -295,13 +295,11 @@ def _remove_reports_naming(home: Path, people: set[str]) -> list[str]:
     return removed
 
 
-def _remove_old_extracts(home: Path, cutoff: date) -> list[str]:
+def _remove_old_extracts(home: Home, cutoff: date) -> list[str]:
     """Superseded BRP and SDD extracts past retention; the newest of each kind stays."""
     removed = []
     for kind in ("brp", "sdd"):
-        files = sorted(
-            (home / "inbox" / kind).glob("*.csv"), key=lambda p: (extract_date(p), p.name)
-        )
+        files = sorted(home.extracts(kind), key=lambda p: (extract_date(p), p.name))
         for path in files[:-1]:
             if extract_date(path) < cutoff:
                 path.unlink()
@@ -356,7 +354,7 @@ def _signals_of(db: Store, subject: Subject) -> pl.DataFrame:
 
 
 def forget(
-    db: Store, home: Path, config: Config, subject: Subject, day: date, secret: bytes
+    db: Store, home: Home, config: Config, subject: Subject, day: date, secret: bytes
 ) -> Purged:
     """Erase a person or household now: state, archives and kept outputs.
 
@@ -408,40 +406,40 @@ def forget(
     return purged
 
 
-def _runs_registering(home: Path, people: frozenset[str]) -> set[str]:
+def _runs_registering(home: Home, people: frozenset[str]) -> set[str]:
     """Runs whose archived BRP rows hold one of these people: as a debtor, or as someone
     who lived with one (named among the residents in that run's exports)."""
     found = set()
-    for path in sorted((home / "archive").glob(f"*/{audit.REGISTERS}/brp.parquet")):
+    for path in sorted(home.archive.glob(f"*/{audit.REGISTERS}/brp.parquet")):
         if pl.read_parquet(path, columns=["bsn"])["bsn"].is_in(sorted(people)).any():
-            found.add(path.relative_to(home / "archive").parts[0])
+            found.add(path.relative_to(home.archive).parts[0])
     return found
 
 
-def _runs_mentioning(home: Path, cases: list[str]) -> set[str]:
+def _runs_mentioning(home: Home, cases: list[str]) -> set[str]:
     """Runs whose outputs or archived state slice name one of the cases (e.g. the night a
     case moved, or was read because a neighbour's signal came in)."""
     if not cases:
         return set()
     found = set()
-    for table in sorted((home / "out").glob("*/cases.csv")):
+    for table in sorted(home.out.glob("*/cases.csv")):
         if any(case in table.read_text(encoding="utf-8-sig") for case in cases):
             found.add(table.parent.name)
-    for path in sorted((home / "archive").glob(f"*/{audit.STATE}/zaken.parquet")):
+    for path in sorted(home.archive.glob(f"*/{audit.STATE}/zaken.parquet")):
         if pl.read_parquet(path, columns=["zaak_id"])["zaak_id"].is_in(cases).any():
             found.add(path.parent.parent.name)
     return found
 
 
 def _erase_in_run(
-    home: Path,
+    home: Home,
     config: Config,
     run_id: str,
     erased: _Erased,
     marker: str,
     secret: bytes,
 ) -> None:
-    archive, out = home / "archive" / run_id, home / "out" / run_id
+    archive, out = home.archived(run_id), home.outputs(run_id)
     mine = erased.signals.filter(pl.col("run_id") == run_id)
     with _marked(home, run_id, marker, secret):
         for (partner, bestand), rows in mine.group_by("signaalpartner", "bestand"):
@@ -462,38 +460,38 @@ def _erase_in_run(
         _erase_in_outputs(out, erased, mine, named)
 
 
-def _erase_in_extracts(home: Path, subject: Subject) -> None:
+def _erase_in_extracts(home: Home, subject: Subject) -> None:
     """The subject's rows in the BRP and SDD extracts waiting in the inbox."""
     people = {subject.bsn} if subject.bsn else set()
-    for path in sorted((home / "inbox" / "brp").glob("*.csv")):
+    for path in home.extracts("brp"):
         if subject.adres_sleutel:
             brp = pl.read_csv(path, separator=";", infer_schema=False)
             at = brp.filter(_at(subject.adres_sleutel, parsed=False))
             people |= set(at["bsn"].drop_nulls().to_list())
     for kind in ("brp", "sdd"):
-        for path in sorted((home / "inbox" / kind).glob("*.csv")):
+        for path in home.extracts(kind):
             _rewrite_csv(path, lambda _start, cells: cells.get("bsn", "").strip() in people)
 
 
-def _erase_rejected_rows(home: Path, config: Config, bsn: str, secret: bytes) -> set[str]:
+def _erase_rejected_rows(home: Home, config: Config, bsn: str, secret: bytes) -> set[str]:
     """The person's rows that were rejected, so never in the state: in the archived partner
     files (found by the BSN column, however the partner writes it) and in the runs' rejects
     files. Returns the runs whose files changed."""
     runs = set()
-    for path in sorted((home / "archive").glob("*/signalen/*/*")):
+    for path in sorted(home.archive.glob("*/signalen/*/*")):
         partner = config.partner(path.parent.name)
         layout = partner.layout if partner else Layout()
         column = next((k for k, v in layout.columns.items() if v == "bsn"), "bsn")
         lines = _lines_where(path, column, bsn, layout.encoding, layout.separator)
         if lines:
-            run_id = path.relative_to(home / "archive").parts[0]
+            run_id = path.relative_to(home.archive).parts[0]
             with _marked(home, run_id, ERASED, secret):
                 _erase_lines(home, run_id, path, lines, layout)
             runs.add(run_id)
     return runs
 
 
-def _erase_lines(home: Path, run_id: str, path: Path, lines: set[int], layout: Layout) -> None:
+def _erase_lines(home: Home, run_id: str, path: Path, lines: set[int], layout: Layout) -> None:
     """These records of an archived file, and the reject rows that name their lines."""
 
     def rejected_here(_start: int, cells: dict[str, str]) -> bool:
@@ -501,7 +499,7 @@ def _erase_lines(home: Path, run_id: str, path: Path, lines: set[int], layout: L
         return cells.get("bestand") == path.name and line.isdigit() and int(line) in lines
 
     _rewrite_csv(path, lambda start, _cells: start in lines, layout.encoding, layout.separator)
-    for rejects in sorted((home / "out" / run_id / "rejects").glob("*.csv")):
+    for rejects in sorted((home.outputs(run_id) / "rejects").glob("*.csv")):
         _rewrite_csv(rejects, rejected_here)
 
 
@@ -694,13 +692,13 @@ def _without(cell: str, names: list[str]) -> str:
 
 
 @contextmanager
-def _marked(home: Path, run_id: str, marker: str, secret: bytes) -> Iterator[None]:
+def _marked(home: Home, run_id: str, marker: str, secret: bytes) -> Iterator[None]:
     """Around an erasure's rewrites in one run. Afterwards its manifest says why its replay
     cannot reproduce it, records the new hashes of the archive files the erasure rewrote,
     and is sealed anew. An archive file that did not match its record before keeps that
     record, and a manifest whose seal did not hold is not sealed now: an erasure never
     makes tampering pass."""
-    path, archive = home / "out" / run_id / "manifest.json", home / "archive" / run_id
+    path, archive = home.manifest_path(run_id), home.archived(run_id)
     before = audit.hashes(archive) if archive.is_dir() else {}
     yield
     if not path.is_file():
@@ -717,7 +715,7 @@ def _marked(home: Path, run_id: str, marker: str, secret: bytes) -> Iterator[Non
     crash_point("erasure-run")
 
 
-def inzage(db: Store, home: Path, config: Config, bsn: str, day: date) -> dict[str, Any]:
+def inzage(db: Store, home: Home, config: Config, bsn: str, day: date) -> dict[str, Any]:
     """Everything held about one person, and when it will be deleted (AVG art. 15)."""
     own = db.query(
         "SELECT s.*, r.verwerkingsdatum FROM signalen s JOIN runs r USING (run_id) "
@@ -751,7 +749,7 @@ def inzage(db: Store, home: Path, config: Config, bsn: str, day: date) -> dict[s
     }
 
 
-def _case_for_inzage(db: Store, home: Path, config: Config, case: dict[str, Any]) -> dict[str, Any]:
+def _case_for_inzage(db: Store, home: Home, config: Config, case: dict[str, Any]) -> dict[str, Any]:
     zaak_id = case["zaak_id"]
     routes = db.query(
         "SELECT run_id, regel FROM routeringen WHERE zaak_id = ? ORDER BY run_id", [zaak_id]
@@ -791,12 +789,12 @@ def _after(day: date, months: int) -> str:
     return months_before(day, -months).isoformat()
 
 
-def _files_naming(home: Path, zaak_id: str) -> list[str]:
+def _files_naming(home: Home, zaak_id: str) -> list[str]:
     """The letters and exports of kept runs in which the case appears."""
     found = []
-    for path in sorted((home / "out").glob("*/**/*")):
+    for path in sorted(home.out.glob("*/**/*")):
         letter = path.suffix == ".pdf" and path.name.startswith(zaak_id)
         export = path.suffix == ".csv" and "exports" in path.parts
         if letter or (export and zaak_id in path.read_text(encoding="utf-8-sig")):
-            found.append(str(path.relative_to(home / "out")))
+            found.append(str(path.relative_to(home.out)))
     return found

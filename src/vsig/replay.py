@@ -6,7 +6,6 @@ templates, extract rows and state slice) under its own run id and date, and each
 SHA-256 is compared with the one recorded.
 """
 
-import json
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from jinja2.exceptions import SecurityError
 from vsig import audit, ingest, nightly
 from vsig.config import load_config
 from vsig.files import crash_point
+from vsig.home import Home
 from vsig.privacy import ERASED, ERASED_BY_RETENTION
 from vsig.store import Store
 
@@ -41,29 +41,27 @@ class Report:
         return not self.tampered and all(c.verdict == "identical" for c in self.outputs)
 
 
-def manifest_of(home: Path, run_id: str) -> dict[str, Any]:
-    path = home / "out" / run_id / "manifest.json"
-    if not path.is_file():
-        raise ReplayError(f"no run {run_id!r} in {home / 'out'} (no manifest.json)")
-    manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return manifest
+def manifest_of(home: Home, run_id: str) -> dict[str, Any]:
+    if not home.manifest_path(run_id).is_file():
+        raise ReplayError(f"no run {run_id!r} in {home.out} (no manifest.json)")
+    return home.manifest(run_id)
 
 
 @contextmanager
-def _scratch(home: Path, run_id: str) -> Iterator[str]:
+def _scratch(home: Home, run_id: str) -> Iterator[Home]:
     """A fresh scratch folder, after removing what killed replays left."""
-    parent = home / audit.REPLAY_SCRATCH
+    parent = home.scratch
     shutil.rmtree(parent, ignore_errors=True)
     parent.mkdir(mode=0o700)
     try:
-        yield tempfile.mkdtemp(prefix=f"{run_id}-", dir=parent)
+        yield Home(Path(tempfile.mkdtemp(prefix=f"{run_id}-", dir=parent)))
     finally:
         shutil.rmtree(parent, ignore_errors=True)
 
 
-def replay(home: Path, run_id: str, secret: bytes) -> Report:
+def replay(home: Home, run_id: str, secret: bytes) -> Report:
     manifest = manifest_of(home, run_id)
-    archive = home / "archive" / run_id
+    archive = home.archived(run_id)
     if not archive.is_dir():
         raise ReplayError(f"run {run_id} is not reproducible: its archive was purged")
     report = Report(run_id, warnings=_version_warnings(manifest))
@@ -85,14 +83,13 @@ def replay(home: Path, run_id: str, secret: bytes) -> Report:
             f"run {run_id} is not reproducible: data erased by retention (6 months after "
             "the last activity)"
         )
-    with _scratch(home, run_id) as scratch:
-        scratch_home = Path(scratch)
+    with _scratch(home, run_id) as scratch_home:
         for relative in manifest["archive"]:
             if relative.split("/")[0] in ingest.CONSUMED:
-                target = scratch_home / "inbox" / relative
+                target = scratch_home.inbox / relative
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(archive / relative, target)
-        with Store.open(scratch_home / "state") as db:
+        with Store.open(scratch_home.state) as db:
             db.restore(audit.load_state(archive))
         crash_point("replay-scratch")
         config = load_config(archive / audit.CONFIG / manifest["config_file"])
@@ -115,7 +112,7 @@ def replay(home: Path, run_id: str, secret: bytes) -> Report:
                 "beyond its data (refused by the sandbox); the archive has been tampered with"
             ) from None
         expected = {o["path"]: o["sha256"] for o in manifest["outputs"]}
-        report.outputs = audit.compare(expected, scratch_home / "out" / run_id)
+        report.outputs = audit.compare(expected, scratch_home.outputs(run_id))
     return report
 
 

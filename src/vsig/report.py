@@ -16,6 +16,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from vsig import normalize, termijnen
 from vsig.config import Config
+from vsig.home import Home
 from vsig.store import Store
 
 
@@ -38,10 +39,10 @@ def period(text: str) -> tuple[date, date]:
     return start, after - timedelta(days=1)
 
 
-def monitor(home: Path, config: Config, start: date, end: date) -> dict[str, Any]:
+def monitor(home: Home, config: Config, start: date, end: date) -> dict[str, Any]:
     if config.cbs is None:
         raise ReportError("the config has no `cbs` section: who delivers to CBS?")
-    with Store.snapshot(home / "state") as db:
+    with Store.snapshot(home.state) as db:
         signals = db.query(
             "SELECT s.*, r.verwerkingsdatum FROM signalen s JOIN runs r USING (run_id) "
             "WHERE r.verwerkingsdatum BETWEEN ? AND ? AND s.gemeentecode IS NOT NULL "
@@ -166,9 +167,9 @@ def _contactpoging(day: date, waarde: str) -> dict[str, Any]:
     return attempt
 
 
-def overview(home: Path, config: Config, start: date, end: date) -> dict[str, Any]:
+def overview(home: Home, config: Config, start: date, end: date) -> dict[str, Any]:
     """Counts for management and councils: no person in it, only totals over the period."""
-    with Store.snapshot(home / "state") as db:
+    with Store.snapshot(home.state) as db:
         signals = db.query(
             "SELECT strftime(r.verwerkingsdatum, '%Y-%m') AS maand, s.soort, count(*) AS n "
             "FROM signalen s JOIN runs r USING (run_id) "
