@@ -4,7 +4,7 @@ import json
 import os
 import shlex
 import tempfile
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -49,6 +49,17 @@ def test_doctor_passes_a_ready_home_and_names_what_is_missing(tmp_path: Path) ->
     assert (code, set(verdicts.values())) == (0, {"ok"})
     code, verdicts = doctor(home, date(2026, 12, 1))  # a month later the extracts are stale
     assert (code, verdicts["brp"]) == (1, "problem")
+
+
+def test_doctor_and_run_choose_the_extract_by_one_rule(tmp_path: Path) -> None:
+    """A stale extract and one dated tomorrow: the run may not read tomorrow's, so it stops
+    (3); doctor used to take the newest of all and say ok."""
+    home = Home.create(tmp_path)
+    home.registers(date(2026, 10, 1), RESIDENTS, KNOWN)
+    home.registers(NIGHT_1 + timedelta(days=1), RESIDENTS, KNOWN)
+    code, verdicts = doctor(home, NIGHT_1)
+    assert (code, verdicts["brp"], verdicts["sdd"]) == (1, "problem", "problem")
+    assert home.run(NIGHT_1).exit_code == 3
 
 
 @pytest.mark.parametrize("cause", ["read-only file system", "Permission denied"])
