@@ -1,5 +1,6 @@
 """The state store: versioned schema, all-or-nothing runs, one runner at a time."""
 
+import re
 import signal
 import subprocess
 import sys
@@ -13,11 +14,13 @@ import pytest
 from vsig import store
 from vsig.store import Changes, LockedError, Store, StoreError, locked
 
+from .conftest import REPO
+
 DAY = date(2026, 11, 26)
 
 
 def empty(store_: Store, table: str) -> pl.DataFrame:
-    return store_.query(f"SELECT * FROM {table} LIMIT 0")
+    return store_._query(f"SELECT * FROM {table} LIMIT 0")
 
 
 def changes(store_: Store, **frames: pl.DataFrame) -> Changes:
@@ -73,7 +76,7 @@ def test_a_run_is_written_whole_or_not_at_all(tmp_path: Path) -> None:
         broken_case = pl.DataFrame({"zaak_id": ["Z1"]})  # its required facts are missing
         with pytest.raises(duckdb.Error):
             db.write(changes(db, bestanden=files, zaken=broken_case))
-        assert db.query("SELECT count(*) AS n FROM runs")["n"].item() == 0
+        assert db._query("SELECT count(*) AS n FROM runs")["n"].item() == 0
         assert db.processed_files() == {}
         db.write(changes(db, bestanden=files))
         assert db.processed_files() == {"abc": "20261126-01"}
@@ -123,3 +126,11 @@ def test_a_writer_removes_a_killed_readers_snapshot_but_not_a_live_one(tmp_path:
         assert len(live) == 1
         assert live[0] != stale
     assert list(tmp_path.glob(f"{store.SNAPSHOT_PREFIX}*")) == []
+
+
+def test_all_sql_lives_in_the_store() -> None:
+    """Which SQL touches a table is answered by reading one module."""
+    statement = re.compile(r"\b(SELECT|INSERT INTO|UPDATE \w+ SET|DELETE FROM)\b")
+    for path in sorted((REPO / "src" / "vsig").rglob("*.py")):
+        if path.name != "store.py":
+            assert not statement.search(path.read_text(encoding="utf-8")), path

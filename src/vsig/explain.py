@@ -26,11 +26,7 @@ class NotFoundError(Exception):
 def explain(home: Home, config: Config, wanted: str, run: str | None = None) -> dict[str, Any]:
     """The story of a signal (by signaal_id) or a case (by zaak_id), as plain data."""
     with Store.snapshot(home.state) as db:
-        signals = db.query(
-            "SELECT * FROM signalen WHERE signaal_id = ? AND (? IS NULL OR run_id = ?) "
-            "ORDER BY run_id, signaalpartner",
-            [wanted, run, run],
-        )
+        signals = db.signals_named(wanted, run)
         zaak_ids = signals["zaak_id"].drop_nulls().unique().sort().to_list() or [wanted]
         found_cases = [_case(db, home, config, zaak_id, run) for zaak_id in zaak_ids]
     found_cases = [c for c in found_cases if c is not None]
@@ -63,24 +59,16 @@ def _signal(row: dict[str, Any]) -> dict[str, Any]:
 def _case(
     db: Store, home: Home, config: Config, zaak_id: str, run: str | None
 ) -> dict[str, Any] | None:
-    found = db.query("SELECT * FROM zaken WHERE zaak_id = ?", [zaak_id])
+    found = db.cases([zaak_id])
     if not found.height:
         return None
     case = found.row(0, named=True)
-    evaluations = db.query(
-        "SELECT * FROM routeringen WHERE zaak_id = ? AND (? IS NULL OR run_id <= ?) "
-        "ORDER BY run_id",
-        [zaak_id, run, run],
+    evaluations = db.routes_of(zaak_id, run)
+    actions = db.actions_of(zaak_id).select(
+        "run_id", "actie", "soort", "template", "wie", "uiterlijk"
     )
-    actions = db.query(
-        "SELECT run_id, actie, soort, template, wie, uiterlijk FROM acties WHERE zaak_id = ? "
-        "ORDER BY run_id, volgorde",
-        [zaak_id],
-    )
-    signals = db.query(
-        "SELECT run_id, signaal_id, signaalpartner, soort, bedrag, status FROM signalen "
-        "WHERE zaak_id = ? ORDER BY run_id, signaalpartner, signaal_id",
-        [zaak_id],
+    signals = db.signals_of_case(zaak_id).select(
+        "run_id", "signaal_id", "signaalpartner", "soort", "bedrag", "status"
     )
     return {
         "zaak_id": zaak_id,

@@ -186,7 +186,7 @@ def recover(db: Store, home: Home) -> list[str]:
     """Finish what a killed run left: outputs and archive of a committed run still in their
     temporary folders are put in place, its consumed files taken out of the inbox first;
     what an uncommitted run left is removed. Returns the runs completed."""
-    committed = set(db.query("SELECT run_id FROM runs")["run_id"].to_list())
+    committed = db.run_ids()
     finished: set[str] = set()
     for folder in (home.out, home.archive):
         for partial in sorted(folder.glob(".*.partial")):
@@ -373,7 +373,7 @@ class _Night:
             ).unique("zaak_id", keep="last")
             known_events = pl.concat(
                 [
-                    self.db.query("SELECT zaak_id, datum, gebeurtenis FROM gebeurtenissen"),
+                    self.db.event_history(),
                     events.select("zaak_id", "datum", "gebeurtenis"),
                 ]
             )
@@ -412,11 +412,7 @@ class _Night:
         for outcome in ("beschikking", "resultaat"):
             if outcome not in outcomes.columns:
                 outcomes = outcomes.with_columns(pl.lit(None, pl.String).alias(outcome))
-        decided = self.db.query(
-            "SELECT zaak_id, signaalpartner, signaal_id, klantnummer, signaaldatum, status "
-            "FROM signalen WHERE zaak_id IN (SELECT zaak_id FROM decided)",
-            frames={"decided": outcomes.select("zaak_id")},
-        )
+        decided = self.db.decided_signals(outcomes.select("zaak_id"))
         return decided.join(outcomes, on="zaak_id").drop("zaak_id")
 
     def _commit(self, tonight: _Tonight, summary: Summary) -> Path:
@@ -508,11 +504,7 @@ class _Night:
             [i.accepted.select("signaalpartner", "signaal_id") for i in files]
             or [pl.DataFrame(schema={"signaalpartner": pl.String, "signaal_id": pl.String})]
         )
-        seen = self.db.query(
-            "SELECT signaalpartner, signaal_id, min(run_id) AS eerder FROM signalen "
-            "WHERE (signaalpartner, signaal_id) IN (SELECT * FROM keys) GROUP BY ALL",
-            frames={"keys": keys},
-        )
+        seen = self.db.signals_seen(keys)
         for result in files:
             checked = result.accepted.join(seen, on=["signaalpartner", "signaal_id"], how="left")
             again = pl.col("eerder").is_not_null()
@@ -676,13 +668,9 @@ class _Night:
         signals and actions; and the earlier files that tonight's files repeat."""
         signals = tonight.signals
         debts = signals.select("signaalpartner", "klantnummer")
-        holding = self.db.query(
-            "SELECT DISTINCT zaak_id FROM signalen WHERE zaak_id IS NOT NULL "
-            "AND (signaalpartner, klantnummer) IN (SELECT * FROM debts)",
-            frames={"debts": debts},
-        )
+        holding = self.db.cases_holding(debts)
         before = tonight.read_before
-        with_events = self.db.query("SELECT DISTINCT zaak_id FROM gebeurtenissen")
+        with_events = self.db.cases_with_events()
         changed = pl.concat([tonight.routed["zaak_id"], tonight.closed["zaak_id"]])
         closed_holding = self.db.closed_cases(holding)
         relevant = before.filter(
@@ -690,34 +678,12 @@ class _Night:
             | pl.col("zaak_id").is_in(changed.implode())
             | pl.col("zaak_id").is_in(_event_cases(tonight.inputs.events).implode())
             | pl.col("zaak_id").is_in(holding["zaak_id"].implode())
-            | pl.col("zaak_id").is_in(with_events["zaak_id"].implode())  # their deadlines
+            | pl.col("zaak_id").is_in(with_events.implode())  # their deadlines
         )
         relevant = pl.concat([relevant, closed_holding], how="diagonal_relaxed")
         ids = relevant.select("zaak_id")
         shas = pl.DataFrame({"sha256": [i.sha256 for i in tonight.inputs.consumed]})
-        return {
-            "zaken": relevant,
-            "signalen": self.db.query(
-                "SELECT * FROM signalen WHERE zaak_id IN (SELECT zaak_id FROM ids) "
-                "OR (signaalpartner, signaal_id) IN (SELECT signaalpartner, signaal_id FROM sent) "
-                "ORDER BY run_id, signaalpartner, signaal_id",
-                frames={"ids": ids, "sent": _signal_keys_read(tonight)},
-            ),
-            "acties": self.db.query(
-                "SELECT * FROM acties WHERE zaak_id IN (SELECT zaak_id FROM ids) "
-                "ORDER BY zaak_id, actie",
-                frames={"ids": ids},
-            ),
-            "gebeurtenissen": self.db.query(
-                "SELECT * FROM gebeurtenissen WHERE zaak_id IN (SELECT zaak_id FROM ids) "
-                "ORDER BY zaak_id, datum, run_id, regel",
-                frames={"ids": ids},
-            ),
-            "bestanden": self.db.query(
-                "SELECT * FROM bestanden WHERE sha256 IN (SELECT sha256 FROM shas) ORDER BY sha256",
-                frames={"shas": shas},
-            ),
-        }
+        return {"zaken": relevant} | self.db.state_slice(ids, _signal_keys_read(tonight), shas)
 
     def _write_manifest(
         self, out: Path, archive: Path, tonight: _Tonight, summary: Summary

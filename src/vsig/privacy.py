@@ -179,10 +179,7 @@ def purge(db: Store, home: Home, config: Config, day: date, secret: bytes) -> li
     purges = [closed, _expire(db, home, config, day, secret)]
     if config.retention.outputs_keep_days is not None:
         outputs = Purged("outputs")
-        delivered = db.query(
-            "SELECT run_id FROM runs WHERE verwerkingsdatum < ? ORDER BY run_id",
-            [day - timedelta(days=config.retention.outputs_keep_days)],
-        )["run_id"].to_list()
+        delivered = db.runs_before(day - timedelta(days=config.retention.outputs_keep_days))
         outputs.add("run", [r for r in delivered if _remove_delivered(home.outputs(r))])
         append_log(home, outputs, day, secret)
         purges.append(outputs)
@@ -193,12 +190,8 @@ def _expire(db: Store, home: Home, config: Config, day: date, secret: bytes) -> 
     """Retention's deletions: the files first, then the log, then the state."""
     cutoff = months_before(day, config.retention.months)
     retention = Purged("retention")
-    old_runs = db.query(
-        "SELECT run_id FROM runs WHERE verwerkingsdatum < ? ORDER BY run_id", [cutoff]
-    )["run_id"].to_list()
-    stale = db.query(
-        "SELECT zaak_id FROM zaken WHERE laatste_activiteit < ? ORDER BY zaak_id", [cutoff]
-    )["zaak_id"].to_list()
+    old_runs = db.runs_before(cutoff)
+    stale = db.cases_last_active_before(cutoff)
     erased = _Erased(*db.expiring(stale, old_runs), stale, frozenset())
     for run_id in old_runs:
         if _remove_run_folders(home, run_id):
@@ -332,25 +325,6 @@ def address_key(postcode: str, huisnummer: str, huisletter: str = "", toevoeging
 
 
 _SIGNAL_KEY = ("signaalpartner", "signaal_id")
-_OWN_ADDRESS = (
-    "postcode || '|' || huisnummer || '|' || coalesce(huisletter, '') || '|' "
-    "|| coalesce(huisnummertoevoeging, '')"
-)
-
-
-def _signals_of(db: Store, subject: Subject) -> pl.DataFrame:
-    """Every signal about the subject, and every signal of the cases those joined."""
-    if subject.bsn:
-        where, values = "bsn = ? OR persoon_bsn = ?", [subject.bsn, subject.bsn]
-    else:
-        where, values = f"adres_sleutel = ? OR ({_OWN_ADDRESS}) = ?", [subject.value] * 2
-    return db.query(
-        "WITH own AS (SELECT * FROM signalen WHERE " + where + ") "
-        "SELECT * FROM own UNION SELECT * FROM signalen WHERE zaak_id IN "
-        "(SELECT zaak_id FROM own UNION SELECT zaak_id FROM zaken WHERE adres_sleutel = ?) "
-        "ORDER BY run_id, signaalpartner, signaal_id",
-        [*values, subject.adres_sleutel],
-    )
 
 
 def forget(
@@ -362,16 +336,9 @@ def forget(
     rows are marked in their manifest, so a replay says why it cannot reproduce them.
     """
     purged = Purged("request")
-    signals = _signals_of(db, subject)
-    cases = db.query(
-        "SELECT zaak_id FROM zaken WHERE list_contains(?, zaak_id) OR adres_sleutel = ? "
-        "ORDER BY zaak_id",
-        [signals["zaak_id"].drop_nulls().unique().to_list(), subject.adres_sleutel],
-    )["zaak_id"].to_list()
-    events = db.query(
-        "SELECT run_id, bestand, regel FROM gebeurtenissen WHERE list_contains(?, zaak_id)",
-        [cases],
-    )
+    signals = db.signals_about(subject.bsn, subject.adres_sleutel)
+    cases = db.cases_at(signals["zaak_id"].drop_nulls().unique().to_list(), subject.adres_sleutel)
+    events = db.event_places(cases)
     people = frozenset([subject.bsn] if subject.bsn else [])
     touched = sorted(
         set(signals["run_id"])
@@ -717,13 +684,8 @@ def _marked(home: Home, run_id: str, marker: str, secret: bytes) -> Iterator[Non
 
 def inzage(db: Store, home: Home, config: Config, bsn: str, day: date) -> dict[str, Any]:
     """Everything held about one person, and when it will be deleted (AVG art. 15)."""
-    own = db.query(
-        "SELECT s.*, r.verwerkingsdatum FROM signalen s JOIN runs r USING (run_id) "
-        "WHERE s.bsn = ? OR s.persoon_bsn = ? ORDER BY s.run_id, s.signaalpartner, s.signaal_id",
-        [bsn, bsn],
-    )
-    ids = [own["zaak_id"].drop_nulls().unique().sort().to_list()]
-    cases = db.query("SELECT * FROM zaken WHERE list_contains(?, zaak_id) ORDER BY zaak_id", ids)
+    own = db.person_signals(bsn)
+    cases = db.cases(own["zaak_id"].drop_nulls().unique().sort().to_list())
     months = config.retention.months
     return {
         "bsn": bsn,
@@ -751,18 +713,9 @@ def inzage(db: Store, home: Home, config: Config, bsn: str, day: date) -> dict[s
 
 def _case_for_inzage(db: Store, home: Home, config: Config, case: dict[str, Any]) -> dict[str, Any]:
     zaak_id = case["zaak_id"]
-    routes = db.query(
-        "SELECT run_id, regel FROM routeringen WHERE zaak_id = ? ORDER BY run_id", [zaak_id]
-    )
-    actions = db.query(
-        "SELECT run_id, actie, soort, template, uiterlijk FROM acties WHERE zaak_id = ? "
-        "ORDER BY run_id, volgorde",
-        [zaak_id],
-    )
-    events = db.query(
-        "SELECT datum, gebeurtenis, waarde FROM gebeurtenissen WHERE zaak_id = ? ORDER BY datum",
-        [zaak_id],
-    )
+    routes = db.routes_of(zaak_id).select("run_id", "regel")
+    actions = db.actions_of(zaak_id).select("run_id", "actie", "soort", "template", "uiterlijk")
+    events = db.events_of(zaak_id).select("datum", "gebeurtenis", "waarde")
     deleted = _after(case["laatste_activiteit"], config.retention.months)
     if not case["gesloten"]:
         deleted += ", of later als er nog een melding of contact volgt"

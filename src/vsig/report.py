@@ -43,25 +43,9 @@ def monitor(home: Home, config: Config, start: date, end: date) -> dict[str, Any
     if config.cbs is None:
         raise ReportError("the config has no `cbs` section: who delivers to CBS?")
     with Store.snapshot(home.state) as db:
-        signals = db.query(
-            "SELECT s.*, r.verwerkingsdatum FROM signalen s JOIN runs r USING (run_id) "
-            "WHERE r.verwerkingsdatum BETWEEN ? AND ? AND s.gemeentecode IS NOT NULL "
-            "ORDER BY s.signaalpartner, s.signaal_id, s.run_id",
-            [start, end],
-        )
-        cases = db.query(
-            "SELECT * FROM zaken WHERE geopend BETWEEN ? AND ? ORDER BY zaak_id", [start, end]
-        )
-        members = db.query(
-            "SELECT zaak_id, signaalpartner, signaal_id FROM signalen "
-            "WHERE zaak_id IN (SELECT zaak_id FROM cases) ORDER BY signaalpartner, signaal_id",
-            frames={"cases": cases.select("zaak_id")},
-        )
-        events = db.query(
-            "SELECT * FROM gebeurtenissen WHERE zaak_id IN (SELECT zaak_id FROM cases) "
-            "ORDER BY zaak_id, datum, run_id, regel",
-            frames={"cases": cases.select("zaak_id")},
-        )
+        rows = db.delivery_rows(start, end)
+    signals, cases = rows["signalen"], rows["zaken"]
+    members, events = rows["leden"], rows["gebeurtenissen"]
     organisation: dict[str, Any] = {
         "naam": config.cbs.organisatie,
         "contactpersoonen": config.cbs.contactpersonen,
@@ -170,31 +154,9 @@ def _contactpoging(day: date, waarde: str) -> dict[str, Any]:
 def overview(home: Home, config: Config, start: date, end: date) -> dict[str, Any]:
     """Counts for management and councils: no person in it, only totals over the period."""
     with Store.snapshot(home.state) as db:
-        signals = db.query(
-            "SELECT strftime(r.verwerkingsdatum, '%Y-%m') AS maand, s.soort, count(*) AS n "
-            "FROM signalen s JOIN runs r USING (run_id) "
-            "WHERE r.verwerkingsdatum BETWEEN ? AND ? GROUP BY ALL ORDER BY ALL",
-            [start, end],
-        )
-        cases = db.query(
-            "SELECT gemeentecode, regel, count(*) AS n FROM zaken "
-            "WHERE geopend BETWEEN ? AND ? GROUP BY ALL ORDER BY ALL",
-            [start, end],
-        )
-        outcomes = db.query(
-            "SELECT waarde AS resultaat, count(*) AS n FROM gebeurtenissen "
-            "WHERE gebeurtenis = 'resultaat' AND datum BETWEEN ? AND ? GROUP BY ALL ORDER BY ALL",
-            [start, end],
-        )
-        conversations = db.query(
-            "SELECT z.crisis, a.datum AS aanmelding, g.datum AS gesprek FROM zaken z "
-            "JOIN (SELECT zaak_id, min(datum) AS datum FROM gebeurtenissen "
-            "      WHERE gebeurtenis = 'aanmelding' GROUP BY zaak_id) a USING (zaak_id) "
-            "JOIN (SELECT zaak_id, min(datum) AS datum FROM gebeurtenissen "
-            "      WHERE gebeurtenis = 'eerste_gesprek' GROUP BY zaak_id) g USING (zaak_id) "
-            "WHERE g.datum BETWEEN ? AND ?",
-            [start, end],
-        )
+        counts = db.period_counts(start, end)
+    signals, cases, outcomes = counts["signalen"], counts["zaken"], counts["resultaten"]
+    conversations = counts["gesprekken"]
     on_time = sum(
         gesprek <= termijnen.gesprek_uiterlijk(config.termijnen, crisis, aanmelding)
         for crisis, aanmelding, gesprek in conversations.rows()

@@ -149,6 +149,13 @@ MIGRATIONS: Final = (
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
 
+_OWN_ADDRESS: Final = (
+    "postcode || '|' || huisnummer || '|' || coalesce(huisletter, '') || '|' "
+    "|| coalesce(huisnummertoevoeging, '')"
+)
+"""A signal's address as its partner wrote it, in the form of an address key."""
+
+
 class StoreError(Exception):
     """The state cannot be used; the message says why and what to do."""
 
@@ -300,7 +307,7 @@ class Store:
             raise
         self._db.commit()
 
-    def query(
+    def _query(
         self,
         sql: str,
         parameters: Sequence[object] | None = None,
@@ -321,7 +328,7 @@ class Store:
         if not zaak_ids:
             return []
         ids = [zaak_ids]
-        signals = self.query(
+        signals = self._query(
             "SELECT signaalpartner || '/' || signaal_id AS id FROM signalen "
             "WHERE list_contains(?, zaak_id)",
             ids,
@@ -334,7 +341,7 @@ class Store:
     def inactive_cases(self, last_active: date) -> list[str]:
         """The open cases without activity since `last_active`."""
         return list(
-            self.query(
+            self._query(
                 "SELECT zaak_id FROM zaken WHERE gesloten IS NULL AND laatste_activiteit <= ? "
                 "ORDER BY zaak_id",
                 [last_active],
@@ -354,17 +361,235 @@ class Store:
     ) -> tuple[pl.DataFrame, pl.DataFrame]:
         """The signals and the events' places (run, file, line) of these cases, and the
         signals of these runs that never joined a case."""
-        signals = self.query(
+        signals = self._query(
             "SELECT * FROM signalen WHERE list_contains(?, zaak_id) "
             "OR (zaak_id IS NULL AND list_contains(?, run_id)) "
             "ORDER BY run_id, signaalpartner, signaal_id",
             [zaak_ids, run_ids],
         )
-        events = self.query(
+        return signals, self.event_places(zaak_ids)
+
+    def event_places(self, zaak_ids: list[str]) -> pl.DataFrame:
+        """Where these cases' events came from: run, file and line."""
+        return self._query(
             "SELECT run_id, bestand, regel FROM gebeurtenissen WHERE list_contains(?, zaak_id)",
             [zaak_ids],
         )
-        return signals, events
+
+    def event_history(self) -> pl.DataFrame:
+        """Every event kept: `zaak_id, datum, gebeurtenis`, for the legal terms."""
+        return self._query("SELECT zaak_id, datum, gebeurtenis FROM gebeurtenissen")
+
+    def cases_with_events(self) -> pl.Series:
+        return self._query("SELECT DISTINCT zaak_id FROM gebeurtenissen")["zaak_id"]
+
+    def decided_signals(self, zaak_ids: pl.DataFrame) -> pl.DataFrame:
+        """The signals of these cases (a `zaak_id` column), for the feedback on a decision."""
+        return self._query(
+            "SELECT zaak_id, signaalpartner, signaal_id, klantnummer, signaaldatum, status "
+            "FROM signalen WHERE zaak_id IN (SELECT zaak_id FROM decided)",
+            frames={"decided": zaak_ids},
+        )
+
+    def signals_seen(self, keys: pl.DataFrame) -> pl.DataFrame:
+        """Of these `signaalpartner, signaal_id`, those received before, with the first run
+        (`eerder`) that received them."""
+        return self._query(
+            "SELECT signaalpartner, signaal_id, min(run_id) AS eerder FROM signalen "
+            "WHERE (signaalpartner, signaal_id) IN (SELECT * FROM keys) GROUP BY ALL",
+            frames={"keys": keys},
+        )
+
+    def cases_holding(self, debts: pl.DataFrame) -> pl.DataFrame:
+        """The cases, open or closed, holding one of these debts (`signaalpartner,
+        klantnummer`)."""
+        return self._query(
+            "SELECT DISTINCT zaak_id FROM signalen WHERE zaak_id IS NOT NULL "
+            "AND (signaalpartner, klantnummer) IN (SELECT * FROM debts)",
+            frames={"debts": debts},
+        )
+
+    def state_slice(
+        self, zaak_ids: pl.DataFrame, sent: pl.DataFrame, files: pl.DataFrame
+    ) -> dict[str, pl.DataFrame]:
+        """The rows of these cases (a `zaak_id` column) besides the cases themselves: their
+        signals with the signals `sent` (`signaalpartner, signaal_id`), their actions and
+        events; and the rows of these processed `files` (a `sha256` column)."""
+        frames = {"ids": zaak_ids, "sent": sent, "shas": files}
+        return {
+            "signalen": self._query(
+                "SELECT * FROM signalen WHERE zaak_id IN (SELECT zaak_id FROM ids) "
+                "OR (signaalpartner, signaal_id) IN (SELECT signaalpartner, signaal_id FROM sent) "
+                "ORDER BY run_id, signaalpartner, signaal_id",
+                frames=frames,
+            ),
+            "acties": self._query(
+                "SELECT * FROM acties WHERE zaak_id IN (SELECT zaak_id FROM ids) "
+                "ORDER BY zaak_id, actie",
+                frames=frames,
+            ),
+            "gebeurtenissen": self._query(
+                "SELECT * FROM gebeurtenissen WHERE zaak_id IN (SELECT zaak_id FROM ids) "
+                "ORDER BY zaak_id, datum, run_id, regel",
+                frames=frames,
+            ),
+            "bestanden": self._query(
+                "SELECT * FROM bestanden WHERE sha256 IN (SELECT sha256 FROM shas) ORDER BY sha256",
+                frames=frames,
+            ),
+        }
+
+    def delivery_rows(self, start: date, end: date) -> dict[str, pl.DataFrame]:
+        """For the CBS delivery of a period: the signals received in it with a municipality,
+        the cases opened in it, and those cases' signals (`leden`: their keys) and events."""
+        cases = self._query(
+            "SELECT * FROM zaken WHERE geopend BETWEEN ? AND ? ORDER BY zaak_id", [start, end]
+        )
+        frames = {"cases": cases.select("zaak_id")}
+        return {
+            "signalen": self._query(
+                "SELECT s.*, r.verwerkingsdatum FROM signalen s JOIN runs r USING (run_id) "
+                "WHERE r.verwerkingsdatum BETWEEN ? AND ? AND s.gemeentecode IS NOT NULL "
+                "ORDER BY s.signaalpartner, s.signaal_id, s.run_id",
+                [start, end],
+            ),
+            "zaken": cases,
+            "leden": self._query(
+                "SELECT zaak_id, signaalpartner, signaal_id FROM signalen "
+                "WHERE zaak_id IN (SELECT zaak_id FROM cases) ORDER BY signaalpartner, signaal_id",
+                frames=frames,
+            ),
+            "gebeurtenissen": self._query(
+                "SELECT * FROM gebeurtenissen WHERE zaak_id IN (SELECT zaak_id FROM cases) "
+                "ORDER BY zaak_id, datum, run_id, regel",
+                frames=frames,
+            ),
+        }
+
+    def period_counts(self, start: date, end: date) -> dict[str, pl.DataFrame]:
+        """Totals of a period, no person in them: signals per month and creditor type, cases
+        opened per municipality and rule, results, and each first conversation with its
+        aanmelding (for the term)."""
+        period = [start, end]
+        return {
+            "signalen": self._query(
+                "SELECT strftime(r.verwerkingsdatum, '%Y-%m') AS maand, s.soort, count(*) AS n "
+                "FROM signalen s JOIN runs r USING (run_id) "
+                "WHERE r.verwerkingsdatum BETWEEN ? AND ? GROUP BY ALL ORDER BY ALL",
+                period,
+            ),
+            "zaken": self._query(
+                "SELECT gemeentecode, regel, count(*) AS n FROM zaken "
+                "WHERE geopend BETWEEN ? AND ? GROUP BY ALL ORDER BY ALL",
+                period,
+            ),
+            "resultaten": self._query(
+                "SELECT waarde AS resultaat, count(*) AS n FROM gebeurtenissen "
+                "WHERE gebeurtenis = 'resultaat' AND datum BETWEEN ? AND ? "
+                "GROUP BY ALL ORDER BY ALL",
+                period,
+            ),
+            "gesprekken": self._query(
+                "SELECT z.crisis, a.datum AS aanmelding, g.datum AS gesprek FROM zaken z "
+                "JOIN (SELECT zaak_id, min(datum) AS datum FROM gebeurtenissen "
+                "      WHERE gebeurtenis = 'aanmelding' GROUP BY zaak_id) a USING (zaak_id) "
+                "JOIN (SELECT zaak_id, min(datum) AS datum FROM gebeurtenissen "
+                "      WHERE gebeurtenis = 'eerste_gesprek' GROUP BY zaak_id) g USING (zaak_id) "
+                "WHERE g.datum BETWEEN ? AND ?",
+                period,
+            ),
+        }
+
+    def runs_before(self, day: date) -> list[str]:
+        return list(
+            self._query(
+                "SELECT run_id FROM runs WHERE verwerkingsdatum < ? ORDER BY run_id", [day]
+            )["run_id"]
+        )
+
+    def run_ids(self) -> set[str]:
+        return set(self._query("SELECT run_id FROM runs")["run_id"])
+
+    def cases_last_active_before(self, day: date) -> list[str]:
+        """Open or closed: retention counts from the last activity."""
+        return list(
+            self._query(
+                "SELECT zaak_id FROM zaken WHERE laatste_activiteit < ? ORDER BY zaak_id", [day]
+            )["zaak_id"]
+        )
+
+    def signals_about(self, bsn: str | None, adres_sleutel: str | None) -> pl.DataFrame:
+        """Every signal about a person (as sent or as matched) or an address (as matched or
+        as written), and every signal of the cases those joined or of a case there."""
+        values: list[str | None]
+        if bsn:
+            where, values = "bsn = ? OR persoon_bsn = ?", [bsn, bsn]
+        else:
+            where, values = f"adres_sleutel = ? OR ({_OWN_ADDRESS}) = ?", [adres_sleutel] * 2
+        return self._query(
+            "WITH own AS (SELECT * FROM signalen WHERE " + where + ") "
+            "SELECT * FROM own UNION SELECT * FROM signalen WHERE zaak_id IN "
+            "(SELECT zaak_id FROM own UNION SELECT zaak_id FROM zaken WHERE adres_sleutel = ?) "
+            "ORDER BY run_id, signaalpartner, signaal_id",
+            [*values, adres_sleutel],
+        )
+
+    def cases_at(self, zaak_ids: list[str], adres_sleutel: str | None) -> list[str]:
+        """These cases, and those at the address."""
+        return list(
+            self._query(
+                "SELECT zaak_id FROM zaken WHERE list_contains(?, zaak_id) OR adres_sleutel = ? "
+                "ORDER BY zaak_id",
+                [zaak_ids, adres_sleutel],
+            )["zaak_id"]
+        )
+
+    def person_signals(self, bsn: str) -> pl.DataFrame:
+        """A person's signals, as sent or as matched, with the date they came in."""
+        return self._query(
+            "SELECT s.*, r.verwerkingsdatum FROM signalen s JOIN runs r USING (run_id) "
+            "WHERE s.bsn = ? OR s.persoon_bsn = ? "
+            "ORDER BY s.run_id, s.signaalpartner, s.signaal_id",
+            [bsn, bsn],
+        )
+
+    def cases(self, zaak_ids: list[str]) -> pl.DataFrame:
+        return self._query(
+            "SELECT * FROM zaken WHERE list_contains(?, zaak_id) ORDER BY zaak_id", [zaak_ids]
+        )
+
+    def signals_named(self, signaal_id: str, run: str | None) -> pl.DataFrame:
+        """The signals with this id (partners may share one), of one run or of all."""
+        return self._query(
+            "SELECT * FROM signalen WHERE signaal_id = ? AND (? IS NULL OR run_id = ?) "
+            "ORDER BY run_id, signaalpartner",
+            [signaal_id, run, run],
+        )
+
+    def signals_of_case(self, zaak_id: str) -> pl.DataFrame:
+        return self._query(
+            "SELECT * FROM signalen WHERE zaak_id = ? ORDER BY run_id, signaalpartner, signaal_id",
+            [zaak_id],
+        )
+
+    def routes_of(self, zaak_id: str, until_run: str | None = None) -> pl.DataFrame:
+        """Every routing of the case, night by night, up to a run."""
+        return self._query(
+            "SELECT * FROM routeringen WHERE zaak_id = ? AND (? IS NULL OR run_id <= ?) "
+            "ORDER BY run_id",
+            [zaak_id, until_run, until_run],
+        )
+
+    def actions_of(self, zaak_id: str) -> pl.DataFrame:
+        return self._query(
+            "SELECT * FROM acties WHERE zaak_id = ? ORDER BY run_id, volgorde", [zaak_id]
+        )
+
+    def events_of(self, zaak_id: str) -> pl.DataFrame:
+        return self._query(
+            "SELECT * FROM gebeurtenissen WHERE zaak_id = ? ORDER BY datum, run_id, regel",
+            [zaak_id],
+        )
 
     def people_held(self, besides: pl.DataFrame | None = None) -> frozenset[str]:
         """Every BSN a kept signal names, as sent or as matched; not counting the signals
@@ -372,7 +597,7 @@ class Store:
         going = pl.DataFrame(schema={"signaalpartner": pl.String, "signaal_id": pl.String})
         if besides is not None:
             going = pl.concat([going, besides.select(going.columns)])
-        rows = self.query(
+        rows = self._query(
             "SELECT DISTINCT p FROM (SELECT bsn AS p, signaalpartner, signaal_id FROM signalen "
             "UNION ALL SELECT persoon_bsn, signaalpartner, signaal_id FROM signalen) "
             "ANTI JOIN going USING (signaalpartner, signaal_id) WHERE p IS NOT NULL",
@@ -382,7 +607,7 @@ class Store:
 
     def closed_cases(self, zaak_ids: pl.DataFrame) -> pl.DataFrame:
         """The rows of those of these cases (a `zaak_id` column) that are closed."""
-        return self.query(
+        return self._query(
             "SELECT * FROM zaken WHERE gesloten IS NOT NULL AND zaak_id IN "
             "(SELECT zaak_id FROM wanted) ORDER BY zaak_id",
             frames={"wanted": zaak_ids},
@@ -393,7 +618,7 @@ class Store:
         if not run_ids:
             return []
         where = "zaak_id IS NULL AND list_contains(?, run_id)"
-        signals = self.query(
+        signals = self._query(
             f"SELECT signaalpartner || '/' || signaal_id AS id FROM signalen WHERE {where}",
             [run_ids],
         )["id"].to_list()
@@ -433,19 +658,19 @@ class Store:
         return dict(self._db.execute("SELECT sha256, run_id FROM bestanden").fetchall())
 
     def open_cases(self) -> pl.DataFrame:
-        return self.query("SELECT * FROM zaken WHERE gesloten IS NULL ORDER BY zaak_id")
+        return self._query("SELECT * FROM zaken WHERE gesloten IS NULL ORDER BY zaak_id")
 
     def case_signals(self, columns: tuple[str, ...], closed: bool = False) -> pl.DataFrame:
         """The signals of every open case (`closed`: of every closed case still kept)."""
         selected = ", ".join(f"s.{c}" for c in columns)
         state = "NOT NULL" if closed else "NULL"
-        return self.query(
+        return self._query(
             f"SELECT {selected} FROM signalen s JOIN zaken z USING (zaak_id) "
             f"WHERE z.gesloten IS {state} ORDER BY s.zaak_id, s.signaalpartner, s.signaal_id"
         )
 
     def performed_actions(self) -> pl.DataFrame:
-        return self.query("SELECT zaak_id, actie, soort FROM acties ORDER BY zaak_id, actie")
+        return self._query("SELECT zaak_id, actie, soort FROM acties ORDER BY zaak_id, actie")
 
     def write(self, changes: Changes) -> None:
         """Apply one run's changes in one transaction: all of them or none."""
