@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from vsig import cases, cli
+from vsig.tonight import ExitCode
 
 from .scenario import Home, Resident, make_bsn
 
@@ -32,7 +33,7 @@ def test_an_unexpected_error_exits_5_and_logs_where_not_what(
     monkeypatch.setattr(sys, "argv", [*argv, "--date", str(DAY)])
     with pytest.raises(SystemExit) as exited:
         cli.entry()
-    assert exited.value.code == cli.EXIT_INTERNAL
+    assert exited.value.code == ExitCode.INTERNAL
     printed = capsys.readouterr()
     assert printed.err.startswith("internal error (ValueError)")
     assert PERSON.bsn not in printed.err + printed.out
@@ -56,7 +57,7 @@ def test_a_crash_before_the_home_is_known_prints_the_traceback_without_values(
     monkeypatch.setattr(sys, "argv", ["vsig", "config", "check"])
     with pytest.raises(SystemExit) as exited:
         cli.entry()
-    assert exited.value.code == cli.EXIT_INTERNAL
+    assert exited.value.code == ExitCode.INTERNAL
     printed = capsys.readouterr().err
     assert "RuntimeError" in printed
     assert "123456782" not in printed
@@ -80,5 +81,5 @@ def test_ctrl_c_is_not_done(
             cli.entry()
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)
-    assert exited.value.code == cli.EXIT_INTERRUPTED
+    assert exited.value.code == ExitCode.INTERRUPTED
     assert "interrupted" in capsys.readouterr().err

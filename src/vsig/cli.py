@@ -40,6 +40,7 @@ from vsig.files import write_atomic, write_text_atomic
 from vsig.home import Home
 from vsig.store import LockedError, Store, StoreError
 from vsig.text import printable
+from vsig.tonight import ExitCode, Summary
 
 app = typer.Typer(
     help="Nightly early warning on debt (vroegsignalering schulden) for the SDD.",
@@ -76,8 +77,6 @@ PeriodOption = Annotated[
     str, typer.Option("--period", help="A month YYYY-MM or a quarter YYYY-Qn.", show_default=False)
 ]
 
-EXIT_OK, EXIT_REJECTS, EXIT_USAGE, EXIT_ABORTED, EXIT_LOCKED, EXIT_INTERNAL = 0, 1, 2, 3, 4, 5
-EXIT_INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C
 _homes: list[Home] = []  # the data home a command works on, once known: where a crash is logged
 
 
@@ -91,7 +90,7 @@ def entry() -> None:
         app()
     except Interrupted:
         err.print("interrupted: nothing was committed unless the run printed its summary")
-        raise SystemExit(EXIT_INTERRUPTED) from None
+        raise SystemExit(ExitCode.INTERRUPTED) from None
     except Exception as error:
         why = _cannot_write(error)
         if why:
@@ -102,7 +101,7 @@ def entry() -> None:
                 markup=True,
                 highlight=False,
             )
-            raise SystemExit(EXIT_ABORTED) from None
+            raise SystemExit(ExitCode.ABORTED) from None
         where = audit.log_crash(_homes[-1] if _homes else None, error)
         err.print(
             f"[red]internal error[/red] ({type(error).__name__}); nothing was committed "
@@ -110,7 +109,7 @@ def entry() -> None:
             markup=True,
             highlight=False,
         )
-        raise SystemExit(EXIT_INTERNAL) from None
+        raise SystemExit(ExitCode.INTERNAL) from None
 
 
 CANNOT_WRITE: Final = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG, errno.EACCES}
@@ -164,7 +163,7 @@ def _shown(value: object) -> str:
 
 def _fail(message: str) -> NoReturn:
     err.print(f"[red]error:[/red] {_shown(message)}")
-    raise typer.Exit(EXIT_USAGE)
+    raise typer.Exit(ExitCode.USAGE)
 
 
 def _load(path: Path) -> Config:
@@ -173,7 +172,7 @@ def _load(path: Path) -> Config:
     except ConfigError as error:
         for problem in error.problems:
             err.print(f"[red]config error:[/red] {_shown(problem)}", soft_wrap=True)
-        raise typer.Exit(EXIT_USAGE) from None
+        raise typer.Exit(ExitCode.USAGE) from None
 
 
 def _processing_date(value: str | None) -> date:
@@ -219,7 +218,7 @@ def validate(
         out.print_json(json.dumps([_file_summary(r) for r in results]))
     else:
         _print_validation(results)
-    raise typer.Exit(EXIT_REJECTS if any(r.needs_attention for r in results) else EXIT_OK)
+    raise typer.Exit(ExitCode.REJECTS if any(r.needs_attention for r in results) else ExitCode.OK)
 
 
 def _file_summary(result: ingest.Ingested) -> dict[str, Any]:
@@ -290,10 +289,10 @@ def run(
         )
     except (nightly.RunAbortedError, StoreError) as problem:
         err.print(f"[red]aborted:[/red] {_shown(problem)}", soft_wrap=True)
-        raise typer.Exit(EXIT_ABORTED) from None
+        raise typer.Exit(ExitCode.ABORTED) from None
     except LockedError as problem:
         err.print(f"[red]locked:[/red] {problem}", soft_wrap=True)
-        raise typer.Exit(EXIT_LOCKED) from None
+        raise typer.Exit(ExitCode.LOCKED) from None
     if as_json:
         out.print_json(json.dumps(asdict(summary)))
     else:
@@ -308,9 +307,7 @@ def _secret(config: Config, home: Home) -> bytes:
         _fail(str(problem))
 
 
-def _with_progress(
-    work: Callable[[nightly.Progress], nightly.Summary], quiet: bool
-) -> nightly.Summary:
+def _with_progress(work: Callable[[nightly.Progress], Summary], quiet: bool) -> Summary:
     """Progress per stage on a terminal; nothing under cron or with --json."""
     if quiet or not err.is_terminal:
         return work(lambda _stage: None)
@@ -324,7 +321,7 @@ def _with_progress(
         return work(advance)
 
 
-def _print_run(summary: nightly.Summary) -> None:
+def _print_run(summary: Summary) -> None:
     heading = "dry run, nothing written" if summary.dry_run else f"outputs in {summary.out}"
     out.print(f"[bold]run {summary.run_id}[/bold] ({summary.verwerkingsdatum}): {heading}")
     out.print(
@@ -390,13 +387,13 @@ def replay_command(
         out.print(f"[red]tampered[/red] {_shown(changed)}")
     if report.tampered:
         out.print("[red]not replayed: the archive or its manifest is not what the run left[/red]")
-        raise typer.Exit(EXIT_REJECTS)
+        raise typer.Exit(ExitCode.REJECTS)
     for comparison in report.outputs:
         colour = "green" if comparison.verdict == "identical" else "red"
         out.print(f"[{colour}]{comparison.verdict}[/{colour}] {_shown(comparison.path)}")
     verdict = "identical" if report.identical else "NOT identical"
     out.print(f"run {run_id}: {len(report.outputs)} outputs, {verdict}")
-    raise typer.Exit(EXIT_OK if report.identical else EXIT_REJECTS)
+    raise typer.Exit(ExitCode.OK if report.identical else ExitCode.REJECTS)
 
 
 @app.command("explain")
@@ -418,7 +415,7 @@ def explain_command(
         _fail(str(problem))
     except StoreError as error:
         err.print(f"[red]error:[/red] {_shown(error)}", soft_wrap=True)
-        raise typer.Exit(EXIT_ABORTED) from None
+        raise typer.Exit(ExitCode.ABORTED) from None
     if as_json:
         out.print_json(json.dumps(story))
     else:
@@ -514,7 +511,7 @@ def _lock_reported() -> Iterator[None]:
         yield
     except LockedError as problem:
         err.print(f"[red]locked:[/red] {problem}", soft_wrap=True)
-        raise typer.Exit(EXIT_LOCKED) from None
+        raise typer.Exit(ExitCode.LOCKED) from None
 
 
 def _subject(bsn: str | None, address: str | None) -> privacy.Subject:
@@ -638,7 +635,7 @@ def doctor_command(
         for c in checks:
             table.add_row(c.name, f"[{colours[c.verdict]}]{c.verdict}[/]", c.detail)
         out.print(table)
-    raise typer.Exit(EXIT_OK if all(c.verdict == "ok" for c in checks) else EXIT_REJECTS)
+    raise typer.Exit(ExitCode.OK if all(c.verdict == "ok" for c in checks) else ExitCode.REJECTS)
 
 
 @config_app.command("check")

@@ -12,7 +12,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -44,8 +44,8 @@ from vsig.store import (
     erasing,
     locked,
 )
+from vsig.tonight import Inputs, Summary, Tonight, no_events
 
-EXIT_OK, EXIT_REJECTS = 0, 1
 STAGES: Final = (
     "inlezen",
     "matchen",
@@ -90,29 +90,6 @@ FACT_COLUMNS: Final = (
 class RunAbortedError(Exception):
     """The run stopped before committing anything, or could not finish the purge after its
     commit; the message says which, and what to do."""
-
-
-@dataclass
-class Summary:
-    """What a run did, in counts only: safe to print, log and keep."""
-
-    run_id: str
-    verwerkingsdatum: str
-    exit_code: int
-    dry_run: bool
-    out: str | None
-    inputs: list[dict[str, Any]]
-    signalen_per_status: dict[str, int]
-    zaken: dict[str, int]
-    zaken_per_regel: dict[str, int]
-    zaken_per_gemeente: dict[str, int]
-    acties: dict[str, int]
-    brieven_per_template: dict[str, int]
-    rejects: int
-    notices: list[str] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)
-    termijnen: dict[str, int] = field(default_factory=dict)
-    purged: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -266,32 +243,6 @@ def private_files(config: Config) -> Iterator[None]:
         os.umask(previous)
 
 
-@dataclass
-class _Tonight:
-    """Everything a night computed, before anything is written."""
-
-    run_id: str
-    inputs: "_Inputs"
-    brp: pl.DataFrame
-    read_before: pl.DataFrame  # the open cases as the state held them
-    closed: pl.DataFrame
-    active: pl.DataFrame  # open cases whose only change tonight is activity (events)
-    events: pl.DataFrame
-    signals: pl.DataFrame
-    case_signals: pl.DataFrame
-    regrouped: pl.DataFrame  # earlier signals that follow their person into another case
-    routed: pl.DataFrame
-    actions: pl.DataFrame
-    forwarded: pl.DataFrame
-    deadlines: pl.DataFrame
-    decisions: pl.DataFrame  # earlier signals of cases decided tonight, for the feedback
-    debtors: pl.DataFrame  # per case, each person its debts are about: a letter each
-
-    @property
-    def exit_code(self) -> int:
-        return EXIT_REJECTS if any(i.needs_attention for i in self.inputs.all) else EXIT_OK
-
-
 class _Night:
     def __init__(
         self,
@@ -326,7 +277,7 @@ class _Night:
             summary.out = str(self._commit(tonight, summary))
         return summary
 
-    def _compute(self) -> _Tonight:
+    def _compute(self) -> Tonight:
         with self.stage("inlezen"):
             run_id = self.replay.run_id if self.replay else self.db.next_run_id(self.date)
             stored = self.db.case_signals(cases.CASE_SIGNAL_COLUMNS)
@@ -381,7 +332,7 @@ class _Night:
                 open_now, known_events, forwarded, self.config.termijnen, self.date
             )
             decisions = self._decisions(events)
-        return _Tonight(
+        return Tonight(
             run_id,
             inputs,
             brp,
@@ -415,7 +366,7 @@ class _Night:
         decided = self.db.decided_signals(outcomes.select("zaak_id"))
         return decided.join(outcomes, on="zaak_id").drop("zaak_id")
 
-    def _commit(self, tonight: _Tonight, summary: Summary) -> Path:
+    def _commit(self, tonight: Tonight, summary: Summary) -> Path:
         """Write outputs and archive beside their final places, commit the state, then
         put both in place and move the consumed files out of the inbox."""
         run_id = tonight.run_id
@@ -448,7 +399,7 @@ class _Night:
         archive.rename(self.home.archived(run_id))
         return final
 
-    def _read_inputs(self, run_id: str, persons: pl.Series) -> "_Inputs":
+    def _read_inputs(self, run_id: str, persons: pl.Series) -> Inputs:
         """Tonight's files, and of the registers the rows about tonight's signals and about
         `persons` (those of the open cases, whom their cases follow)."""
         inbox = self.home.inbox
@@ -471,9 +422,9 @@ class _Night:
                 consumed.append(result)
         self._reject_signals_seen_before(consumed, run_id)
         if self.replay:
-            return _Inputs(self.replay.brp, self.replay.sdd, consumed)
+            return Inputs(self.replay.brp, self.replay.sdd, consumed)
         assert extracts is not None
-        signals = _Inputs.signals_of(consumed)
+        signals = Inputs.signals_of(consumed)
         threshold = self.config.naam_gelijkenis
         brp = _usable_extract(
             ingest.ingest_file(
@@ -494,7 +445,7 @@ class _Night:
                 ),
             )
         )
-        return _Inputs(brp, sdd, consumed)
+        return Inputs(brp, sdd, consumed)
 
     def _reject_signals_seen_before(self, consumed: list[Ingested], run_id: str) -> None:
         """A signal id a partner sent before (an earlier night, or an earlier file tonight)
@@ -535,7 +486,7 @@ class _Night:
             if not result.file_reason:
                 result.accepted, unknown = cases.split_events(result.accepted, open_cases)
                 result.rejects = pl.concat([result.rejects, unknown])
-        accepted = pl.concat([e.accepted for e in events if not e.file_reason] or [_no_events()])
+        accepted = pl.concat([e.accepted for e in events if not e.file_reason] or [no_events()])
         active = cases.after_events(open_cases, accepted, self.date)
         stale = cases.to_close(active, self.date, self.config.case_close_after_days)
         closed = pl.concat([active.filter(pl.col("gesloten").is_not_null()), stale])
@@ -557,7 +508,7 @@ class _Night:
             .sort("zaak_id")
         )
 
-    def _summary(self, tonight: _Tonight, dry_run: bool) -> Summary:
+    def _summary(self, tonight: Tonight, dry_run: bool) -> Summary:
         routed, actions, inputs = tonight.routed, tonight.actions, tonight.inputs
         opened = routed.filter(pl.col("geopend") == self.date).height
         per_gemeente = _counts(routed, "gemeentecode")
@@ -591,7 +542,7 @@ class _Night:
             termijnen=_counts(tonight.deadlines, "stand"),
         )
 
-    def _write_outputs(self, folder: Path, tonight: _Tonight) -> None:
+    def _write_outputs(self, folder: Path, tonight: Tonight) -> None:
         """The run's own files, then the documents people act on: letters, the
         municipalities' exports, the SDD's call list and each partner's feedback."""
         signals, routed, actions = tonight.signals, tonight.routed, tonight.actions
@@ -633,7 +584,7 @@ class _Night:
         for partner, rows in feedback.items():
             exports.write_csv(rows, folder / "exports" / "terugmelding" / f"{partner}.csv")
 
-    def _write_archive(self, folder: Path, tonight: _Tonight) -> None:
+    def _write_archive(self, folder: Path, tonight: Tonight) -> None:
         """What a replay needs, in as little personal data as reproduces the run: the
         consumed files as they were read, the extracts' used rows and the state the run read.
         """
@@ -661,7 +612,7 @@ class _Night:
         audit.copy_files(folder / audit.CONFIG, list(self.config.files))
         audit.copy_files(folder / audit.TEMPLATES, letters.template_files(self.templates))
 
-    def _state_read(self, tonight: _Tonight) -> dict[str, pl.DataFrame]:
+    def _state_read(self, tonight: Tonight) -> dict[str, pl.DataFrame]:
         """The rows of earlier nights that decided something tonight: the open cases at
         tonight's addresses, with events, holding tonight's debts, or changed tonight
         (moved, merged, closed), and the closed cases holding tonight's debts, with their
@@ -685,9 +636,7 @@ class _Night:
         shas = pl.DataFrame({"sha256": [i.sha256 for i in tonight.inputs.consumed]})
         return {"zaken": relevant} | self.db.state_slice(ids, _signal_keys_read(tonight), shas)
 
-    def _write_manifest(
-        self, out: Path, archive: Path, tonight: _Tonight, summary: Summary
-    ) -> None:
+    def _write_manifest(self, out: Path, archive: Path, tonight: Tonight, summary: Summary) -> None:
         """Everything an auditor needs to check the run, and no personal data."""
         archived = audit.hashes(archive)
         manifest = {
@@ -705,42 +654,6 @@ class _Night:
         audit.write_manifest(out / MANIFEST, manifest, self.secret)
 
 
-@dataclass
-class _Inputs:
-    brp: Ingested
-    sdd: Ingested
-    consumed: list[Ingested]
-
-    @property
-    def all(self) -> list[Ingested]:
-        return [self.brp, self.sdd, *self.consumed]
-
-    @property
-    def signals(self) -> pl.DataFrame:
-        return self.signals_of(self.consumed)
-
-    @staticmethod
-    def signals_of(consumed: list[Ingested]) -> pl.DataFrame:
-        frames = [i.accepted for i in consumed if i.source.kind == "signalen"]
-        frames = [f for f in frames if f.height]
-        return pl.concat(frames) if frames else _empty_signals()
-
-    @property
-    def events(self) -> list[Ingested]:
-        return [i for i in self.consumed if i.source.kind == "uitkomsten"]
-
-
-def _empty_signals() -> pl.DataFrame:
-    """No signals tonight: an empty frame shaped like accepted signals."""
-    return ingest.no_rows("signalen").with_columns(
-        signaalpartner=pl.lit(None, pl.String), soort=pl.lit(None, pl.String)
-    )
-
-
-def _no_events() -> pl.DataFrame:
-    return ingest.no_rows("uitkomsten")
-
-
 @contextmanager
 def _removed_on_error(*partials: Path) -> Iterator[None]:
     """Outputs of a run whose commit failed must not look like a run's outputs."""
@@ -752,7 +665,7 @@ def _removed_on_error(*partials: Path) -> Iterator[None]:
         raise
 
 
-def _signal_keys_read(tonight: "_Tonight") -> pl.DataFrame:
+def _signal_keys_read(tonight: Tonight) -> pl.DataFrame:
     """Partner and signal id of every signal row read tonight, accepted or sent before."""
     frames = [
         pl.concat(
@@ -776,10 +689,10 @@ def _reason(error: BaseException) -> str:
 
 def _event_cases(events: list[Ingested]) -> pl.Series:
     frames = [e.accepted.select("zaak_id") for e in events if not e.file_reason]
-    return pl.concat([*frames, _no_events().select("zaak_id")])["zaak_id"]
+    return pl.concat([*frames, no_events().select("zaak_id")])["zaak_id"]
 
 
-def _changes(tonight: _Tonight, processing_date: date) -> Changes:
+def _changes(tonight: Tonight, processing_date: date) -> Changes:
     run_id = tonight.run_id
     stamp = pl.lit(run_id).alias("run_id")
     return Changes(
