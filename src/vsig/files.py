@@ -2,6 +2,7 @@
 
 The new bytes go to a temporary file beside the target, reach the disk (fsync), and replace
 the target in one rename; the folder is synced too, so the rename survives a power cut.
+`crash_point` marks the steps between such writes where the fault tests kill a command.
 """
 
 import errno
