@@ -13,7 +13,7 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from vsig import letters, pdf
+from vsig import letters, pdf, templates
 from vsig.config import DEFAULT_CONFIG, load_config
 
 DAY = date(2026, 11, 26)
@@ -25,7 +25,7 @@ def fake_letters(count: int, config_path: Path) -> list[letters.Brief]:
     result = []
     for number in range(count):
         gemeente = config.gemeenten[number % len(config.gemeenten)]
-        template = letters.template_names()[number // len(config.gemeenten) % 2]
+        template = templates.letter_types()[number // len(config.gemeenten) % 2]
         debts = [
             {
                 "schuldeiser": "Woonkracht10",

@@ -138,6 +138,7 @@ def test_the_manifest_records_what_an_auditor_needs(story: Story) -> None:
     ].keys()
     assert set(manifest["config"]) == {"vsig.yaml", "routing.yaml"}
     assert "informatiebrief.typ.j2" in manifest["templates"]
+    assert not [t for t in manifest["templates"] if "inzage" in t]  # only the letters
     assert "registers/brp.parquet" in manifest["archive"]
     assert "signalen/VGZ/vgz-20261102.csv" in manifest["archive"]
     assert manifest["timings"].keys() >= {"inlezen", "matchen", "routeren"}

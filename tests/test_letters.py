@@ -11,7 +11,7 @@ import typst
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vsig import letters, pdf
+from vsig import letters, pdf, templates
 from vsig.text import for_letters
 
 from .conftest import REPO
@@ -60,7 +60,7 @@ def test_a_value_with_control_characters_or_emoji_still_makes_a_pdf_a() -> None:
 
 
 def test_template_names_are_the_letter_types() -> None:
-    assert letters.template_names() == ("brief_lokaal_aanbod", "informatiebrief")
+    assert templates.letter_types() == ("brief_lokaal_aanbod", "informatiebrief")
 
 
 def test_amounts_and_dates_read_as_dutch() -> None:

@@ -496,7 +496,7 @@ def inzage_command(
     data_home, day = _home(home, config), _processing_date(when)
     with nightly.private_files(config), Store.snapshot(data_home.state) as db:
         found = privacy.inzage(db, data_home, config, person.bsn or "", day)
-        document = letters.document("_inzage", day, data=found)
+        document = letters.document("inzage", day, data=found)
         write_atomic(out_file, document)
         write_text_atomic(
             out_file.with_suffix(".json"), json.dumps(found, indent=2, ensure_ascii=False)

@@ -21,7 +21,7 @@ from pydantic import (
 )
 from stdnum.nl import bsn as stdnum_bsn
 
-from vsig import letters, normalize
+from vsig import normalize, templates
 from vsig.normalize import Cents, DecimalStyle
 from vsig.route import Routing
 from vsig.vng import Signaalpartnersoort
@@ -297,7 +297,7 @@ def load_config(path: Path) -> Config:
     routing_path = path.parent / str(data.get("routing") or DEFAULT_ROUTING)
     routing_root, routing_data = _read_yaml(routing_path, "routing")
     codes = [g.get("code") for g in data.get("gemeenten") or [] if isinstance(g, dict)]
-    context = {"templates": letters.template_names(), "gemeentecodes": codes}
+    context = {"templates": templates.letter_types(), "gemeentecodes": codes}
     problems: list[str] = []
     try:
         data["routing"] = Routing.model_validate(routing_data, context=context)

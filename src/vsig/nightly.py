@@ -29,6 +29,7 @@ from vsig import (
     match,
     privacy,
     route,
+    templates,
     termijnen,
 )
 from vsig.config import Config
@@ -258,7 +259,7 @@ class _Night:
         self.secret = secret
         self.progress = progress or (lambda _stage: None)
         self.replay = replay
-        self.templates = replay.templates if replay else letters.TEMPLATE_DIR
+        self.templates = replay.templates if replay else templates.BRIEVEN
         self.timings: dict[str, float] = {}
         self.started_at = datetime.now(UTC)
         self.unread = [] if replay else ingest.unread(home.inbox, config)
@@ -610,7 +611,7 @@ class _Night:
         )
         audit.write_state(folder, state)
         audit.copy_files(folder / audit.CONFIG, list(self.config.files))
-        audit.copy_files(folder / audit.TEMPLATES, letters.template_files(self.templates))
+        audit.copy_files(folder / audit.TEMPLATES, templates.letter_files(self.templates))
 
     def _state_read(self, tonight: Tonight) -> dict[str, pl.DataFrame]:
         """The rows of earlier nights that decided something tonight: the open cases at
@@ -646,7 +647,7 @@ class _Night:
             "environment": audit.environment(),
             "config_file": self.config.files[0].name,
             "config": {p.name: audit.sha256(p) for p in self.config.files},
-            "templates": {p.name: audit.sha256(p) for p in letters.template_files(self.templates)},
+            "templates": {p.name: audit.sha256(p) for p in templates.letter_files(self.templates)},
             "outputs": [{"path": p, "sha256": h} for p, h in audit.hashes(out).items()],
             "archive": dict(sorted(archived.items())),
         }

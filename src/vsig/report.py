@@ -7,14 +7,13 @@ result. Amounts are whole euros, as the standard asks.
 
 import re
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import jinja2
 import polars as pl
 from jinja2.sandbox import SandboxedEnvironment
 
-from vsig import normalize, termijnen
+from vsig import normalize, templates, termijnen
 from vsig.config import Config
 from vsig.home import Home
 from vsig.store import Store
@@ -181,7 +180,7 @@ def _bar(label: str, n: int) -> dict[str, Any]:
 def overview_html(data: dict[str, Any]) -> str:
     """One self-contained page: inline SVG bars, no script, nothing fetched."""
     environment = SandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+        loader=jinja2.FileSystemLoader(templates.RAPPORTEN),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

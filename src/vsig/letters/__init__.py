@@ -22,12 +22,11 @@ import polars as pl
 from jinja2.sandbox import SandboxedEnvironment
 
 from vsig import pdf, text
+from vsig.templates import BRIEVEN, DOCUMENTEN, SUFFIX
 
 if TYPE_CHECKING:  # the config names its templates from here: no import at run time
     from vsig.config import Config
 
-TEMPLATE_DIR: Final = Path(__file__).parent / "templates"
-SUFFIX: Final = ".typ.j2"
 
 MAANDEN: Final = (
     "januari",
@@ -50,16 +49,6 @@ SOORT_IN_BRIEF: Final = {
     "Zorg": "zorgverzekering",
     "CAK Zorgverzekeringen": "zorgverzekering",
 }
-
-
-def template_files(templates: Path = TEMPLATE_DIR) -> list[Path]:
-    return sorted(templates.glob(f"*{SUFFIX}"))
-
-
-def template_names() -> tuple[str, ...]:
-    """The letter types; templates whose name starts with `_` are shared parts."""
-    names = (p.name.removesuffix(SUFFIX) for p in template_files())
-    return tuple(sorted(n for n in names if not n.startswith("_")))
 
 
 def typst_literal(value: object) -> str:
@@ -184,7 +173,7 @@ def _adres(row: dict[str, Any]) -> list[str]:
     ]
 
 
-def source(briefs: Iterable[Brief], config: "Config", templates: Path = TEMPLATE_DIR) -> str:
+def source(briefs: Iterable[Brief], config: "Config", templates: Path = BRIEVEN) -> str:
     """The Typst document of these letters, one after another, from `templates`."""
     return (
         _environment(templates)
@@ -198,8 +187,8 @@ def source(briefs: Iterable[Brief], config: "Config", templates: Path = TEMPLATE
 
 
 def document(name: str, processing_date: date, **data: Any) -> bytes:
-    """Another document in the house style (e.g. `_inzage`), as PDF/A-2b."""
-    text = _environment(TEMPLATE_DIR).get_template(f"{name}{SUFFIX}").render(**data)
+    """A document for one person (e.g. `inzage`) in the letters' house style, as PDF/A-2b."""
+    text = _environment(DOCUMENTEN).get_template(f"{name}{SUFFIX}").render(**data)
     return pdf.render(text, _created(processing_date))
 
 
@@ -235,7 +224,7 @@ def write(
     briefs: list[Brief],
     config: "Config",
     processing_date: date,
-    templates: Path = TEMPLATE_DIR,
+    templates: Path = BRIEVEN,
 ) -> pl.DataFrame:
     """Write `letters/<letter_id>.pdf`, `letters/print/<gemeentecode>-<template>.pdf` and
     return the index: where each letter is, and on which page of its print file it starts."""

@@ -1,0 +1,27 @@
+"""Every template vsig renders, in one package:
+
+- `brieven/`: the letters, archived with every run because they decide its outputs;
+- `documenten/`: documents for one person (the inzage), never archived;
+- `rapporten/`: reports for management (the overview).
+
+A leaf: the config checks the routing's letter types here without loading a stage.
+"""
+
+from pathlib import Path
+from typing import Final
+
+BRIEVEN: Final = Path(__file__).parent / "brieven"
+DOCUMENTEN: Final = Path(__file__).parent / "documenten"
+RAPPORTEN: Final = Path(__file__).parent / "rapporten"
+SUFFIX: Final = ".typ.j2"
+
+
+def letter_files(folder: Path = BRIEVEN) -> list[Path]:
+    """The letter templates in `folder` (a run's archive holds its own copy)."""
+    return sorted(folder.glob(f"*{SUFFIX}"))
+
+
+def letter_types() -> tuple[str, ...]:
+    """The letter types; templates whose name starts with `_` are shared parts."""
+    names = (p.name.removesuffix(SUFFIX) for p in letter_files())
+    return tuple(sorted(n for n in names if not n.startswith("_")))
