@@ -36,7 +36,7 @@ from vsig import (
     termijnen,
 )
 from vsig.config import DEFAULT_CONFIG, Config, ConfigError, load_config, resolve_home
-from vsig.files import write_atomic, write_text_atomic
+from vsig.files import private_files, write_atomic, write_text_atomic
 from vsig.home import Home
 from vsig.store import LockedError, Store, StoreError
 from vsig.text import printable
@@ -494,7 +494,7 @@ def inzage_command(
     config = _load(config_path)
     person = _subject(bsn, None)
     data_home, day = _home(home, config), _processing_date(when)
-    with nightly.private_files(config), Store.snapshot(data_home.state) as db:
+    with private_files(config.umask), Store.snapshot(data_home.state) as db:
         found = privacy.inzage(db, data_home, config, person.bsn or "", day)
         document = letters.document("inzage", day, data=found)
         write_atomic(out_file, document)
@@ -551,7 +551,7 @@ def _period(text: str) -> tuple[date, date]:
 
 
 def _write_private(config: Config, target: Path, text: str) -> None:
-    with nightly.private_files(config):
+    with private_files(config.umask):
         target.parent.mkdir(parents=True, exist_ok=True)
         write_text_atomic(target, text)
 
@@ -685,7 +685,7 @@ def samples_command(
 ) -> None:
     """Write a realistic, deterministic Drechtsteden inbox for trying vsig out."""
     config = _load(config_path)
-    with nightly.private_files(config):  # fictional people, but a data home all the same
+    with private_files(config.umask):  # fictional people, but a data home all the same
         written = samples.write_inbox(
             out_dir,
             config,

@@ -2,7 +2,8 @@
 
 The new bytes go to a temporary file beside the target, reach the disk (fsync), and replace
 the target in one rename; the folder is synced too, so the rename survives a power cut.
-`crash_point` marks the steps between such writes where the fault tests kill a command.
+`private_files` makes what is written its owner's only; `crash_point` marks the steps
+between writes where the fault tests kill a command.
 """
 
 import errno
@@ -10,6 +11,8 @@ import io
 import os
 import signal
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
@@ -39,6 +42,17 @@ def write_parquet_atomic(frame: pl.DataFrame, path: Path) -> None:
     buffer = io.BytesIO()
     frame.write_parquet(buffer)
     write_atomic(path, buffer.getvalue())
+
+
+@contextmanager
+def private_files(umask: str) -> Iterator[None]:
+    """Everything vsig creates is its owner's only (umask `077`), unless the config says
+    else."""
+    previous = os.umask(int(umask, 8))
+    try:
+        yield
+    finally:
+        os.umask(previous)
 
 
 _reached: Counter[str] = Counter()

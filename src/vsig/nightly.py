@@ -7,7 +7,6 @@ their bytes as read) and the archive is renamed into place.
 A run that stops before the commit leaves the state and the inbox as they were.
 """
 
-import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -33,7 +32,7 @@ from vsig import (
     termijnen,
 )
 from vsig.config import Config
-from vsig.files import crash_point, write_atomic
+from vsig.files import crash_point, private_files, write_atomic
 from vsig.home import MANIFEST, Home
 from vsig.ingest import Ingested, Source
 from vsig.store import (
@@ -117,7 +116,7 @@ def run_night(
     """Run one night and, as its last step, the retention purge (not in a dry run or a
     replay, which pass no secret). Raises RunAbortedError (nothing written) or LockedError.
     """
-    with private_files(config), locked(home.state, WRITER_WAIT) as killed:
+    with private_files(config.umask), locked(home.state, WRITER_WAIT) as killed:
         _clear_leftovers(home)
         with Store.open(home.state) as db:
             finished = [] if dry_run else recover(db, home)
@@ -205,7 +204,7 @@ def _clear_leftovers(home: Home) -> None:
 
 def purge(config: Config, home: Home, day: date, secret: bytes) -> dict[str, int]:
     """`vsig purge`: retention now, holding the lock until the state file is compacted."""
-    with private_files(config), locked(home.state, WRITER_WAIT):
+    with private_files(config.umask), locked(home.state, WRITER_WAIT):
         _clear_leftovers(home)
         erasing(home.state)
         with Store.open(home.state) as db:
@@ -218,7 +217,7 @@ def forget(
 ) -> dict[str, int]:
     """`vsig forget`: erase one person or household, holding the lock until the state file
     is compacted."""
-    with private_files(config), locked(home.state, WRITER_WAIT):
+    with private_files(config.umask), locked(home.state, WRITER_WAIT):
         _clear_leftovers(home)
         erasing(home.state)
         with Store.open(home.state) as db:
@@ -232,16 +231,6 @@ def finish_erasure(home: Home, purges: list[privacy.Purged]) -> dict[str, int]:
     crash_point("erasure-state")
     erased(home.state, any(p.ids for p in purges))
     return {f"{p.reden}/{kind}": n for p in purges for kind, n in p.counts().items()}
-
-
-@contextmanager
-def private_files(config: Config) -> Iterator[None]:
-    """Everything vsig creates is its owner's only, unless the config's umask says else."""
-    previous = os.umask(int(config.umask, 8))
-    try:
-        yield
-    finally:
-        os.umask(previous)
 
 
 class _Night:
