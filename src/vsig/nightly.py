@@ -148,7 +148,7 @@ def _after_commit(run_id: str, dry_run: bool) -> Iterator[None]:
     night that never happened (run again, and it would run a second night)."""
     try:
         yield
-    except (OSError, duckdb.Error) as error:
+    except (OSError, duckdb.IOException) as error:  # anything else is no full disk: exit 5
         if dry_run:
             raise
         raise RunAbortedError(
