@@ -144,6 +144,7 @@ def ingest_file(
     """
     data = source.path.read_bytes()
     sha256 = hashlib.sha256(data).hexdigest()
+    content = data if keep else b""
     fields = fields_for(source, processing_date)
     notices: list[str] = []
     try:
@@ -158,9 +159,7 @@ def ingest_file(
             )
         raw, row_rejects, unused = _read_table(data, source, notices, needed)
     except RejectedFileError as reason:
-        rejected = _rejected_whole(source, sha256, data, str(reason))
-        return replace(rejected, content=data if keep else b"")
-    content = data if keep else b""
+        return replace(_rejected_whole(source, sha256, data, str(reason)), content=content)
     del data  # a national extract's two gigabytes, not to be held while validating
     raw = _to_canonical_columns(raw, source.layout, fields)
     accepted, rejects = _validate(raw, fields, source)
