@@ -12,9 +12,11 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from vsig import ingest, nightly, privacy, store
+from vsig import ingest, store
 from vsig.cli import app
 from vsig.config import load_config
+from vsig.privacy import erasure, retention
+from vsig.privacy.erasure import Subject
 from vsig.store import LockedError, Store, locked
 
 from .scenario import Home, Resident, csv_text, make_bsn
@@ -64,9 +66,9 @@ def test_a_killed_erasure_is_compacted_by_the_next_command(home: Home) -> None:
     with locked(state):
         store.erasing(state)
         with Store.open(state) as db:
-            privacy.forget(db, home.data, config, privacy.Subject(bsn=PERSON.bsn), DAY, secret)
+            erasure.erase(db, home.data, config, Subject(bsn=PERSON.bsn), DAY, secret)
     # ...and here the power went.
-    assert nightly.purge(config, home.data, DAY, secret) == {}
+    assert retention.purge(config, home.data, DAY, secret) == {}
     assert PERSON.bsn.encode() not in (state / store.STATE_FILE).read_bytes()
     assert not (state / store.COMPACT_PENDING).exists()
 
@@ -110,10 +112,10 @@ def test_a_forget_cut_off_while_rewriting_an_extract_leaves_it_whole(
 
     monkeypatch.setattr(Path, "open", full_disk)
     with pytest.raises(OSError, match="No space"):
-        nightly.forget(config, home.data, privacy.Subject(bsn=PERSON.bsn), DAY, b"x" * 40)
+        erasure.forget(config, home.data, Subject(bsn=PERSON.bsn), DAY, b"x" * 40)
     monkeypatch.undo()
     assert extract.read_bytes() == before
-    nightly.forget(config, home.data, privacy.Subject(bsn=PERSON.bsn), DAY, b"x" * 40)
+    erasure.forget(config, home.data, Subject(bsn=PERSON.bsn), DAY, b"x" * 40)
     assert PERSON.bsn.encode() not in extract.read_bytes()
 
 

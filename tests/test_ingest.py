@@ -275,7 +275,9 @@ def test_utf8_bom_and_unknown_columns(write_file: WriteFile, config: Config) -> 
     )
     result = ingest_at(write_file("signalen/VGZ/a.csv", text), config)
     assert (result.accepted.height, result.rejected) == (1, 0)
-    assert result.notices == ["column(s) ['opmerking'] are not part of the layout and were ignored"]
+    assert result.notices == (
+        "column(s) ['opmerking'] are not part of the layout and were ignored",
+    )
 
 
 def test_complete_last_line_without_newline_is_fine(write_file: WriteFile, config: Config) -> None:

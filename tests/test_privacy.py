@@ -19,8 +19,9 @@ import pytest
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
-from vsig import privacy
 from vsig.cli import app
+from vsig.privacy import purge_log
+from vsig.privacy.secret import MIN_SECRET, keyed
 
 from .conftest import PROCESSING_DATE, REPO, TEST_SECRET
 from .scenario import Home, Resident, csv_text, make_bsn
@@ -86,11 +87,11 @@ def test_retention_keeps_what_is_still_within_it(months: Home) -> None:
 def test_the_purge_log_names_nothing_without_the_secret(months: Home) -> None:
     log = months.data.purge_log.read_text()
     rows = [line.split(";") for line in log.splitlines()]
-    assert rows[0] == list(privacy.PURGE_LOG_COLUMNS)
+    assert rows[0] == list(purge_log.PURGE_LOG_COLUMNS)
     kinds = {(r[2], r[3]) for r in rows[1:]}
     assert {("retention", "zaak"), ("retention", "signaal"), ("retention", "run")} <= kinds
     zaak = next(r for r in rows[1:] if r[3] == "zaak")
-    assert zaak[5] == privacy.keyed(TEST_SECRET.encode(), "zaak", "Z20260105-01-0001")
+    assert zaak[5] == keyed(TEST_SECRET.encode(), "zaak", "Z20260105-01-0001")
     for person in GONE:
         assert hashlib.sha256(person.bsn.encode()).hexdigest() not in log
         assert person.bsn not in log
@@ -141,7 +142,7 @@ def test_samples_makes_a_private_secret(tmp_path: Path, monkeypatch: pytest.Monk
     assert result.exit_code == 0
     secret = tmp_path / "vsig.secret"
     assert secret.stat().st_mode & 0o777 == 0o600
-    assert len(secret.read_text().strip()) >= privacy.MIN_SECRET
+    assert len(secret.read_text().strip()) >= MIN_SECRET
 
 
 def street_night(root: Path) -> Home:
@@ -182,7 +183,7 @@ def test_forgetting_a_household_erases_it_everywhere(tmp_path: Path) -> None:
     feedback = home.out("20260105-01", "exports/terugmelding/VATTENFALL.csv")
     assert feedback["signaal_id"].to_list() == ["G-1"]  # Vattenfall's G-1 is not GONE's
     log = home.data.purge_log.read_text()
-    assert privacy.keyed(TEST_SECRET.encode(), "adres", "3317XY|5||") in log
+    assert keyed(TEST_SECRET.encode(), "adres", "3317XY|5||") in log
 
 
 def test_forgetting_a_person_erases_their_bsn_and_marks_the_run(tmp_path: Path) -> None:
@@ -195,7 +196,7 @@ def test_forgetting_a_person_erases_their_bsn_and_marks_the_run(tmp_path: Path) 
     forget(home, "--bsn", GONE[1].bsn)
     assert found_in_home(home.path, [GONE[1].bsn]) == []
     log = home.data.purge_log.read_text()
-    assert privacy.keyed(TEST_SECRET.encode(), "persoon", GONE[1].bsn) in log
+    assert keyed(TEST_SECRET.encode(), "persoon", GONE[1].bsn) in log
     assert GONE[1].bsn not in log
     replay = runner.invoke(app, ["replay", "20260105-01", "--home", str(home.path)])
     assert replay.exit_code == 2

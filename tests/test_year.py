@@ -27,7 +27,8 @@ import pytest
 
 from vsig import werkdagen
 from vsig.cli import app
-from vsig.privacy import ERASED_BY_RETENTION, months_before
+from vsig.privacy.purge_log import ERASED_BY_RETENTION
+from vsig.privacy.retention import months_before
 
 from .scenario import Home, Resident, csv_text, make_bsn
 

@@ -8,13 +8,12 @@ under the secret, so an edited archive or manifest is caught before a replay run
 edits one cannot make the seal agree without the key.
 """
 
-import hashlib
 import hmac
 import json
 import shutil
 import sys
 import traceback
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from functools import cache
 from importlib import metadata
@@ -24,9 +23,13 @@ from typing import Any, Final
 import polars as pl
 from packaging.requirements import Requirement
 
-from vsig.files import write_parquet_atomic, write_text_atomic
+from vsig import match, templates
+from vsig.config import Config
+from vsig.files import sha256, write_atomic, write_parquet_atomic, write_text_atomic
 from vsig.home import MANIFEST, Home
 from vsig.ingest import Ingested, Source
+from vsig.store import Store
+from vsig.tonight import Summary, Tonight, no_events
 
 REGISTERS: Final = "registers"
 STATE: Final = "state"
@@ -59,13 +62,111 @@ def write_manifest(path: Path, manifest: dict[str, Any], secret: bytes | None) -
     write_text_atomic(path, text)
 
 
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def hashes(folder: Path) -> dict[str, str]:
     """Every file under `folder` by its path relative to it, sorted."""
     return {str(p.relative_to(folder)): sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def write_archive(
+    folder: Path,
+    home: Home,
+    tonight: Tonight,
+    state: dict[str, pl.DataFrame],
+    config: Config,
+    letter_templates: Path,
+) -> None:
+    """What a replay needs, in as little personal data as reproduces the run: the
+    consumed files as they were read, the extracts' used rows, the `state` the run read
+    (see `state_read`), the config and the letter templates."""
+    inputs = tonight.inputs
+    for consumed in inputs.consumed:
+        target = folder / consumed.source.path.relative_to(home.inbox)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(target, consumed.content)
+    used = match.rows_used(
+        inputs.signals,
+        tonight.brp,
+        tonight.signals,
+        state["signalen"].filter(pl.col("zaak_id").is_not_null())["persoon_bsn"],
+        config.naam_gelijkenis,
+    )
+    brp_used = used.select(inputs.brp.accepted.columns)
+    write_register(folder, inputs.brp, brp_used)
+    write_register(
+        folder,
+        inputs.sdd,
+        inputs.sdd.accepted.filter(pl.col("bsn").is_in(brp_used["bsn"].implode())),
+    )
+    write_state(folder, state)
+    copy_files(folder / CONFIG, list(config.files))
+    copy_files(folder / TEMPLATES, templates.letter_files(letter_templates))
+
+
+def state_read(db: Store, tonight: Tonight) -> dict[str, pl.DataFrame]:
+    """The rows of earlier nights that decided something tonight: the open cases at
+    tonight's addresses, with events, holding tonight's debts, or changed tonight (moved,
+    merged, closed), and the closed cases holding tonight's debts, with their signals and
+    actions; and the earlier files that tonight's files repeat."""
+    signals = tonight.signals
+    holding = db.cases_holding(signals.select("signaalpartner", "klantnummer"))
+    changed = pl.concat([tonight.routed["zaak_id"], tonight.closed["zaak_id"]])
+    relevant = tonight.read_before.filter(
+        pl.col("adres_sleutel").is_in(signals["adres_sleutel"].drop_nulls().implode())
+        | pl.col("zaak_id").is_in(changed.implode())
+        | pl.col("zaak_id").is_in(_event_cases(tonight).implode())
+        | pl.col("zaak_id").is_in(holding["zaak_id"].implode())
+        | pl.col("zaak_id").is_in(db.cases_with_events().implode())  # their deadlines
+    )
+    relevant = pl.concat([relevant, db.closed_cases(holding)], how="diagonal_relaxed")
+    shas = pl.DataFrame({"sha256": [i.sha256 for i in tonight.inputs.consumed]})
+    return {"zaken": relevant} | db.state_slice(
+        relevant.select("zaak_id"), _signal_keys_read(tonight), shas
+    )
+
+
+def _signal_keys_read(tonight: Tonight) -> pl.DataFrame:
+    """Partner and signal id of every signal row read tonight, accepted or sent before."""
+    frames = [
+        pl.concat(
+            [
+                i.accepted.select("signaal_id"),
+                i.rejects.filter(pl.col("kolom") == "signaal_id").select(signaal_id="waarde"),
+            ]
+        ).with_columns(signaalpartner=pl.lit(i.source.partner.code))
+        for i in tonight.inputs.consumed
+        if i.source.kind == "signalen" and i.source.partner and not i.file_reason
+    ]
+    empty = pl.DataFrame(schema={"signaal_id": pl.String, "signaalpartner": pl.String})
+    return pl.concat([empty, *frames]).select("signaalpartner", "signaal_id").unique()
+
+
+def _event_cases(tonight: Tonight) -> pl.Series:
+    frames = [e.accepted.select("zaak_id") for e in tonight.inputs.events if not e.file_reason]
+    return pl.concat([*frames, no_events().select("zaak_id")])["zaak_id"]
+
+
+def run_manifest(
+    summary: Summary,
+    started_at: datetime,
+    config: Config,
+    letter_templates: Path,
+    out: Path,
+    archive: Path,
+) -> dict[str, Any]:
+    """Everything an auditor needs to check the run, and no personal data."""
+    manifest = {
+        **asdict(summary),
+        "started_at": started_at.isoformat(timespec="seconds"),
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "environment": environment(),
+        "config_file": config.files[0].name,
+        "config": {p.name: sha256(p) for p in config.files},
+        "templates": {p.name: sha256(p) for p in templates.letter_files(letter_templates)},
+        "outputs": [{"path": p, "sha256": h} for p, h in hashes(out).items()],
+        "archive": dict(sorted(hashes(archive).items())),
+    }
+    manifest.pop("out")
+    return manifest
 
 
 def write_register(folder: Path, result: Ingested, used: pl.DataFrame) -> None:

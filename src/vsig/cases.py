@@ -91,6 +91,54 @@ def to_close(open_cases: pl.DataFrame, processing_date: date, after_days: int) -
     ).with_columns(gesloten=pl.lit(processing_date), sluitreden=pl.lit(INACTIVE))
 
 
+def close(
+    open_cases: pl.DataFrame, events: pl.DataFrame, today: date, after_days: int
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The open cases after tonight's events, and the closed ones as new rows: closed by a
+    `resultaat`, or after `after_days` without activity."""
+    active = after_events(open_cases, events, today)
+    stale = to_close(active, today, after_days)
+    closed = pl.concat([active.filter(pl.col("gesloten").is_not_null()), stale])
+    return active.join(closed, on="zaak_id", how="anti"), closed
+
+
+def outcomes(events: pl.DataFrame) -> pl.DataFrame:
+    """Per case decided tonight, its latest `beschikking` and `resultaat` (either may be
+    null): what the creditors' feedback reports for each of its signals."""
+    latest = (
+        events.filter(pl.col("gebeurtenis").is_in(["beschikking", "resultaat"]))
+        .sort("datum", "regel")
+        .group_by("zaak_id", "gebeurtenis")
+        .agg(pl.col("waarde").last())
+        .pivot(on="gebeurtenis", index="zaak_id", values="waarde")
+    )
+    missing = [o for o in ("beschikking", "resultaat") if o not in latest.columns]
+    return latest.with_columns(pl.lit(None, pl.String).alias(o) for o in missing)
+
+
+def active_unrouted(open_cases: pl.DataFrame, routed: pl.DataFrame, today: date) -> pl.DataFrame:
+    """Open cases active tonight (an event) that routing did not rewrite: their new
+    `laatste_activiteit` must still reach the state."""
+    return open_cases.filter(
+        (pl.col("laatste_activiteit") == today)
+        & ~pl.col("zaak_id").is_in(routed["zaak_id"].implode())
+    ).drop("verhuisd")
+
+
+def open_rows(routed: pl.DataFrame) -> pl.DataFrame:
+    """Routed cases as state rows: open."""
+    return routed.with_columns(gesloten=pl.lit(None, pl.Date), sluitreden=pl.lit(None, pl.String))
+
+
+def open_after(open_cases: pl.DataFrame, routed: pl.DataFrame) -> pl.DataFrame:
+    """Every case open after tonight, with what its deadlines depend on; routing's facts
+    win over the stored ones."""
+    columns = ("zaak_id", "gemeentecode", "crisis")
+    return pl.concat([open_cases.select(columns), routed.select(columns)]).unique(
+        "zaak_id", keep="last"
+    )
+
+
 @dataclass(frozen=True)
 class Followed:
     """Where the open cases are after their persons moved, left or died."""
@@ -381,6 +429,24 @@ def known_debts(open_signals: pl.DataFrame, closed_signals: pl.DataFrame) -> pl.
         .group_by(*_DEBT, maintain_order=True)
         .last()
         .sort(*_DEBT)
+    )
+
+
+def debtors_at_home(bundled: Bundled) -> pl.DataFrame:
+    """Each touched case's debtors with its address: whom `bekend_bij_sdd` looks up."""
+    return bundled.case_signals.select("zaak_id", "persoon_bsn").join(
+        bundled.touched.select("zaak_id", "adres_sleutel"), on="zaak_id"
+    )
+
+
+def touched_facts(bundled: Bundled, known: pl.DataFrame) -> pl.DataFrame:
+    """Facts of every case whose signals or address changed tonight, over all its signals,
+    with `known` (zaak_id, bekend_bij_sdd) from the registers."""
+    return (
+        facts(bundled.case_signals)
+        .join(bundled.touched, on="zaak_id")
+        .join(known, on="zaak_id")
+        .sort("zaak_id")
     )
 
 

@@ -3,7 +3,6 @@
 import errno
 import json
 import os
-import re
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,7 +17,6 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
-from stdnum.nl import bsn as stdnum_bsn
 
 from vsig import (
     __version__,
@@ -26,9 +24,7 @@ from vsig import (
     doctor,
     explain,
     ingest,
-    letters,
     nightly,
-    privacy,
     replay,
     report,
     route,
@@ -36,11 +32,15 @@ from vsig import (
     termijnen,
 )
 from vsig.config import DEFAULT_CONFIG, Config, ConfigError, load_config, resolve_home
-from vsig.files import private_files, write_atomic, write_text_atomic
+from vsig.files import private_files, write_text_atomic
 from vsig.home import Home
-from vsig.store import LockedError, Store, StoreError
+from vsig.privacy import erasure, inzage, retention
+from vsig.privacy.erasure import Subject
+from vsig.privacy.purge_log import CLOSED
+from vsig.privacy.secret import SecretError, create_secret, load_secret, secret_path
+from vsig.store import LockedError, StoreError
 from vsig.text import printable
-from vsig.tonight import ExitCode, Summary
+from vsig.tonight import ExitCode, RunAbortedError, Summary
 
 app = typer.Typer(
     help="Nightly early warning on debt (vroegsignalering schulden) for the SDD.",
@@ -287,7 +287,7 @@ def run(
             ),
             quiet=as_json,
         )
-    except (nightly.RunAbortedError, StoreError) as problem:
+    except (RunAbortedError, StoreError) as problem:
         err.print(f"[red]aborted:[/red] {_shown(problem)}", soft_wrap=True)
         raise typer.Exit(ExitCode.ABORTED) from None
     except LockedError as problem:
@@ -302,8 +302,8 @@ def run(
 
 def _secret(config: Config, home: Home) -> bytes:
     try:
-        return privacy.load_secret(config, home.root)
-    except privacy.SecretError as problem:
+        return load_secret(config, home.root)
+    except SecretError as problem:
         _fail(str(problem))
 
 
@@ -453,7 +453,7 @@ def purge_command(
     data_home, day = _home(home, config), _processing_date(when)
     secret = _secret(config, data_home)
     with _lock_reported():
-        _print_purged(nightly.purge(config, data_home, day, secret))
+        _print_purged(retention.purge(config, data_home, day, secret))
 
 
 @app.command("forget")
@@ -476,7 +476,7 @@ def forget_command(
     data_home, day = _home(home, config), _processing_date(when)
     secret = _secret(config, data_home)
     with _lock_reported():
-        _print_purged(nightly.forget(config, data_home, subject, day, secret))
+        _print_purged(erasure.forget(config, data_home, subject, day, secret))
     out.print("runs whose data changed are marked: their replay reports the erasure")
 
 
@@ -494,14 +494,8 @@ def inzage_command(
     config = _load(config_path)
     person = _subject(bsn, None)
     data_home, day = _home(home, config), _processing_date(when)
-    with private_files(config.umask), Store.snapshot(data_home.state) as db:
-        found = privacy.inzage(db, data_home, config, person.bsn or "", day)
-        document = letters.document("inzage", day, data=found)
-        write_atomic(out_file, document)
-        write_text_atomic(
-            out_file.with_suffix(".json"), json.dumps(found, indent=2, ensure_ascii=False)
-        )
-    out.print(f"wrote {out_file} and {out_file.with_suffix('.json')}")
+    data = inzage.write(config, data_home, person.bsn or "", day, out_file)
+    out.print(f"wrote {out_file} and {data}")
 
 
 @contextmanager
@@ -514,32 +508,20 @@ def _lock_reported() -> Iterator[None]:
         raise typer.Exit(ExitCode.LOCKED) from None
 
 
-def _subject(bsn: str | None, address: str | None) -> privacy.Subject:
+def _subject(bsn: str | None, address: str | None) -> Subject:
     if (bsn is None) == (address is None):
         _fail("give exactly one of --bsn and --address")
-    if bsn is not None:
-        number = bsn.strip()
-        if not stdnum_bsn.is_valid(number):
-            _fail("--bsn is not a valid BSN (9 digits, 11-check)")
-        return privacy.Subject(bsn=number)
-    parts = (address or "").split()
-    if (
-        len(parts) >= 2
-        and re.fullmatch(r"\d{4}", parts[0])
-        and re.fullmatch(r"[A-Za-z]{2}", parts[1])
-    ):
-        parts = [parts[0] + parts[1], *parts[2:]]
     try:
-        return privacy.Subject(adres_sleutel=privacy.address_key(*parts[:4]))
-    except (TypeError, ValueError):
-        _fail('--address must be "POSTCODE HUISNUMMER [LETTER] [TOEVOEGING]", e.g. "3311AB 12 A"')
+        return Subject.person(bsn) if bsn is not None else Subject.household(address or "")
+    except ValueError as problem:
+        _fail(f"--{'bsn' if bsn is not None else 'address'} is {problem}")
 
 
 def _print_purged(counts: dict[str, int]) -> None:
     if not counts:
         out.print("nothing to delete")
     for what, count in counts.items():
-        closed = what.endswith(f"/{privacy.CLOSED}")
+        closed = what.endswith(f"/{CLOSED}")
         out.print(f"closed {count} {what} (no activity)" if closed else f"deleted {count} {what}")
 
 
@@ -695,6 +677,6 @@ def samples_command(
         )
     for path in written:
         out.print(f"wrote {path}")
-    secret = privacy.secret_path(config)
-    if privacy.create_secret(secret):
+    secret = secret_path(config)
+    if create_secret(secret):
         out.print(f"wrote {secret}: the purge log's secret key; keep it outside the data home")

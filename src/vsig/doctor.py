@@ -9,9 +9,10 @@ from datetime import date
 from pathlib import Path
 from typing import Final, Literal
 
-from vsig import ingest, privacy
+from vsig import ingest
 from vsig.config import Config
 from vsig.home import Home
+from vsig.privacy import secret
 from vsig.store import (
     LOCK_FILE,
     SCHEMA_VERSION,
@@ -49,8 +50,8 @@ def examine(config: Config, home: Home, today: date) -> list[Check]:
 
 def _secret(config: Config, home: Path) -> Check:
     try:
-        privacy.load_secret(config, home)
-    except privacy.SecretError as problem:
+        secret.load_secret(config, home)
+    except secret.SecretError as problem:
         return Check("secret", "problem", str(problem))
     return Check("secret", "ok", "the purge-log key is there, outside the home")
 

@@ -7,6 +7,7 @@ between writes where the fault tests kill a command.
 """
 
 import errno
+import hashlib
 import io
 import os
 import signal
@@ -32,6 +33,10 @@ def write_atomic(path: Path, data: bytes) -> None:
         os.fsync(folder)
     finally:
         os.close(folder)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def write_text_atomic(path: Path, text: str) -> None:

@@ -10,15 +10,20 @@
     purge-log.csv       what retention and erasure removed, by keyed hash
 
 A run's folders are written as `.<run_id>.partial` beside their final place, and renamed
-into it after the commit.
+into it after the commit; `recover` finishes that for a run killed after its commit.
 """
 
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from vsig.files import sha256
+
 MANIFEST: Final = "manifest.json"
+CONSUMED: Final = ("signalen", "uitkomsten")
+"""The inbox folders whose files a run consumes; the extracts stay until retention."""
 
 
 @dataclass(frozen=True)
@@ -88,3 +93,30 @@ class Home:
     def extracts(self, kind: str) -> list[Path]:
         """The BRP or SDD extracts waiting in the inbox, by name."""
         return sorted((self.inbox / kind).glob("*.csv"))
+
+    def recover(self, committed: set[str]) -> list[str]:
+        """Finish what a killed run left: outputs and archive of a `committed` run still in
+        their temporary folders are put in place, its consumed files taken out of the inbox
+        first; what an uncommitted run left is removed. Returns the runs completed."""
+        finished: set[str] = set()
+        for folder in (self.out, self.archive):
+            for partial in sorted(folder.glob(".*.partial")):
+                run_id = partial.name[1 : -len(".partial")]
+                if run_id in committed and not (folder / run_id).exists():
+                    if folder == self.archive:
+                        self._take_archived_from_inbox(run_id)
+                    partial.rename(folder / run_id)
+                    finished.add(run_id)
+                else:
+                    shutil.rmtree(partial)
+        return sorted(finished)
+
+    def _take_archived_from_inbox(self, run_id: str) -> None:
+        """The inbox files a committed run consumed, by name and bytes as its manifest
+        lists them. Only while its archive is not yet in place: after that, a file with the
+        same name and bytes is a new delivery (to be refused as already processed)."""
+        for relative, digest in self.manifest(run_id)["archive"].items():
+            left = self.inbox / relative
+            consumed = relative.split("/")[0] in CONSUMED
+            if consumed and left.is_file() and sha256(left) == digest:
+                left.unlink()

@@ -12,7 +12,7 @@ import re
 import stat
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final, Literal, get_args
@@ -25,7 +25,6 @@ from vsig.config import SIGNAL_COLUMNS, Config, Layout, Signaalpartner
 
 Kind = Literal["signalen", "brp", "sdd", "uitkomsten"]
 KINDS: Final = get_args(Kind)
-CONSUMED: Final = ("signalen", "uitkomsten")
 """The kinds a run consumes: read once, then archived. The registers stay in the inbox."""
 
 REJECT_SCHEMA: Final = {
@@ -59,7 +58,7 @@ class Source:
         return self.partner.layout if self.partner else Layout()
 
 
-@dataclass
+@dataclass(frozen=True)
 class Ingested:
     source: Source
     sha256: str
@@ -67,7 +66,7 @@ class Ingested:
     accepted: pl.DataFrame
     rejects: pl.DataFrame
     file_reason: str | None = None
-    notices: list[str] = field(default_factory=list)
+    notices: tuple[str, ...] = ()
     unused: int = 0
     """Rows the run had no need of, so neither validated nor kept (see `Needed`)."""
     content: bytes = b""
@@ -165,7 +164,7 @@ def ingest_file(
     accepted, rejects = _validate(raw, fields, source)
     rejects = pl.concat([row_rejects, rejects]).sort(["regel", "kolom"], nulls_last=True)
     read = accepted.height + rejects["regel"].n_unique() + unused
-    return Ingested(source, sha256, read, accepted, rejects, None, notices, unused, content)
+    return Ingested(source, sha256, read, accepted, rejects, None, tuple(notices), unused, content)
 
 
 def no_rows(kind: Kind) -> pl.DataFrame:

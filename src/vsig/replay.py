@@ -17,12 +17,13 @@ from typing import Any
 
 from jinja2.exceptions import SecurityError
 
-from vsig import audit, ingest, nightly
+from vsig import audit, nightly
 from vsig.config import load_config
 from vsig.files import crash_point
-from vsig.home import Home
-from vsig.privacy import ERASED, ERASED_BY_RETENTION
+from vsig.home import CONSUMED, Home
+from vsig.privacy.purge_log import ERASED, ERASED_BY_RETENTION
 from vsig.store import Store
+from vsig.tonight import Replay
 
 
 class ReplayError(Exception):
@@ -85,7 +86,7 @@ def replay(home: Home, run_id: str, secret: bytes) -> Report:
         )
     with _scratch(home, run_id) as scratch_home:
         for relative in manifest["archive"]:
-            if relative.split("/")[0] in ingest.CONSUMED:
+            if relative.split("/")[0] in CONSUMED:
                 target = scratch_home.inbox / relative
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(archive / relative, target)
@@ -99,7 +100,7 @@ def replay(home: Home, run_id: str, secret: bytes) -> Report:
                 scratch_home,
                 date.fromisoformat(manifest["verwerkingsdatum"]),
                 secret=None,
-                replay=nightly.Replay(
+                replay=Replay(
                     run_id,
                     audit.load_register(archive, "brp"),
                     audit.load_register(archive, "sdd"),

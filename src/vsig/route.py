@@ -316,6 +316,17 @@ def action_details(actions: pl.DataFrame, routing: Routing, processing_date: dat
     return actions.join(details, on="actie", how="left").sort("zaak_id", "volgorde")
 
 
+def forwarded(performed: pl.DataFrame, actions: pl.DataFrame) -> pl.DataFrame:
+    """The cases forwarded to their municipality, before or tonight (zaak_id): the
+    municipality handles them (their deadlines), and its export names the household."""
+    return (
+        pl.concat([performed.select("zaak_id", "soort"), actions.select("zaak_id", "soort")])
+        .filter(pl.col("soort") == "doorsturen")
+        .select("zaak_id")
+        .unique()
+    )
+
+
 def _detail(
     name: str, action: Brief | Bellen | Doorsturen, processing_date: date
 ) -> dict[str, Any]:

@@ -22,6 +22,7 @@ import duckdb
 import polars as pl
 
 from vsig.files import crash_point
+from vsig.home import Home
 
 STATE_FILE: Final = "vsig.duckdb"
 LOCK_FILE: Final = "vsig.lock"
@@ -755,6 +756,13 @@ def _in_use(snapshot: Path) -> bool:
     except OSError:
         return False
     return False
+
+
+def clear_leftovers(home: Home) -> None:
+    """What killed commands left: a compaction to finish, readers' snapshots and replays'
+    scratch folders, which hold personal data. Called holding the lock."""
+    compact_if_pending(home.state)
+    shutil.rmtree(home.scratch, ignore_errors=True)
 
 
 def compact_if_pending(state_dir: Path) -> None:

@@ -4,14 +4,23 @@
 tells the operator, the log and the manifest; `ExitCode` is every command's last word.
 """
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date
 from enum import IntEnum
+from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from vsig import ingest
+from vsig.config import Config
 from vsig.ingest import Ingested
+
+
+class RunAbortedError(Exception):
+    """The run stopped before committing anything, or could not finish the purge after its
+    commit; the message says which, and what to do."""
 
 
 class ExitCode(IntEnum):
@@ -49,11 +58,25 @@ class Summary:
     purged: dict[str, int] = field(default_factory=dict)
 
 
-@dataclass
-class Inputs:
+@dataclass(frozen=True)
+class Replay:
+    """What a replay brings in place of the home's own: the archived run's id, extracts and
+    letter templates. The archived signal files sit in the scratch inbox, the archived state
+    slice in the scratch state."""
+
+    run_id: str
     brp: Ingested
     sdd: Ingested
-    consumed: list[Ingested]
+    templates: Path
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What the inbox held tonight, as read: the two extracts' rows and the consumed files."""
+
+    brp: Ingested
+    sdd: Ingested
+    consumed: tuple[Ingested, ...]
 
     @property
     def all(self) -> list[Ingested]:
@@ -64,7 +87,7 @@ class Inputs:
         return self.signals_of(self.consumed)
 
     @staticmethod
-    def signals_of(consumed: list[Ingested]) -> pl.DataFrame:
+    def signals_of(consumed: tuple[Ingested, ...]) -> pl.DataFrame:
         frames = [i.accepted for i in consumed if i.source.kind == "signalen"]
         frames = [f for f in frames if f.height]
         return pl.concat(frames) if frames else empty_signals()
@@ -72,6 +95,24 @@ class Inputs:
     @property
     def events(self) -> list[Ingested]:
         return [i for i in self.consumed if i.source.kind == "uitkomsten"]
+
+    @property
+    def accepted_events(self) -> pl.DataFrame:
+        return pl.concat([e.accepted for e in self.events if not e.file_reason] or [no_events()])
+
+    def with_events_checked(
+        self, check: Callable[[pl.DataFrame], tuple[pl.DataFrame, pl.DataFrame]]
+    ) -> "Inputs":
+        """The same inputs, each outcome file's rows split by `check` into accepted rows
+        and rejects (added to the file's own)."""
+
+        def checked(result: Ingested) -> Ingested:
+            if result.source.kind != "uitkomsten" or result.file_reason:
+                return result
+            accepted, rejects = check(result.accepted)
+            return replace(result, accepted=accepted, rejects=pl.concat([result.rejects, rejects]))
+
+        return replace(self, consumed=tuple(checked(i) for i in self.consumed))
 
 
 def empty_signals() -> pl.DataFrame:
@@ -109,3 +150,57 @@ class Tonight:
     @property
     def exit_code(self) -> "ExitCode":
         return ExitCode.REJECTS if any(i.needs_attention for i in self.inputs.all) else ExitCode.OK
+
+
+def summarise(
+    tonight: Tonight,
+    config: Config,
+    day: date,
+    dry_run: bool,
+    inbox: Path,
+    notices: list[str],
+    timings: dict[str, float],
+) -> Summary:
+    """The night in counts, with the inputs' notices after the given `notices`."""
+    routed, actions, inputs = tonight.routed, tonight.actions, tonight.inputs
+    opened = routed.filter(pl.col("geopend") == day).height
+    per_gemeente = _counts(routed, "gemeentecode")
+    return Summary(
+        run_id=tonight.run_id,
+        verwerkingsdatum=day.isoformat(),
+        exit_code=tonight.exit_code,
+        dry_run=dry_run,
+        out=None,
+        inputs=[_input_summary(i, inbox) for i in inputs.all],
+        signalen_per_status=_counts(tonight.signals, "status"),
+        zaken={
+            "geopend": opened,
+            "gewijzigd": routed.height - opened,
+            "gesloten": tonight.closed.height,
+        },
+        zaken_per_regel=_counts(routed, "regel"),
+        # Every municipality gets an export, if need be an empty one.
+        zaken_per_gemeente={g.code: per_gemeente.get(g.code, 0) for g in config.gemeenten},
+        acties=_counts(actions, "actie"),
+        brieven_per_template=_counts(
+            actions.filter(pl.col("soort") == "brief").join(tonight.debtors, on="zaak_id"),
+            "template",
+        ),
+        rejects=sum(i.rejected for i in inputs.all),
+        notices=[
+            *(f"{i.source.path.name}: {n}" for i in inputs.all for n in i.notices),
+            *notices,
+        ],
+        timings=timings,
+        termijnen=_counts(tonight.deadlines, "stand"),
+    )
+
+
+def _counts(frame: pl.DataFrame, column: str) -> dict[str, int]:
+    counted = frame.group_by(column).len().sort(column)
+    return {str(k): int(v) for k, v in counted.iter_rows()}
+
+
+def _input_summary(result: Ingested, inbox: Path) -> dict[str, Any]:
+    path = result.source.path
+    return result.summary(str(path.relative_to(inbox)) if path.is_relative_to(inbox) else path.name)

@@ -1,0 +1,117 @@
+"""A night's output folder: the run's own files, then the documents people act on.
+
+signals.csv, cases.csv            every signal and every routed case of the night
+rejects/<file>.csv                each input file's rejected rows, with the reason
+letters/                          the letters, their print files and index.csv
+exports/gemeente/<code>.csv       each municipality's cases
+exports/sdd/bellijst.csv          the SDD's call list
+exports/sdd/niet_gekoppeld.csv    signals no household could be found for
+exports/termijnen.csv             the legal deadlines of every open case
+exports/terugmelding/<partner>.csv  each creditor's feedback
+"""
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import date
+from pathlib import Path
+from typing import Final
+
+import polars as pl
+
+from vsig import exports, letters
+from vsig.config import Config
+from vsig.ingest import Source
+from vsig.tonight import Tonight
+
+SIGNALS_CSV: Final = ("signaal_id", "signaalpartner", "soort", "status", "zaak_id", "gemeentecode")
+CASES_CSV: Final = (
+    "zaak_id",
+    "gemeentecode",
+    "postcode",
+    "huisnummer",
+    "huisletter",
+    "huisnummertoevoeging",
+    "bekend_bij_sdd",
+    "totaal_achterstand",
+    "aantal_signalen",
+    "soorten",
+    "crisis",
+    "regel",
+    "acties",
+)
+
+
+def write(
+    folder: Path,
+    tonight: Tonight,
+    config: Config,
+    day: date,
+    letter_templates: Path,
+    stage: Callable[[str], AbstractContextManager[None]],
+) -> None:
+    """Every output of the night under `folder`; the letters inside `stage("brieven")`."""
+    signals, routed, actions = tonight.signals, tonight.routed, tonight.actions
+    exports.write_csv(
+        signals.select(SIGNALS_CSV).sort("signaalpartner", "signaal_id", "zaak_id"),
+        folder / "signals.csv",
+    )
+    exports.write_csv(cases_csv(routed, actions), folder / "cases.csv")
+    taken: set[str] = set()
+    for result in tonight.inputs.all:
+        if result.rejects.height:
+            exports.write_csv(
+                result.rejects, folder / "rejects" / _reject_name(result.source, taken)
+            )
+    households = exports.households(routed, tonight.brp, tonight.case_signals)
+    with stage("brieven"):
+        briefs = letters.letters_for(actions, routed, households, tonight.debtors, config, day)
+        index = letters.write(folder / "letters", briefs, config, day, letter_templates)
+    exports.write_csv(index, folder / "letters" / "index.csv")
+    per_gemeente = exports.gemeente_exports(routed, actions, tonight.forwarded, households, config)
+    for code, rows in per_gemeente.items():
+        exports.write_csv(rows, folder / "exports" / "gemeente" / f"{code}.csv")
+    calls = exports.bellijst(routed, actions, households)
+    exports.write_csv(calls, folder / "exports" / "sdd" / "bellijst.csv")
+    unmatched = exports.niet_gekoppeld(signals)
+    exports.write_csv(unmatched, folder / "exports" / "sdd" / "niet_gekoppeld.csv")
+    exports.write_csv(tonight.deadlines, folder / "exports" / "termijnen.csv")
+    feedback = exports.terugmeldingen(signals, tonight.decisions, day)
+    for partner, rows in feedback.items():
+        exports.write_csv(rows, folder / "exports" / "terugmelding" / f"{partner}.csv")
+
+
+def cases_csv(routed: pl.DataFrame, actions: pl.DataFrame) -> pl.DataFrame:
+    """A row per routed case: its address, facts, rule and the actions taken tonight."""
+    performed = actions.group_by("zaak_id").agg(
+        acties=pl.col("actie").sort_by("volgorde").str.join("+")
+    )
+
+    def part(index: int) -> pl.Expr:
+        value = pl.col("adres_sleutel").str.split("|").list.get(index)
+        return pl.when(value != "").then(value)
+
+    return (
+        routed.join(performed, on="zaak_id", how="left")
+        .with_columns(
+            postcode=part(0),
+            huisnummer=part(1),
+            huisletter=part(2),
+            huisnummertoevoeging=part(3),
+            bekend_bij_sdd=exports.ja_nee(pl.col("bekend_bij_sdd")),
+            totaal_achterstand=exports.euros(pl.col("totaal_achterstand")),
+            soorten=pl.col("soorten").list.join("+"),
+            crisis=exports.ja_nee(pl.col("crisis")),
+            acties=pl.col("acties").fill_null(""),
+        )
+        .select(CASES_CSV)
+        .sort("zaak_id")
+    )
+
+
+def _reject_name(source: Source, taken: set[str]) -> str:
+    """`<file>.csv`; prefixed with its folder when two folders deliver the same name."""
+    name = source.path.name if source.path.suffix == ".csv" else f"{source.path.name}.csv"
+    if name in taken:
+        name = f"{source.path.parent.name}-{name}"
+    taken.add(name)
+    return name

@@ -1,0 +1,417 @@
+"""Erasure on request (`vsig forget`): a person or household, from everywhere.
+
+Personal data lives in four places: the state, the run archives, the run outputs and the
+inbox's extracts. An erasure removes it from all four: the files first, then the purge log,
+then the state, so that an erasure killed midway finds the same work again. Runs whose
+files changed are marked in their manifest, so their replay says why it cannot reproduce
+them.
+"""
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import Final
+
+import polars as pl
+from stdnum.nl import bsn as stdnum_bsn
+
+from vsig import audit, exports, normalize, store
+from vsig.config import Config, Layout
+from vsig.files import crash_point, private_files, write_parquet_atomic
+from vsig.home import Home
+from vsig.privacy.purge_log import ERASED, Purged, append_log
+from vsig.privacy.records import lines_where, rewrite_cells, rewrite_csv
+from vsig.store import WRITER_WAIT, Store, clear_leftovers, erasing, locked
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Whom an erasure or inzage is about: one person by BSN, or a household by address."""
+
+    bsn: str | None = None
+    adres_sleutel: str | None = None
+
+    @property
+    def kind(self) -> str:
+        return "persoon" if self.bsn else "adres"
+
+    @property
+    def value(self) -> str:
+        return self.bsn or self.adres_sleutel or ""
+
+    @classmethod
+    def person(cls, bsn: str) -> "Subject":
+        """One person, by a BSN as typed; ValueError when it is not a valid BSN."""
+        number = bsn.strip()
+        if not stdnum_bsn.is_valid(number):
+            raise ValueError("not a valid BSN (9 digits, 11-check)")
+        return cls(bsn=number)
+
+    @classmethod
+    def household(cls, address: str) -> "Subject":
+        """A household, by its address as a person types it ("3311 AB 12 A"); ValueError
+        when it is not one."""
+        parts = address.split()
+        if (
+            len(parts) >= 2
+            and re.fullmatch(r"\d{4}", parts[0])
+            and re.fullmatch(r"[A-Za-z]{2}", parts[1])
+        ):
+            parts = [parts[0] + parts[1], *parts[2:]]
+        key = normalize.address_key(*parts[:4]) if len(parts) >= 2 else None
+        if key is None:
+            raise ValueError(
+                'not an address: "POSTCODE HUISNUMMER [LETTER] [TOEVOEGING]", e.g. "3311AB 12 A"'
+            )
+        return cls(adres_sleutel=key)
+
+
+def forget(
+    config: Config, home: Home, subject: Subject, day: date, secret: bytes
+) -> dict[str, int]:
+    """`vsig forget`: erase one person or household, holding the lock until the state file
+    is compacted."""
+    with private_files(config.umask), locked(home.state, WRITER_WAIT):
+        clear_leftovers(home)
+        erasing(home.state)
+        with Store.open(home.state) as db:
+            purged = erase(db, home, config, subject, day, secret)
+        return finish(home, [purged])
+
+
+def finish(home: Home, purges: list[Purged]) -> dict[str, int]:
+    """Scrub what the purges removed from the state file (the purge log has it); counts per
+    reason/kind. Called holding the lock, after the state is closed."""
+    crash_point("erasure-state")
+    store.erased(home.state, any(p.ids for p in purges))
+    return {f"{p.reden}/{kind}": n for p in purges for kind, n in p.counts().items()}
+
+
+_SIGNAL_KEY = ("signaalpartner", "signaal_id")
+
+
+@dataclass(frozen=True)
+class Erased:
+    """What an erasure removes from the runs: these signals, events and cases, and the
+    register rows of `people` and of everyone else at `adressen` (with `households`: also
+    where `people` lived in that run) but those to `keep`: the household of an erased case."""
+
+    signals: pl.DataFrame
+    events: pl.DataFrame
+    cases: list[str]
+    people: frozenset[str]
+    adressen: frozenset[str] = frozenset()
+    keep: frozenset[str] = frozenset()
+    households: bool = False
+
+
+def erase(
+    db: Store, home: Home, config: Config, subject: Subject, day: date, secret: bytes
+) -> Purged:
+    """Erase a person or household now: state, archives and kept outputs.
+
+    A case is a household's; a person's case goes whole. Runs whose archive or outputs lost
+    rows are marked in their manifest, so a replay says why it cannot reproduce them.
+    """
+    purged = Purged("request")
+    signals = db.signals_about(subject.bsn, subject.adres_sleutel)
+    cases = db.cases_at(signals["zaak_id"].drop_nulls().unique().to_list(), subject.adres_sleutel)
+    events = db.event_places(cases)
+    people = frozenset([subject.bsn] if subject.bsn else [])
+    touched = sorted(
+        set(signals["run_id"])
+        | set(events["run_id"])
+        | runs_mentioning(home, cases)
+        | _runs_registering(home, people)
+    )
+    at = frozenset([subject.adres_sleutel] if subject.adres_sleutel else [])
+    erased = erased_people(
+        db,
+        Erased(signals, events, cases, people),
+        at | case_addresses(home, touched, cases),
+    )
+    for run_id in touched:
+        erase_in_run(home, config, run_id, erased, ERASED, secret)
+    _erase_in_extracts(home, subject)
+    if subject.bsn:
+        rejected = _erase_rejected_rows(home, config, subject.bsn, secret)
+        touched = sorted(set(touched) | rejected)
+    named = {subject.bsn} if subject.bsn else set()
+    named |= set(pl.concat([signals["bsn"], signals["persoon_bsn"]]).drop_nulls().to_list())
+    purged.add("rapport", _remove_reports_naming(home, named))
+    purged.add(subject.kind, [subject.value])
+    purged.add("zaak", cases)
+    purged.add("signaal", signal_ids(signals))
+    purged.add("run", touched)
+    crash_point("erasure-files")
+    append_log(home, purged, day, secret)  # before the state lets go: see `purge`
+    crash_point("erasure-logged")
+    db.delete_cases(cases)
+    db.delete_signals(signals.select("run_id", "signaalpartner", "signaal_id").rows())
+    return purged
+
+
+def signal_ids(signals: pl.DataFrame) -> list[str]:
+    return [f"{p}/{i}" for p, i in signals.select("signaalpartner", "signaal_id").rows()]
+
+
+def case_addresses(home: Home, runs: list[str], zaak_ids: list[str]) -> frozenset[str]:
+    """Where the cases lived in these runs, as their archived state slices say."""
+    found: set[str] = set()
+    for run_id in runs:
+        path = home.archived(run_id) / audit.STATE / "zaken.parquet"
+        if path.is_file():
+            rows = pl.read_parquet(path, columns=["zaak_id", "adres_sleutel"])
+            found |= set(rows.filter(pl.col("zaak_id").is_in(zaak_ids))["adres_sleutel"])
+    return frozenset(found)
+
+
+def erased_people(db: Store, erased: Erased, lived: frozenset[str]) -> Erased:
+    """The erasure with `people`: those it was about (and any it already names) of whom
+    the state keeps nothing besides the erased signals, and the addresses its cases and
+    signals had (`lived`, and the signals' own), whose other residents go too unless the
+    state still holds something about them."""
+    named = pl.concat([erased.signals["bsn"], erased.signals["persoon_bsn"]]).drop_nulls()
+    kept = db.people_held(besides=erased.signals)
+    people = (frozenset(named.to_list()) | erased.people) - kept
+    adressen = lived | frozenset(erased.signals["adres_sleutel"].drop_nulls().to_list())
+    return replace(erased, people=people, adressen=adressen, keep=kept, households=True)
+
+
+def _runs_registering(home: Home, people: frozenset[str]) -> set[str]:
+    """Runs whose archived BRP rows hold one of these people: as a debtor, or as someone
+    who lived with one (named among the residents in that run's exports)."""
+    found = set()
+    for path in sorted(home.archive.glob(f"*/{audit.REGISTERS}/brp.parquet")):
+        if pl.read_parquet(path, columns=["bsn"])["bsn"].is_in(sorted(people)).any():
+            found.add(path.relative_to(home.archive).parts[0])
+    return found
+
+
+def runs_mentioning(home: Home, cases: list[str]) -> set[str]:
+    """Runs whose outputs or archived state slice name one of the cases (e.g. the night a
+    case moved, or was read because a neighbour's signal came in)."""
+    if not cases:
+        return set()
+    found = set()
+    for table in sorted(home.out.glob("*/cases.csv")):
+        if any(case in table.read_text(encoding="utf-8-sig") for case in cases):
+            found.add(table.parent.name)
+    for path in sorted(home.archive.glob(f"*/{audit.STATE}/zaken.parquet")):
+        if pl.read_parquet(path, columns=["zaak_id"])["zaak_id"].is_in(cases).any():
+            found.add(path.parent.parent.name)
+    return found
+
+
+def _remove_reports_naming(home: Home, people: set[str]) -> list[str]:
+    """Reports (a CBS delivery, say) that name one of these people: delivered already, and
+    not to be kept with them in it."""
+    removed = []
+    for path in sorted(home.reports.glob("*")):
+        data = path.read_bytes() if path.is_file() else b""
+        if any(bsn.encode() in data for bsn in people):
+            path.unlink()
+            removed.append(path.name)
+    return removed
+
+
+def erase_in_run(
+    home: Home,
+    config: Config,
+    run_id: str,
+    erased: Erased,
+    marker: str,
+    secret: bytes,
+) -> None:
+    archive, out = home.archived(run_id), home.outputs(run_id)
+    mine = erased.signals.filter(pl.col("run_id") == run_id)
+    with _marked(home, run_id, marker, secret):
+        for (partner, bestand), rows in mine.group_by("signaalpartner", "bestand"):
+            found = config.partner(str(partner))
+            layout = found.layout if found else Layout()
+            rewrite_csv(
+                archive / "signalen" / str(partner) / str(bestand),
+                _starting_on(rows),
+                layout.encoding,
+                layout.separator,
+            )
+        for (bestand,), rows in erased.events.filter(pl.col("run_id") == run_id).group_by(
+            "bestand"
+        ):
+            rewrite_csv(archive / "uitkomsten" / str(bestand), _starting_on(rows))
+        named = _names_in(archive, erased.people)
+        _erase_in_archive_tables(archive, erased, mine)
+        _erase_in_outputs(out, erased, mine, named)
+
+
+def _erase_in_extracts(home: Home, subject: Subject) -> None:
+    """The subject's rows in the BRP and SDD extracts waiting in the inbox."""
+    people = {subject.bsn} if subject.bsn else set()
+    for path in home.extracts("brp"):
+        if subject.adres_sleutel:
+            brp = pl.read_csv(path, separator=";", infer_schema=False)
+            at = brp.filter(_at(subject.adres_sleutel, parsed=False))
+            people |= set(at["bsn"].drop_nulls().to_list())
+    for kind in ("brp", "sdd"):
+        for path in home.extracts(kind):
+            rewrite_csv(path, lambda _start, cells: cells.get("bsn", "").strip() in people)
+
+
+def _erase_rejected_rows(home: Home, config: Config, bsn: str, secret: bytes) -> set[str]:
+    """The person's rows that were rejected, so never in the state: in the archived partner
+    files (found by the BSN column, however the partner writes it) and in the runs' rejects
+    files. Returns the runs whose files changed."""
+    runs = set()
+    for path in sorted(home.archive.glob("*/signalen/*/*")):
+        partner = config.partner(path.parent.name)
+        layout = partner.layout if partner else Layout()
+        column = next((k for k, v in layout.columns.items() if v == "bsn"), "bsn")
+        lines = lines_where(path, column, bsn, layout.encoding, layout.separator)
+        if lines:
+            run_id = path.relative_to(home.archive).parts[0]
+            with _marked(home, run_id, ERASED, secret):
+                _erase_lines(home, run_id, path, lines, layout)
+            runs.add(run_id)
+    return runs
+
+
+def _erase_lines(home: Home, run_id: str, path: Path, lines: set[int], layout: Layout) -> None:
+    """These records of an archived file, and the reject rows that name their lines."""
+
+    def rejected_here(_start: int, cells: dict[str, str]) -> bool:
+        line = cells.get("regel", "")
+        return cells.get("bestand") == path.name and line.isdigit() and int(line) in lines
+
+    rewrite_csv(path, lambda start, _cells: start in lines, layout.encoding, layout.separator)
+    for rejects in sorted((home.outputs(run_id) / "rejects").glob("*.csv")):
+        rewrite_csv(rejects, rejected_here)
+
+
+def _starting_on(rows: pl.DataFrame) -> Callable[[int, dict[str, str]], bool]:
+    """Picks the records that start on the rows' `regel`: where ingest found them."""
+    lines = set(rows["regel"].to_list())
+    return lambda start, _cells: start in lines
+
+
+def _erase_in_archive_tables(archive: Path, erased: Erased, signals: pl.DataFrame) -> None:
+    """The archived extract rows and state slice about the erased."""
+    registers = archive / audit.REGISTERS
+    people = set(erased.people)
+    brp_path = registers / "brp.parquet"
+    if brp_path.is_file():
+        brp = pl.read_parquet(brp_path).with_columns(sleutel=normalize.adres_sleutel())
+        homes = set(erased.adressen)
+        if erased.households:
+            homes |= set(brp.filter(pl.col("bsn").is_in(erased.people))["sleutel"])
+        at = brp.filter(pl.col("sleutel").is_in(homes))
+        people |= set(at["bsn"].drop_nulls().to_list()) - erased.keep
+    for kind in ("brp", "sdd"):
+        path = registers / f"{kind}.parquet"
+        if path.is_file():
+            rows = pl.read_parquet(path)
+            kept = rows.filter(~pl.col("bsn").is_in(sorted(people)).fill_null(False))
+            write_parquet_atomic(kept, path)
+    for table in audit.STATE_TABLES:
+        path = archive / audit.STATE / f"{table}.parquet"
+        if path.is_file() and table != "bestanden":
+            rows = pl.read_parquet(path).with_row_index("_rij")
+            erased_rows = rows.filter(pl.col("zaak_id").is_in(erased.cases).fill_null(False))
+            if table == "signalen":  # a signal is its partner's id: another partner's stays
+                theirs = rows.join(signals.select(*_SIGNAL_KEY), on=list(_SIGNAL_KEY))
+                erased_rows = pl.concat([erased_rows, theirs])
+            left = rows.join(erased_rows.select("_rij"), on="_rij", how="anti")
+            write_parquet_atomic(left.sort("_rij").drop("_rij"), path)
+
+
+def _at(adres_sleutel: str, parsed: bool = True) -> pl.Expr:
+    """Rows at this address; `parsed=False` for raw extract text, normalised first."""
+    if parsed:
+        return normalize.adres_sleutel() == adres_sleutel
+    written = normalize.adres_sleutel_uit_tekst(
+        pl.col("postcode"),
+        pl.col("huisnummer"),
+        pl.col("huisletter"),
+        pl.col("huisnummertoevoeging"),
+    )
+    return written == adres_sleutel
+
+
+def _names_in(archive: Path, people: frozenset[str]) -> list[str]:
+    """The names of these people as the run's exports wrote them, from its BRP rows."""
+    path = archive / audit.REGISTERS / "brp.parquet"
+    if not path.is_file():
+        return []
+    rows = pl.read_parquet(path).filter(pl.col("bsn").is_in(sorted(people)))
+    return rows.select(exports.naam())["voorletters"].to_list()
+
+
+def _erase_in_outputs(out: Path, erased: Erased, signals: pl.DataFrame, named: list[str]) -> None:
+    """Rows about the subject in every kept CSV, the names of the erased people where they
+    are listed among a household's residents, and the letters to the household. A print
+    file holding one of its letters goes whole: it cannot be rebuilt without the others'."""
+    if not out.is_dir():
+        return
+    ids = set(signals.select(*_SIGNAL_KEY).rows())
+    index = out / "letters" / "index.csv"
+    if index.is_file():
+        letters = pl.read_csv(index, separator=";", infer_schema=False)
+        for row in letters.filter(pl.col("zaak_id").is_in(erased.cases)).iter_rows(named=True):
+            (out / "letters" / row["bestand"]).unlink(missing_ok=True)
+            (out / "letters" / row["printbestand"]).unlink(missing_ok=True)
+
+    for table in sorted(out.rglob("*.csv")):
+        # A feedback file is one partner's: its rows name no partner, the file does.
+        partner = table.stem if table.parent.name == "terugmelding" else None
+
+        def about(_start: int, cells: dict[str, str], partner: str | None = partner) -> bool:
+            signal = (cells.get("signaalpartner", partner), cells.get("signaal_id"))
+            return (
+                cells.get("zaak_id") in erased.cases
+                or signal in ids
+                or cells.get("waarde") in erased.people
+            )
+
+        rewrite_csv(table, about)
+        if named:
+            rewrite_cells(table, RESIDENTS_COLUMN, lambda cell: _without(cell, named))
+
+
+RESIDENTS_COLUMN: Final = "bewoners"
+
+
+def _without(cell: str, names: list[str]) -> str:
+    """A residents cell without these names, each taken out once: two residents may share
+    initials and a surname, and only the erased one goes."""
+    listed = cell.split(exports.LIST_SEPARATOR) if cell else []
+    for name in names:
+        if name in listed:
+            listed.remove(name)
+    return exports.LIST_SEPARATOR.join(listed)
+
+
+@contextmanager
+def _marked(home: Home, run_id: str, marker: str, secret: bytes) -> Iterator[None]:
+    """Around an erasure's rewrites in one run. Afterwards its manifest says why its replay
+    cannot reproduce it, records the new hashes of the archive files the erasure rewrote,
+    and is sealed anew. An archive file that did not match its record before keeps that
+    record, and a manifest whose seal did not hold is not sealed now: an erasure never
+    makes tampering pass."""
+    path, archive = home.manifest_path(run_id), home.archived(run_id)
+    before = audit.hashes(archive) if archive.is_dir() else {}
+    yield
+    if not path.is_file():
+        return
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    trusted = audit.sealed(manifest, secret)
+    after = audit.hashes(archive) if archive.is_dir() else {}
+    manifest[marker] = True
+    manifest["archive"] = {
+        relative: after.get(relative, digest) if before.get(relative) == digest else digest
+        for relative, digest in manifest["archive"].items()
+    }
+    audit.write_manifest(path, manifest, secret if trusted else None)
+    crash_point("erasure-run")

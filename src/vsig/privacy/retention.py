@@ -1,0 +1,148 @@
+"""Retention: what the law and the letters allow to be kept, and no longer.
+
+Cases close after `case_close_after_days` without activity; cases, signals, run folders,
+superseded extracts and reports go `retention.months` after their last activity; delivered
+letters and exports may go sooner (`outputs_keep_days`). What went is scrubbed from the
+runs kept since.
+"""
+
+import shutil
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from vsig.cases import INACTIVE
+from vsig.config import Config
+from vsig.files import crash_point, private_files
+from vsig.home import MANIFEST, Home
+from vsig.ingest import extract_date
+from vsig.privacy import erasure
+from vsig.privacy.erasure import (
+    Erased,
+    case_addresses,
+    erase_in_run,
+    erased_people,
+    runs_mentioning,
+    signal_ids,
+)
+from vsig.privacy.purge_log import CLOSED, ERASED_BY_RETENTION, Purged, append_log
+from vsig.store import WRITER_WAIT, Store, clear_leftovers, erasing, locked
+
+
+def months_before(day: date, months: int) -> date:
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    month += 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable: every month has 28 days")
+
+
+def purge(config: Config, home: Home, day: date, secret: bytes) -> dict[str, int]:
+    """`vsig purge`: retention now, holding the lock until the state file is compacted."""
+    with private_files(config.umask), locked(home.state, WRITER_WAIT):
+        clear_leftovers(home)
+        erasing(home.state)
+        with Store.open(home.state) as db:
+            purges = retain(db, home, config, day, secret)
+        return erasure.finish(home, purges)
+
+
+def retain(db: Store, home: Home, config: Config, day: date, secret: bytes) -> list[Purged]:
+    """Close cases without activity for `case_close_after_days`, then delete what retention
+    no longer allows: cases whose last activity is more than `retention.months` ago, signals
+    that never joined a case received that long ago, run folders that old, and delivered
+    letters and exports past `outputs_keep_days`. What went is also scrubbed from the runs
+    kept since, whose replay then says so. Needs no run to have happened.
+
+    Each part is written to the retain log before the state lets go of it, and the files go
+    before the state: a retain killed midway finds the same work again (a log line may come
+    twice, never go missing). Returns what went, per reason."""
+    closed = Purged("retention")
+    closed.add(CLOSED, db.inactive_cases(day - timedelta(days=config.case_close_after_days)))
+    append_log(home, closed, day, secret)
+    db.close_cases(closed.ids.get(CLOSED, []), day, INACTIVE)
+    purges = [closed, _expire(db, home, config, day, secret)]
+    if config.retention.outputs_keep_days is not None:
+        outputs = Purged("outputs")
+        delivered = db.runs_before(day - timedelta(days=config.retention.outputs_keep_days))
+        outputs.add("run", [r for r in delivered if _remove_delivered(home.outputs(r))])
+        append_log(home, outputs, day, secret)
+        purges.append(outputs)
+    return purges
+
+
+def _expire(db: Store, home: Home, config: Config, day: date, secret: bytes) -> Purged:
+    """Retention's deletions: the files first, then the log, then the state."""
+    cutoff = months_before(day, config.retention.months)
+    retention = Purged("retention")
+    old_runs = db.runs_before(cutoff)
+    stale = db.cases_last_active_before(cutoff)
+    erased = Erased(*db.expiring(stale, old_runs), stale, frozenset())
+    for run_id in old_runs:
+        if _remove_run_folders(home, run_id):
+            retention.add("run", [run_id])
+    later = set(erased.signals["run_id"]) | set(erased.events["run_id"])
+    scrubbed = sorted((later | runs_mentioning(home, stale)) - set(old_runs))
+    gone = erased_people(db, erased, case_addresses(home, scrubbed, stale))
+    for run_id in scrubbed:
+        erase_in_run(home, config, run_id, gone, ERASED_BY_RETENTION, secret)
+    retention.add("run_geschoond", scrubbed)
+    retention.add("extract", _remove_old_extracts(home, cutoff))
+    retention.add("rapport", _remove_old_reports(home, cutoff))
+    retention.add("zaak", stale)
+    retention.add("signaal", signal_ids(erased.signals))
+    crash_point("erasure-files")
+    append_log(home, retention, day, secret)
+    crash_point("erasure-logged")
+    db.delete_cases(stale)
+    db.delete_unbundled_signals(old_runs)
+    return retention
+
+
+def _remove_run_folders(home: Home, run_id: str) -> bool:
+    """The run's archive and outputs, all but the manifest."""
+    removed = False
+    archive = home.archived(run_id)
+    if archive.exists():
+        shutil.rmtree(archive)
+        removed = True
+    out = home.outputs(run_id)
+    for path in sorted(out.iterdir()) if out.is_dir() else []:
+        if path.name != MANIFEST:
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+            removed = True
+    return removed
+
+
+def _remove_delivered(out: Path) -> bool:
+    removed = False
+    for name in ("letters", "exports"):
+        if (out / name).exists():
+            shutil.rmtree(out / name)
+            removed = True
+    return removed
+
+
+def _remove_old_reports(home: Home, cutoff: date) -> list[str]:
+    """Reports written (e.g. a CBS delivery, which names people) before the cutoff."""
+    removed = []
+    for path in sorted(home.reports.glob("*")):
+        written = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date()
+        if path.is_file() and written < cutoff:
+            path.unlink()
+            removed.append(path.name)
+    return removed
+
+
+def _remove_old_extracts(home: Home, cutoff: date) -> list[str]:
+    """Superseded BRP and SDD extracts past retention; the newest of each kind stays."""
+    removed = []
+    for kind in ("brp", "sdd"):
+        files = sorted(home.extracts(kind), key=lambda p: (extract_date(p), p.name))
+        for path in files[:-1]:
+            if extract_date(path) < cutoff:
+                path.unlink()
+                removed.append(f"{kind}/{path.name}")
+    return removed
