@@ -80,7 +80,7 @@ def test_known_is_the_household_not_only_the_debtor(story: Story) -> None:
 
 def test_a_crisis_home_visit_is_due_in_three_working_days(story: Story) -> None:
     due = story.state(
-        "SELECT a.soort, a.uiterlijk FROM acties a JOIN zaken z USING (zaak_id) "
+        "SELECT a.actietype, a.uiterlijk FROM acties a JOIN zaken z USING (zaak_id) "
         f"WHERE z.adres_sleutel = '3311AB|{CRISIS.huisnummer}||' ORDER BY a.volgorde"
     )
     assert due == [("brief", None), ("doorsturen", date(2026, 11, 5))]  # Monday + 3
@@ -213,7 +213,7 @@ def test_a_result_event_closes_the_case(story: Story) -> None:
 
 def test_an_event_for_an_unknown_case_is_rejected_with_its_line(story: Story) -> None:
     rejects = story.home.out("20261103-01", "rejects/uitkomsten-20261103.csv")
-    assert rejects.select("regel", "kolom", "reden").rows() == [
+    assert rejects.select("regelnummer", "kolom", "reden").rows() == [
         ("3", "zaak_id", "is not the zaak_id of an open case")
     ]
 
@@ -372,7 +372,7 @@ def test_a_crisis_call_skips_the_christmas_holidays(tmp_path: Path) -> None:
     )
     assert home.run(christmas_eve).exit_code == 0
     with duckdb.connect(home.path / "state" / "vsig.duckdb", read_only=True) as db:
-        due = db.execute("SELECT uiterlijk FROM acties WHERE soort != 'brief'").fetchall()
+        due = db.execute("SELECT uiterlijk FROM acties WHERE actietype != 'brief'").fetchall()
     # 25 and 26 December are holidays, 27 is a Sunday: Monday 28 is the first working day.
     assert due == [(date(2026, 12, 30),)]
 
@@ -413,7 +413,7 @@ def test_a_signal_sent_again_in_a_new_file_is_reported_not_processed(tmp_path: P
     again = home.run(NIGHT_2)
     assert again.exit_code == 1
     rejects = home.out("20261103-01", "rejects/woonkracht10-20261103.csv")
-    assert rejects.select("regel", "waarde", "reden").rows() == [
+    assert rejects.select("regelnummer", "waarde", "reden").rows() == [
         ("2", "W-2", "was already received in run 20261102-01")
     ]
     assert home.out("20261103-01", "signals.csv")["signaal_id"].to_list() == ["W-9"]

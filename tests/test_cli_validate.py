@@ -36,7 +36,7 @@ def test_wrong_header_bad_rows_and_undecodable_file(write_file: WriteFile) -> No
     files = {Path(f["file"]).name: f for f in json.loads(result.output)}
     assert files["header.csv"]["file_rejected"].startswith("wrong layout: column(s)")
     assert files["rows.csv"]["problems"] == [
-        {"regel": 3, "kolom": "bsn", "reden": "is not a valid BSN (9 digits, 11-check)"}
+        {"regelnummer": 3, "kolom": "bsn", "reden": "is not a valid BSN (9 digits, 11-check)"}
     ]
     assert (
         files["rows.csv"]["read"],

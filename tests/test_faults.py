@@ -228,7 +228,7 @@ def test_a_file_a_partner_appends_to_while_it_is_read_stays_in_the_inbox(
     assert second.exit_code == 1, second.output  # Z-2 came twice
     assert home.out("20261128-01", "signals.csv")["signaal_id"].to_list() == ["Z-3"]
     rejects = home.out("20261128-01", "rejects/" + delivery.name)
-    assert rejects["regel"].to_list() == ["2"]
+    assert rejects["regelnummer"].to_list() == ["2"]
     assert not delivery.exists()
 
 

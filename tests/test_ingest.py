@@ -7,7 +7,8 @@ import polars as pl
 import pytest
 
 from vsig import ingest
-from vsig.config import SIGNAL_COLUMNS, Config
+from vsig.config import Config
+from vsig.contracts import REJECTS, SIGNAL_COLUMNS
 
 from .conftest import PROCESSING_DATE, WriteFile
 from .test_normalize import HOUSE_NUMBER_EXAMPLES
@@ -55,7 +56,7 @@ def test_canonical_signal_is_normalised(write_file: WriteFile, config: Config) -
     result = ingest_at(write_file("signalen/VGZ/a.csv", canonical(GOOD)), config)
     assert (result.read, result.rejected) == (1, 0)
     row = result.accepted.row(0, named=True)
-    assert row | {"regel": 2} == row
+    assert row | {"regelnummer": 2} == row
     assert {
         k: row[k]
         for k in (
@@ -118,7 +119,7 @@ def test_trivire_reject_names_the_partners_own_column(
         "01-08-2026;20-11-2026;;;N"
     )
     result = ingest_at(write_file("signalen/TRIVIRE/t.csv", f"{TRIVIRE_HEADER}\n{row}\n"), config)
-    assert result.rejects.select("regel", "kolom").row(0) == (2, "Huisnr")
+    assert result.rejects.select("regelnummer", "kolom").row(0) == (2, "Huisnr")
 
 
 def test_eneco_legacy_layout(write_file: WriteFile, config: Config) -> None:
@@ -154,7 +155,7 @@ def test_brp_extract(write_file: WriteFile, config: Config) -> None:
     ]
     result = ingest_at(write_file("brp/brp.csv", "\n".join([BRP_HEADER, *rows])), config)
     assert result.accepted["bsn"].to_list() == ["111222333"]
-    assert result.rejects.select("regel", "kolom", "reden").rows() == [
+    assert result.rejects.select("regelnummer", "kolom", "reden").rows() == [
         (3, "bsn", "appears earlier in this file"),
         (4, "gemeentecode", "is not a 4-digit CBS municipality code"),
     ]
@@ -167,7 +168,7 @@ def test_sdd_extract(write_file: WriteFile, config: Config) -> None:
     )
     result = ingest_at(write_file("sdd/sdd.csv", text), config)
     assert result.accepted.row(0, named=True)["einddatum"] is None
-    assert result.rejects.select("regel", "kolom", "reden").rows() == [
+    assert result.rejects.select("regelnummer", "kolom", "reden").rows() == [
         (3, "regeling", "is not one of bijstand, schuldhulpverlening, beschermingsbewind"),
         (4, "einddatum", "is before the startdatum"),
     ]
@@ -234,14 +235,14 @@ def test_every_row_rejection_reason(
     text = canonical(signal(signaal_id="S0"), signal(**{"signaal_id": "S1"} | change))
     result = ingest_at(write_file("signalen/VGZ/a.csv", text), config)
     assert (result.read, result.accepted.height, result.rejected) == (2, 1, 1)
-    assert result.rejects.select("bestand", "regel", "kolom", "reden").rows() == [
+    assert result.rejects.select("bestand", "regelnummer", "kolom", "reden").rows() == [
         ("a.csv", 3, column, reason)
     ]
 
 
 def test_duplicate_signal_id_rejects_the_later_row(write_file: WriteFile, config: Config) -> None:
     result = ingest_at(write_file("signalen/VGZ/a.csv", canonical(GOOD, GOOD)), config)
-    assert result.rejects.select("regel", "kolom", "reden").rows() == [
+    assert result.rejects.select("regelnummer", "kolom", "reden").rows() == [
         (3, "signaal_id", "appears earlier in this file")
     ]
 
@@ -254,8 +255,8 @@ def test_line_numbers_count_quoted_newlines_and_blank_lines(
         canonical() + first + "\n\n" + canonical(signal(signaal_id="S2", bsn="1")).split("\n", 1)[1]
     )
     result = ingest_at(write_file("signalen/VGZ/a.csv", text), config)
-    assert result.accepted["regel"].to_list() == [2]
-    assert result.rejects.select("regel", "kolom").rows() == [(5, "bsn")]
+    assert result.accepted["regelnummer"].to_list() == [2]
+    assert result.rejects.select("regelnummer", "kolom").rows() == [(5, "bsn")]
     assert result.read == 2
 
 
@@ -264,7 +265,7 @@ def test_row_with_too_many_fields_is_rejected_alone(write_file: WriteFile, confi
     text = canonical(GOOD) + extra + "\n" + canonical(signal(signaal_id="S3")).split("\n")[1] + "\n"
     result = ingest_at(write_file("signalen/VGZ/a.csv", text), config)
     assert result.accepted["signaal_id"].to_list() == ["S1", "S3"]
-    assert result.rejects.select("regel", "reden").rows() == [
+    assert result.rejects.select("regelnummer", "reden").rows() == [
         (3, f"has {len(SIGNAL_COLUMNS) + 1} fields where the header has {len(SIGNAL_COLUMNS)}")
     ]
 
@@ -377,7 +378,7 @@ def test_source_needs_to_know_what_a_file_is(tmp_path: Path, config: Config) -> 
 
 def test_rejects_frame_has_the_contract_columns(write_file: WriteFile, config: Config) -> None:
     result = ingest_at(write_file("signalen/VGZ/a.csv", canonical(signal(bsn="1"))), config)
-    assert result.rejects.schema == pl.Schema(ingest.REJECT_SCHEMA)
+    assert result.rejects.schema == pl.Schema(REJECTS)
 
 
 def test_rows_not_needed_are_counted_unused_not_validated(
@@ -395,7 +396,7 @@ def test_rows_not_needed_are_counted_unused_not_validated(
     )
     # The first two rows are always looked at; S2 and S4 have a broken BSN.
     assert result.accepted["signaal_id"].to_list() == ["S1", "S3"]
-    assert result.rejects["regel"].to_list() == [3, 5]
+    assert result.rejects["regelnummer"].to_list() == [3, 5]
     assert (result.read, result.rejected, result.unused) == (6, 2, 2)
     assert result.summary("a.csv")["unused"] == 2
 
@@ -411,6 +412,6 @@ def test_needed_rows_keep_their_line_numbers(
     needed = ingest.Needed(("signaal_id",), lambda text: text["signaal_id"].is_in(["S3"]))
     result = ingest.ingest_file(ingest.source_for(path, config), PROCESSING_DATE, needed=needed)
     lines_per_row = street.count("\n") + 1
-    assert result.accepted["regel"].to_list() == [2 + 2 * lines_per_row]
+    assert result.accepted["regelnummer"].to_list() == [2 + 2 * lines_per_row]
     assert result.accepted["straatnaam"].to_list() == [street.replace("\n", " ")]
     assert (result.read, result.unused) == (4, 3)

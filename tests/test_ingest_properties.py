@@ -7,7 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vsig import ingest
-from vsig.config import SIGNAL_COLUMNS, Config
+from vsig.config import Config
+from vsig.contracts import SIGNAL_COLUMNS
 
 from .conftest import PROCESSING_DATE
 
@@ -40,7 +41,7 @@ def test_valid_looking_rows_are_all_accounted_for(tmp_path_factory, config: Conf
     assert result.file_reason is None
     assert result.read == len(records)
     assert result.accepted.height + result.rejected == result.read
-    lines = set(result.accepted["regel"].to_list()) | set(result.rejects["regel"].to_list())
+    lines = set(result.accepted["regelnummer"].to_list()) | set(result.rejects["regelnummer"].to_list())
     assert len(lines) == result.read
 
 

@@ -347,7 +347,7 @@ def test_matching_on_the_needed_brp_rows_is_matching_on_all(
         )
     part = match.prepare_brp(needed.accepted, TODAY)
     assert needed.rejects.join(
-        everyone.rejects, on=["regel", "kolom", "reden"], how="anti"
+        everyone.rejects, on=["regelnummer", "kolom", "reden"], how="anti"
     ).is_empty()
     on_whole = match.match(signals, whole, config, TODAY, NO_DEBTS)
     assert match.match(signals, part, config, TODAY, NO_DEBTS).equals(on_whole)
@@ -371,7 +371,7 @@ def test_the_sdd_rows_needed_are_those_of_residents_however_written(tmp_path: Pa
         )
     assert result.accepted["bsn"].to_list() == [known, known, "012345672"]
     # A row without a BSN might be a blank line, so it is looked at, and it is broken.
-    assert result.rejects.select("regel", "kolom").rows() == [(7, "bsn")]
+    assert result.rejects.select("regelnummer", "kolom").rows() == [(7, "bsn")]
     assert (result.read, result.rejected, result.unused) == (6, 1, 2)
 
 

@@ -20,7 +20,7 @@ from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from vsig.cli import app
-from vsig.privacy import purge_log
+from vsig.contracts import PURGE_LOG_COLUMNS
 from vsig.privacy.secret import MIN_SECRET, keyed
 
 from .conftest import PROCESSING_DATE, REPO, TEST_SECRET
@@ -87,7 +87,7 @@ def test_retention_keeps_what_is_still_within_it(months: Home) -> None:
 def test_the_purge_log_names_nothing_without_the_secret(months: Home) -> None:
     log = months.data.purge_log.read_text()
     rows = [line.split(";") for line in log.splitlines()]
-    assert rows[0] == list(purge_log.PURGE_LOG_COLUMNS)
+    assert rows[0] == list(PURGE_LOG_COLUMNS)
     kinds = {(r[2], r[3]) for r in rows[1:]}
     assert {("retention", "zaak"), ("retention", "signaal"), ("retention", "run")} <= kinds
     zaak = next(r for r in rows[1:] if r[3] == "zaak")

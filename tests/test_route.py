@@ -30,7 +30,7 @@ MATRIX_CASE = {
     "meervoudig": False,
     "telefoon_bekend": True,
 }
-PERFORMED = {"zaak_id": pl.String, "actie": pl.String, "soort": pl.String}
+PERFORMED = {"zaak_id": pl.String, "actie": pl.String, "actietype": pl.String}
 
 
 def problems_with(tmp_path: Path, routing: str) -> list[str]:
@@ -207,7 +207,7 @@ def test_soorten_in_means_any_of_them(facts, wanted) -> None:
 def test_new_actions_are_only_those_the_case_has_not_had(config) -> None:
     routed = pl.DataFrame({"zaak_id": ["Z1", "Z2"], "regel": ["vanaf_500_bekend"] * 2})
     performed = pl.DataFrame(
-        {"zaak_id": ["Z1"], "actie": ["brief_lokaal_aanbod"], "soort": "brief"}
+        {"zaak_id": ["Z1"], "actie": ["brief_lokaal_aanbod"], "actietype": "brief"}
     )
     new = route.new_actions(routed, config.routing, performed)
     assert new.select("zaak_id", "actie").rows() == [
@@ -222,7 +222,7 @@ def test_a_case_gets_one_letter_whatever_its_route_becomes(config) -> None:
     for strangers to the one for known households, but a second letter would repeat the
     first offer. Only the call the new route adds is new."""
     routed = pl.DataFrame({"zaak_id": ["Z1"], "regel": ["vanaf_500_bekend"]})
-    performed = pl.DataFrame({"zaak_id": ["Z1"], "actie": ["informatiebrief"], "soort": "brief"})
+    performed = pl.DataFrame({"zaak_id": ["Z1"], "actie": ["informatiebrief"], "actietype": "brief"})
     new = route.new_actions(routed, config.routing, performed)
     assert new["actie"].to_list() == ["sdd_belt_na_2_weken"]
 
@@ -231,7 +231,7 @@ def test_no_letter_follows_a_forward(config) -> None:
     """The forwarded case's total fell below €500: the municipality made the offer already."""
     routed = pl.DataFrame({"zaak_id": ["Z1"], "regel": ["onder_500_niet_bekend"]})
     performed = pl.DataFrame(
-        {"zaak_id": ["Z1"], "actie": ["doorsturen_naar_gemeente"], "soort": "doorsturen"}
+        {"zaak_id": ["Z1"], "actie": ["doorsturen_naar_gemeente"], "actietype": "doorsturen"}
     )
     assert route.new_actions(routed, config.routing, performed).is_empty()
 
@@ -241,7 +241,7 @@ def test_a_crisis_without_a_phone_number_gets_a_letter_and_a_home_visit(config) 
     routed = route.route(pl.DataFrame([facts]), config.routing)
     new = route.new_actions(routed, config.routing, pl.DataFrame(schema=PERFORMED))
     planned = route.action_details(new, config.routing, date(2026, 11, 28))
-    assert planned.select("soort", "uiterlijk").rows() == [
+    assert planned.select("actietype", "uiterlijk").rows() == [
         ("brief", None),
         ("doorsturen", date(2026, 12, 2)),
     ]
@@ -254,7 +254,7 @@ def test_call_after_two_weeks_lands_on_a_working_day(config) -> None:
     )
     # 14 days after Saturday 12 December 2026 is Saturday 26 December (Boxing Day).
     planned = route.action_details(actions, config.routing, date(2026, 12, 12))
-    assert planned.select("soort", "wie", "uiterlijk").row(0) == (
+    assert planned.select("actietype", "wie", "uiterlijk").row(0) == (
         "bellen",
         "sdd",
         date(2026, 12, 28),

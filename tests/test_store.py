@@ -69,7 +69,7 @@ def test_a_run_is_written_whole_or_not_at_all(tmp_path: Path) -> None:
             {
                 "sha256": ["abc"],
                 "bestand": ["f.csv"],
-                "soort": ["signalen"],
+                "bestandsoort": ["signalen"],
                 "run_id": ["20261126-01"],
             }
         )

@@ -276,7 +276,7 @@ def assert_one_letter_per_debt(home: Home, day: date) -> None:
         home,
         "SELECT z.adres_sleutel, s.signaalpartner, s.klantnummer, z.zaak_id, "
         "arg_max(s.bedrag, s.signaaldatum) FROM acties a JOIN zaken z USING (zaak_id) "
-        "JOIN signalen s USING (zaak_id) WHERE a.soort = 'brief' "
+        "JOIN signalen s USING (zaak_id) WHERE a.actietype = 'brief' "
         "GROUP BY ALL ORDER BY ALL",
     )
     amounts: dict[tuple[str, str, str], list[int]] = {}

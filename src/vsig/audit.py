@@ -188,8 +188,8 @@ def load_register(folder: Path, kind: str) -> Ingested:
     source = folder / REGISTERS
     about = json.loads((source / f"{kind}.json").read_text())
     accepted = pl.read_parquet(source / f"{kind}.parquet")
-    rejects = pl.read_parquet(source / f"{kind}-rejects.parquet")
-    rejected = rejects["regel"].n_unique() if rejects.height else 0
+    rejects = _renamed(pl.read_parquet(source / f"{kind}-rejects.parquet"), "rejects")
+    rejected = rejects["regelnummer"].n_unique() if rejects.height else 0
     return Ingested(
         Source(Path(about["file"]), kind),  # type: ignore[arg-type]
         about["sha256"],
@@ -207,7 +207,22 @@ def write_state(folder: Path, tables: dict[str, pl.DataFrame]) -> None:
 
 
 def load_state(folder: Path) -> dict[str, pl.DataFrame]:
-    return {t: pl.read_parquet(folder / STATE / f"{t}.parquet") for t in STATE_TABLES}
+    return {t: _renamed(pl.read_parquet(folder / STATE / f"{t}.parquet"), t) for t in STATE_TABLES}
+
+
+_RENAMED: Final = {
+    "rejects": {"regel": "regelnummer"},
+    "signalen": {"regel": "regelnummer"},
+    "gebeurtenissen": {"regel": "regelnummer"},
+    "acties": {"soort": "actietype"},
+    "bestanden": {"soort": "bestandsoort"},
+}
+"""Columns that archives written before state migration 4 still name the old way."""
+
+
+def _renamed(rows: pl.DataFrame, table: str) -> pl.DataFrame:
+    old = {k: v for k, v in _RENAMED.get(table, {}).items() if k in rows.columns}
+    return rows.rename(old)
 
 
 def copy_files(target: Path, files: list[Path]) -> None:

@@ -49,11 +49,11 @@ _DEBT: Final = ("signaalpartner", "klantnummer")
 def split_events(
     events: pl.DataFrame, open_cases: pl.DataFrame
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Accepted events of a file, and reject rows (REJECT_SCHEMA) for unknown cases."""
+    """Accepted events of a file, and reject rows (contracts.REJECTS) for unknown cases."""
     known = pl.col("zaak_id").is_in(open_cases["zaak_id"].implode())
     rejects = events.filter(~known).select(
         "bestand",
-        "regel",
+        "regelnummer",
         kolom=pl.lit("zaak_id"),
         waarde="zaak_id",
         reden=pl.lit(REJECT_UNKNOWN_CASE),
@@ -107,7 +107,7 @@ def outcomes(events: pl.DataFrame) -> pl.DataFrame:
     null): what the creditors' feedback reports for each of its signals."""
     latest = (
         events.filter(pl.col("gebeurtenis").is_in(["beschikking", "resultaat"]))
-        .sort("datum", "regel")
+        .sort("datum", "regelnummer")
         .group_by("zaak_id", "gebeurtenis")
         .agg(pl.col("waarde").last())
         .pivot(on="gebeurtenis", index="zaak_id", values="waarde")

@@ -224,7 +224,7 @@ def validate(
 def _file_summary(result: ingest.Ingested) -> dict[str, Any]:
     return result.summary(str(result.source.path)) | {
         "notices": result.notices,
-        "problems": result.rejects.select("regel", "kolom", "reden").to_dicts(),
+        "problems": result.rejects.select("regelnummer", "kolom", "reden").to_dicts(),
     }
 
 
@@ -255,7 +255,7 @@ def _print_validation(results: list[ingest.Ingested]) -> None:
                 problems.add_column(column)
             for row in r.rejects.iter_rows(named=True):
                 problems.add_row(
-                    str(row["regel"] or ""), _shown(row["kolom"] or ""), _shown(row["reden"])
+                    str(row["regelnummer"] or ""), _shown(row["kolom"] or ""), _shown(row["reden"])
                 )
             out.print(problems)
 

@@ -22,6 +22,7 @@ from pydantic import (
 from stdnum.nl import bsn as stdnum_bsn
 
 from vsig import normalize, templates
+from vsig.contracts import HUISNUMMER_PARTS, REQUIRED_SIGNAL_COLUMNS, SIGNAL_COLUMNS
 from vsig.normalize import Cents, DecimalStyle
 from vsig.route import Routing
 from vsig.vng import Signaalpartnersoort
@@ -29,40 +30,6 @@ from vsig.vng import Signaalpartnersoort
 DEFAULT_CONFIG = Path("config/vsig.yaml")
 DEFAULT_HOME = Path("var")
 DEFAULT_ROUTING = "routing.yaml"
-
-SIGNAL_COLUMNS = (
-    "signaal_id",
-    "klantnummer",
-    "bedrag",
-    "ontstaansdatum",
-    "signaaldatum",
-    "crisissignaal",
-    "warme_overdracht",
-    "bsn",
-    "voorletters",
-    "voorvoegsel",
-    "achternaam",
-    "geboortedatum",
-    "straatnaam",
-    "postcode",
-    "huisnummer",
-    "huisletter",
-    "huisnummertoevoeging",
-    "plaatsnaam",
-    "telefoonnummer",
-    "email",
-)
-REQUIRED_SIGNAL_COLUMNS = (
-    "signaal_id",
-    "klantnummer",
-    "bedrag",
-    "ontstaansdatum",
-    "signaaldatum",
-    "achternaam",
-    "postcode",
-    "huisnummer",
-)
-HUISNUMMER_PARTS = ("huisnummer", "huisletter", "huisnummertoevoeging")
 
 
 class ConfigError(Exception):

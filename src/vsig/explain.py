@@ -9,13 +9,14 @@ from typing import Any
 import polars as pl
 
 from vsig import audit, route
-from vsig.config import SIGNAL_COLUMNS, Config, ConfigError, load_config
+from vsig.config import Config, ConfigError, load_config
+from vsig.contracts import SIGNAL_COLUMNS
 from vsig.home import Home
 from vsig.letters import bedrag
 from vsig.replay import ReplayError, manifest_of
 from vsig.store import Store
 
-RECEIVED = ("signaalpartner", "soort", *SIGNAL_COLUMNS[1:], "bestand", "regel")
+RECEIVED = ("signaalpartner", "soort", *SIGNAL_COLUMNS[1:], "bestand", "regelnummer")
 """A signal as the partner sent it (its id is shown apart), and where it was read."""
 
 
@@ -65,7 +66,7 @@ def _case(
     case = found.row(0, named=True)
     evaluations = db.routes_of(zaak_id, run)
     actions = db.actions_of(zaak_id).select(
-        "run_id", "actie", "soort", "template", "wie", "uiterlijk"
+        "run_id", "actie", "actietype", "template", "wie", "uiterlijk"
     )
     signals = db.signals_of_case(zaak_id).select(
         "run_id", "signaal_id", "signaalpartner", "soort", "bedrag", "status"
@@ -123,7 +124,7 @@ def in_words(story: dict[str, Any]) -> list[str]:
         got, how = signal["ontvangen"], signal["match"]
         lines += [
             f"Signal {signal['signaal_id']} from {got['signaalpartner']} ({got['soort']}), "
-            f"read in run {signal['run_id']} from {got['bestand']} line {got['regel']}",
+            f"read in run {signal['run_id']} from {got['bestand']} line {got['regelnummer']}",
             "  as received: " + ", ".join(f"{k} {v}" for k, v in got.items() if v is not None),
             f"  matched: {_matched(how)}",
             f"  case: {signal['zaak_id'] or 'none'}",
@@ -145,7 +146,7 @@ def in_words(story: dict[str, Any]) -> list[str]:
         for action in case["acties"]:
             due = f", due {action['uiterlijk']}" if action["uiterlijk"] else ""
             lines.append(
-                f"  action {action['actie']} ({action['soort']}) in run {action['run_id']}{due}"
+                f"  action {action['actie']} ({action['actietype']}) in run {action['run_id']}{due}"
             )
     return lines
 

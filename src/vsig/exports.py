@@ -13,9 +13,15 @@ from typing import Final
 import polars as pl
 
 from vsig import cases
-from vsig.config import SIGNAL_COLUMNS, Config
+from vsig.config import Config
+from vsig.contracts import (
+    ADDRESS_COLUMNS,
+    BELLIJST_CSV,
+    GEMEENTE_CSV,
+    NIET_GEKOPPELD_CSV,
+    TERUGMELDING_CSV,
+)
 from vsig.files import write_atomic
-from vsig.letters import ADDRESS_COLUMNS
 
 FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 
@@ -135,24 +141,6 @@ def _schulden_text() -> pl.Expr:
     return pl.col("schulden").list.eval(one).list.join("; ")
 
 
-GEMEENTE_CSV: Final = (
-    "zaak_id",
-    "regel",
-    "acties",
-    "doorgestuurd",
-    "uiterlijk",
-    "bekend_bij_sdd",
-    "crisis",
-    *ADDRESS_COLUMNS,
-    "bewoners",
-    "telefoonnummers",
-    "emails",
-    "soorten",
-    "schulden",
-    "totaal_achterstand",
-)
-
-
 def gemeente_exports(
     routed: pl.DataFrame,
     performed_tonight: pl.DataFrame,
@@ -167,7 +155,7 @@ def gemeente_exports(
     municipality must act on, carries names, contact data and the debts.
     """
     is_forwarded = pl.col("zaak_id").is_in(forwarded["zaak_id"].implode())
-    theirs = (pl.col("soort") == "doorsturen") | (pl.col("wie") == "gemeente")
+    theirs = (pl.col("actietype") == "doorsturen") | (pl.col("wie") == "gemeente")
     acties = performed_tonight.group_by("zaak_id").agg(
         acties=pl.col("actie").sort_by("volgorde").str.join("+"),
         uiterlijk=pl.col("uiterlijk").filter(theirs).min(),
@@ -195,25 +183,11 @@ def gemeente_exports(
     }
 
 
-BELLIJST_CSV: Final = (
-    "zaak_id",
-    "gemeentecode",
-    "crisis",
-    "reden",
-    "actie",
-    "uiterlijk",
-    "bewoners",
-    "adres",
-    "telefoonnummers",
-    "totaal_achterstand",
-)
-
-
 def bellijst(
     routed: pl.DataFrame, performed_tonight: pl.DataFrame, households_: pl.DataFrame
 ) -> pl.DataFrame:
     """The calls the SDD must make for tonight's actions: crisis first, then by due date."""
-    calls = performed_tonight.filter((pl.col("soort") == "bellen") & (pl.col("wie") == "sdd"))
+    calls = performed_tonight.filter((pl.col("actietype") == "bellen") & (pl.col("wie") == "sdd"))
     return (
         calls.join(routed, on="zaak_id")
         .join(households_, on="zaak_id", how="left")
@@ -247,9 +221,6 @@ def adresregel() -> pl.Expr:
     return pl.format("{} {}, {} {}", pl.col("straatnaam"), nummer, postcode, pl.col("woonplaats"))
 
 
-NIET_GEKOPPELD_CSV: Final = ("signaalpartner", "soort", "reden", *SIGNAL_COLUMNS)
-
-
 def niet_gekoppeld(signals: pl.DataFrame) -> pl.DataFrame:
     """Tonight's signals that no single person fits, as the partner wrote them, with why:
     nobody was told, so a person at the SDD follows them up."""
@@ -265,17 +236,6 @@ def niet_gekoppeld(signals: pl.DataFrame) -> pl.DataFrame:
         .select(NIET_GEKOPPELD_CSV)
         .sort("signaalpartner", "signaal_id")
     )
-
-
-TERUGMELDING_CSV: Final = (
-    "signaal_id",
-    "klantnummer",
-    "signaaldatum",
-    "status",
-    "beschikking",
-    "resultaat",
-    "verwerkingsdatum",
-)
 
 
 def terugmeldingen(

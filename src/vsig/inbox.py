@@ -94,7 +94,7 @@ def without_seen_before(
         again = pl.col("eerder").is_not_null()
         rejects = rows.filter(again).select(
             "bestand",
-            "regel",
+            "regelnummer",
             kolom=pl.lit("signaal_id"),
             waarde="signaal_id",
             reden=pl.format("was already received in run {}", "eerder"),
@@ -105,7 +105,7 @@ def without_seen_before(
                 result,
                 accepted=accepted,
                 rejects=pl.concat([result.rejects, rejects]).sort(
-                    "regel", "kolom", nulls_last=True
+                    "regelnummer", "kolom", nulls_last=True
                 ),
             )
         )

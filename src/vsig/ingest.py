@@ -21,26 +21,20 @@ import pandera.polars as pa
 import polars as pl
 
 from vsig import normalize, schemas
-from vsig.config import SIGNAL_COLUMNS, Config, Layout, Signaalpartner
+from vsig.config import Config, Layout, Signaalpartner
+from vsig.contracts import REJECTS, SIGNAL_COLUMNS
 
 Kind = Literal["signalen", "brp", "sdd", "uitkomsten"]
 KINDS: Final = get_args(Kind)
 """The kinds a run consumes: read once, then archived. The registers stay in the inbox."""
 
-REJECT_SCHEMA: Final = {
-    "bestand": pl.String,
-    "regel": pl.Int64,
-    "kolom": pl.String,
-    "waarde": pl.String,
-    "reden": pl.String,
-}
 _FAILURE_SCHEMA: Final = {
     "index": pl.UInt32,
     "column": pl.String,
     "check": pl.String,
     "failure_case": pl.String,
 }
-LINE = "_regel"
+LINE = "_regelnummer"
 """Where a row starts in its file, counted as a person counts lines (the header is line 1)."""
 
 
@@ -162,8 +156,8 @@ def ingest_file(
     del data  # a national extract's two gigabytes, not to be held while validating
     raw = _to_canonical_columns(raw, source.layout, fields)
     accepted, rejects = _validate(raw, fields, source)
-    rejects = pl.concat([row_rejects, rejects]).sort(["regel", "kolom"], nulls_last=True)
-    read = accepted.height + rejects["regel"].n_unique() + unused
+    rejects = pl.concat([row_rejects, rejects]).sort(["regelnummer", "kolom"], nulls_last=True)
+    read = accepted.height + rejects["regelnummer"].n_unique() + unused
     return Ingested(source, sha256, read, accepted, rejects, None, tuple(notices), unused, content)
 
 
@@ -174,7 +168,7 @@ def no_rows(kind: Kind) -> pl.DataFrame:
     return (
         schemas.convert(raw, fields)
         .with_columns(pl.col(LINE).cast(pl.Int64))
-        .rename({LINE: "regel"})
+        .rename({LINE: "regelnummer"})
         .with_columns(bestand=pl.lit(None, pl.String))
     )
 
@@ -185,13 +179,13 @@ def _rejected_whole(source: Source, sha256: str, data: bytes, reason: str) -> In
         [
             {
                 "bestand": source.path.name,
-                "regel": None,
+                "regelnummer": None,
                 "kolom": None,
                 "waarde": None,
                 "reden": reason,
             }
         ],
-        schema=REJECT_SCHEMA,
+        schema=REJECTS,
     )
     return Ingested(source, sha256, rows, pl.DataFrame(), reject, reason)
 
@@ -285,7 +279,7 @@ def _read_table(
         notices.append(f"column(s) {ignored} are not part of the layout and were ignored")
     try:
         raw, unused = _parse_fast(body, layout.separator, header, needed)
-        row_rejects = pl.DataFrame(schema=REJECT_SCHEMA)
+        row_rejects = pl.DataFrame(schema=REJECTS)
     except pl.exceptions.PolarsError:
         text = _decode(data, layout.encoding)
         raw, row_rejects = _parse_slow(text, layout.separator, header, source.path.name)
@@ -398,7 +392,7 @@ def _parse_slow(
                 rejects.append(
                     {
                         "bestand": name,
-                        "regel": start,
+                        "regelnummer": start,
                         "kolom": None,
                         "waarde": None,
                         "reden": f"has {len(record)} fields where the header has {len(header)}",
@@ -416,9 +410,7 @@ def _parse_slow(
         orient="row",
         schema_overrides=dict.fromkeys(header, pl.String),
     )
-    return frame.with_columns(pl.col(LINE).cast(pl.Int64)), pl.DataFrame(
-        rejects, schema=REJECT_SCHEMA
-    )
+    return frame.with_columns(pl.col(LINE).cast(pl.Int64)), pl.DataFrame(rejects, schema=REJECTS)
 
 
 def _to_canonical_columns(
@@ -457,13 +449,13 @@ def _validate(
     located = failures.join(raw.select(LINE).with_row_index("index"), on="index", how="left")
     rejects = located.select(
         bestand=pl.lit(source.path.name),
-        regel=pl.col(LINE),
+        regelnummer=pl.col(LINE),
         kolom=pl.col("column").replace(_partner_column_names(source)),
         waarde=pl.col("failure_case"),
         reden=pl.col("check"),
     )
     good = prepared.filter(~pl.int_range(pl.len()).is_in(failures["index"].implode()))
-    accepted = schemas.values(good, fields).rename({LINE: "regel"})
+    accepted = schemas.values(good, fields).rename({LINE: "regelnummer"})
     if source.partner is not None:
         accepted = accepted.with_columns(
             signaalpartner=pl.lit(source.partner.code), soort=pl.lit(source.partner.soort)

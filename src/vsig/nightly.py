@@ -302,11 +302,16 @@ def _consumed_files(consumed: tuple[Ingested, ...], run_id: str) -> pl.DataFrame
             {
                 "sha256": i.sha256,
                 "bestand": i.source.path.name,
-                "soort": i.source.kind,
+                "bestandsoort": i.source.kind,
                 "run_id": run_id,
             }
             for i in consumed
             if not i.file_reason
         ],
-        schema={"sha256": pl.String, "bestand": pl.String, "soort": pl.String, "run_id": pl.String},
+        schema={
+            "sha256": pl.String,
+            "bestand": pl.String,
+            "bestandsoort": pl.String,
+            "run_id": pl.String,
+        },
     )

@@ -14,31 +14,14 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import date
 from pathlib import Path
-from typing import Final
 
 import polars as pl
 
 from vsig import exports, letters
 from vsig.config import Config
+from vsig.contracts import CASES_CSV, SIGNALS_CSV
 from vsig.ingest import Source
 from vsig.tonight import Tonight
-
-SIGNALS_CSV: Final = ("signaal_id", "signaalpartner", "soort", "status", "zaak_id", "gemeentecode")
-CASES_CSV: Final = (
-    "zaak_id",
-    "gemeentecode",
-    "postcode",
-    "huisnummer",
-    "huisletter",
-    "huisnummertoevoeging",
-    "bekend_bij_sdd",
-    "totaal_achterstand",
-    "aantal_signalen",
-    "soorten",
-    "crisis",
-    "regel",
-    "acties",
-)
 
 
 def write(

@@ -289,7 +289,7 @@ def new_actions(routed: pl.DataFrame, routing: Routing, performed: pl.DataFrame)
         schema={"regel": pl.String, "actie": pl.String, "volgorde": pl.Int32},
     )
     # The first offer is a letter, or the forward after which the municipality makes it.
-    offered = performed.filter(pl.col("soort").is_in(["brief", "doorsturen"])).select("zaak_id")
+    offered = performed.filter(pl.col("actietype").is_in(["brief", "doorsturen"])).select("zaak_id")
     letter = pl.col("actie").is_in([n for n, a in routing.actions.items() if a.type == "brief"])
     return (
         routed.select("zaak_id", "regel")
@@ -307,7 +307,7 @@ def action_details(actions: pl.DataFrame, routing: Routing, processing_date: dat
         [_detail(name, action, processing_date) for name, action in routing.actions.items()],
         schema={
             "actie": pl.String,
-            "soort": pl.String,
+            "actietype": pl.String,
             "template": pl.String,
             "wie": pl.String,
             "uiterlijk": pl.Date,
@@ -320,8 +320,10 @@ def forwarded(performed: pl.DataFrame, actions: pl.DataFrame) -> pl.DataFrame:
     """The cases forwarded to their municipality, before or tonight (zaak_id): the
     municipality handles them (their deadlines), and its export names the household."""
     return (
-        pl.concat([performed.select("zaak_id", "soort"), actions.select("zaak_id", "soort")])
-        .filter(pl.col("soort") == "doorsturen")
+        pl.concat(
+            [performed.select("zaak_id", "actietype"), actions.select("zaak_id", "actietype")]
+        )
+        .filter(pl.col("actietype") == "doorsturen")
         .select("zaak_id")
         .unique()
     )
@@ -332,7 +334,7 @@ def _detail(
 ) -> dict[str, Any]:
     return {
         "actie": name,
-        "soort": action.type,
+        "actietype": action.type,
         "template": action.template if isinstance(action, Brief) else None,
         "wie": action.wie if isinstance(action, Bellen) else None,
         "uiterlijk": None if isinstance(action, Brief) else action.uiterlijk(processing_date),

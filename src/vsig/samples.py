@@ -13,7 +13,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Final
 
-from vsig.config import SIGNAL_COLUMNS, Config, Layout, Signaalpartner
+from vsig.config import Config, Layout, Signaalpartner
+from vsig.contracts import SIGNAL_COLUMNS
 
 # CBS code → (postcode ranges, streets). Postcodes and streets are real for each town.
 TOWNS: Final[dict[str, tuple[range, tuple[str, ...]]]] = {

@@ -146,6 +146,13 @@ MIGRATIONS: Final = (
     UPDATE routeringen SET telefoon_bekend = zaak_id IN
         (SELECT zaak_id FROM signalen WHERE telefoonnummer IS NOT NULL AND zaak_id IS NOT NULL);
     """,
+    # 4: one name per concept: `regel` is a routing rule, `soort` a creditor's type.
+    """
+    ALTER TABLE signalen RENAME COLUMN regel TO regelnummer;
+    ALTER TABLE gebeurtenissen RENAME COLUMN regel TO regelnummer;
+    ALTER TABLE acties RENAME COLUMN soort TO actietype;
+    ALTER TABLE bestanden RENAME COLUMN soort TO bestandsoort;
+    """,
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
@@ -373,7 +380,8 @@ class Store:
     def event_places(self, zaak_ids: list[str]) -> pl.DataFrame:
         """Where these cases' events came from: run, file and line."""
         return self._query(
-            "SELECT run_id, bestand, regel FROM gebeurtenissen WHERE list_contains(?, zaak_id)",
+            "SELECT run_id, bestand, regelnummer FROM gebeurtenissen "
+            "WHERE list_contains(?, zaak_id)",
             [zaak_ids],
         )
 
@@ -431,7 +439,7 @@ class Store:
             ),
             "gebeurtenissen": self._query(
                 "SELECT * FROM gebeurtenissen WHERE zaak_id IN (SELECT zaak_id FROM ids) "
-                "ORDER BY zaak_id, datum, run_id, regel",
+                "ORDER BY zaak_id, datum, run_id, regelnummer",
                 frames=frames,
             ),
             "bestanden": self._query(
@@ -462,7 +470,7 @@ class Store:
             ),
             "gebeurtenissen": self._query(
                 "SELECT * FROM gebeurtenissen WHERE zaak_id IN (SELECT zaak_id FROM cases) "
-                "ORDER BY zaak_id, datum, run_id, regel",
+                "ORDER BY zaak_id, datum, run_id, regelnummer",
                 frames=frames,
             ),
         }
@@ -588,7 +596,7 @@ class Store:
 
     def events_of(self, zaak_id: str) -> pl.DataFrame:
         return self._query(
-            "SELECT * FROM gebeurtenissen WHERE zaak_id = ? ORDER BY datum, run_id, regel",
+            "SELECT * FROM gebeurtenissen WHERE zaak_id = ? ORDER BY datum, run_id, regelnummer",
             [zaak_id],
         )
 
@@ -671,7 +679,7 @@ class Store:
         )
 
     def performed_actions(self) -> pl.DataFrame:
-        return self._query("SELECT zaak_id, actie, soort FROM acties ORDER BY zaak_id, actie")
+        return self._query("SELECT zaak_id, actie, actietype FROM acties ORDER BY zaak_id, actie")
 
     def write(self, changes: Changes) -> None:
         """Apply one run's changes in one transaction: all of them or none."""

@@ -13,17 +13,8 @@ import polars as pl
 
 from vsig import werkdagen
 from vsig.config import Termijnen
+from vsig.contracts import TERMIJNEN_CSV
 
-COLUMNS: Final = (
-    "wie",
-    "gemeentecode",
-    "zaak_id",
-    "termijn",
-    "vanaf",
-    "uiterlijk",
-    "stand",
-    "dagen_te_laat",
-)
 TE_LAAT: Final = "te laat"
 BIJNA: Final = "binnen de komende werkdagen"
 
@@ -76,7 +67,7 @@ def deadlines(
             ),
         )
         .sort(pl.col("stand") != TE_LAAT, "uiterlijk", "zaak_id", "termijn")
-        .select(COLUMNS)
+        .select(TERMIJNEN_CSV)
     )
 
 

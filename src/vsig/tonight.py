@@ -183,7 +183,7 @@ def summarise(
         zaken_per_gemeente={g.code: per_gemeente.get(g.code, 0) for g in config.gemeenten},
         acties=_counts(actions, "actie"),
         brieven_per_template=_counts(
-            actions.filter(pl.col("soort") == "brief").join(tonight.debtors, on="zaak_id"),
+            actions.filter(pl.col("actietype") == "brief").join(tonight.debtors, on="zaak_id"),
             "template",
         ),
         rejects=sum(i.rejected for i in inputs.all),

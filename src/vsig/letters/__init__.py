@@ -22,6 +22,7 @@ import polars as pl
 from jinja2.sandbox import SandboxedEnvironment
 
 from vsig import pdf, text
+from vsig.contracts import ADDRESS_COLUMNS, LETTER_INDEX
 from vsig.templates import BRIEVEN, DOCUMENTEN, SUFFIX
 
 if TYPE_CHECKING:  # the config names its templates from here: no import at run time
@@ -108,7 +109,7 @@ def letters_for(
     naming that person and their own debts only; in print order: municipality, template,
     case, debtor."""
     rows = (
-        performed_tonight.filter(pl.col("soort") == "brief")
+        performed_tonight.filter(pl.col("actietype") == "brief")
         .join(routed.select("zaak_id", "gemeentecode"), on="zaak_id")
         .join(households.select("zaak_id", *ADDRESS_COLUMNS), on="zaak_id")
         .join(debtors, on="zaak_id")
@@ -149,17 +150,6 @@ def _schuld(debt: dict[str, Any], config: "Config") -> dict[str, str]:
         "soort": SOORT_IN_BRIEF.get(debt["soort"], debt["soort"]),
         "bedrag": bedrag(debt["bedrag"]),
     }
-
-
-ADDRESS_COLUMNS: Final = (
-    "straatnaam",
-    "huisnummer",
-    "huisletter",
-    "huisnummertoevoeging",
-    "postcode",
-    "woonplaats",
-)
-"""The BRP's postal address of a household, as letters print it and exports list it."""
 
 
 def _adres(row: dict[str, Any]) -> list[str]:
@@ -208,17 +198,6 @@ def page_count(document: bytes) -> int:
     return len(_PAGE.findall(document))
 
 
-INDEX_SCHEMA: Final = {
-    "letter_id": pl.String,
-    "zaak_id": pl.String,
-    "template": pl.String,
-    "bestand": pl.String,
-    "printbestand": pl.String,
-    "pagina": pl.Int64,
-    "paginas": pl.Int64,
-}
-
-
 def write(
     folder: Path,
     briefs: list[Brief],
@@ -259,4 +238,4 @@ def _index(batches: dict[str, list[Brief]], pages: dict[str, int]) -> pl.DataFra
                 }
             )
             first += own
-    return pl.DataFrame(rows, schema=INDEX_SCHEMA).sort("printbestand", "pagina")
+    return pl.DataFrame(rows, schema=LETTER_INDEX).sort("printbestand", "pagina")

@@ -283,7 +283,7 @@ def _erase_lines(home: Home, run_id: str, path: Path, lines: set[int], layout: L
     """These records of an archived file, and the reject rows that name their lines."""
 
     def rejected_here(_start: int, cells: dict[str, str]) -> bool:
-        line = cells.get("regel", "")
+        line = cells.get("regelnummer", "")
         return cells.get("bestand") == path.name and line.isdigit() and int(line) in lines
 
     rewrite_csv(path, lambda start, _cells: start in lines, layout.encoding, layout.separator)
@@ -292,8 +292,8 @@ def _erase_lines(home: Home, run_id: str, path: Path, lines: set[int], layout: L
 
 
 def _starting_on(rows: pl.DataFrame) -> Callable[[int, dict[str, str]], bool]:
-    """Picks the records that start on the rows' `regel`: where ingest found them."""
-    lines = set(rows["regel"].to_list())
+    """Picks the records that start on the rows' `regelnummer`: where ingest found them."""
+    lines = set(rows["regelnummer"].to_list())
     return lambda start, _cells: start in lines
 
 

@@ -60,7 +60,7 @@ def inzage(db: Store, home: Home, config: Config, bsn: str, day: date) -> dict[s
 def _case_for_inzage(db: Store, home: Home, config: Config, case: dict[str, Any]) -> dict[str, Any]:
     zaak_id = case["zaak_id"]
     routes = db.routes_of(zaak_id).select("run_id", "regel")
-    actions = db.actions_of(zaak_id).select("run_id", "actie", "soort", "template", "uiterlijk")
+    actions = db.actions_of(zaak_id).select("run_id", "actie", "actietype", "template", "uiterlijk")
     events = db.events_of(zaak_id).select("datum", "gebeurtenis", "waarde")
     deleted = _after(case["laatste_activiteit"], config.retention.months)
     if not case["gesloten"]:

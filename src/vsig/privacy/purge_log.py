@@ -10,11 +10,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Final
 
+from vsig.contracts import PURGE_LOG_COLUMNS
 from vsig.home import Home
 from vsig.privacy.secret import keyed
-
-PURGE_LOG_COLUMNS: Final = ("tijdstip", "verwerkingsdatum", "reden", "soort", "aantal", "kenmerken")
-
 
 ERASED: Final = "erased_on_request"
 

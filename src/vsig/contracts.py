@@ -1,0 +1,225 @@
+"""The contracts: every column list that crosses the edge of vsig, in one place.
+
+Inputs (what partners and registers deliver), outputs (what people and partners get) and
+the state (what the nights keep). DESIGN.md and the README describe the same lists; the
+tests hold the files and the store's tables to them.
+"""
+
+from typing import Final
+
+import polars as pl
+
+# Inputs: a creditor's signal, in canonical column names (a partner's layout maps to them).
+SIGNAL_COLUMNS: Final = (
+    "signaal_id",
+    "klantnummer",
+    "bedrag",
+    "ontstaansdatum",
+    "signaaldatum",
+    "crisissignaal",
+    "warme_overdracht",
+    "bsn",
+    "voorletters",
+    "voorvoegsel",
+    "achternaam",
+    "geboortedatum",
+    "straatnaam",
+    "postcode",
+    "huisnummer",
+    "huisletter",
+    "huisnummertoevoeging",
+    "plaatsnaam",
+    "telefoonnummer",
+    "email",
+)
+
+REQUIRED_SIGNAL_COLUMNS: Final = (
+    "signaal_id",
+    "klantnummer",
+    "bedrag",
+    "ontstaansdatum",
+    "signaaldatum",
+    "achternaam",
+    "postcode",
+    "huisnummer",
+)
+
+HUISNUMMER_PARTS: Final = ("huisnummer", "huisletter", "huisnummertoevoeging")
+
+# Outputs, by file (see outputs.py for where each goes).
+SIGNALS_CSV: Final = ("signaal_id", "signaalpartner", "soort", "status", "zaak_id", "gemeentecode")
+
+CASES_CSV: Final = (
+    "zaak_id",
+    "gemeentecode",
+    "postcode",
+    "huisnummer",
+    "huisletter",
+    "huisnummertoevoeging",
+    "bekend_bij_sdd",
+    "totaal_achterstand",
+    "aantal_signalen",
+    "soorten",
+    "crisis",
+    "regel",
+    "acties",
+)
+
+REJECTS: Final = {
+    "bestand": pl.String,
+    "regelnummer": pl.Int64,
+    "kolom": pl.String,
+    "waarde": pl.String,
+    "reden": pl.String,
+}
+
+ADDRESS_COLUMNS: Final = (
+    "straatnaam",
+    "huisnummer",
+    "huisletter",
+    "huisnummertoevoeging",
+    "postcode",
+    "woonplaats",
+)
+"""The BRP's postal address of a household, as letters print it and exports list it."""
+
+GEMEENTE_CSV: Final = (
+    "zaak_id",
+    "regel",
+    "acties",
+    "doorgestuurd",
+    "uiterlijk",
+    "bekend_bij_sdd",
+    "crisis",
+    *ADDRESS_COLUMNS,
+    "bewoners",
+    "telefoonnummers",
+    "emails",
+    "soorten",
+    "schulden",
+    "totaal_achterstand",
+)
+
+BELLIJST_CSV: Final = (
+    "zaak_id",
+    "gemeentecode",
+    "crisis",
+    "reden",
+    "actie",
+    "uiterlijk",
+    "bewoners",
+    "adres",
+    "telefoonnummers",
+    "totaal_achterstand",
+)
+
+NIET_GEKOPPELD_CSV: Final = ("signaalpartner", "soort", "reden", *SIGNAL_COLUMNS)
+
+TERUGMELDING_CSV: Final = (
+    "signaal_id",
+    "klantnummer",
+    "signaaldatum",
+    "status",
+    "beschikking",
+    "resultaat",
+    "verwerkingsdatum",
+)
+
+TERMIJNEN_CSV: Final = (
+    "wie",
+    "gemeentecode",
+    "zaak_id",
+    "termijn",
+    "vanaf",
+    "uiterlijk",
+    "stand",
+    "dagen_te_laat",
+)
+
+LETTER_INDEX: Final = {
+    "letter_id": pl.String,
+    "zaak_id": pl.String,
+    "template": pl.String,
+    "bestand": pl.String,
+    "printbestand": pl.String,
+    "pagina": pl.Int64,
+    "paginas": pl.Int64,
+}
+
+PURGE_LOG_COLUMNS: Final = ("tijdstip", "verwerkingsdatum", "reden", "soort", "aantal", "kenmerken")
+
+# The state: each table's columns, as the migrations in store.py leave them.
+_FACTS: Final = (
+    "bekend_bij_sdd",
+    "totaal_achterstand",
+    "aantal_signalen",
+    "soorten",
+    "crisis",
+    "warme_overdracht",
+)
+STATE: Final = {
+    "schema_versie": ("versie",),
+    "runs": ("run_id", "verwerkingsdatum", "exit_code"),
+    "bestanden": ("sha256", "bestand", "bestandsoort", "run_id"),
+    "signalen": (
+        "run_id",
+        "signaalpartner",
+        "signaal_id",
+        "klantnummer",
+        "soort",
+        *SIGNAL_COLUMNS[2:],
+        "bestand",
+        "regelnummer",
+        "persoon_bsn",
+        "match_regel",
+        "verhuisd",
+        "adres_sleutel",
+        "gemeentecode",
+        "status",
+        "zaak_id",
+        "niet_gekoppeld",
+    ),
+    "zaken": (
+        "zaak_id",
+        "adres_sleutel",
+        "gemeentecode",
+        "geopend",
+        "laatste_activiteit",
+        "gesloten",
+        "sluitreden",
+        *_FACTS,
+        "meervoudig",
+        "regel",
+        "telefoon_bekend",
+    ),
+    "routeringen": (
+        "run_id",
+        "zaak_id",
+        *_FACTS,
+        "gemeentecode",
+        "meervoudig",
+        "regel",
+        "telefoon_bekend",
+    ),
+    "acties": (
+        "run_id",
+        "zaak_id",
+        "actie",
+        "volgorde",
+        "actietype",
+        "template",
+        "wie",
+        "uiterlijk",
+    ),
+    "gebeurtenissen": (
+        "run_id",
+        "zaak_id",
+        "datum",
+        "gebeurtenis",
+        "waarde",
+        "bestand",
+        "regelnummer",
+    ),
+}
+"""Each table's columns in order: `regel` is always a routing rule's name, `regelnummer`
+the line a row started on in its file, `soort` a creditor's type."""

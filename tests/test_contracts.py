@@ -1,0 +1,97 @@
+"""The contracts hold: the store's tables and every CSV a run writes have the columns of
+`vsig.contracts`, and older states and archives are brought to them."""
+
+import csv
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from vsig import audit, contracts, store
+from vsig.store import Store
+
+from .street import Story
+
+OUTPUTS = {
+    "signals.csv": contracts.SIGNALS_CSV,
+    "cases.csv": contracts.CASES_CSV,
+    "rejects": tuple(contracts.REJECTS),
+    "gemeente": contracts.GEMEENTE_CSV,
+    "bellijst.csv": contracts.BELLIJST_CSV,
+    "niet_gekoppeld.csv": contracts.NIET_GEKOPPELD_CSV,
+    "termijnen.csv": contracts.TERMIJNEN_CSV,
+    "terugmelding": contracts.TERUGMELDING_CSV,
+    "index.csv": tuple(contracts.LETTER_INDEX),
+}
+
+
+def columns(db: duckdb.DuckDBPyConnection, table: str) -> tuple[str, ...]:
+    rows = db.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+        "ORDER BY ordinal_position",
+        [table],
+    ).fetchall()
+    return tuple(name for (name,) in rows)
+
+
+def test_the_store_has_the_tables_of_the_contract(tmp_path: Path) -> None:
+    with Store.open(tmp_path):
+        pass
+    with duckdb.connect(tmp_path / store.STATE_FILE, read_only=True) as db:
+        tables = {t for (t,) in db.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        assert tables == set(contracts.STATE)
+        for table, expected in contracts.STATE.items():
+            assert columns(db, table) == expected, table
+
+
+def test_every_csv_of_a_run_has_the_columns_of_its_contract(story: Story) -> None:
+    checked = set()
+    for path in sorted((story.home.path / "out").rglob("*.csv")):
+        kind = path.name if path.name in OUTPUTS else path.parent.name
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            header = tuple(next(csv.reader(handle, delimiter=";")))
+        assert header == OUTPUTS[kind], path
+        checked.add(kind)
+    assert checked == set(OUTPUTS)  # the street's nights write every kind of file
+
+
+def test_a_state_from_before_the_renames_keeps_its_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migration 4 gives `regel` (a line), and `soort` (an action's and a file's kind)
+    their own names; the rows stay."""
+    with monkeypatch.context() as before:
+        before.setattr(store, "MIGRATIONS", store.MIGRATIONS[:3])
+        before.setattr(store, "SCHEMA_VERSION", 3)
+        with Store.open(tmp_path):
+            pass
+    with duckdb.connect(tmp_path / store.STATE_FILE) as db:
+        db.execute("INSERT INTO bestanden VALUES ('abc', 'a.csv', 'signalen', 'R1')")
+        db.execute(
+            "INSERT INTO acties VALUES ('R1', 'Z1', 'informatiebrief', 1, 'brief', 't', 'sdd', "
+            "NULL)"
+        )
+    with Store.open(tmp_path) as db:
+        assert db.version() == store.SCHEMA_VERSION
+        assert db.performed_actions().rows() == [("Z1", "informatiebrief", "brief")]
+    with duckdb.connect(tmp_path / store.STATE_FILE, read_only=True) as raw:
+        assert columns(raw, "bestanden") == contracts.STATE["bestanden"]
+        assert raw.execute("SELECT bestandsoort FROM bestanden").fetchall() == [("signalen",)]
+
+
+def test_an_archive_from_before_the_renames_loads_with_the_new_names(tmp_path: Path) -> None:
+    old = {
+        "bestanden": pl.DataFrame({"sha256": ["abc"], "soort": ["signalen"]}),
+        "zaken": pl.DataFrame({"zaak_id": ["Z1"], "regel": ["vanaf_500_bekend"]}),
+        "signalen": pl.DataFrame({"signaal_id": ["S1"], "regel": [2]}),
+        "acties": pl.DataFrame({"actie": ["informatiebrief"], "soort": ["brief"]}),
+        "gebeurtenissen": pl.DataFrame({"gebeurtenis": ["aanmelding"], "regel": [3]}),
+    }
+    audit.write_state(tmp_path, old)
+    loaded = audit.load_state(tmp_path)
+    assert loaded["bestanden"].columns == ["sha256", "bestandsoort"]
+    assert loaded["zaken"].columns == ["zaak_id", "regel"]  # a rule's name: not renamed
+    assert loaded["signalen"]["regelnummer"].to_list() == [2]
+    assert loaded["acties"]["actietype"].to_list() == ["brief"]
+    assert loaded["gebeurtenissen"]["regelnummer"].to_list() == [3]
