@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vsig import exports
+from vsig import exports, formats
 
 
 def written(tmp_path: Path, values: list[str | None]) -> list[str]:
@@ -41,13 +41,13 @@ def test_no_cell_starts_a_formula_and_nothing_else_changes(
 
 def test_amounts_for_people_have_a_decimal_comma() -> None:
     cents = pl.Series([0, 5, 123456, 50000])
-    assert pl.select(exports.euros_komma(pl.lit(cents))).to_series().to_list() == [
+    assert pl.select(formats.euros_komma(pl.lit(cents))).to_series().to_list() == [
         "0,00",
         "0,05",
         "1234,56",
         "500,00",
     ]
-    assert pl.select(exports.euros(pl.lit(cents))).to_series().to_list() == [
+    assert pl.select(formats.euros(pl.lit(cents))).to_series().to_list() == [
         "0.00",
         "0.05",
         "1234.56",

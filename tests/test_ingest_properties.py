@@ -41,7 +41,9 @@ def test_valid_looking_rows_are_all_accounted_for(tmp_path_factory, config: Conf
     assert result.file_reason is None
     assert result.read == len(records)
     assert result.accepted.height + result.rejected == result.read
-    lines = set(result.accepted["regelnummer"].to_list()) | set(result.rejects["regelnummer"].to_list())
+    lines = set(result.accepted["regelnummer"].to_list()) | set(
+        result.rejects["regelnummer"].to_list()
+    )
     assert len(lines) == result.read
 
 

@@ -11,7 +11,7 @@ import typst
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vsig import letters, pdf, templates
+from vsig import formats, letters, pdf, templates
 from vsig.text import for_letters
 
 from .conftest import REPO
@@ -64,9 +64,9 @@ def test_template_names_are_the_letter_types() -> None:
 
 
 def test_amounts_and_dates_read_as_dutch() -> None:
-    assert letters.bedrag(123456) == "€ 1.234,56"
-    assert letters.bedrag(5) == "€ 0,05"
-    assert letters.datum(CREATED.date()) == "26 november 2026"
+    assert formats.bedrag(123456) == "€ 1.234,56"
+    assert formats.bedrag(5) == "€ 0,05"
+    assert formats.datum(CREATED.date()) == "26 november 2026"
 
 
 def sources(count: int) -> list[tuple[str, str]]:

@@ -222,7 +222,9 @@ def test_a_case_gets_one_letter_whatever_its_route_becomes(config) -> None:
     for strangers to the one for known households, but a second letter would repeat the
     first offer. Only the call the new route adds is new."""
     routed = pl.DataFrame({"zaak_id": ["Z1"], "regel": ["vanaf_500_bekend"]})
-    performed = pl.DataFrame({"zaak_id": ["Z1"], "actie": ["informatiebrief"], "actietype": "brief"})
+    performed = pl.DataFrame(
+        {"zaak_id": ["Z1"], "actie": ["informatiebrief"], "actietype": "brief"}
+    )
     new = route.new_actions(routed, config.routing, performed)
     assert new["actie"].to_list() == ["sdd_belt_na_2_weken"]
 

@@ -11,8 +11,8 @@ import polars as pl
 from vsig import audit, route
 from vsig.config import Config, ConfigError, load_config
 from vsig.contracts import SIGNAL_COLUMNS
+from vsig.formats import bedrag
 from vsig.home import Home
-from vsig.letters import bedrag
 from vsig.replay import ReplayError, manifest_of
 from vsig.store import Store
 

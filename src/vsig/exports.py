@@ -22,6 +22,7 @@ from vsig.contracts import (
     TERUGMELDING_CSV,
 )
 from vsig.files import write_atomic
+from vsig.formats import adresregel, euros_komma, ja_nee
 
 FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 
@@ -30,20 +31,6 @@ def neutralise(value: pl.Expr) -> pl.Expr:
     """A text cell a spreadsheet would evaluate, made plain text."""
     risky = pl.any_horizontal(value.str.starts_with(start) for start in FORMULA_STARTS)
     return pl.when(risky).then(pl.concat_str([pl.lit("'"), value])).otherwise(value)
-
-
-def ja_nee(flag: pl.Expr) -> pl.Expr:
-    return pl.when(flag).then(pl.lit("ja")).otherwise(pl.lit("nee"))
-
-
-def euros(cents: pl.Expr) -> pl.Expr:
-    """Integer cents as euros with two decimals and a decimal point, e.g. `1234.50`."""
-    return pl.format("{}.{}", cents // 100, (cents % 100).cast(pl.String).str.zfill(2))
-
-
-def euros_komma(cents: pl.Expr) -> pl.Expr:
-    """Integer cents as a Dutch reader and Dutch Excel read an amount: `1234,50`."""
-    return euros(cents).str.replace(".", ",", literal=True)
 
 
 def write_csv(frame: pl.DataFrame, path: Path) -> Path:
@@ -202,23 +189,6 @@ def bellijst(
         .sort(pl.col("crisis") == "nee", "uiterlijk", "zaak_id", "actie")
         .select(BELLIJST_CSV)
     )
-
-
-def adresregel() -> pl.Expr:
-    """`Voorstraat 12 A-2, 3311 AB Dordrecht`."""
-    nummer = pl.concat_str(
-        [
-            pl.col("huisnummer").cast(pl.String),
-            pl.col("huisletter").fill_null(""),
-            pl.when(pl.col("huisnummertoevoeging").is_not_null())
-            .then(pl.concat_str([pl.lit("-"), pl.col("huisnummertoevoeging")]))
-            .otherwise(pl.lit("")),
-        ]
-    )
-    postcode = pl.concat_str(
-        [pl.col("postcode").str.slice(0, 4), pl.col("postcode").str.slice(4)], separator=" "
-    )
-    return pl.format("{} {}, {} {}", pl.col("straatnaam"), nummer, postcode, pl.col("woonplaats"))
 
 
 def niet_gekoppeld(signals: pl.DataFrame) -> pl.DataFrame:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
-from vsig import exports, letters
+from vsig import exports, formats, letters
 from vsig.config import Config
 from vsig.contracts import CASES_CSV, SIGNALS_CSV
 from vsig.ingest import Source
@@ -80,10 +80,10 @@ def cases_csv(routed: pl.DataFrame, actions: pl.DataFrame) -> pl.DataFrame:
             huisnummer=part(1),
             huisletter=part(2),
             huisnummertoevoeging=part(3),
-            bekend_bij_sdd=exports.ja_nee(pl.col("bekend_bij_sdd")),
-            totaal_achterstand=exports.euros(pl.col("totaal_achterstand")),
+            bekend_bij_sdd=formats.ja_nee(pl.col("bekend_bij_sdd")),
+            totaal_achterstand=formats.euros(pl.col("totaal_achterstand")),
             soorten=pl.col("soorten").list.join("+"),
-            crisis=exports.ja_nee(pl.col("crisis")),
+            crisis=formats.ja_nee(pl.col("crisis")),
             acties=pl.col("acties").fill_null(""),
         )
         .select(CASES_CSV)

@@ -13,7 +13,7 @@ import jinja2
 import polars as pl
 from jinja2.sandbox import SandboxedEnvironment
 
-from vsig import normalize, templates, termijnen
+from vsig import formats, normalize, templates, termijnen
 from vsig.config import Config
 from vsig.home import Home
 from vsig.store import Store
@@ -103,7 +103,7 @@ def _vroegsignaal(row: dict[str, Any]) -> dict[str, Any]:
         "ID": _id(row["signaalpartner"], row["signaal_id"]),
         "crisissignaal": row["crisissignaal"],
         "warmeOverdracht": row["warme_overdracht"],
-        "bedrag": (row["bedrag"] + 50) // 100,
+        "bedrag": formats.hele_euros(row["bedrag"]),
         "ontstaansdatum": row["ontstaansdatum"].isoformat(),
         "signaaldatum": row["signaaldatum"].isoformat(),
         "status": row["status"],

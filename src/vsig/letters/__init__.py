@@ -22,27 +22,14 @@ import polars as pl
 from jinja2.sandbox import SandboxedEnvironment
 
 from vsig import pdf, text
-from vsig.contracts import ADDRESS_COLUMNS, LETTER_INDEX
+from vsig.contracts import LETTER_INDEX
+from vsig.formats import adresregels, bedrag, datum
 from vsig.templates import BRIEVEN, DOCUMENTEN, SUFFIX
 
 if TYPE_CHECKING:  # the config names its templates from here: no import at run time
     from vsig.config import Config
 
 
-MAANDEN: Final = (
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
 SOORT_IN_BRIEF: Final = {
     "Huur": "huur",
     "Energie": "energie",
@@ -87,16 +74,6 @@ class Brief:
     data: dict[str, Any]
 
 
-def datum(day: date) -> str:
-    return f"{day.day} {MAANDEN[day.month - 1]} {day.year}"
-
-
-def bedrag(cents: int) -> str:
-    """`€ 1.234,56`, as Dutch readers write money."""
-    euros, rest = divmod(cents, 100)
-    return f"€ {euros:,}".replace(",", ".") + f",{rest:02d}"
-
-
 def letters_for(
     performed_tonight: pl.DataFrame,
     routed: pl.DataFrame,
@@ -111,7 +88,7 @@ def letters_for(
     rows = (
         performed_tonight.filter(pl.col("actietype") == "brief")
         .join(routed.select("zaak_id", "gemeentecode"), on="zaak_id")
-        .join(households.select("zaak_id", *ADDRESS_COLUMNS), on="zaak_id")
+        .join(households.select("zaak_id", adres=adresregels()), on="zaak_id")
         .join(debtors, on="zaak_id")
         .sort("gemeentecode", "template", "zaak_id", "nummer")
     )
@@ -128,7 +105,7 @@ def _brief(row: dict[str, Any], config: "Config", processing_date: date) -> Brie
         "kenmerk": row["zaak_id"],
         "aan": [row["naam"]],
         "aanhef": row["naam"],
-        "adres": _adres(row),
+        "adres": row["adres"],
         "schulden": [_schuld(s, config) for s in row["schulden"]],
         "totaal": bedrag(row["totaal"]),
         "gemeente": {
@@ -150,17 +127,6 @@ def _schuld(debt: dict[str, Any], config: "Config") -> dict[str, str]:
         "soort": SOORT_IN_BRIEF.get(debt["soort"], debt["soort"]),
         "bedrag": bedrag(debt["bedrag"]),
     }
-
-
-def _adres(row: dict[str, Any]) -> list[str]:
-    """Street line and `3311 AB  DORDRECHT`, as PostNL wants an address."""
-    toevoeging = f"-{row['huisnummertoevoeging']}" if row["huisnummertoevoeging"] else ""
-    nummer = f"{row['huisnummer']}{row['huisletter'] or ''}{toevoeging}"
-    postcode = f"{row['postcode'][:4]} {row['postcode'][4:]}"
-    return [
-        f"{row['straatnaam'] or ''} {nummer}".strip(),
-        f"{postcode}  {row['woonplaats'].upper()}",
-    ]
 
 
 def source(briefs: Iterable[Brief], config: "Config", templates: Path = BRIEVEN) -> str:

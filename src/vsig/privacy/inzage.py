@@ -11,8 +11,8 @@ from typing import Any
 from vsig import letters
 from vsig.config import Config
 from vsig.files import private_files, write_atomic, write_text_atomic
+from vsig.formats import bedrag
 from vsig.home import Home
-from vsig.letters import bedrag
 from vsig.privacy.retention import months_before
 from vsig.store import Store
 

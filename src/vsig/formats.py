@@ -1,0 +1,90 @@
+"""How a value reads, in one place: money, dates, yes/no and address lines, for letters,
+documents and exports alike.
+
+Letters and documents are read by residents (`€ 1.234,56`, `5 november 2026`); exports by
+spreadsheets in a Dutch locale (`1234,50`) or by machines (`1234.50`, ISO dates).
+"""
+
+from datetime import date
+from typing import Final
+
+import polars as pl
+
+MAANDEN: Final = (
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
+
+
+def datum(day: date) -> str:
+    """`5 november 2026`, as a letter dates itself."""
+    return f"{day.day} {MAANDEN[day.month - 1]} {day.year}"
+
+
+def bedrag(cents: int) -> str:
+    """`€ 1.234,56`, as Dutch readers write money."""
+    euros, rest = divmod(cents, 100)
+    return f"€ {euros:,}".replace(",", ".") + f",{rest:02d}"
+
+
+def hele_euros(cents: int) -> int:
+    """Whole euros, half a euro rounded up: the VNG model counts arrears in euros."""
+    return (cents + 50) // 100
+
+
+def euros(cents: pl.Expr) -> pl.Expr:
+    """Integer cents as euros with two decimals and a decimal point, e.g. `1234.50`."""
+    return pl.format("{}.{}", cents // 100, (cents % 100).cast(pl.String).str.zfill(2))
+
+
+def euros_komma(cents: pl.Expr) -> pl.Expr:
+    """Integer cents as a Dutch reader and Dutch Excel read an amount: `1234,50`."""
+    return euros(cents).str.replace(".", ",", literal=True)
+
+
+def ja_nee(flag: pl.Expr) -> pl.Expr:
+    return pl.when(flag).then(pl.lit("ja")).otherwise(pl.lit("nee"))
+
+
+def _huisnummer() -> pl.Expr:
+    """`12A-2`: number, letter, and the addition after a hyphen."""
+    toevoeging = pl.concat_str([pl.lit("-"), pl.col("huisnummertoevoeging")])
+    return pl.concat_str(
+        [
+            pl.col("huisnummer").cast(pl.String),
+            pl.col("huisletter").fill_null(""),
+            toevoeging.fill_null(""),
+        ]
+    )
+
+
+def _postcode() -> pl.Expr:
+    """`3311 AB`."""
+    return pl.concat_str(
+        [pl.col("postcode").str.slice(0, 4), pl.col("postcode").str.slice(4)], separator=" "
+    )
+
+
+def adresregel() -> pl.Expr:
+    """`Voorstraat 12A-2, 3311 AB Dordrecht`: an address on one line, for a list."""
+    return pl.format(
+        "{} {}, {} {}", pl.col("straatnaam"), _huisnummer(), _postcode(), pl.col("woonplaats")
+    )
+
+
+def adresregels() -> pl.Expr:
+    """`["Voorstraat 12A-2", "3311 AB  DORDRECHT"]`: an envelope's address lines, as
+    PostNL wants them (two spaces before the town, in capitals)."""
+    straat = pl.concat_str([pl.col("straatnaam").fill_null(""), _huisnummer()], separator=" ")
+    plaats = pl.concat_str([_postcode(), pl.col("woonplaats").str.to_uppercase()], separator="  ")
+    return pl.concat_list([straat.str.strip_chars(), plaats])
