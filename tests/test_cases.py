@@ -235,3 +235,72 @@ def test_a_case_whose_signal_names_no_person_stays_where_it_is() -> None:
     followed = cases.follow(open_cases(("Z1", HOME)), signals, brp(("N", HOME, False)), TODAY)
     assert followed.closed.is_empty()
     assert followed.open_cases.select("zaak_id", "adres_sleutel").rows() == [("Z1", HOME)]
+
+
+def events(*rows: tuple[str, date, str, str | None, int]) -> pl.DataFrame:
+    """(zaak_id, datum, gebeurtenis, waarde, regelnummer)"""
+    return pl.DataFrame(
+        rows,
+        schema={
+            "zaak_id": pl.String,
+            "datum": pl.Date,
+            "gebeurtenis": pl.String,
+            "waarde": pl.String,
+            "regelnummer": pl.Int64,
+        },
+        orient="row",
+    )
+
+
+def test_close_splits_the_open_cases_from_those_closed_by_a_result_or_by_silence() -> None:
+    stale = open_cases(("Z3", ELSEWHERE)).with_columns(laatste_activiteit=pl.lit(date(2026, 11, 1)))
+    before = pl.concat([open_cases(("Z1", HOME), ("Z2", NEW_HOME)), stale])
+    result = events(("Z2", date(2027, 2, 27), "resultaat", "Vervolghulp", 2))
+    still_open, closed = cases.close(before, result, TODAY, 90)
+    assert still_open["zaak_id"].to_list() == ["Z1"]
+    assert closed.select("zaak_id", "gesloten", "sluitreden").sort("zaak_id").rows() == [
+        ("Z2", date(2027, 2, 27), "resultaat: Vervolghulp"),
+        ("Z3", TODAY, cases.INACTIVE),
+    ]
+
+
+def test_the_latest_outcome_of_a_case_counts_and_a_missing_one_is_null() -> None:
+    decided = cases.outcomes(
+        events(
+            ("Z1", date(2027, 2, 1), "beschikking", "afgewezen", 2),
+            ("Z1", date(2027, 2, 3), "beschikking", "toegelaten", 3),
+            ("Z2", date(2027, 2, 3), "resultaat", "Vervolghulp", 4),
+            ("Z3", date(2027, 2, 3), "aanmelding", None, 5),
+        )
+    )
+    assert decided.select("zaak_id", "beschikking", "resultaat").sort("zaak_id").rows() == [
+        ("Z1", "toegelaten", None),
+        ("Z2", None, "Vervolghulp"),
+    ]
+
+
+def test_same_day_outcomes_are_ordered_by_their_line_in_the_file() -> None:
+    decided = cases.outcomes(
+        events(
+            ("Z1", date(2027, 2, 3), "beschikking", "toegelaten", 9),
+            ("Z1", date(2027, 2, 3), "beschikking", "afgewezen", 4),
+        )
+    )
+    assert decided["beschikking"].to_list() == ["toegelaten"]
+
+
+def test_a_case_active_tonight_but_not_routed_still_reaches_the_state() -> None:
+    active = open_cases(("Z1", HOME), ("Z2", NEW_HOME), ("Z3", ELSEWHERE)).with_columns(
+        laatste_activiteit=pl.Series([TODAY, TODAY, BEFORE]), verhuisd=pl.lit(False)
+    )
+    routed = pl.DataFrame({"zaak_id": ["Z2"]})
+    kept = cases.active_unrouted(active, routed, TODAY)
+    assert kept["zaak_id"].to_list() == ["Z1"]
+    assert "verhuisd" not in kept.columns
+
+
+def test_the_cases_open_after_tonight_take_routing_facts_over_stored_ones() -> None:
+    stored = pl.DataFrame({"zaak_id": ["Z1", "Z2"], "gemeentecode": ["0505"] * 2, "crisis": False})
+    routed = pl.DataFrame({"zaak_id": ["Z2", "Z9"], "gemeentecode": ["0505"] * 2, "crisis": True})
+    after = cases.open_after(stored, routed).sort("zaak_id")
+    assert after.rows() == [("Z1", "0505", False), ("Z2", "0505", True), ("Z9", "0505", True)]

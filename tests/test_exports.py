@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vsig import exports, formats
+from vsig import exports
 
 
 def written(tmp_path: Path, values: list[str | None]) -> list[str]:
@@ -37,19 +37,3 @@ def test_no_cell_starts_a_formula_and_nothing_else_changes(
         assert not cell.startswith(exports.FORMULA_STARTS)
         risky = value.startswith(exports.FORMULA_STARTS)
         assert cell == (f"'{value}" if risky else value)
-
-
-def test_amounts_for_people_have_a_decimal_comma() -> None:
-    cents = pl.Series([0, 5, 123456, 50000])
-    assert pl.select(formats.euros_komma(pl.lit(cents))).to_series().to_list() == [
-        "0,00",
-        "0,05",
-        "1234,56",
-        "500,00",
-    ]
-    assert pl.select(formats.euros(pl.lit(cents))).to_series().to_list() == [
-        "0.00",
-        "0.05",
-        "1234.56",
-        "500.00",
-    ]

@@ -11,7 +11,7 @@ import typst
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vsig import formats, letters, pdf, templates
+from vsig import letters, pdf, templates
 from vsig.text import for_letters
 
 from .conftest import REPO
@@ -61,12 +61,6 @@ def test_a_value_with_control_characters_or_emoji_still_makes_a_pdf_a() -> None:
 
 def test_template_names_are_the_letter_types() -> None:
     assert templates.letter_types() == ("brief_lokaal_aanbod", "informatiebrief")
-
-
-def test_amounts_and_dates_read_as_dutch() -> None:
-    assert formats.bedrag(123456) == "€ 1.234,56"
-    assert formats.bedrag(5) == "€ 0,05"
-    assert formats.datum(CREATED.date()) == "26 november 2026"
 
 
 def sources(count: int) -> list[tuple[str, str]]:

@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import polars as pl
 import pytest
 from pypdf import PdfReader
 
-from vsig import letters
+from vsig import contracts, letters, outputs
 
 from .golden import assert_golden
 from .scenario import Home, Resident, make_bsn
@@ -178,3 +179,31 @@ def test_an_unknown_template_value_fails_loudly(config) -> None:
     brief = letters.Brief("L", "Z", "informatiebrief", "0505", {"template": "informatiebrief"})
     with pytest.raises(jinja2.UndefinedError):
         letters.source([brief], config)
+
+
+def test_cases_csv_spells_out_the_address_and_lists_the_actions_in_rule_order() -> None:
+    routed = pl.DataFrame(
+        {
+            "zaak_id": ["Z2", "Z1"],
+            "gemeentecode": ["0505", "0590"],
+            "adres_sleutel": ["3311AB|12|A|2", "3351AB|7||"],
+            "bekend_bij_sdd": [True, False],
+            "totaal_achterstand": [123456, 5],
+            "aantal_signalen": [2, 1],
+            "soorten": [["Huur", "Zorg"], ["Energie"]],
+            "crisis": [False, True],
+            "regel": ["vanaf_500_bekend", "crisis"],
+        }
+    )
+    actions = pl.DataFrame(
+        {"zaak_id": ["Z2", "Z2"], "actie": ["bellen", "brief"], "volgorde": [2, 1]}
+    )
+    rows = outputs.cases_csv(routed, actions)
+    assert rows.columns == list(contracts.CASES_CSV)
+    assert rows.rows() == [
+        ("Z1", "0590", "3351AB", "7", None, None, "nee", "0.05", 1, "Energie", "ja", "crisis", ""),
+        (
+            "Z2", "0505", "3311AB", "12", "A", "2", "ja", "1234.56", 2, "Huur+Zorg", "nee",
+            "vanaf_500_bekend", "brief+bellen",
+        ),
+    ]  # fmt: skip

@@ -297,3 +297,13 @@ def test_exactly_500_follows_the_yaml(tmp_path: Path) -> None:
     rows, _ = route.decision_matrix(config.routing, "0505")
     assert dict(rows)["€500.00 and above"][False].startswith("onder_500_niet_bekend")
     assert yaml.safe_load(routing)["rules"][2]["when"]["totaal_achterstand"] == {"<=": 500.0}
+
+
+def test_a_case_counts_as_forwarded_once_it_was_forwarded_before_or_tonight() -> None:
+    performed = pl.DataFrame(
+        {"zaak_id": ["Z1", "Z2"], "actietype": ["doorsturen", "brief"]}, schema_overrides=PERFORMED
+    )
+    tonight = pl.DataFrame(
+        {"zaak_id": ["Z3", "Z3", "Z4"], "actietype": ["doorsturen", "bellen", "bellen"]}
+    )
+    assert sorted(route.forwarded(performed, tonight)["zaak_id"]) == ["Z1", "Z3"]

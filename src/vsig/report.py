@@ -14,7 +14,7 @@ import polars as pl
 from jinja2.sandbox import SandboxedEnvironment
 
 from vsig import formats, normalize, templates, termijnen
-from vsig.config import Config
+from vsig.config import Cbs, Config
 from vsig.home import Home
 from vsig.store import Store
 
@@ -39,18 +39,26 @@ def period(text: str) -> tuple[date, date]:
 
 
 def monitor(home: Home, config: Config, start: date, end: date) -> dict[str, Any]:
+    """`vsig report monitor`: the CBS delivery of a period, from a snapshot of the state."""
     if config.cbs is None:
         raise ReportError("the config has no `cbs` section: who delivers to CBS?")
     with Store.snapshot(home.state) as db:
-        rows = db.delivery_rows(start, end)
+        return delivery(db.delivery_rows(start, end), config, config.cbs, start, end)
+
+
+def delivery(
+    rows: dict[str, pl.DataFrame], config: Config, cbs: Cbs, start: date, end: date
+) -> dict[str, Any]:
+    """The Uitwisselmodel of a period from its `rows` (see `Store.delivery_rows`): a
+    levering per municipality, its signals and its cases."""
     signals, cases = rows["signalen"], rows["zaken"]
     members, events = rows["leden"], rows["gebeurtenissen"]
     organisation: dict[str, Any] = {
-        "naam": config.cbs.organisatie,
-        "contactpersoonen": config.cbs.contactpersonen,
+        "naam": cbs.organisatie,
+        "contactpersoonen": cbs.contactpersonen,
     }
-    if config.cbs.kvk_nummer:
-        organisation["kvk-nummer"] = config.cbs.kvk_nummer
+    if cbs.kvk_nummer:
+        organisation["kvk-nummer"] = cbs.kvk_nummer
     leveringen = [
         {
             "teller": number,
@@ -73,7 +81,7 @@ def monitor(home: Home, config: Config, start: date, end: date) -> dict[str, Any
         for number, gemeente in enumerate(config.gemeenten, start=1)
     ]
     return {
-        "codeGegevensleverancier": config.cbs.code_gegevensleverancier,
+        "codeGegevensleverancier": cbs.code_gegevensleverancier,
         "startdatumLevering": start.isoformat(),
         "einddatumLevering": end.isoformat(),
         "aanleverdatumEnTijd": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -153,7 +161,13 @@ def _contactpoging(day: date, waarde: str) -> dict[str, Any]:
 def overview(home: Home, config: Config, start: date, end: date) -> dict[str, Any]:
     """Counts for management and councils: no person in it, only totals over the period."""
     with Store.snapshot(home.state) as db:
-        counts = db.period_counts(start, end)
+        return overview_of(db.period_counts(start, end), config, start, end)
+
+
+def overview_of(
+    counts: dict[str, pl.DataFrame], config: Config, start: date, end: date
+) -> dict[str, Any]:
+    """The overview's bars from a period's `counts` (see `Store.period_counts`)."""
     signals, cases, outcomes = counts["signalen"], counts["zaken"], counts["resultaten"]
     conversations = counts["gesprekken"]
     on_time = sum(

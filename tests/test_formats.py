@@ -1,0 +1,70 @@
+"""How values read: one formatter each, for letters and exports alike."""
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+import polars as pl
+from hypothesis import given
+from hypothesis import strategies as st
+
+from vsig import formats
+
+ADDRESS = {
+    "straatnaam": ["Voorstraat", "Voorstraat"],
+    "huisnummer": [12, 7],
+    "huisletter": ["A", None],
+    "huisnummertoevoeging": ["2", None],
+    "postcode": ["3311AB", "3312CD"],
+    "woonplaats": ["Dordrecht", "Zwijndrecht"],
+}
+
+
+@given(st.integers(min_value=0, max_value=1_000_000_00))
+def test_every_form_of_an_amount_says_the_same_cents(cents: int) -> None:
+    letter = formats.bedrag(cents)
+    spreadsheet = pl.select(formats.euros_komma(pl.lit(cents))).item()
+    machine = pl.select(formats.euros(pl.lit(cents))).item()
+    assert letter.startswith("€ ")
+    assert letter[2:].replace(".", "") == spreadsheet
+    assert round(float(machine) * 100) == cents
+    half_up = (Decimal(cents) / 100).quantize(Decimal(1), ROUND_HALF_UP)
+    assert formats.hele_euros(cents) == int(half_up)
+
+
+def test_a_letter_writes_money_and_dates_as_dutch_readers_do() -> None:
+    assert formats.bedrag(123456) == "€ 1.234,56"
+    assert formats.bedrag(5) == "€ 0,05"
+    assert formats.datum(date(2027, 3, 1)) == "1 maart 2027"
+
+
+def test_amounts_for_people_have_a_decimal_comma() -> None:
+    cents = pl.Series([0, 5, 123456, 50000])
+    assert pl.select(formats.euros_komma(pl.lit(cents))).to_series().to_list() == [
+        "0,00",
+        "0,05",
+        "1234,56",
+        "500,00",
+    ]
+    assert pl.select(formats.euros(pl.lit(cents))).to_series().to_list() == [
+        "0.00",
+        "0.05",
+        "1234.56",
+        "500.00",
+    ]
+
+
+def test_yes_and_no_are_dutch() -> None:
+    flags = pl.DataFrame({"f": [True, False]})
+    assert flags.select(f=formats.ja_nee(pl.col("f")))["f"].to_list() == ["ja", "nee"]
+
+
+def test_an_address_reads_on_one_line_for_a_list_and_on_two_for_an_envelope() -> None:
+    rows = pl.DataFrame(ADDRESS).select(een=formats.adresregel(), twee=formats.adresregels())
+    assert rows["een"].to_list() == [
+        "Voorstraat 12A-2, 3311 AB Dordrecht",
+        "Voorstraat 7, 3312 CD Zwijndrecht",
+    ]
+    assert rows["twee"].to_list() == [
+        ["Voorstraat 12A-2", "3311 AB  DORDRECHT"],
+        ["Voorstraat 7", "3312 CD  ZWIJNDRECHT"],
+    ]

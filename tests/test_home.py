@@ -1,0 +1,48 @@
+"""The data home: its places, and recovery of a run killed after its commit."""
+
+import json
+from pathlib import Path
+
+from vsig.files import sha256
+from vsig.home import MANIFEST, Home
+
+
+def killed_after_commit(root: Path, run_id: str, consumed: dict[str, bytes]) -> Home:
+    """A run's outputs and archive left in their temporary folders, as a kill leaves them;
+    the manifest lists the consumed files as the archive holds them."""
+    home = Home(root)
+    out, archive = Home.partial(home.out, run_id), Home.partial(home.archive, run_id)
+    for relative, data in consumed.items():
+        (archive / relative).parent.mkdir(parents=True, exist_ok=True)
+        (archive / relative).write_bytes(data)
+    out.mkdir(parents=True)
+    listed = {r: sha256(archive / r) for r in consumed}
+    (out / MANIFEST).write_text(json.dumps({"archive": listed}))
+    return home
+
+
+def test_a_committed_run_is_put_in_place_and_its_files_leave_the_inbox(tmp_path: Path) -> None:
+    home = killed_after_commit(tmp_path, "R1", {"signalen/VGZ/a.csv": b"S1\n"})
+    delivered = home.inbox / "signalen" / "VGZ" / "a.csv"
+    delivered.parent.mkdir(parents=True)
+    delivered.write_bytes(b"S1\n")
+    assert home.recover({"R1"}) == ["R1"]
+    assert home.manifest_path("R1").is_file()
+    assert (home.archived("R1") / "signalen" / "VGZ" / "a.csv").is_file()
+    assert not delivered.exists()
+
+
+def test_a_file_delivered_anew_under_the_same_name_stays(tmp_path: Path) -> None:
+    home = killed_after_commit(tmp_path, "R1", {"signalen/VGZ/a.csv": b"S1\n"})
+    delivered = home.inbox / "signalen" / "VGZ" / "a.csv"
+    delivered.parent.mkdir(parents=True)
+    delivered.write_bytes(b"S1\nS2\n")
+    home.recover({"R1"})
+    assert delivered.read_bytes() == b"S1\nS2\n"
+
+
+def test_what_an_uncommitted_run_left_is_removed(tmp_path: Path) -> None:
+    home = killed_after_commit(tmp_path, "R2", {"signalen/VGZ/a.csv": b"S1\n"})
+    assert home.recover({"R1"}) == []
+    assert not any(home.out.iterdir())
+    assert not any(home.archive.iterdir())
