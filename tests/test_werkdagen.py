@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 
 from vsig import termijnen, werkdagen
 from vsig.config import Termijnen
-from vsig.route import Bellen
+from vsig.route import BelActie
 
-CRISIS_CALL = Bellen(type="bellen", wie="sdd", binnen_werkdagen=3)
+CRISIS_CALL = BelActie(type="bellen", wie="sdd", binnen_werkdagen=3)
 TERMS = Termijnen()
 
 
@@ -48,7 +48,7 @@ def test_good_friday_is_a_working_day_for_the_atw() -> None:
 
 
 def test_a_call_without_a_term_on_a_sunday_is_due_on_monday() -> None:
-    later = Bellen(type="bellen", na_dagen=14)
+    later = BelActie(type="bellen", na_dagen=14)
     assert later.uiterlijk(date(2026, 11, 15)) == date(2026, 11, 30)
 
 

@@ -166,15 +166,15 @@ class UitgeslotenAdres(Strict):
     huisletter: str | None = None
     huisnummertoevoeging: str | None = None
 
-    def sleutel(self) -> str | None:
+    def adres_sleutel(self) -> str | None:
         """The normalised address key, or None when a part is not a valid value."""
-        return normalize.address_key(
+        return normalize.adres_sleutel_van(
             self.postcode, str(self.huisnummer), self.huisletter, self.huisnummertoevoeging
         )
 
     @model_validator(mode="after")
     def _valid(self) -> Self:
-        if self.sleutel() is None:
+        if self.adres_sleutel() is None:
             raise ValueError("not a valid Dutch address (postcode 1234AB, house number, letter)")
         return self
 

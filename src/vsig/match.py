@@ -486,7 +486,7 @@ def _status(config: Config, processing_date: date) -> pl.Expr:
     configured = [g.code for g in config.gemeenten]
     live = [g.code for g in config.gemeenten if g.startdatum <= processing_date]
     excluded = pl.col("adres_sleutel").is_in(
-        [a.sleutel() for a in config.uitsluitingen.adressen]
+        [a.adres_sleutel() for a in config.uitsluitingen.adressen]
     ) | pl.col("persoon_bsn").is_in(config.uitsluitingen.personen)
     return (
         pl.when(pl.col("adres_sleutel").is_null() | ~pl.col("gemeentecode").is_in(configured))

@@ -180,10 +180,10 @@ def adres_sleutel_uit_tekst(
     )
 
 
-def address_key(
+def adres_sleutel_van(
     postcode_text: str, nummer: str, letter: str | None = None, addition: str | None = None
 ) -> str | None:
-    """The address key of one address as a person types it; None when it is no address."""
+    """The `adres_sleutel` of one address as a person types it; None when it is none."""
     parts = pl.DataFrame(
         {"p": [postcode_text], "n": [nummer], "l": [letter or None], "t": [addition or None]},
         schema=dict.fromkeys("pnlt", pl.String),

@@ -60,7 +60,7 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Brief(_Strict):
+class BriefActie(_Strict):
     """Send a letter to the household, written from a template in `vsig/letters/`."""
 
     type: Literal["brief"]
@@ -75,7 +75,7 @@ class Brief(_Strict):
         return name
 
 
-class Bellen(_Strict):
+class BelActie(_Strict):
     """Phone the household: scheduled `na_dagen` after the run, due `binnen_werkdagen` later."""
 
     type: Literal["bellen"]
@@ -92,7 +92,7 @@ class Bellen(_Strict):
         return werkdagen.termijn_einde(start)
 
 
-class Doorsturen(_Strict):
+class DoorstuurActie(_Strict):
     """Forward the case to the household's municipality, which acts on it; with
     `binnen_werkdagen` it must act (e.g. visit) within that many working days."""
 
@@ -105,7 +105,7 @@ class Doorsturen(_Strict):
         return werkdagen.plus_werkdagen(processing_date, self.binnen_werkdagen)
 
 
-Actie = Annotated[Brief | Bellen | Doorsturen, Field(discriminator="type")]
+Actie = Annotated[BriefActie | BelActie | DoorstuurActie, Field(discriminator="type")]
 
 
 @dataclass(frozen=True)
@@ -330,14 +330,14 @@ def forwarded(performed: pl.DataFrame, actions: pl.DataFrame) -> pl.DataFrame:
 
 
 def _detail(
-    name: str, action: Brief | Bellen | Doorsturen, processing_date: date
+    name: str, action: BriefActie | BelActie | DoorstuurActie, processing_date: date
 ) -> dict[str, Any]:
     return {
         "actie": name,
         "actietype": action.type,
-        "template": action.template if isinstance(action, Brief) else None,
-        "wie": action.wie if isinstance(action, Bellen) else None,
-        "uiterlijk": None if isinstance(action, Brief) else action.uiterlijk(processing_date),
+        "template": action.template if isinstance(action, BriefActie) else None,
+        "wie": action.wie if isinstance(action, BelActie) else None,
+        "uiterlijk": None if isinstance(action, BriefActie) else action.uiterlijk(processing_date),
     }
 
 

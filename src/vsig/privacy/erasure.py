@@ -62,7 +62,7 @@ class Subject:
             and re.fullmatch(r"[A-Za-z]{2}", parts[1])
         ):
             parts = [parts[0] + parts[1], *parts[2:]]
-        key = normalize.address_key(*parts[:4]) if len(parts) >= 2 else None
+        key = normalize.adres_sleutel_van(*parts[:4]) if len(parts) >= 2 else None
         if key is None:
             raise ValueError(
                 'not an address: "POSTCODE HUISNUMMER [LETTER] [TOEVOEGING]", e.g. "3311AB 12 A"'
@@ -303,11 +303,11 @@ def _erase_in_archive_tables(archive: Path, erased: Erased, signals: pl.DataFram
     people = set(erased.people)
     brp_path = registers / "brp.parquet"
     if brp_path.is_file():
-        brp = pl.read_parquet(brp_path).with_columns(sleutel=normalize.adres_sleutel())
+        brp = pl.read_parquet(brp_path).with_columns(adres_sleutel=normalize.adres_sleutel())
         homes = set(erased.adressen)
         if erased.households:
-            homes |= set(brp.filter(pl.col("bsn").is_in(erased.people))["sleutel"])
-        at = brp.filter(pl.col("sleutel").is_in(homes))
+            homes |= set(brp.filter(pl.col("bsn").is_in(erased.people))["adres_sleutel"])
+        at = brp.filter(pl.col("adres_sleutel").is_in(homes))
         people |= set(at["bsn"].drop_nulls().to_list()) - erased.keep
     for kind in ("brp", "sdd"):
         path = registers / f"{kind}.parquet"
