@@ -12,6 +12,7 @@ import tempfile
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from vsig import letters, pdf, templates
 from vsig.config import DEFAULT_CONFIG, load_config
@@ -20,41 +21,35 @@ DAY = date(2026, 11, 26)
 
 
 def fake_letters(count: int, config_path: Path) -> list[letters.Brief]:
-    """Letters shaped like a night's: both templates, one or two debts, two municipalities."""
+    """Letters shaped like a night's: both templates, one or two debts, seven municipalities,
+    a call booked after some; built by the letters' own row-to-letter step."""
     config = load_config(config_path)
     result = []
     for number in range(count):
         gemeente = config.gemeenten[number % len(config.gemeenten)]
         template = templates.letter_types()[number // len(config.gemeenten) % 2]
-        debts = [
-            {
-                "schuldeiser": "Woonkracht10",
-                "soort": "huur",
-                "bedrag": letters.bedrag(45_000 + number),
-            }
-        ]
+        debts = [_debt("WOONKRACHT10", "Huur", 45_000 + number)]
         if number % 3 == 0:
-            debts.append(
-                {"schuldeiser": "Eneco", "soort": "energie", "bedrag": letters.bedrag(12_345)}
-            )
-        data = {
+            debts.append(_debt("ENECO", "Energie", 12_345))
+        call = {"actietype": "bellen", "wie": "sdd", "uiterlijk": date(2026, 12, 10)}
+        row = {
+            "zaak_id": f"Z20261126-01-{number:05d}",
+            "actie": template,
             "template": template,
-            "datum": letters.datum(DAY),
-            "kenmerk": f"Z20261126-01-{number:05d}",
-            "aan": [f"A. Jansen{number}"],
-            "aanhef": f"A. Jansen{number}",
+            "nummer": 1,
+            "gemeentecode": gemeente.code,
+            "naam": f"A. Jansen{number}",
             "adres": [f"Voorstraat {number % 250 + 1}", "3311 AB  DORDRECHT"],
             "schulden": debts,
-            "totaal": letters.bedrag(57_345 + number),
-            "gemeente": {
-                "naam": gemeente.naam,
-                "lokaal_aanbod": gemeente.lokaal_aanbod,
-                "telefoon": gemeente.contact.telefoon,
-                "website": gemeente.contact.website,
-            },
+            "totaal": sum(d["bedrag"] for d in debts),
+            "vervolg": [call] if number % 2 else None,
         }
-        result.append(letters.Brief(f"L{number}", f"Z{number}", template, gemeente.code, data))
+        result.append(letters.brief(row, config, DAY))
     return result
+
+
+def _debt(partner: str, soort: str, cents: int) -> dict[str, Any]:
+    return {"signaalpartner": partner, "soort": soort, "bedrag": cents, "signaaldatum": DAY}
 
 
 def main() -> None:

@@ -34,7 +34,7 @@ def test_every_form_of_an_amount_says_the_same_cents(cents: int) -> None:
 def test_a_letter_writes_money_and_dates_as_dutch_readers_do() -> None:
     assert formats.bedrag(123456) == "€ 1.234,56"
     assert formats.bedrag(5) == "€ 0,05"
-    assert formats.datum(date(2027, 3, 1)) == "1 maart 2027"
+    assert formats.datum(date(2027, 3, 1)) == "1\u00a0maart\u00a02027"  # never split
 
 
 def test_amounts_for_people_have_a_decimal_comma() -> None:

@@ -1,17 +1,20 @@
 """Letters: data stays data in Typst, PDFs are the same bytes however they are made."""
 
 import json
+import re
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import typst
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vsig import letters, pdf, templates
+from vsig import formats, letters, pdf, templates, werkdagen
+from vsig.config import Config
 from vsig.text import for_letters
 
 from .conftest import REPO
@@ -112,7 +115,8 @@ def test_the_letters_benchmark_runs(tmp_path: Path) -> None:
         capture_output=True,
     )
     figures = json.loads(out.read_text())
-    assert figures["letters"] == figures["pages"] == 4
+    assert figures["letters"] == 4
+    assert figures["pages"] == 8  # two pages a letter
     assert figures["print_pages_per_second"] > 0
 
 
@@ -133,3 +137,91 @@ def test_the_run_benchmark_runs(tmp_path: Path) -> None:
     assert scale["signals"] > 0
     assert scale["run_without_letters_s"] > 0
     assert scale["floor_s"] > 0
+
+
+DAY = date(2026, 11, 26)  # a Thursday
+
+
+def letter_row(vervolg: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    debt = {"signaalpartner": "VGZ", "soort": "Zorg", "bedrag": 12_345, "signaaldatum": DAY}
+    return {
+        "zaak_id": "Z20261126-01-0001",
+        "actie": "informatiebrief",
+        "template": "informatiebrief",
+        "nummer": 1,
+        "gemeentecode": "0505",
+        "naam": "A. Jansen",
+        "adres": ["Voorstraat 1", "3311 AB  DORDRECHT"],
+        "schulden": [debt],
+        "totaal": 12_345,
+        "vervolg": vervolg,
+    }
+
+
+def in_letter(value: str) -> str:
+    return letters.typst_literal(value)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    gesprek_weken=st.integers(1, 8),
+    extra_dagen=st.sampled_from([0, 3]),
+    crisis=st.integers(1, 60),
+    maanden=st.integers(1, 120),
+    reageren=st.integers(1, 60),
+    team=st.sampled_from(["Team Vroegsignalering", "Team Geldzorgen"]),
+    bereikbaar=st.sampled_from(["ma-vr 9-17 uur", "maandag tot en met donderdag"]),
+)
+def test_every_figure_in_a_letter_comes_from_the_config(
+    config: Config,
+    gesprek_weken: int,
+    extra_dagen: int,
+    crisis: int,
+    maanden: int,
+    reageren: int,
+    team: str,
+    bereikbaar: str,
+) -> None:
+    gesprek = 7 * gesprek_weken + extra_dagen
+    changed = config.model_copy(
+        update={
+            "termijnen": config.termijnen.model_copy(
+                update={"gesprek_dagen": gesprek, "gesprek_crisis_werkdagen": crisis}
+            ),
+            "retention": config.retention.model_copy(update={"months": maanden}),
+            "afzender": config.afzender.model_copy(
+                update={"reageren_binnen_dagen": reageren, "team": team, "bereikbaar": bereikbaar}
+            ),
+        }
+    )
+    source = letters.source([letters.brief(letter_row(), changed, DAY)], changed)
+    if extra_dagen:
+        term = f"{gesprek} dagen"
+    else:
+        term = "1 week" if gesprek_weken == 1 else f"{gesprek_weken} weken"
+    reply = formats.datum(werkdagen.termijn_einde(DAY + timedelta(days=reageren)))
+    for figure in (term, str(crisis), str(maanden), reply, team, bereikbaar):
+        assert in_letter(figure) in source
+    written_out = re.sub(r'#"(?:[^"\\]|\\.)*";', "", source)  # the template's own text
+    assert not re.search(r"\d+\s*(dagen|weken|werkdagen|maanden)", written_out)
+
+
+def test_the_letter_announces_the_call_its_route_booked(config: Config) -> None:
+    call = {"actietype": "bellen", "wie": "sdd", "uiterlijk": date(2026, 12, 10)}
+    visit = {"actietype": "doorsturen", "wie": None, "uiterlijk": date(2026, 12, 1)}
+    called = letters.brief(letter_row([call]), config, DAY).data
+    visited = letters.brief(letter_row([visit]), config, DAY).data
+    alone = letters.brief(letter_row(), config, DAY).data
+    december_10 = formats.datum(date(2026, 12, 10))
+    assert called["vervolg"] == [f"Wij bellen u uiterlijk {december_10} om te vragen hoe het gaat."]
+    assert "gemeente Dordrecht" in visited["vervolg"][0]
+    assert f"uiterlijk {formats.datum(date(2026, 12, 1))}" in visited["vervolg"][0]
+    assert alone["vervolg"] == []
+    assert called["schulden"][0]["gemeld"] == formats.datum(DAY)
+    assert called["reageren_voor"] == december_10  # 14 days on, a Thursday
+
+
+def test_letters_are_set_in_the_easy_read_typeface(config: Config) -> None:
+    made = letters.render([letters.brief(letter_row(), config, DAY)], config, DAY)
+    assert b"SourceSansPro" in made
+    assert b"Libertinus" not in made

@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 from pypdf import PdfReader
 
-from vsig import contracts, letters, outputs
+from vsig import contracts, formats, letters, outputs
 
 from .golden import assert_golden
 from .scenario import Home, Resident, make_bsn
@@ -105,9 +105,10 @@ def test_two_adults_with_debts_get_a_letter_each_naming_only_their_own(out: Path
     assert "Yılmaz" not in first
     assert "C. Yılmaz" in second
     assert "Smit" not in second
-    assert "Woonkracht10 (huur) € 100,00" in first
+    gemeld = f"gemeld op {formats.datum(NIGHT)}"
+    assert f"Woonkracht10 (huur), {gemeld} € 100,00" in first
     assert "Evides" not in first
-    assert "Evides Waterbedrijf (water) € 45,50" in second
+    assert f"Evides Waterbedrijf (water), {gemeld} € 45,50" in second
     assert "Woonkracht10" not in second
 
 
@@ -161,11 +162,13 @@ def test_print_file_holds_its_letters_at_the_indexed_pages(out: Path) -> None:
     index = (out / "letters" / "index.csv").read_text(encoding="utf-8-sig").splitlines()
     rows = [dict(zip(index[0].split(";"), line.split(";"), strict=True)) for line in index[1:]]
     batch = [r for r in rows if r["printbestand"] == "print/0505-brief_lokaal_aanbod.pdf"]
-    assert [r["pagina"] for r in batch] == ["1", "2"]
+    assert [(r["pagina"], r["paginas"]) for r in batch] == [("1", "2"), ("3", "2")]
     printed = PdfReader(io.BytesIO((out / "letters" / batch[0]["printbestand"]).read_bytes()))
     for row in batch:
-        single = pdf_text(out / "letters" / row["bestand"]).strip()
-        assert printed.pages[int(row["pagina"]) - 1].extract_text().strip() == single
+        first = int(row["pagina"]) - 1
+        pages = printed.pages[first : first + int(row["paginas"])]
+        single = PdfReader(io.BytesIO((out / "letters" / row["bestand"]).read_bytes())).pages
+        assert [p.extract_text() for p in pages] == [p.extract_text() for p in single]
 
 
 def test_a_letter_is_addressed_to_the_adults_debtor_first(out: Path) -> None:
@@ -207,3 +210,14 @@ def test_cases_csv_spells_out_the_address_and_lists_the_actions_in_rule_order() 
             "vanaf_500_bekend", "brief+bellen",
         ),
     ]  # fmt: skip
+
+
+def test_every_page_names_its_letter_and_the_closing_never_stands_alone(out: Path) -> None:
+    for path in sorted((out / "letters").glob("*.pdf")):
+        pages = PdfReader(io.BytesIO(path.read_bytes())).pages
+        kenmerk = path.name[: len("Z20261102-01-0001")]
+        for number, page in enumerate(pages, start=1):
+            assert f"Kenmerk {kenmerk} pagina {number} van {len(pages)}" in page.extract_text()
+        last = pages[-1].extract_text()
+        assert "Uw gegevens en uw rechten" in last
+        assert "Met vriendelijke groet" in last

@@ -113,11 +113,21 @@ class Afzender(Strict):
     """Who the letters come from and how residents reach them."""
 
     naam: str
+    team: str = "Team Vroegsignalering"
     postadres: str
     postcode_plaats: str
     telefoon: str
+    bereikbaar: str = Field(
+        "maandag tot en met vrijdag, 9.00 tot 17.00 uur", description="when the phone is answered"
+    )
     email: str
     website: str
+    privacy_email: str = Field(
+        description="where residents ask for inzage, correction or deletion (AVG art. 13-14)"
+    )
+    reageren_binnen_dagen: int = Field(
+        14, ge=1, le=60, description="the letter asks for a reply within this many days (Atw)"
+    )
 
 
 class Termijn(Strict):

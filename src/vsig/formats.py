@@ -27,8 +27,9 @@ MAANDEN: Final = (
 
 
 def datum(day: date) -> str:
-    """`5 november 2026`, as a letter dates itself."""
-    return f"{day.day} {MAANDEN[day.month - 1]} {day.year}"
+    """`5 november 2026`, as a letter dates itself; with no-break spaces, so that a date
+    stays on one line ("vóór 16 / november 2026" misleads)."""
+    return f"{day.day}\u00a0{MAANDEN[day.month - 1]}\u00a0{day.year}"
 
 
 def bedrag(cents: int) -> str:

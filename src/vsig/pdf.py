@@ -25,6 +25,8 @@ from typing import Final
 
 import typst
 
+from vsig.templates import FONTS
+
 PDF_STANDARD: Final = "a-2b"
 PARALLEL_FROM: Final = 300_000
 """Below this much source text (about a hundred letters) one process is quicker."""
@@ -37,8 +39,9 @@ starts (0.15 s) per batch stays in the hundreds of megabytes."""
 
 @cache
 def _compiler() -> typst.Compiler:
-    # Only the fonts built into Typst: the same bytes on every machine, for the auditor.
-    return typst.Compiler(ignore_system_fonts=True)
+    # Only the fonts built into Typst and vsig's own (one file per style): the same bytes
+    # on every machine, for the auditor.
+    return typst.Compiler(font_paths=[str(FONTS)], ignore_system_fonts=True)
 
 
 def render(source: str, created: datetime) -> bytes:

@@ -12,7 +12,7 @@ into Typst, so the same letters give the same bytes on any machine.
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -21,7 +21,7 @@ import jinja2
 import polars as pl
 from jinja2.sandbox import SandboxedEnvironment
 
-from vsig import pdf, text
+from vsig import pdf, text, werkdagen
 from vsig.contracts import LETTER_INDEX
 from vsig.formats import adresregels, bedrag, datum
 from vsig.templates import BRIEVEN, DOCUMENTEN, SUFFIX
@@ -85,17 +85,28 @@ def letters_for(
     """One letter per `brief` action tonight and person the case's debts are about, each
     naming that person and their own debts only; in print order: municipality, template,
     case, debtor."""
+    is_letter = pl.col("actietype") == "brief"
+    next_steps = (
+        performed_tonight.filter(~is_letter)
+        .sort("volgorde")
+        .group_by("zaak_id")
+        .agg(vervolg=pl.struct("actietype", "wie", "uiterlijk"))
+    )
     rows = (
-        performed_tonight.filter(pl.col("actietype") == "brief")
+        performed_tonight.filter(is_letter)
         .join(routed.select("zaak_id", "gemeentecode"), on="zaak_id")
         .join(households.select("zaak_id", adres=adresregels()), on="zaak_id")
         .join(debtors, on="zaak_id")
+        .join(next_steps, on="zaak_id", how="left")
         .sort("gemeentecode", "template", "zaak_id", "nummer")
     )
-    return [_brief(row, config, processing_date) for row in rows.iter_rows(named=True)]
+    return [brief(row, config, processing_date) for row in rows.iter_rows(named=True)]
 
 
-def _brief(row: dict[str, Any], config: "Config", processing_date: date) -> Brief:
+def brief(row: dict[str, Any], config: "Config", processing_date: date) -> Brief:
+    """One letter from its row: the action (`actie`, `template`), the case and its
+    municipality, the addressee (`nummer`, `naam`, `adres`), their debts (`schulden`,
+    `totaal`) and the case's other actions tonight (`vervolg`)."""
     gemeente = config.gemeente(row["gemeentecode"])
     assert gemeente is not None  # cases exist only in configured municipalities
     letter_id = f"{row['zaak_id']}-{row['actie']}-{row['nummer']}"
@@ -108,6 +119,12 @@ def _brief(row: dict[str, Any], config: "Config", processing_date: date) -> Brie
         "adres": row["adres"],
         "schulden": [_schuld(s, config) for s in row["schulden"]],
         "totaal": bedrag(row["totaal"]),
+        "vervolg": [_vervolg(step, gemeente.naam) for step in row["vervolg"] or []],
+        "reageren_voor": datum(
+            werkdagen.termijn_einde(
+                processing_date + timedelta(days=config.afzender.reageren_binnen_dagen)
+            )
+        ),
         "gemeente": {
             "naam": gemeente.naam,
             "lokaal_aanbod": gemeente.lokaal_aanbod,
@@ -125,8 +142,23 @@ def _schuld(debt: dict[str, Any], config: "Config") -> dict[str, str]:
     return {
         "schuldeiser": partner.naam if partner else debt["signaalpartner"],
         "soort": SOORT_IN_BRIEF.get(debt["soort"], debt["soort"]),
+        "gemeld": datum(debt["signaaldatum"]),
         "bedrag": bedrag(debt["bedrag"]),
     }
+
+
+def _vervolg(step: dict[str, Any], gemeente: str) -> str:
+    """What happens next after the letter, in the resident's words: the call or the
+    municipality's contact that the same route booked tonight, with its date."""
+    uiterlijk = f" uiterlijk {datum(step['uiterlijk'])}" if step["uiterlijk"] else ""
+    if step["actietype"] == "bellen" and step["wie"] == "gemeente":
+        return f"Een medewerker van de gemeente {gemeente} belt u{uiterlijk}."
+    if step["actietype"] == "bellen":
+        return f"Wij bellen u{uiterlijk} om te vragen hoe het gaat."
+    return (
+        f"Wij geven uw gegevens door aan de gemeente {gemeente}. Een medewerker van de "
+        f"gemeente neemt{uiterlijk} contact met u op, of komt bij u langs."
+    )
 
 
 def source(briefs: Iterable[Brief], config: "Config", templates: Path = BRIEVEN) -> str:
@@ -138,8 +170,17 @@ def source(briefs: Iterable[Brief], config: "Config", templates: Path = BRIEVEN)
             brieven=[b.data for b in briefs],
             afzender=config.afzender.model_dump(),
             bewaren_maanden=config.retention.months,
+            gesprek_binnen=_termijn(config.termijnen.gesprek_dagen),
+            gesprek_crisis_werkdagen=config.termijnen.gesprek_crisis_werkdagen,
         )
     )
+
+
+def _termijn(days: int) -> str:
+    """`4 weken`, `1 week` or `10 dagen`: a term as the letter says it."""
+    if days % 7:
+        return f"{days} dagen" if days > 1 else "1 dag"
+    return f"{days // 7} weken" if days > 7 else "1 week"
 
 
 def document(name: str, processing_date: date, **data: Any) -> bytes:

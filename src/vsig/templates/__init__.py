@@ -2,7 +2,8 @@
 
 - `brieven/`: the letters, archived with every run because they decide its outputs;
 - `documenten/`: documents for one person (the inzage), never archived;
-- `rapporten/`: reports for management (the overview).
+- `rapporten/`: reports for management (the overview);
+- `fonts/`: the letters' typeface, one file per style.
 
 A leaf: the config checks the routing's letter types here without loading a stage.
 """
@@ -13,6 +14,8 @@ from typing import Final
 BRIEVEN: Final = Path(__file__).parent / "brieven"
 DOCUMENTEN: Final = Path(__file__).parent / "documenten"
 RAPPORTEN: Final = Path(__file__).parent / "rapporten"
+FONTS: Final = Path(__file__).parent / "fonts"
+"""Source Sans Pro (SIL Open Font License, `fonts/OFL.txt`), for easy-read letters."""
 SUFFIX: Final = ".typ.j2"
 
 
