@@ -121,6 +121,7 @@ class Home:
         data = cls.default_config() | changes
         (config_dir / "vsig.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
         shutil.copy(REPO / "config" / "routing.yaml", config_dir / "routing.yaml")
+        (root / "home").mkdir()  # as `vsig init` makes it
         return cls(root / "home", config_dir / "vsig.yaml")
 
     @property

@@ -39,7 +39,6 @@ def doctor(home: Home, day: date) -> tuple[int, dict[str, str]]:
 
 def test_doctor_passes_a_ready_home_and_names_what_is_missing(tmp_path: Path) -> None:
     home = Home.create(tmp_path)
-    home.path.mkdir(parents=True)
     home.path.chmod(0o700)
     code, verdicts = doctor(home, NIGHT_1)
     assert code == 1

@@ -55,6 +55,9 @@ app.add_typer(report_app, name="report")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
+for _console in (out, err):
+    # Under cron or a pipe, a line is a line: a path split at column 80 cannot be copied.
+    _console.soft_wrap = not _console.is_terminal
 
 ConfigOption = Annotated[
     Path, typer.Option("--config", "-c", help="The YAML config.", envvar="VSIG_CONFIG")
@@ -134,10 +137,17 @@ def _interrupted(_signum: int, _frame: object) -> None:
     raise Interrupted
 
 
-def _home(home: Path | None, config: Config) -> Home:
-    """The data home, remembered for a crash report."""
-    _homes.append(Home(resolve_home(home, config)))
-    return _homes[-1]
+def _home(home: Path | None, config: Config, existing: bool = True) -> Home:
+    """The data home, remembered for a crash report. Only `vsig init` and `vsig samples`
+    make one: a mistyped `--home` must not become an empty home that reports nothing."""
+    found = Home(resolve_home(home, config))
+    if existing and not found.root.is_dir():
+        _fail(
+            f"no data home at {found.root}: check --home or VSIG_HOME, or make one with "
+            f"`vsig init --home {found.root}`"
+        )
+    _homes.append(found)
+    return found
 
 
 def _version(show: bool) -> None:
@@ -484,8 +494,11 @@ def forget_command(
 def inzage_command(
     bsn: Annotated[str, typer.Option("--bsn", help="The person asking.")],
     out_file: Annotated[
-        Path, typer.Option("--out", help="PDF to write; the JSON goes beside it.")
-    ] = Path("inzage.pdf"),
+        Path | None,
+        typer.Option(
+            "--out", help="PDF to write, the JSON beside it; default: the home's inzage/."
+        ),
+    ] = None,
     home: HomeOption = None,
     config_path: ConfigOption = DEFAULT_CONFIG,
     when: DateOption = None,
@@ -494,8 +507,8 @@ def inzage_command(
     config = _load(config_path)
     person = _subject(bsn, None)
     data_home, day = _home(home, config), _processing_date(when)
-    data = inzage.write(config, data_home, person.bsn or "", day, out_file)
-    out.print(f"wrote {out_file} and {data}")
+    written = inzage.write(config, data_home, person.bsn or "", day, out_file)
+    out.print(f"wrote {written} and {written.with_suffix('.json')}")
 
 
 @contextmanager
@@ -606,7 +619,7 @@ def doctor_command(
     Exit 0 when all is well, 1 when something needs attention.
     """
     config = _load(config_path)
-    checks = doctor.examine(config, _home(home, config), _processing_date(when))
+    checks = doctor.examine(config, _home(home, config, existing=False), _processing_date(when))
     if as_json:
         out.print_json(json.dumps([asdict(c) for c in checks]))
     else:
@@ -653,6 +666,26 @@ def _routing_matrix(config: Config) -> Table:
     table.add_row("crisis, phone number known", crisis[True], crisis[True])
     table.add_row("crisis, no phone number", crisis[False], crisis[False])
     return table
+
+
+@app.command("init")
+def init_command(home: HomeOption = None, config_path: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Make a data home (owner-only) with an inbox folder per delivery, and the secret."""
+    config = _load(config_path)
+    root = resolve_home(home, config)
+    with private_files(config.umask):
+        made = Home(root).create([p.code for p in config.signaalpartners])
+    for path in made:
+        out.print(f"made {path}")
+    if not made:
+        out.print(f"{root} is a data home already; nothing to make")
+    secret = secret_path(config)
+    if create_secret(secret):
+        out.print(f"wrote {secret}: the purge log's secret key; keep it outside the data home")
+    out.print(
+        f"deliveries go to {root / 'inbox'}: signalen/<PARTNER>/, brp/brp-YYYYMMDD.csv, "
+        "sdd/sdd-YYYYMMDD.csv and uitkomsten/; then `vsig doctor` and `vsig run`"
+    )
 
 
 @app.command("samples")

@@ -76,6 +76,14 @@ def _postcode() -> pl.Expr:
     )
 
 
+def adres_uit_sleutel(adres_sleutel: str) -> str:
+    """`huisnummer 130A-2, 3318 NT` from the address key `3318NT|130|A|2`: where a case is,
+    in words (the state keeps the key, not the street)."""
+    postcode, number, letter, addition = adres_sleutel.split("|")
+    suffix = f"-{addition}" if addition else ""
+    return f"huisnummer {number}{letter}{suffix}, {postcode[:4]} {postcode[4:]}"
+
+
 def adresregel() -> pl.Expr:
     """`Voorstraat 12A-2, 3311 AB Dordrecht`: an address on one line, for a list."""
     return pl.format(

@@ -5,6 +5,7 @@
     archive/<run_id>/   what a run consumed and read, for its replay
     state/              the DuckDB state, its lock, and readers' snapshots
     reports/            CBS deliveries and overviews
+    inzage/             inzage documents made for residents (kept no longer than the data)
     log/                vsig.jsonl (a line per run) and crash.log
     .replay/            a replay's scratch (personal data: cleared by every writer)
     purge-log.csv       what retention and erasure removed, by keyed hash
@@ -16,6 +17,7 @@ into it after the commit; `recover` finishes that for a run killed after its com
 import json
 import shutil
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
 
@@ -24,6 +26,11 @@ from vsig.files import sha256
 MANIFEST: Final = "manifest.json"
 CONSUMED: Final = ("signalen", "uitkomsten")
 """The inbox folders whose files a run consumes; the extracts stay until retention."""
+
+
+def run_date(run_id: str) -> date:
+    """The processing date a run id starts with (`20261126-01`)."""
+    return datetime.strptime(run_id[:8], "%Y%m%d").date()
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,10 @@ class Home:
     @property
     def reports(self) -> Path:
         return self.root / "reports"
+
+    @property
+    def inzage(self) -> Path:
+        return self.root / "inzage"
 
     @property
     def scratch(self) -> Path:
@@ -93,6 +104,22 @@ class Home:
     def extracts(self, kind: str) -> list[Path]:
         """The BRP or SDD extracts waiting in the inbox, by name."""
         return sorted((self.inbox / kind).glob("*.csv"))
+
+    def create(self, partners: list[str]) -> list[Path]:
+        """The home's folders that are missing, made: the inbox with a folder per delivery
+        (one per partner code). Returns what was made."""
+        wanted = [
+            *(self.inbox / "signalen" / code for code in partners),
+            *(self.inbox / kind for kind in ("brp", "sdd", "uitkomsten")),
+            self.out,
+            self.archive,
+            self.state,
+            self.reports,
+        ]
+        missing = [folder for folder in wanted if not folder.is_dir()]
+        for folder in missing:
+            folder.mkdir(parents=True)
+        return missing
 
     def recover(self, committed: set[str]) -> list[str]:
         """Finish what a killed run left: outputs and archive of a `committed` run still in

@@ -126,7 +126,7 @@ def erase(
         set(signals["run_id"])
         | set(events["run_id"])
         | runs_mentioning(home, cases)
-        | _runs_registering(home, people)
+        | runs_registering(home, people)
     )
     at = frozenset([subject.adres_sleutel] if subject.adres_sleutel else [])
     erased = erased_people(
@@ -142,7 +142,8 @@ def erase(
         touched = sorted(set(touched) | rejected)
     named = {subject.bsn} if subject.bsn else set()
     named |= set(pl.concat([signals["bsn"], signals["persoon_bsn"]]).drop_nulls().to_list())
-    purged.add("rapport", _remove_reports_naming(home, named))
+    purged.add("rapport", _remove_naming(home.reports, named))
+    purged.add("inzage", _remove_naming(home.inzage, named))
     purged.add(subject.kind, [subject.value])
     purged.add("zaak", cases)
     purged.add("signaal", signal_ids(signals))
@@ -182,7 +183,7 @@ def erased_people(db: Store, erased: Erased, lived: frozenset[str]) -> Erased:
     return replace(erased, people=people, adressen=adressen, keep=kept, households=True)
 
 
-def _runs_registering(home: Home, people: frozenset[str]) -> set[str]:
+def runs_registering(home: Home, people: frozenset[str]) -> set[str]:
     """Runs whose archived BRP rows hold one of these people: as a debtor, or as someone
     who lived with one (named among the residents in that run's exports)."""
     found = set()
@@ -207,15 +208,18 @@ def runs_mentioning(home: Home, cases: list[str]) -> set[str]:
     return found
 
 
-def _remove_reports_naming(home: Home, people: set[str]) -> list[str]:
-    """Reports (a CBS delivery, say) that name one of these people: delivered already, and
-    not to be kept with them in it."""
-    removed = []
-    for path in sorted(home.reports.glob("*")):
-        data = path.read_bytes() if path.is_file() else b""
-        if any(bsn.encode() in data for bsn in people):
-            path.unlink()
-            removed.append(path.name)
+def _remove_naming(folder: Path, people: set[str]) -> list[str]:
+    """Files that name one of these people, with every file of the same name beside them:
+    a report (a CBS delivery, delivered already, not to be kept with them in it), or an
+    inzage, whose JSON names the BSN and whose PDF (compressed) shows it only once read."""
+    named = {
+        path.stem
+        for path in sorted(folder.glob("*"))
+        if path.is_file() and any(bsn.encode() in path.read_bytes() for bsn in people)
+    }
+    removed = sorted(p.name for p in folder.glob("*") if p.stem in named)
+    for name in removed:
+        (folder / name).unlink()
     return removed
 
 
@@ -261,21 +265,29 @@ def _erase_in_extracts(home: Home, subject: Subject) -> None:
             rewrite_csv(path, lambda _start, cells: cells.get("bsn", "").strip() in people)
 
 
-def _erase_rejected_rows(home: Home, config: Config, bsn: str, secret: bytes) -> set[str]:
-    """The person's rows that were rejected, so never in the state: in the archived partner
-    files (found by the BSN column, however the partner writes it) and in the runs' rejects
-    files. Returns the runs whose files changed."""
-    runs = set()
+def rejected_lines(
+    home: Home, config: Config, bsn: str
+) -> Iterator[tuple[str, Path, set[int], Layout]]:
+    """Where the person's rows sit in the archived partner files (found by the BSN column,
+    however the partner writes it): run, file, start lines and the file's layout. Rejected
+    rows are in no state table, only there and in the runs' rejects files."""
     for path in sorted(home.archive.glob("*/signalen/*/*")):
         partner = config.partner(path.parent.name)
         layout = partner.layout if partner else Layout()
         column = next((k for k, v in layout.columns.items() if v == "bsn"), "bsn")
         lines = lines_where(path, column, bsn, layout.encoding, layout.separator)
         if lines:
-            run_id = path.relative_to(home.archive).parts[0]
-            with _marked(home, run_id, ERASED, secret):
-                _erase_lines(home, run_id, path, lines, layout)
-            runs.add(run_id)
+            yield path.relative_to(home.archive).parts[0], path, lines, layout
+
+
+def _erase_rejected_rows(home: Home, config: Config, bsn: str, secret: bytes) -> set[str]:
+    """The person's rows in the archived partner files and the runs' rejects files.
+    Returns the runs whose files changed."""
+    runs = set()
+    for run_id, path, lines, layout in list(rejected_lines(home, config, bsn)):
+        with _marked(home, run_id, ERASED, secret):
+            _erase_lines(home, run_id, path, lines, layout)
+        runs.add(run_id)
     return runs
 
 

@@ -1,6 +1,9 @@
-"""Inzage (AVG art. 15): everything held about one person, and when it goes.
+"""Inzage (AVG art. 15): everything held about one person, who received it, and when it goes.
 
-`inzage` gathers it as data; `write` renders it as a PDF with the JSON beside it.
+`inzage` gathers it from the four places personal data lives (the state, the run archives,
+the run outputs, the reports), so that "nothing held" is only said when it is true; `write`
+renders it as a PDF in plain Dutch, with the same data as JSON beside it, in the home's
+`inzage/` folder, where retention deletes it like everything else.
 """
 
 import json
@@ -8,92 +11,202 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from vsig import letters
 from vsig.config import Config
 from vsig.files import private_files, write_atomic, write_text_atomic
-from vsig.formats import bedrag
-from vsig.home import Home
+from vsig.formats import adres_uit_sleutel, bedrag, datum
+from vsig.home import Home, run_date
+from vsig.normalize import TRUE_WORDS
+from vsig.privacy.erasure import rejected_lines, runs_registering
 from vsig.privacy.retention import months_before
 from vsig.store import Store
 
+_ACTIES = {
+    "brief": "Wij stuurden u een brief",
+    "bellen": "Wij planden een telefoongesprek met u",
+}
+_GEBEURTENISSEN = {
+    "contactpoging": "Contactpoging",
+    "aanmelding": "U meldde zich aan voor hulp",
+    "eerste_gesprek": "Eerste gesprek",
+    "beschikking": "Besluit over schuldhulpverlening",
+    "resultaat": "Afgerond",
+}
+_DAGDELEN = {"Ochtend": "'s ochtends", "Middag": "'s middags", "Avond": "'s avonds"}
 
-def write(config: Config, home: Home, bsn: str, day: date, target: Path) -> Path:
-    """The inzage as a PDF at `target` and as JSON beside it (returned), read from a
-    snapshot of the state."""
+
+def write(config: Config, home: Home, bsn: str, day: date, target: Path | None = None) -> Path:
+    """The inzage as a PDF (at `target`, or numbered in the home's `inzage/`) with its JSON
+    beside it; returns the PDF's path. Read from a snapshot of the state."""
     with private_files(config.umask), Store.snapshot(home.state) as db:
         found = inzage(db, home, config, bsn, day)
-        write_atomic(target, letters.document("inzage", day, data=found))
-        data = target.with_suffix(".json")
-        write_text_atomic(data, json.dumps(found, indent=2, ensure_ascii=False))
-    return data
+        sender = config.afzender.model_dump()
+        pdf = target or _next_free(home.inzage, day)
+        pdf.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(pdf, letters.document("inzage", day, data=found, afzender=sender))
+        write_text_atomic(pdf.with_suffix(".json"), json.dumps(found, indent=2, ensure_ascii=False))
+    return pdf
+
+
+def _next_free(folder: Path, day: date) -> Path:
+    taken = {p.stem for p in folder.glob("*.pdf")}
+    number = next(n for n in range(1, len(taken) + 2) if f"inzage-{day:%Y%m%d}-{n}" not in taken)
+    return folder / f"inzage-{day:%Y%m%d}-{number}.pdf"
 
 
 def inzage(db: Store, home: Home, config: Config, bsn: str, day: date) -> dict[str, Any]:
-    """Everything held about one person, and when it will be deleted (AVG art. 15)."""
+    """Everything held about one person, each item with the date it is deleted by."""
+    months = config.retention.months
     own = db.person_signals(bsn)
     cases = db.cases(own["zaak_id"].drop_nulls().unique().sort().to_list())
-    months = config.retention.months
-    return {
+    zaken = [_zaak(db, config, row) for row in cases.iter_rows(named=True)]
+    deleted = {z["zaak_id"]: z["verwijderd_uiterlijk"] for z in zaken}
+    found = {
         "bsn": bsn,
-        "opgesteld": day.isoformat(),
-        "signalen": [
-            {
-                "signaalpartner": row["signaalpartner"],
-                "soort": row["soort"],
-                "signaal_id": row["signaal_id"],
-                "bedrag": row["bedrag"],
-                "bedrag_tekst": bedrag(row["bedrag"]),
-                "signaaldatum": row["signaaldatum"].isoformat(),
-                "ontvangen": row["verwerkingsdatum"].isoformat(),
-                "status": row["status"],
-                "zaak_id": row["zaak_id"],
-                "verwijderd_uiterlijk": None
-                if row["zaak_id"]
-                else _after(row["verwerkingsdatum"], months),
-            }
-            for row in own.iter_rows(named=True)
-        ],
-        "zaken": [_case_for_inzage(db, home, config, row) for row in cases.iter_rows(named=True)],
+        "opgesteld": datum(day),
+        "bewaartermijn_maanden": months,
+        "meldingen": [_melding(row, config, deleted) for row in own.iter_rows(named=True)],
+        "afgewezen": _afgewezen(home, config, bsn, months),
+        "zaken": zaken,
+        "als_huisgenoot": _als_huisgenoot(home, bsn, set(own["run_id"]), months),
+        "rapporten": _rapporten(home, bsn),
+    }
+    found["niets"] = not any(
+        found[k] for k in ("meldingen", "afgewezen", "zaken", "als_huisgenoot")
+    )
+    return found
+
+
+def _melding(row: dict[str, Any], config: Config, deleted: dict[str, str]) -> dict[str, Any]:
+    partner = config.partner(row["signaalpartner"])
+    name = " ".join(p for p in (row["voorletters"], row["voorvoegsel"], row["achternaam"]) if p)
+    return {
+        "schuldeiser": partner.naam if partner else row["signaalpartner"],
+        "soort": row["soort"],
+        "melding": row["signaal_id"],
+        "klantnummer": row["klantnummer"],
+        "bedrag": bedrag(row["bedrag"]),
+        "ontstaan": datum(row["ontstaansdatum"]),
+        "gemeld": datum(row["signaaldatum"]),
+        "ontvangen": datum(row["verwerkingsdatum"]),
+        "crisis": row["crisissignaal"],
+        "warme_overdracht": row["warme_overdracht"],
+        "status": row["status"],
+        "zoals_gemeld": {
+            "naam": name,
+            "geboortedatum": datum(row["geboortedatum"]) if row["geboortedatum"] else None,
+            "adres": _adres_zoals_gemeld(row),
+            "telefoon": row["telefoonnummer"],
+            "email": row["email"],
+        },
+        "zaak": row["zaak_id"],
+        "teruggemeld": f"status teruggemeld aan {partner.naam if partner else 'de schuldeiser'}"
+        f" op {datum(row['verwerkingsdatum'])}",
+        "verwijderd_uiterlijk": deleted.get(row["zaak_id"])
+        or _na(row["verwerkingsdatum"], config.retention.months),
     }
 
 
-def _case_for_inzage(db: Store, home: Home, config: Config, case: dict[str, Any]) -> dict[str, Any]:
+def _adres_zoals_gemeld(row: dict[str, Any]) -> str:
+    number = f"{row['huisnummer']}{row['huisletter'] or ''}"
+    number += f"-{row['huisnummertoevoeging']}" if row["huisnummertoevoeging"] else ""
+    parts = [f"{row['straatnaam'] or ''} {number}".strip(), row["postcode"], row["plaatsnaam"]]
+    return ", ".join(p for p in parts if p)
+
+
+def _zaak(db: Store, config: Config, case: dict[str, Any]) -> dict[str, Any]:
     zaak_id = case["zaak_id"]
-    routes = db.routes_of(zaak_id).select("run_id", "regel")
-    actions = db.actions_of(zaak_id).select("run_id", "actie", "actietype", "template", "uiterlijk")
-    events = db.events_of(zaak_id).select("datum", "gebeurtenis", "waarde")
-    deleted = _after(case["laatste_activiteit"], config.retention.months)
-    if not case["gesloten"]:
-        deleted += ", of later als er nog een melding of contact volgt"
+    gemeente = config.gemeente(case["gemeentecode"])
+    naam = gemeente.naam if gemeente else case["gemeentecode"]
+    deleted = _na(case["laatste_activiteit"], config.retention.months)
+    actions = db.actions_of(zaak_id).iter_rows(named=True)
     return {
         "zaak_id": zaak_id,
-        "adres": case["adres_sleutel"],
-        "gemeentecode": case["gemeentecode"],
-        "geopend": case["geopend"].isoformat(),
-        "gesloten": case["gesloten"].isoformat() if case["gesloten"] else None,
-        "routes": routes.rows(named=True),
-        "acties": [
-            {**row, "uiterlijk": row["uiterlijk"].isoformat() if row["uiterlijk"] else None}
-            for row in actions.iter_rows(named=True)
-        ],
+        "adres": adres_uit_sleutel(case["adres_sleutel"]),
+        "gemeente": naam,
+        "geopend": datum(case["geopend"]),
+        "gesloten": datum(case["gesloten"]) if case["gesloten"] else None,
+        "acties": [_actie(row, naam) for row in actions],
         "gebeurtenissen": [
-            {**row, "datum": row["datum"].isoformat()} for row in events.iter_rows(named=True)
+            _gebeurtenis(row) for row in db.events_of(zaak_id).iter_rows(named=True)
         ],
-        "bestanden": _files_naming(home, zaak_id),
-        "verwijderd_uiterlijk": deleted,
+        "verwijderd_uiterlijk": deleted
+        if case["gesloten"]
+        else f"{deleted}, of later als er nog een melding of contact volgt",
     }
 
 
-def _after(day: date, months: int) -> str:
-    return months_before(day, -months).isoformat()
+def _actie(row: dict[str, Any], gemeente: str) -> dict[str, str]:
+    due = f", uiterlijk {datum(row['uiterlijk'])}" if row["uiterlijk"] else ""
+    if row["actietype"] == "doorsturen":
+        what = f"Wij gaven uw gegevens door aan de gemeente {gemeente}"
+    elif row["actietype"] == "bellen" and row["wie"] == "gemeente":
+        what = f"De gemeente {gemeente} kreeg de vraag u te bellen"
+    else:
+        what = _ACTIES[row["actietype"]]
+    return {"datum": datum(run_date(row["run_id"])), "wat": what + due}
 
 
-def _files_naming(home: Home, zaak_id: str) -> list[str]:
-    """The letters and exports of kept runs in which the case appears."""
+def _gebeurtenis(row: dict[str, Any]) -> dict[str, str]:
+    what = _GEBEURTENISSEN[row["gebeurtenis"]]
+    if row["gebeurtenis"] == "contactpoging" and row["waarde"]:
+        soort, bereikt, dagdeel = row["waarde"].split("|")
+        reached = "bereikt" if bereikt.strip().lower() in TRUE_WORDS else "niet bereikt"
+        what += f" ({soort.lower()}, {reached}{', ' + _DAGDELEN[dagdeel] if dagdeel else ''})"
+    elif row["waarde"]:
+        what += f": {row['waarde']}"
+    return {"datum": datum(row["datum"]), "wat": what}
+
+
+def _afgewezen(home: Home, config: Config, bsn: str, months: int) -> list[dict[str, Any]]:
+    """Rows naming the person that were rejected, so never in the state: the archive keeps
+    them with the file they came in, the run's rejects file says why."""
     found = []
-    for path in sorted(home.out.glob("*/**/*")):
-        letter = path.suffix == ".pdf" and path.name.startswith(zaak_id)
-        export = path.suffix == ".csv" and "exports" in path.parts
-        if letter or (export and zaak_id in path.read_text(encoding="utf-8-sig")):
-            found.append(str(path.relative_to(home.out)))
+    for run_id, path, lines, _layout in rejected_lines(home, config, bsn):
+        partner = config.partner(path.parent.name)
+        reasons = _reasons(home.outputs(run_id) / "rejects", path.name, lines)
+        found.append(
+            {
+                "schuldeiser": partner.naam if partner else path.parent.name,
+                "ontvangen": datum(run_date(run_id)),
+                "redenen": reasons,
+                "verwijderd_uiterlijk": _na(run_date(run_id), months),
+            }
+        )
     return found
+
+
+def _reasons(rejects: Path, bestand: str, lines: set[int]) -> list[str]:
+    found: list[str] = []
+    for path in sorted(rejects.glob("*.csv")):
+        rows = pl.read_csv(path, separator=";", infer_schema=False)
+        mine = rows.filter(
+            (pl.col("bestand") == bestand) & pl.col("regelnummer").cast(pl.Int64).is_in(lines)
+        )
+        found += [f"{kolom}: {reden}" for kolom, reden in mine.select("kolom", "reden").rows()]
+    return found
+
+
+def _als_huisgenoot(home: Home, bsn: str, own_runs: set[str], months: int) -> list[dict[str, str]]:
+    """Runs that kept the person's BRP row without a signal about them: they lived at the
+    address of a household with a signal, and the municipality's list may name them."""
+    return [
+        {
+            "verwerking": datum(run_date(run_id)),
+            "wat": "uw naam, geboortedatum en adres uit de BRP, omdat er op uw adres een "
+            "melding was; de gemeente kan uw naam op de lijst van bewoners zien",
+            "verwijderd_uiterlijk": _na(run_date(run_id), months),
+        }
+        for run_id in sorted(runs_registering(home, frozenset([bsn])) - own_runs)
+    ]
+
+
+def _rapporten(home: Home, bsn: str) -> list[str]:
+    """Reports delivered with the person in them (the CBS monitor)."""
+    return [p.name for p in sorted(home.reports.glob("*.json")) if bsn.encode() in p.read_bytes()]
+
+
+def _na(day: date, months: int) -> str:
+    return datum(months_before(day, -months))

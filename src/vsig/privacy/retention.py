@@ -90,7 +90,8 @@ def _expire(db: Store, home: Home, config: Config, day: date, secret: bytes) -> 
         erase_in_run(home, config, run_id, gone, ERASED_BY_RETENTION, secret)
     retention.add("run_geschoond", scrubbed)
     retention.add("extract", _remove_old_extracts(home, cutoff))
-    retention.add("rapport", _remove_old_reports(home, cutoff))
+    retention.add("rapport", _remove_older(home.reports, cutoff))
+    retention.add("inzage", _remove_older(home.inzage, cutoff))
     retention.add("zaak", stale)
     retention.add("signaal", signal_ids(erased.signals))
     crash_point("erasure-files")
@@ -125,10 +126,11 @@ def _remove_delivered(out: Path) -> bool:
     return removed
 
 
-def _remove_old_reports(home: Home, cutoff: date) -> list[str]:
-    """Reports written (e.g. a CBS delivery, which names people) before the cutoff."""
+def _remove_older(folder: Path, cutoff: date) -> list[str]:
+    """Files written before the cutoff: reports (a CBS delivery names people) and inzage
+    documents."""
     removed = []
-    for path in sorted(home.reports.glob("*")):
+    for path in sorted(folder.glob("*")):
         written = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date()
         if path.is_file() and written < cutoff:
             path.unlink()
