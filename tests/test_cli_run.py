@@ -313,6 +313,7 @@ def test_dry_run_writes_nothing(tmp_path: Path) -> None:
     home.signals("WOONKRACHT10", NIGHT_1, [UNKNOWN_LOW.signal("W-2", "100.00", NIGHT_1)])
     result = home.run(NIGHT_1, "--dry-run", "--json")
     assert result.exit_code == 0
+    assert result.stdout.count("\n") == 1  # one line for the log cron keeps
     summary = json.loads(result.stdout)
     assert summary["dry_run"] is True
     assert summary["zaken_per_regel"] == {"onder_500_niet_bekend": 1}
@@ -421,3 +422,17 @@ def test_a_signal_sent_again_in_a_new_file_is_reported_not_processed(tmp_path: P
     assert len([p for p in letters if p.parent.name == "letters"]) == 1
     replay = CliRunner().invoke(app, ["replay", "20261103-01", "--home", str(home.path)])
     assert replay.exit_code == 0, replay.output
+
+
+def test_the_summary_starts_with_the_run_its_outcome_and_where_its_files_are(
+    tmp_path: Path,
+) -> None:
+    home = Home.create(tmp_path)
+    home.registers(NIGHT_1, RESIDENTS, KNOWN)
+    home.signals("WOONKRACHT10", NIGHT_1, [UNKNOWN_LOW.signal("W-2", "100.00", NIGHT_1)])
+    result = home.run(NIGHT_1)
+    first = result.stdout.splitlines()[0]
+    assert first.startswith("run 20261102-01 (2026-11-02): done, exit 0, ")
+    assert first.endswith(f"outputs in {home.path / 'out' / '20261102-01'}")
+    assert "Dordrecht (0505)" in result.stdout
+    assert "opened" in result.stdout

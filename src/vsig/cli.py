@@ -4,6 +4,7 @@ import errno
 import json
 import os
 import signal
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -225,7 +226,7 @@ def validate(
             _fail(str(problem))
         results.append(ingest.ingest_file(source, processing_date))
     if as_json:
-        out.print_json(json.dumps([_file_summary(r) for r in results]))
+        _print_json([_file_summary(r) for r in results])
     else:
         _print_validation(results)
     raise typer.Exit(ExitCode.REJECTS if any(r.needs_attention for r in results) else ExitCode.OK)
@@ -290,6 +291,7 @@ def run(
     processing_date = _processing_date(when)
     data_home = _home(home, config)
     secret = _secret(config, data_home)
+    started = time.monotonic()
     try:
         summary = _with_progress(
             lambda progress: nightly.run_night(
@@ -304,10 +306,15 @@ def run(
         err.print(f"[red]locked:[/red] {problem}", soft_wrap=True)
         raise typer.Exit(ExitCode.LOCKED) from None
     if as_json:
-        out.print_json(json.dumps(asdict(summary)))
+        _print_json(asdict(summary))
     else:
-        _print_run(summary)
+        _print_run(summary, config, time.monotonic() - started)
     raise typer.Exit(summary.exit_code)
+
+
+def _print_json(data: object) -> None:
+    """Indented on a terminal; one line in a log, where cron collects it."""
+    out.print_json(json.dumps(data), indent=2 if out.is_terminal else None)
 
 
 def _secret(config: Config, home: Home) -> bytes:
@@ -331,18 +338,21 @@ def _with_progress(work: Callable[[nightly.Progress], Summary], quiet: bool) -> 
         return work(advance)
 
 
-def _print_run(summary: Summary) -> None:
-    heading = "dry run, nothing written" if summary.dry_run else f"outputs in {summary.out}"
-    out.print(f"[bold]run {summary.run_id}[/bold] ({summary.verwerkingsdatum}): {heading}")
+def _print_run(summary: Summary, config: Config, seconds: float) -> None:
+    out.print(_headline(summary, seconds))
+    names = {g.code: f"{g.naam} ({g.code})" for g in config.gemeenten}
+    cases = {_CASES.get(k, k): n for k, n in summary.zaken.items()}
     out.print(
         _count_table("Signals by status", "status", summary.signalen_per_status),
         _count_table("Cases by route", "rule", summary.zaken_per_regel),
         _count_table(
-            "Cases by municipality (rows in its export)", "gemeente", summary.zaken_per_gemeente
+            "Cases by municipality (rows in its export)",
+            "municipality",
+            {names.get(code, code): n for code, n in summary.zaken_per_gemeente.items()},
         ),
         _count_table("Actions", "action", summary.acties),
         _count_table("Letters by template", "template", summary.brieven_per_template),
-        _count_table("Cases", "", summary.zaken, total=False),
+        _count_table("Cases", "", cases, total=False),
     )
     overdue = summary.termijnen.get(termijnen.TE_LAAT, 0)
     if overdue:
@@ -360,6 +370,22 @@ def _print_run(summary: Summary) -> None:
         out.print(f"[red]rejected[/red] {_shown(item['file'])}: {_shown(reason)}")
     if rejected and summary.out:
         out.print(f"reasons per row: {summary.out}/rejects/")
+
+
+_CASES = {"geopend": "opened", "gewijzigd": "changed", "gesloten": "closed"}
+
+
+def _headline(summary: Summary, seconds: float) -> str:
+    """The one line an operator needs first: which run, how it ended, where its files are."""
+    outcome = {
+        ExitCode.OK: "[green]done[/green]",
+        ExitCode.REJECTS: "[yellow]done, with rejects[/yellow]",
+    }[ExitCode(summary.exit_code)]
+    where = "dry run, nothing written" if summary.dry_run else f"outputs in {summary.out}"
+    return (
+        f"[bold]run {summary.run_id}[/bold] ({summary.verwerkingsdatum}): {outcome}, "
+        f"exit {summary.exit_code}, {seconds:.0f} s; {where}"
+    )
 
 
 def _count_table(title: str, key: str, counts: dict[str, int], total: bool = True) -> Table:
@@ -427,7 +453,7 @@ def explain_command(
         err.print(f"[red]error:[/red] {_shown(error)}", soft_wrap=True)
         raise typer.Exit(ExitCode.ABORTED) from None
     if as_json:
-        out.print_json(json.dumps(story))
+        _print_json(story)
     else:
         for line in explain.in_words(story):
             out.print(printable(line), soft_wrap=True, markup=False)
@@ -442,7 +468,7 @@ def runs_command(
     """List the runs of the data home, from their manifests."""
     listed = audit.runs(_home(home, _load(config_path)))
     if as_json:
-        out.print_json(json.dumps(listed))
+        _print_json(listed)
         return
     table = Table(title="Runs", title_justify="left")
     for column in ("run", "date", "inputs", "signals", "cases", "rejects", "exit"):
@@ -621,7 +647,7 @@ def doctor_command(
     config = _load(config_path)
     checks = doctor.examine(config, _home(home, config, existing=False), _processing_date(when))
     if as_json:
-        out.print_json(json.dumps([asdict(c) for c in checks]))
+        _print_json([asdict(c) for c in checks])
     else:
         table = Table(title="vsig doctor", title_justify="left")
         for column in ("check", "verdict", "detail"):
