@@ -1,4 +1,5 @@
 import os
+import zipfile
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -21,6 +22,16 @@ PROCESSING_DATE = date(2026, 11, 26)
 
 TEST_SECRET = "test-secret-0123456789abcdef0123456789abcdef"
 LONGEST_FIRST = ("test_year.py", "test_crash.py", "test_erasure_faults.py", "test_faults.py")
+
+
+def bytes_held(path: Path) -> bytes:
+    """What a file holds, as a search for erased data must read it: its bytes, and for a
+    spreadsheet (a zip) the uncompressed bytes of every member too."""
+    data = path.read_bytes()
+    if path.suffix == ".xlsx":
+        with zipfile.ZipFile(path) as book:
+            data += b"".join(book.read(member) for member in book.namelist())
+    return data
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import openpyxl
 import polars as pl
 import pytest
 from pypdf import PdfReader
@@ -221,3 +222,45 @@ def test_every_page_names_its_letter_and_the_closing_never_stands_alone(out: Pat
         last = pages[-1].extract_text()
         assert "Uw gegevens en uw rechten" in last
         assert "Met vriendelijke groet" in last
+
+
+TEXT_COLUMNS = ("zaak_id", "gemeentecode", "telefoonnummer", "telefoonnummers", "klantnummer")
+
+
+def test_every_export_has_a_spreadsheet_beside_it_with_typed_cells(out: Path) -> None:
+    """What Excel did to the CSV: 0612… lost its zero, 0482 became 482, +31… showed the
+    guard's apostrophe. In the .xlsx text is text, amounts are numbers, dates dates."""
+    checked: set[str] = set()
+    for csv_path in sorted((out / "exports").rglob("*.csv")):
+        sheet = openpyxl.load_workbook(csv_path.with_suffix(".xlsx")).active
+        assert sheet is not None
+        header = [c.value for c in sheet[1]]
+        csv_header = csv_path.read_text(encoding="utf-8-sig").splitlines()[0].split(";")
+        assert header == csv_header, csv_path
+        for row in sheet.iter_rows(min_row=2):
+            for name, cell in zip(header, row, strict=True):
+                if cell.value is None:
+                    continue
+                if name in TEXT_COLUMNS or name == "bewoners":
+                    assert cell.data_type == "s", (csv_path.name, name)
+                    checked.add(name)
+                if name in contracts.AMOUNTS:
+                    assert isinstance(cell.value, int | float), (csv_path.name, name)
+                    checked.add(name)
+                if name in ("uiterlijk", "signaaldatum", "verwerkingsdatum"):
+                    assert cell.is_date, (csv_path.name, name)
+                    checked.add(name)
+    assert {"gemeentecode", "telefoonnummers", "totaal_achterstand", "uiterlijk"} <= checked
+
+
+def test_a_spreadsheet_shows_what_was_sent_and_never_runs_it(out: Path) -> None:
+    sheet = openpyxl.load_workbook(out / "exports" / "gemeente" / "0590.xlsx").active
+    assert sheet is not None
+    cells = [c for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    assert all(c.data_type == "s" for c in cells)  # no formula among them
+    values = " ".join(c.value for c in cells)
+    assert "+31 6 1234 5678 / =cmd|' /C calc'!A0" in values  # as sent, no guard needed
+    calls = openpyxl.load_workbook(out / "exports" / "sdd" / "bellijst.xlsx").active
+    assert calls is not None
+    numbers = [c.value for row in calls.iter_rows(min_row=2) for c in row]
+    assert "0612345678" in numbers  # the leading zero kept

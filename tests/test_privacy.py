@@ -22,7 +22,7 @@ from vsig.cli import app
 from vsig.contracts import PURGE_LOG_COLUMNS
 from vsig.privacy.secret import MIN_SECRET, keyed
 
-from .conftest import PROCESSING_DATE, REPO, TEST_SECRET
+from .conftest import PROCESSING_DATE, REPO, TEST_SECRET, bytes_held
 from .scenario import Home, Resident, csv_text, make_bsn
 
 runner = CliRunner()
@@ -38,7 +38,7 @@ def found_in_home(home: Path, needles: list[str]) -> list[str]:
     """Where any needle still is: every file's bytes, and every text cell of the state."""
     hits = []
     for path in sorted(p for p in home.rglob("*") if p.is_file()):
-        data = path.read_bytes()
+        data = bytes_held(path)
         hits += [f"{path}: {n}" for n in needles if n.encode() in data]
     state = home / "state" / "vsig.duckdb"
     if state.exists():

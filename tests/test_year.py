@@ -30,6 +30,7 @@ from vsig.cli import app
 from vsig.privacy.purge_log import ERASED_BY_RETENTION
 from vsig.privacy.retention import months_before
 
+from .conftest import bytes_held
 from .scenario import Home, Resident, csv_text, make_bsn
 
 START = date(2026, 11, 2)
@@ -305,7 +306,7 @@ def assert_forgotten(home: Home, street: Street, day: date) -> None:
     for path in sorted(home.path.rglob("*")):
         if not path.is_file() or (path.parent.name in ("brp", "sdd") and "inbox" in path.parts):
             continue
-        data = path.read_bytes()
+        data = bytes_held(path)
         found = [b for b in old if b.encode() in data]
         assert not found, (day, str(path.relative_to(home.path)), "kept past six months")
 

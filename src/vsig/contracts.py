@@ -146,6 +146,9 @@ LETTER_INDEX: Final = {
     "paginas": pl.Int64,
 }
 
+AMOUNTS: Final = ("totaal_achterstand", "bedrag")
+"""The columns the exports write as euros with a decimal comma: numbers in their `.xlsx`."""
+
 PURGE_LOG_COLUMNS: Final = ("tijdstip", "verwerkingsdatum", "reden", "soort", "aantal", "kenmerken")
 
 # The state: each table's columns, as the migrations in store.py leave them.

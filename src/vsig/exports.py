@@ -6,16 +6,18 @@ leading apostrophe. Callers sort rows and format numbers and flags before writin
 """
 
 import io
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Final
 
 import polars as pl
+import xlsxwriter
 
 from vsig import cases
 from vsig.config import Config
 from vsig.contracts import (
     ADDRESS_COLUMNS,
+    AMOUNTS,
     BELLIJST_CSV,
     GEMEENTE_CSV,
     NIET_GEKOPPELD_CSV,
@@ -31,6 +33,36 @@ def neutralise(value: pl.Expr) -> pl.Expr:
     """A text cell a spreadsheet would evaluate, made plain text."""
     risky = pl.any_horizontal(value.str.starts_with(start) for start in FORMULA_STARTS)
     return pl.when(risky).then(pl.concat_str([pl.lit("'"), value])).otherwise(value)
+
+
+def write_for_people(frame: pl.DataFrame, path: Path, day: date) -> None:
+    """The CSV, and an `.xlsx` beside it for a spreadsheet: text stays text (a phone number
+    or gemeentecode keeps its leading zero, `+31…` needs no guard), amounts are numbers and
+    dates are dates."""
+    write_csv(frame, path)
+    write_atomic(path.with_suffix(".xlsx"), xlsx(frame, day))
+
+
+def xlsx(frame: pl.DataFrame, day: date) -> bytes:
+    """One sheet with typed cells. No text is ever a formula, and the workbook is dated by
+    the processing date, so that a replay writes the same bytes."""
+    typed = frame.with_columns(
+        pl.col(c).str.replace(",", ".", literal=True).cast(pl.Float64)
+        for c in AMOUNTS
+        if frame.schema.get(c) == pl.String
+    )
+    buffer = io.BytesIO()
+    options = {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False}
+    with xlsxwriter.Workbook(buffer, options | {"strings_to_urls": False}) as book:
+        book.set_properties({"created": datetime(day.year, day.month, day.day)})
+        typed.write_excel(
+            book,
+            worksheet="export",
+            autofit=True,
+            freeze_panes="A2",
+            dtype_formats={pl.Date: "dd-mm-yyyy", pl.Float64: "#,##0.00"},
+        )
+    return buffer.getvalue()
 
 
 def write_csv(frame: pl.DataFrame, path: Path) -> Path:

@@ -52,15 +52,16 @@ def write(
     exports.write_csv(index, folder / "letters" / "index.csv")
     per_gemeente = exports.gemeente_exports(routed, actions, tonight.forwarded, households, config)
     for code, rows in per_gemeente.items():
-        exports.write_csv(rows, folder / "exports" / "gemeente" / f"{code}.csv")
+        exports.write_for_people(rows, folder / "exports" / "gemeente" / f"{code}.csv", day)
     calls = exports.bellijst(routed, actions, households)
-    exports.write_csv(calls, folder / "exports" / "sdd" / "bellijst.csv")
+    exports.write_for_people(calls, folder / "exports" / "sdd" / "bellijst.csv", day)
     unmatched = exports.niet_gekoppeld(signals)
-    exports.write_csv(unmatched, folder / "exports" / "sdd" / "niet_gekoppeld.csv")
-    exports.write_csv(tonight.deadlines, folder / "exports" / "termijnen.csv")
+    exports.write_for_people(unmatched, folder / "exports" / "sdd" / "niet_gekoppeld.csv", day)
+    exports.write_for_people(tonight.deadlines, folder / "exports" / "termijnen.csv", day)
     feedback = exports.terugmeldingen(signals, tonight.decisions, day)
     for partner, rows in feedback.items():
-        exports.write_csv(rows, folder / "exports" / "terugmelding" / f"{partner}.csv")
+        path = folder / "exports" / "terugmelding" / f"{partner}.csv"
+        exports.write_for_people(rows, path, day)
 
 
 def cases_csv(routed: pl.DataFrame, actions: pl.DataFrame) -> pl.DataFrame:

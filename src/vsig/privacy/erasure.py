@@ -364,7 +364,8 @@ def _names_in(archive: Path, people: frozenset[str]) -> list[str]:
 def _erase_in_outputs(out: Path, erased: Erased, signals: pl.DataFrame, named: list[str]) -> None:
     """Rows about the subject in every kept CSV, the names of the erased people where they
     are listed among a household's residents, and the letters to the household. A print
-    file holding one of its letters goes whole: it cannot be rebuilt without the others'."""
+    file holding one of its letters goes whole: it cannot be rebuilt without the others';
+    so does the spreadsheet beside a CSV that changed."""
     if not out.is_dir():
         return
     ids = set(signals.select(*_SIGNAL_KEY).rows())
@@ -387,9 +388,13 @@ def _erase_in_outputs(out: Path, erased: Erased, signals: pl.DataFrame, named: l
                 or cells.get("waarde") in erased.people
             )
 
-        rewrite_csv(table, about)
+        changed = rewrite_csv(table, about)
         if named:
-            rewrite_cells(table, RESIDENTS_COLUMN, lambda cell: _without(cell, named))
+            changed = (
+                rewrite_cells(table, RESIDENTS_COLUMN, lambda c: _without(c, named)) or changed
+            )
+        if changed:  # its spreadsheet copy still holds what went; the CSV is the record
+            table.with_suffix(".xlsx").unlink(missing_ok=True)
 
 
 RESIDENTS_COLUMN: Final = "bewoners"

@@ -18,11 +18,19 @@ def rewrite_csv(
     drop: Callable[[int, dict[str, str]], bool],
     encoding: str = "utf-8",
     separator: str = ";",
-) -> None:
-    """Remove the records `drop` picks (by start line and cells), every other byte kept."""
+) -> bool:
+    """Remove the records `drop` picks (by start line and cells), every other byte kept.
+    Whether the file changed."""
     kept = _records(path, drop, encoding, separator)
-    if kept is not None:
-        write_atomic(path, "".join(kept).encode(encoding))
+    return kept is not None and _changed(path, "".join(kept).encode(encoding))
+
+
+def _changed(path: Path, data: bytes) -> bool:
+    """Write `data` if it differs from the file: an untouched file keeps its bytes."""
+    if path.read_bytes() == data:
+        return False
+    write_atomic(path, data)
+    return True
 
 
 def _records(
@@ -43,12 +51,12 @@ def _records(
     ]
 
 
-def rewrite_cells(path: Path, column: str, change: Callable[[str], str]) -> None:
+def rewrite_cells(path: Path, column: str, change: Callable[[str], str]) -> bool:
     """Change one column's cells (a file written by vsig: UTF-8, `;`); a changed record is
-    written anew with its own line ending, every other byte kept."""
+    written anew with its own line ending, every other byte kept. Whether the file changed."""
     table = _read_records(path, "utf-8", ";")
     if table is None or column not in table[1]:
-        return
+        return False
     header, names, records = table
     at = names.index(column)
     lines = list(header)
@@ -63,7 +71,7 @@ def rewrite_cells(path: Path, column: str, change: Callable[[str], str]) -> None
             [*cells[:at], new, *cells[at + 1 :]]
         )
         lines.append(buffer.getvalue())
-    write_atomic(path, "".join(lines).encode("utf-8"))
+    return _changed(path, "".join(lines).encode("utf-8"))
 
 
 def _read_records(
