@@ -180,7 +180,7 @@ def test_links_fifos_and_folders_in_the_inbox_are_named_never_read(tmp_path: Pat
     assert "signalen/WOONKRACHT10/pipe.csv is not a regular file" in said
     assert "signalen/WOONKRACHT10/map.csv" not in said  # a folder: nothing to read in it
     feedback = home.path / "out" / "20261102-01" / "exports" / "terugmelding"
-    assert sorted(p.name for p in feedback.iterdir()) == ["VGZ.csv"]
+    assert sorted(p.name for p in feedback.glob("*.csv")) == ["VGZ.csv"]
     archived = home.path / "archive" / "20261102-01" / "signalen" / "VGZ" / theirs.name
     assert archived.is_file()
     assert (mine / "vgz.csv").is_symlink()  # left where it was

@@ -418,6 +418,11 @@ def test_a_signal_sent_again_in_a_new_file_is_reported_not_processed(tmp_path: P
         ("2", "W-2", "was already received in run 20261102-01")
     ]
     assert home.out("20261103-01", "signals.csv")["signaal_id"].to_list() == ["W-9"]
+    feedback = home.out("20261103-01", "exports/terugmelding/WOONKRACHT10.csv")
+    assert feedback.select("regelnummer", "signaal_id", "afwijzing").rows() == [
+        ("2", "W-2", "signaal_id: is al ontvangen (verwerking 20261102)"),
+        ("3", "W-9", None),  # every row the partner sent comes back
+    ]
     letters = list((home.path / "out" / "20261103-01" / "letters").glob("*.pdf"))
     assert len([p for p in letters if p.parent.name == "letters"]) == 1
     replay = CliRunner().invoke(app, ["replay", "20261103-01", "--home", str(home.path)])

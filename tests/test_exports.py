@@ -3,6 +3,7 @@
 import csv
 import io
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -10,6 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vsig import exports
+from vsig.config import Config
+from vsig.contracts import REJECTS
+from vsig.ingest import Ingested, Source
 
 
 def written(tmp_path: Path, values: list[str | None]) -> list[str]:
@@ -37,3 +41,35 @@ def test_no_cell_starts_a_formula_and_nothing_else_changes(
         assert not cell.startswith(exports.FORMULA_STARTS)
         risky = value.startswith(exports.FORMULA_STARTS)
         assert cell == (f"'{value}" if risky else value)
+
+
+def refused(config: Config, reason: str | None, rejects: list[tuple[int, str, str, str]]) -> Any:
+    partner = config.partner("VATTENFALL")
+    source = Source(Path("vattenfall-20261102.csv"), "signalen", partner)
+    rows = pl.DataFrame(
+        [{"bestand": source.path.name, "regelnummer": r, "kolom": k, "waarde": w, "reden": why}
+         for r, k, w, why in rejects],
+        schema=REJECTS,
+    )  # fmt: skip
+    return Ingested(source, "sha", len(rejects), pl.DataFrame(), rows, reason)
+
+
+def test_every_refused_row_goes_back_with_its_reasons_in_dutch(config: Config) -> None:
+    rows = refused(
+        config,
+        None,
+        [
+            (4, "bedrag", "-5", "must be more than 0"),
+            (4, "postcode", "33111AB", "is not a Dutch postcode (1234AB)"),
+            (7, "signaal_id", "V-1", "appears earlier in this file"),
+        ],
+    )
+    back = exports.afwijzingen([rows]).sort("regelnummer")
+    assert back.select("regelnummer", "signaal_id", "afwijzing").rows() == [
+        (4, None, "bedrag: moet meer dan 0 zijn; postcode: is geen Nederlandse postcode (1234AB)"),
+        (7, "V-1", "signaal_id: staat al eerder in dit bestand"),
+    ]
+    whole = exports.afwijzingen([refused(config, "the file is empty", [])])
+    assert whole.select("bestand", "regelnummer", "afwijzing").rows() == [
+        ("vattenfall-20261102.csv", None, "het bestand is leeg")
+    ]

@@ -116,6 +116,8 @@ BELLIJST_CSV: Final = (
 NIET_GEKOPPELD_CSV: Final = ("signaalpartner", "soort", "reden", *SIGNAL_COLUMNS)
 
 TERUGMELDING_CSV: Final = (
+    "bestand",
+    "regelnummer",
     "signaal_id",
     "klantnummer",
     "signaaldatum",
@@ -123,6 +125,7 @@ TERUGMELDING_CSV: Final = (
     "beschikking",
     "resultaat",
     "verwerkingsdatum",
+    "afwijzing",
 )
 
 TERMIJNEN_CSV: Final = (

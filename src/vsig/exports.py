@@ -6,6 +6,7 @@ leading apostrophe. Callers sort rows and format numbers and flags before writin
 """
 
 import io
+from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Final
@@ -13,7 +14,7 @@ from typing import Final
 import polars as pl
 import xlsxwriter
 
-from vsig import cases
+from vsig import cases, messages
 from vsig.config import Config
 from vsig.contracts import (
     ADDRESS_COLUMNS,
@@ -25,6 +26,7 @@ from vsig.contracts import (
 )
 from vsig.files import write_atomic
 from vsig.formats import adresregel, euros_komma, ja_nee
+from vsig.ingest import Ingested
 
 FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 
@@ -241,26 +243,65 @@ def niet_gekoppeld(signals: pl.DataFrame) -> pl.DataFrame:
 
 
 def terugmeldingen(
-    signals: pl.DataFrame, decisions: pl.DataFrame, processing_date: date
+    signals: pl.DataFrame,
+    decisions: pl.DataFrame,
+    refused: pl.DataFrame,
+    processing_date: date,
 ) -> dict[str, pl.DataFrame]:
-    """Per partner, its own signals of tonight and those of its signals whose case got a
-    decision (beschikking) or result tonight; nothing of any other partner.
+    """Per partner, every row it sent tonight, and those of its earlier signals whose case
+    got a decision (beschikking) or result tonight; nothing of any other partner. A row it
+    sent comes back with its status, or with why it was refused (`afwijzing`, in Dutch; see
+    `afwijzingen`), so that the partner can account for every row.
 
     The VNG lists say no more than a partner may know: `Niet opgepakt: andere reden` tells
     that a signal was not picked up, never why. No case id either: two partners that saw the
     same id would learn they share a household.
     """
-    tonight = signals.select("signaalpartner", *TERUGMELDING_CSV[:4]).with_columns(
+    answered = ("signaalpartner", *TERUGMELDING_CSV[:6])
+    tonight = signals.select(answered).with_columns(
         beschikking=pl.lit(None, pl.String), resultaat=pl.lit(None, pl.String)
     )
     rows = (
         pl.concat([tonight, decisions.select(tonight.columns)])
         .unique(["signaalpartner", "signaal_id", "klantnummer"], keep="last")
-        .with_columns(verwerkingsdatum=pl.lit(processing_date))
+        .with_columns(verwerkingsdatum=pl.lit(processing_date), afwijzing=pl.lit(None, pl.String))
+    )
+    rows = pl.concat(
+        [rows, refused.with_columns(verwerkingsdatum=pl.lit(processing_date))],
+        how="diagonal_relaxed",
     )
     return {
         str(partner): rows.filter(pl.col("signaalpartner") == partner)
         .select(TERUGMELDING_CSV)
-        .sort("signaal_id", "klantnummer")
+        .sort("bestand", "regelnummer", "signaal_id", "klantnummer", nulls_last=True)
         for partner in sorted(rows["signaalpartner"].unique().to_list())
     }
+
+
+def afwijzingen(consumed: Iterable[Ingested]) -> pl.DataFrame:
+    """The rows each partner sent tonight that were refused, a row per line with every
+    reason in Dutch (`kolom: reden; …`); a file refused whole as one row without a line."""
+    frames = [_afgewezen(i) for i in consumed if i.source.kind == "signalen" and i.source.partner]
+    schema = {"signaalpartner": pl.String, "bestand": pl.String, "regelnummer": pl.Int64,
+              "signaal_id": pl.String, "afwijzing": pl.String}  # fmt: skip
+    return pl.concat([pl.DataFrame(schema=schema), *frames], how="diagonal_relaxed")
+
+
+def _afgewezen(result: Ingested) -> pl.DataFrame:
+    assert result.source.partner is not None
+    partner, bestand = result.source.partner.code, result.source.path.name
+    if result.file_reason:
+        reason = messages.in_dutch(result.file_reason)
+        return pl.DataFrame(
+            {"signaalpartner": [partner], "bestand": [bestand], "afwijzing": [reason]}
+        )
+    said = pl.Series([messages.in_dutch(r) for r in result.rejects["reden"]], dtype=pl.String)
+    return (
+        result.rejects.with_columns(reden=said)
+        .group_by("regelnummer")
+        .agg(
+            signaal_id=pl.col("waarde").filter(pl.col("kolom") == "signaal_id").first(),
+            afwijzing=pl.format("{}: {}", "kolom", "reden").sort().str.join("; "),
+        )
+        .with_columns(signaalpartner=pl.lit(partner), bestand=pl.lit(bestand))
+    )

@@ -58,7 +58,8 @@ def write(
     unmatched = exports.niet_gekoppeld(signals)
     exports.write_for_people(unmatched, folder / "exports" / "sdd" / "niet_gekoppeld.csv", day)
     exports.write_for_people(tonight.deadlines, folder / "exports" / "termijnen.csv", day)
-    feedback = exports.terugmeldingen(signals, tonight.decisions, day)
+    refused = exports.afwijzingen(tonight.inputs.consumed)
+    feedback = exports.terugmeldingen(signals, tonight.decisions, refused, day)
     for partner, rows in feedback.items():
         path = folder / "exports" / "terugmelding" / f"{partner}.csv"
         exports.write_for_people(rows, path, day)

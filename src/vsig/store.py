@@ -395,8 +395,8 @@ class Store:
     def decided_signals(self, zaak_ids: pl.DataFrame) -> pl.DataFrame:
         """The signals of these cases (a `zaak_id` column), for the feedback on a decision."""
         return self._query(
-            "SELECT zaak_id, signaalpartner, signaal_id, klantnummer, signaaldatum, status "
-            "FROM signalen WHERE zaak_id IN (SELECT zaak_id FROM decided)",
+            "SELECT zaak_id, signaalpartner, bestand, regelnummer, signaal_id, klantnummer, "
+            "signaaldatum, status FROM signalen WHERE zaak_id IN (SELECT zaak_id FROM decided)",
             frames={"decided": zaak_ids},
         )
 
