@@ -1,6 +1,8 @@
 """`vsig explain`: the way of a signal and a case, rule by rule, over the nights."""
 
 import json
+from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from typer.testing import CliRunner
@@ -8,9 +10,11 @@ from typer.testing import CliRunner
 from vsig import vng
 from vsig.cli import app
 
+from .scenario import Home, Resident, make_bsn
 from .street import ESCALATES, MOVED, Story, at
 
 runner = CliRunner()
+DAY = date(2026, 11, 26)
 
 
 def explained(story: Story, wanted: str, *options: str) -> dict[str, Any]:
@@ -94,3 +98,30 @@ def test_an_unknown_id_is_a_usage_error(story: Story) -> None:
     result = runner.invoke(app, ["explain", "NIETS", "--home", str(story.home.path)])
     assert result.exit_code == 2
     assert "no signal or case 'NIETS'" in result.stderr
+
+
+def test_explain_speaks_in_euros_words_and_addresses(story: Story) -> None:
+    result = runner.invoke(app, ["explain", escalated_case(story), "--home", str(story.home.path)])
+    text = result.stdout
+    for python in ("True", "False", "['", "|"):
+        assert python not in text, python
+    assert "crisis no" in text
+    assert "soorten Water," in text  # a list, joined
+    assert " at huisnummer " in text
+
+
+def test_an_unfounded_signal_says_which_window_it_missed(tmp_path: Path) -> None:
+    home = Home.create(tmp_path)
+    debtor = Resident(make_bsn(910), "Tevroeg", date(1980, 1, 1), "3311AB", 9)
+    home.registers(DAY, [debtor])
+    early = debtor.signal("Z-1", "90.00", DAY, ontstaansdatum=str(DAY - timedelta(days=10)))
+    home.signals("VGZ", DAY, [early])
+    assert home.run(DAY).exit_code == 0
+    result = runner.invoke(
+        app, ["explain", "Z-1", "--home", str(home.path), "--config", str(home.config)]
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        "not picked up: fewer than the 30 days in arrears a Zorg signal needs "
+        "(it was 10 days in arrears)" in " ".join(result.stdout.split())
+    )

@@ -8,10 +8,10 @@ from typing import Any
 
 import polars as pl
 
-from vsig import audit, route
+from vsig import audit, match, route, vng
 from vsig.config import Config, ConfigError, load_config
 from vsig.contracts import SIGNAL_COLUMNS
-from vsig.formats import bedrag
+from vsig.formats import adres_uit_sleutel, bedrag
 from vsig.home import Home
 from vsig.replay import ReplayError, manifest_of
 from vsig.store import Store
@@ -35,12 +35,13 @@ def explain(home: Home, config: Config, wanted: str, run: str | None = None) -> 
         raise NotFoundError(f"no signal or case {wanted!r} in the state of {home.root}")
     return {
         "id": wanted,
-        "signalen": [_signal(row) for row in signals.iter_rows(named=True)],
+        "signalen": [_signal(row, config) for row in signals.iter_rows(named=True)],
         "zaken": found_cases,
     }
 
 
-def _signal(row: dict[str, Any]) -> dict[str, Any]:
+def _signal(row: dict[str, Any], config: Config) -> dict[str, Any]:
+    unfounded = row["status"] == vng.ONTERECHT
     return {
         "signaal_id": row["signaal_id"],
         "run_id": row["run_id"],
@@ -54,6 +55,8 @@ def _signal(row: dict[str, Any]) -> dict[str, Any]:
         },
         "zaak_id": row["zaak_id"],
         "terugmelding": row["status"],
+        "dagen_achterstand": (row["signaaldatum"] - row["ontstaansdatum"]).days,
+        "onterecht": match.why_unfounded(row, config) if unfounded else [],
     }
 
 
@@ -125,15 +128,21 @@ def in_words(story: dict[str, Any]) -> list[str]:
         lines += [
             f"Signal {signal['signaal_id']} from {got['signaalpartner']} ({got['soort']}), "
             f"read in run {signal['run_id']} from {got['bestand']} line {got['regelnummer']}",
-            "  as received: " + ", ".join(f"{k} {v}" for k, v in got.items() if v is not None),
+            "  as received: "
+            + ", ".join(f"{k} {_word(k, v)}" for k, v in got.items() if v is not None),
             f"  matched: {_matched(how)}",
             f"  case: {signal['zaak_id'] or 'none'}",
             f"  fed back to {got['signaalpartner']}: {signal['terugmelding']}",
         ]
+        if signal["onterecht"]:
+            lines.append(
+                f"  not picked up: {'; '.join(signal['onterecht'])} "
+                f"(it was {signal['dagen_achterstand']} days in arrears)"
+            )
     for case in story["zaken"]:
         closed = f", closed {case['gesloten']} ({case['sluitreden']})" if case["gesloten"] else ""
         lines.append(
-            f"Case {case['zaak_id']} at {case['adres_sleutel']} (gemeente "
+            f"Case {case['zaak_id']} at {adres_uit_sleutel(case['adres_sleutel'])} (gemeente "
             f"{case['gemeentecode']}), opened {case['geopend']}{closed}"
         )
         for s in case["signalen"]:
@@ -156,17 +165,16 @@ def _matched(how: dict[str, Any]) -> str:
         return f"to nobody: {how['niet_gekoppeld'] or 'not found in the BRP'}"
     moved = ", the person moved there" if how["verhuisd"] else ""
     return (
-        f"by {how['regel']} to the BRP address {how['adres_sleutel']} "
+        f"by {how['regel']} to the BRP address {adres_uit_sleutel(how['adres_sleutel'])} "
         f"(gemeente {how['gemeentecode']}){moved}"
     )
 
 
 def _evaluation_lines(evaluation: dict[str, Any]) -> list[str]:
     facts = evaluation["feiten"]
-    shown = {**facts, "totaal_achterstand": bedrag(facts["totaal_achterstand"])}
     lines = [
         f"  routed in run {evaluation['run_id']} (rules from {evaluation['routering_uit']}): "
-        + ", ".join(f"{k} {v}" for k, v in shown.items())
+        + ", ".join(f"{k} {_word(k, v)}" for k, v in facts.items())
     ]
     for rule in evaluation["regels_geprobeerd"]:
         tests = "; ".join(_condition(c) for c in rule["conditions"]) or "no conditions"
@@ -176,11 +184,24 @@ def _evaluation_lines(evaluation: dict[str, Any]) -> list[str]:
 
 
 def _condition(condition: dict[str, Any]) -> str:
-    fact, actual, value = condition["fact"], condition["actual"], condition["value"]
-    if fact == "totaal_achterstand":
-        actual, value = bedrag(actual), bedrag(value)
+    fact = condition["fact"]
+    actual, value = _word(fact, condition["actual"]), _word(fact, condition["value"])
     answer = "yes" if condition["holds"] else "no"
     return f"{fact} {condition['op']} {value}? {answer} ({actual})"
+
+
+_AMOUNTS = ("bedrag", "totaal_achterstand")
+
+
+def _word(name: str, value: Any) -> str:
+    """A value as a person reads it: euros, yes/no, a list joined; never a Python repr."""
+    if name in _AMOUNTS and isinstance(value, int) and not isinstance(value, bool):
+        return bedrag(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return "+".join(str(v) for v in value) or "none"
+    return str(value)
 
 
 def _rows(frame: pl.DataFrame) -> list[dict[str, Any]]:

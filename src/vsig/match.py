@@ -10,6 +10,7 @@ person fits, the signal reaches nobody and says why, for a person at the SDD to 
 
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import polars as pl
 from rapidfuzz.distance import OSA
@@ -17,6 +18,7 @@ from rapidfuzz.process import cpdist
 
 from vsig import normalize, vng
 from vsig.config import Config
+from vsig.formats import bedrag
 
 _ROW = "_rij"
 BY_BSN, BY_NAME_BIRTH, BY_NAME_AT_ADDRESS = "bsn", "naam_geboortedatum", "naam_adres"
@@ -504,12 +506,44 @@ def _status(config: Config, processing_date: date) -> pl.Expr:
 
 def _unfounded(config: Config) -> pl.Expr:
     """Below the minimum, or outside the days-of-arrears window of the partner's soort."""
+    return pl.any_horizontal(test for test, _ in _unfounded_tests(config))
+
+
+def _unfounded_tests(config: Config) -> list[tuple[pl.Expr, str]]:
+    """Each way a signal is unfounded, with what it says: one source for the status and
+    for `why_unfounded`."""
     days = (pl.col("signaaldatum") - pl.col("ontstaansdatum")).dt.total_days()
-    outside = pl.lit(False)
+    tests = [
+        (
+            pl.col("bedrag") < config.minimum_bedrag,
+            f"the amount is below the minimum of {bedrag(config.minimum_bedrag)}",
+        )
+    ]
     for soort, termijn in config.dagen_achterstand.items():
-        too_late = days > termijn.max_dagen if termijn.max_dagen is not None else pl.lit(False)
-        outside = outside | ((pl.col("soort") == soort) & ((days < termijn.min_dagen) | too_late))
-    return (pl.col("bedrag") < config.minimum_bedrag) | outside
+        is_soort = pl.col("soort") == soort
+        tests.append(
+            (
+                is_soort & (days < termijn.min_dagen),
+                f"fewer than the {termijn.min_dagen} days in arrears a {soort} signal needs",
+            )
+        )
+        if termijn.max_dagen is not None:
+            tests.append(
+                (
+                    is_soort & (days > termijn.max_dagen),
+                    f"more than the {termijn.max_dagen} days in arrears a {soort} signal may have",
+                )
+            )
+    return tests
+
+
+def why_unfounded(signal: dict[str, Any], config: Config) -> list[str]:
+    """Why a signal (`bedrag`, `soort`, `ontstaansdatum`, `signaaldatum`) is unfounded."""
+    columns = ("bedrag", "soort", "ontstaansdatum", "signaaldatum")
+    row = pl.DataFrame([{k: signal[k] for k in columns}])
+    tests = _unfounded_tests(config)
+    held = row.select(test.alias(str(n)) for n, (test, _) in enumerate(tests)).row(0)
+    return [text for (_, text), hit in zip(tests, held, strict=True) if hit]
 
 
 def _repeated(eligible: pl.DataFrame, known_debts: pl.DataFrame) -> pl.DataFrame:
