@@ -1,3 +1,4 @@
+import functools
 import os
 import zipfile
 from collections.abc import Callable, Iterator
@@ -29,9 +30,17 @@ def bytes_held(path: Path) -> bytes:
     spreadsheet (a zip) the uncompressed bytes of every member too."""
     data = path.read_bytes()
     if path.suffix == ".xlsx":
-        with zipfile.ZipFile(path) as book:
-            data += b"".join(book.read(member) for member in book.namelist())
+        about = path.stat()
+        data += _unzipped(path, about.st_mtime_ns, about.st_size)
     return data
+
+
+@functools.lru_cache(maxsize=20_000)
+def _unzipped(path: Path, _mtime_ns: int, _size: int) -> bytes:
+    """A spreadsheet's members, once per version of the file: the simulated year searches
+    every file of half a year of runs every night."""
+    with zipfile.ZipFile(path) as book:
+        return b"".join(book.read(member) for member in book.namelist())
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
