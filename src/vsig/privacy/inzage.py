@@ -73,9 +73,8 @@ def inzage(db: Store, home: Home, config: Config, bsn: str, day: date) -> dict[s
         "als_huisgenoot": _als_huisgenoot(home, bsn, set(own["run_id"]), months),
         "rapporten": _rapporten(home, bsn),
     }
-    found["niets"] = not any(
-        found[k] for k in ("meldingen", "afgewezen", "zaken", "als_huisgenoot")
-    )
+    held = ("meldingen", "afgewezen", "zaken", "als_huisgenoot", "rapporten")
+    found["niets"] = not any(found[k] for k in held)
     return found
 
 
