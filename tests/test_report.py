@@ -5,7 +5,7 @@ from datetime import date
 import polars as pl
 import pytest
 
-from vsig import report
+from vsig import formats, report
 from vsig.config import Config
 
 NOV = (date(2026, 11, 1), date(2026, 11, 30))
@@ -102,6 +102,21 @@ def test_the_overview_counts_first_conversations_on_time_by_the_legal_term(
             }
         ),
     }
-    bars = report.overview_of(counts, config, *NOV)
-    assert bars["gesprekken"] == [{"label": "op tijd", "n": 1}, {"label": "te laat", "n": 1}]
-    assert bars["zaken"] == [{"label": "Dordrecht: r", "n": 2}]
+    bars = report.overview_of(counts, config, *NOV, date(2026, 11, 20))
+    assert [(b["label"], b["n"], b["getoond"]) for b in bars["gesprekken"]] == [
+        ("op tijd", 1, "< 5"),
+        ("te laat", 1, "< 5"),
+    ]
+    assert bars["op_tijd"] == "50%"
+    assert bars["deels"]  # the 20th of a month that runs to the 30th
+    assert bars["stand_per"] == formats.datum(date(2026, 11, 20))
+    assert [(b["label"], b["getoond"]) for b in bars["totalen"]] == [
+        ("signalen", "< 5"),
+        ("zaken geopend", "< 5"),
+        ("eerste gesprekken", "< 5"),
+    ]
+
+
+def test_a_small_count_has_no_bar_that_would_show_it() -> None:
+    rows = report._bars([report._bar("veel", 40), report._bar("weinig", 2)])
+    assert [(r["getoond"], r["width"]) for r in rows] == [("40", 100), ("< 5", 0)]

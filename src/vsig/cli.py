@@ -622,12 +622,14 @@ def report_overview(
     ] = None,
     home: HomeOption = None,
     config_path: ConfigOption = DEFAULT_CONFIG,
+    when: DateOption = None,
 ) -> None:
     """Write one self-contained HTML page of totals and charts for management and councils."""
     config = _load(config_path)
     data_home = _home(home, config)
     start, end = _period(period)
-    page = report.overview_html(report.overview(data_home, config, start, end))
+    counts = report.overview(data_home, config, start, end, _processing_date(when))
+    page = report.overview_html(counts)
     target = out_file or data_home.reports / f"overview-{period}.html"
     _write_private(config, target, page)
     out.print(f"wrote {target}")

@@ -7,7 +7,7 @@ result. Amounts are whole euros, as the standard asks.
 
 import re
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 import jinja2
 import polars as pl
@@ -158,16 +158,22 @@ def _contactpoging(day: date, waarde: str) -> dict[str, Any]:
     return attempt
 
 
-def overview(home: Home, config: Config, start: date, end: date) -> dict[str, Any]:
-    """Counts for management and councils: no person in it, only totals over the period."""
+SMALL: Final = 5
+"""Counts below this are shown as "< 5": a council paper must not point at a household."""
+
+
+def overview(home: Home, config: Config, start: date, end: date, day: date) -> dict[str, Any]:
+    """Counts for management and councils: no person in it, only totals over the period,
+    as they stand on `day`."""
     with Store.snapshot(home.state) as db:
-        return overview_of(db.period_counts(start, end), config, start, end)
+        return overview_of(db.period_counts(start, end), config, start, end, day)
 
 
 def overview_of(
-    counts: dict[str, pl.DataFrame], config: Config, start: date, end: date
+    counts: dict[str, pl.DataFrame], config: Config, start: date, end: date, day: date
 ) -> dict[str, Any]:
-    """The overview's bars from a period's `counts` (see `Store.period_counts`)."""
+    """The overview's headline and bars from a period's `counts` (see
+    `Store.period_counts`), as they stand on `day`; a period not yet over is partial."""
     signals, cases, outcomes = counts["signalen"], counts["zaken"], counts["resultaten"]
     conversations = counts["gesprekken"]
     on_time = sum(
@@ -175,8 +181,17 @@ def overview_of(
         for crisis, aanmelding, gesprek in conversations.rows()
     )
     names = {g.code: g.naam for g in config.gemeenten}
+    held = conversations.height
     return {
-        "periode": f"{start.isoformat()} – {end.isoformat()}",
+        "periode": f"{formats.datum(start)} – {formats.datum(end)}",
+        "stand_per": formats.datum(min(day, end)),
+        "deels": day < end,
+        "totalen": [
+            _bar("signalen", int(signals["n"].sum())),
+            _bar("zaken geopend", int(cases["n"].sum())),
+            _bar("eerste gesprekken", held),
+        ],
+        "op_tijd": f"{round(100 * on_time / held)}%" if held else None,
         "signalen": [_bar(f"{m} {s}", n) for m, s, n in signals.rows()],
         "zaken": [_bar(f"{names.get(g, g)}: {r}", n) for g, r, n in cases.rows()],
         "resultaten": [_bar(r, n) for r, n in outcomes.rows()],
@@ -188,7 +203,7 @@ def overview_of(
 
 
 def _bar(label: str, n: int) -> dict[str, Any]:
-    return {"label": label, "n": n}
+    return {"label": label, "n": n, "getoond": f"< {SMALL}" if 0 < n < SMALL else str(n)}
 
 
 def overview_html(data: dict[str, Any]) -> str:
@@ -206,4 +221,7 @@ def overview_html(data: dict[str, Any]) -> str:
 def _bars(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows with a bar width in percent of the largest."""
     top = max((row["n"] for row in rows), default=0) or 1
-    return [{**row, "width": round(100 * row["n"] / top)} for row in rows]
+    return [
+        {**row, "width": 0 if 0 < row["n"] < SMALL else round(100 * row["n"] / top)}
+        for row in rows
+    ]
