@@ -222,6 +222,5 @@ def _bars(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows with a bar width in percent of the largest."""
     top = max((row["n"] for row in rows), default=0) or 1
     return [
-        {**row, "width": 0 if 0 < row["n"] < SMALL else round(100 * row["n"] / top)}
-        for row in rows
+        {**row, "width": 0 if 0 < row["n"] < SMALL else round(100 * row["n"] / top)} for row in rows
     ]
