@@ -64,6 +64,11 @@ def test_an_address_reads_on_one_line_for_a_list_and_on_two_for_an_envelope() ->
         "Voorstraat 12A-2, 3311 AB Dordrecht",
         "Voorstraat 7, 3312 CD Zwijndrecht",
     ]
+    written = pl.DataFrame(ADDRESS).rename({"woonplaats": "plaatsnaam"})
+    assert written.select(formats.adres_zoals_gemeld()).to_series().to_list() == [
+        "Voorstraat 12A-2, 3311AB, Dordrecht",
+        "Voorstraat 7, 3312CD, Zwijndrecht",
+    ]
     assert rows["twee"].to_list() == [
         ["Voorstraat 12A-2", "3311 AB  DORDRECHT"],
         ["Voorstraat 7", "3312 CD  ZWIJNDRECHT"],

@@ -67,6 +67,7 @@ def test_the_debtor_sees_what_the_creditor_wrote_and_what_was_done(home: Home) -
     assert melding["klantnummer"] == "K-V-1"
     assert melding["zoals_gemeld"]["telefoon"] == "0612345678"
     assert melding["zoals_gemeld"]["naam"] == "Inzicht"
+    assert melding["zoals_gemeld"]["adres"] == "5, 3317XY"  # no street or town was sent
     (zaak,) = found["zaken"]
     assert zaak["adres"] == "huisnummer 5, 3317 XY"
     assert zaak["gemeente"] == "Dordrecht"

@@ -91,6 +91,14 @@ def adresregel() -> pl.Expr:
     )
 
 
+def adres_zoals_gemeld() -> pl.Expr:
+    """`Voorstraat 12A-2, 3311AB, Dordrecht`: a signal's address as its creditor wrote it,
+    leaving out the parts it left out."""
+    straat = pl.concat_str([pl.col("straatnaam"), _huisnummer()], separator=" ", ignore_nulls=True)
+    parts = [straat, pl.col("postcode"), pl.col("plaatsnaam")]
+    return pl.concat_str(parts, separator=", ", ignore_nulls=True)
+
+
 def adresregels() -> pl.Expr:
     """`["Voorstraat 12A-2", "3311 AB  DORDRECHT"]`: an envelope's address lines, as
     PostNL wants them (two spaces before the town, in capitals)."""

@@ -24,6 +24,15 @@ _AMOUNT_PATTERNS: dict[DecimalStyle, str] = {
     "auto": f"(?:{_COMMA}|{_POINT})",
 }
 TRUE_WORDS = ("ja", "j", "true", "1", "yes", "y", "waar")
+
+
+def contactpoging(waarde: str) -> tuple[str, bool, str | None]:
+    """An accepted contactpoging's `soort|bereikt|dagdeel` as its soort, whether the
+    resident was reached, and the dagdeel (None when left empty)."""
+    soort, bereikt, dagdeel = waarde.split("|")
+    return soort, bereikt.strip().lower() in TRUE_WORDS, dagdeel or None
+
+
 FALSE_WORDS = ("nee", "n", "false", "0", "no", "onwaar")
 
 

@@ -147,12 +147,8 @@ def _zaak(
 
 
 def _contactpoging(day: date, waarde: str) -> dict[str, Any]:
-    soort, bereikt, dagdeel = waarde.split("|")
-    attempt: dict[str, Any] = {
-        "soort": soort,
-        "bereikt": bereikt.strip().lower() in normalize.TRUE_WORDS,
-        "datum": day.isoformat(),
-    }
+    soort, bereikt, dagdeel = normalize.contactpoging(waarde)
+    attempt: dict[str, Any] = {"soort": soort, "bereikt": bereikt, "datum": day.isoformat()}
     if dagdeel:
         attempt["dagdeel"] = dagdeel
     return attempt

@@ -16,9 +16,9 @@ import polars as pl
 from vsig import letters
 from vsig.config import Config
 from vsig.files import private_files, write_atomic, write_text_atomic
-from vsig.formats import adres_uit_sleutel, bedrag, datum
+from vsig.formats import adres_uit_sleutel, adres_zoals_gemeld, bedrag, datum
 from vsig.home import Home, run_date
-from vsig.normalize import TRUE_WORDS
+from vsig.normalize import contactpoging
 from vsig.privacy.erasure import rejected_lines, runs_registering
 from vsig.privacy.retention import months_before
 from vsig.store import Store
@@ -59,7 +59,7 @@ def _next_free(folder: Path, day: date) -> Path:
 def inzage(db: Store, home: Home, config: Config, bsn: str, day: date) -> dict[str, Any]:
     """Everything held about one person, each item with the date it is deleted by."""
     months = config.retention.months
-    own = db.person_signals(bsn)
+    own = db.person_signals(bsn).with_columns(adres_gemeld=adres_zoals_gemeld())
     cases = db.cases(own["zaak_id"].drop_nulls().unique().sort().to_list())
     zaken = [_zaak(db, config, row) for row in cases.iter_rows(named=True)]
     deleted = {z["zaak_id"]: z["verwijderd_uiterlijk"] for z in zaken}
@@ -96,7 +96,7 @@ def _melding(row: dict[str, Any], config: Config, deleted: dict[str, str]) -> di
         "zoals_gemeld": {
             "naam": name,
             "geboortedatum": datum(row["geboortedatum"]) if row["geboortedatum"] else None,
-            "adres": _adres_zoals_gemeld(row),
+            "adres": row["adres_gemeld"],
             "telefoon": row["telefoonnummer"],
             "email": row["email"],
         },
@@ -106,13 +106,6 @@ def _melding(row: dict[str, Any], config: Config, deleted: dict[str, str]) -> di
         "verwijderd_uiterlijk": deleted.get(row["zaak_id"])
         or _na(row["verwerkingsdatum"], config.retention.months),
     }
-
-
-def _adres_zoals_gemeld(row: dict[str, Any]) -> str:
-    number = f"{row['huisnummer']}{row['huisletter'] or ''}"
-    number += f"-{row['huisnummertoevoeging']}" if row["huisnummertoevoeging"] else ""
-    parts = [f"{row['straatnaam'] or ''} {number}".strip(), row["postcode"], row["plaatsnaam"]]
-    return ", ".join(p for p in parts if p)
 
 
 def _zaak(db: Store, config: Config, case: dict[str, Any]) -> dict[str, Any]:
@@ -151,8 +144,8 @@ def _actie(row: dict[str, Any], gemeente: str) -> dict[str, str]:
 def _gebeurtenis(row: dict[str, Any]) -> dict[str, str]:
     what = _GEBEURTENISSEN[row["gebeurtenis"]]
     if row["gebeurtenis"] == "contactpoging" and row["waarde"]:
-        soort, bereikt, dagdeel = row["waarde"].split("|")
-        reached = "bereikt" if bereikt.strip().lower() in TRUE_WORDS else "niet bereikt"
+        soort, bereikt, dagdeel = contactpoging(row["waarde"])
+        reached = "bereikt" if bereikt else "niet bereikt"
         what += f" ({soort.lower()}, {reached}{', ' + _DAGDELEN[dagdeel] if dagdeel else ''})"
     elif row["waarde"]:
         what += f": {row['waarde']}"
