@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from vsig.cli import app
 
+from .golden import assert_golden
 from .scenario import Home, Resident, make_bsn
 
 runner = CliRunner()
@@ -129,3 +130,17 @@ def test_an_inzage_on_a_home_that_is_not_there_is_refused(tmp_path: Path) -> Non
     assert result.exit_code == 2
     assert "no data home" in result.stderr
     assert not (tmp_path / "typo").exists()
+
+
+def test_the_inzage_is_pinned_page_by_page(home: Home, tmp_path: Path) -> None:
+    """Its text and its pages, as the golden file holds them: a change is read by eye."""
+    target = tmp_path / "inzage.pdf"
+    result = runner.invoke(
+        app,
+        ["inzage", "--bsn", DEBTOR.bsn, "--home", str(home.path), "--config", str(home.config),
+         "--date", str(START + timedelta(days=1)), "--out", str(target)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    pages = PdfReader(target).pages
+    text = "".join(f"--- pagina {n} ---\n{p.extract_text()}\n" for n, p in enumerate(pages, 1))
+    assert_golden("inzage/debiteur.txt", text.replace(DEBTOR.bsn, "<BSN>"))

@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from vsig import letters
+from vsig import letters, messages
 from vsig.config import Config
 from vsig.files import private_files, write_atomic, write_text_atomic
 from vsig.formats import adres_uit_sleutel, adres_zoals_gemeld, bedrag, datum
@@ -177,7 +177,8 @@ def _reasons(rejects: Path, bestand: str, lines: set[int]) -> list[str]:
         mine = rows.filter(
             (pl.col("bestand") == bestand) & pl.col("regelnummer").cast(pl.Int64).is_in(lines)
         )
-        found += [f"{kolom}: {reden}" for kolom, reden in mine.select("kolom", "reden").rows()]
+        said = mine.select("kolom", "reden").rows()
+        found += [f"{kolom}: {messages.in_dutch(reden)}" for kolom, reden in said]
     return found
 
 
