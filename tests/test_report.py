@@ -118,5 +118,18 @@ def test_the_overview_counts_first_conversations_on_time_by_the_legal_term(
 
 
 def test_a_small_count_has_no_bar_that_would_show_it() -> None:
-    rows = report._bars([report._bar("veel", 40), report._bar("weinig", 2)])
-    assert [(r["getoond"], r["width"]) for r in rows] == [("40", 100), ("< 5", 0)]
+    """The chart of 40 and 2 is the chart of 40 and 0; that of 40 and 7 is not."""
+
+    def drawn(*counts: int) -> str:
+        return str(report.chart([report._bar(f"rij {i}", n) for i, n in enumerate(counts)]))
+
+    assert drawn(40, 2) == drawn(40, 0)
+    assert drawn(40, 7) != drawn(40, 0)
+    assert drawn(40, 7).count('aria-roledescription="bar"') == 2
+
+
+def test_a_chart_is_svg_that_shows_its_labels_as_text_never_as_markup() -> None:
+    svg = str(report.chart([report._bar("Dordrecht: <script>x</script> & co", 9)]))
+    assert svg.startswith("<svg")
+    assert "<script" not in svg
+    assert "&lt;script&gt;x&lt;/script&gt; &amp; co" in svg

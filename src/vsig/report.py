@@ -9,9 +9,12 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
+import altair as alt
 import jinja2
 import polars as pl
+import vl_convert
 from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
 
 from vsig import formats, normalize, templates, termijnen
 from vsig.config import Cbs, Config
@@ -177,6 +180,7 @@ def overview_of(
         for crisis, aanmelding, gesprek in conversations.rows()
     )
     names = {g.code: g.naam for g in config.gemeenten}
+    routes = config.routing.rule_labels()
     held = conversations.height
     return {
         "periode": f"{formats.datum(start)} – {formats.datum(end)}",
@@ -188,8 +192,8 @@ def overview_of(
             _bar("eerste gesprekken", held),
         ],
         "op_tijd": f"{round(100 * on_time / held)}%" if held else None,
-        "signalen": [_bar(f"{m} {s}", n) for m, s, n in signals.rows()],
-        "zaken": [_bar(f"{names.get(g, g)}: {r}", n) for g, r, n in cases.rows()],
+        "signalen": [_bar(s, n, _maand(m)) for m, s, n in signals.rows()],
+        "zaken": [_bar(routes.get(r, r), n, names.get(g, g)) for g, r, n in cases.rows()],
         "resultaten": [_bar(r, n) for r, n in outcomes.rows()],
         "gesprekken": [
             _bar("op tijd", on_time),
@@ -198,12 +202,22 @@ def overview_of(
     }
 
 
-def _bar(label: str, n: int) -> dict[str, Any]:
-    return {"label": label, "n": n, "getoond": f"< {SMALL}" if 0 < n < SMALL else str(n)}
+def _bar(label: str, n: int, groep: str | None = None) -> dict[str, Any]:
+    """A row of a table and a bar of its chart; with a `groep`, a part of that group's
+    bar (the month's, the municipality's)."""
+    shown = f"< {SMALL}" if 0 < n < SMALL else str(n)
+    return {"label": f"{groep}: {label}" if groep else label, "n": n, "getoond": shown,
+            "groep": groep or label, "deel": label if groep else None}  # fmt: skip
+
+
+def _maand(month: str) -> str:
+    """`november 2026` for `2026-11`."""
+    year, number = month.split("-")
+    return f"{formats.MAANDEN[int(number) - 1]} {year}"
 
 
 def overview_html(data: dict[str, Any]) -> str:
-    """One self-contained page: inline SVG bars, no script, nothing fetched."""
+    """One self-contained page: charts as inline SVG, no script, nothing fetched."""
     environment = SandboxedEnvironment(
         loader=jinja2.FileSystemLoader(templates.RAPPORTEN),
         autoescape=True,
@@ -211,12 +225,30 @@ def overview_html(data: dict[str, Any]) -> str:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    return environment.get_template("overview.html.j2").render(data=data, bars=_bars)
+    return environment.get_template("overview.html.j2").render(data=data, bar_chart=chart)
 
 
-def _bars(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rows with a bar width in percent of the largest."""
-    top = max((row["n"] for row in rows), default=0) or 1
-    return [
-        {**row, "width": 0 if 0 < row["n"] < SMALL else round(100 * row["n"] / top)} for row in rows
-    ]
+def chart(rows: list[dict[str, Any]]) -> Markup:
+    """A bar per group, in parts by colour where rows have them, drawn by Vega-Lite to SVG
+    (its text escaped by Vega): a count below `SMALL` gets no bar, which would show it."""
+    values = pl.DataFrame(
+        [(r["groep"], r["deel"], r["n"] if r["n"] >= SMALL else 0) for r in rows],
+        schema={"groep": pl.String, "deel": pl.String, "aantal": pl.Int64},
+        orient="row",
+    )
+    bars = (
+        alt.Chart(values)
+        .mark_bar(color="#2a6f97")
+        .encode(
+            x=alt.X("aantal:Q", title="Aantal", axis=alt.Axis(format="d", tickMinStep=1)),
+            y=alt.Y("groep:N", sort=None, title=None, axis=alt.Axis(labelLimit=180)),
+        )
+        .properties(width=280)
+    )
+    if values["deel"].is_not_null().any():
+        legend = alt.Legend(orient="bottom", direction="vertical", labelLimit=340, title=None)
+        bars = bars.encode(color=alt.Color("deel:N", sort=None, legend=legend))
+    readable = bars.configure_axis(labelFontSize=13, titleFontSize=13).configure_legend(
+        labelFontSize=13
+    )
+    return Markup(vl_convert.vegalite_to_svg(readable.to_json()))
