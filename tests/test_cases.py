@@ -40,6 +40,7 @@ def case_signals(*rows: tuple[str, str, str]) -> pl.DataFrame:
                 "soort": "Zorg",
                 "bedrag": 300_00,
                 "signaaldatum": BEFORE,
+                "ontstaansdatum": BEFORE,
                 "signaal_id": signaal,
                 "status": vng.OPGEPAKT,
                 "crisissignaal": False,
@@ -184,6 +185,7 @@ def matched(
                 "soort": "Zorg",
                 "bedrag": bedrag,
                 "signaaldatum": TODAY,
+                "ontstaansdatum": TODAY,
                 "status": status,
                 "crisissignaal": False,
                 "warme_overdracht": False,
@@ -202,6 +204,7 @@ def matched(
             "soort": pl.String,
             "bedrag": pl.Int64,
             "signaaldatum": pl.Date,
+            "ontstaansdatum": pl.Date,
             "status": pl.String,
             "crisissignaal": pl.Boolean,
             "warme_overdracht": pl.Boolean,
@@ -300,7 +303,22 @@ def test_a_case_active_tonight_but_not_routed_still_reaches_the_state() -> None:
 
 
 def test_the_cases_open_after_tonight_take_routing_facts_over_stored_ones() -> None:
-    stored = pl.DataFrame({"zaak_id": ["Z1", "Z2"], "gemeentecode": ["0505"] * 2, "crisis": False})
-    routed = pl.DataFrame({"zaak_id": ["Z2", "Z9"], "gemeentecode": ["0505"] * 2, "crisis": True})
+    def frame(ids: list[str], adres: str, crisis: bool, totaal: int) -> pl.DataFrame:
+        return pl.DataFrame(
+            {
+                "zaak_id": ids,
+                "adres_sleutel": adres,
+                "gemeentecode": "0505",
+                "crisis": crisis,
+                "totaal_achterstand": totaal,
+            }
+        )
+
+    stored = frame(["Z1", "Z2"], "3311AB|1||", False, 100_00)
+    routed = frame(["Z2", "Z9"], "3311AB|2||", True, 600_00)
     after = cases.open_after(stored, routed).sort("zaak_id")
-    assert after.rows() == [("Z1", "0505", False), ("Z2", "0505", True), ("Z9", "0505", True)]
+    assert after.rows() == [
+        ("Z1", "3311AB|1||", "0505", False, 100_00),
+        ("Z2", "3311AB|2||", "0505", True, 600_00),
+        ("Z9", "3311AB|2||", "0505", True, 600_00),
+    ]

@@ -281,7 +281,7 @@ def test_a_municipality_gets_only_its_own_cases(story: Story) -> None:
     for run_id in story.results:
         for path in (story.home.path / "out" / run_id / "exports" / "gemeente").glob("*.csv"):
             for row in cells(path):
-                assert gemeente_of[row["zaak_id"]] == path.stem
+                assert gemeente_of[row["Zaak"]] == path.stem
                 seen.add(path.stem)
     assert {"0505", "0523"} <= seen
 

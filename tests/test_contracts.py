@@ -2,6 +2,7 @@
 `vsig.contracts`, and older states and archives are brought to them."""
 
 import csv
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -56,17 +57,24 @@ def test_every_csv_of_a_run_has_the_columns_of_its_contract(story: Story) -> Non
     assert checked == set(OUTPUTS)  # the street's nights write every kind of file
 
 
+def state_of_version(
+    version: int, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> duckdb.DuckDBPyConnection:
+    """A state as a vsig that knew `version` migrations made it, open to write old rows."""
+    with monkeypatch.context() as before:
+        before.setattr(store, "MIGRATIONS", store.MIGRATIONS[:version])
+        before.setattr(store, "SCHEMA_VERSION", version)
+        with Store.open(folder):
+            pass
+    return duckdb.connect(folder / store.STATE_FILE)
+
+
 def test_a_state_from_before_the_renames_keeps_its_rows(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Migration 4 gives `regel` (a line), and `soort` (an action's and a file's kind)
     their own names; the rows stay."""
-    with monkeypatch.context() as before:
-        before.setattr(store, "MIGRATIONS", store.MIGRATIONS[:3])
-        before.setattr(store, "SCHEMA_VERSION", 3)
-        with Store.open(tmp_path):
-            pass
-    with duckdb.connect(tmp_path / store.STATE_FILE) as db:
+    with state_of_version(3, tmp_path, monkeypatch) as db:
         db.execute("INSERT INTO bestanden VALUES ('abc', 'a.csv', 'signalen', 'R1')")
         db.execute(
             "INSERT INTO acties VALUES ('R1', 'Z1', 'informatiebrief', 1, 'brief', 't', 'sdd', "
@@ -74,10 +82,34 @@ def test_a_state_from_before_the_renames_keeps_its_rows(
         )
     with Store.open(tmp_path) as db:
         assert db.version() == store.SCHEMA_VERSION
-        assert db.performed_actions().rows() == [("Z1", "informatiebrief", "brief")]
+        performed = db.performed_actions().select("zaak_id", "actie", "actietype")
+        assert performed.rows() == [("Z1", "informatiebrief", "brief")]
     with duckdb.connect(tmp_path / store.STATE_FILE, read_only=True) as raw:
         assert columns(raw, "bestanden") == contracts.STATE["bestanden"]
         assert raw.execute("SELECT bestandsoort FROM bestanden").fetchall() == [("signalen",)]
+
+
+def test_migration_5_dates_each_action_by_the_night_that_booked_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An action from before migration 5 is booked on its run's date, and counts as due
+    from then: the day a call was for was not kept, and early beats never on a worklist."""
+    with state_of_version(4, tmp_path, monkeypatch) as db:
+        db.execute("INSERT INTO runs VALUES ('R1', DATE '2026-03-02', 0)")
+        db.execute("INSERT INTO runs VALUES ('R2', DATE '2026-03-09', 0)")
+        for run, action in (("R1", "informatiebrief"), ("R2", "sdd_belt_na_2_weken")):
+            db.execute(
+                "INSERT INTO acties VALUES (?, 'Z1', ?, 1, 'brief', NULL, NULL, NULL)",
+                [run, action],
+            )
+    with Store.open(tmp_path) as db:
+        performed = db.performed_actions().select("actie", "geboekt", "gepland")
+    assert performed.rows() == [
+        ("informatiebrief", date(2026, 3, 2), date(2026, 3, 2)),
+        ("sdd_belt_na_2_weken", date(2026, 3, 9), date(2026, 3, 9)),
+    ]
+    with duckdb.connect(tmp_path / store.STATE_FILE, read_only=True) as raw:
+        assert columns(raw, "acties") == contracts.STATE["acties"]
 
 
 def test_an_archive_from_before_the_renames_loads_with_the_new_names(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 killed erasure left."""
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -19,6 +20,7 @@ from vsig.privacy import erasure, retention
 from vsig.privacy.erasure import Subject
 from vsig.store import LockedError, Store, locked
 
+from .conftest import REPO
 from .scenario import Home, Resident, csv_text, make_bsn
 
 DAY = date(2026, 11, 26)
@@ -256,3 +258,41 @@ def test_the_pdf_workers_of_a_killed_run_stop_with_it(tmp_path: Path) -> None:
     time.sleep(1.5)
     assert sorted(letters.iterdir()) == written
     assert len(written) < 300
+
+
+def test_ctrl_c_among_the_letters_stops_the_workers_at_once_and_commits_nothing(
+    tmp_path: Path,
+) -> None:
+    """It took 11 s and said nothing: the workers finished their batches first. Now the
+    interrupted run ends within seconds with exit 130 and says nothing was committed, no
+    worker writes on, and the state, the outputs and the inbox are as before."""
+    vsig = str(Path(sys.executable).parent / "vsig")
+    config = str(REPO / "config" / "vsig.yaml")
+    data = tmp_path / "var"
+    common = ["--config", config, "--date", "2026-11-26"]
+    made = subprocess.run(
+        [vsig, "samples", "--out", str(data), "--households", "3000", *common],
+        cwd=tmp_path, capture_output=True, check=False,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    inbox = sorted((data / "inbox").rglob("*.csv"))
+    run = subprocess.Popen(
+        [vsig, "run", "--home", str(data), *common],
+        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while not any((data / "out").rglob("*.pdf")):
+        assert time.monotonic() < deadline, "no letter was written"
+        assert run.poll() is None, "the run ended before writing a letter"
+        time.sleep(0.05)
+    run.send_signal(signal.SIGINT)  # to vsig alone: its workers must be stopped by vsig
+    interrupted = time.monotonic()
+    _, said = run.communicate(timeout=60)
+    assert time.monotonic() - interrupted < 5
+    assert run.returncode == 130, said
+    assert "interrupted: nothing was committed" in said
+    time.sleep(1)  # what a worker still running would write
+    assert list((data / "out").rglob("*")) == []
+    assert sorted((data / "inbox").rglob("*.csv")) == inbox
+    with Store.open(data / "state") as db:
+        assert db.run_ids() == set()

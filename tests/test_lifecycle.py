@@ -114,7 +114,7 @@ def test_a_new_occupant_never_inherits_the_case_of_the_household_that_moved(
         "3330BB",
         "0642",
     )
-    assert home.out(after, "exports/gemeente/0642.csv")["zaak_id"].to_list() == [zaak]
+    assert home.out(after, "exports/gemeente/0642.csv")["Zaak"].to_list() == [zaak]
     day += timedelta(days=1)
     new = night(
         home,
@@ -130,9 +130,9 @@ def test_a_new_occupant_never_inherits_the_case_of_the_household_that_moved(
     assert theirs["zaak_id"] != zaak
     assert theirs["totaal_achterstand"] == "700.00"
     export = home.out(new, "exports/gemeente/0505.csv").row(0, named=True)
-    assert export["zaak_id"] == theirs["zaak_id"]
-    assert "Eigenaar" not in str(export["bewoners"])
-    assert "0611111111" not in str(export["telefoonnummers"])
+    assert export["Zaak"] == theirs["zaak_id"]
+    assert "Eigenaar" not in str(export["Bewoners"])
+    assert "0611111111" not in str(export["Telefoon"])
     for run_id in (after, new):  # an auditor reproduces the move and the newcomer's night
         replayed = CliRunner().invoke(
             app, ["replay", run_id, "--home", str(home.path), "--config", str(home.config)]
@@ -197,3 +197,59 @@ def test_retention_counts_from_the_last_activity_and_scrubs_later_runs(purged: H
         app, ["replay", "20270301-01", "--home", str(home.path), "--config", str(home.config)]
     )
     assert "erased by retention" in replay.output
+
+
+def calls_on(home: Home, run: str) -> list[dict[str, str]]:
+    return home.out(run, "exports/sdd/bellijst.csv").to_dicts()
+
+
+def test_a_call_is_on_the_worklist_from_its_day_until_the_household_is_reached(
+    tmp_path: Path,
+) -> None:
+    """`vanaf_500_bekend` books a call for two weeks after the letter: it is not on the list
+    before that day, stays on it overdue with each attempt counted, and leaves it once a
+    contactpoging reaches the household. The crisis call of a second household leaves it
+    with the aanmelding."""
+    home = Home.create(tmp_path)
+    crisis = Resident(make_bsn(904), "Crisis", date(1980, 1, 1), "3320AA", 3)
+    people, known = [OWNER, crisis], [OWNER.bsn]
+    home.registers(START, people, known)
+    home.signals("VGZ", START, [OWNER.signal("Z-1", "600.00", START)])
+    home.signals(
+        "WOONKRACHT10",
+        START,
+        [crisis.signal("W-1", "900.00", START, crisissignaal="ja", telefoonnummer="0612345678")],
+    )
+    assert home.run(START).exit_code == 0
+    cases = {
+        r["regel"]: r["zaak_id"] for r in home.out(f"{START:%Y%m%d}-01", "cases.csv").to_dicts()
+    }
+    first = calls_on(home, f"{START:%Y%m%d}-01")
+    assert [(c["Zaak"], c["Te laat"]) for c in first] == [(cases["crisis"], "nee")]
+
+    def night_on(days: int, *happened: tuple[str, str, str]) -> list[dict[str, str]]:
+        day = START + timedelta(days=days)
+        if happened:
+            events(home, day, *happened)
+        home.registers(day, people, known)
+        assert home.run(day).exit_code == 0
+        return calls_on(home, f"{day:%Y%m%d}-01")
+
+    assert [c["Zaak"] for c in night_on(1, (cases["crisis"], "aanmelding", ""))] == []
+    assert night_on(13) == []
+    (due,) = night_on(14)  # Monday 18 January
+    assert (due["Zaak"], due["Bellen vanaf"], due["Uiterlijk"]) == (
+        cases["vanaf_500_bekend"],
+        "2027-01-18",
+        "2027-01-18",
+    )
+    assert due["Al verstuurd"] == "Brief met het aanbod van de SDD (04-01-2027)"
+    assert (due["Te laat"], due["Pogingen"]) == ("nee", "0")
+    (overdue,) = night_on(16, (cases["vanaf_500_bekend"], "contactpoging", "Telefoon|nee|Ochtend"))
+    assert (overdue["Te laat"], overdue["Pogingen"], overdue["Laatste poging"]) == (
+        "ja",
+        "1",
+        "2027-01-20",
+    )
+    assert night_on(17, (cases["vanaf_500_bekend"], "contactpoging", "Telefoon|ja|Middag")) == []
+    assert night_on(30) == []

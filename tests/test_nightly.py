@@ -20,14 +20,21 @@ SECRET = b"s" * 40
 def home(tmp_path: Path) -> Home:
     home = Home.create(tmp_path)
     home.registers(DAY, [DEBTOR])
-    home.signals("VGZ", DAY, [DEBTOR.signal("N-1", "650.00", DAY, bsn=DEBTOR.bsn)])
+    home.signals("VGZ", DAY, [DEBTOR.signal("N-1", "300.00", DAY, bsn=DEBTOR.bsn)])
     return home
 
 
-def test_the_stages_run_in_the_pipelines_order(home: Home) -> None:
-    seen: list[str] = []
-    nightly.run_night(load_config(home.config), home.data, DAY, SECRET, progress=seen.append)
-    assert seen == list(nightly.STAGES)
+def test_the_stages_run_in_the_pipelines_order_and_the_letters_count_up(home: Home) -> None:
+    seen: list[tuple[str, int, int]] = []
+
+    def progress(stage: str, done: int, total: int) -> None:
+        seen.append((stage, done, total))
+
+    nightly.run_night(load_config(home.config), home.data, DAY, SECRET, progress=progress)
+    assert [stage for stage, done, _ in seen if not done] == list(nightly.STAGES)
+    counted = [(done, total) for stage, done, total in seen if done]
+    assert counted == [(1, 2), (2, 2)]  # one letter, and the print file it is part of
+    assert {stage for stage, done, _ in seen if done} == {"brieven"}
 
 
 def test_a_dry_run_computes_the_night_and_writes_nothing(home: Home) -> None:

@@ -4,6 +4,7 @@ A small street over two municipalities; each household shows one kind of output,
 residents carry names that would be markup or formulas if anything read them as such.
 """
 
+import csv
 import io
 import re
 from datetime import date
@@ -124,6 +125,7 @@ def test_two_adults_with_debts_get_a_letter_each_naming_only_their_own(out: Path
         "exports/gemeente/0482.csv",
         "exports/sdd/bellijst.csv",
         "exports/sdd/niet_gekoppeld.csv",
+        "exports/termijnen.csv",
         "exports/terugmelding/WOONKRACHT10.csv",
         "exports/terugmelding/VATTENFALL.csv",
     ],
@@ -142,7 +144,7 @@ def test_formulas_from_the_inputs_are_neutralised(out: Path) -> None:
     export = (out / "exports" / "gemeente" / "0590.csv").read_text(encoding="utf-8")
     cells = [cell for line in export.splitlines() for cell in line.split(";")]
     assert not [c for c in cells if c.lstrip('"').startswith(("=", "+", "-", "@"))]
-    assert "'+31 6 1234 5678 / =cmd" in export
+    assert "06 12345678 / =cmd" in export  # the phone as dialled; the formula not first
     assert "'@SUM(1+1)" in export
     calls = (out / "exports" / "sdd" / "bellijst.csv").read_text(encoding="utf-8")
     assert "'-2+3 Bakker" in calls
@@ -224,7 +226,14 @@ def test_every_page_names_its_letter_and_the_closing_never_stands_alone(out: Pat
         assert "Met vriendelijke groet" in last
 
 
-TEXT_COLUMNS = ("zaak_id", "gemeentecode", "telefoonnummer", "telefoonnummers", "klantnummer")
+TEXT_COLUMNS = (
+    "zaak_id", "Zaak", "gemeentecode", "telefoonnummer", "Telefoon", "klantnummer", "Klantnummer",
+    "Bewoners",
+)  # fmt: skip
+DATE_COLUMNS = (
+    "uiterlijk", "Uiterlijk", "signaaldatum", "Gesignaleerd", "Ontstaan", "verwerkingsdatum",
+    "Bellen vanaf",
+)  # fmt: skip
 
 
 def test_every_export_has_a_spreadsheet_beside_it_with_typed_cells(out: Path) -> None:
@@ -241,16 +250,35 @@ def test_every_export_has_a_spreadsheet_beside_it_with_typed_cells(out: Path) ->
             for name, cell in zip(header, row, strict=True):
                 if cell.value is None:
                     continue
-                if name in TEXT_COLUMNS or name == "bewoners":
+                if name in TEXT_COLUMNS:
                     assert cell.data_type == "s", (csv_path.name, name)
                     checked.add(name)
                 if name in contracts.AMOUNTS:
                     assert isinstance(cell.value, int | float), (csv_path.name, name)
                     checked.add(name)
-                if name in ("uiterlijk", "signaaldatum", "verwerkingsdatum"):
+                if name in DATE_COLUMNS:
                     assert cell.is_date, (csv_path.name, name)
                     checked.add(name)
-    assert {"gemeentecode", "telefoonnummers", "totaal_achterstand", "uiterlijk"} <= checked
+    expected = {"Telefoon", "Klantnummer", "Bedrag", "Totaal achterstand"}
+    assert expected | {"Uiterlijk", "Gesignaleerd", "Bellen vanaf"} <= checked
+
+
+def test_a_spreadsheet_opening_the_csv_keeps_phones_and_codes_as_text(out: Path) -> None:
+    """Dutch Excel reads a cell of digits alone as a number (0612… loses its zero, 0482
+    becomes 482), and shows a guarded `'+31…`. The people's CSVs write phones grouped as
+    dialled and municipalities by name."""
+    phones = []
+    for csv_path in sorted((out / "exports").rglob("*.csv")):
+        header = csv_path.read_text("utf-8-sig").splitlines()[0].split(";")
+        assert "gemeentecode" not in header, csv_path.name
+        if "Telefoon" in header:
+            rows = csv.DictReader(io.StringIO(csv_path.read_text("utf-8-sig")), delimiter=";")
+            phones += [p for row in rows for p in (row["Telefoon"] or "").split(" / ") if p]
+    assert phones
+    for phone in phones:
+        assert not phone.isdigit(), phone
+        assert not phone.startswith(("+", "'+")), phone
+    assert "06 12345678" in phones
 
 
 def test_a_spreadsheet_shows_what_was_sent_and_never_runs_it(out: Path) -> None:
@@ -259,8 +287,8 @@ def test_a_spreadsheet_shows_what_was_sent_and_never_runs_it(out: Path) -> None:
     cells = [c for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
     assert all(c.data_type == "s" for c in cells)  # no formula among them
     values = " ".join(c.value for c in cells)
-    assert "+31 6 1234 5678 / =cmd|' /C calc'!A0" in values  # as sent, no guard needed
+    assert "06 12345678 / =cmd|' /C calc'!A0" in values  # as sent, no guard needed
     calls = openpyxl.load_workbook(out / "exports" / "sdd" / "bellijst.xlsx").active
     assert calls is not None
     numbers = [c.value for row in calls.iter_rows(min_row=2) for c in row]
-    assert "0612345678" in numbers  # the leading zero kept
+    assert "06 12345678" in numbers  # the leading zero kept

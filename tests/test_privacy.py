@@ -233,13 +233,13 @@ def test_forgetting_a_housemate_leaves_the_debtor_s_case_and_takes_their_name(
     home.signals("WOONKRACHT10", START, [debtor.signal("D-1", "900.00", START, bsn=debtor.bsn)])
     assert home.run(START).exit_code == 0
     export = home.out("20260105-01", "exports/gemeente/0505.csv")
-    assert export["bewoners"].to_list() == ["A. Schuldenaar / B. Huisgenoot"]
+    assert export["Bewoners"].to_list() == ["A. Schuldenaar / B. Huisgenoot"]
     assert found_in_home(home.path, [housemate.bsn])
 
     forget(home, "--bsn", housemate.bsn)
     assert found_in_home(home.path, [housemate.bsn, housemate.geslachtsnaam]) == []
     export = home.out("20260105-01", "exports/gemeente/0505.csv")
-    assert export.select("zaak_id", "bewoners").rows() == [("Z20260105-01-0001", "A. Schuldenaar")]
+    assert export.select("Zaak", "Bewoners").rows() == [("Z20260105-01-0001", "A. Schuldenaar")]
     assert found_in_home(home.path, [debtor.bsn])
     explained = runner.invoke(
         app, ["explain", "D-1", "--home", str(home.path), "--config", str(home.config)]

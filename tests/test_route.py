@@ -90,8 +90,8 @@ def changed(edit: str, into: str) -> str:
             "unknown template 'aanmaning'",
         ),
         (
-            "  - name: vangnet\n    actions",
-            '  - name: vangnet\n    when: {crisis: {"==": false}}\n    actions',
+            "  - name: vangnet\n",
+            '  - name: vangnet\n    when: {crisis: {"==": false}}\n',
             "vangnet",
             "rules[6].when",
             "the last rule is the default and has no `when`",

@@ -9,6 +9,8 @@ starts and stops arrangements, and the holidays come and go. After every night:
 - no household gets two letters for one debt;
 - no person is in a case at another household's address;
 - every deadline falls on a working day of the Algemene termijnenwet;
+- the SDD's call list holds exactly the calls of open cases that are due and were not yet
+  answered by contact, an aanmelding or later step;
 - nothing about a person whose last activity is more than six months old is left in the
   state file (raw bytes), the archives or the outputs.
 """
@@ -176,8 +178,11 @@ class Street:
         rows = []
         for zaak_id, persons in open_cases:
             if zlib.crc32(zaak_id.encode()) % 2 and self.rng.random() < 0.03:
-                what = self.rng.choice(["aanmelding", "eerste_gesprek", "beschikking", "resultaat"])
+                what = self.rng.choice(
+                    ["contactpoging", "aanmelding", "eerste_gesprek", "beschikking", "resultaat"]
+                )
                 value = {
+                    "contactpoging": self.rng.choice(["Telefoon|ja|Ochtend", "Telefoon|nee|"]),
                     "beschikking": "toegelaten",
                     "resultaat": "(Budget)advies en/of quick fix",
                 }.get(what, "")
@@ -267,7 +272,27 @@ def check_the_night(home: Home, street: Street, day: date) -> None:
     actions = state(home, "SELECT uiterlijk FROM acties WHERE uiterlijk IS NOT NULL")
     for due in [date.fromisoformat(d) for d in deadlines] + [d for (d,) in actions]:
         assert werkdagen.is_werkdag(due), (day, due)
+    assert_calls_listed_while_due_and_unanswered(home, day)
     assert_forgotten(home, street, day)
+
+
+def assert_calls_listed_while_due_and_unanswered(home: Home, day: date) -> None:
+    listed = home.out(f"{day:%Y%m%d}-01", "exports/sdd/bellijst.csv")
+    due = state(
+        home,
+        "SELECT a.zaak_id, a.gepland FROM acties a JOIN zaken z USING (zaak_id) "
+        f"WHERE z.gesloten IS NULL AND a.actietype = 'bellen' AND a.wie = 'sdd' "
+        f"AND a.gepland <= DATE '{day}' AND NOT EXISTS (SELECT 1 FROM gebeurtenissen g "
+        "WHERE g.zaak_id = a.zaak_id AND g.datum >= a.geboekt AND (g.gebeurtenis <> "
+        "'contactpoging' OR g.waarde LIKE '%|ja|%')) ORDER BY ALL",
+    )
+    shown = sorted(zip(listed["Zaak"], listed["Bellen vanaf"], strict=True))
+    assert shown == [(z, str(d)) for z, d in due], (day, "call list")
+    street_calls.update(z for z, _ in due)
+
+
+street_calls: set[str] = set()
+"""Every case that was ever on the call list, to show the year had calls to check."""
 
 
 def assert_one_letter_per_debt(home: Home, day: date) -> None:
@@ -319,6 +344,7 @@ def test_a_year_of_nights_keeps_every_invariant(year: tuple[Home, Street]) -> No
     assert {"geen activiteit", "resultaat"} <= street.closed_because, street.closed_because
     assert street.gone
     assert street.moves >= 5, street.moves
+    assert len(street_calls) >= 3, street_calls
 
 
 def test_the_nights_of_the_year_replay_byte_for_byte(year: tuple[Home, Street]) -> None:

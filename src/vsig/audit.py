@@ -104,9 +104,10 @@ def write_archive(
 
 def state_read(db: Store, tonight: Tonight) -> dict[str, pl.DataFrame]:
     """The rows of earlier nights that decided something tonight: the open cases at
-    tonight's addresses, with events, holding tonight's debts, or changed tonight (moved,
-    merged, closed), and the closed cases holding tonight's debts, with their signals and
-    actions; and the earlier files that tonight's files repeat."""
+    tonight's addresses, with events, holding tonight's debts, changed tonight (moved,
+    merged, closed) or with a call on tonight's list, and the closed cases holding
+    tonight's debts, with their signals and actions; and the earlier files that tonight's
+    files repeat."""
     signals = tonight.signals
     holding = db.cases_holding(signals.select("signaalpartner", "klantnummer"))
     changed = pl.concat([tonight.routed["zaak_id"], tonight.closed["zaak_id"]])
@@ -116,6 +117,7 @@ def state_read(db: Store, tonight: Tonight) -> dict[str, pl.DataFrame]:
         | pl.col("zaak_id").is_in(_event_cases(tonight).implode())
         | pl.col("zaak_id").is_in(holding["zaak_id"].implode())
         | pl.col("zaak_id").is_in(db.cases_with_events().implode())  # their deadlines
+        | pl.col("zaak_id").is_in(tonight.calls["zaak_id"].implode())
     )
     relevant = pl.concat([relevant, db.closed_cases(holding)], how="diagonal_relaxed")
     shas = pl.DataFrame({"sha256": [i.sha256 for i in tonight.inputs.consumed]})

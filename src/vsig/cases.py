@@ -30,6 +30,7 @@ CASE_SIGNAL_COLUMNS: Final = (
     "soort",
     "bedrag",
     "signaaldatum",
+    "ontstaansdatum",
     "signaal_id",
     "status",
     "crisissignaal",
@@ -131,9 +132,9 @@ def open_rows(routed: pl.DataFrame) -> pl.DataFrame:
 
 
 def open_after(open_cases: pl.DataFrame, routed: pl.DataFrame) -> pl.DataFrame:
-    """Every case open after tonight, with what its deadlines depend on; routing's facts
-    win over the stored ones."""
-    columns = ("zaak_id", "gemeentecode", "crisis")
+    """Every case open after tonight, with where it is and what its deadlines and calls
+    depend on; routing's facts win over the stored ones."""
+    columns = ("zaak_id", "adres_sleutel", "gemeentecode", "crisis", "totaal_achterstand")
     return pl.concat([open_cases.select(columns), routed.select(columns)]).unique(
         "zaak_id", keep="last"
     )
@@ -329,6 +330,7 @@ class Bundled:
         pl.DataFrame
     )  # earlier signals in another case now: signaalpartner, signaal_id, zaak_id
     case_signals: pl.DataFrame  # all signals (CASE_SIGNAL_COLUMNS) of the touched cases
+    open_signals: pl.DataFrame  # all signals (CASE_SIGNAL_COLUMNS) of every open case
     touched: pl.DataFrame  # zaak_id, adres_sleutel, gemeentecode, geopend, laatste_activiteit
 
 
@@ -365,13 +367,14 @@ def bundle(matched: pl.DataFrame, followed: Followed, run_id: str, today: date) 
             followed.regrouped["zaak_id"].drop_nulls(),
         ]
     ).unique()
-    case_signals = pl.concat(
+    open_signals = pl.concat(
         [earlier.select(CASE_SIGNAL_COLUMNS), signals.filter(eligible).select(CASE_SIGNAL_COLUMNS)]
-    ).filter(pl.col("zaak_id").is_in(ids.implode()))
+    )
     return Bundled(
         signals,
         followed.regrouped.select(*key).join(earlier.select(*key, "zaak_id"), on=key),
-        case_signals,
+        open_signals.filter(pl.col("zaak_id").is_in(ids.implode())),
+        open_signals,
         _touched(followed.open_cases, assigned, ids, today),
     )
 
@@ -410,8 +413,16 @@ def _touched(
 
 def debts(case_signals: pl.DataFrame) -> pl.DataFrame:
     """Per case, partner and klantnummer the amount that counts (the latest signalled), its
-    soort, the date of that latest signal and the person it was matched to."""
-    latest = ("bedrag", "soort", "signaaldatum", "persoon_bsn")
+    soort, the dates and warme overdracht of that latest signal and the person it was
+    matched to."""
+    latest = (
+        "bedrag",
+        "soort",
+        "signaaldatum",
+        "ontstaansdatum",
+        "warme_overdracht",
+        "persoon_bsn",
+    )
     return (
         case_signals.sort("signaaldatum", "bedrag", "signaal_id")
         .group_by("zaak_id", *_DEBT)

@@ -16,7 +16,13 @@ import duckdb
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import Progress
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from vsig import (
@@ -325,17 +331,31 @@ def _secret(config: Config, home: Home) -> bytes:
 
 
 def _with_progress(work: Callable[[nightly.Progress], Summary], quiet: bool) -> Summary:
-    """Progress per stage on a terminal; nothing under cron or with --json."""
+    """A line per stage on a terminal, with how many of its items are done and how fast;
+    nothing under cron or with --json."""
     if quiet or not err.is_terminal:
-        return work(lambda _stage: None)
-    with Progress(console=err, transient=True) as bar:
-        task = bar.add_task("vsig run", total=len(nightly.STAGES))
+        return work(lambda _stage, _done, _total: None)
+    columns = (
+        TextColumn("{task.description:<10}"),
+        BarColumn(),
+        TextColumn("{task.fields[count]:>11} {task.fields[rate]:>6}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as bar:
+        stages: dict[str, TaskID] = {}
 
-        def advance(stage: str) -> None:
-            done = nightly.STAGES.index(stage)
-            bar.update(task, completed=done, description=stage)
+        def report(stage: str, done: int, total: int) -> None:
+            if stage not in stages:
+                for earlier in stages.values():  # a stage ends when the next starts
+                    finished = bar.tasks[earlier].total or 1
+                    bar.update(earlier, total=finished, completed=finished)
+                stages[stage] = bar.add_task(stage, total=None, count="", rate="")
+            if total:
+                task = bar.tasks[stages[stage]]
+                rate = f"{done / task.elapsed:.0f}/s" if done and task.elapsed else ""
+                bar.update(task.id, total=total, completed=done, count=f"{done}/{total}", rate=rate)
 
-        return work(advance)
+        return work(report)
 
 
 def _print_run(summary: Summary, config: Config, seconds: float) -> None:
@@ -346,7 +366,7 @@ def _print_run(summary: Summary, config: Config, seconds: float) -> None:
         _count_table("Signals by status", "status", summary.signalen_per_status),
         _count_table("Cases by route", "rule", summary.zaken_per_regel),
         _count_table(
-            "Cases by municipality (rows in its export)",
+            "Cases by municipality (in its export)",
             "municipality",
             {names.get(code, code): n for code, n in summary.zaken_per_gemeente.items()},
         ),

@@ -83,35 +83,58 @@ ADDRESS_COLUMNS: Final = (
 )
 """The BRP's postal address of a household, as letters print it and exports list it."""
 
-GEMEENTE_CSV: Final = (
-    "zaak_id",
-    "regel",
-    "acties",
-    "doorgestuurd",
-    "uiterlijk",
-    "bekend_bij_sdd",
-    "crisis",
-    *ADDRESS_COLUMNS,
-    "bewoners",
-    "telefoonnummers",
-    "emails",
-    "soorten",
-    "schulden",
-    "totaal_achterstand",
+SCHULD_COLUMNS: Final = (
+    "Schuldeiser",
+    "Soort",
+    "Klantnummer",
+    "Bedrag",
+    "Ontstaan",
+    "Gesignaleerd",
+    "Warme overdracht",
+    "Schuldenaar",
 )
+"""A debt as case workers read it, in the municipal export a row each."""
+
+GEMEENTE_CSV: Final = (
+    "Zaak",
+    "Route",
+    "Acties vannacht",
+    "Doorgestuurd",
+    "Uiterlijk",
+    "Al verstuurd",
+    "Bekend bij SDD",
+    "Crisis",
+    "Adres",
+    "Postcode",
+    "Woonplaats",
+    "Bewoners",
+    "Telefoon",
+    "E-mail",
+    *SCHULD_COLUMNS,
+    "Totaal achterstand",
+)
+"""A municipality's export, in the words its case workers read: a row per debt of a
+forwarded case, one row for any other case."""
 
 BELLIJST_CSV: Final = (
-    "zaak_id",
-    "gemeentecode",
-    "crisis",
-    "reden",
-    "actie",
-    "uiterlijk",
-    "bewoners",
-    "adres",
-    "telefoonnummers",
-    "totaal_achterstand",
+    "Zaak",
+    "Gemeente",
+    "Crisis",
+    "Bellen",
+    "Bellen vanaf",
+    "Uiterlijk",
+    "Te laat",
+    "Pogingen",
+    "Laatste poging",
+    "Bewoners",
+    "Adres",
+    "Telefoon",
+    "E-mail",
+    "Schulden",
+    "Totaal achterstand",
+    "Al verstuurd",
 )
+"""The SDD's worklist, a row per call due today or overdue."""
 
 NIET_GEKOPPELD_CSV: Final = ("signaalpartner", "soort", "reden", *SIGNAL_COLUMNS)
 
@@ -130,7 +153,7 @@ TERUGMELDING_CSV: Final = (
 
 TERMIJNEN_CSV: Final = (
     "wie",
-    "gemeentecode",
+    "gemeente",
     "zaak_id",
     "termijn",
     "vanaf",
@@ -149,7 +172,7 @@ LETTER_INDEX: Final = {
     "paginas": pl.Int64,
 }
 
-AMOUNTS: Final = ("totaal_achterstand", "bedrag")
+AMOUNTS: Final = ("totaal_achterstand", "bedrag", "Totaal achterstand", "Bedrag")
 """The columns the exports write as euros with a decimal comma: numbers in their `.xlsx`."""
 
 PURGE_LOG_COLUMNS: Final = ("tijdstip", "verwerkingsdatum", "reden", "soort", "aantal", "kenmerken")
@@ -216,6 +239,8 @@ STATE: Final = {
         "template",
         "wie",
         "uiterlijk",
+        "geboekt",
+        "gepland",
     ),
     "gebeurtenissen": (
         "run_id",
@@ -229,3 +254,7 @@ STATE: Final = {
 }
 """Each table's columns in order: `regel` is always a routing rule's name, `regelnummer`
 the line a row started on in its file, `soort` a creditor's type."""
+
+ACTION_COLUMNS: Final = tuple(c for c in STATE["acties"] if c not in ("run_id", "volgorde"))
+"""An action a case has had: what, of which type, by whom, booked when, for which day and
+due by when."""

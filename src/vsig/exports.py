@@ -22,10 +22,12 @@ from vsig.contracts import (
     BELLIJST_CSV,
     GEMEENTE_CSV,
     NIET_GEKOPPELD_CSV,
+    SCHULD_COLUMNS,
+    TERMIJNEN_CSV,
     TERUGMELDING_CSV,
 )
 from vsig.files import write_atomic
-from vsig.formats import adresregel, euros_komma, ja_nee
+from vsig.formats import adresregel, datum_kort, euros_komma, ja_nee, postcode, straat, telefoon
 from vsig.ingest import Ingested
 
 FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
@@ -77,10 +79,10 @@ def write_csv(frame: pl.DataFrame, path: Path) -> Path:
     return path
 
 
-def households(routed: pl.DataFrame, brp: pl.DataFrame, case_signals: pl.DataFrame) -> pl.DataFrame:
-    """Per case: who lives there, the address, how to reach them and what they owe.
+def households(cases_: pl.DataFrame, brp: pl.DataFrame, case_signals: pl.DataFrame) -> pl.DataFrame:
+    """Per case: who lives there, the address and how to reach them.
 
-    `routed` has `zaak_id, adres_sleutel`; `brp` comes from `match.prepare_brp`;
+    `cases_` has `zaak_id, adres_sleutel`; `brp` comes from `match.prepare_brp`;
     `case_signals` are all picked-up signals of those cases (`cases.CASE_SIGNAL_COLUMNS`).
     The residents named are the living adults, the debtors first; children only when no
     adult lives there.
@@ -88,7 +90,7 @@ def households(routed: pl.DataFrame, brp: pl.DataFrame, case_signals: pl.DataFra
     debtors = case_signals.select("zaak_id", bsn="persoon_bsn").drop_nulls().unique()
     adult = pl.col("meerderjarig")
     residents = (
-        routed.select("zaak_id", "adres_sleutel")
+        cases_.select("zaak_id", "adres_sleutel")
         .join(brp.filter(~pl.col("overleden")), on="adres_sleutel")
         .filter(adult | ~adult.any().over("zaak_id"))
         .join(debtors.with_columns(debiteur=pl.lit(0)), on=["zaak_id", "bsn"], how="left")
@@ -100,19 +102,10 @@ def households(routed: pl.DataFrame, brp: pl.DataFrame, case_signals: pl.DataFra
         )
     )
     contact = case_signals.group_by("zaak_id").agg(
-        telefoonnummers=pl.col("telefoonnummer").drop_nulls().unique().sort(),
+        telefoonnummers=telefoon(pl.col("telefoonnummer")).drop_nulls().unique().sort(),
         emails=pl.col("email").drop_nulls().unique().sort(),
     )
-    owed = (
-        cases.debts(case_signals)
-        .group_by("zaak_id", maintain_order=True)
-        .agg(schulden=pl.struct("soort", "bedrag", "signaaldatum"))
-    )
-    return (
-        residents.join(contact, on="zaak_id", how="left")
-        .join(owed, on="zaak_id", how="left")
-        .sort("zaak_id")
-    )
+    return residents.join(contact, on="zaak_id", how="left").sort("zaak_id")
 
 
 def naam() -> pl.Expr:
@@ -143,6 +136,46 @@ def debtors(case_signals: pl.DataFrame, brp: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def schulden(case_signals: pl.DataFrame, brp: pl.DataFrame, config: Config) -> pl.DataFrame:
+    """A row per debt of each case, as a case worker reads it: the creditor by name, its
+    klantnummer, amount, dates, warme overdracht and the debtor (`SCHULD_COLUMNS`)."""
+    partners = pl.DataFrame(
+        {
+            "signaalpartner": [p.code for p in config.signaalpartners],
+            "Schuldeiser": [p.naam for p in config.signaalpartners],
+        }
+    )
+    return (
+        cases.debts(case_signals)
+        .join(partners, on="signaalpartner", how="left")
+        .join(brp.select(persoon_bsn="bsn", Schuldenaar=naam()), on="persoon_bsn", how="left")
+        .select(
+            "zaak_id",
+            pl.col("Schuldeiser").fill_null(pl.col("signaalpartner")),
+            pl.col("soort").alias("Soort"),
+            pl.col("klantnummer").alias("Klantnummer"),
+            euros_komma(pl.col("bedrag")).alias("Bedrag"),
+            pl.col("ontstaansdatum").alias("Ontstaan"),
+            pl.col("signaaldatum").alias("Gesignaleerd"),
+            ja_nee(pl.col("warme_overdracht")).alias("Warme overdracht"),
+            "Schuldenaar",
+        )
+        .sort("zaak_id", "Schuldeiser", "Klantnummer")
+    )
+
+
+def verstuurd(case_actions: pl.DataFrame, labels: dict[str, str]) -> pl.DataFrame:
+    """Per case the letters it was sent: `zaak_id, Al verstuurd` as `Informatiebrief
+    (26-11-2026)`."""
+    letters = case_actions.filter(pl.col("actietype") == "brief")
+    return letters.group_by("zaak_id").agg(
+        pl.format("{} ({})", _named("actie", labels), datum_kort(pl.col("geboekt")))
+        .sort_by("geboekt", "actie")
+        .str.join(LIST_SEPARATOR)
+        .alias("Al verstuurd")
+    )
+
+
 LIST_SEPARATOR: Final = " / "
 
 
@@ -151,15 +184,10 @@ def _joined(column: str) -> pl.Expr:
     return pl.when(pl.col(column).list.len() > 0).then(pl.col(column).list.join(LIST_SEPARATOR))
 
 
-def _schulden_text() -> pl.Expr:
-    """`Huur 300,00 (2026-11-02); Water 12,50 (2026-11-03)`: creditor type, amount, date."""
-    one = pl.format(
-        "{} {} ({})",
-        pl.element().struct.field("soort"),
-        euros_komma(pl.element().struct.field("bedrag")),
-        pl.element().struct.field("signaaldatum").dt.to_string("%Y-%m-%d"),
-    )
-    return pl.col("schulden").list.eval(one).list.join("; ")
+def _named(column: str, names: dict[str, str]) -> pl.Expr:
+    """A code as people read it: a rule or action by its `omschrijving`, a municipality by
+    its name; a code without one as it is."""
+    return pl.col(column).replace_strict(names, default=pl.col(column), return_dtype=pl.String)
 
 
 def gemeente_exports(
@@ -167,62 +195,107 @@ def gemeente_exports(
     performed_tonight: pl.DataFrame,
     forwarded: pl.DataFrame,
     households_: pl.DataFrame,
+    schulden_: pl.DataFrame,
+    verstuurd_: pl.DataFrame,
     config: Config,
 ) -> dict[str, pl.DataFrame]:
-    """Per configured municipality, its cases opened or changed this run.
+    """Per configured municipality, its cases opened or changed this run (`GEMEENTE_CSV`).
 
-    Every case shows its address, route, the actions taken tonight and by when the
-    municipality must act on them (a crisis home visit). Only a forwarded case, which the
-    municipality must act on, carries names, contact data and the debts.
+    Every case shows its address, route, what it was sent, the actions taken tonight and
+    by when the municipality must act on them (a crisis home visit). Only a forwarded case,
+    which the municipality must act on, carries names, contact data and its debts, a row
+    per debt beside the case's columns; any other case is one row.
     """
+    actions = config.routing.action_labels()
     is_forwarded = pl.col("zaak_id").is_in(forwarded["zaak_id"].implode())
     theirs = (pl.col("actietype") == "doorsturen") | (pl.col("wie") == "gemeente")
     acties = performed_tonight.group_by("zaak_id").agg(
-        acties=pl.col("actie").sort_by("volgorde").str.join("+"),
+        acties=_named("actie", actions).sort_by("volgorde").str.join(" + "),
         uiterlijk=pl.col("uiterlijk").filter(theirs).min(),
     )
     rows = (
         routed.join(acties, on="zaak_id", how="left")
         .join(households_, on="zaak_id", how="left")
-        .with_columns(
-            acties=pl.col("acties").fill_null(""),
-            doorgestuurd=ja_nee(is_forwarded),
-            bekend_bij_sdd=ja_nee(pl.col("bekend_bij_sdd")),
-            crisis=ja_nee(pl.col("crisis")),
-            huisnummer=pl.col("huisnummer").cast(pl.String),
-            soorten=pl.col("soorten").list.join("+"),
-            totaal_achterstand=euros_komma(pl.col("totaal_achterstand")),
-            bewoners=pl.when(is_forwarded).then(_joined("bewoners")),
-            telefoonnummers=pl.when(is_forwarded).then(_joined("telefoonnummers")),
-            emails=pl.when(is_forwarded).then(_joined("emails")),
-            schulden=pl.when(is_forwarded).then(_schulden_text()),
+        .join(verstuurd_, on="zaak_id", how="left")
+        .join(schulden_.filter(is_forwarded), on="zaak_id", how="left")
+        .select(
+            "gemeentecode",
+            pl.col("zaak_id").alias("Zaak"),
+            _named("regel", config.routing.rule_labels()).alias("Route"),
+            pl.col("acties").fill_null("").alias("Acties vannacht"),
+            ja_nee(is_forwarded).alias("Doorgestuurd"),
+            pl.col("uiterlijk").alias("Uiterlijk"),
+            "Al verstuurd",
+            ja_nee(pl.col("bekend_bij_sdd")).alias("Bekend bij SDD"),
+            ja_nee(pl.col("crisis")).alias("Crisis"),
+            straat().alias("Adres"),
+            postcode().alias("Postcode"),
+            pl.col("woonplaats").alias("Woonplaats"),
+            pl.when(is_forwarded).then(_joined("bewoners")).alias("Bewoners"),
+            pl.when(is_forwarded).then(_joined("telefoonnummers")).alias("Telefoon"),
+            pl.when(is_forwarded).then(_joined("emails")).alias("E-mail"),
+            *SCHULD_COLUMNS,
+            euros_komma(pl.col("totaal_achterstand")).alias("Totaal achterstand"),
         )
     )
     return {
-        g.code: rows.filter(pl.col("gemeentecode") == g.code).select(GEMEENTE_CSV).sort("zaak_id")
+        g.code: rows.filter(pl.col("gemeentecode") == g.code)
+        .select(GEMEENTE_CSV)
+        .sort("Zaak", "Schuldeiser", "Klantnummer", nulls_last=True)
         for g in config.gemeenten
     }
 
 
 def bellijst(
-    routed: pl.DataFrame, performed_tonight: pl.DataFrame, households_: pl.DataFrame
+    calls: pl.DataFrame,
+    households_: pl.DataFrame,
+    schulden_: pl.DataFrame,
+    verstuurd_: pl.DataFrame,
+    config: Config,
+    today: date,
 ) -> pl.DataFrame:
-    """The calls the SDD must make for tonight's actions: crisis first, then by due date."""
-    calls = performed_tonight.filter((pl.col("actietype") == "bellen") & (pl.col("wie") == "sdd"))
+    """The SDD's worklist for today (`BELLIJST_CSV`): every call due or overdue
+    (`bellijst.open_calls` with the case's facts), crisis and most overdue first."""
+    labels = config.routing.action_labels()
+    names = {g.code: g.naam for g in config.gemeenten}
+    owed = schulden_.group_by("zaak_id").agg(
+        pl.format("{}: {} € {}", "Schuldeiser", "Soort", "Bedrag")
+        .sort()
+        .str.join(" / ")
+        .alias("Schulden")
+    )
     return (
-        calls.join(routed, on="zaak_id")
-        .join(households_, on="zaak_id", how="left")
-        .with_columns(
-            crisis=ja_nee(pl.col("crisis")),
-            reden=pl.col("regel"),
-            adres=adresregel(),
-            bewoners=_joined("bewoners"),
-            telefoonnummers=_joined("telefoonnummers"),
-            totaal_achterstand=euros_komma(pl.col("totaal_achterstand")),
+        calls.join(households_, on="zaak_id", how="left")
+        .join(owed, on="zaak_id", how="left")
+        .join(verstuurd_, on="zaak_id", how="left")
+        .sort(pl.col("crisis").not_(), "uiterlijk", "zaak_id", "actie")
+        .select(
+            pl.col("zaak_id").alias("Zaak"),
+            _named("gemeentecode", names).alias("Gemeente"),
+            ja_nee(pl.col("crisis")).alias("Crisis"),
+            _named("actie", labels).alias("Bellen"),
+            pl.col("gepland").alias("Bellen vanaf"),
+            pl.col("uiterlijk").alias("Uiterlijk"),
+            ja_nee(pl.col("uiterlijk") < today).alias("Te laat"),
+            pl.col("pogingen").alias("Pogingen"),
+            pl.col("laatste_poging").alias("Laatste poging"),
+            _joined("bewoners").alias("Bewoners"),
+            adresregel().alias("Adres"),
+            _joined("telefoonnummers").alias("Telefoon"),
+            _joined("emails").alias("E-mail"),
+            "Schulden",
+            euros_komma(pl.col("totaal_achterstand")).alias("Totaal achterstand"),
+            "Al verstuurd",
         )
-        .sort(pl.col("crisis") == "nee", "uiterlijk", "zaak_id", "actie")
         .select(BELLIJST_CSV)
     )
+
+
+def termijnen(deadlines: pl.DataFrame, config: Config) -> pl.DataFrame:
+    """The legal deadlines (`termijnen.deadlines`) for people: the municipality by its name,
+    which a spreadsheet keeps as it is (a gemeentecode loses its leading zero)."""
+    names = {g.code: g.naam for g in config.gemeenten}
+    return deadlines.with_columns(gemeente=_named("gemeentecode", names)).select(TERMIJNEN_CSV)
 
 
 def niet_gekoppeld(signals: pl.DataFrame) -> pl.DataFrame:

@@ -8,6 +8,7 @@ spreadsheets in a Dutch locale (`1234,50`) or by machines (`1234.50`, ISO dates)
 from datetime import date
 from typing import Final
 
+import phonenumbers
 import polars as pl
 
 MAANDEN: Final = (
@@ -30,6 +31,11 @@ def datum(day: date) -> str:
     """`5 november 2026`, as a letter dates itself; with no-break spaces, so that a date
     stays on one line ("vóór 16 / november 2026" misleads)."""
     return f"{day.day}\u00a0{MAANDEN[day.month - 1]}\u00a0{day.year}"
+
+
+def datum_kort(day: pl.Expr) -> pl.Expr:
+    """`26-11-2026`: a date inside a list, as Dutch readers write it."""
+    return day.dt.to_string("%d-%m-%Y")
 
 
 def bedrag(cents: int) -> str:
@@ -69,7 +75,7 @@ def _huisnummer() -> pl.Expr:
     )
 
 
-def _postcode() -> pl.Expr:
+def postcode() -> pl.Expr:
     """`3311 AB`."""
     return pl.concat_str(
         [pl.col("postcode").str.slice(0, 4), pl.col("postcode").str.slice(4)], separator=" "
@@ -86,9 +92,12 @@ def adres_uit_sleutel(adres_sleutel: str) -> str:
 
 def adresregel() -> pl.Expr:
     """`Voorstraat 12A-2, 3311 AB Dordrecht`: an address on one line, for a list."""
-    return pl.format(
-        "{} {}, {} {}", pl.col("straatnaam"), _huisnummer(), _postcode(), pl.col("woonplaats")
-    )
+    return pl.format("{}, {} {}", straat(), postcode(), pl.col("woonplaats"))
+
+
+def straat() -> pl.Expr:
+    """`Voorstraat 12A-2`."""
+    return pl.format("{} {}", pl.col("straatnaam"), _huisnummer())
 
 
 def adres_zoals_gemeld() -> pl.Expr:
@@ -103,5 +112,27 @@ def adresregels() -> pl.Expr:
     """`["Voorstraat 12A-2", "3311 AB  DORDRECHT"]`: an envelope's address lines, as
     PostNL wants them (two spaces before the town, in capitals)."""
     straat = pl.concat_str([pl.col("straatnaam").fill_null(""), _huisnummer()], separator=" ")
-    plaats = pl.concat_str([_postcode(), pl.col("woonplaats").str.to_uppercase()], separator="  ")
+    plaats = pl.concat_str([postcode(), pl.col("woonplaats").str.to_uppercase()], separator="  ")
     return pl.concat_list([straat.str.strip_chars(), plaats])
+
+
+def telefoon(number: pl.Expr) -> pl.Expr:
+    """`06 12345678`, `078 123 4567`, `0049 30 1234567`: a phone number as people dial it
+    from the Netherlands, grouped by spaces, so a spreadsheet reading the CSV keeps it as
+    text (leading zero and all) and a `+` never reads as the start of a formula. A number
+    that is no valid phone number stays as its partner wrote it, but digits alone are split
+    after the second (`06 75016726`), for the same spreadsheet."""
+    return number.map_elements(_dialled, return_dtype=pl.String, skip_nulls=True)
+
+
+def _dialled(number: str) -> str:
+    try:
+        parsed = phonenumbers.parse(number, "NL")
+    except phonenumbers.NumberParseException:
+        parsed = None
+    if parsed is None or not phonenumbers.is_valid_number(parsed):
+        return f"{number[:2]} {number[2:]}" if number.isdigit() else number
+    if phonenumbers.region_code_for_number(parsed) == "NL":
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    international = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return "00" + international.removeprefix("+")

@@ -21,6 +21,7 @@ import polars as pl
 
 from vsig import (
     audit,
+    bellijst,
     cases,
     exports,
     inbox,
@@ -32,6 +33,7 @@ from vsig import (
     termijnen,
 )
 from vsig.config import Config
+from vsig.contracts import ACTION_COLUMNS
 from vsig.files import crash_point, private_files
 from vsig.home import MANIFEST, Home
 from vsig.ingest import Ingested
@@ -45,11 +47,15 @@ STAGES: Final = (
     "zaken",
     "routeren",
     "termijnen",
+    "bellijst",
     "uitvoer",
     "brieven",
     "vastleggen",
 )
-Progress = Callable[[str], None]
+Progress = Callable[[str, int, int], None]
+"""Told each stage as it starts (`stage, 0, 0`), then how far a long one is (`done, total`)."""
+Tick = Callable[[int, int], None]
+"""How far the stage under way is: `done` of `total`."""
 
 
 def run_night(
@@ -126,7 +132,7 @@ class _Night:
     ) -> None:
         self.config, self.home, self.date, self.db = config, home, processing_date, db
         self.secret = secret
-        self.progress = progress or (lambda _stage: None)
+        self.progress = progress or (lambda _stage, _done, _total: None)
         self.replay = replay
         self.templates = replay.templates if replay else templates.BRIEVEN
         self.timings: dict[str, float] = {}
@@ -134,10 +140,10 @@ class _Night:
         self.unread = [] if replay else ingest.unread(home.inbox, config)
 
     @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        self.progress(name)
+    def stage(self, name: str) -> Iterator[Tick]:
+        self.progress(name, 0, 0)
         start = time.perf_counter()
-        yield
+        yield lambda done, total: self.progress(name, done, total)
         self.timings[name] = round(time.perf_counter() - start, 3)
 
     def run(self, dry_run: bool) -> Summary:
@@ -187,10 +193,11 @@ class _Night:
             forwarded = route.forwarded(performed, actions)
         with self.stage("termijnen"):
             history = pl.concat(
-                [db.event_history(), events.select("zaak_id", "datum", "gebeurtenis")]
+                [db.event_history(), events.select("zaak_id", "datum", "gebeurtenis", "waarde")]
             )
+            open_now = cases.open_after(followed.open_cases, routed)
             deadlines = termijnen.deadlines(
-                cases.open_after(followed.open_cases, routed),
+                open_now,
                 history,
                 forwarded,
                 config.termijnen,
@@ -198,6 +205,11 @@ class _Night:
             )
             outcomes = cases.outcomes(events)
             decisions = db.decided_signals(outcomes.select("zaak_id")).join(outcomes, on="zaak_id")
+        with self.stage("bellijst"):
+            case_actions = pl.concat([performed, actions.select(ACTION_COLUMNS)]).join(
+                open_now, on="zaak_id", how="semi"
+            )
+            calls = bellijst.open_calls(case_actions, history, day).join(open_now, on="zaak_id")
         return Tonight(
             run_id,
             inputs,
@@ -215,6 +227,9 @@ class _Night:
             deadlines,
             decisions.drop("zaak_id"),
             exports.debtors(bundled.case_signals, brp),
+            bundled.open_signals,
+            case_actions,
+            calls,
         )
 
     def commit(self, tonight: Tonight, summary: Summary) -> Path:
@@ -287,7 +302,7 @@ def _changes(tonight: Tonight, processing_date: date) -> Changes:
         ),
         herindeling=tonight.regrouped,
         routeringen=tonight.routed.select("zaak_id", *route.FACTS, "regel").with_columns(stamp),
-        acties=tonight.actions.with_columns(stamp),
+        acties=tonight.actions.select("volgorde", *ACTION_COLUMNS).with_columns(stamp),
         gebeurtenissen=tonight.events.with_columns(stamp),
     )
 

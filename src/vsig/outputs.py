@@ -30,9 +30,10 @@ def write(
     config: Config,
     day: date,
     letter_templates: Path,
-    stage: Callable[[str], AbstractContextManager[None]],
+    stage: Callable[[str], AbstractContextManager[Callable[[int, int], None]]],
 ) -> None:
-    """Every output of the night under `folder`; the letters inside `stage("brieven")`."""
+    """Every output of the night under `folder`; the letters inside `stage("brieven")`,
+    told each PDF written."""
     signals, routed, actions = tonight.signals, tonight.routed, tonight.actions
     exports.write_csv(
         signals.select(SIGNALS_CSV).sort("signaalpartner", "signaal_id", "zaak_id"),
@@ -45,19 +46,31 @@ def write(
             exports.write_csv(
                 result.rejects, folder / "rejects" / _reject_name(result.source, taken)
             )
-    households = exports.households(routed, tonight.brp, tonight.case_signals)
-    with stage("brieven"):
+    shown = pl.concat(
+        [
+            routed.select("zaak_id", "adres_sleutel"),
+            tonight.calls.select("zaak_id", "adres_sleutel"),
+        ]
+    ).unique("zaak_id")
+    case_signals = tonight.open_signals.join(shown, on="zaak_id", how="semi")
+    households = exports.households(shown, tonight.brp, case_signals)
+    schulden = exports.schulden(case_signals, tonight.brp, config)
+    verstuurd = exports.verstuurd(tonight.case_actions, config.routing.action_labels())
+    with stage("brieven") as tick:
         briefs = letters.letters_for(actions, routed, households, tonight.debtors, config, day)
-        index = letters.write(folder / "letters", briefs, config, day, letter_templates)
+        index = letters.write(folder / "letters", briefs, config, day, letter_templates, tick)
     exports.write_csv(index, folder / "letters" / "index.csv")
-    per_gemeente = exports.gemeente_exports(routed, actions, tonight.forwarded, households, config)
+    per_gemeente = exports.gemeente_exports(
+        routed, actions, tonight.forwarded, households, schulden, verstuurd, config
+    )
     for code, rows in per_gemeente.items():
         exports.write_for_people(rows, folder / "exports" / "gemeente" / f"{code}.csv", day)
-    calls = exports.bellijst(routed, actions, households)
+    calls = exports.bellijst(tonight.calls, households, schulden, verstuurd, config, day)
     exports.write_for_people(calls, folder / "exports" / "sdd" / "bellijst.csv", day)
     unmatched = exports.niet_gekoppeld(signals)
     exports.write_for_people(unmatched, folder / "exports" / "sdd" / "niet_gekoppeld.csv", day)
-    exports.write_for_people(tonight.deadlines, folder / "exports" / "termijnen.csv", day)
+    deadlines = exports.termijnen(tonight.deadlines, config)
+    exports.write_for_people(deadlines, folder / "exports" / "termijnen.csv", day)
     refused = exports.afwijzingen(tonight.inputs.consumed)
     feedback = exports.terugmeldingen(signals, tonight.decisions, refused, day)
     for partner, rows in feedback.items():

@@ -17,11 +17,13 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Final
+from typing import IO, Final
 
 import typst
 
@@ -53,17 +55,81 @@ def render(source: str, created: datetime) -> bytes:
     return pdf
 
 
-def write_all(jobs: list[tuple[str, Path]], created: datetime) -> None:
-    """Compile each Typst source into its PDF file."""
+def write_all(
+    jobs: list[tuple[str, Path]], created: datetime, tick: Callable[[int], None] = lambda _: None
+) -> None:
+    """Compile each Typst source into its PDF file; `tick` hears how many are written."""
     workers = os.cpu_count() or 1
     if workers == 1 or sum(len(source) for source, _ in jobs) < PARALLEL_FROM:
-        for source, target in jobs:
+        for done, (source, target) in enumerate(jobs, 1):
             target.write_bytes(render(source, created))
+            tick(done)
         return
+    crew = _Workers(tick)
     with ThreadPoolExecutor(workers) as pool:
-        failures = [f for f in pool.map(lambda b: _compile(b, created), _batches(jobs)) if f]
+        try:
+            failures = [
+                f for f in pool.map(lambda b: crew.compile(b, created), _batches(jobs)) if f
+            ]
+        except BaseException:  # Ctrl-C: the workers stop now, not after their batches
+            pool.shutdown(wait=False, cancel_futures=True)
+            crew.stop()
+            raise
     if failures:
         raise RuntimeError(f"a PDF worker failed: {failures[0]}")
+
+
+class _Workers:
+    """The worker processes of one `write_all`: started, counted, and stopped together."""
+
+    def __init__(self, tick: Callable[[int], None]) -> None:
+        self.tick, self.written, self.lock = tick, 0, threading.Lock()
+        self.running: list[subprocess.Popen[bytes]] = []
+        self.stopped = False
+
+    def compile(self, batch: list[tuple[str, Path]], created: datetime) -> str | None:
+        """Compile a batch in a worker process, which names each PDF it wrote on a line of
+        its own; its last line of errors when it fails."""
+        with tempfile.TemporaryFile() as errors:
+            worker = self._start(created, errors)
+            if worker is None:
+                return "stopped"
+            assert worker.stdin is not None
+            assert worker.stdout is not None
+            with worker.stdin:  # the worker reads all of it before it writes a line
+                worker.stdin.write(_frames(batch))
+            with worker.stdout:
+                for _line in worker.stdout:
+                    self._one_written()
+            if worker.wait() == 0:
+                return None
+            errors.seek(0)
+            lines = errors.read().decode("utf-8", "replace").strip().splitlines()
+            return lines[-1] if lines else "no message"
+
+    def _start(self, created: datetime, errors: IO[bytes]) -> "subprocess.Popen[bytes] | None":
+        with self.lock:
+            if self.stopped:
+                return None
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "vsig.pdf", created.isoformat(), str(os.getpid())],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+            )
+            self.running.append(worker)
+            return worker
+
+    def _one_written(self) -> None:
+        with self.lock:
+            self.written += 1
+            self.tick(self.written)
+
+    def stop(self) -> None:
+        with self.lock:
+            self.stopped = True
+            for worker in self.running:
+                worker.kill()
 
 
 def _batches(jobs: list[tuple[str, Path]]) -> list[list[tuple[str, Path]]]:
@@ -78,24 +144,6 @@ def _batches(jobs: list[tuple[str, Path]]) -> list[list[tuple[str, Path]]]:
         batches[-1].append(job)
         size += len(job[0])
     return batches
-
-
-def _compile(batch: list[tuple[str, Path]], created: datetime) -> str | None:
-    """Compile a batch in a worker process; its last line of errors when it fails."""
-    with tempfile.TemporaryFile() as errors:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "vsig.pdf", created.isoformat(), str(os.getpid())],
-            stdin=subprocess.PIPE,
-            stderr=errors,
-        )
-        assert worker.stdin is not None
-        with worker.stdin:
-            worker.stdin.write(_frames(batch))
-        if worker.wait() == 0:
-            return None
-        errors.seek(0)
-        lines = errors.read().decode("utf-8", "replace").strip().splitlines()
-        return lines[-1] if lines else "no message"
 
 
 def _frames(jobs: list[tuple[str, Path]]) -> bytes:
@@ -127,6 +175,7 @@ def _work(created: str, parent: str) -> None:
         target, length = header.decode("utf-8").rstrip("\n").split("\t")
         source = stream.read(int(length)).decode("utf-8")
         Path(target).write_bytes(render(source, moment))
+        print(target, flush=True)
 
 
 if __name__ == "__main__":

@@ -60,7 +60,19 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class BriefActie(_Strict):
+class _Described(_Strict):
+    omschrijving: str | None = Field(
+        None,
+        min_length=1,
+        max_length=120,
+        description="what a case worker reads for it in exports and reports; else its name",
+    )
+
+    def label(self, name: str) -> str:
+        return self.omschrijving or name.replace("_", " ")
+
+
+class BriefActie(_Described):
     """Send a letter to the household, written from a template in `vsig/letters/`."""
 
     type: Literal["brief"]
@@ -75,7 +87,7 @@ class BriefActie(_Strict):
         return name
 
 
-class BelActie(_Strict):
+class BelActie(_Described):
     """Phone the household: scheduled `na_dagen` after the run, due `binnen_werkdagen` later."""
 
     type: Literal["bellen"]
@@ -83,16 +95,20 @@ class BelActie(_Strict):
     na_dagen: int = Field(0, ge=0, le=365)
     binnen_werkdagen: int = Field(0, ge=0, le=60)
 
+    def gepland(self, processing_date: date) -> date:
+        """The day the call is for: from then it is on the SDD's worklist."""
+        return processing_date + timedelta(days=self.na_dagen)
+
     def uiterlijk(self, processing_date: date) -> date:
         """The working days count after the day the call is scheduled for (Atw); a call
         without a term is due that day, or the next working day."""
-        start = processing_date + timedelta(days=self.na_dagen)
+        start = self.gepland(processing_date)
         if self.binnen_werkdagen:
             return werkdagen.plus_werkdagen(start, self.binnen_werkdagen)
         return werkdagen.termijn_einde(start)
 
 
-class DoorstuurActie(_Strict):
+class DoorstuurActie(_Described):
     """Forward the case to the household's municipality, which acts on it; with
     `binnen_werkdagen` it must act (e.g. visit) within that many working days."""
 
@@ -128,7 +144,7 @@ class Condition:
         return result
 
 
-class Rule(_Strict):
+class Rule(_Described):
     name: str = Field(min_length=1)
     when: dict[str, dict[str, Any]] | None = None
     actions: list[str] = Field(min_length=1)
@@ -239,6 +255,14 @@ class Routing(_Strict):
     def rule(self, name: str) -> Rule:
         return next(r for r in self.rules if r.name == name)
 
+    def rule_labels(self) -> dict[str, str]:
+        """Each rule's name → what people read for it (`omschrijving`)."""
+        return {r.name: r.label(r.name) for r in self.rules}
+
+    def action_labels(self) -> dict[str, str]:
+        """Each action's name → what people read for it (`omschrijving`)."""
+        return {name: action.label(name) for name, action in self.actions.items()}
+
 
 def trace(facts: dict[str, Any], routing: Routing) -> list[dict[str, Any]]:
     """Each rule tried in order for one case's facts, with every condition's outcome,
@@ -302,7 +326,8 @@ def new_actions(routed: pl.DataFrame, routing: Routing, performed: pl.DataFrame)
 
 
 def action_details(actions: pl.DataFrame, routing: Routing, processing_date: date) -> pl.DataFrame:
-    """Type, template and due date per action, from its one definition in the routing."""
+    """Type, template, the day it is for and due date per action, from its one definition
+    in the routing; booked tonight."""
     details = pl.DataFrame(
         [_detail(name, action, processing_date) for name, action in routing.actions.items()],
         schema={
@@ -310,10 +335,15 @@ def action_details(actions: pl.DataFrame, routing: Routing, processing_date: dat
             "actietype": pl.String,
             "template": pl.String,
             "wie": pl.String,
+            "gepland": pl.Date,
             "uiterlijk": pl.Date,
         },
     )
-    return actions.join(details, on="actie", how="left").sort("zaak_id", "volgorde")
+    return (
+        actions.join(details, on="actie", how="left")
+        .with_columns(geboekt=pl.lit(processing_date))
+        .sort("zaak_id", "volgorde")
+    )
 
 
 def forwarded(performed: pl.DataFrame, actions: pl.DataFrame) -> pl.DataFrame:
@@ -332,11 +362,13 @@ def forwarded(performed: pl.DataFrame, actions: pl.DataFrame) -> pl.DataFrame:
 def _detail(
     name: str, action: BriefActie | BelActie | DoorstuurActie, processing_date: date
 ) -> dict[str, Any]:
+    gepland = action.gepland(processing_date) if isinstance(action, BelActie) else processing_date
     return {
         "actie": name,
         "actietype": action.type,
         "template": action.template if isinstance(action, BriefActie) else None,
         "wie": action.wie if isinstance(action, BelActie) else None,
+        "gepland": gepland,
         "uiterlijk": None if isinstance(action, BriefActie) else action.uiterlijk(processing_date),
     }
 

@@ -21,6 +21,7 @@ from typing import Any, Final
 import duckdb
 import polars as pl
 
+from vsig.contracts import ACTION_COLUMNS
 from vsig.files import crash_point
 from vsig.home import Home
 
@@ -152,6 +153,15 @@ MIGRATIONS: Final = (
     ALTER TABLE gebeurtenissen RENAME COLUMN regel TO regelnummer;
     ALTER TABLE acties RENAME COLUMN soort TO actietype;
     ALTER TABLE bestanden RENAME COLUMN soort TO bestandsoort;
+    """,
+    # 5: when an action was booked and the day it is for, so that a call stays on the SDD's
+    # worklist from its day until contact. Before it, the day a call was for was not kept:
+    # such a call counts as due from its booking, listed early rather than never.
+    """
+    ALTER TABLE acties ADD COLUMN geboekt DATE;
+    ALTER TABLE acties ADD COLUMN gepland DATE;
+    UPDATE acties SET geboekt = r.verwerkingsdatum, gepland = r.verwerkingsdatum
+        FROM runs r WHERE r.run_id = acties.run_id;
     """,
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
@@ -386,8 +396,9 @@ class Store:
         )
 
     def event_history(self) -> pl.DataFrame:
-        """Every event kept: `zaak_id, datum, gebeurtenis`, for the legal terms."""
-        return self._query("SELECT zaak_id, datum, gebeurtenis FROM gebeurtenissen")
+        """Every event kept: `zaak_id, datum, gebeurtenis, waarde`, for the legal terms and
+        the calls still to make."""
+        return self._query("SELECT zaak_id, datum, gebeurtenis, waarde FROM gebeurtenissen")
 
     def cases_with_events(self) -> pl.Series:
         return self._query("SELECT DISTINCT zaak_id FROM gebeurtenissen")["zaak_id"]
@@ -679,7 +690,9 @@ class Store:
         )
 
     def performed_actions(self) -> pl.DataFrame:
-        return self._query("SELECT zaak_id, actie, actietype FROM acties ORDER BY zaak_id, actie")
+        """Every action taken (`ACTION_COLUMNS`): what a case has had, and what is open."""
+        columns = ", ".join(ACTION_COLUMNS)
+        return self._query(f"SELECT {columns} FROM acties ORDER BY zaak_id, actie")
 
     def write(self, changes: Changes) -> None:
         """Apply one run's changes in one transaction: all of them or none."""

@@ -13,8 +13,11 @@ import polars as pl
 
 from vsig import werkdagen
 from vsig.config import Termijnen
-from vsig.contracts import TERMIJNEN_CSV
 
+DEADLINE_COLUMNS: Final = (
+    "wie", "gemeentecode", "zaak_id", "termijn", "vanaf", "uiterlijk", "stand", "dagen_te_laat"
+)  # fmt: skip
+"""A deadline; `exports.termijnen` names the municipality for the people who read it."""
 TE_LAAT: Final = "te laat"
 BIJNA: Final = "binnen de komende werkdagen"
 
@@ -67,7 +70,7 @@ def deadlines(
             ),
         )
         .sort(pl.col("stand") != TE_LAAT, "uiterlijk", "zaak_id", "termijn")
-        .select(TERMIJNEN_CSV)
+        .select(DEADLINE_COLUMNS)
     )
 
 

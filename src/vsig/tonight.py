@@ -146,6 +146,9 @@ class Tonight:
     deadlines: pl.DataFrame
     decisions: pl.DataFrame  # earlier signals of cases decided tonight, for the feedback
     debtors: pl.DataFrame  # per case, each person its debts are about: a letter each
+    open_signals: pl.DataFrame  # all signals of every case open after tonight
+    case_actions: pl.DataFrame  # every action of those cases, tonight's included
+    calls: pl.DataFrame  # the SDD's calls due today or overdue (`bellijst.open_calls`)
 
     @property
     def exit_code(self) -> "ExitCode":

@@ -10,7 +10,7 @@ into Typst, so the same letters give the same bytes on any machine.
 """
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
@@ -211,9 +211,11 @@ def write(
     config: "Config",
     processing_date: date,
     templates: Path = BRIEVEN,
+    tick: Callable[[int, int], None] = lambda _done, _total: None,
 ) -> pl.DataFrame:
     """Write `letters/<letter_id>.pdf`, `letters/print/<gemeentecode>-<template>.pdf` and
-    return the index: where each letter is, and on which page of its print file it starts."""
+    return the index: where each letter is, and on which page of its print file it starts.
+    `tick` hears how many of the PDFs are written."""
     batches: dict[str, list[Brief]] = {}
     for brief in briefs:
         batches.setdefault(f"print/{brief.gemeentecode}-{brief.template}.pdf", []).append(brief)
@@ -222,7 +224,7 @@ def write(
         (source(members, config, templates), folder / name) for name, members in batches.items()
     ]
     jobs += [(source([b], config, templates), folder / f"{b.letter_id}.pdf") for b in briefs]
-    pdf.write_all(jobs, _created(processing_date))
+    pdf.write_all(jobs, _created(processing_date), lambda done: tick(done, len(jobs)))
     pages = {b.letter_id: page_count((folder / f"{b.letter_id}.pdf").read_bytes()) for b in briefs}
     return _index(batches, pages)
 

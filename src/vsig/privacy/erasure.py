@@ -383,21 +383,22 @@ def _erase_in_outputs(out: Path, erased: Erased, signals: pl.DataFrame, named: l
         def about(_start: int, cells: dict[str, str], partner: str | None = partner) -> bool:
             signal = (cells.get("signaalpartner", partner), cells.get("signaal_id"))
             return (
-                cells.get("zaak_id") in erased.cases
+                any(cells.get(column) in erased.cases for column in CASE_COLUMNS)
                 or signal in ids
                 or cells.get("waarde") in erased.people
             )
 
         changed = rewrite_csv(table, about)
-        if named:
-            changed = (
-                rewrite_cells(table, RESIDENTS_COLUMN, lambda c: _without(c, named)) or changed
-            )
+        for column in RESIDENTS_COLUMNS if named else ():
+            changed = rewrite_cells(table, column, lambda c: _without(c, named)) or changed
         if changed:  # its spreadsheet copy still holds what went; the CSV is the record
             table.with_suffix(".xlsx").unlink(missing_ok=True)
 
 
-RESIDENTS_COLUMN: Final = "bewoners"
+CASE_COLUMNS: Final = ("zaak_id", "Zaak")
+"""Where a CSV names the case: the run's own files, and the exports people read."""
+RESIDENTS_COLUMNS: Final = ("bewoners", "Bewoners")
+"""Where a CSV lists a household's residents by name."""
 
 
 def _without(cell: str, names: list[str]) -> str:

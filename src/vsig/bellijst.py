@@ -1,0 +1,53 @@
+"""The SDD's daily worklist: every call that is due today or overdue, until there is contact.
+
+A call the routing booked stays open from the day it is for (`gepland`) until an event on
+or after the night it was booked shows that the SDD reached the household: a contactpoging
+that reached someone, an aanmelding, a first conversation, a decision or a result. A
+contactpoging that reached nobody leaves it open and counts as an attempt. A case that
+closes takes its calls with it.
+"""
+
+from datetime import date
+from typing import Final
+
+import polars as pl
+
+from vsig import normalize
+
+CONTACT: Final = ("aanmelding", "eerste_gesprek", "beschikking", "resultaat")
+"""Events that show the household was reached, whatever their value."""
+
+
+def open_calls(actions: pl.DataFrame, events: pl.DataFrame, today: date) -> pl.DataFrame:
+    """The SDD's calls of the open cases still to make today: `zaak_id, actie, geboekt,
+    gepland, uiterlijk, pogingen, laatste_poging`.
+
+    `actions` are the actions of the open cases (`ACTION_COLUMNS`), `events` all their
+    events (`zaak_id, datum, gebeurtenis, waarde`).
+    """
+    calls = actions.filter(
+        (pl.col("actietype") == "bellen") & (pl.col("wie") == "sdd") & (pl.col("gepland") <= today)
+    ).select("zaak_id", "actie", "geboekt", "gepland", "uiterlijk")
+    since = calls.join(events, on="zaak_id").filter(pl.col("datum") >= pl.col("geboekt"))
+    reached = pl.col("gebeurtenis").is_in(CONTACT) | (_attempt() & _reached())
+    answered = since.filter(reached).select("zaak_id", "actie").unique()
+    tried = (
+        since.filter(_attempt())
+        .group_by("zaak_id", "actie")
+        .agg(pogingen=pl.len().cast(pl.Int64), laatste_poging=pl.col("datum").max())
+    )
+    return (
+        calls.join(answered, on=["zaak_id", "actie"], how="anti")
+        .join(tried, on=["zaak_id", "actie"], how="left")
+        .with_columns(pl.col("pogingen").fill_null(0))
+        .sort("zaak_id", "actie")
+    )
+
+
+def _attempt() -> pl.Expr:
+    return pl.col("gebeurtenis") == "contactpoging"
+
+
+def _reached() -> pl.Expr:
+    """A contactpoging's `soort|bereikt|dagdeel`: was the resident reached?"""
+    return normalize.boolean(pl.col("waarde").str.split("|").list.get(1, null_on_oob=True))
