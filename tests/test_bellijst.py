@@ -45,6 +45,11 @@ def test_a_call_is_listed_from_its_day_and_a_letter_never() -> None:
     assert listed["pogingen"].to_list() == [0, 0]
 
 
+def test_a_case_forwarded_to_its_municipality_leaves_the_sdd_list() -> None:
+    actions = calls(("Z1", "bellen", BOOKED), ("Z2", "bellen", BOOKED), ("Z2", "doorsturen", TODAY))
+    assert open_calls(actions, NO_EVENTS, TODAY)["zaak_id"].to_list() == ["Z1"]
+
+
 def test_contact_after_the_booking_ends_a_call_and_a_missed_attempt_counts() -> None:
     actions = calls(*((z, "bellen", BOOKED) for z in ("Z1", "Z2", "Z3", "Z4")))
     happened = events(

@@ -9,8 +9,9 @@ starts and stops arrangements, and the holidays come and go. After every night:
 - no household gets two letters for one debt;
 - no person is in a case at another household's address;
 - every deadline falls on a working day of the Algemene termijnenwet;
-- the SDD's call list holds exactly the calls of open cases that are due and were not yet
-  answered by contact, an aanmelding or later step;
+- the SDD's call list holds exactly the calls of open cases, not forwarded to their
+  municipality, that are due and were not yet answered by contact, an aanmelding or later
+  step;
 - nothing about a person whose last activity is more than six months old is left in the
   state file (raw bytes), the archives or the outputs.
 """
@@ -282,7 +283,9 @@ def assert_calls_listed_while_due_and_unanswered(home: Home, day: date) -> None:
         home,
         "SELECT a.zaak_id, a.gepland FROM acties a JOIN zaken z USING (zaak_id) "
         f"WHERE z.gesloten IS NULL AND a.actietype = 'bellen' AND a.wie = 'sdd' "
-        f"AND a.gepland <= DATE '{day}' AND NOT EXISTS (SELECT 1 FROM gebeurtenissen g "
+        f"AND a.gepland <= DATE '{day}' AND NOT EXISTS (SELECT 1 FROM acties d WHERE "
+        "d.zaak_id = a.zaak_id AND d.actietype = 'doorsturen') "
+        "AND NOT EXISTS (SELECT 1 FROM gebeurtenissen g "
         "WHERE g.zaak_id = a.zaak_id AND g.datum >= a.geboekt AND (g.gebeurtenis <> "
         "'contactpoging' OR g.waarde LIKE '%|ja|%')) ORDER BY ALL",
     )

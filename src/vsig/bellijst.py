@@ -4,7 +4,8 @@ A call the routing booked stays open from the day it is for (`gepland`) until an
 or after the night it was booked shows that the SDD reached the household: a contactpoging
 that reached someone, an aanmelding, a first conversation, a decision or a result. A
 contactpoging that reached nobody leaves it open and counts as an attempt. A case that
-closes takes its calls with it.
+closes takes its calls with it, and so does one forwarded to its municipality, which then
+makes the offer (one first offer per case).
 """
 
 from datetime import date
@@ -25,9 +26,16 @@ def open_calls(actions: pl.DataFrame, events: pl.DataFrame, today: date) -> pl.D
     `actions` are the actions of the open cases (`ACTION_COLUMNS`), `events` all their
     events (`zaak_id, datum, gebeurtenis, waarde`).
     """
-    calls = actions.filter(
-        (pl.col("actietype") == "bellen") & (pl.col("wie") == "sdd") & (pl.col("gepland") <= today)
-    ).select("zaak_id", "actie", "geboekt", "gepland", "uiterlijk")
+    forwarded = actions.filter(pl.col("actietype") == "doorsturen").select("zaak_id")
+    calls = (
+        actions.filter(
+            (pl.col("actietype") == "bellen")
+            & (pl.col("wie") == "sdd")
+            & (pl.col("gepland") <= today)
+        )
+        .join(forwarded, on="zaak_id", how="anti")
+        .select("zaak_id", "actie", "geboekt", "gepland", "uiterlijk")
+    )
     since = calls.join(events, on="zaak_id").filter(pl.col("datum") >= pl.col("geboekt"))
     reached = pl.col("gebeurtenis").is_in(CONTACT) | (_attempt() & _reached())
     answered = since.filter(reached).select("zaak_id", "actie").unique()
