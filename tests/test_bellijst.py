@@ -32,6 +32,7 @@ def events(*rows: tuple[str, date, str, str | None]) -> pl.DataFrame:
 
 
 NO_EVENTS = events()
+NONE = pl.DataFrame(schema={"zaak_id": pl.String})  # forwarded
 
 
 def test_a_call_is_listed_from_its_day_and_a_letter_never() -> None:
@@ -40,14 +41,15 @@ def test_a_call_is_listed_from_its_day_and_a_letter_never() -> None:
         ("Z2", "bellen", TODAY),
         ("Z3", "bellen", TODAY + timedelta(days=1)),
     ).vstack(calls(("Z4", "brief", BOOKED)))
-    listed = open_calls(actions, NO_EVENTS, TODAY)
+    listed = open_calls(actions, NO_EVENTS, NONE, TODAY)
     assert listed["zaak_id"].to_list() == ["Z1", "Z2"]
     assert listed["pogingen"].to_list() == [0, 0]
 
 
 def test_a_case_forwarded_to_its_municipality_leaves_the_sdd_list() -> None:
-    actions = calls(("Z1", "bellen", BOOKED), ("Z2", "bellen", BOOKED), ("Z2", "doorsturen", TODAY))
-    assert open_calls(actions, NO_EVENTS, TODAY)["zaak_id"].to_list() == ["Z1"]
+    actions = calls(("Z1", "bellen", BOOKED), ("Z2", "bellen", BOOKED))
+    forwarded = pl.DataFrame({"zaak_id": ["Z2"]})
+    assert open_calls(actions, NO_EVENTS, forwarded, TODAY)["zaak_id"].to_list() == ["Z1"]
 
 
 def test_contact_after_the_booking_ends_a_call_and_a_missed_attempt_counts() -> None:
@@ -59,7 +61,7 @@ def test_contact_after_the_booking_ends_a_call_and_a_missed_attempt_counts() -> 
         ("Z3", BOOKED - timedelta(days=1), "aanmelding", None),  # before this call
         ("Z4", BOOKED, "aanmelding", None),
     )
-    listed = open_calls(actions, happened, TODAY)
+    listed = open_calls(actions, happened, NONE, TODAY)
     assert listed.select("zaak_id", "pogingen", "laatste_poging").rows() == [
         ("Z2", 2, BOOKED + timedelta(days=5)),
         ("Z3", 0, None),
@@ -92,8 +94,8 @@ def test_a_later_event_never_puts_a_call_back_on_the_list(
     def frame(rows: list[tuple[str, int, tuple[str, str | None]]]) -> pl.DataFrame:
         return events(*((z, BOOKED + timedelta(days=d), g, w) for z, d, (g, w) in rows))
 
-    before = set(open_calls(actions, frame(history), TODAY)["zaak_id"])
-    after = set(open_calls(actions, frame([*history, later]), TODAY)["zaak_id"])
+    before = set(open_calls(actions, frame(history), NONE, TODAY)["zaak_id"])
+    after = set(open_calls(actions, frame([*history, later]), NONE, TODAY)["zaak_id"])
     assert after <= before
     zaak, days, (what, value) = later
     missed = what == "contactpoging" and value is not None and "|nee|" in value

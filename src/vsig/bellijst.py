@@ -19,21 +19,23 @@ CONTACT: Final = ("aanmelding", "eerste_gesprek", "beschikking", "resultaat")
 """Events that show the household was reached, whatever their value."""
 
 
-def open_calls(actions: pl.DataFrame, events: pl.DataFrame, today: date) -> pl.DataFrame:
+def open_calls(
+    actions: pl.DataFrame, events: pl.DataFrame, forwarded: pl.DataFrame, today: date
+) -> pl.DataFrame:
     """The SDD's calls of the open cases still to make today: `zaak_id, actie, geboekt,
     gepland, uiterlijk, pogingen, laatste_poging`.
 
     `actions` are the actions of the open cases (`ACTION_COLUMNS`), `events` all their
-    events (`zaak_id, datum, gebeurtenis, waarde`).
+    events (`zaak_id, datum, gebeurtenis, waarde`), `forwarded` the cases forwarded
+    (`route.forwarded`).
     """
-    forwarded = actions.filter(pl.col("actietype") == "doorsturen").select("zaak_id")
     calls = (
         actions.filter(
             (pl.col("actietype") == "bellen")
             & (pl.col("wie") == "sdd")
             & (pl.col("gepland") <= today)
         )
-        .join(forwarded, on="zaak_id", how="anti")
+        .join(forwarded.select("zaak_id"), on="zaak_id", how="anti")
         .select("zaak_id", "actie", "geboekt", "gepland", "uiterlijk")
     )
     since = calls.join(events, on="zaak_id").filter(pl.col("datum") >= pl.col("geboekt"))

@@ -209,7 +209,8 @@ class _Night:
             case_actions = pl.concat([performed, actions.select(ACTION_COLUMNS)]).join(
                 open_now, on="zaak_id", how="semi"
             )
-            calls = bellijst.open_calls(case_actions, history, day).join(open_now, on="zaak_id")
+            calls = bellijst.open_calls(case_actions, history, forwarded, day)
+            calls = calls.join(open_now, on="zaak_id")
         return Tonight(
             run_id,
             inputs,
