@@ -225,6 +225,7 @@ def config_for(gemeenten: int, out: Path) -> Path:
     data["gemeenten"] = [
         template | {"code": f"{n:04d}", "naam": f"Gemeente {n}"} for n in range(1, gemeenten + 1)
     ]
+    data["cbs"]["centrumgemeente"] = data["gemeenten"][0]["code"]
     target = out / "config"
     target.mkdir(parents=True, exist_ok=True)
     (target / "vsig.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")

@@ -1,4 +1,4 @@
-"""Reports of a period: the CBS delivery and the overview, from frames of a few rows."""
+"""Reports of a period: the period itself and the overview, from frames of a few rows."""
 
 from datetime import date
 
@@ -27,64 +27,6 @@ def test_a_period_is_a_month_or_a_quarter(text: str, first: date, last: date) ->
 def test_another_period_is_refused_with_the_forms_it_takes(text: str) -> None:
     with pytest.raises(report.ReportError, match="is not YYYY-MM or YYYY-Qn"):
         report.period(text)
-
-
-def signal(signaal_id: str, gemeentecode: str) -> dict[str, object]:
-    return {
-        "signaalpartner": "VGZ",
-        "signaal_id": signaal_id,
-        "soort": "Zorg",
-        "bedrag": 12350,
-        "ontstaansdatum": date(2026, 9, 1),
-        "signaaldatum": date(2026, 11, 2),
-        "status": "Opgepakt",
-        "crisissignaal": False,
-        "warme_overdracht": False,
-        "persoon_bsn": "111222333",
-        "bsn": None,
-        "voorletters": "J.",
-        "voorvoegsel": None,
-        "achternaam": "Jansen",
-        "geboortedatum": date(1980, 1, 1),
-        "straatnaam": "Voorstraat",
-        "postcode": "3311AB",
-        "huisnummer": 1,
-        "huisletter": None,
-        "huisnummertoevoeging": None,
-        "plaatsnaam": "Dordrecht",
-        "gemeentecode": gemeentecode,
-    }
-
-
-def test_each_municipality_gets_its_own_signals_and_cases(config: Config) -> None:
-    assert config.cbs is not None
-    rows = {
-        "signalen": pl.DataFrame([signal("S1", "0505"), signal("S2", "0590")]),
-        "zaken": pl.DataFrame(
-            {"zaak_id": ["Z1"], "gemeentecode": ["0505"], "geopend": [date(2026, 11, 2)]}
-        ),
-        "leden": pl.DataFrame({"zaak_id": ["Z1"], "signaalpartner": ["VGZ"], "signaal_id": ["S1"]}),
-        "gebeurtenissen": pl.DataFrame(
-            {
-                "zaak_id": ["Z1", "Z1"],
-                "datum": [date(2026, 11, 5), date(2026, 11, 20)],
-                "gebeurtenis": ["contactpoging", "resultaat"],
-                "waarde": ["Telefoon|ja|Middag", "Vervolghulp"],
-            }
-        ),
-    }
-    made = report.delivery(rows, config, config.cbs, *NOV)
-    by_code = {levering["gemeentecode"]: levering for levering in made["leveringen"]}
-    assert set(by_code) == {g.code for g in config.gemeenten}
-    assert [s["ID"] for s in by_code["0505"]["vroegsignalen"]] == ["VGZ-S1"]
-    assert [s["ID"] for s in by_code["0590"]["vroegsignalen"]] == ["VGZ-S2"]
-    assert by_code["0505"]["vroegsignalen"][0]["bedrag"] == 124  # whole euros, half up
-    (zaak,) = by_code["0505"]["vroegsignaalzaken"]
-    assert zaak["contactpogingen"] == [
-        {"soort": "Telefoon", "bereikt": True, "datum": "2026-11-05", "dagdeel": "Middag"}
-    ]
-    assert zaak["resultaat"] == "Vervolghulp"
-    assert by_code["0590"]["vroegsignaalzaken"] == []
 
 
 def test_the_overview_counts_first_conversations_on_time_by_the_legal_term(

@@ -23,7 +23,7 @@ FORWARDED = Resident(make_bsn(801), "Termijn", date(1970, 1, 1), "3319AB", 1)
 CRISIS = Resident(make_bsn(802), "Spoed", date(1971, 1, 1), "3319AB", 2)
 SCHEMA = json.loads(
     (
-        REPO / "standards" / "vng-vroegsignalering-v0.9" / "json_schema_Uitwisselmodel.json"
+        REPO / "standards" / "vng-vroegsignalering-v1.2" / "json_schema_Uitwisselmodel.json"
     ).read_text()
 )
 runner = CliRunner()
@@ -200,19 +200,34 @@ def test_the_cbs_delivery_for_a_month_validates(months: Months, tmp_path: Path) 
     assert len(delivery["leveringen"]) == 7
 
 
-def test_the_cbs_delivery_for_a_quarter_validates(months: Months, tmp_path: Path) -> None:
-    delivery = monitor(months, "2026-Q4", tmp_path)
-    (dordrecht,) = [lev for lev in delivery["leveringen"] if lev["gemeentecode"] == "0505"]
-    cases = {c["vroegsignalen"][0]["ID"]: c for c in dordrecht["vroegsignaalzaken"]}
-    crisis = cases["EVIDES-E-2"]
-    assert [(c["soort"], c["bereikt"]) for c in crisis["contactpogingen"]] == [
-        ("Telefoon", False),
-        ("Huisbezoek", True),
+def test_the_cbs_delivery_of_a_quarter_holds_it_as_it_stood_at_its_end(
+    months: Months, tmp_path: Path
+) -> None:
+    """The crisis case's letter and the first call (both December) are in Q4, the home
+    visit of 4 January is not; Q1 shows the case again with all three, and the forwarded
+    case with the result of February."""
+
+    def cases_of(delivery: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        (dordrecht,) = [lev for lev in delivery["leveringen"] if lev["gemeentecode"] == "0505"]
+        return {c["vroegsignalen"][0]["ID"]: c for c in dordrecht["vroegsignaalzaken"]}
+
+    def attempts(case: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
+        return [(c["soort"], c["datum"], c.get("bereikt")) for c in case["contactpogingen"]]
+
+    q4 = cases_of(monitor(months, "2026-Q4", tmp_path))
+    assert attempts(q4["EVIDES-E-2"]) == [
+        ("Brief", "2026-12-21", None),
+        ("Telefoon", "2026-12-30", False),
     ]
-    forwarded = next(c for c in dordrecht["vroegsignaalzaken"] if len(c["vroegsignalen"]) == 2)
+    assert all("resultaat" not in case for case in q4.values())
+    q1 = cases_of(monitor(months, "2027-Q1", tmp_path))
+    assert attempts(q1["EVIDES-E-2"])[-1] == ("Huisbezoek", "2027-01-04", True)
+    forwarded = next(c for c in q1.values() if len(c["vroegsignalen"]) == 2)
     assert forwarded["resultaat"] == "Vervolghulp en/of verwijzing financieel"
+    assert forwarded["datumOpgepakt"] == "2026-12-21"
     empty = monitor(months, "2027-Q2", tmp_path)
     assert all(not lev["vroegsignalen"] for lev in empty["leveringen"])
+    assert all(not lev["vroegsignaalzaken"] for lev in empty["leveringen"])
 
 
 def test_a_bad_period_is_a_usage_error(months: Months) -> None:

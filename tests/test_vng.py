@@ -8,7 +8,7 @@ from vsig import vng
 
 from .conftest import REPO
 
-SCHEMA = REPO / "standards/vng-vroegsignalering-v0.9/json_schema_Uitwisselmodel.json"
+SCHEMA = REPO / "standards/vng-vroegsignalering-v1.2/json_schema_Uitwisselmodel.json"
 
 
 @pytest.mark.parametrize(

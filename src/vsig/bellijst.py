@@ -39,8 +39,7 @@ def open_calls(
         .select("zaak_id", "actie", "geboekt", "gepland", "uiterlijk")
     )
     since = calls.join(events, on="zaak_id").filter(pl.col("datum") >= pl.col("geboekt"))
-    reached = pl.col("gebeurtenis").is_in(CONTACT) | (_attempt() & _reached())
-    answered = since.filter(reached).select("zaak_id", "actie").unique()
+    answered = since.filter(contact()).select("zaak_id", "actie").unique()
     tried = (
         since.filter(_attempt())
         .group_by("zaak_id", "actie")
@@ -52,6 +51,11 @@ def open_calls(
         .with_columns(pl.col("pogingen").fill_null(0))
         .sort("zaak_id", "actie")
     )
+
+
+def contact() -> pl.Expr:
+    """An event that shows the household was reached."""
+    return pl.col("gebeurtenis").is_in(CONTACT) | (_attempt() & _reached())
 
 
 def _attempt() -> pl.Expr:

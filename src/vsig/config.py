@@ -161,6 +161,33 @@ class Cbs(Strict):
     organisatie: str
     kvk_nummer: str | None = None
     contactpersonen: list[dict[str, str]] = Field(min_length=1)
+    centrumgemeente: str | None = Field(
+        None,
+        pattern=r"^\d{4}$",
+        description="the levering of a signal that matched nobody and names a town that is "
+        "no configured municipality; the first municipality when not given",
+    )
+
+
+class Serve(Strict):
+    """`vsig serve`: the DDAS-VS API from which CBS pulls the delivery (README "CBS")."""
+
+    host: str = Field("127.0.0.1", description="an FSC inway on this host authenticates")
+    port: int = Field(8443, ge=1, le=65535)
+    signing_key: Path = Field(description="PEM RSA key that signs each response (PS256)")
+    signing_chain: Path = Field(description="PEM certificates, the signing one first (x5c)")
+    kid: str | None = Field(None, description="the key's id; its certificate's SHA-256 if not")
+    tls_cert: Path | None = Field(None, description="serve HTTPS with this certificate")
+    tls_key: Path | None = None
+    tls_client_ca: Path | None = Field(None, description="and admit only clients it signed")
+
+    @model_validator(mode="after")
+    def _tls_whole(self) -> Self:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("tls_cert and tls_key go together")
+        if self.tls_client_ca is not None and self.tls_cert is None:
+            raise ValueError("tls_client_ca needs tls_cert and tls_key")
+        return self
 
 
 class Retention(Strict):
@@ -235,6 +262,7 @@ class Config(Strict):
     retention: Retention = Retention()
     termijnen: Termijnen = Termijnen()
     cbs: Cbs | None = None
+    serve: Serve | None = None
     uitsluitingen: Uitsluitingen = Uitsluitingen()
     afzender: Afzender
     gemeenten: list[Gemeente] = Field(min_length=1)
@@ -256,6 +284,9 @@ class Config(Strict):
             doubles = sorted({c for c in codes if codes.count(c) > 1})
             if doubles:
                 raise ValueError(f"{name}: code used more than once: {doubles}")
+        centrum = self.cbs.centrumgemeente if self.cbs else None
+        if centrum and not self.gemeente(centrum):
+            raise ValueError(f"cbs.centrumgemeente {centrum} is none of the gemeenten")
         return self
 
     def partner(self, code: str) -> Signaalpartner | None:

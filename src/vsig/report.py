@@ -1,12 +1,8 @@
-"""`vsig report monitor`: the delivery to CBS in the VNG Uitwisselmodel (v0.9).
-
-One levering per configured municipality with its vroegsignalen and vroegsignaalzaken of
-the period: signals received in it, cases opened in it with their contact attempts and
-result. Amounts are whole euros, as the standard asks.
-"""
+"""`vsig report`: the period a report covers, and the overview for management and councils
+(the CBS delivery is `cbs.py`)."""
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any, Final
 
 import altair as alt
@@ -16,14 +12,14 @@ import vl_convert
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
-from vsig import formats, normalize, templates, termijnen
-from vsig.config import Cbs, Config
+from vsig import formats, templates, termijnen
+from vsig.config import Config
 from vsig.home import Home
 from vsig.store import Store
 
 
 class ReportError(ValueError):
-    """The report cannot be made as asked (a bad period, no `cbs` in the config)."""
+    """The report cannot be made as asked (a bad period)."""
 
 
 def period(text: str) -> tuple[date, date]:
@@ -39,122 +35,6 @@ def period(text: str) -> tuple[date, date]:
     start = date(year, first, 1)
     after = date(year + (first + count - 1) // 12, (first + count - 1) % 12 + 1, 1)
     return start, after - timedelta(days=1)
-
-
-def monitor(home: Home, config: Config, start: date, end: date) -> dict[str, Any]:
-    """`vsig report monitor`: the CBS delivery of a period, from a snapshot of the state."""
-    if config.cbs is None:
-        raise ReportError("the config has no `cbs` section: who delivers to CBS?")
-    with Store.snapshot(home.state) as db:
-        return delivery(db.delivery_rows(start, end), config, config.cbs, start, end)
-
-
-def delivery(
-    rows: dict[str, pl.DataFrame], config: Config, cbs: Cbs, start: date, end: date
-) -> dict[str, Any]:
-    """The Uitwisselmodel of a period from its `rows` (see `Store.delivery_rows`): a
-    levering per municipality, its signals and its cases."""
-    signals, cases = rows["signalen"], rows["zaken"]
-    members, events = rows["leden"], rows["gebeurtenissen"]
-    organisation: dict[str, Any] = {
-        "naam": cbs.organisatie,
-        "contactpersoonen": cbs.contactpersonen,
-    }
-    if cbs.kvk_nummer:
-        organisation["kvk-nummer"] = cbs.kvk_nummer
-    leveringen = [
-        {
-            "teller": number,
-            "gemeentecode": gemeente.code,
-            "aanleverende_organisatie": organisation,
-            "vroegsignalen": [
-                _vroegsignaal(row)
-                for row in signals.filter(pl.col("gemeentecode") == gemeente.code).iter_rows(
-                    named=True
-                )
-            ],
-            "vroegsignaalzaken": [
-                _zaak(row, members, events, start, end)
-                for row in cases.filter(
-                    (pl.col("gemeentecode") == gemeente.code)
-                    & pl.col("zaak_id").is_in(members["zaak_id"].implode())  # signals purged
-                ).iter_rows(named=True)
-            ],
-        }
-        for number, gemeente in enumerate(config.gemeenten, start=1)
-    ]
-    return {
-        "codeGegevensleverancier": cbs.code_gegevensleverancier,
-        "startdatumLevering": start.isoformat(),
-        "einddatumLevering": end.isoformat(),
-        "aanleverdatumEnTijd": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "leveringen": leveringen,
-    }
-
-
-def _id(partner: str, signaal_id: str) -> str:
-    return f"{partner}-{signaal_id}"
-
-
-def _vroegsignaal(row: dict[str, Any]) -> dict[str, Any]:
-    client = {
-        "Burgerservicenummer": row["persoon_bsn"] or row["bsn"],
-        "Voorletters": row["voorletters"],
-        "Voorvoegsel": row["voorvoegsel"],
-        "Achternaam": row["achternaam"],
-        "Geboortedatum": row["geboortedatum"].isoformat() if row["geboortedatum"] else None,
-        "Straatnaam": row["straatnaam"],
-        "Postcode": row["postcode"],
-        "Huisnummer": str(row["huisnummer"]),
-        "Huisnummertoevoeging": (row["huisletter"] or "") + (row["huisnummertoevoeging"] or "")
-        or None,
-        "Plaatsnaam": row["plaatsnaam"],
-    }
-    return {
-        "ID": _id(row["signaalpartner"], row["signaal_id"]),
-        "crisissignaal": row["crisissignaal"],
-        "warmeOverdracht": row["warme_overdracht"],
-        "bedrag": formats.hele_euros(row["bedrag"]),
-        "ontstaansdatum": row["ontstaansdatum"].isoformat(),
-        "signaaldatum": row["signaaldatum"].isoformat(),
-        "status": row["status"],
-        "signaalpartner": {"type": row["soort"]},
-        "client": {k: v for k, v in client.items() if v is not None},
-    }
-
-
-def _zaak(
-    case: dict[str, Any], members: pl.DataFrame, events: pl.DataFrame, start: date, end: date
-) -> dict[str, Any]:
-    own = events.filter(pl.col("zaak_id") == case["zaak_id"])
-    results = own.filter(pl.col("gebeurtenis") == "resultaat")["waarde"].to_list()
-    zaak: dict[str, Any] = {
-        "matchingsdatum": case["geopend"].isoformat(),
-        "startdatum_matchtingperiode": start.isoformat(),
-        "einddatum_matchingperiode": end.isoformat(),
-        "datum_opgepakt": case["geopend"].isoformat(),
-        "vroegsignalen": [
-            {"ID": _id(partner, signaal_id)}
-            for partner, signaal_id in members.filter(pl.col("zaak_id") == case["zaak_id"])
-            .select("signaalpartner", "signaal_id")
-            .rows()
-        ],
-        "contactpogingen": [
-            _contactpoging(row["datum"], row["waarde"])
-            for row in own.filter(pl.col("gebeurtenis") == "contactpoging").iter_rows(named=True)
-        ],
-    }
-    if results:
-        zaak["resultaat"] = results[-1]
-    return zaak
-
-
-def _contactpoging(day: date, waarde: str) -> dict[str, Any]:
-    soort, bereikt, dagdeel = normalize.contactpoging(waarde)
-    attempt: dict[str, Any] = {"soort": soort, "bereikt": bereikt, "datum": day.isoformat()}
-    if dagdeel:
-        attempt["dagdeel"] = dagdeel
-    return attempt
 
 
 SMALL: Final = 5

@@ -17,7 +17,7 @@ import polars as pl
 
 from vsig import normalize as n
 from vsig.config import REGELINGEN, Layout
-from vsig.vng import CONTACTSOORTEN, DAGDELEN, EINDRESULTATEN
+from vsig.vng import CONTACTSOORTEN, DAGDELEN, EERDERE_EINDRESULTATEN, EINDRESULTATEN
 
 Value = Callable[[str], pl.Expr]
 """Gives the canonical (parsed) value of another column, for rules that compare columns."""
@@ -207,7 +207,7 @@ def _waarde_fits(gebeurtenis: pl.Expr, waarde: pl.Expr) -> pl.Expr:
         .when(gebeurtenis == "beschikking")
         .then(waarde.is_in(BESCHIKKINGEN))
         .when(gebeurtenis == "resultaat")
-        .then(waarde.is_in(EINDRESULTATEN))
+        .then(waarde.is_in([*EINDRESULTATEN, *EERDERE_EINDRESULTATEN]))
         .otherwise(waarde.is_null())
     )
 

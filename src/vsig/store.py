@@ -460,28 +460,51 @@ class Store:
         }
 
     def delivery_rows(self, start: date, end: date) -> dict[str, pl.DataFrame]:
-        """For the CBS delivery of a period: the signals received in it with a municipality,
-        the cases opened in it, and those cases' signals (`leden`: their keys) and events."""
+        """For the CBS delivery of a period, as the state stood at its end: every signal
+        received in it (`opgepakt`: when its case was first acted on), the cases opened,
+        acted on, with an event or closed in it (`opgepakt` too), and of those cases the
+        signals received by its end (`leden`), the events dated in it or before and the
+        letters sent by then (`brieven`). A later night adds nothing to a past period."""
+        period = [start, end]
+        acted = (
+            "LEFT JOIN (SELECT zaak_id, min(geboekt) AS opgepakt FROM acties WHERE geboekt <= ? "
+            "GROUP BY zaak_id) a USING (zaak_id)"
+        )
         cases = self._query(
-            "SELECT * FROM zaken WHERE geopend BETWEEN ? AND ? ORDER BY zaak_id", [start, end]
+            f"SELECT z.*, a.opgepakt FROM zaken z {acted} WHERE z.geopend <= ? AND ("
+            "z.geopend >= ? OR z.gesloten BETWEEN ? AND ? "
+            "OR zaak_id IN (SELECT zaak_id FROM gebeurtenissen WHERE datum BETWEEN ? AND ?) "
+            "OR zaak_id IN (SELECT zaak_id FROM acties WHERE geboekt BETWEEN ? AND ?)) "
+            "ORDER BY zaak_id",
+            [end, end, start, *period, *period, *period],
         )
         frames = {"cases": cases.select("zaak_id")}
         return {
             "signalen": self._query(
-                "SELECT s.*, r.verwerkingsdatum FROM signalen s JOIN runs r USING (run_id) "
-                "WHERE r.verwerkingsdatum BETWEEN ? AND ? AND s.gemeentecode IS NOT NULL "
+                f"SELECT s.*, r.verwerkingsdatum, a.opgepakt FROM signalen s JOIN runs r "
+                f"USING (run_id) {acted} WHERE r.verwerkingsdatum BETWEEN ? AND ? "
                 "ORDER BY s.signaalpartner, s.signaal_id, s.run_id",
-                [start, end],
+                [end, *period],
             ),
             "zaken": cases,
             "leden": self._query(
-                "SELECT zaak_id, signaalpartner, signaal_id FROM signalen "
-                "WHERE zaak_id IN (SELECT zaak_id FROM cases) ORDER BY signaalpartner, signaal_id",
+                "SELECT s.zaak_id, s.signaalpartner, s.signaal_id FROM signalen s JOIN runs r "
+                "USING (run_id) WHERE s.zaak_id IN (SELECT zaak_id FROM cases) "
+                "AND r.verwerkingsdatum <= ? ORDER BY s.signaalpartner, s.signaal_id",
+                [end],
                 frames=frames,
             ),
             "gebeurtenissen": self._query(
                 "SELECT * FROM gebeurtenissen WHERE zaak_id IN (SELECT zaak_id FROM cases) "
-                "ORDER BY zaak_id, datum, run_id, regelnummer",
+                "AND datum <= ? ORDER BY zaak_id, datum, run_id, regelnummer",
+                [end],
+                frames=frames,
+            ),
+            "brieven": self._query(
+                "SELECT zaak_id, geboekt AS datum FROM acties WHERE actietype = 'brief' "
+                "AND zaak_id IN (SELECT zaak_id FROM cases) AND geboekt <= ? "
+                "ORDER BY zaak_id, geboekt, actie",
+                [end],
                 frames=frames,
             ),
         }

@@ -1,36 +1,42 @@
-"""Value lists of the VNG information model "Model Vroegsignalering" (Uitwisselmodel v0.9).
+"""Value lists of the VNG information model "Model Vroegsignalering" (Uitwisselmodel v1.2).
 
-Kept verbatim from the schema in ``shared/standards``: these strings are what partners,
-municipalities and CBS read back, so they must never be paraphrased.
+Kept verbatim, in the order of the schema in ``standards/vng-vroegsignalering-v1.2``: these
+strings are what partners, municipalities and CBS read back, so they must never be
+paraphrased.
 """
 
 from typing import Final, Literal, get_args
 
 Signaalpartnersoort = Literal[
+    "Belastingdienst",
+    "CAK Eigen bijdrage",
+    "CAK Zorgverzekeringen",
+    "Dienst Toeslagen",
+    "DUO",
     "Energie",
     "Huur",
     "Hypotheek",
-    "CAK Zorgverzekeringen",
-    "Zorg",
-    "Water",
-    "DUO",
-    "Belastingdienst",
-    "CAK Eigen bijdrage",
     "Overige",
-    "Dienst Toeslagen",
+    "Water",
+    "Zorg",
 ]
 SIGNAALPARTNERSOORTEN: Final = get_args(Signaalpartnersoort)
 
 Signaalstatus = Literal[
-    "Nog niet opgepakt",
-    "Niet opgepakt: onterecht signaal",
+    "Inwoner al bekend bij schuldhulpverlening",
     "Inwoner is overleden",
-    "Persoon is geen inwoner (meer) in de gemeente",
-    "Niet opgepakt: herhaalde melding",
     "Niet opgepakt: andere reden",
+    "Niet opgepakt: herhaalde melding",
+    "Niet opgepakt: onterecht signaal",
+    "Nog niet opgepakt",
+    "Opgepakt",
+    "Persoon is geen inwoner (meer) in de gemeente",
 ]
 SIGNAALSTATUSSEN: Final = get_args(Signaalstatus)
 OPGEPAKT: Final[Signaalstatus] = "Nog niet opgepakt"
+"""A signal in a case that nobody acted on yet; the CBS delivery says `Opgepakt` (below)
+from the night its case was first acted on."""
+IN_BEHANDELING: Final[Signaalstatus] = "Opgepakt"
 ONTERECHT: Final[Signaalstatus] = "Niet opgepakt: onterecht signaal"
 OVERLEDEN: Final[Signaalstatus] = "Inwoner is overleden"
 GEEN_INWONER: Final[Signaalstatus] = "Persoon is geen inwoner (meer) in de gemeente"
@@ -38,32 +44,48 @@ HERHAALD: Final[Signaalstatus] = "Niet opgepakt: herhaalde melding"
 ANDERE_REDEN: Final[Signaalstatus] = "Niet opgepakt: andere reden"
 
 CONTACTSOORTEN: Final = (
-    "Mail",
+    "Administratief",
+    "Afspraak op locatie",
     "Brief",
-    "SMS/Whatsapp",
-    "Telefoon",
     "Huisbezoek",
     "Kaartje",
+    "Mail",
+    "Onbekend",
     "Overige",
-    "Administratief",
+    "SMS/Whatsapp",
+    "Telefoon",
 )
 
-DAGDELEN: Final = ("Ochtend", "Middag", "Avond")
+DAGDELEN: Final = (
+    "Ochtend",
+    "Middag",
+    "Avond",
+)
 
 EINDRESULTATEN: Final = (
-    "Niet opgepakt: herhaalde melding",
-    "Niet opgepakt: onterecht signaal",
-    "Inwoner is overleden",
-    "Persoon is geen inwoner (meer) in de gemeente",
-    "Niet opgepakt: andere reden",
-    "Inwoner al bekend bij schuldhulpverlening",
-    "Inwoner heeft al een ander lopend traject",
+    "(Budget)advies en/of quick fix",
     "Definitief geen contact kunnen krijgen",
     "Geen reactie na eerder contact",
-    "Inwoner hoeft geen hulp vanuit vroegsignalering",
+    "Inwoner al bekend bij schuldhulpverlening",
+    "Inwoner heeft al een ander lopend traject",
     "Inwoner heeft zelf al betaald/betalingsregeling getroffen",
-    "(Budget)advies en/of quick fix",
+    "Inwoner is overleden",
+    "Inwoner regelt het zelf/hoeft geen hulp vanuit vroegsignalering",
+    "Niet opgepakt: andere reden",
+    "Niet opgepakt: herhaalde melding",
+    "Niet opgepakt: onterecht signaal",
+    "Persoon is geen inwoner (meer) in de gemeente",
+    "Vervolghulp en/of verwijzing",
     "Vervolghulp en/of verwijzing financieel",
-    "Verwijzing zonder contact",
     "Vervolghulp en/of verwijzing niet financieel",
+    "Verwijzing zonder tussenkomst inwoner",
 )
+
+EERDERE_EINDRESULTATEN: Final = {
+    "Inwoner hoeft geen hulp vanuit vroegsignalering": (
+        "Inwoner regelt het zelf/hoeft geen hulp vanuit vroegsignalering"
+    ),
+    "Verwijzing zonder contact": "Verwijzing zonder tussenkomst inwoner",
+}
+"""Results of the Uitwisselmodel v0.9 that v1.2 names otherwise: still accepted from case
+workers, and kept in the state as written; the CBS delivery gives the v1.2 name."""

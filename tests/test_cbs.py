@@ -1,0 +1,262 @@
+"""The CBS delivery in the Uitwisselmodel v1.2, from frames of a few rows and over nights."""
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import polars as pl
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from vsig import cbs, vng
+from vsig.cli import app
+from vsig.config import Config
+
+from .conftest import REPO
+from .scenario import Home, Resident, make_bsn
+
+NOV = (date(2026, 11, 1), date(2026, 11, 30))
+SCHEMA = json.loads(
+    (REPO / "standards/vng-vroegsignalering-v1.2/json_schema_Uitwisselmodel.json").read_text()
+)
+VALID = jsonschema.Draft202012Validator(
+    SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+)
+runner = CliRunner()
+
+
+def signal(signaal_id: str, gemeentecode: str | None, **changes: Any) -> dict[str, Any]:
+    return {
+        "signaalpartner": "VGZ", "signaal_id": signaal_id, "soort": "Zorg", "bedrag": 12350,
+        "ontstaansdatum": date(2026, 9, 1), "signaaldatum": date(2026, 11, 2),
+        "status": vng.OPGEPAKT, "crisissignaal": False, "warme_overdracht": False,
+        "persoon_bsn": "111222333", "bsn": None, "voorletters": "J.", "voorvoegsel": None,
+        "achternaam": "Jansen", "geboortedatum": date(1980, 1, 1), "straatnaam": "Voorstraat",
+        "postcode": "3311AB", "huisnummer": 1, "huisletter": None, "huisnummertoevoeging": None,
+        "plaatsnaam": "Dordrecht", "gemeentecode": gemeentecode, "opgepakt": None,
+    } | changes  # fmt: skip
+
+
+def case(zaak_id: str, **changes: Any) -> dict[str, Any]:
+    return {
+        "zaak_id": zaak_id, "gemeentecode": "0505", "geopend": date(2026, 11, 2),
+        "gesloten": None, "sluitreden": None, "opgepakt": date(2026, 11, 2),
+    } | changes  # fmt: skip
+
+
+CASE_SCHEMA = {"zaak_id": pl.String, "gemeentecode": pl.String, "geopend": pl.Date,
+               "gesloten": pl.Date, "sluitreden": pl.String, "opgepakt": pl.Date}  # fmt: skip
+EVENT_SCHEMA = {"zaak_id": pl.String, "datum": pl.Date, "gebeurtenis": pl.String,
+                "waarde": pl.String}  # fmt: skip
+
+
+def rows(
+    signals: list[dict[str, Any]],
+    cases: list[dict[str, Any]],
+    events: list[tuple[str, date, str, str | None]] | None = None,
+    letters: list[tuple[str, date]] | None = None,
+) -> dict[str, pl.DataFrame]:
+    members = [
+        (c["zaak_id"], s["signaalpartner"], s["signaal_id"])
+        for c in cases
+        for s in signals
+        if s.get("zaak_id") == c["zaak_id"]
+    ]
+    return {
+        "signalen": pl.DataFrame(signals),
+        "zaken": pl.DataFrame(cases, schema=CASE_SCHEMA),
+        "leden": pl.DataFrame(
+            members, schema=["zaak_id", "signaalpartner", "signaal_id"], orient="row"
+        ),
+        "gebeurtenissen": pl.DataFrame(events or [], schema=EVENT_SCHEMA, orient="row"),
+        "brieven": pl.DataFrame(
+            letters or [], schema={"zaak_id": pl.String, "datum": pl.Date}, orient="row"
+        ),
+    }
+
+
+def made(config: Config, frames: dict[str, pl.DataFrame]) -> dict[str, Any]:
+    assert config.cbs is not None
+    delivery = cbs.delivery(frames, config, config.cbs, *NOV, datetime(2026, 12, 1, tzinfo=UTC))
+    VALID.validate(delivery)
+    return delivery
+
+
+def levering(delivery: dict[str, Any], code: str) -> dict[str, Any]:
+    return next(lev for lev in delivery["leveringen"] if lev["gemeentecode"] == code)
+
+
+def test_each_municipality_gets_its_signals_and_every_signal_is_in_one_levering(
+    config: Config,
+) -> None:
+    frames = rows(
+        [
+            signal("S1", "0505", zaak_id="Z1"),
+            signal("S2", "0590"),
+            signal("S3", None, status=vng.GEEN_INWONER, plaatsnaam=" papendrecht "),
+            signal("S4", None, status=vng.GEEN_INWONER, plaatsnaam="Rotterdam"),
+            signal("S5", "0599", status=vng.GEEN_INWONER, plaatsnaam=None),  # outside the region
+        ],
+        [case("Z1")],
+    )
+    delivery = made(config, frames)
+    ids = {
+        lev["gemeentecode"]: [s["ID"] for s in lev["vroegsignalen"]]
+        for lev in delivery["leveringen"]
+    }
+    assert ids["0505"] == ["VGZ-S1", "VGZ-S4", "VGZ-S5"]  # S4, S5: the centrumgemeente
+    assert ids["0590"] == ["VGZ-S2", "VGZ-S3"]  # S3 by the town its creditor wrote
+    assert sum(len(v) for v in ids.values()) == 5
+    assert levering(delivery, "0505")["vroegsignalen"][0]["bedrag"] == 124  # whole euros
+
+
+@given(
+    st.sampled_from(["0505", "0590", "0599", None]),
+    st.sampled_from(["Dordrecht", "PAPENDRECHT", "Rotterdam", "", None]),
+)
+def test_a_signal_always_has_exactly_one_configured_levering(
+    config: Config, gemeentecode: str | None, plaatsnaam: str | None
+) -> None:
+    assert config.cbs is not None
+    frame = pl.DataFrame(
+        {"gemeentecode": [gemeentecode], "plaatsnaam": [plaatsnaam]},
+        schema={"gemeentecode": pl.String, "plaatsnaam": pl.String},
+    )
+    (code,) = frame.select(cbs.levering(config, config.cbs)).to_series().to_list()
+    assert code in {g.code for g in config.gemeenten}
+    if gemeentecode in ("0505", "0590"):
+        assert code == gemeentecode
+
+
+def test_the_client_is_the_bsn_alone_or_an_address_never_a_name(config: Config) -> None:
+    frames = rows(
+        [
+            signal("S1", "0505"),
+            signal("S2", None, persoon_bsn=None, huisletter="A", huisnummertoevoeging="2"),
+        ],
+        [],
+    )
+    clients = [s["client"] for s in levering(made(config, frames), "0505")["vroegsignalen"]]
+    assert clients == [
+        {"burgerservicenummer": "111222333"},
+        {"postcode": "3311AB", "huisnummer": "1", "huisnummertoevoeging": "A2",
+         "geboortedatum": "1980-01-01"},
+    ]  # fmt: skip
+    assert "Jansen" not in json.dumps(clients)
+
+
+def test_a_signal_whose_case_was_acted_on_is_opgepakt(config: Config) -> None:
+    frames = rows(
+        [signal("S1", "0505", opgepakt=date(2026, 11, 2)), signal("S2", "0505"),
+         signal("S3", "0505", status=vng.HERHAALD, opgepakt=date(2026, 11, 2))],
+        [],
+    )  # fmt: skip
+    statuses = [s["status"] for s in levering(made(config, frames), "0505")["vroegsignalen"]]
+    assert statuses == ["Opgepakt", vng.OPGEPAKT, vng.HERHAALD]
+
+
+def test_letters_and_recorded_attempts_are_contactpogingen_by_date(config: Config) -> None:
+    frames = rows(
+        [signal("S1", "0505", zaak_id="Z1")],
+        [case("Z1")],
+        events=[("Z1", date(2026, 11, 20), "contactpoging", "Telefoon|nee|Ochtend"),
+                ("Z1", date(2026, 11, 21), "aanmelding", None)],
+        letters=[("Z1", date(2026, 11, 2))],
+    )  # fmt: skip
+    (zaak,) = levering(made(config, frames), "0505")["vroegsignaalzaken"]
+    assert zaak["contactpogingen"] == [
+        {"soort": "Brief", "datum": "2026-11-02"},
+        {"soort": "Telefoon", "bereikt": False, "datum": "2026-11-20", "dagdeel": "Ochtend"},
+    ]
+    assert zaak["datumOpgepakt"] == "2026-11-02"
+    assert "resultaat" not in zaak  # still open
+
+
+@pytest.mark.parametrize(
+    ("sluitreden", "events", "expected"),
+    [
+        ("resultaat: x", [("resultaat", "Inwoner hoeft geen hulp vanuit vroegsignalering")],
+         "Inwoner regelt het zelf/hoeft geen hulp vanuit vroegsignalering"),
+        ("resultaat: x", [("resultaat", "(Budget)advies en/of quick fix")],
+         "(Budget)advies en/of quick fix"),
+        ("geen activiteit", [], "Definitief geen contact kunnen krijgen"),
+        ("geen activiteit", [("contactpoging", "Telefoon|nee|")],
+         "Definitief geen contact kunnen krijgen"),
+        ("geen activiteit", [("contactpoging", "Telefoon|ja|")], "Geen reactie na eerder contact"),
+        ("geen activiteit", [("aanmelding", None)], "Geen reactie na eerder contact"),
+        (vng.OVERLEDEN, [], vng.OVERLEDEN),
+        (vng.GEEN_INWONER, [], vng.GEEN_INWONER),
+        ("samengevoegd met Z9", [], vng.ANDERE_REDEN),
+    ],
+)  # fmt: skip
+def test_every_closed_case_has_a_result_of_the_v1_2_list(
+    config: Config, sluitreden: str, events: list[tuple[str, str | None]], expected: str
+) -> None:
+    closed = date(2026, 11, 25)
+    frames = rows(
+        [signal("S1", "0505", zaak_id="Z1")],
+        [case("Z1", gesloten=closed, sluitreden=sluitreden)],
+        events=[("Z1", date(2026, 11, 10), what, value) for what, value in events],
+    )
+    (zaak,) = levering(made(config, frames), "0505")["vroegsignaalzaken"]
+    assert zaak["resultaat"] == expected
+    assert expected in vng.EINDRESULTATEN
+
+
+def test_a_case_closed_after_the_period_has_no_result_in_it(config: Config) -> None:
+    frames = rows(
+        [signal("S1", "0505", zaak_id="Z1")],
+        [case("Z1", gesloten=date(2026, 12, 3), sluitreden="geen activiteit")],
+    )
+    (zaak,) = levering(made(config, frames), "0505")["vroegsignaalzaken"]
+    assert "resultaat" not in zaak
+
+
+START = date(2026, 11, 2)
+DEBTOR = Resident(make_bsn(951), "Maandelijks", date(1975, 1, 1), "3311AB", 3)
+
+
+def test_a_past_month_gives_the_same_delivery_after_later_nights(tmp_path: Path) -> None:
+    """The next month's signal to the same case, its events and its result change nothing
+    in November's delivery but the moment it was made."""
+    home = Home.create(tmp_path)
+
+    def night(day: date, *signals: dict[str, str], events: str | None = None) -> None:
+        home.registers(day, [DEBTOR])
+        if signals:
+            home.signals("VGZ", day, list(signals))
+        if events:
+            home.write(f"uitkomsten/u-{day:%Y%m%d}.csv", events)
+        assert home.run(day).exit_code == 0
+
+    def november() -> dict[str, Any]:
+        target = tmp_path / "monitor.json"
+        args = ["--home", str(home.path), "--config", str(home.config), "--out", str(target)]
+        result = runner.invoke(app, ["report", "monitor", "--period", "2026-11", *args])
+        assert result.exit_code == 0, result.output
+        delivery: dict[str, Any] = json.loads(target.read_text())
+        VALID.validate(delivery)
+        delivery.pop("aanleverdatumEnTijd")
+        return delivery
+
+    night(START, DEBTOR.signal("V-1", "300.00", START, bsn=DEBTOR.bsn))
+    first = november()
+    (zaak_id,) = home.out(f"{START:%Y%m%d}-01", "cases.csv")["zaak_id"]
+    later = date(2026, 12, 7)
+    header = "zaak_id;datum;gebeurtenis;waarde\n"
+    night(
+        later,
+        DEBTOR.signal("V-2", "400.00", later, bsn=DEBTOR.bsn),
+        events=header + f"{zaak_id};{later};contactpoging;Telefoon|ja|Middag\n"
+        f"{zaak_id};{later};resultaat;(Budget)advies en/of quick fix\n",
+    )
+    assert november() == first
+    (zaak,) = levering(first, "0505")["vroegsignaalzaken"]
+    assert zaak["vroegsignalen"] == [{"ID": "VGZ-V-1"}]
+    assert zaak["contactpogingen"] == [{"soort": "Brief", "datum": "2026-11-02"}]
+    assert "resultaat" not in zaak
+    assert START + timedelta(days=35) == later
