@@ -2,8 +2,10 @@
 
 import errno
 import json
+import logging
 import os
 import signal
+import ssl
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,6 +16,7 @@ from typing import Annotated, Any, Final, NoReturn
 
 import duckdb
 import typer
+import uvicorn
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
@@ -28,6 +31,7 @@ from rich.table import Table
 from vsig import (
     __version__,
     audit,
+    cbs,
     doctor,
     explain,
     ingest,
@@ -36,6 +40,8 @@ from vsig import (
     report,
     route,
     samples,
+    serve,
+    signing,
     termijnen,
 )
 from vsig.config import DEFAULT_CONFIG, Config, ConfigError, load_config, resolve_home
@@ -607,13 +613,13 @@ def report_monitor(
     home: HomeOption = None,
     config_path: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
-    """Write the delivery to CBS in the VNG Uitwisselmodel and print what it holds."""
+    """Write the delivery to CBS in the VNG Uitwisselmodel v1.2 and print what it holds."""
     config = _load(config_path)
     data_home = _home(home, config)
     start, end = _period(period)
     try:
-        delivery = report.monitor(data_home, config, start, end)
-    except report.ReportError as problem:
+        delivery = cbs.monitor(data_home, config, start, end)
+    except cbs.DeliveryError as problem:
         _fail(str(problem))
     target = out_file or data_home.reports / f"monitor-{period}.json"
     _write_private(config, target, json.dumps(delivery, indent=2, ensure_ascii=False) + "\n")
@@ -653,6 +659,42 @@ def report_overview(
     target = out_file or data_home.reports / f"overview-{period}.html"
     _write_private(config, target, page)
     out.print(f"wrote {target}")
+
+
+@app.command("serve")
+def serve_command(
+    home: HomeOption = None,
+    config_path: ConfigOption = DEFAULT_CONFIG,
+    host: Annotated[str | None, typer.Option(help="Address to bind (default: serve.host).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: serve.port).")] = None,
+) -> None:
+    """Serve the DDAS-VS API (POST /gegevens), from which CBS pulls the monitor delivery.
+
+    Runs until stopped; logs each request without personal data. Needs the `serve` and
+    `cbs` sections of the config.
+    """
+    config = _load(config_path)
+    data_home = _home(home, config)
+    settings = config.serve
+    if settings is None or config.cbs is None:
+        _fail("the config needs a `serve` and a `cbs` section to serve the DDAS-VS API")
+    try:
+        signer = signing.Signer.load(settings.signing_key, settings.signing_chain, settings.kid)
+    except signing.SigningError as problem:
+        _fail(str(problem))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    tls: dict[str, Any] = {}
+    if settings.tls_cert:
+        tls = {"ssl_certfile": settings.tls_cert, "ssl_keyfile": settings.tls_key}
+    if settings.tls_client_ca:
+        tls |= {"ssl_ca_certs": str(settings.tls_client_ca), "ssl_cert_reqs": ssl.CERT_REQUIRED}
+    uvicorn.run(
+        serve.application(data_home, config, signer),
+        host=host or settings.host,
+        port=port or settings.port,
+        access_log=False,  # vsig.serve logs each request, without personal data
+        **tls,
+    )
 
 
 @app.command("doctor")
