@@ -16,7 +16,6 @@ from typing import Annotated, Any, Final, NoReturn
 
 import duckdb
 import typer
-import uvicorn
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
@@ -40,8 +39,6 @@ from vsig import (
     report,
     route,
     samples,
-    serve,
-    signing,
     termijnen,
 )
 from vsig.config import DEFAULT_CONFIG, Config, ConfigError, load_config, resolve_home
@@ -673,6 +670,11 @@ def serve_command(
     Runs until stopped; logs each request without personal data. Needs the `serve` and
     `cbs` sections of the config.
     """
+    # The web stack is imported by this command only: the others start without it.
+    import uvicorn  # noqa: PLC0415
+
+    from vsig import serve, signing  # noqa: PLC0415
+
     config = _load(config_path)
     data_home = _home(home, config)
     settings = config.serve

@@ -5,10 +5,8 @@ import re
 from datetime import date, timedelta
 from typing import Any, Final
 
-import altair as alt
 import jinja2
 import polars as pl
-import vl_convert
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
@@ -111,6 +109,9 @@ def overview_html(data: dict[str, Any]) -> str:
 def chart(rows: list[dict[str, Any]]) -> Markup:
     """A bar per group, in parts by colour where rows have them, drawn by Vega-Lite to SVG
     (its text escaped by Vega): a count below `SMALL` gets no bar, which would show it."""
+    import altair as alt  # noqa: PLC0415 - a second to import: only the overview needs it
+    import vl_convert  # noqa: PLC0415
+
     values = pl.DataFrame(
         [(r["groep"], r["deel"], r["n"] if r["n"] >= SMALL else 0) for r in rows],
         schema={"groep": pl.String, "deel": pl.String, "aantal": pl.Int64},
