@@ -623,10 +623,11 @@ def report_monitor(
     table = Table(title=f"CBS monitor {start} – {end}", title_justify="left")
     for column in ("gemeente", "signals", "cases", "with result", "contact attempts"):
         table.add_column(column, justify="left" if column == "gemeente" else "right")
+    names = {g.code: f"{g.naam} ({g.code})" for g in config.gemeenten}
     for levering in delivery["leveringen"]:
         cases = levering["vroegsignaalzaken"]
         table.add_row(
-            levering["gemeentecode"],
+            names[levering["gemeentecode"]],
             str(len(levering["vroegsignalen"])),
             str(len(cases)),
             str(sum("resultaat" in c for c in cases)),
