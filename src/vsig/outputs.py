@@ -3,8 +3,8 @@
 signals.csv, cases.csv            every signal and every routed case of the night
 rejects/<file>.csv                each input file's rejected rows, with the reason
 letters/                          the letters, their print files and index.csv
-exports/gemeente/<code>.csv       each municipality's cases
-exports/sdd/bellijst.csv          the SDD's call list
+exports/gemeente/<code>.csv       each municipality's cases, a row per debt when forwarded
+exports/sdd/bellijst.csv          the SDD's worklist: every call due or overdue
 exports/sdd/niet_gekoppeld.csv    signals no household could be found for
 exports/termijnen.csv             the legal deadlines of every open case
 exports/terugmelding/<partner>.csv  each creditor's feedback
@@ -46,6 +46,8 @@ def write(
             exports.write_csv(
                 result.rejects, folder / "rejects" / _reject_name(result.source, taken)
             )
+    # Tonight's routed cases, for letters and municipalities, and the cases with a call
+    # on the worklist: whose households, debts and letters the people's files show.
     shown = pl.concat(
         [
             routed.select("zaak_id", "adres_sleutel"),
