@@ -55,13 +55,9 @@ def open_calls(
 
 def contact() -> pl.Expr:
     """An event that shows the household was reached."""
-    return pl.col("gebeurtenis").is_in(CONTACT) | (_attempt() & _reached())
+    reached = normalize.contact_bereikt(pl.col("waarde"))
+    return pl.col("gebeurtenis").is_in(CONTACT) | (_attempt() & reached)
 
 
 def _attempt() -> pl.Expr:
     return pl.col("gebeurtenis") == "contactpoging"
-
-
-def _reached() -> pl.Expr:
-    """A contactpoging's `soort|bereikt|dagdeel`: was the resident reached?"""
-    return normalize.boolean(pl.col("waarde").str.split("|").list.get(1, null_on_oob=True))

@@ -363,7 +363,7 @@ def _with_progress(work: Callable[[nightly.Progress], Summary], quiet: bool) -> 
 
 def _print_run(summary: Summary, config: Config, seconds: float) -> None:
     out.print(_headline(summary, seconds))
-    names = {g.code: f"{g.naam} ({g.code})" for g in config.gemeenten}
+    names = _municipalities(config)
     cases = {_CASES.get(k, k): n for k, n in summary.zaken.items()}
     out.print(
         _count_table("Signals by status", "status", summary.signalen_per_status),
@@ -396,6 +396,11 @@ def _print_run(summary: Summary, config: Config, seconds: float) -> None:
 
 
 _CASES = {"geopend": "opened", "gewijzigd": "changed", "gesloten": "closed"}
+
+
+def _municipalities(config: Config) -> dict[str, str]:
+    """`Dordrecht (0505)` per code: the name people know, the code the files use."""
+    return {code: f"{naam} ({code})" for code, naam in config.gemeentenamen().items()}
 
 
 def _headline(summary: Summary, seconds: float) -> str:
@@ -623,7 +628,7 @@ def report_monitor(
     table = Table(title=f"CBS monitor {start} – {end}", title_justify="left")
     for column in ("gemeente", "signals", "cases", "with result", "contact attempts"):
         table.add_column(column, justify="left" if column == "gemeente" else "right")
-    names = {g.code: f"{g.naam} ({g.code})" for g in config.gemeenten}
+    names = _municipalities(config)
     for levering in delivery["leveringen"]:
         cases = levering["vroegsignaalzaken"]
         table.add_row(

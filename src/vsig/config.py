@@ -295,6 +295,10 @@ class Config(Strict):
     def gemeente(self, code: str) -> Gemeente | None:
         return next((g for g in self.gemeenten if g.code == code), None)
 
+    def gemeentenamen(self) -> dict[str, str]:
+        """Each municipality's code → its name, as people read it."""
+        return {g.code: g.naam for g in self.gemeenten}
+
 
 def load_config(path: Path) -> Config:
     """Load and check the YAML config and the routing file it names.

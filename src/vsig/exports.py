@@ -257,7 +257,7 @@ def bellijst(
     """The SDD's worklist for today (`BELLIJST_CSV`): every call due or overdue
     (`bellijst.open_calls` with the case's facts), crisis and most overdue first."""
     labels = config.routing.action_labels()
-    names = {g.code: g.naam for g in config.gemeenten}
+    names = config.gemeentenamen()
     owed = schulden_.group_by("zaak_id").agg(
         pl.format("{}: {} € {}", "Schuldeiser", "Soort", "Bedrag")
         .sort()
@@ -294,7 +294,7 @@ def bellijst(
 def termijnen(deadlines: pl.DataFrame, config: Config) -> pl.DataFrame:
     """The legal deadlines (`termijnen.deadlines`) for people: the municipality by its name,
     which a spreadsheet keeps as it is (a gemeentecode loses its leading zero)."""
-    names = {g.code: g.naam for g in config.gemeenten}
+    names = config.gemeentenamen()
     return deadlines.with_columns(gemeente=_named("gemeentecode", names)).select(TERMIJNEN_CSV)
 
 

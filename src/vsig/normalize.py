@@ -33,6 +33,12 @@ def contactpoging(waarde: str) -> tuple[str, bool, str | None]:
     return soort, bereikt.strip().lower() in TRUE_WORDS, dagdeel or None
 
 
+def contact_bereikt(waarde: pl.Expr) -> pl.Expr:
+    """`contactpoging` for a whole column: whether its `soort|bereikt|dagdeel` reached
+    the resident."""
+    return boolean(waarde.str.split("|").list.get(1, null_on_oob=True))
+
+
 FALSE_WORDS = ("nee", "n", "false", "0", "no", "onwaar")
 
 

@@ -57,7 +57,7 @@ def overview_of(
         gesprek <= termijnen.gesprek_uiterlijk(config.termijnen, crisis, aanmelding)
         for crisis, aanmelding, gesprek in conversations.rows()
     )
-    names = {g.code: g.naam for g in config.gemeenten}
+    names = config.gemeentenamen()
     routes = config.routing.rule_labels()
     held = conversations.height
     return {

@@ -328,7 +328,7 @@ class Store:
     def _query(
         self,
         sql: str,
-        parameters: Sequence[object] | None = None,
+        parameters: Sequence[object] | Mapping[str, object] | None = None,
         frames: Mapping[str, pl.DataFrame] | None = None,
     ) -> pl.DataFrame:
         """Rows as a polars frame; `frames` are readable in the SQL under their names."""
@@ -465,26 +465,27 @@ class Store:
         acted on, with an event or closed in it (`opgepakt` too), and of those cases the
         signals received by its end (`leden`), the events dated in it or before and the
         letters sent by then (`brieven`). A later night adds nothing to a past period."""
-        period = [start, end]
+        period = {"start": start, "end": end}
         acted = (
-            "LEFT JOIN (SELECT zaak_id, min(geboekt) AS opgepakt FROM acties WHERE geboekt <= ? "
-            "GROUP BY zaak_id) a USING (zaak_id)"
+            "LEFT JOIN (SELECT zaak_id, min(geboekt) AS opgepakt FROM acties "
+            "WHERE geboekt <= $end GROUP BY zaak_id) a USING (zaak_id)"
         )
         cases = self._query(
-            f"SELECT z.*, a.opgepakt FROM zaken z {acted} WHERE z.geopend <= ? AND ("
-            "z.geopend >= ? OR z.gesloten BETWEEN ? AND ? "
-            "OR zaak_id IN (SELECT zaak_id FROM gebeurtenissen WHERE datum BETWEEN ? AND ?) "
-            "OR zaak_id IN (SELECT zaak_id FROM acties WHERE geboekt BETWEEN ? AND ?)) "
+            f"SELECT z.*, a.opgepakt FROM zaken z {acted} WHERE z.geopend <= $end AND ("
+            "z.geopend >= $start OR z.gesloten BETWEEN $start AND $end "
+            "OR zaak_id IN (SELECT zaak_id FROM gebeurtenissen "
+            "WHERE datum BETWEEN $start AND $end) "
+            "OR zaak_id IN (SELECT zaak_id FROM acties WHERE geboekt BETWEEN $start AND $end)) "
             "ORDER BY zaak_id",
-            [end, end, start, *period, *period, *period],
+            period,
         )
         frames = {"cases": cases.select("zaak_id")}
         return {
             "signalen": self._query(
                 f"SELECT s.*, r.verwerkingsdatum, a.opgepakt FROM signalen s JOIN runs r "
-                f"USING (run_id) {acted} WHERE r.verwerkingsdatum BETWEEN ? AND ? "
+                f"USING (run_id) {acted} WHERE r.verwerkingsdatum BETWEEN $start AND $end "
                 "ORDER BY s.signaalpartner, s.signaal_id, s.run_id",
-                [end, *period],
+                period,
             ),
             "zaken": cases,
             "leden": self._query(
