@@ -1,29 +1,45 @@
-"""Benchmark: how fast vsig renders letters, as print batches and as single PDFs.
+"""Benchmark: how fast vsig writes a night's letters, end to end.
 
-Run by hand, never as a timed test:  .venv/bin/python bench/letters.py --letters 2000
-Prints a table and writes the figures as JSON (default bench/letters.json).
+Run by hand, never as a timed test:  .venv/bin/python bench/letters.py --letters 20000
+`letters.write` is what the run's `brieven` stage does: the Typst source of every letter,
+each print file's parts laid out once on every core, every letter split off into its own
+PDF, the parts joined into the print files, and the index. Then one part of `PER_LAYOUT`
+letters is profiled in one process, to show where a letter's time goes. Prints a table and
+writes the figures as JSON (default bench/letters.json).
 """
 
 import argparse
+import cProfile
 import json
 import os
 import platform
+import pstats
+import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 from vsig import letters, pdf, templates
-from vsig.config import DEFAULT_CONFIG, load_config
+from vsig.config import DEFAULT_CONFIG, Config, load_config
 
 DAY = date(2026, 11, 26)
+TARGET = 800
+"""Letters a second on 2 cores (issue 20)."""
+STEPS = {
+    "typst: lay out and export": ("~", "<method 'compile' of 'typst._typst.Compiler' objects>"),
+    "pikepdf: split off a letter": ("pdf.py", "_part"),
+    "pikepdf: save a letter or print file": ("pdf.py", "_save"),
+    "jinja2: the Typst source": ("__init__.py", "source"),
+}
+"""Steps by (end of their file's name, function), as cProfile names them."""
 
 
-def fake_letters(count: int, config_path: Path) -> list[letters.Brief]:
+def fake_letters(count: int, config: Config) -> list[letters.Brief]:
     """Letters shaped like a night's: both templates, one or two debts, seven municipalities,
     a call booked after some; built by the letters' own row-to-letter step."""
-    config = load_config(config_path)
     result = []
     for number in range(count):
         gemeente = config.gemeenten[number % len(config.gemeenten)]
@@ -52,63 +68,73 @@ def _debt(partner: str, soort: str, cents: int) -> dict[str, Any]:
     return {"signaalpartner": partner, "soort": soort, "bedrag": cents, "signaaldatum": DAY}
 
 
+def end_to_end(briefs: list[letters.Brief], config: Config) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as folder:
+        start = time.perf_counter()
+        written = letters.write(Path(folder), briefs, config, DAY)
+        seconds = time.perf_counter() - start
+    pages = int(written.index["paginas"].sum())
+    return {
+        "letters": len(briefs),
+        "pages": pages,
+        "print_files": written.index["printbestand"].n_unique(),
+        "seconds": round(seconds, 3),
+        "letters_per_second": round(len(briefs) / seconds),
+        "pages_per_second": round(pages / seconds),
+        "target_letters_per_second": TARGET,
+        "target_met": len(briefs) / seconds >= TARGET,
+    }
+
+
+def profile(briefs: list[letters.Brief], config: Config) -> dict[str, float]:
+    """Milliseconds per letter in each step, for one part laid out in this process as a
+    worker lays it out (with one Typst thread: `main` sets it before Typst starts)."""
+    one_part = [
+        b
+        for b in briefs
+        if (b.gemeentecode, b.template) == (briefs[0].gemeentecode, briefs[0].template)
+    ]
+    one_part = one_part[: letters.PER_LAYOUT]
+    profiler = cProfile.Profile()
+    with patch.object(pdf, "PARALLEL_FROM", sys.maxsize), tempfile.TemporaryDirectory() as temp:
+        letters.write(Path(temp) / "warm", one_part[:1], config, DAY)  # fonts loaded once
+        start = time.perf_counter()
+        profiler.runcall(letters.write, Path(temp) / "part", one_part, config, DAY)
+        total = time.perf_counter() - start
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    cumulative = {(file, name): row[3] for (file, _, name), row in stats.items()}
+
+    def seconds(suffix: str, name: str) -> float:
+        return sum(s for (f, n), s in cumulative.items() if n == name and f.endswith(suffix))
+
+    per_letter = {step: 1000 * seconds(*key) / len(one_part) for step, key in STEPS.items()}
+    per_letter["all, one process"] = 1000 * total / len(one_part)
+    return {step: round(ms, 3) for step, ms in per_letter.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--letters", type=int, default=2000)
     parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     parser.add_argument("--json", type=Path, default=Path("bench/letters.json"))
     args = parser.parse_args()
+    os.environ["RAYON_NUM_THREADS"] = "1"  # as in the workers, also for a night this small
     config = load_config(args.config)
-    briefs = fake_letters(args.letters, args.config)
-    letters.render(briefs[:1], config, DAY)  # fonts loaded once, as in a run
-    batches: dict[tuple[str, str], list[letters.Brief]] = {}
-    for brief in briefs:
-        batches.setdefault((brief.gemeentecode, brief.template), []).append(brief)
-
-    created = datetime(DAY.year, DAY.month, DAY.day, tzinfo=UTC)
-    with tempfile.TemporaryDirectory() as folder:
-        prints = [
-            (letters.source(members, config), Path(folder) / f"{number}.pdf")
-            for number, members in enumerate(batches.values())
-        ]
-        start = time.perf_counter()
-        pdf.write_all(prints, created)
-        batch_seconds = time.perf_counter() - start
-        pages = sum(letters.page_count(target.read_bytes()) for _, target in prints)
-
-    with tempfile.TemporaryDirectory() as folder:
-        singles = [
-            (letters.source([brief], config), Path(folder) / f"{number}.pdf")
-            for number, brief in enumerate(briefs)
-        ]
-        start = time.perf_counter()
-        pdf.write_all(singles, created)
-        single_seconds = time.perf_counter() - start
-
-    with tempfile.TemporaryDirectory() as folder:
-        start = time.perf_counter()
-        letters.write(Path(folder), briefs, config, DAY)
-        write_seconds = time.perf_counter() - start
-
+    briefs = fake_letters(args.letters, config)
     figures = {
         "machine": {
             "cores": os.cpu_count(),
             "python": platform.python_version(),
             "platform": platform.platform(),
+            "processor": platform.processor() or platform.machine(),
         },
-        "letters": len(briefs),
-        "pages": pages,
-        "print_files": len(batches),
-        "print_seconds": round(batch_seconds, 3),
-        "print_pages_per_second": round(pages / batch_seconds),
-        "single_pdfs_seconds": round(single_seconds, 3),
-        "single_pdfs_per_second": round(len(singles) / single_seconds),
-        "write_all_seconds": round(write_seconds, 3),
-        "write_all_letters_per_second": round(len(briefs) / write_seconds),
+        "per_layout": letters.PER_LAYOUT,
+        "parallel_from_chars": pdf.PARALLEL_FROM,
+        **end_to_end(briefs, config),
+        "ms_per_letter_in_one_process": profile(briefs, config),
     }
-    width = max(map(len, figures))
     for key, value in figures.items():
-        print(f"{key:<{width}}  {value}")
+        print(f"{key:<30}  {value}")
     args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
 
 

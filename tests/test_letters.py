@@ -1,5 +1,6 @@
 """Letters: data stays data in Typst, PDFs are the same bytes however they are made."""
 
+import hashlib
 import json
 import re
 import subprocess
@@ -8,10 +9,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pikepdf
 import pytest
 import typst
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pypdf import PdfReader
 
 from vsig import formats, letters, pdf, templates, werkdagen
 from vsig.config import Config
@@ -66,32 +69,116 @@ def test_template_names_are_the_letter_types() -> None:
     assert templates.letter_types() == ("brief_lokaal_aanbod", "informatiebrief")
 
 
-def sources(count: int) -> list[tuple[str, str]]:
-    return [(f"= Brief {n}\n#lorem({40 + n})\n", f"{n}.pdf") for n in range(count)]
+def layouts(folder: Path, count: int) -> list[pdf.Layout]:
+    """`count` documents of three parts each, the last part running over two pages."""
+
+    def part(n: int, pages: int) -> str:
+        body = "#pagebreak()".join(f"Deel {n} blad {p}. #lorem({20 + n})" for p in range(pages))
+        return f"#page[{body}\n#context metadata(here().page())]\n"
+
+    return [
+        pdf.Layout(
+            '#set document(title: "Proef")\n#set page(width: 10cm, height: 8cm)\n'
+            + part(1, 1)
+            + part(2, 1)
+            + part(3, 2),
+            folder / f"geheel-{n}.pdf",
+            tuple(folder / f"{n}-{p}.pdf" for p in (1, 2, 3)),
+        )
+        for n in range(count)
+    ]
 
 
-@pytest.mark.parametrize("batch", [pdf.BATCH, 40])
+@pytest.mark.parametrize("batch", [pdf.BATCH, 400])
 def test_workers_make_the_same_bytes_as_one_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int
 ) -> None:
-    jobs = sources(6)
     for folder in ("one", "many"):
         (tmp_path / folder).mkdir()
-    pdf.write_all([(s, tmp_path / "one" / n) for s, n in jobs], CREATED)
+    alone = pdf.lay_out(layouts(tmp_path / "one", 6), CREATED)
     monkeypatch.setattr(pdf, "PARALLEL_FROM", 0)
     monkeypatch.setattr(pdf, "BATCH", batch)
-    pdf.write_all([(s, tmp_path / "many" / n) for s, n in jobs], CREATED)
-    for _, name in jobs:
-        one = (tmp_path / "one" / name).read_bytes()
-        assert one == (tmp_path / "many" / name).read_bytes()
+    told: list[int] = []
+    crew = pdf.lay_out(layouts(tmp_path / "many", 6), CREATED, told.append)
+    assert sorted(told) == list(range(1, 19))  # every part, none twice
+    assert len(alone) == len(crew) == 24
+    for path, written in alone.items():
+        one = path.read_bytes()
+        assert one == (tmp_path / "many" / path.name).read_bytes()
+        assert written == crew[tmp_path / "many" / path.name]
         assert b"pdfaid:part" in one
+
+
+def test_each_part_is_split_off_where_the_layout_says_it_ends(tmp_path: Path) -> None:
+    (layout,) = layouts(tmp_path, 1)
+    written = pdf.lay_out([layout], CREATED)
+    assert [written[p].pages for p in layout.parts] == [1, 1, 2]
+    assert written[layout.whole].pages == 4
+    whole = [p.extract_text() for p in PdfReader(layout.whole).pages]
+    assert [PdfReader(p).pages[0].extract_text() for p in layout.parts] == [
+        whole[0],
+        whole[1],
+        whole[2],
+    ]
+    assert "Deel 3 blad 1" in PdfReader(layout.parts[2]).pages[1].extract_text()
+    for path, (_, sha) in written.items():
+        assert sha == hashlib.sha256(path.read_bytes()).hexdigest()  # as written
+
+
+def test_a_part_holds_none_of_the_other_parts(tmp_path: Path) -> None:
+    (layout,) = layouts(tmp_path, 1)
+    pdf.lay_out([layout], CREATED)
+    first = pikepdf.open(layout.parts[0])
+    assert len(first.pages) == 1
+    shown = "".join(page.extract_text() for page in PdfReader(layout.parts[0]).pages)
+    assert "Deel 1" in shown
+    assert "Deel 2" not in shown
+    assert "Deel 3" not in shown
+    contents = [o for o in first.objects if isinstance(o, pikepdf.Stream) and "/Type" not in o]
+    whole = pikepdf.open(layout.whole)
+    assert len(contents) < len([o for o in whole.objects if isinstance(o, pikepdf.Stream)])
+
+
+def pdf_a_2b(path: Path) -> None:
+    """What PDF/A-2b asks that a split or a join could lose: the version, the binary
+    header, the XMP that declares it (and agrees with the document info), an output intent
+    with its ICC profile, a trailer /ID, and every font embedded."""
+    data = path.read_bytes()
+    assert data.startswith(b"%PDF-1.7\n%")
+    assert all(byte > 127 for byte in data[10:14])
+    with pikepdf.open(path) as document:
+        with document.open_metadata() as xmp:
+            assert xmp["pdfaid:part"] == "2"
+            assert xmp["pdfaid:conformance"] == "B"
+            assert xmp["dc:title"] == str(document.docinfo["/Title"])
+        (intent,) = document.Root.OutputIntents
+        assert intent.S == "/GTS_PDFA1"
+        assert intent.DestOutputProfile.N == 3
+        assert len(document.trailer.ID) == 2
+        for page in document.pages:
+            for font in page.Resources.Font.values():
+                for descendant in font.get("/DescendantFonts", [font]):
+                    embedded = {"/FontFile", "/FontFile2", "/FontFile3"}
+                    assert embedded & set(descendant.FontDescriptor.keys())
+
+
+def test_the_whole_its_parts_and_a_join_are_pdf_a_2b(tmp_path: Path) -> None:
+    first, second = layouts(tmp_path, 2)
+    pdf.lay_out([first, second], CREATED)
+    joined = tmp_path / "samen.pdf"
+    sha = pdf.concatenate([first.whole, second.whole], joined)
+    assert sha == hashlib.sha256(joined.read_bytes()).hexdigest()
+    assert len(PdfReader(joined).pages) == 8
+    for path in (first.whole, *first.parts, joined):
+        pdf_a_2b(path)
 
 
 def test_a_worker_takes_a_bounded_batch(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pdf, "BATCH", 100)
-    jobs = [("x" * size, Path(f"{size}.pdf")) for size in (30, 250, 60, 50, 40, 20)]
+    sizes = (30, 250, 60, 50, 40, 20)
+    jobs = [pdf.Layout("x" * size, Path(f"{size}.pdf"), ()) for size in sizes]
     batches = pdf._batches(jobs)
-    assert [[len(source) for source, _ in batch] for batch in batches] == [
+    assert [[len(layout.source) for layout in batch] for batch in batches] == [
         [250],
         [60],
         [50, 40],
@@ -101,8 +188,16 @@ def test_a_worker_takes_a_bounded_batch(monkeypatch: pytest.MonkeyPatch) -> None
 
 def test_a_failing_worker_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pdf, "PARALLEL_FROM", 0)
+    broken = pdf.Layout('#panic("kapot")', tmp_path / "x.pdf", ())
     with pytest.raises(RuntimeError, match="a PDF worker failed"):
-        pdf.write_all([('#panic("kapot")', tmp_path / "x.pdf")] * 2, CREATED)
+        pdf.lay_out([broken, broken], CREATED)
+
+
+def test_a_source_whose_parts_do_not_end_where_it_says_is_refused(tmp_path: Path) -> None:
+    one_end = pdf.Layout("Een\n#metadata(1)", tmp_path / "x.pdf", (tmp_path / "a.pdf",) * 2)
+    with pytest.raises(ValueError, match="2 parts"):
+        pdf.lay_out([one_end], CREATED)
+    assert not (tmp_path / "a.pdf").exists()
 
 
 def test_the_letters_benchmark_runs(tmp_path: Path) -> None:
@@ -117,7 +212,8 @@ def test_the_letters_benchmark_runs(tmp_path: Path) -> None:
     figures = json.loads(out.read_text())
     assert figures["letters"] == 4
     assert figures["pages"] == 8  # two pages a letter
-    assert figures["print_pages_per_second"] > 0
+    assert figures["letters_per_second"] > 0
+    assert figures["ms_per_letter_in_one_process"]["typst: lay out and export"] > 0
 
 
 def test_the_run_benchmark_runs(tmp_path: Path) -> None:
@@ -221,7 +317,46 @@ def test_the_letter_announces_the_call_its_route_booked(config: Config) -> None:
     assert called["reageren_voor"] == december_10  # 14 days on, a Thursday
 
 
-def test_letters_are_set_in_the_easy_read_typeface(config: Config) -> None:
-    made = letters.render([letters.brief(letter_row(), config, DAY)], config, DAY)
+def test_letters_are_set_in_the_easy_read_typeface(config: Config, tmp_path: Path) -> None:
+    brief = letters.brief(letter_row(), config, DAY)
+    letters.write(tmp_path, [brief], config, DAY)
+    made = (tmp_path / f"{brief.letter_id}.pdf").read_bytes()
     assert b"SourceSansPro" in made
     assert b"Libertinus" not in made
+
+
+def many_debts(zaak: str, count: int) -> dict[str, Any]:
+    debt = {"signaalpartner": "VGZ", "soort": "Zorg", "bedrag": 100, "signaaldatum": DAY}
+    return letter_row() | {"zaak_id": zaak, "schulden": [debt] * count, "totaal": 100 * count}
+
+
+def test_each_letter_counts_its_own_pages_in_the_print_file_and_alone(
+    config: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two, three and two pages in one print file, laid out in two parts: every footer
+    counts its own letter's pages, the index says where each starts, and the PDFs are
+    hashed as written."""
+    monkeypatch.setattr(letters, "PER_LAYOUT", 2)
+    rows = [many_debts("Z-1", 1), many_debts("Z-2", 40), many_debts("Z-3", 1)]
+    briefs = [letters.brief(row, config, DAY) for row in rows]
+    written = letters.write(tmp_path, briefs, config, DAY)
+    index = written.index.select("zaak_id", "printbestand", "pagina", "paginas").rows()
+    printed = "print/0505-informatiebrief.pdf"
+    assert index == [("Z-1", printed, 1, 2), ("Z-2", printed, 3, 3), ("Z-3", printed, 6, 2)]
+    footers = [
+        re.search(r"Kenmerk (Z-\d) pagina (\d) van (\d)", page.extract_text()).groups()  # type: ignore[union-attr]
+        for page in PdfReader(tmp_path / printed).pages
+    ]
+    assert footers == [
+        ("Z-1", "1", "2"), ("Z-1", "2", "2"),
+        ("Z-2", "1", "3"), ("Z-2", "2", "3"), ("Z-2", "3", "3"),
+        ("Z-3", "1", "2"), ("Z-3", "2", "2"),
+    ]  # fmt: skip
+    for brief, (_, _, first, pages) in zip(briefs, index, strict=True):
+        alone = PdfReader(tmp_path / f"{brief.letter_id}.pdf").pages
+        together = PdfReader(tmp_path / printed).pages[first - 1 : first - 1 + pages]
+        assert [p.extract_text() for p in alone] == [p.extract_text() for p in together]
+    on_disk = {p for p in tmp_path.rglob("*") if p.is_file()}
+    assert set(written.sha256) == on_disk  # the parts laid out are gone once joined
+    for path, sha in written.sha256.items():
+        assert sha == hashlib.sha256(path.read_bytes()).hexdigest()

@@ -13,6 +13,7 @@ import json
 import shutil
 import sys
 import traceback
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -62,9 +63,14 @@ def write_manifest(path: Path, manifest: dict[str, Any], secret: bytes | None) -
     write_text_atomic(path, text)
 
 
-def hashes(folder: Path) -> dict[str, str]:
-    """Every file under `folder` by its path relative to it, sorted."""
-    return {str(p.relative_to(folder)): sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+def hashes(folder: Path, known: Mapping[Path, str] | None = None) -> dict[str, str]:
+    """Every file under `folder` by its path relative to it, sorted; a file in `known` by
+    the hash taken as it was written, not read again."""
+    return {
+        str(p.relative_to(folder)): known[p] if known and p in known else sha256(p)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def write_archive(
@@ -154,8 +160,10 @@ def run_manifest(
     letter_templates: Path,
     out: Path,
     archive: Path,
+    written: Mapping[Path, str],
 ) -> dict[str, Any]:
-    """Everything an auditor needs to check the run, and no personal data."""
+    """Everything an auditor needs to check the run, and no personal data; the outputs in
+    `written` by the hash taken as they were written."""
     manifest = {
         **asdict(summary),
         "started_at": started_at.isoformat(timespec="seconds"),
@@ -164,7 +172,7 @@ def run_manifest(
         "config_file": config.files[0].name,
         "config": {p.name: sha256(p) for p in config.files},
         "templates": {p.name: sha256(p) for p in templates.letter_files(letter_templates)},
-        "outputs": [{"path": p, "sha256": h} for p, h in hashes(out).items()],
+        "outputs": [{"path": p, "sha256": h} for p, h in hashes(out, written).items()],
         "archive": dict(sorted(hashes(archive).items())),
     }
     manifest.pop("out")

@@ -243,13 +243,15 @@ class _Night:
             with self.stage("uitvoer"), _removed_on_error(out, archive):
                 for folder in (out, archive):
                     shutil.rmtree(folder, ignore_errors=True)
-                outputs.write(out, tonight, self.config, self.date, self.templates, self.stage)
+                written = outputs.write(
+                    out, tonight, self.config, self.date, self.templates, self.stage
+                )
                 crash_point("outputs")
                 state = audit.state_read(self.db, tonight)
                 audit.write_archive(archive, self.home, tonight, state, self.config, self.templates)
                 summary.notices += inbox.changed_since_read(tonight.inputs.consumed)
                 manifest = audit.run_manifest(
-                    summary, self.started_at, self.config, self.templates, out, archive
+                    summary, self.started_at, self.config, self.templates, out, archive, written
                 )
                 audit.write_manifest(out / MANIFEST, manifest, self.secret)
             crash_point("before-commit")

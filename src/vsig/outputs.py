@@ -31,9 +31,9 @@ def write(
     day: date,
     letter_templates: Path,
     stage: Callable[[str], AbstractContextManager[Callable[[int, int], None]]],
-) -> None:
+) -> dict[Path, str]:
     """Every output of the night under `folder`; the letters inside `stage("brieven")`,
-    told each PDF written."""
+    told each letter written. Returns the SHA-256 of every PDF, taken as it was written."""
     signals, routed, actions = tonight.signals, tonight.routed, tonight.actions
     exports.write_csv(
         signals.select(SIGNALS_CSV).sort("signaalpartner", "signaal_id", "zaak_id"),
@@ -60,8 +60,8 @@ def write(
     verstuurd = exports.verstuurd(tonight.case_actions, config.routing.action_labels())
     with stage("brieven") as tick:
         briefs = letters.letters_for(actions, routed, households, tonight.debtors, config, day)
-        index = letters.write(folder / "letters", briefs, config, day, letter_templates, tick)
-    exports.write_csv(index, folder / "letters" / "index.csv")
+        written = letters.write(folder / "letters", briefs, config, day, letter_templates, tick)
+    exports.write_csv(written.index, folder / "letters" / "index.csv")
     per_gemeente = exports.gemeente_exports(
         routed, actions, tonight.forwarded, households, schulden, verstuurd, config
     )
@@ -78,6 +78,7 @@ def write(
     for partner, rows in feedback.items():
         path = folder / "exports" / "terugmelding" / f"{partner}.csv"
         exports.write_for_people(rows, path, day)
+    return written.sha256
 
 
 def cases_csv(routed: pl.DataFrame, actions: pl.DataFrame) -> pl.DataFrame:

@@ -9,7 +9,7 @@ The PDFs are PDF/A-2b with the processing date as creation time and only the fon
 into Typst, so the same letters give the same bytes on any machine.
 """
 
-import re
+import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -39,13 +39,23 @@ SOORT_IN_BRIEF: Final = {
 }
 
 
+class _Number(str):
+    """A number the document template writes itself (`nummer`), never data."""
+
+
+def _nummer(value: int) -> _Number:
+    return _Number(str(int(value)))
+
+
 def typst_literal(value: object) -> str:
     """A value as a Typst string literal embedded in markup: shown as text, never parsed,
     and only what PDF/A can show (`text.for_letters`).
 
     The closing `;` ends the embedded expression, so text after it (a full stop, say)
-    stays text.
+    stays text. Only the template's own `nummer(n)` is written as it is: digits alone.
     """
+    if isinstance(value, _Number):
+        return value
     shown = text.for_letters("" if value is None else str(value))
     escaped = shown.replace("\\", "\\\\").replace('"', '\\"')
     return f'#"{escaped}";'
@@ -54,7 +64,7 @@ def typst_literal(value: object) -> str:
 @cache
 def _environment(templates: Path) -> jinja2.Environment:
     # Sandboxed: a replay renders the templates of an archive, which someone may have edited.
-    return SandboxedEnvironment(
+    environment = SandboxedEnvironment(
         loader=jinja2.FileSystemLoader(templates),
         undefined=jinja2.StrictUndefined,
         finalize=typst_literal,
@@ -63,6 +73,8 @@ def _environment(templates: Path) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    environment.globals["nummer"] = _nummer
+    return environment
 
 
 @dataclass(frozen=True)
@@ -189,20 +201,25 @@ def document(name: str, processing_date: date, **data: Any) -> bytes:
     return pdf.render(text, _created(processing_date))
 
 
-def render(briefs: Iterable[Brief], config: "Config", processing_date: date) -> bytes:
-    """The letters as one PDF/A-2b document, dated by the processing date."""
-    return pdf.render(source(briefs, config), _created(processing_date))
-
-
 def _created(processing_date: date) -> datetime:
     return datetime(processing_date.year, processing_date.month, processing_date.day, tzinfo=UTC)
 
 
-_PAGE = re.compile(rb"/Type\s*/Page\b")
+PER_LAYOUT: Final = 200
+"""Letters laid out together, as one part of a print file: enough that Typst's start-up
+per document is spread thin, few enough that both cores share a municipality's batch.
+Fixed, so that the bytes of every PDF are the same however many cores a replay has."""
+LAYOUTS: Final = ".opmaak"
+"""The folder, under `letters/`, of the laid-out parts of the print files until they are
+joined."""
 
 
-def page_count(document: bytes) -> int:
-    return len(_PAGE.findall(document))
+@dataclass(frozen=True)
+class LetterFiles:
+    index: pl.DataFrame
+    """Where each letter is, and on which page of its print file it starts."""
+    sha256: dict[Path, str]
+    """Every PDF written, with the hash of its bytes as written."""
 
 
 def write(
@@ -212,21 +229,35 @@ def write(
     processing_date: date,
     templates: Path = BRIEVEN,
     tick: Callable[[int, int], None] = lambda _done, _total: None,
-) -> pl.DataFrame:
-    """Write `letters/<letter_id>.pdf`, `letters/print/<gemeentecode>-<template>.pdf` and
-    return the index: where each letter is, and on which page of its print file it starts.
-    `tick` hears how many of the PDFs are written."""
+) -> LetterFiles:
+    """Write `letters/<letter_id>.pdf` and `letters/print/<gemeentecode>-<template>.pdf`,
+    each letter laid out once: the print file's parts are laid out, and each letter is
+    split off from its part. `tick` hears how many letters are written."""
     batches: dict[str, list[Brief]] = {}
     for brief in briefs:
         batches.setdefault(f"print/{brief.gemeentecode}-{brief.template}.pdf", []).append(brief)
-    (folder / "print").mkdir(parents=True, exist_ok=True)
-    jobs = [
-        (source(members, config, templates), folder / name) for name, members in batches.items()
-    ]
-    jobs += [(source([b], config, templates), folder / f"{b.letter_id}.pdf") for b in briefs]
-    pdf.write_all(jobs, _created(processing_date), lambda done: tick(done, len(jobs)))
-    pages = {b.letter_id: page_count((folder / f"{b.letter_id}.pdf").read_bytes()) for b in briefs}
-    return _index(batches, pages)
+    work = folder / LAYOUTS
+    work.mkdir(parents=True, exist_ok=True)
+    (folder / "print").mkdir(exist_ok=True)
+    layouts = {
+        name: [
+            pdf.Layout(
+                source(members[start : start + PER_LAYOUT], config, templates),
+                work / f"{Path(name).stem}-{start // PER_LAYOUT:05d}.pdf",
+                tuple(folder / f"{b.letter_id}.pdf" for b in members[start : start + PER_LAYOUT]),
+            )
+            for start in range(0, len(members), PER_LAYOUT)
+        ]
+        for name, members in batches.items()
+    }
+    every = [layout for parts in layouts.values() for layout in parts]
+    written = pdf.lay_out(every, _created(processing_date), lambda done: tick(done, len(briefs)))
+    sha256 = {p: w.sha256 for p, w in written.items() if p.parent != work}
+    for name, parts in layouts.items():
+        sha256[folder / name] = pdf.concatenate([p.whole for p in parts], folder / name)
+    shutil.rmtree(work)
+    pages = {b.letter_id: written[folder / f"{b.letter_id}.pdf"].pages for b in briefs}
+    return LetterFiles(_index(batches, pages), sha256)
 
 
 def _index(batches: dict[str, list[Brief]], pages: dict[str, int]) -> pl.DataFrame:
