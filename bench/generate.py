@@ -17,7 +17,8 @@ from pathlib import Path
 import polars as pl
 import yaml
 
-from vsig.config import DEFAULT_CONFIG, load_config
+from vsig import DEFAULT_CONFIG
+from vsig.config import load_config
 from vsig.samples import FIRST_NAMES, SURNAMES
 
 DAY = date(2026, 11, 26)

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
-from vsig import letters, pdf, templates
-from vsig.config import DEFAULT_CONFIG, Config, load_config
+from vsig import DEFAULT_CONFIG, letters, pdf, templates
+from vsig.config import Config, load_config
 
 DAY = date(2026, 11, 26)
 TARGET = 800

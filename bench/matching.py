@@ -35,8 +35,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from vsig import ingest, match, vng
-from vsig.config import DEFAULT_CONFIG, load_config
+from vsig import DEFAULT_CONFIG, ingest, match, sources, vng
+from vsig.config import load_config
 
 VSIG = str(Path(sys.executable).parent / "vsig")
 DAY = date(2026, 11, 26)
@@ -364,10 +364,10 @@ def sweep(home: Path, thresholds: list[float]) -> list[dict]:
     brp_path = next((home / "archive").rglob("brp-*.csv"), None) or next(
         (home / "inbox" / "brp").glob("*.csv")
     )
-    brp = match.prepare_brp(ingest.ingest_file(ingest.Source(brp_path, "brp"), DAY).accepted, DAY)
+    brp = match.prepare_brp(ingest.ingest_file(sources.Source(brp_path, "brp"), DAY).accepted, DAY)
     frames = []
     for path in sorted((home / "archive").rglob("signalen/*/*.csv")):
-        source = ingest.Source(path, "signalen", config.partner(path.parent.name))
+        source = sources.Source(path, "signalen", config.partner(path.parent.name))
         frames.append(ingest.ingest_file(source, DAY).accepted)
     signals = pl.concat(frames)
     empty = pl.DataFrame(

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from vsig import cases, cli
-from vsig.tonight import ExitCode
+from vsig.exitcodes import ExitCode
 
 from .scenario import Home, Resident, make_bsn
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import polars as pl
 from typer.testing import CliRunner
 
-from vsig import ingest
+from vsig import ingest, sources
 from vsig import normalize as n
 from vsig.cli import app
 from vsig.config import Config
@@ -37,7 +37,7 @@ def test_same_seed_same_bytes(tmp_path: Path) -> None:
 
 
 def ingested(out: Path, config: Config) -> list[ingest.Ingested]:
-    return [ingest.ingest_file(s, PROCESSING_DATE) for s in ingest.discover(out / "inbox", config)]
+    return [ingest.ingest_file(s, PROCESSING_DATE) for s in sources.discover(out / "inbox", config)]
 
 
 def test_inbox_covers_every_partner_and_reads_back(tmp_path: Path, config: Config) -> None:

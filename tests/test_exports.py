@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from vsig import exports
 from vsig.config import Config
 from vsig.contracts import REJECTS
-from vsig.ingest import Ingested, Source
+from vsig.ingest import Ingested
+from vsig.sources import Source
 
 
 def written(tmp_path: Path, values: list[str | None]) -> list[str]:

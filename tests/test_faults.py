@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from vsig import ingest, store
+from vsig import ingest, sources, store
 from vsig.cli import app
 from vsig.config import load_config
 from vsig.privacy import erasure, retention
@@ -206,7 +206,7 @@ def test_a_file_a_partner_appends_to_while_it_is_read_stays_in_the_inbox(
     later = csv_text([PERSON.signal("Z-3", "320.00", day, bsn=PERSON.bsn)]).splitlines()[1]
     original = ingest.ingest_file
 
-    def appending(source: ingest.Source, *args: Any, **kwargs: Any) -> ingest.Ingested:
+    def appending(source: sources.Source, *args: Any, **kwargs: Any) -> ingest.Ingested:
         result = original(source, *args, **kwargs)
         if source.path == delivery:
             with delivery.open("a", encoding="utf-8") as handle:

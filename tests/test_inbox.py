@@ -11,7 +11,8 @@ from vsig.config import Config
 from vsig.contracts import REJECTS
 from vsig.files import sha256
 from vsig.home import Home
-from vsig.ingest import Ingested, Source
+from vsig.ingest import Ingested
+from vsig.sources import Source
 from vsig.store import Store
 from vsig.tonight import RunAbortedError
 

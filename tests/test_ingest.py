@@ -6,7 +6,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from vsig import ingest
+from vsig import ingest, sources
 from vsig.config import Config
 from vsig.contracts import REJECTS, SIGNAL_COLUMNS
 
@@ -48,7 +48,7 @@ def signal(**changes: str) -> dict[str, str]:
 
 
 def ingest_at(path: Path, config: Config) -> ingest.Ingested:
-    source = ingest.source_for(path, config)
+    source = sources.source_for(path, config)
     return ingest.ingest_file(source, PROCESSING_DATE)
 
 
@@ -356,8 +356,8 @@ def test_discover_orders_files_and_flags_unknown_partners(
             "signalen/NUON/n.csv",
         )
     ]
-    sources = ingest.discover(paths[0].parents[1], config)
-    assert [s.path.relative_to(paths[0].parents[1]).as_posix() for s in sources] == [
+    found = sources.discover(paths[0].parents[1], config)
+    assert [s.path.relative_to(paths[0].parents[1]).as_posix() for s in found] == [
         "signalen/NUON/n.csv",
         "signalen/VGZ/a.csv",
         "signalen/VGZ/b.csv",
@@ -365,15 +365,15 @@ def test_discover_orders_files_and_flags_unknown_partners(
         "sdd/s.csv",
         "uitkomsten/u.csv",
     ]
-    assert sources[0].unknown_partner == "NUON"
+    assert found[0].unknown_partner == "NUON"
 
 
 def test_source_needs_to_know_what_a_file_is(tmp_path: Path, config: Config) -> None:
     with pytest.raises(ValueError, match="cannot tell what"):
-        ingest.source_for(tmp_path / "x.csv", config)
+        sources.source_for(tmp_path / "x.csv", config)
     with pytest.raises(ValueError, match="unknown partner 'NUON'"):
-        ingest.source_for(tmp_path / "x.csv", config, partner="NUON")
-    assert ingest.source_for(tmp_path / "x.csv", config, kind="brp").kind == "brp"
+        sources.source_for(tmp_path / "x.csv", config, partner="NUON")
+    assert sources.source_for(tmp_path / "x.csv", config, kind="brp").kind == "brp"
 
 
 def test_rejects_frame_has_the_contract_columns(write_file: WriteFile, config: Config) -> None:
@@ -386,7 +386,7 @@ def test_rows_not_needed_are_counted_unused_not_validated(
 ) -> None:
     rows = [signal(signaal_id=f"S{n}", bsn="" if n % 2 else "1") for n in range(1, 7)]
     path = write_file("signalen/VGZ/a.csv", canonical(*rows))
-    source = ingest.source_for(path, config)
+    source = sources.source_for(path, config)
     monkeypatch.setattr(ingest, "ALWAYS_VALIDATED", 2)
     wanted = ["S3", "S4"]
     result = ingest.ingest_file(
@@ -410,7 +410,7 @@ def test_needed_rows_keep_their_line_numbers(
     path = write_file("signalen/VGZ/a.csv", text)
     monkeypatch.setattr(ingest, "ALWAYS_VALIDATED", 0)
     needed = ingest.Needed(("signaal_id",), lambda text: text["signaal_id"].is_in(["S3"]))
-    result = ingest.ingest_file(ingest.source_for(path, config), PROCESSING_DATE, needed=needed)
+    result = ingest.ingest_file(sources.source_for(path, config), PROCESSING_DATE, needed=needed)
     lines_per_row = street.count("\n") + 1
     assert result.accepted["regelnummer"].to_list() == [2 + 2 * lines_per_row]
     assert result.accepted["straatnaam"].to_list() == [street.replace("\n", " ")]

@@ -6,7 +6,7 @@ import io
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vsig import ingest
+from vsig import ingest, sources
 from vsig.config import Config
 from vsig.contracts import SIGNAL_COLUMNS
 
@@ -35,7 +35,7 @@ def test_valid_looking_rows_are_all_accounted_for(tmp_path_factory, config: Conf
     path.parent.mkdir(parents=True)
     path.write_text(buffer.getvalue(), encoding="utf-8")
 
-    result = ingest.ingest_file(ingest.source_for(path, config), PROCESSING_DATE)
+    result = ingest.ingest_file(sources.source_for(path, config), PROCESSING_DATE)
 
     records = [r for r in rows if any(cell.strip() for cell in r)]
     assert result.file_reason is None
@@ -53,7 +53,7 @@ def test_random_bytes_never_crash(tmp_path_factory, config: Config, data: bytes)
     path = tmp_path_factory.mktemp("inbox") / "signalen" / "VGZ" / "a.csv"
     path.parent.mkdir(parents=True)
     path.write_bytes(CANONICAL + data)
-    result = ingest.ingest_file(ingest.source_for(path, config), PROCESSING_DATE)
+    result = ingest.ingest_file(sources.source_for(path, config), PROCESSING_DATE)
     assert result.accepted.height + result.rejected == result.read
 
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vsig import ingest, match, vng
+from vsig import ingest, match, sources, vng
 from vsig.config import Config
 
 from .conftest import REPO
@@ -41,12 +41,14 @@ def frames(
     """The BRP and the signals as ingest makes them from files in their contract layouts."""
     brp_path = tmp_path / "brp.csv"
     brp_path.write_text(csv_text([r.brp_row() for r in residents]))
-    brp = ingest.ingest_file(ingest.Source(brp_path, "brp"), TODAY).accepted
+    brp = ingest.ingest_file(sources.Source(brp_path, "brp"), TODAY).accepted
     accepted = []
     for partner, rows in signals.items():
         path = tmp_path / f"{partner}.csv"
         path.write_text(csv_text(rows))
-        result = ingest.ingest_file(ingest.Source(path, "signalen", config.partner(partner)), TODAY)
+        result = ingest.ingest_file(
+            sources.Source(path, "signalen", config.partner(partner)), TODAY
+        )
         assert not result.rejected, result.rejects
         accepted.append(result.accepted)
     return match.prepare_brp(brp, TODAY), pl.concat(accepted) if accepted else pl.DataFrame()
@@ -330,9 +332,9 @@ def test_matching_on_the_needed_brp_rows_is_matching_on_all(
     (folder / "brp.csv").write_text(csv_text(brp_rows))
     (folder / "s.csv").write_text(csv_text(signal_rows))
     signals = ingest.ingest_file(
-        ingest.Source(folder / "s.csv", "signalen", config.partner("VGZ")), TODAY
+        sources.Source(folder / "s.csv", "signalen", config.partner("VGZ")), TODAY
     ).accepted
-    source = ingest.Source(folder / "brp.csv", "brp")
+    source = sources.Source(folder / "brp.csv", "brp")
     everyone = ingest.ingest_file(source, TODAY)
     whole = match.prepare_brp(everyone.accepted, TODAY)
     with pytest.MonkeyPatch.context() as patch:
@@ -367,7 +369,7 @@ def test_the_sdd_rows_needed_are_those_of_residents_however_written(tmp_path: Pa
         patch.setattr(ingest, "ALWAYS_VALIDATED", 0)
         needed = ingest.Needed(match.SDD_KEYS, lambda text: match.sdd_needed(text, brp))
         result = ingest.ingest_file(
-            ingest.Source(tmp_path / "sdd.csv", "sdd"), TODAY, needed=needed
+            sources.Source(tmp_path / "sdd.csv", "sdd"), TODAY, needed=needed
         )
     assert result.accepted["bsn"].to_list() == [known, known, "012345672"]
     # A row without a BSN might be a blank line, so it is looked at, and it is broken.

@@ -28,7 +28,8 @@ from vsig import match, templates
 from vsig.config import Config
 from vsig.files import sha256, write_atomic, write_parquet_atomic, write_text_atomic
 from vsig.home import MANIFEST, Home
-from vsig.ingest import Ingested, Source
+from vsig.ingest import Ingested
+from vsig.sources import Source
 from vsig.store import Store
 from vsig.tonight import Summary, Tonight, no_events
 

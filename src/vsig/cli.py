@@ -1,56 +1,39 @@
 """The `vsig` command line: parses arguments, calls the stages, prints. No business logic."""
 
+from __future__ import annotations
+
 import errno
 import json
 import logging
 import os
 import signal
 import ssl
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Final, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, Final, NoReturn
 
-import duckdb
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
-from vsig import (
-    __version__,
-    audit,
-    cbs,
-    doctor,
-    explain,
-    ingest,
-    nightly,
-    replay,
-    report,
-    route,
-    samples,
-    termijnen,
-)
-from vsig.config import DEFAULT_CONFIG, Config, ConfigError, load_config, resolve_home
-from vsig.files import private_files, write_text_atomic
-from vsig.home import Home
-from vsig.privacy import erasure, inzage, retention
-from vsig.privacy.erasure import Subject
-from vsig.privacy.purge_log import CLOSED
-from vsig.privacy.secret import SecretError, create_secret, load_secret, secret_path
-from vsig.store import LockedError, StoreError
+from vsig import DEFAULT_CONFIG
+from vsig.exitcodes import ExitCode
 from vsig.text import printable
-from vsig.tonight import ExitCode, RunAbortedError, Summary
+
+# Each command imports the stages it runs, in its body: `vsig --version` and `--help` start
+# without them, and so without polars, pandera and DuckDB (1.5 s of every start before).
+if TYPE_CHECKING:
+    from vsig import ingest, nightly
+    from vsig.config import Config
+    from vsig.home import Home
+    from vsig.privacy.erasure import Subject
+    from vsig.tonight import Summary
 
 app = typer.Typer(
     help="Nightly early warning on debt (vroegsignalering schulden) for the SDD.",
@@ -115,6 +98,8 @@ def entry() -> None:
                 highlight=False,
             )
             raise SystemExit(ExitCode.ABORTED) from None
+        from vsig import audit
+
         where = audit.log_crash(_homes[-1] if _homes else None, error)
         err.print(
             f"[red]internal error[/red] ({type(error).__name__}); nothing was committed "
@@ -133,7 +118,8 @@ def _cannot_write(error: BaseException) -> str | None:
     file's library reports a full disk as its own error type."""
     if isinstance(error, OSError) and error.errno in CANNOT_WRITE:
         return os.strerror(error.errno or 0)
-    if isinstance(error, duckdb.IOException):
+    duckdb = sys.modules.get("duckdb")  # its errors come only from a command that used it
+    if duckdb is not None and isinstance(error, duckdb.IOException):
         return "the state file could not be written"
     return None
 
@@ -150,6 +136,9 @@ def _interrupted(_signum: int, _frame: object) -> None:
 def _home(home: Path | None, config: Config, existing: bool = True) -> Home:
     """The data home, remembered for a crash report. Only `vsig init` and `vsig samples`
     make one: a mistyped `--home` must not become an empty home that reports nothing."""
+    from vsig.config import resolve_home
+    from vsig.home import Home
+
     found = Home(resolve_home(home, config))
     if existing and not found.root.is_dir():
         _fail(
@@ -162,6 +151,8 @@ def _home(home: Path | None, config: Config, existing: bool = True) -> Home:
 
 def _version(show: bool) -> None:
     if show:
+        from vsig import __version__
+
         out.print(f"vsig {__version__}")
         raise typer.Exit
 
@@ -187,6 +178,8 @@ def _fail(message: str) -> NoReturn:
 
 
 def _load(path: Path) -> Config:
+    from vsig.config import ConfigError, load_config
+
     try:
         return load_config(path)
     except ConfigError as error:
@@ -221,16 +214,18 @@ def validate(
 
     Exit 0 when every row is accepted, 1 when anything is rejected.
     """
+    from vsig import ingest, sources
+
     config = _load(config_path)
     processing_date = _processing_date(when)
-    if kind is not None and kind not in ingest.KINDS:
-        _fail(f"--kind {kind!r} is not one of {', '.join(ingest.KINDS)}")
+    if kind is not None and kind not in sources.KINDS:
+        _fail(f"--kind {kind!r} is not one of {', '.join(sources.KINDS)}")
     results = []
     for path in files:
         if not path.is_file():
             _fail(f"{path} is not a file")
         try:
-            source = ingest.source_for(path, config, partner, kind)  # type: ignore[arg-type]
+            source = sources.source_for(path, config, partner, kind)  # type: ignore[arg-type]
         except ValueError as problem:
             _fail(str(problem))
         results.append(ingest.ingest_file(source, processing_date))
@@ -296,6 +291,10 @@ def run(
     3 when aborted before writing anything (e.g. no fresh BRP extract), 4 when another run
     holds the lock.
     """
+    from vsig import nightly
+    from vsig.store import LockedError, StoreError
+    from vsig.tonight import RunAbortedError
+
     config = _load(config_path)
     processing_date = _processing_date(when)
     data_home = _home(home, config)
@@ -327,6 +326,8 @@ def _print_json(data: object) -> None:
 
 
 def _secret(config: Config, home: Home) -> bytes:
+    from vsig.privacy.secret import SecretError, load_secret
+
     try:
         return load_secret(config, home.root)
     except SecretError as problem:
@@ -336,6 +337,8 @@ def _secret(config: Config, home: Home) -> bytes:
 def _with_progress(work: Callable[[nightly.Progress], Summary], quiet: bool) -> Summary:
     """A line per stage on a terminal, with how many of its items are done and how fast;
     nothing under cron or with --json."""
+    from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
     if quiet or not err.is_terminal:
         return work(lambda _stage, _done, _total: None)
     columns = (
@@ -362,6 +365,8 @@ def _with_progress(work: Callable[[nightly.Progress], Summary], quiet: bool) -> 
 
 
 def _print_run(summary: Summary, config: Config, seconds: float) -> None:
+    from vsig import termijnen
+
     out.print(_headline(summary, seconds))
     names = _municipalities(config)
     cases = {_CASES.get(k, k): n for k, n in summary.zaken.items()}
@@ -438,6 +443,8 @@ def replay_command(
     Exit 0 only when every output is byte-identical; 1 when something differs or the
     archive was changed; 2 when there is no such run.
     """
+    from vsig import replay
+
     config = _load(config_path)
     data_home = _home(home, config)
     secret = _secret(config, data_home)
@@ -472,6 +479,9 @@ def explain_command(
 
     Shows personal data: for authorised staff, not for logs.
     """
+    from vsig import explain
+    from vsig.store import StoreError
+
     config = _load(config_path)
     try:
         story = explain.explain(_home(home, config), config, wanted, run)
@@ -494,6 +504,8 @@ def runs_command(
     as_json: JsonOption = False,
 ) -> None:
     """List the runs of the data home, from their manifests."""
+    from vsig import audit
+
     listed = audit.runs(_home(home, _load(config_path)))
     if as_json:
         _print_json(listed)
@@ -513,6 +525,8 @@ def purge_command(
     when: DateOption = None,
 ) -> None:
     """Delete personal data past retention now (every run does this as its last step)."""
+    from vsig.privacy import retention
+
     config = _load(config_path)
     data_home, day = _home(home, config), _processing_date(when)
     secret = _secret(config, data_home)
@@ -535,6 +549,8 @@ def forget_command(
     when: DateOption = None,
 ) -> None:
     """Erase one person or household now, everywhere, on request (AVG art. 17)."""
+    from vsig.privacy import erasure
+
     config = _load(config_path)
     subject = _subject(bsn, address)
     data_home, day = _home(home, config), _processing_date(when)
@@ -558,6 +574,8 @@ def inzage_command(
     when: DateOption = None,
 ) -> None:
     """Everything held about one person, as a readable PDF and as JSON (AVG art. 15)."""
+    from vsig.privacy import inzage
+
     config = _load(config_path)
     person = _subject(bsn, None)
     data_home, day = _home(home, config), _processing_date(when)
@@ -568,6 +586,8 @@ def inzage_command(
 @contextmanager
 def _lock_reported() -> Iterator[None]:
     """Another run holding the lock: say so and exit 4."""
+    from vsig.store import LockedError
+
     try:
         yield
     except LockedError as problem:
@@ -576,6 +596,8 @@ def _lock_reported() -> Iterator[None]:
 
 
 def _subject(bsn: str | None, address: str | None) -> Subject:
+    from vsig.privacy.erasure import Subject
+
     if (bsn is None) == (address is None):
         _fail("give exactly one of --bsn and --address")
     try:
@@ -585,6 +607,8 @@ def _subject(bsn: str | None, address: str | None) -> Subject:
 
 
 def _print_purged(counts: dict[str, int]) -> None:
+    from vsig.privacy.purge_log import CLOSED
+
     if not counts:
         out.print("nothing to delete")
     for what, count in counts.items():
@@ -593,6 +617,8 @@ def _print_purged(counts: dict[str, int]) -> None:
 
 
 def _period(text: str) -> tuple[date, date]:
+    from vsig import report
+
     try:
         return report.period(text)
     except report.ReportError as problem:
@@ -600,6 +626,8 @@ def _period(text: str) -> tuple[date, date]:
 
 
 def _write_private(config: Config, target: Path, text: str) -> None:
+    from vsig.files import private_files, write_text_atomic
+
     with private_files(config.umask):
         target.parent.mkdir(parents=True, exist_ok=True)
         write_text_atomic(target, text)
@@ -616,6 +644,8 @@ def report_monitor(
     config_path: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
     """Write the delivery to CBS in the VNG Uitwisselmodel v1.2 and print what it holds."""
+    from vsig import cbs
+
     config = _load(config_path)
     data_home = _home(home, config)
     start, end = _period(period)
@@ -654,6 +684,8 @@ def report_overview(
     when: DateOption = None,
 ) -> None:
     """Write one self-contained HTML page of totals and charts for management and councils."""
+    from vsig import report
+
     config = _load(config_path)
     data_home = _home(home, config)
     start, end = _period(period)
@@ -676,10 +708,9 @@ def serve_command(
     Runs until stopped; logs each request without personal data. Needs the `serve` and
     `cbs` sections of the config.
     """
-    # The web stack is imported by this command only: the others start without it.
-    import uvicorn  # noqa: PLC0415
+    import uvicorn
 
-    from vsig import serve, signing  # noqa: PLC0415
+    from vsig import serve, signing
 
     config = _load(config_path)
     data_home = _home(home, config)
@@ -716,6 +747,8 @@ def doctor_command(
 
     Exit 0 when all is well, 1 when something needs attention.
     """
+    from vsig import doctor
+
     config = _load(config_path)
     checks = doctor.examine(config, _home(home, config, existing=False), _processing_date(when))
     if as_json:
@@ -751,6 +784,8 @@ def config_check(config_path: ConfigOption = DEFAULT_CONFIG) -> None:
 
 
 def _routing_matrix(config: Config) -> Table:
+    from vsig import route
+
     rows, crisis = route.decision_matrix(config.routing, config.gemeenten[0].code)
     table = Table(
         title="Routing (rule: actions) for one signal with a phone number",
@@ -769,6 +804,11 @@ def _routing_matrix(config: Config) -> Table:
 @app.command("init")
 def init_command(home: HomeOption = None, config_path: ConfigOption = DEFAULT_CONFIG) -> None:
     """Make a data home (owner-only) with an inbox folder per delivery, and the secret."""
+    from vsig.config import resolve_home
+    from vsig.files import private_files
+    from vsig.home import Home
+    from vsig.privacy.secret import create_secret, secret_path
+
     config = _load(config_path)
     root = resolve_home(home, config)
     with private_files(config.umask):
@@ -797,6 +837,10 @@ def samples_command(
     when: DateOption = None,
 ) -> None:
     """Write a realistic, deterministic Drechtsteden inbox for trying vsig out."""
+    from vsig import samples
+    from vsig.files import private_files
+    from vsig.privacy.secret import create_secret, secret_path
+
     config = _load(config_path)
     with private_files(config.umask):  # fictional people, but a data home all the same
         written = samples.write_inbox(

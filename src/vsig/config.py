@@ -27,7 +27,6 @@ from vsig.normalize import Cents, DecimalStyle
 from vsig.route import Routing
 from vsig.vng import Signaalpartnersoort
 
-DEFAULT_CONFIG = Path("config/vsig.yaml")
 DEFAULT_HOME = Path("var")
 DEFAULT_ROUTING = "routing.yaml"
 

@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Final, Literal
 
-from vsig import ingest
+from vsig import sources
 from vsig.config import Config
 from vsig.home import Home
 from vsig.privacy import secret
@@ -82,10 +82,10 @@ def _unwritable(folder: Path) -> str | None:
 
 
 def _extract(config: Config, home: Home, kind: str, today: date) -> Check:
-    newest = ingest.newest_extract(ingest.discover(home.inbox, config), kind, today)
+    newest = sources.newest_extract(sources.discover(home.inbox, config), kind, today)
     if newest is None:
         return Check(kind, "problem", f"no {kind.upper()} extract in inbox/{kind}/ up to {today}")
-    day = ingest.extract_date(newest.path)
+    day = sources.extract_date(newest.path)
     age = (today - day).days
     if age > config.brp_max_age_days:
         return Check(
@@ -95,7 +95,7 @@ def _extract(config: Config, home: Home, kind: str, today: date) -> Check:
 
 
 def _inbox(config: Config, home: Home) -> Check:
-    ignored = ingest.unread(home.inbox, config) if home.inbox.is_dir() else []
+    ignored = sources.unread(home.inbox, config) if home.inbox.is_dir() else []
     if ignored:
         return Check("inbox", "warning", "; ".join(ignored))
     return Check("inbox", "ok", "every file in it is one the run reads")

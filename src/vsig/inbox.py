@@ -15,7 +15,8 @@ from vsig import ingest, match
 from vsig.config import Config
 from vsig.files import crash_point, sha256
 from vsig.home import CONSUMED, Home
-from vsig.ingest import Ingested, Source
+from vsig.ingest import Ingested
+from vsig.sources import Source, discover, extract_date, newest_extract
 from vsig.store import Store
 from vsig.tonight import Inputs, RunAbortedError
 
@@ -35,9 +36,9 @@ def read(
     """Tonight's files, and of the registers the rows about tonight's signals and about
     `persons` (those of the open cases, whom their cases follow). A replay brings its
     archived `registers` (BRP, SDD) instead of the inbox's extracts."""
-    sources = ingest.discover(home.inbox, config)
-    extracts = None if registers else [_newest_extract(sources, k, day, config) for k in _KINDS]
-    consumed = _consumed(sources, day, db.processed_files(), run_id)
+    delivered = discover(home.inbox, config)
+    extracts = None if registers else [_newest_extract(delivered, k, day, config) for k in _KINDS]
+    consumed = _consumed(delivered, day, db.processed_files(), run_id)
     consumed = without_seen_before(consumed, db.signals_seen(_signal_keys(consumed)), run_id)
     if registers:
         return Inputs(*registers, consumed)
@@ -115,13 +116,13 @@ def without_seen_before(
 
 
 def _newest_extract(sources: list[Source], kind: str, day: date, config: Config) -> Source:
-    newest = ingest.newest_extract(sources, kind, day)
+    newest = newest_extract(sources, kind, day)
     if newest is None:
         raise RunAbortedError(
             f"no {kind.upper()} extract in inbox/{kind}/ dated on or before {day}; "
             "deliver one (e.g. brp-YYYYMMDD.csv) and run again"
         )
-    dated = ingest.extract_date(newest.path)
+    dated = extract_date(newest.path)
     if (day - dated).days > config.brp_max_age_days:
         raise RunAbortedError(
             f"the newest {kind.upper()} extract {newest.path.name} is from {dated}, more "

@@ -25,10 +25,10 @@ from vsig import (
     cases,
     exports,
     inbox,
-    ingest,
     match,
     outputs,
     route,
+    sources,
     templates,
     termijnen,
 )
@@ -137,7 +137,7 @@ class _Night:
         self.templates = replay.templates if replay else templates.BRIEVEN
         self.timings: dict[str, float] = {}
         self.started_at = datetime.now(UTC)
-        self.unread = [] if replay else ingest.unread(home.inbox, config)
+        self.unread = [] if replay else sources.unread(home.inbox, config)
 
     @contextmanager
     def stage(self, name: str) -> Iterator[Tick]:

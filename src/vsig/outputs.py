@@ -20,7 +20,7 @@ import polars as pl
 from vsig import exports, formats, letters
 from vsig.config import Config
 from vsig.contracts import CASES_CSV, SIGNALS_CSV
-from vsig.ingest import Source
+from vsig.sources import Source
 from vsig.tonight import Tonight
 
 

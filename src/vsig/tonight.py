@@ -1,13 +1,12 @@
 """One night's results before anything is written, and how a command ends.
 
 `nightly.py` computes a `Tonight` from `Inputs` and commits it; the `Summary` is what it
-tells the operator, the log and the manifest; `ExitCode` is every command's last word.
+tells the operator, the log and the manifest.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
-from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
@@ -15,24 +14,13 @@ import polars as pl
 
 from vsig import ingest
 from vsig.config import Config
+from vsig.exitcodes import ExitCode
 from vsig.ingest import Ingested
 
 
 class RunAbortedError(Exception):
     """The run stopped before committing anything, or could not finish the purge after its
     commit; the message says which, and what to do."""
-
-
-class ExitCode(IntEnum):
-    """What cron sees; the README's table says what the administrator does for each."""
-
-    OK = 0
-    REJECTS = 1  # done, but rows or files were rejected
-    USAGE = 2  # usage or configuration error, or no secret
-    ABORTED = 3  # nothing committed (or, after the commit, the purge could not write)
-    LOCKED = 4  # another run holds the lock
-    INTERNAL = 5  # vsig met something it did not expect
-    INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C
 
 
 @dataclass

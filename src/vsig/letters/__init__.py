@@ -232,7 +232,8 @@ def write(
 ) -> LetterFiles:
     """Write `letters/<letter_id>.pdf` and `letters/print/<gemeentecode>-<template>.pdf`,
     each letter laid out once: the print file's parts are laid out, and each letter is
-    split off from its part. `tick` hears how many letters are written."""
+    split off from its part; a print file of one part is that part as laid out, a longer
+    one its parts joined. `tick` hears how many letters are written."""
     batches: dict[str, list[Brief]] = {}
     for brief in briefs:
         batches.setdefault(f"print/{brief.gemeentecode}-{brief.template}.pdf", []).append(brief)
@@ -240,24 +241,35 @@ def write(
     work.mkdir(parents=True, exist_ok=True)
     (folder / "print").mkdir(exist_ok=True)
     layouts = {
-        name: [
-            pdf.Layout(
-                source(members[start : start + PER_LAYOUT], config, templates),
-                work / f"{Path(name).stem}-{start // PER_LAYOUT:05d}.pdf",
-                tuple(folder / f"{b.letter_id}.pdf" for b in members[start : start + PER_LAYOUT]),
-            )
-            for start in range(0, len(members), PER_LAYOUT)
-        ]
+        name: _layouts(folder, name, members, config, templates)
         for name, members in batches.items()
     }
     every = [layout for parts in layouts.values() for layout in parts]
     written = pdf.lay_out(every, _created(processing_date), lambda done: tick(done, len(briefs)))
     sha256 = {p: w.sha256 for p, w in written.items() if p.parent != work}
     for name, parts in layouts.items():
-        sha256[folder / name] = pdf.concatenate([p.whole for p in parts], folder / name)
+        if len(parts) > 1:
+            sha256[folder / name] = pdf.concatenate([p.whole for p in parts], folder / name)
     shutil.rmtree(work)
     pages = {b.letter_id: written[folder / f"{b.letter_id}.pdf"].pages for b in briefs}
     return LetterFiles(_index(batches, pages), sha256)
+
+
+def _layouts(
+    folder: Path, name: str, members: list[Brief], config: "Config", templates: Path
+) -> list[pdf.Layout]:
+    """A print file's letters in parts of `PER_LAYOUT`: laid out under `LAYOUTS` to be
+    joined, or as the print file itself when they fit in one."""
+    parts = [members[start : start + PER_LAYOUT] for start in range(0, len(members), PER_LAYOUT)]
+    printed = folder / name
+    return [
+        pdf.Layout(
+            source(part, config, templates),
+            printed if len(parts) == 1 else folder / LAYOUTS / f"{printed.stem}-{n:05d}.pdf",
+            tuple(folder / f"{b.letter_id}.pdf" for b in part),
+        )
+        for n, part in enumerate(parts)
+    ]
 
 
 def _index(batches: dict[str, list[Brief]], pages: dict[str, int]) -> pl.DataFrame:

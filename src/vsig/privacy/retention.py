@@ -14,7 +14,6 @@ from vsig.cases import INACTIVE
 from vsig.config import Config
 from vsig.files import crash_point, private_files
 from vsig.home import MANIFEST, Home
-from vsig.ingest import extract_date
 from vsig.privacy import erasure
 from vsig.privacy.erasure import (
     Erased,
@@ -25,6 +24,7 @@ from vsig.privacy.erasure import (
     signal_ids,
 )
 from vsig.privacy.purge_log import CLOSED, ERASED_BY_RETENTION, Purged, append_log
+from vsig.sources import extract_date
 from vsig.store import WRITER_WAIT, Store, clear_leftovers, erasing, locked
 
 

@@ -1,0 +1,134 @@
+"""The files an inbox holds, and what each is meant to hold: which partner's signals, which
+register, which events. Only names and folders are looked at here, never the rows, so
+`vsig doctor` can look at an inbox without the readers (`ingest`) and their libraries.
+"""
+
+import re
+import stat
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Final, Literal, get_args
+
+from vsig.config import Config, Layout, Signaalpartner
+
+Kind = Literal["signalen", "brp", "sdd", "uitkomsten"]
+KINDS: Final = get_args(Kind)
+"""The kinds a run consumes: read once, then archived. The registers stay in the inbox."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input file and what it is meant to hold."""
+
+    path: Path
+    kind: Kind
+    partner: Signaalpartner | None = None
+    unknown_partner: str | None = None
+
+    @property
+    def layout(self) -> Layout:
+        return self.partner.layout if self.partner else Layout()
+
+
+def discover(inbox: Path, config: Config) -> list[Source]:
+    """Every input file under an inbox, signals first by partner, in a stable order.
+
+    Only regular files in real folders are read: a symbolic link could bring in another
+    partner's file (or any file on the machine), a FIFO would hang the run, a folder named
+    `x.csv` is no delivery. `unread` names what is left out, with the reason.
+    """
+    sources: list[Source] = []
+    signalen = inbox / "signalen"
+    for folder in sorted(p for p in signalen.glob("*") if _real_folder(p)):
+        partner = config.partner(folder.name)
+        for path in _deliveries(folder):
+            sources.append(Source(path, "signalen", partner, None if partner else folder.name))
+    for kind in ("brp", "sdd", "uitkomsten"):
+        folder = inbox / kind
+        sources += [Source(path, kind) for path in _deliveries(folder) if _real_folder(folder)]
+    return sources
+
+
+def newest_extract(sources: list[Source], kind: str, today: date) -> Source | None:
+    """The BRP or SDD extract a night of `today` reads: the newest delivered, by the date in
+    its name, that is not dated after it (a run and `doctor` choose by this one rule)."""
+    dated = [(extract_date(s.path), s.path.name, s) for s in sources if s.kind == kind]
+    usable = [d for d in dated if d[0] <= today]
+    return max(usable, key=lambda d: (d[0], d[1]))[2] if usable else None
+
+
+def _real_folder(path: Path) -> bool:
+    return path.is_dir() and not path.is_symlink()
+
+
+def _deliveries(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*.csv") if stat.S_ISREG(p.lstat().st_mode))
+
+
+UNREAD: Final = (
+    "is not read: the run reads *.csv files in signalen/<PARTNER>/, brp/, sdd/ and uitkomsten/"
+)
+
+
+def unread(inbox: Path, config: Config) -> list[str]:
+    """What under the inbox the run will never read, each as `inbox/<path> <why>`: a name
+    not ending in `.csv`, a file loose in `signalen/` or deeper down, a symbolic link, a
+    FIFO or another special file. Said every night, so no delivery is ignored without a
+    word."""
+    read = {source.path for source in discover(inbox, config)}
+    said = []
+    for path in sorted(inbox.rglob("*")):
+        if path in read or _real_folder(path):
+            continue
+        mode = path.lstat().st_mode
+        why = (
+            "is a symbolic link, which is never followed"
+            if stat.S_ISLNK(mode)
+            else UNREAD
+            if stat.S_ISREG(mode)
+            else "is not a regular file"
+        )
+        said.append(f"inbox/{path.relative_to(inbox)} {why}")
+    return said
+
+
+def source_for(
+    path: Path, config: Config, partner: str | None = None, kind: Kind | None = None
+) -> Source:
+    """What a file given on the command line holds: as told, else from the folder it is in.
+
+    Raises ValueError when neither says, or when the partner code is unknown.
+    """
+    if partner is not None:
+        found = config.partner(partner)
+        if found is None:
+            codes = ", ".join(p.code for p in config.signaalpartners)
+            raise ValueError(f"unknown partner {partner!r}; configured: {codes}")
+        return Source(path, "signalen", found)
+    if kind is not None and kind != "signalen":
+        return Source(path, kind)
+    folder = path.resolve().parent
+    if folder.name in KINDS and folder.name != "signalen":
+        return Source(path, folder.name)  # type: ignore[arg-type]
+    if folder.parent.name == "signalen":
+        found = config.partner(folder.name)
+        return Source(path, "signalen", found, None if found else folder.name)
+    raise ValueError(
+        f"cannot tell what {path} holds; put it in an inbox folder or pass "
+        "--partner CODE or --kind brp|sdd|uitkomsten"
+    )
+
+
+_STAMP = re.compile(r"(\d{4})(\d{2})(\d{2})")
+
+
+def extract_date(path: Path) -> date:
+    """The date in an extract's file name (`brp-20261126.csv`), else its modification date."""
+    found = _STAMP.search(path.name)
+    if found:
+        try:
+            return date(*map(int, found.groups()))
+        except ValueError:
+            pass
+    return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date()
