@@ -246,6 +246,11 @@ def test_every_export_has_a_spreadsheet_beside_it_with_typed_cells(out: Path) ->
         header = [c.value for c in sheet[1]]
         csv_header = csv_path.read_text(encoding="utf-8-sig").splitlines()[0].split(";")
         assert header == csv_header, csv_path
+        assert sheet.freeze_panes == "A2"
+        assert (
+            sheet.auto_filter.ref == f"A1:{sheet.cell(1, len(header)).column_letter}{sheet.max_row}"
+        )
+        assert all(sheet.column_dimensions[c.column_letter].width > len(c.value) for c in sheet[1])
         for row in sheet.iter_rows(min_row=2):
             for name, cell in zip(header, row, strict=True):
                 if cell.value is None:
@@ -255,9 +260,11 @@ def test_every_export_has_a_spreadsheet_beside_it_with_typed_cells(out: Path) ->
                     checked.add(name)
                 if name in contracts.AMOUNTS:
                     assert isinstance(cell.value, int | float), (csv_path.name, name)
+                    assert cell.number_format == "#,##0.00"
                     checked.add(name)
                 if name in DATE_COLUMNS:
                     assert cell.is_date, (csv_path.name, name)
+                    assert cell.number_format == "dd-mm-yyyy"
                     checked.add(name)
     expected = {"Telefoon", "Klantnummer", "Bedrag", "Totaal achterstand"}
     assert expected | {"Uiterlijk", "Gesignaleerd", "Bellen vanaf"} <= checked

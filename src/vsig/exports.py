@@ -47,26 +47,53 @@ def write_for_people(frame: pl.DataFrame, path: Path, day: date) -> None:
     write_atomic(path.with_suffix(".xlsx"), xlsx(frame, day))
 
 
+WIDEST: Final = 60
+"""Characters at most a spreadsheet column is made wide for its contents."""
+
+
 def xlsx(frame: pl.DataFrame, day: date) -> bytes:
-    """One sheet with typed cells. No text is ever a formula, and the workbook is dated by
-    the processing date, so that a replay writes the same bytes."""
+    """One sheet with typed cells, the header frozen and filtered. No text is ever a
+    formula, and the workbook is dated by the processing date, so that a replay writes the
+    same bytes.
+
+    Written row by row with XlsxWriter itself, columns as wide as polars measures their
+    text: polars' `write_excel` (a table, autofitted cell by cell) took 2.5 times as long,
+    the larger part of a night without letters at 2 million residents."""
     typed = frame.with_columns(
         pl.col(c).str.replace(",", ".", literal=True).cast(pl.Float64)
         for c in AMOUNTS
         if frame.schema.get(c) == pl.String
     )
     buffer = io.BytesIO()
-    options = {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False}
-    with xlsxwriter.Workbook(buffer, options | {"strings_to_urls": False}) as book:
+    options = {
+        "in_memory": True,
+        "strings_to_formulas": False,
+        "strings_to_numbers": False,
+        "strings_to_urls": False,
+        "default_date_format": "dd-mm-yyyy",
+    }
+    with xlsxwriter.Workbook(buffer, options) as book:
         book.set_properties({"created": datetime(day.year, day.month, day.day)})
-        typed.write_excel(
-            book,
-            worksheet="export",
-            autofit=True,
-            freeze_panes="A2",
-            dtype_formats={pl.Date: "dd-mm-yyyy", pl.Float64: "#,##0.00"},
-        )
+        sheet = book.add_worksheet("export")
+        money = book.add_format({"num_format": "#,##0.00"})
+        for column, (name, width) in enumerate(_widths(typed).items()):
+            amount = typed.schema[name] == pl.Float64
+            sheet.set_column(column, column, width, money if amount else None)
+        sheet.write_row(0, 0, typed.columns, book.add_format({"bold": True}))
+        for number, row in enumerate(typed.iter_rows(), start=1):
+            sheet.write_row(number, 0, row)
+        sheet.autofilter(0, 0, typed.height, typed.width - 1)
+        sheet.freeze_panes(1, 0)
     return buffer.getvalue()
+
+
+def _widths(frame: pl.DataFrame) -> dict[str, int]:
+    """Each column's width in characters: its longest value or its header, and a margin."""
+    longest = frame.select(pl.all().cast(pl.String).str.len_chars().max()).row(0)
+    return {
+        name: min(WIDEST, max(len(name), length or 0) + 2)
+        for name, length in zip(frame.columns, longest, strict=True)
+    }
 
 
 def write_csv(frame: pl.DataFrame, path: Path) -> Path:
