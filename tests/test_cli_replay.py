@@ -205,3 +205,20 @@ def test_a_mark_of_erasure_is_no_way_around_the_tamper_check(copied: Path) -> No
     edit_manifest(copied / "out" / run / "manifest.json", {"erased_on_request": True})
     result = vsig("replay", run, "--home", str(copied))
     assert "tampered archive/20261102-01/signalen/VGZ/vgz-20261102.csv" in result.stdout
+
+
+def test_a_run_whose_letter_templates_are_from_before_one_layout_says_so(copied: Path) -> None:
+    """A run archived by the vsig that laid every letter out twice: its `_document` does not
+    mark where each letter ends. The replay says why it cannot lay them out, not exit 5."""
+    run = "20261102-01"
+    template = copied / "archive" / run / "templates" / "_document.typ.j2"
+    shutil.copyfile(REPO / "tests" / "data" / "document-before-0.2.typ.j2", template)
+    manifest = json.loads((copied / "out" / run / "manifest.json").read_text())
+    archive = manifest["archive"] | {
+        "templates/_document.typ.j2": hashlib.sha256(template.read_bytes()).hexdigest()
+    }
+    edit_manifest(copied / "out" / run / "manifest.json", {"archive": archive})
+    result = vsig("replay", run, "--home", str(copied))
+    assert result.exit_code == 2, result.output
+    assert "do not mark where each letter ends" in result.output
+    assert "replay it with the vsig the run had" in result.output

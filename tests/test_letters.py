@@ -193,11 +193,21 @@ def test_a_failing_worker_is_reported(tmp_path: Path, monkeypatch: pytest.Monkey
         pdf.lay_out([broken, broken], CREATED)
 
 
-def test_a_source_whose_parts_do_not_end_where_it_says_is_refused(tmp_path: Path) -> None:
-    one_end = pdf.Layout("Een\n#metadata(1)", tmp_path / "x.pdf", (tmp_path / "a.pdf",) * 2)
-    with pytest.raises(ValueError, match="2 parts"):
-        pdf.lay_out([one_end], CREATED)
-    assert not (tmp_path / "a.pdf").exists()
+@pytest.mark.parametrize("in_workers", [False, True])
+@pytest.mark.parametrize(
+    "ends", ["#metadata(1)", "#metadata(none) <brief-einde>\n" * 2], ids=["one end", "no pages"]
+)
+def test_a_source_that_does_not_mark_its_parts_ends_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_workers: bool, ends: str
+) -> None:
+    """The second is how the letter templates of an older vsig end their letters."""
+    if in_workers:
+        monkeypatch.setattr(pdf, "PARALLEL_FROM", 0)
+    parts = (tmp_path / "a.pdf", tmp_path / "b.pdf")
+    unmarked = pdf.Layout(f"Een\n{ends}", tmp_path / "x.pdf", parts)
+    with pytest.raises(pdf.LayoutError, match=r"x\.pdf: the source marks .* for 2 parts"):
+        pdf.lay_out([unmarked, unmarked], CREATED)
+    assert not any(part.exists() for part in parts)
 
 
 def test_the_letters_benchmark_runs(tmp_path: Path) -> None:

@@ -58,6 +58,15 @@ CATALOGUE: Final = ("/Metadata", "/OutputIntents", "/Lang", "/ViewerPreferences"
 PDF/A-2b, the output intent PDF/A requires, the language and how a viewer titles it."""
 
 
+class LayoutError(ValueError):
+    """A source that does not mark where each of its parts ends (a letter template from
+    before each letter was laid out once, say); names the file, never its contents."""
+
+
+LAYOUT_FAILED: Final = 3
+"""A worker's exit code for a `LayoutError`, which it reports on its last line."""
+
+
 @dataclass(frozen=True)
 class Layout:
     """One Typst document (`source`), written whole to `whole` and, split at the ends of
@@ -114,7 +123,7 @@ def lay_out(
             crew.stop()
             raise
     if failures:
-        raise RuntimeError(f"a PDF worker failed: {failures[0]}")
+        raise failures[0]
     return written
 
 
@@ -145,11 +154,14 @@ def _lay_out_one(layout: Layout, created: datetime) -> Iterator[tuple[Path, Writ
             format="pdf", pdf_standards=PDF_STANDARD, timestamp=created, pdf_tags=False
         )
         assert isinstance(whole, bytes)
-        ends = [int(page) for page in json.loads(compiler.query("metadata", field="value"))]
+        ends = json.loads(compiler.query("metadata", field="value"))
     finally:
         source.unlink()
-    if len(ends) != len(layout.parts) or ends != sorted(ends):
-        raise ValueError(f"{layout.whole.name}: {len(layout.parts)} parts, ends {ends[:5]}")
+    if len(ends) != len(layout.parts) or not all(isinstance(end, int) for end in ends):
+        raise LayoutError(
+            f"{layout.whole.name}: the source marks {len(ends)} ends of parts, for "
+            f"{len(layout.parts)} parts, with the number of the last page of each"
+        )
     yield layout.whole, Written(ends[-1] if ends else 0, _write(layout.whole, whole))
     with pikepdf.open(io.BytesIO(whole)) as document:
         start = 0
@@ -208,14 +220,14 @@ class _Workers:
         self.running: list[subprocess.Popen[bytes]] = []
         self.stopped = False
 
-    def compile(self, batch: list[Layout], created: datetime) -> str | None:
+    def compile(self, batch: list[Layout], created: datetime) -> Exception | None:
         """Lay out a batch in a worker process, which names each PDF it wrote on a line of
-        its own; its last line of errors when it fails."""
+        its own; what went wrong when it fails, from its last line of errors."""
         wholes = {layout.whole for layout in batch}
         with tempfile.TemporaryFile() as errors:
             worker = self._start(created, errors)
             if worker is None:
-                return "stopped"
+                return RuntimeError("a PDF worker failed: stopped")
             assert worker.stdin is not None
             assert worker.stdout is not None
             with worker.stdin:  # the worker reads all of it before it writes a line
@@ -224,11 +236,17 @@ class _Workers:
                 for line in worker.stdout:
                     path, pages, sha = line.decode("utf-8").rstrip("\n").split("\t")
                     self.one_written(Path(path), Written(int(pages), sha), wholes)
-            if worker.wait() == 0:
+            code = worker.wait()
+            if code == 0:
                 return None
             errors.seek(0)
             lines = errors.read().decode("utf-8", "replace").strip().splitlines()
-            return lines[-1] if lines else "no message"
+            last = lines[-1] if lines else "no message"
+            return (
+                LayoutError(last)
+                if code == LAYOUT_FAILED
+                else RuntimeError(f"a PDF worker failed: {last}")
+            )
 
     def _start(self, created: datetime, errors: IO[bytes]) -> "subprocess.Popen[bytes] | None":
         with self.lock:
@@ -305,9 +323,13 @@ def _die_with(parent: int) -> None:
 def _work(created: str, parent: str) -> None:
     _die_with(int(parent))
     moment = datetime.fromisoformat(created)
-    for layout in _unframed(io.BytesIO(sys.stdin.buffer.read())):
-        for path, (pages, sha) in _lay_out_one(layout, moment):
-            print(f"{path}\t{pages}\t{sha}", flush=True)
+    try:
+        for layout in _unframed(io.BytesIO(sys.stdin.buffer.read())):
+            for path, (pages, sha) in _lay_out_one(layout, moment):
+                print(f"{path}\t{pages}\t{sha}", flush=True)
+    except LayoutError as error:
+        print(error, file=sys.stderr)
+        sys.exit(LAYOUT_FAILED)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from typing import Any
 
 from jinja2.exceptions import SecurityError
 
-from vsig import audit, nightly
+from vsig import audit, nightly, pdf
 from vsig.config import load_config
 from vsig.files import crash_point
 from vsig.home import CONSUMED, Home
@@ -107,6 +107,13 @@ def replay(home: Home, run_id: str, secret: bytes) -> Report:
                     archive / audit.TEMPLATES,
                 ),
             )
+        except pdf.LayoutError:
+            raise ReplayError(
+                f"run {run_id} is not replayed: its archived letter templates do not mark where "
+                "each letter ends, which this vsig needs to lay each letter out once (they are "
+                "from an older vsig); replay it with the vsig the run had (its manifest's "
+                "environment)"
+            ) from None
         except SecurityError:
             raise ReplayError(
                 f"run {run_id} is not replayed: an archived letter template tries to reach "
