@@ -212,7 +212,7 @@ def test_a_run_whose_letter_templates_are_from_before_one_layout_says_so(copied:
     mark where each letter ends. The replay says why it cannot lay them out, not exit 5."""
     run = "20261102-01"
     template = copied / "archive" / run / "templates" / "_document.typ.j2"
-    shutil.copyfile(REPO / "tests" / "data" / "document-before-0.2.typ.j2", template)
+    shutil.copyfile(REPO / "tests" / "data" / "document-laid-out-twice.typ.j2", template)
     manifest = json.loads((copied / "out" / run / "manifest.json").read_text())
     archive = manifest["archive"] | {
         "templates/_document.typ.j2": hashlib.sha256(template.read_bytes()).hexdigest()
