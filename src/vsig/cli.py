@@ -27,7 +27,7 @@ from vsig.exitcodes import ExitCode
 from vsig.text import printable
 
 # Each command imports the stages it runs, in its body: `vsig --version` and `--help` start
-# without them, and so without polars, pandera and DuckDB (0.14 s where importing them all
+# without them, and so without polars, pandera and DuckDB (0.2 s where importing them all
 # took 0.8 s, or 2 s where Python could not keep its bytecode).
 if TYPE_CHECKING:
     from vsig import ingest, nightly
