@@ -46,9 +46,9 @@ from vsig.templates import FONTS
 
 PDF_STANDARD: Final = "a-2b"
 PARALLEL_FROM: Final = 300_000
-"""Below this much source text (about fifty letters) one process is quicker."""
+"""Below this much source text (about eighty letters) one process is quicker."""
 BATCH: Final = 4_000_000
-"""Source text per worker process: some eight hundred letters. Typst keeps part of every
+"""Source text per worker process: about a thousand letters. Typst keeps part of every
 document it lays out until its process ends (some 0.3 MB a page), so a worker that lived
 all night grew to gigabytes; one that starts (0.15 s) per batch stays in the hundreds of
 megabytes."""
