@@ -330,16 +330,57 @@ FILE_REASONS = [
 ]
 
 
+@pytest.mark.parametrize("keep", [False, True], ids=["mapped", "read"])
 @pytest.mark.parametrize(("where", "content", "reason"), FILE_REASONS)
 def test_every_file_rejection_reason(
-    write_file: WriteFile, config: Config, where: str, content: bytes, reason: str
+    write_file: WriteFile, config: Config, where: str, content: bytes, reason: str, keep: bool
 ) -> None:
-    result = ingest_at(write_file(where, content), config)
+    source = sources.source_for(write_file(where, content), config)
+    result = ingest.ingest_file(source, PROCESSING_DATE, keep=keep)
     assert result.file_reason is not None
     assert result.file_reason.startswith(reason)
     assert result.accepted.height == 0
     assert result.rejected == result.read
     assert result.rejects["reden"].to_list() == [result.file_reason]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        canonical(GOOD, signal(signaal_id="S2", bsn="1")),
+        "\ufeff" + canonical(GOOD).rstrip("\n"),
+        canonical(GOOD).replace("Voorstraat", '"Voor\nstraat"'),
+    ],
+    ids=["plain", "bom-no-last-newline", "field-over-lines"],
+)
+def test_a_mapped_file_reads_as_the_same_file_read(
+    text: str, write_file: WriteFile, config: Config
+) -> None:
+    source = sources.source_for(write_file("signalen/VGZ/a.csv", text), config)
+    mapped = ingest.ingest_file(source, PROCESSING_DATE)
+    read = ingest.ingest_file(source, PROCESSING_DATE, keep=True)
+    assert mapped.accepted.equals(read.accepted)
+    assert mapped.rejects.equals(read.rejects)
+    assert (mapped.sha256, mapped.read, mapped.content) == (read.sha256, read.read, b"")
+    assert read.content == text.encode()
+
+
+def test_a_register_replaced_while_it_is_read_is_rejected_whole(
+    write_file: WriteFile, config: Config
+) -> None:
+    """A mapped file is read again by polars from its path: were the path to name another
+    file by then, the rows would not be those of the file that was hashed and checked."""
+    path = write_file("signalen/VGZ/a.csv", canonical(GOOD))
+
+    def replace_then_pick(text: pl.DataFrame) -> pl.Series:
+        write_file("signalen/VGZ/a.tmp", canonical(signal(signaal_id="S9"))).replace(path)
+        return text["signaal_id"].is_not_null()
+
+    needed = ingest.Needed(("signaal_id",), replace_then_pick)
+    result = ingest.ingest_file(sources.source_for(path, config), PROCESSING_DATE, needed=needed)
+    assert result.file_reason is not None
+    assert result.file_reason.startswith("the file changed while it was read")
+    assert result.accepted.height == 0
 
 
 def test_discover_orders_files_and_flags_unknown_partners(

@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rapidfuzz.distance import OSA
 
 from vsig import ingest, match, sources, vng
 from vsig.config import Config
@@ -278,7 +279,7 @@ BORN = [date(1980, 5, 1), date(1980, 5, 2)]
 def street(draw: st.DrawFn) -> tuple[list[dict[str, str]], list[dict[str, str]], list[str]]:
     """A few residents written as a register may write them (one perhaps twice), and signals
     about them that are right, vague (no BSN, no addition) or old (a mover at their former
-    number)."""
+    number, or far away)."""
     residents, rows = [], []
     for number in range(draw(st.integers(1, 10))):
         voorvoegsel, name = draw(st.sampled_from(NAMES))
@@ -309,6 +310,8 @@ def street(draw: st.DrawFn) -> tuple[list[dict[str, str]], list[dict[str, str]],
         changes = {
             "bsn": draw(st.sampled_from(["", person.bsn])),
             "huisnummer": str(person.huisnummer + draw(st.sampled_from([0, 0, 1]))),
+            # An address where nobody lives: only the name and birth date can find them.
+            "postcode": draw(st.sampled_from([person.postcode, person.postcode, "3399ZZ"])),
             "huisnummertoevoeging": draw(st.sampled_from(["", person.toevoeging])),
             "geboortedatum": draw(st.sampled_from(["", person.geboortedatum.isoformat()])),
             "achternaam": draw(st.sampled_from(["Jansen", "Jnasen", person.geslachtsnaam])),
@@ -319,13 +322,15 @@ def street(draw: st.DrawFn) -> tuple[list[dict[str, str]], list[dict[str, str]],
     return rows, signals, persons
 
 
-@given(street())
+@given(street(), st.sampled_from([1, 2, 10_000]))
 @settings(max_examples=50, deadline=None)
 def test_matching_on_the_needed_brp_rows_is_matching_on_all(
     tmp_path_factory: pytest.TempPathFactory,
     config: Config,
     drawn: tuple[list[dict[str, str]], list[dict[str, str]], list[str]],
+    at_once: int,
 ) -> None:
+    """Also when the signals unsure of a name are compared a few at a time."""
     folder = tmp_path_factory.mktemp("street")
     brp_rows, signal_rows, followed = drawn
     persons = pl.Series(followed, dtype=pl.String)
@@ -339,6 +344,7 @@ def test_matching_on_the_needed_brp_rows_is_matching_on_all(
     whole = match.prepare_brp(everyone.accepted, TODAY)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(ingest, "ALWAYS_VALIDATED", 0)
+        patch.setattr(match, "SIGNALS_AT_ONCE", at_once)
         needed = ingest.ingest_file(
             source,
             TODAY,
@@ -357,6 +363,41 @@ def test_matching_on_the_needed_brp_rows_is_matching_on_all(
     on_part = match.rows_used(signals, part, on_whole, persons, THRESHOLD)
     assert on_part.sort("bsn").equals(used.sort("bsn"))
     assert set(followed) <= set(used["bsn"])
+
+
+@pytest.mark.parametrize("at_once", [1, 2, 10_000])
+def test_every_signal_unsure_of_a_name_finds_its_namesakes_in_the_brp(
+    tmp_path: Path, config: Config, at_once: int
+) -> None:
+    """Signals with no BSN, from an address where nobody lives, and a name spelt nearly
+    right: the rows needed are those of the residents born that day whose names fit, for
+    every signal however many are compared at a time."""
+    names = [("Jansen", "Jnasen"), ("Pietersen", "Pitersen"), ("Bakker", "Baker")]
+    people = [
+        resident(n + 1, geslachtsnaam=name, geboortedatum=date(1980, 5, n + 1))
+        for n, (name, _) in enumerate(names)
+    ]
+    others = [resident(9, geslachtsnaam="Smit"), resident(10, geboortedatum=date(1990, 1, 1))]
+    (tmp_path / "brp.csv").write_text(csv_text([r.brp_row() for r in [*people, *others]]))
+    rows = [
+        person.signal(f"S{n}", "600.00", TODAY, achternaam=spelt, postcode="3399ZZ")
+        for n, (person, (_, spelt)) in enumerate(zip(people, names, strict=True))
+    ]
+    (tmp_path / "s.csv").write_text(csv_text(rows))
+    signals = ingest.ingest_file(
+        sources.Source(tmp_path / "s.csv", "signalen", config.partner("VGZ")), TODAY
+    ).accepted
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ingest, "ALWAYS_VALIDATED", 0)
+        patch.setattr(match, "SIGNALS_AT_ONCE", at_once)
+        needed = ingest.Needed(
+            match.BRP_KEYS,
+            lambda text: match.brp_needed(text, signals, pl.Series([], dtype=pl.String), THRESHOLD),
+        )
+        result = ingest.ingest_file(
+            sources.Source(tmp_path / "brp.csv", "brp"), TODAY, needed=needed
+        )
+    assert sorted(result.accepted["bsn"]) == sorted(p.bsn for p in people)
 
 
 def test_the_sdd_rows_needed_are_those_of_residents_however_written(tmp_path: Path) -> None:
@@ -638,3 +679,21 @@ def test_the_matching_benchmark_runs(tmp_path: Path) -> None:
     assert alle["fout_huishouden"] == 0
     assert alle["bereikt"] > 0.9 * alle["over_inwoners"]
     assert report["drempels"][0]["drempel"] == 0.8
+
+
+NAME = st.none() | st.text("aeijnosvd", max_size=8)
+
+
+@given(pairs=st.lists(st.tuples(NAME, NAME), max_size=12), at_once=st.integers(1, 5))
+def test_names_are_compared_the_same_in_slices(
+    pairs: list[tuple[str | None, str | None]], at_once: int
+) -> None:
+    """A national night compares its name pairs a slice at a time; the scores are those of
+    comparing each pair alone."""
+    left = pl.Series([a for a, _ in pairs], dtype=pl.String)
+    right = pl.Series([b for _, b in pairs], dtype=pl.String)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(match, "PAIRS_AT_ONCE", at_once)
+        scores = match._similarity(left, right).to_list()
+    alone = [OSA.normalized_similarity(a or "", b or "") for a, b in pairs]
+    assert scores == pytest.approx(alone)

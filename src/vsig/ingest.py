@@ -8,9 +8,12 @@ in the rejects frame with its line number, column and reason. accepted + rejecte
 import csv
 import hashlib
 import io
+import mmap
+import os
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -30,6 +33,9 @@ _FAILURE_SCHEMA: Final = {
     "check": pl.String,
     "failure_case": pl.String,
 }
+Content = bytes | mmap.mmap
+"""A file's bytes: read, or (a register, which is not archived) mapped, so that a national
+BRP extract's two gigabytes stay in the page cache instead of the process."""
 LINE = "_regelnummer"
 """Where a row starts in its file, counted as a person counts lines (the header is line 1)."""
 
@@ -117,25 +123,25 @@ def ingest_file(
     only the rows it picks are validated and kept; the others count as `unused`. With
     `keep`, the bytes read stay in the result.
     """
-    data = source.path.read_bytes()
-    sha256 = hashlib.sha256(data).hexdigest()
-    content = data if keep else b""
     fields = fields_for(source, processing_date)
     notices: list[str] = []
-    try:
-        if processed and sha256 in processed:
-            raise RejectedFileError(
-                f"the same file (SHA-256) was already processed in run {processed[sha256]}"
-            )
-        if source.unknown_partner is not None:
-            raise RejectedFileError(
-                f"unknown partner folder {source.unknown_partner!r}: "
-                "no signaalpartner with that code in the config"
-            )
-        raw, row_rejects, unused = _read_table(data, source, notices, needed)
-    except RejectedFileError as reason:
-        return replace(_rejected_whole(source, sha256, data, str(reason)), content=content)
-    del data  # a national extract's two gigabytes, not to be held while validating
+    with _contents(source.path, keep) as (data, mapped):
+        sha256 = hashlib.sha256(data).hexdigest()
+        content = data if isinstance(data, bytes) and keep else b""
+        try:
+            if processed and sha256 in processed:
+                raise RejectedFileError(
+                    f"the same file (SHA-256) was already processed in run {processed[sha256]}"
+                )
+            if source.unknown_partner is not None:
+                raise RejectedFileError(
+                    f"unknown partner folder {source.unknown_partner!r}: "
+                    "no signaalpartner with that code in the config"
+                )
+            raw, row_rejects, unused = _read_table(data, source, notices, needed)
+            _check_unchanged(source.path, mapped)
+        except RejectedFileError as reason:
+            return replace(_rejected_whole(source, sha256, data, str(reason)), content=content)
     raw = _to_canonical_columns(raw, source.layout, fields)
     accepted, rejects = _validate(raw, fields, source)
     rejects = pl.concat([row_rejects, rejects]).sort(["regelnummer", "kolom"], nulls_last=True)
@@ -155,8 +161,44 @@ def no_rows(kind: Kind) -> pl.DataFrame:
     )
 
 
-def _rejected_whole(source: Source, sha256: str, data: bytes, reason: str) -> Ingested:
-    rows = max(sum(1 for line in data.splitlines() if line.strip()) - 1, 0)
+@contextmanager
+def _contents(path: Path, keep: bool) -> Iterator[tuple[Content, os.stat_result | None]]:
+    """The file's bytes, read when they are kept (and for an empty file, which cannot be
+    mapped), else mapped, with the mapped file's status to check it against later: polars
+    reads a mapped file again by its path (`_for_polars`)."""
+    if keep or not path.stat().st_size:
+        yield path.read_bytes(), None
+        return
+    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        yield data, os.fstat(handle.fileno())
+
+
+def _check_unchanged(path: Path, mapped: os.stat_result | None) -> None:
+    """The path still names the file that was hashed and checked, as it was then."""
+    if mapped is None:
+        return
+    now = path.stat()
+    if (now.st_ino, now.st_size, now.st_mtime_ns) != (
+        mapped.st_ino,
+        mapped.st_size,
+        mapped.st_mtime_ns,
+    ):
+        raise RejectedFileError(
+            "the file changed while it was read: is it still being written? "
+            "Run again once it is whole"
+        )
+
+
+_CHUNK: Final = 1 << 26
+
+
+def _count_lines(data: Content) -> int:
+    """Newlines, in slices: a mapped file has no `count` and must not be copied whole."""
+    return sum(data[i : i + _CHUNK].count(b"\n") for i in range(0, len(data), _CHUNK))
+
+
+def _rejected_whole(source: Source, sha256: str, data: Content, reason: str) -> Ingested:
+    rows = max(sum(1 for line in bytes(data).splitlines() if line.strip()) - 1, 0)
     reject = pl.DataFrame(
         [
             {
@@ -176,19 +218,19 @@ _BOM: Final = b"\xef\xbb\xbf"
 _SOME_TEXT: Final = re.compile(rb"\S")
 
 
-def _check_bytes(data: bytes) -> None:
+def _check_bytes(data: Content) -> None:
     if not _SOME_TEXT.search(data):
         raise RejectedFileError("the file is empty")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise RejectedFileError("the file is UTF-16; deliver it as UTF-8")
-    if b"\x00" in data:
+    if data.find(b"\x00") >= 0:
         raise RejectedFileError("the file holds NUL bytes: it is binary, or UTF-16 without a BOM")
 
 
-def _decode(data: bytes, encoding: str) -> str:
+def _decode(data: Content, encoding: str) -> str:
     codec = "utf-8-sig" if encoding == "utf-8" else encoding
     try:
-        return data.decode(codec)
+        return bytes(data).decode(codec)
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise RejectedFileError(
@@ -197,17 +239,23 @@ def _decode(data: bytes, encoding: str) -> str:
         ) from None
 
 
-def _as_utf8(data: bytes, encoding: str) -> bytes:
+def _as_utf8(data: Content, encoding: str) -> Content:
     """The file as UTF-8 for polars, which checks UTF-8 itself while it parses: a large
     UTF-8 file is not decoded in Python as well (`_decode` finds the line when it fails)."""
     if encoding == "utf-8":
-        return data.removeprefix(_BOM)
+        return data[len(_BOM) :] if data[: len(_BOM)] == _BOM else data
     return _decode(data, encoding).encode("utf-8")
 
 
-def _header(body: bytes, separator: str) -> list[str]:
+def _for_polars(body: Content, path: Path) -> bytes | str:
+    """A mapped UTF-8 file is read by polars from its path, mapping it itself; polars
+    would copy a Python buffer whole."""
+    return str(path) if isinstance(body, mmap.mmap) else body
+
+
+def _header(body: Content, separator: str) -> list[str]:
     end = body.find(b"\n")
-    head = (body if end < 0 else body[: max(end + 1, 65536)]).decode("utf-8", errors="replace")
+    head = body[: len(body) if end < 0 else max(end + 1, 65536)].decode("utf-8", errors="replace")
     first = next(csv.reader(io.StringIO(head, newline=""), delimiter=separator), [])
     return [name.strip() for name in first]
 
@@ -229,15 +277,15 @@ def _check_header(header: list[str], expected: Iterable[str], source: Source) ->
     return header
 
 
-def _check_complete(body: bytes, separator: str, width: int) -> None:
+def _check_complete(body: Content, separator: str, width: int) -> None:
     """A last line cut short means the transfer broke off: nothing in the file can be trusted."""
-    if body.endswith((b"\n", b"\r")):
+    if body[-1:] in (b"\n", b"\r"):
         return
     last_start = max(body.rfind(b"\n"), body.rfind(b"\r")) + 1
     last = body[last_start:].decode("utf-8", errors="replace")
     fields = next(csv.reader([last], delimiter=separator), [])
     if 0 < len(fields) < width:
-        line = body.count(b"\n") + 1
+        line = _count_lines(body) + 1
         raise RejectedFileError(
             f"the file ends in the middle of line {line} ({len(fields)} of {width} fields): "
             "the delivery looks truncated; ask the partner to send it again"
@@ -245,7 +293,7 @@ def _check_complete(body: bytes, separator: str, width: int) -> None:
 
 
 def _read_table(
-    data: bytes, source: Source, notices: list[str], needed: Needed | None = None
+    data: Content, source: Source, notices: list[str], needed: Needed | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     """The rows of the file as text (the needed ones), rows rejected while parsing, and how
     many rows were not needed."""
@@ -260,7 +308,9 @@ def _read_table(
     if ignored:
         notices.append(f"column(s) {ignored} are not part of the layout and were ignored")
     try:
-        raw, unused = _parse_fast(body, layout.separator, header, needed)
+        lines = _count_lines(body) + (body[-1:] != b"\n")
+        parse = _for_polars(body, source.path)
+        raw, unused = _parse_fast(parse, lines, layout.separator, header, needed)
         row_rejects = pl.DataFrame(schema=REJECTS)
     except pl.exceptions.PolarsError:
         text = _decode(data, layout.encoding)
@@ -311,7 +361,7 @@ def _known_columns(source: Source) -> set[str]:
 
 
 def _parse_fast(
-    body: bytes, separator: str, header: list[str], needed: Needed | None
+    body: bytes | str, lines: int, separator: str, header: list[str], needed: Needed | None
 ) -> tuple[pl.DataFrame, int]:
     """Parse with polars; with `needed`, first only its columns, then whole rows for the
     needed rows alone, so a national extract is never held whole as text."""
@@ -322,7 +372,6 @@ def _parse_fast(
         "infer_schema": False,
         "raise_if_empty": False,
     }
-    lines = body.count(b"\n") + (not body.endswith(b"\n"))
     if needed is None:
         return _line_numbers(pl.read_csv(body, **options), lines), 0
     present = [header.index(c) for c in needed.columns if c in header]
