@@ -31,7 +31,7 @@ from vsig.home import MANIFEST, Home
 from vsig.ingest import Ingested
 from vsig.sources import Source
 from vsig.store import Store
-from vsig.tonight import Summary, Tonight, no_events
+from vsig.tonight import Summary, Tonight
 
 REGISTERS: Final = "registers"
 STATE: Final = "state"
@@ -110,23 +110,12 @@ def write_archive(
 
 
 def state_read(db: Store, tonight: Tonight) -> dict[str, pl.DataFrame]:
-    """The rows of earlier nights that decided something tonight: the open cases at
-    tonight's addresses, with events, holding tonight's debts, changed tonight (moved,
-    merged, closed) or with a call on tonight's list, and the closed cases holding
-    tonight's debts, with their signals and actions; and the earlier files that tonight's
-    files repeat."""
-    signals = tonight.signals
-    holding = db.cases_holding(signals.select("signaalpartner", "klantnummer"))
-    changed = pl.concat([tonight.routed["zaak_id"], tonight.closed["zaak_id"]])
-    relevant = tonight.read_before.filter(
-        pl.col("adres_sleutel").is_in(signals["adres_sleutel"].drop_nulls().implode())
-        | pl.col("zaak_id").is_in(changed.implode())
-        | pl.col("zaak_id").is_in(_event_cases(tonight).implode())
-        | pl.col("zaak_id").is_in(holding["zaak_id"].implode())
-        | pl.col("zaak_id").is_in(db.cases_with_events().implode())  # their deadlines
-        | pl.col("zaak_id").is_in(tonight.calls["zaak_id"].implode())
-    )
-    relevant = pl.concat([relevant, db.closed_cases(holding)], how="diagonal_relaxed")
+    """The rows of earlier nights that decided something tonight: every open case (each
+    is a row of tonight's sheets of outcomes, `uitkomsten`), and the closed cases holding
+    tonight's debts, with their signals, actions and events; and the earlier files that
+    tonight's files repeat."""
+    holding = db.cases_holding(tonight.signals.select("signaalpartner", "klantnummer"))
+    relevant = pl.concat([tonight.read_before, db.closed_cases(holding)], how="diagonal_relaxed")
     shas = pl.DataFrame({"sha256": [i.sha256 for i in tonight.inputs.consumed]})
     return {"zaken": relevant} | db.state_slice(
         relevant.select("zaak_id"), _signal_keys_read(tonight), shas
@@ -147,11 +136,6 @@ def _signal_keys_read(tonight: Tonight) -> pl.DataFrame:
     ]
     empty = pl.DataFrame(schema={"signaal_id": pl.String, "signaalpartner": pl.String})
     return pl.concat([empty, *frames]).select("signaalpartner", "signaal_id").unique()
-
-
-def _event_cases(tonight: Tonight) -> pl.Series:
-    frames = [e.accepted.select("zaak_id") for e in tonight.inputs.events if not e.file_reason]
-    return pl.concat([*frames, no_events().select("zaak_id")])["zaak_id"]
 
 
 def run_manifest(

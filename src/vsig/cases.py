@@ -42,24 +42,52 @@ CASE_SIGNAL_COLUMNS: Final = (
 """What a case needs of each of its signals: for its facts, and to reach the household."""
 
 REJECT_UNKNOWN_CASE: Final = "is not the zaak_id of an open case"
+REJECT_OTHER_MUNICIPALITY: Final = "is a case of another municipality than the workbook's"
+REJECT_RECORDED: Final = "was recorded before: the same event of the same case"
+SDD: Final = "SDD"
+"""The organisation that records outcomes for every case (see `uitkomsten`)."""
 INACTIVE: Final = "geen activiteit"
 MERGED: Final = "samengevoegd met "
 _DEBT: Final = ("signaalpartner", "klantnummer")
 
 
 def split_events(
-    events: pl.DataFrame, open_cases: pl.DataFrame
+    events: pl.DataFrame, open_cases: pl.DataFrame, recorded: pl.DataFrame
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Accepted events of a file, and reject rows (contracts.REJECTS) for unknown cases."""
-    known = pl.col("zaak_id").is_in(open_cases["zaak_id"].implode())
-    rejects = events.filter(~known).select(
-        "bestand",
-        "regelnummer",
-        kolom=pl.lit("zaak_id"),
-        waarde="zaak_id",
-        reden=pl.lit(REJECT_UNKNOWN_CASE),
+    """Accepted events of a file, and reject rows (contracts.REJECTS) for unknown cases,
+    for the cases of another municipality than the one that recorded them (its
+    `organisatie`, a gemeentecode; the SDD's, or none as in a hand-written file, may
+    record for any case), and for events `recorded` before or earlier in the file: a sheet
+    saved again with one entry more brings its earlier entries again."""
+    where = events.join(
+        open_cases.select("zaak_id", "gemeentecode"), on="zaak_id", how="left"
+    ).with_columns(
+        known=pl.col("zaak_id").is_in(open_cases["zaak_id"].implode()),
+        again=_event_key().is_in(recorded.select(_event_key()).to_series().implode())
+        | ~_event_key().is_first_distinct(),
     )
-    return events.filter(known), rejects
+    owner = pl.col("organisatie")
+    theirs = owner.is_null() | (owner == SDD) | (owner == pl.col("gemeentecode"))
+    reden = (
+        pl.when(~pl.col("known"))
+        .then(pl.lit(REJECT_UNKNOWN_CASE))
+        .when(~theirs)
+        .then(pl.lit(REJECT_OTHER_MUNICIPALITY))
+        .when(pl.col("again"))
+        .then(pl.lit(REJECT_RECORDED))
+    )
+    checked = where.with_columns(reden=reden)
+    rejects = checked.filter(pl.col("reden").is_not_null()).select(
+        "bestand", "regelnummer", kolom=pl.lit("zaak_id"), waarde="zaak_id", reden="reden"
+    )
+    accepted = checked.filter(pl.col("reden").is_null()).select(events.columns)
+    return accepted, rejects
+
+
+def _event_key() -> pl.Expr:
+    """An event as one value: its case, date, kind and value (an empty value too)."""
+    parts = ("zaak_id", "datum", "gebeurtenis", "waarde")
+    return pl.concat_str([pl.col(c).cast(pl.String).fill_null("") for c in parts], separator="|")
 
 
 def after_events(open_cases: pl.DataFrame, events: pl.DataFrame, today: date) -> pl.DataFrame:

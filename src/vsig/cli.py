@@ -476,7 +476,8 @@ def explain_command(
     config_path: ConfigOption = DEFAULT_CONFIG,
     as_json: JsonOption = False,
 ) -> None:
-    """Explain a signal or case: as received, how it matched, each rule tried, the actions.
+    """Explain a signal or case: as received, how it matched, each rule tried, the actions and
+    events.
 
     Shows personal data: for authorised staff, not for logs.
     """

@@ -74,6 +74,9 @@ def _case(
     signals = db.signals_of_case(zaak_id).select(
         "run_id", "signaal_id", "signaalpartner", "soort", "bedrag", "status"
     )
+    events = db.events_of(zaak_id).select(
+        "run_id", "datum", "gebeurtenis", "waarde", "bestand", "regelnummer"
+    )
     return {
         "zaak_id": zaak_id,
         "adres_sleutel": case["adres_sleutel"],
@@ -84,6 +87,7 @@ def _case(
         "signalen": _rows(signals),
         "evaluaties": [_evaluation(home, config, row) for row in evaluations.iter_rows(named=True)],
         "acties": _rows(actions),
+        "gebeurtenissen": _rows(events),
     }
 
 
@@ -156,6 +160,12 @@ def in_words(story: dict[str, Any]) -> list[str]:
             due = f", due {action['uiterlijk']}" if action["uiterlijk"] else ""
             lines.append(
                 f"  action {action['actie']} ({action['actietype']}) in run {action['run_id']}{due}"
+            )
+        for event in case["gebeurtenissen"]:
+            value = f" {event['waarde']}" if event["waarde"] else ""
+            lines.append(
+                f"  event {event['gebeurtenis']}{value} on {event['datum']}, read in run "
+                f"{event['run_id']} from {event['bestand']} line {event['regelnummer']}"
             )
     return lines
 

@@ -14,7 +14,7 @@ from typing import Final
 import polars as pl
 import xlsxwriter
 
-from vsig import cases, messages
+from vsig import cases, messages, uitkomsten
 from vsig.config import Config
 from vsig.contracts import (
     ADDRESS_COLUMNS,
@@ -27,7 +27,16 @@ from vsig.contracts import (
     TERUGMELDING_CSV,
 )
 from vsig.files import write_atomic
-from vsig.formats import adresregel, datum_kort, euros_komma, ja_nee, postcode, straat, telefoon
+from vsig.formats import (
+    LIST_SEPARATOR,
+    adresregel,
+    datum_kort,
+    euros_komma,
+    ja_nee,
+    postcode,
+    straat,
+    telefoon,
+)
 from vsig.ingest import Ingested
 
 FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
@@ -39,19 +48,22 @@ def neutralise(value: pl.Expr) -> pl.Expr:
     return pl.when(risky).then(pl.concat_str([pl.lit("'"), value])).otherwise(value)
 
 
-def write_for_people(frame: pl.DataFrame, path: Path, day: date) -> None:
+def write_for_people(
+    frame: pl.DataFrame, path: Path, day: date, outcomes: tuple[pl.DataFrame, str] | None = None
+) -> None:
     """The CSV, and an `.xlsx` beside it for a spreadsheet: text stays text (a phone number
     or gemeentecode keeps its leading zero, `+31…` needs no guard), amounts are numbers and
-    dates are dates."""
+    dates are dates. With `outcomes` (rows and organisation) the workbook also carries the
+    sheet its case workers record outcomes in (`uitkomsten`)."""
     write_csv(frame, path)
-    write_atomic(path.with_suffix(".xlsx"), xlsx(frame, day))
+    write_atomic(path.with_suffix(".xlsx"), xlsx(frame, day, outcomes))
 
 
 WIDEST: Final = 60
 """Characters at most a spreadsheet column is made wide for its contents."""
 
 
-def xlsx(frame: pl.DataFrame, day: date) -> bytes:
+def xlsx(frame: pl.DataFrame, day: date, outcomes: tuple[pl.DataFrame, str] | None = None) -> bytes:
     """One sheet with typed cells, the header frozen and filtered. No text is ever a
     formula, and the workbook is dated by the processing date, so that a replay writes the
     same bytes.
@@ -84,6 +96,8 @@ def xlsx(frame: pl.DataFrame, day: date) -> bytes:
             sheet.write_row(number, 0, row)
         sheet.autofilter(0, 0, typed.height, typed.width - 1)
         sheet.freeze_panes(1, 0)
+        if outcomes is not None:
+            uitkomsten.add(book, *outcomes)
     return buffer.getvalue()
 
 
@@ -201,9 +215,6 @@ def verstuurd(case_actions: pl.DataFrame, labels: dict[str, str]) -> pl.DataFram
         .str.join(LIST_SEPARATOR)
         .alias("Al verstuurd")
     )
-
-
-LIST_SEPARATOR: Final = " / "
 
 
 def _joined(column: str) -> pl.Expr:

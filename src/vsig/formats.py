@@ -27,6 +27,10 @@ MAANDEN: Final = (
 )
 
 
+LIST_SEPARATOR: Final = " / "
+"""Between the items of a list in one cell: residents, phone numbers, debts."""
+
+
 def datum(day: date) -> str:
     """`5 november 2026`, as a letter dates itself; with no-break spaces, so that a date
     stays on one line ("vóór 16 / november 2026" misleads)."""

@@ -169,6 +169,6 @@ def take_consumed(consumed: tuple[Ingested, ...]) -> None:
 
 def _unchanged(consumed: Ingested) -> bool:
     try:
-        return sha256(consumed.source.path) == consumed.sha256
+        return sha256(consumed.source.path) == (consumed.delivered_sha256 or consumed.sha256)
     except OSError:
         return False

@@ -22,10 +22,10 @@ from typing import Any, Final
 import pandera.polars as pa
 import polars as pl
 
-from vsig import normalize, schemas
+from vsig import normalize, schemas, uitkomsten
 from vsig.config import Layout
 from vsig.contracts import REJECTS, SIGNAL_COLUMNS
-from vsig.sources import Kind, Source
+from vsig.sources import WORKBOOK, Kind, Source
 
 _FAILURE_SCHEMA: Final = {
     "index": pl.UInt32,
@@ -54,6 +54,11 @@ class Ingested:
     content: bytes = b""
     """The bytes read, where asked for (`keep`): a consumed file is archived as the run read
     it, not as a partner still writing it may have made it since."""
+    organisatie: str | None = None
+    """Whose sheet of outcomes a workbook is (`uitkomsten`): its rejects go back to them."""
+    delivered_sha256: str = ""
+    """The SHA-256 of the file as delivered, where `sha256` is of what was read of it (a
+    workbook's entries); the inbox takes a file away only while it is still these bytes."""
 
     @property
     def rejected(self) -> int:
@@ -127,12 +132,11 @@ def ingest_file(
     notices: list[str] = []
     with _contents(source.path, keep) as (data, mapped):
         sha256 = hashlib.sha256(data).hexdigest()
+        if source.path.suffix == WORKBOOK:
+            return _ingest_workbook(source, bytes(data), sha256, fields, processed, keep)
         content = data if isinstance(data, bytes) and keep else b""
         try:
-            if processed and sha256 in processed:
-                raise RejectedFileError(
-                    f"the same file (SHA-256) was already processed in run {processed[sha256]}"
-                )
+            _check_new(sha256, processed)
             if source.unknown_partner is not None:
                 raise RejectedFileError(
                     f"unknown partner folder {source.unknown_partner!r}: "
@@ -142,11 +146,62 @@ def ingest_file(
             _check_unchanged(source.path, mapped)
         except RejectedFileError as reason:
             return replace(_rejected_whole(source, sha256, data, str(reason)), content=content)
+    validated = _validated(source, sha256, raw, row_rejects, unused, fields)
+    return replace(validated, notices=tuple(notices), content=content)
+
+
+def _check_new(sha256: str, processed: Mapping[str, str] | None) -> None:
+    if processed and sha256 in processed:
+        raise RejectedFileError(
+            f"the same file (SHA-256) was already processed in run {processed[sha256]}"
+        )
+
+
+def _validated(
+    source: Source,
+    sha256: str,
+    raw: pl.DataFrame,
+    row_rejects: pl.DataFrame,
+    unused: int,
+    fields: Mapping[str, schemas.Field],
+) -> Ingested:
     raw = _to_canonical_columns(raw, source.layout, fields)
     accepted, rejects = _validate(raw, fields, source)
     rejects = pl.concat([row_rejects, rejects]).sort(["regelnummer", "kolom"], nulls_last=True)
     read = accepted.height + rejects["regelnummer"].n_unique() + unused
-    return Ingested(source, sha256, read, accepted, rejects, None, tuple(notices), unused, content)
+    return Ingested(source, sha256, read, accepted, rejects, unused=unused)
+
+
+def _ingest_workbook(
+    source: Source,
+    data: bytes,
+    delivered: str,
+    fields: Mapping[str, schemas.Field],
+    processed: Mapping[str, str] | None,
+    keep: bool,
+) -> Ingested:
+    """A sheet of outcomes come back, known by what was read of it (`Entries.archived`):
+    the same entries saved again are the same file, processed once. A workbook that cannot
+    be read is archived as nothing: it may hold the names vsig sent in it."""
+    try:
+        entries = uitkomsten.read(data, source.path.name, LINE)
+    except uitkomsten.WorkbookError as problem:
+        rejected = _rejected_whole(source, delivered, b"", f"the workbook {problem}")
+        return replace(rejected, delivered_sha256=delivered)
+    kept = entries.archived()
+    sha256 = hashlib.sha256(kept).hexdigest()
+    try:
+        _check_new(sha256, processed)
+    except RejectedFileError as reason:
+        result = _rejected_whole(source, sha256, b"", str(reason))
+    else:
+        result = _validated(source, sha256, entries.rows, entries.rejects, entries.empty, fields)
+    return replace(
+        result,
+        content=kept if keep else b"",
+        organisatie=entries.organisatie,
+        delivered_sha256=delivered,
+    )
 
 
 def no_rows(kind: Kind) -> pl.DataFrame:
@@ -198,6 +253,7 @@ def _count_lines(data: Content) -> int:
 
 
 def _rejected_whole(source: Source, sha256: str, data: Content, reason: str) -> Ingested:
+    """One reject for the whole file, its rows counted as lines (of a workbook, none)."""
     rows = max(sum(1 for line in bytes(data).splitlines() if line.strip()) - 1, 0)
     reject = pl.DataFrame(
         [
@@ -495,7 +551,10 @@ def _validate(
 
 
 def _partner_column_names(source: Source) -> dict[str, str]:
-    """Canonical column → the name the partner's own header gives it, for the reject."""
+    """Canonical column → the name the partner's own header (or the sheet) gives it, for
+    the reject."""
+    if source.path.suffix == WORKBOOK:
+        return uitkomsten.CONTRACT_NAMES
     layout = source.layout
     names = {canonical: theirs for theirs, canonical in layout.columns.items()}
     if layout.huisnummer_from:

@@ -167,7 +167,10 @@ class _Night:
             )
             brp = match.prepare_brp(inputs.brp.accepted, day)
             read_before = db.open_cases()
-            inputs = inputs.with_events_checked(lambda e: cases.split_events(e, read_before))
+            recorded = db.event_history()
+            inputs = inputs.with_events_checked(
+                lambda e: cases.split_events(e, read_before, recorded)
+            )
             events = inputs.accepted_events
             open_cases, closed = cases.close(read_before, events, day, config.case_close_after_days)
         with self.stage("matchen"):
@@ -231,6 +234,7 @@ class _Night:
             bundled.open_signals,
             case_actions,
             calls,
+            open_now,
         )
 
     def commit(self, tonight: Tonight, summary: Summary) -> Path:

@@ -17,10 +17,11 @@ from pathlib import Path
 
 import polars as pl
 
-from vsig import exports, formats, letters
+from vsig import cases, exports, formats, letters, uitkomsten
 from vsig.config import Config
 from vsig.contracts import CASES_CSV, SIGNALS_CSV
-from vsig.sources import Source
+from vsig.ingest import Ingested
+from vsig.sources import WORKBOOK, Source
 from vsig.tonight import Tonight
 
 
@@ -43,9 +44,12 @@ def write(
     taken: set[str] = set()
     for result in tonight.inputs.all:
         if result.rejects.height:
-            exports.write_csv(
-                result.rejects, folder / "rejects" / _reject_name(result.source, taken)
-            )
+            rejects = _in_their_words(result)
+            exports.write_csv(rejects, folder / "rejects" / _reject_name(result.source, taken))
+    for organisatie, rejects in _sheet_rejects(tonight.inputs.events, config).items():
+        where = "sdd" if organisatie == cases.SDD else "gemeente"
+        path = folder / "exports" / where / f"{organisatie}-uitkomsten-afgewezen.csv"
+        exports.write_for_people(rejects, path, day)
     # Tonight's routed cases, for letters and municipalities, and the cases with a call
     # on the worklist: whose households, debts and letters the people's files show.
     shown = pl.concat(
@@ -65,10 +69,13 @@ def write(
     per_gemeente = exports.gemeente_exports(
         routed, actions, tonight.forwarded, households, schulden, verstuurd, config
     )
+    sheets = outcome_sheets(tonight, config)
     for code, rows in per_gemeente.items():
-        exports.write_for_people(rows, folder / "exports" / "gemeente" / f"{code}.csv", day)
+        path = folder / "exports" / "gemeente" / f"{code}.csv"
+        exports.write_for_people(rows, path, day, (sheets[code], code))
     calls = exports.bellijst(tonight.calls, households, schulden, verstuurd, config, day)
-    exports.write_for_people(calls, folder / "exports" / "sdd" / "bellijst.csv", day)
+    path = folder / "exports" / "sdd" / "bellijst.csv"
+    exports.write_for_people(calls, path, day, (sheets[cases.SDD], cases.SDD))
     unmatched = exports.niet_gekoppeld(signals)
     exports.write_for_people(unmatched, folder / "exports" / "sdd" / "niet_gekoppeld.csv", day)
     deadlines = exports.termijnen(tonight.deadlines, config)
@@ -79,6 +86,50 @@ def write(
         path = folder / "exports" / "terugmelding" / f"{partner}.csv"
         exports.write_for_people(rows, path, day)
     return written.sha256
+
+
+def _in_their_words(result: Ingested) -> pl.DataFrame:
+    """A file's rejects; those of a sheet of outcomes in Dutch, like the sheet."""
+    workbook = result.source.path.suffix == WORKBOOK
+    return uitkomsten.in_dutch(result.rejects) if workbook else result.rejects
+
+
+def _sheet_rejects(events: list[Ingested], config: Config) -> dict[str, pl.DataFrame]:
+    """Per organisation, the rows of its sheets of outcomes that were not taken, and why:
+    its case workers read them. The SDD reads those of a workbook that does not say whose
+    it is, or names no organisation of the config (a name is never a path)."""
+    known = {cases.SDD, *(g.code for g in config.gemeenten)}
+    rejected: dict[str, list[pl.DataFrame]] = {}
+    for result in events:
+        if result.source.path.suffix == WORKBOOK and result.rejects.height:
+            owner = result.organisatie if result.organisatie in known else cases.SDD
+            rejected.setdefault(owner, []).append(_in_their_words(result))
+    return {
+        organisatie: pl.concat(frames)
+        .select(
+            pl.col("bestand").alias("Bestand"),
+            pl.col("regelnummer").alias("Rij"),
+            pl.col("kolom").alias("Kolom"),
+            pl.col("waarde").alias("Waarde"),
+            pl.col("reden").alias("Reden"),
+        )
+        .sort("Bestand", "Rij", "Kolom", nulls_last=True)
+        for organisatie, frames in sorted(rejected.items())
+    }
+
+
+def outcome_sheets(tonight: Tonight, config: Config) -> dict[str, pl.DataFrame]:
+    """Every open case for the sheets in which outcomes come back (`uitkomsten`)."""
+    everyone = tonight.open_now
+    return uitkomsten.sheets(
+        everyone,
+        exports.households(everyone, tonight.brp, tonight.open_signals),
+        exports.schulden(tonight.open_signals, tonight.brp, config),
+        exports.verstuurd(tonight.case_actions, config.routing.action_labels()),
+        tonight.deadlines,
+        tonight.forwarded,
+        [g.code for g in config.gemeenten],
+    )
 
 
 def cases_csv(routed: pl.DataFrame, actions: pl.DataFrame) -> pl.DataFrame:

@@ -168,25 +168,27 @@ def sdd_fields() -> dict[str, Field]:
     }
 
 
+WAARDE_FITS: Final = (
+    "does not fit the gebeurtenis (contactpoging: soort|bereikt|dagdeel; "
+    "beschikking: toegelaten|afgewezen; resultaat: an EnumEindresultaat value; "
+    "otherwise empty)"
+)
+AFTER_PROCESSING_DATE: Final = "is after the processing date"
+
+
 def uitkomst_fields(processing_date: date) -> dict[str, Field]:
     return {
         "zaak_id": _text(required=True),
-        "datum": _date(
-            "%Y-%m-%d", True, _not_after_date(processing_date, "is after the processing date")
-        ),
+        "datum": _date("%Y-%m-%d", True, _not_after_date(processing_date, AFTER_PROCESSING_DATE)),
         "gebeurtenis": _one_of(GEBEURTENISSEN),
         "waarde": Field(
             n.text,
             "is not text",
-            rules=(
-                Rule(
-                    lambda own, value: _waarde_fits(value("gebeurtenis"), own),
-                    "does not fit the gebeurtenis (contactpoging: soort|bereikt|dagdeel; "
-                    "beschikking: toegelaten|afgewezen; resultaat: an EnumEindresultaat value; "
-                    "otherwise empty)",
-                ),
-            ),
+            rules=(Rule(lambda own, value: _waarde_fits(value("gebeurtenis"), own), WAARDE_FITS),),
         ),
+        # Who recorded it, as the sheet of outcomes says (`uitkomsten`): a municipality
+        # records outcomes for its own cases alone.
+        "organisatie": _text(),
     }
 
 

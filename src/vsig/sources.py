@@ -46,7 +46,10 @@ def discover(inbox: Path, config: Config) -> list[Source]:
             sources.append(Source(path, "signalen", partner, None if partner else folder.name))
     for kind in ("brp", "sdd", "uitkomsten"):
         folder = inbox / kind
-        sources += [Source(path, kind) for path in _deliveries(folder) if _real_folder(folder)]
+        types = (".csv", WORKBOOK) if kind == "uitkomsten" else (".csv",)
+        sources += [
+            Source(path, kind) for path in _deliveries(folder, types) if _real_folder(folder)
+        ]
     return sources
 
 
@@ -62,12 +65,22 @@ def _real_folder(path: Path) -> bool:
     return path.is_dir() and not path.is_symlink()
 
 
-def _deliveries(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*.csv") if stat.S_ISREG(p.lstat().st_mode))
+def _deliveries(folder: Path, types: tuple[str, ...] = (".csv",)) -> list[Path]:
+    return sorted(
+        p
+        for p in folder.glob("*")
+        if p.suffix in types and not p.name.startswith(OPEN_WORKBOOK)
+        if stat.S_ISREG(p.lstat().st_mode)
+    )
 
 
+WORKBOOK: Final = ".xlsx"
+"""The sheet of outcomes as it comes back (`uitkomsten`), beside the CSV form."""
+OPEN_WORKBOOK: Final = "~$"
+"""How Excel names the lock file beside a workbook someone has open: no delivery."""
 UNREAD: Final = (
-    "is not read: the run reads *.csv files in signalen/<PARTNER>/, brp/, sdd/ and uitkomsten/"
+    "is not read: the run reads *.csv files in signalen/<PARTNER>/, brp/, sdd/ and "
+    "uitkomsten/, and there also *.xlsx workbooks (never an open workbook's ~$ lock file)"
 )
 
 

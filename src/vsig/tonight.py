@@ -86,7 +86,9 @@ class Inputs:
 
     @property
     def accepted_events(self) -> pl.DataFrame:
-        return pl.concat([e.accepted for e in self.events if not e.file_reason] or [no_events()])
+        """The events to record; who recorded them only decided which cases they may be for."""
+        accepted = [e.accepted for e in self.events if not e.file_reason] or [no_events()]
+        return pl.concat(accepted).drop("organisatie")
 
     def with_events_checked(
         self, check: Callable[[pl.DataFrame], tuple[pl.DataFrame, pl.DataFrame]]
@@ -137,6 +139,7 @@ class Tonight:
     open_signals: pl.DataFrame  # all signals of every case open after tonight
     case_actions: pl.DataFrame  # every action of those cases, tonight's included
     calls: pl.DataFrame  # the SDD's calls due today or overdue (`bellijst.open_calls`)
+    open_now: pl.DataFrame  # every case open after tonight (`cases.open_after`)
 
     @property
     def exit_code(self) -> "ExitCode":

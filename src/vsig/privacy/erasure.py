@@ -19,12 +19,14 @@ from typing import Final
 import polars as pl
 from stdnum.nl import bsn as stdnum_bsn
 
-from vsig import audit, exports, normalize, store
+from vsig import audit, exports, normalize, store, uitkomsten
 from vsig.config import Config, Layout
-from vsig.files import crash_point, private_files, write_parquet_atomic
+from vsig.files import crash_point, private_files, write_atomic, write_parquet_atomic
+from vsig.formats import LIST_SEPARATOR
 from vsig.home import Home
 from vsig.privacy.purge_log import ERASED, Purged, append_log
 from vsig.privacy.records import lines_where, rewrite_cells, rewrite_csv
+from vsig.sources import WORKBOOK
 from vsig.store import WRITER_WAIT, Store, clear_leftovers, erasing, locked
 
 
@@ -246,7 +248,12 @@ def erase_in_run(
         for (bestand,), rows in erased.events.filter(pl.col("run_id") == run_id).group_by(
             "bestand"
         ):
-            rewrite_csv(archive / "uitkomsten" / str(bestand), _starting_on(rows))
+            kept = archive / "uitkomsten" / str(bestand)
+            if kept.suffix == WORKBOOK and kept.is_file():
+                lines = rows["regelnummer"].to_list()
+                write_atomic(kept, uitkomsten.without_rows(kept.read_bytes(), lines))
+            else:
+                rewrite_csv(kept, _starting_on(rows))
         named = _names_in(archive, erased.people)
         _erase_in_archive_tables(archive, erased, mine)
         _erase_in_outputs(out, erased, mine, named)
@@ -365,7 +372,8 @@ def _erase_in_outputs(out: Path, erased: Erased, signals: pl.DataFrame, named: l
     """Rows about the subject in every kept CSV, the names of the erased people where they
     are listed among a household's residents, and the letters to the household. A print
     file holding one of its letters goes whole: it cannot be rebuilt without the others';
-    so does the spreadsheet beside a CSV that changed."""
+    so does the spreadsheet beside a CSV that changed, and any whose sheet of outcomes
+    lists the subject's case or names them."""
     if not out.is_dir():
         return
     ids = set(signals.select(*_SIGNAL_KEY).rows())
@@ -393,6 +401,9 @@ def _erase_in_outputs(out: Path, erased: Erased, signals: pl.DataFrame, named: l
             changed = rewrite_cells(table, column, lambda c: _without(c, named)) or changed
         if changed:  # its spreadsheet copy still holds what went; the CSV is the record
             table.with_suffix(".xlsx").unlink(missing_ok=True)
+    for workbook in sorted(out.rglob("*.xlsx")):  # a sheet of outcomes lists every open case
+        if uitkomsten.mentions(workbook, erased.cases, named):
+            workbook.unlink()
 
 
 CASE_COLUMNS: Final = ("zaak_id", "Zaak")
@@ -404,11 +415,11 @@ RESIDENTS_COLUMNS: Final = ("bewoners", "Bewoners")
 def _without(cell: str, names: list[str]) -> str:
     """A residents cell without these names, each taken out once: two residents may share
     initials and a surname, and only the erased one goes."""
-    listed = cell.split(exports.LIST_SEPARATOR) if cell else []
+    listed = cell.split(LIST_SEPARATOR) if cell else []
     for name in names:
         if name in listed:
             listed.remove(name)
-    return exports.LIST_SEPARATOR.join(listed)
+    return LIST_SEPARATOR.join(listed)
 
 
 @contextmanager
