@@ -262,19 +262,21 @@ def test_each_organisation_gets_its_open_cases_and_names_only_where_it_acts() ->
     assert made["SDD"]["Bewoners"].to_list() == ["A. Eerste / B. Tweede", "C. Derde", "D. Vierde"]
     dordrecht = made["0505"]
     assert dordrecht["Zaak"].to_list() == ["Z1", "Z2"]
-    # Z2 is the SDD's: its residents are not the municipality's to see, its address is.
+    # Z2 is the SDD's: its residents and debts are not the municipality's to see, its
+    # address and total are.
     assert dordrecht["Bewoners"].to_list() == ["A. Eerste / B. Tweede", None]
     assert dordrecht.row(1, named=True) | {} == {
         "Zaak": "Z2",
         "Adres": "Voorstraat 2A, 3311 AB Dordrecht",
         "Bewoners": None,
-        "Schulden": "Evides (Water) 120,50",
+        "Schulden": None,
         "Totaal achterstand": 120.5,
         "Verstuurd": "Informatiebrief (02-11-2026)",
         "Termijnen": None,
         **dict.fromkeys(uitkomsten.ENTRY_COLUMNS),
     }
     assert dordrecht["Schulden"][0] == "Evides (Water) 100,00 / VGZ (Zorg) 500,00"
+    assert made["SDD"]["Schulden"][1] == "Evides (Water) 120,50"
     assert dordrecht["Termijnen"][0] == "eerste gesprek uiterlijk 01-12-2026"
     assert made["0642"]["Zaak"].to_list() == ["Z3"]
 

@@ -4,8 +4,8 @@ value chosen from the VNG v1.2 lists.
 
 Every night the SDD's call list and each municipality's export carry the sheet. The SDD
 sees every open case, a municipality the open cases of its residents; like its export, it
-sees who lives there only for the cases forwarded to it. The case columns are locked, so
-that only the entry columns can be typed in.
+sees who lives there and whom they owe only for the cases forwarded to it. The case
+columns are locked, so that only the entry columns can be typed in.
 """
 
 import io
@@ -82,8 +82,10 @@ def sheets(
     """Per organisation (the SDD, and each of `gemeenten`) the rows of its sheet, a row per
     open case by zaak_id, the entry columns empty.
 
-    `open_cases` has zaak_id, gemeentecode; `households` and `schulden` come from `exports`;
-    `verstuurd` has zaak_id, Al verstuurd; `deadlines` zaak_id, termijn, uiterlijk."""
+    `open_cases` has zaak_id, gemeentecode, totaal_achterstand; `households` and `schulden`
+    come from `exports`; `verstuurd` has zaak_id, Al verstuurd; `deadlines` zaak_id,
+    termijn, uiterlijk. Like its export, a municipality sees who lives there and whom they
+    owe only for the cases forwarded to it."""
     debts = schulden.group_by("zaak_id").agg(
         pl.format("{} ({}) {}", "Schuldeiser", "Soort", "Bedrag")
         .sort_by("Schuldeiser", "Klantnummer")
@@ -114,12 +116,12 @@ def sheets(
         .sort("zaak_id")
     )
 
-    def sheet(frame: pl.DataFrame, names: pl.Expr) -> pl.DataFrame:
+    def sheet(frame: pl.DataFrame, theirs: pl.Expr) -> pl.DataFrame:
         return frame.select(
             pl.col("zaak_id").alias("Zaak"),
             "Adres",
-            pl.when(names).then(pl.col("Bewoners")).alias("Bewoners"),
-            "Schulden",
+            pl.when(theirs).then(pl.col("Bewoners")).alias("Bewoners"),
+            pl.when(theirs).then(pl.col("Schulden")).alias("Schulden"),
             (pl.col("totaal_achterstand") / 100).alias("Totaal achterstand"),
             pl.col("Al verstuurd").alias("Verstuurd"),
             "Termijnen",
