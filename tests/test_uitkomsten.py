@@ -4,6 +4,7 @@ spreadsheet, comes back filled in, and its entries are the events of the next ni
 import io
 import json
 import re
+import zipfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -392,6 +393,20 @@ def test_a_sheet_reads_as_the_csv_form(tmp_path: Path) -> None:
     assert uitkomsten.read(
         uitkomsten.without_rows(entries.archived(), [4]), "u", "line"
     ).rows.is_empty()
+
+
+def test_a_workbook_broken_inside_is_refused_whole_not_a_crash(tmp_path: Path) -> None:
+    """A sheet's XML cut short (a save that broke off): the parser's error is the file's."""
+    sent = io.BytesIO(workbook(tmp_path))
+    broken = io.BytesIO()
+    with zipfile.ZipFile(sent) as whole, zipfile.ZipFile(broken, "w") as cut:
+        for item in whole.infolist():
+            content = whole.read(item)
+            cut.writestr(
+                item, content[: len(content) // 2] if "worksheets" in item.filename else content
+            )
+    with pytest.raises(uitkomsten.WorkbookError, match=r"cannot be read as an \.xlsx workbook"):
+        uitkomsten.read(broken.getvalue(), "u.xlsx", "line")
 
 
 @pytest.mark.parametrize(

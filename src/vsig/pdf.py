@@ -31,7 +31,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
@@ -115,9 +115,8 @@ def lay_out(
         return written
     with ThreadPoolExecutor(workers) as pool:
         try:
-            failures = [
-                f for f in pool.map(lambda b: crew.compile(b, created), _batches(layouts)) if f
-            ]
+            batches = [pool.submit(crew.compile, b, created) for b in _batches(layouts)]
+            failures = [f for f in map(_awaited, batches) if f]
         except BaseException:  # Ctrl-C: the workers stop now, not after their batches
             pool.shutdown(wait=False, cancel_futures=True)
             crew.stop()
@@ -125,6 +124,16 @@ def lay_out(
     if failures:
         raise failures[0]
     return written
+
+
+def _awaited(batch: "Future[Exception | None]") -> Exception | None:
+    """A batch's outcome, waited for in short spells: a wait without end let a Ctrl-C that
+    came in meanwhile wait for the batch to be done (5 s) before it could stop the run."""
+    while True:
+        try:
+            return batch.result(timeout=0.2)
+        except TimeoutError:
+            continue
 
 
 def concatenate(wholes: list[Path], target: Path) -> str:

@@ -10,7 +10,6 @@ columns are locked, so that only the entry columns can be typed in.
 
 import io
 import re
-import zipfile
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -278,11 +277,19 @@ def read(data: bytes, name: str, line: str) -> Entries:
     """The entries of a filled-in sheet. openpyxl reads the cells' values only: a workbook
     is data, and nothing in it (a formula, a macro) is ever run."""
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
+        organisatie, cells = _cells(data)
+    except WorkbookError:
+        raise
+    except Exception as error:  # however a parser fails, the file is at fault
         raise WorkbookError(
             f"cannot be read as an .xlsx workbook ({type(error).__name__})"
         ) from None
+    return _entries(cells, organisatie, name, line)
+
+
+def _cells(data: bytes) -> tuple[str, list[tuple[object, ...]]]:
+    """Whose the workbook is, and the values of its sheet, row by row."""
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         if SHEET not in book.sheetnames or LISTS not in book.sheetnames:
             raise WorkbookError(
@@ -291,10 +298,9 @@ def read(data: bytes, name: str, line: str) -> Entries:
         organisatie = _text(book[LISTS][ORGANISATION_CELL].value)
         if organisatie is None:
             raise WorkbookError(f"does not say whose it is ({LISTS}!{ORGANISATION_CELL} is empty)")
-        cells = list(book[SHEET].iter_rows(values_only=True))
+        return organisatie, list(book[SHEET].iter_rows(values_only=True))
     finally:
         book.close()
-    return _entries(cells, organisatie, name, line)
 
 
 def _entries(cells: list[tuple[object, ...]], organisatie: str, name: str, line: str) -> Entries:
