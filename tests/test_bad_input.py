@@ -13,6 +13,7 @@ import pytest
 from typer.testing import Result
 
 from vsig.cli import app
+from vsig.sources import rejects_of
 
 from .conftest import REPO
 from .scenario import Home, Resident, csv_text, make_bsn
@@ -34,10 +35,12 @@ def test_the_corpus_is_large_enough() -> None:
     assert len(CASES) >= 40
 
 
-def said_about(out: Path, manifest: dict[str, Any], name: str) -> str:
-    """Everything the run said about one input file: reject reasons, file reason, notices."""
+def said_about(out: Path, manifest: dict[str, Any], relative: str) -> str:
+    """Everything the run said about one input file (by its place in the inbox): reject
+    reasons, file reason, notices."""
+    name = Path(relative).name
     (item,) = [i for i in manifest["inputs"] if Path(i["file"]).name == name]
-    rejects = out / "rejects" / name
+    rejects = out / rejects_of(relative)
     text = rejects.read_text(encoding="utf-8-sig") if rejects.exists() else ""
     notices = " ".join(n for n in manifest["notices"] if n.startswith(f"{name}:"))
     return " ".join([text, item["file_rejected"] or "", notices])
@@ -69,7 +72,7 @@ def test_each_file_gets_its_reason(night: Night, case: dict[str, str]) -> None:
     home, _, manifest = night
     out = home.path / "out" / "20261102-01"
     name = Path(case["file"]).name
-    said = said_about(out, manifest, name)
+    said = said_about(out, manifest, case["file"])
     (item,) = [i for i in manifest["inputs"] if Path(i["file"]).name == name]
     if case["exit"] == "0":
         assert item["rejected"] == 0, said
@@ -156,7 +159,7 @@ def test_a_broken_register(tmp_path: Path, case: dict[str, str]) -> None:
         assert not (home.path / "out").exists()
     else:
         manifest = json.loads((home.path / "out" / "20261102-01" / "manifest.json").read_text())
-        said = said_about(home.path / "out" / "20261102-01", manifest, Path(case["file"]).name)
+        said = said_about(home.path / "out" / "20261102-01", manifest, case["file"])
         assert case["phrase"] in said
 
 
@@ -187,16 +190,26 @@ def test_links_fifos_and_folders_in_the_inbox_are_named_never_read(tmp_path: Pat
 
 
 def test_escapes_and_markup_in_names_reach_the_terminal_as_plain_text(tmp_path: Path) -> None:
-    """An escape sequence in a file name could retitle or rewrite the operator's terminal;
-    Rich markup in a column name crashed the summary after the commit."""
+    """An escape sequence or a newline in a file name could rewrite the operator's terminal
+    or fake a line of the summary: such a delivery is left unread, its name shown with
+    every control character escaped. Rich markup in a column name crashed the summary
+    after the commit."""
     home = Home.create(tmp_path)
     home.registers(NIGHT, [REGISTERED])
     row = REGISTERED.signal("W-1", "100.00", NIGHT) | {"[/yellow]": "x"}
-    home.write("signalen/WOONKRACHT10/\x1b]0;pwned\x07lev[red].csv", csv_text([row]))
+    home.write("signalen/WOONKRACHT10/lev[red].csv", csv_text([row]))
+    home.write("signalen/WOONKRACHT10/\x1b]0;pwned\x07lev.csv", csv_text([row]))
     home.write("signalen/WOONKRACHT10/\x1b[2Jleeg.csv", "")
+    home.write("signalen/WOONKRACHT10/x.csv\nrejected nep.csv", csv_text([row]))
     result = home.run(NIGHT)
     assert result.exit_code == 1, result.output
     assert "\x1b" not in result.output
     assert "\x07" not in result.output
     assert "column(s) ['[/yellow]'] are not part of the layout" in result.stdout
-    assert "]0;pwnedlev[red].csv" in result.stdout
+    assert "lev[red].csv" in result.stdout
+    assert "\\x1b]0;pwned\\x07lev.csv has a control character" in result.stdout
+    assert "\\x1b[2Jleeg.csv has a control character" in result.stdout
+    assert "x.csv\\nrejected nep.csv has a control" in result.stdout
+    assert not any(line.startswith("rejected nep.csv") for line in result.stdout.splitlines())
+    left = sorted(p.name for p in (home.path / "inbox" / "signalen" / "WOONKRACHT10").iterdir())
+    assert len(left) == 3  # left with their reason; the well-named one consumed

@@ -212,7 +212,7 @@ def test_a_result_event_closes_the_case(story: Story) -> None:
 
 
 def test_an_event_for_an_unknown_case_is_rejected_with_its_line(story: Story) -> None:
-    rejects = story.home.out("20261103-01", "rejects/uitkomsten-20261103.csv")
+    rejects = story.home.out("20261103-01", "rejects/uitkomsten/uitkomsten-20261103.csv")
     assert rejects.select("regelnummer", "kolom", "reden").rows() == [
         ("3", "zaak_id", "is not the zaak_id of an open case")
     ]
@@ -249,7 +249,9 @@ def test_manifest_accounts_for_every_row(story: Story) -> None:
         if p.is_file() and p.name != "manifest.json"
     }
     assert {o["path"]: o["sha256"] for o in manifest["outputs"]} == written
-    assert {"signals.csv", "cases.csv", "rejects/uitkomsten-20261103.csv"} <= set(written)
+    assert {"signals.csv", "cases.csv", "rejects/uitkomsten/uitkomsten-20261103.csv"} <= set(
+        written
+    )
     assert manifest["brieven_per_template"] == {}  # tonight escalates: a call, a forward
     assert manifest["signalen_per_status"] == {
         vng.HERHAALD: 1,
@@ -413,7 +415,7 @@ def test_a_signal_sent_again_in_a_new_file_is_reported_not_processed(tmp_path: P
     home.signals("WOONKRACHT10", NIGHT_2, [first, new])
     again = home.run(NIGHT_2)
     assert again.exit_code == 1
-    rejects = home.out("20261103-01", "rejects/woonkracht10-20261103.csv")
+    rejects = home.out("20261103-01", "rejects/signalen/WOONKRACHT10/woonkracht10-20261103.csv")
     assert rejects.select("regelnummer", "waarde", "reden").rows() == [
         ("2", "W-2", "was already received in run 20261102-01")
     ]

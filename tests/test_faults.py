@@ -229,7 +229,9 @@ def test_a_file_a_partner_appends_to_while_it_is_read_stays_in_the_inbox(
     second = home.run(day + timedelta(days=1))
     assert second.exit_code == 1, second.output  # Z-2 came twice
     assert home.out("20261128-01", "signals.csv")["signaal_id"].to_list() == ["Z-3"]
-    rejects = home.out("20261128-01", "rejects/" + delivery.name)
+    rejects = home.out(
+        "20261128-01", sources.rejects_of(f"signalen/{delivery.parent.name}/{delivery.name}")
+    )
     assert rejects["regelnummer"].to_list() == ["2"]
     assert not delivery.exists()
 

@@ -161,7 +161,7 @@ def test_an_event_outside_the_value_lists_is_a_reject(tmp_path: Path, months: Mo
     )
     result = home.run(date(2026, 12, 21))
     assert result.exit_code == 1
-    reasons = home.out("20261221-01", "rejects/u.csv")["reden"].to_list()
+    reasons = home.out("20261221-01", "rejects/uitkomsten/u.csv")["reden"].to_list()
     assert any("does not fit the gebeurtenis" in r for r in reasons)
     assert any("is not one of contactpoging" in r for r in reasons)
 

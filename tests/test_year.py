@@ -244,7 +244,7 @@ def year(tmp_path_factory: pytest.TempPathFactory) -> tuple[Home, Street]:
                 csv_text(events, ["zaak_id", "datum", "gebeurtenis", "waarde"]),
             )
         result = home.run(day)
-        rejects = [p.read_text() for p in home.path.glob(f"out/{day:%Y%m%d}-01/rejects/*")]
+        rejects = [p.read_text() for p in home.path.glob(f"out/{day:%Y%m%d}-01/rejects/**/*.csv")]
         assert result.exit_code == 0, (day, result.output, rejects)
         with opened(home) as db:
             check_the_night(db, home, street, day)

@@ -44,6 +44,7 @@ CASE_SIGNAL_COLUMNS: Final = (
 REJECT_UNKNOWN_CASE: Final = "is not the zaak_id of an open case"
 REJECT_OTHER_MUNICIPALITY: Final = "is a case of another municipality than the workbook's"
 REJECT_RECORDED: Final = "was recorded before: the same event of the same case"
+REJECT_BEFORE_OPENING: Final = "lies before the case was opened"
 SDD: Final = "SDD"
 """The organisation that records outcomes for every case (see `uitkomsten`)."""
 INACTIVE: Final = "geen activiteit"
@@ -57,10 +58,13 @@ def split_events(
     """Accepted events of a file, and reject rows (contracts.REJECTS) for unknown cases,
     for the cases of another municipality than the one that recorded them (its
     `organisatie`, a gemeentecode; the SDD's, or none as in a hand-written file, may
-    record for any case), and for events `recorded` before or earlier in the file: a sheet
-    saved again with one entry more brings its earlier entries again."""
+    record for any case), for events dated before their case was opened, and for events
+    `recorded` before (on an earlier night, or in an earlier file tonight) or earlier in
+    the file: a sheet saved again with one entry more brings its earlier entries again, and
+    the SDD's sheet and a municipality's may both bring one. (After the processing date
+    the contract refuses already.)"""
     where = events.join(
-        open_cases.select("zaak_id", "gemeentecode"), on="zaak_id", how="left"
+        open_cases.select("zaak_id", "gemeentecode", "geopend"), on="zaak_id", how="left"
     ).with_columns(
         known=pl.col("zaak_id").is_in(open_cases["zaak_id"].implode()),
         again=_event_key().is_in(recorded.select(_event_key()).to_series().implode())
@@ -73,12 +77,19 @@ def split_events(
         .then(pl.lit(REJECT_UNKNOWN_CASE))
         .when(~theirs)
         .then(pl.lit(REJECT_OTHER_MUNICIPALITY))
+        .when(pl.col("datum") < pl.col("geopend"))
+        .then(pl.lit(REJECT_BEFORE_OPENING))
         .when(pl.col("again"))
         .then(pl.lit(REJECT_RECORDED))
     )
     checked = where.with_columns(reden=reden)
+    before = pl.col("reden") == REJECT_BEFORE_OPENING
     rejects = checked.filter(pl.col("reden").is_not_null()).select(
-        "bestand", "regelnummer", kolom=pl.lit("zaak_id"), waarde="zaak_id", reden="reden"
+        "bestand",
+        "regelnummer",
+        kolom=pl.when(before).then(pl.lit("datum")).otherwise(pl.lit("zaak_id")),
+        waarde=pl.when(before).then(pl.col("datum").cast(pl.String)).otherwise("zaak_id"),
+        reden="reden",
     )
     accepted = checked.filter(pl.col("reden").is_null()).select(events.columns)
     return accepted, rejects

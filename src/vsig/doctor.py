@@ -97,7 +97,7 @@ def _extract(config: Config, home: Home, kind: str, today: date) -> Check:
 def _inbox(config: Config, home: Home) -> Check:
     ignored = sources.unread(home.inbox, config) if home.inbox.is_dir() else []
     if ignored:
-        return Check("inbox", "warning", "; ".join(ignored))
+        return Check("inbox", "warning", "; ".join(map(str, ignored)))
     return Check("inbox", "ok", "every file in it is one the run reads")
 
 

@@ -139,11 +139,13 @@ class Home:
         return sorted(finished)
 
     def _take_archived_from_inbox(self, run_id: str) -> None:
-        """The inbox files a committed run consumed, by name and bytes as its manifest
-        lists them. Only while its archive is not yet in place: after that, a file with the
+        """The inbox files a committed run consumed, by name and bytes as delivered, as its
+        manifest lists them (a workbook is archived as what was read of it, so by the bytes
+        of its archived copy it would stay, and be refused the next night as processed
+        before). Only while its archive is not yet in place: after that, a file with the
         same name and bytes is a new delivery (to be refused as already processed)."""
-        for relative, digest in self.manifest(run_id)["archive"].items():
-            left = self.inbox / relative
-            consumed = relative.split("/")[0] in CONSUMED
-            if consumed and left.is_file() and sha256(left) == digest:
+        for read in self.manifest(run_id)["inputs"]:
+            left = self.inbox / read["file"]
+            digest = read.get("delivered_sha256") or read["sha256"]  # before: a CSV's only
+            if read["kind"] in CONSUMED and left.is_file() and sha256(left) == digest:
                 left.unlink()

@@ -11,13 +11,14 @@ from datetime import date
 
 import polars as pl
 
-from vsig import ingest, match
+from vsig import ingest, match, sources
 from vsig.config import Config
 from vsig.files import crash_point, sha256
 from vsig.home import CONSUMED, Home
 from vsig.ingest import Ingested
 from vsig.sources import Source, discover, extract_date, newest_extract
 from vsig.store import Store
+from vsig.text import escaped
 from vsig.tonight import Inputs, RunAbortedError
 
 _SIGNAL_KEY = ("signaalpartner", "signaal_id")
@@ -43,6 +44,7 @@ def read(
     if registers:
         return Inputs(*registers, consumed)
     assert extracts is not None
+    unread = tuple(sources.unread(home.inbox, config))
     signals = Inputs.signals_of(consumed)
     threshold = config.naam_gelijkenis
     brp = _register(
@@ -57,7 +59,7 @@ def read(
         day,
         ingest.Needed(match.SDD_KEYS, lambda text: match.sdd_needed(text, brp.accepted)),
     )
-    return Inputs(brp, sdd, consumed)
+    return Inputs(brp, sdd, consumed, unread)
 
 
 def _consumed(
@@ -149,7 +151,7 @@ def changed_since_read(consumed: tuple[Ingested, ...]) -> list[str]:
     """Files a partner changed after the run read them (still writing, or appending): the
     rows read are processed and archived, the file stays in the inbox for the next night."""
     return [
-        f"{i.source.path.name}: changed while it was read; the rows read tonight are "
+        f"{escaped(i.source.path.name)}: changed while it was read; the rows read tonight are "
         "processed, the file stays in the inbox and the next run reads it again (rows already "
         "processed are then rejected as sent before)"
         for i in consumed

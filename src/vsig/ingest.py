@@ -77,6 +77,7 @@ class Ingested:
             "kind": self.source.kind,
             "partner": self.source.partner.code if self.source.partner else None,
             "sha256": self.sha256,
+            "delivered_sha256": self.delivered_sha256 or self.sha256,
             "read": self.read,
             "accepted": self.accepted.height,
             "rejected": self.rejected,

@@ -28,7 +28,6 @@ from vsig import (
     match,
     outputs,
     route,
-    sources,
     templates,
     termijnen,
 )
@@ -137,7 +136,6 @@ class _Night:
         self.templates = replay.templates if replay else templates.BRIEVEN
         self.timings: dict[str, float] = {}
         self.started_at = datetime.now(UTC)
-        self.unread = [] if replay else sources.unread(home.inbox, config)
 
     @contextmanager
     def stage(self, name: str) -> Iterator[Tick]:
@@ -148,9 +146,7 @@ class _Night:
 
     def run(self, dry_run: bool) -> Summary:
         tonight = self.compute()
-        summary = summarise(
-            tonight, self.config, self.date, dry_run, self.home.inbox, self.unread, self.timings
-        )
+        summary = summarise(tonight, self.config, self.date, dry_run, self.home.inbox, self.timings)
         if not dry_run:
             summary.out = str(self.commit(tonight, summary))
         return summary
@@ -169,7 +165,9 @@ class _Night:
             read_before = db.open_cases()
             recorded = db.event_history()
             inputs = inputs.with_events_checked(
-                lambda e: cases.split_events(e, read_before, recorded)
+                lambda e, earlier: cases.split_events(
+                    e, read_before, pl.concat([recorded, earlier.select(recorded.columns)])
+                )
             )
             events = inputs.accepted_events
             open_cases, closed = cases.close(read_before, events, day, config.case_close_after_days)

@@ -1,7 +1,7 @@
 """A night's output folder: the run's own files, then the documents people act on.
 
 signals.csv, cases.csv            every signal and every routed case of the night
-rejects/<file>.csv                each input file's rejected rows, with the reason
+rejects/<inbox path>.csv          each input file's rejected rows, with the reason
 letters/                          the letters, their print files and index.csv
 exports/gemeente/<code>.csv       each municipality's cases, a row per debt when forwarded
 exports/sdd/bellijst.csv          the SDD's worklist: every call due or overdue
@@ -21,7 +21,7 @@ from vsig import cases, exports, formats, letters, uitkomsten
 from vsig.config import Config
 from vsig.contracts import CASES_CSV, SIGNALS_CSV
 from vsig.ingest import Ingested
-from vsig.sources import WORKBOOK, Source
+from vsig.sources import WORKBOOK, rejects_of
 from vsig.tonight import Tonight
 
 
@@ -41,11 +41,9 @@ def write(
         folder / "signals.csv",
     )
     exports.write_csv(cases_csv(routed, actions), folder / "cases.csv")
-    taken: set[str] = set()
     for result in tonight.inputs.all:
         if result.rejects.height:
-            rejects = _in_their_words(result)
-            exports.write_csv(rejects, folder / "rejects" / _reject_name(result.source, taken))
+            exports.write_csv(_in_their_words(result), folder / rejects_of(result.source.relative))
     for organisatie, rejects in _sheet_rejects(tonight.inputs.events, config).items():
         where = "sdd" if organisatie == cases.SDD else "gemeente"
         path = folder / "exports" / where / f"{organisatie}-uitkomsten-afgewezen.csv"
@@ -158,12 +156,3 @@ def cases_csv(routed: pl.DataFrame, actions: pl.DataFrame) -> pl.DataFrame:
         .select(CASES_CSV)
         .sort("zaak_id")
     )
-
-
-def _reject_name(source: Source, taken: set[str]) -> str:
-    """`<file>.csv`; prefixed with its folder when two folders deliver the same name."""
-    name = source.path.name if source.path.suffix == ".csv" else f"{source.path.name}.csv"
-    if name in taken:
-        name = f"{source.path.parent.name}-{name}"
-    taken.add(name)
-    return name

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Final, Literal, get_args
 
 from vsig.config import Config, Layout, Signaalpartner
+from vsig.text import escaped, name_has_control
 
 Kind = Literal["signalen", "brp", "sdd", "uitkomsten"]
 KINDS: Final = get_args(Kind)
@@ -30,6 +31,20 @@ class Source:
     def layout(self) -> Layout:
         return self.partner.layout if self.partner else Layout()
 
+    @property
+    def relative(self) -> str:
+        """Where the file sits in the inbox (`signalen/VGZ/x.csv`), and so in the archive;
+        two deliveries never share it, whatever their names."""
+        if self.kind == "signalen":
+            return f"signalen/{self.path.parent.name}/{self.path.name}"
+        return f"{self.kind}/{self.path.name}"
+
+
+def rejects_of(relative: str) -> str:
+    """A delivery's rejects file in a run's outputs: `rejects/` and the delivery's place in
+    the inbox (a workbook's as `.xlsx.csv`), so that two partners' files never share one."""
+    return f"rejects/{relative}" if relative.endswith(".csv") else f"rejects/{relative}.csv"
+
 
 def discover(inbox: Path, config: Config) -> list[Source]:
     """Every input file under an inbox, signals first by partner, in a stable order.
@@ -40,7 +55,7 @@ def discover(inbox: Path, config: Config) -> list[Source]:
     """
     sources: list[Source] = []
     signalen = inbox / "signalen"
-    for folder in sorted(p for p in signalen.glob("*") if _real_folder(p)):
+    for folder in sorted(p for p in signalen.glob("*") if _real_folder(p) and _named_well(p)):
         partner = config.partner(folder.name)
         for path in _deliveries(folder):
             sources.append(Source(path, "signalen", partner, None if partner else folder.name))
@@ -70,8 +85,30 @@ def _deliveries(folder: Path, types: tuple[str, ...] = (".csv",)) -> list[Path]:
         p
         for p in folder.glob("*")
         if p.suffix in types and not p.name.startswith(OPEN_WORKBOOK)
-        if stat.S_ISREG(p.lstat().st_mode)
+        if stat.S_ISREG(p.lstat().st_mode) and _named_well(p)
     )
+
+
+MAX_NAME: Final = 200
+"""The longest name, in bytes, of a delivery or a partner's folder: the file system takes
+255, and vsig writes files named after a delivery (its rejects, a temporary copy while a
+file is written whole)."""
+
+
+def name_problem(name: str) -> str | None:
+    """Why a delivery by this name is left in the inbox unread, or None: the name is
+    written into the archive and the rejects and printed in the summary, so it must fit
+    the file system and hold no control character."""
+    size = len(name.encode("utf-8", "surrogateescape"))
+    if size > MAX_NAME:
+        return f"has a name of {size} bytes, more than {MAX_NAME}"
+    if name_has_control(name):
+        return "has a control character (such as a newline) or bytes that are not UTF-8 in its name"
+    return None
+
+
+def _named_well(path: Path) -> bool:
+    return name_problem(path.name) is None
 
 
 WORKBOOK: Final = ".xlsx"
@@ -84,25 +121,48 @@ UNREAD: Final = (
 )
 
 
-def unread(inbox: Path, config: Config) -> list[str]:
-    """What under the inbox the run will never read, each as `inbox/<path> <why>`: a name
-    not ending in `.csv`, a file loose in `signalen/` or deeper down, a symbolic link, a
-    FIFO or another special file. Said every night, so no delivery is ignored without a
-    word."""
+RENAME: Final = (
+    "; it stays in the inbox unread: rename it (or ask the sender to) and the next run reads it"
+)
+
+
+@dataclass(frozen=True)
+class Unread:
+    """A path under the inbox the run does not read, and why."""
+
+    path: str
+    """Relative to the inbox, escaped: a name cannot fake a line of a summary."""
+    why: str
+    left: bool
+    """Left for its name: a delivery the run would read, if it were named well."""
+
+    def __str__(self) -> str:
+        return f"inbox/{self.path} {self.why}"
+
+
+def unread(inbox: Path, config: Config) -> list[Unread]:
+    """What under the inbox the run will never read, and why: a name not ending in `.csv`, a file
+    loose in `signalen/` or deeper down, a name too long or holding a control character
+    (with the folders under it), a symbolic link, a FIFO or another special file. Said
+    every night, so no delivery is ignored without a word."""
     read = {source.path for source in discover(inbox, config)}
-    said = []
+    said: list[Unread] = []
     for path in sorted(inbox.rglob("*")):
-        if path in read or _real_folder(path):
+        problem = name_problem(path.name)
+        if path in read or (_real_folder(path) and problem is None):
             continue
         mode = path.lstat().st_mode
         why = (
             "is a symbolic link, which is never followed"
             if stat.S_ISLNK(mode)
+            else f"{problem}{RENAME}"
+            if problem
             else UNREAD
             if stat.S_ISREG(mode)
             else "is not a regular file"
         )
-        said.append(f"inbox/{path.relative_to(inbox)} {why}")
+        shown = escaped(str(path.relative_to(inbox)))
+        said.append(Unread(shown, why, left=problem is not None and not stat.S_ISLNK(mode)))
     return said
 
 

@@ -768,14 +768,19 @@ def compact(state_dir: Path) -> None:
     fresh.unlink(missing_ok=True)
     with duckdb.connect(path) as connection:
         name = connection.execute("SELECT current_database()").fetchall()[0][0]
-        connection.execute(f"ATTACH '{fresh}' AS fresh")
-        connection.execute(f"COPY FROM DATABASE {name} TO fresh")
+        connection.execute("ATTACH ? AS fresh", [str(fresh)])  # a path may hold a quote
+        connection.execute(f"COPY FROM DATABASE {_identifier(name)} TO fresh")
         connection.execute("DETACH fresh")
     with fresh.open("rb") as handle:
         os.fsync(handle.fileno())
     crash_point("compact-copied")
     os.replace(fresh, path)
     (state_dir / COMPACT_PENDING).unlink(missing_ok=True)
+
+
+def _identifier(name: str) -> str:
+    """A database name as SQL quotes it (DuckDB takes no parameter in its place)."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def erasing(state_dir: Path) -> None:

@@ -16,6 +16,8 @@ from vsig import ingest
 from vsig.config import Config
 from vsig.exitcodes import ExitCode
 from vsig.ingest import Ingested
+from vsig.sources import Unread
+from vsig.text import escaped
 
 
 class RunAbortedError(Exception):
@@ -65,6 +67,8 @@ class Inputs:
     brp: Ingested
     sdd: Ingested
     consumed: tuple[Ingested, ...]
+    unread: tuple[Unread, ...] = ()
+    """What under the inbox the run does not read (a replay reads only what was read)."""
 
     @property
     def all(self) -> list[Ingested]:
@@ -91,15 +95,19 @@ class Inputs:
         return pl.concat(accepted).drop("organisatie")
 
     def with_events_checked(
-        self, check: Callable[[pl.DataFrame], tuple[pl.DataFrame, pl.DataFrame]]
+        self, check: Callable[[pl.DataFrame, pl.DataFrame], tuple[pl.DataFrame, pl.DataFrame]]
     ) -> "Inputs":
         """The same inputs, each outcome file's rows split by `check` into accepted rows
-        and rejects (added to the file's own)."""
+        and rejects (added to the file's own); `check` is also given the events accepted
+        from the files before it tonight, so that an event is taken once, whichever and
+        however many files bring it."""
+        earlier = [no_events()]
 
         def checked(result: Ingested) -> Ingested:
             if result.source.kind != "uitkomsten" or result.file_reason:
                 return result
-            accepted, rejects = check(result.accepted)
+            accepted, rejects = check(result.accepted, pl.concat(earlier))
+            earlier.append(accepted)
             return replace(result, accepted=accepted, rejects=pl.concat([result.rejects, rejects]))
 
         return replace(self, consumed=tuple(checked(i) for i in self.consumed))
@@ -143,7 +151,10 @@ class Tonight:
 
     @property
     def exit_code(self) -> "ExitCode":
-        return ExitCode.REJECTS if any(i.needs_attention for i in self.inputs.all) else ExitCode.OK
+        """Rows or files were rejected, or a delivery was left unread for its name."""
+        inputs = self.inputs
+        attention = any(i.needs_attention for i in inputs.all) or any(u.left for u in inputs.unread)
+        return ExitCode.REJECTS if attention else ExitCode.OK
 
 
 def summarise(
@@ -152,10 +163,9 @@ def summarise(
     day: date,
     dry_run: bool,
     inbox: Path,
-    notices: list[str],
     timings: dict[str, float],
 ) -> Summary:
-    """The night in counts, with the inputs' notices after the given `notices`."""
+    """The night in counts, with the inputs' notices and what the run did not read."""
     routed, actions, inputs = tonight.routed, tonight.actions, tonight.inputs
     opened = routed.filter(pl.col("geopend") == day).height
     per_gemeente = _counts(routed, "gemeentecode")
@@ -182,8 +192,8 @@ def summarise(
         ),
         rejects=sum(i.rejected for i in inputs.all),
         notices=[
-            *(f"{i.source.path.name}: {n}" for i in inputs.all for n in i.notices),
-            *notices,
+            *(f"{escaped(i.source.path.name)}: {n}" for i in inputs.all for n in i.notices),
+            *map(str, inputs.unread),
         ],
         timings=timings,
         termijnen=_counts(tonight.deadlines, "stand"),

@@ -10,18 +10,25 @@ columns are locked, so that only the entry columns can be typed in.
 
 import io
 import re
-from collections.abc import Collection
+import zipfile
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import openpyxl
 import polars as pl
 import xlsxwriter.workbook
 
 from vsig import vng
-from vsig.cases import REJECT_OTHER_MUNICIPALITY, REJECT_RECORDED, REJECT_UNKNOWN_CASE, SDD
+from vsig.cases import (
+    REJECT_BEFORE_OPENING,
+    REJECT_OTHER_MUNICIPALITY,
+    REJECT_RECORDED,
+    REJECT_UNKNOWN_CASE,
+    SDD,
+)
 from vsig.contracts import REJECTS
 from vsig.formats import LIST_SEPARATOR, datum_kort, postcode, straat
 from vsig.schemas import (
@@ -218,6 +225,7 @@ DUTCH: Final = {
     REJECT_UNKNOWN_CASE: "is geen open zaak (meer)",
     REJECT_OTHER_MUNICIPALITY: "is een zaak van een andere gemeente dan die van dit werkblad",
     REJECT_RECORDED: "is al eerder vastgelegd: dezelfde gebeurtenis van dezelfde zaak",
+    REJECT_BEFORE_OPENING: "ligt voor de datum waarop de zaak werd geopend",
 }
 """Why a row of a sheet was not taken, in the words of the case workers who filled it in."""
 
@@ -273,55 +281,87 @@ BELONGS: Final = {
 _DUTCH_DATE: Final = re.compile(r"^(\d{1,2})-(\d{1,2})-(\d{4})$")
 
 
+MAX_ROWS: Final = 1_048_576
+"""The most rows a sheet has in any spreadsheet program: past it, no sheet vsig sent."""
+MAX_UNPACKED: Final = 256 * 1024 * 1024
+"""The most bytes a workbook may unpack to. An .xlsx is a zip: a few hundred kilobytes can
+claim gigabytes, and every byte is read before a cell is seen. The SDD's sheet of the
+Drechtsteden's open cases unpacks to a few megabytes."""
+
+
 def read(data: bytes, name: str, line: str) -> Entries:
     """The entries of a filled-in sheet. openpyxl reads the cells' values only: a workbook
     is data, and nothing in it (a formula, a macro) is ever run."""
     try:
-        organisatie, cells = _cells(data)
+        _check_unpacked(data)
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            organisatie, cells = _cells(book)
+            return _entries(cells, organisatie, name, line)
+        finally:
+            book.close()
     except WorkbookError:
         raise
     except Exception as error:  # however a parser fails, the file is at fault
         raise WorkbookError(
             f"cannot be read as an .xlsx workbook ({type(error).__name__})"
         ) from None
-    return _entries(cells, organisatie, name, line)
 
 
-def _cells(data: bytes) -> tuple[str, list[tuple[object, ...]]]:
-    """Whose the workbook is, and the values of its sheet, row by row."""
-    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    try:
-        if SHEET not in book.sheetnames or LISTS not in book.sheetnames:
-            raise WorkbookError(
-                f"has no sheet {SHEET!r} with its sheet of lists: is it the workbook vsig sent?"
-            )
-        organisatie = _text(book[LISTS][ORGANISATION_CELL].value)
-        if organisatie is None:
-            raise WorkbookError(f"does not say whose it is ({LISTS}!{ORGANISATION_CELL} is empty)")
-        return organisatie, list(book[SHEET].iter_rows(values_only=True))
-    finally:
-        book.close()
+def _check_unpacked(data: bytes) -> None:
+    """The workbook unpacks to no more than MAX_UNPACKED bytes, by what its zip says of
+    each part; a part is never unpacked past what it says (zipfile stops there)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as packed:
+        size = sum(part.file_size for part in packed.infolist())
+    if size > MAX_UNPACKED:
+        raise WorkbookError(
+            f"unpacks to {size:,} bytes, more than the {MAX_UNPACKED:,} a sheet of "
+            "outcomes can need: is it the workbook vsig sent?"
+        )
 
 
-def _entries(cells: list[tuple[object, ...]], organisatie: str, name: str, line: str) -> Entries:
-    header = [_text(c) for c in (cells[0] if cells else ())]
-    missing = [c for c in ("Zaak", *ENTRY_COLUMNS) if c not in header]
+def _cells(book: Any) -> tuple[str, Iterator[tuple[object, ...]]]:
+    """Whose the workbook is, and the values of its sheet, row by row, as far as cells are
+    present: the range a sheet claims for itself is never believed (`A1:XFD1048576` would
+    have every row padded to 16,384 cells)."""
+    if SHEET not in book.sheetnames or LISTS not in book.sheetnames:
+        raise WorkbookError(
+            f"has no sheet {SHEET!r} with its sheet of lists: is it the workbook vsig sent?"
+        )
+    organisatie = _text(book[LISTS][ORGANISATION_CELL].value)
+    if organisatie is None:
+        raise WorkbookError(f"does not say whose it is ({LISTS}!{ORGANISATION_CELL} is empty)")
+    sheet = book[SHEET]
+    sheet.reset_dimensions()
+    return organisatie, sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 1)
+
+
+def _entries(
+    cells: Iterator[tuple[object, ...]], organisatie: str, name: str, line: str
+) -> Entries:
+    """The rows with an entry, each column read as text (a column's type is never guessed
+    from its first rows); the empty rows only counted."""
+    header = [_text(c) for c in next(cells, ())]
+    wanted = ["Zaak", *ENTRY_COLUMNS]
+    missing = [c for c in wanted if c not in header]
     if missing:
         raise WorkbookError(f"the sheet {SHEET!r} misses the column(s) {missing}")
-    wanted = ["Zaak", *ENTRY_COLUMNS]
     at = [header.index(c) for c in wanted]
-    rows = [
-        [
-            str(number),
-            *(_cell(row[i] if i < len(row) else None, c) for i, c in zip(at, wanted, strict=True)),
+    rows: list[list[str | None]] = []
+    empty = 0
+    for number, row in enumerate(cells, start=2):
+        if number > MAX_ROWS:
+            raise WorkbookError(f"the sheet {SHEET!r} has more than {MAX_ROWS:,} rows")
+        values = [
+            _cell(row[i] if i < len(row) else None, c) for i, c in zip(at, wanted, strict=True)
         ]
-        for number, row in enumerate(cells[1:], start=2)
-    ]
-    sheet = pl.DataFrame(rows, schema=[line, *wanted], orient="row").with_columns(
-        pl.col(line).cast(pl.Int64)
-    )
-    filled = pl.any_horizontal(pl.col(c).is_not_null() for c in ENTRY_COLUMNS)
-    entered = sheet.filter(filled)
+        if any(v is not None for v in values[1:]):
+            rows.append([str(number), *values])
+        else:
+            empty += 1
+    entered = pl.DataFrame(
+        rows, schema=dict.fromkeys([line, *wanted], pl.String), orient="row"
+    ).with_columns(pl.col(line).cast(pl.Int64))
     mixed = _mixed(entered, name, line)
     return Entries(
         organisatie,
@@ -334,7 +374,7 @@ def _entries(cells: list[tuple[object, ...]], organisatie: str, name: str, line:
             organisatie=pl.lit(organisatie),
         ),
         mixed,
-        sheet.height - entered.height,
+        empty,
         entered,
     )
 

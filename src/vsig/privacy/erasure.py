@@ -26,7 +26,7 @@ from vsig.formats import LIST_SEPARATOR
 from vsig.home import Home
 from vsig.privacy.purge_log import ERASED, Purged, append_log
 from vsig.privacy.records import lines_where, rewrite_cells, rewrite_csv
-from vsig.sources import WORKBOOK
+from vsig.sources import WORKBOOK, rejects_of
 from vsig.store import WRITER_WAIT, Store, clear_leftovers, erasing, locked
 
 
@@ -306,8 +306,17 @@ def _erase_lines(home: Home, run_id: str, path: Path, lines: set[int], layout: L
         return cells.get("bestand") == path.name and line.isdigit() and int(line) in lines
 
     rewrite_csv(path, lambda start, _cells: start in lines, layout.encoding, layout.separator)
-    for rejects in sorted((home.outputs(run_id) / "rejects").glob("*.csv")):
+    for rejects in rejects_files(home, run_id, path):
         rewrite_csv(rejects, rejected_here)
+
+
+def rejects_files(home: Home, run_id: str, archived: Path) -> list[Path]:
+    """Where a run wrote the rejects of an archived file: beside its place in the inbox
+    (`sources.rejects_of`), or, in a run from before that, any of the run's rejects files
+    at the top of `rejects/` (a row there names its file)."""
+    out = home.outputs(run_id)
+    mirrored = out / rejects_of(archived.relative_to(home.archived(run_id)).as_posix())
+    return [mirrored] if mirrored.is_file() else sorted((out / "rejects").glob("*.csv"))
 
 
 def _starting_on(rows: pl.DataFrame) -> Callable[[int, dict[str, str]], bool]:

@@ -19,7 +19,7 @@ from vsig.files import private_files, write_atomic, write_text_atomic
 from vsig.formats import adres_uit_sleutel, adres_zoals_gemeld, bedrag, datum
 from vsig.home import Home, run_date
 from vsig.normalize import contactpoging
-from vsig.privacy.erasure import rejected_lines, runs_registering
+from vsig.privacy.erasure import rejected_lines, rejects_files, runs_registering
 from vsig.privacy.retention import months_before
 from vsig.store import Store
 
@@ -158,7 +158,7 @@ def _afgewezen(home: Home, config: Config, bsn: str, months: int) -> list[dict[s
     found = []
     for run_id, path, lines, _layout in rejected_lines(home, config, bsn):
         partner = config.partner(path.parent.name)
-        reasons = _reasons(home.outputs(run_id) / "rejects", path.name, lines)
+        reasons = _reasons(rejects_files(home, run_id, path), path.name, lines)
         found.append(
             {
                 "schuldeiser": partner.naam if partner else path.parent.name,
@@ -170,9 +170,9 @@ def _afgewezen(home: Home, config: Config, bsn: str, months: int) -> list[dict[s
     return found
 
 
-def _reasons(rejects: Path, bestand: str, lines: set[int]) -> list[str]:
+def _reasons(rejects: list[Path], bestand: str, lines: set[int]) -> list[str]:
     found: list[str] = []
-    for path in sorted(rejects.glob("*.csv")):
+    for path in rejects:
         rows = pl.read_csv(path, separator=";", infer_schema=False)
         mine = rows.filter(
             (pl.col("bestand") == bestand) & pl.col("regelnummer").cast(pl.Int64).is_in(lines)
