@@ -141,6 +141,13 @@ def _home(home: Path | None, config: Config, existing: bool = True) -> Home:
     from vsig.home import Home
 
     found = Home(resolve_home(home, config))
+    if "\\" in str(found.root.resolve()):
+        # DuckDB reads a backslash in any path as a folder separator, so the state could
+        # never be opened there; say so before anything is made or read.
+        _fail(
+            f"the data home {found.root} has a backslash in its path, under which the state "
+            "database cannot be opened; choose a path without one"
+        )
     if existing and not found.root.is_dir():
         _fail(
             f"no data home at {found.root}: check --home or VSIG_HOME, or make one with "
