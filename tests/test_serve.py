@@ -32,6 +32,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from jwt.api_jws import PyJWS
 
+from vsig.serve import MAX_BODY
+
 from .conftest import REPO
 from .scenario import Home, Resident, make_bsn
 
@@ -99,6 +101,10 @@ def throwaway_chain(folder: Path) -> Chain:
     return Chain(root, intermediate, leaf)
 
 
+REQUEST_SECONDS = 2.0
+MAX_CONNECTIONS = 8
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -124,7 +130,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     root = tmp_path_factory.mktemp("serve")
     chain = throwaway_chain(root)
     settings = {"signing_key": str(root / "signing-key.pem"),
-                "signing_chain": str(root / "signing-chain.pem"), "kid": KID}  # fmt: skip
+                "signing_chain": str(root / "signing-chain.pem"), "kid": KID,
+                "request_seconds": REQUEST_SECONDS, "max_connections": MAX_CONNECTIONS}  # fmt: skip
     home = Home.create(root, serve=settings)
     home.registers(NIGHT, PEOPLE)
     home.signals("VGZ", NIGHT, [p.signal(f"G-{n}", "650.00", NIGHT, bsn=p.bsn)
@@ -278,6 +285,71 @@ def test_what_the_api_does_not_have_answers_as_an_fsc_inway(server: Server) -> N
         error = response.json()
         jsonschema.Draft202012Validator(API["components"]["schemas"]["FscError"]).validate(error)
         assert error["code"] == code
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "status"),
+    [
+        (NOVEMBER | {"aanleverendeOrganisatie": None}, {}, 400),
+        (NOVEMBER | {"page": None}, {}, 400),
+        (NOVEMBER | {"page": True}, {}, 400),
+        (NOVEMBER | {"page": 1.5}, {}, 400),
+        (NOVEMBER | {"page": 1.0, "pageSize": 2.0}, {}, 200),
+        (NOVEMBER, {"Content-Type": "text/plain"}, 415),
+        (b"{" + b" " * (MAX_BODY + 10) + b"}", {}, 413),
+    ],
+)
+def test_the_request_is_held_to_the_spec(
+    server: Server, body: object, headers: dict[str, str], status: int
+) -> None:
+    """Found by schemathesis against DDAS-VS.yaml: a null accepted, an integer written as
+    2.0 refused, a text/plain body taken; and a 2 GB body was read whole."""
+    response = server.post(body, **headers)
+    assert response.status_code == status, response.text
+    if status == 200:
+        assert response.json()["paginering"]["pageSize"] == 2
+
+
+def test_a_large_body_sent_in_chunks_is_refused_before_it_is_read_whole(server: Server) -> None:
+    """Without a Content-Length the body is counted as it comes."""
+
+    def chunks() -> Iterator[bytes]:
+        yield from (b" " * 1024 for _ in range(10_000))
+
+    response = httpx.post(f"{server.url}/gegevens", content=chunks(), timeout=30)
+    assert response.status_code == 413
+    assert response.json()["title"] == "Verzoek te groot"
+
+
+def test_a_slash_after_the_path_is_not_redirected(server: Server) -> None:
+    response = httpx.post(f"{server.url}/gegevens/", json=NOVEMBER)
+    assert response.status_code == 404
+    assert response.headers["fsc-error-code"] == "ERROR_CODE_SERVICE_NOT_FOUND"
+
+
+def test_a_client_that_sends_half_a_request_is_cut_off(server: Server) -> None:
+    with socket.create_connection(("127.0.0.1", int(server.url.rsplit(":", 1)[1]))) as half:
+        half.sendall(b"POST /gegevens HTTP/1.1\r\nHost: x\r\nContent-Le")
+        half.settimeout(REQUEST_SECONDS * 10)
+        started_at = time.monotonic()
+        assert half.recv(100) == b""  # closed by the server, not by this timeout
+        assert time.monotonic() - started_at < REQUEST_SECONDS * 5
+
+
+def test_connections_past_the_limit_are_closed_and_real_requests_still_served(
+    server: Server,
+) -> None:
+    port = int(server.url.rsplit(":", 1)[1])
+    idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(MAX_CONNECTIONS)]
+    try:
+        with socket.create_connection(("127.0.0.1", port)) as one_more:
+            one_more.settimeout(REQUEST_SECONDS / 2)
+            assert one_more.recv(100) == b""  # closed at once, before the idle ones time out
+    finally:
+        for connection in idle:
+            connection.close()
+    time.sleep(0.2)
+    assert server.post(NOVEMBER).status_code == 200
 
 
 def test_each_request_is_logged_without_personal_data(server: Server) -> None:

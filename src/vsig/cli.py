@@ -741,6 +741,7 @@ def serve_command(
         host=host or settings.host,
         port=port or settings.port,
         access_log=False,  # vsig.serve logs each request, without personal data
+        http=serve.guarded(settings.max_connections, settings.request_seconds),
         **tls,
     )
 

@@ -179,6 +179,10 @@ class Serve(Strict):
     tls_cert: Path | None = Field(None, description="serve HTTPS with this certificate")
     tls_key: Path | None = None
     tls_client_ca: Path | None = Field(None, description="and admit only clients it signed")
+    request_seconds: float = Field(
+        10.0, gt=0, le=300, description="a request must arrive whole within this time"
+    )
+    max_connections: int = Field(64, ge=1, le=900, description="open connections at most")
 
     @model_validator(mode="after")
     def _tls_whole(self) -> Self:

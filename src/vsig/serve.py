@@ -9,6 +9,7 @@ inway would, with `Fsc-Error-Code`. Authentication is the FSC inway's: the serve
 127.0.0.1 unless told otherwise, and can demand a client certificate (README "CBS").
 """
 
+import asyncio
 import json
 import logging
 import math
@@ -16,15 +17,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Final
+from typing import Annotated, Any, Final, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+import h11
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from vsig import cbs, signing
 from vsig.config import Config
@@ -32,6 +35,9 @@ from vsig.home import Home
 from vsig.signing import Signer
 from vsig.store import LockedError
 
+MAX_BODY: Final = 16 * 1024
+"""The largest request body read: a request names a period, an organisation and a page, a
+few hundred bytes; a larger one is refused before it is read whole."""
 MAX_PAGE: Final = 50_000
 """Vroegsignalen on one page at most (DDAS non-functionals)."""
 NIGHT_WAIT: Final = 30.0
@@ -40,16 +46,33 @@ PROBLEM: Final = "application/problem+json"
 log = logging.getLogger("vsig.serve")
 
 
+def _whole_number(value: object) -> object:
+    """JSON Schema's integer: a number without a fraction, `2.0` too (not `true`)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+Integer = Annotated[int, BeforeValidator(_whole_number)]
+
+
 class GegevensRequest(BaseModel):
-    """The request body of DDAS-VS.yaml: every field optional, no other field allowed."""
+    """The request body of DDAS-VS.yaml: every field optional, none null, no other field
+    allowed."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
     aanleverperiodeStartdatum: date | None = None  # noqa: N815 - the standard's names
     aanleverperiodeEinddatum: date | None = None  # noqa: N815
     aanleverendeOrganisatie: str | None = None  # noqa: N815
-    page: int | None = Field(None, ge=1)
-    pageSize: int | None = Field(None, ge=1)  # noqa: N815
+    page: Integer | None = Field(None, ge=1)
+    pageSize: Integer | None = Field(None, ge=1)  # noqa: N815
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> Self:
+        """A field left out is absent; the spec has no field that may be null."""
+        nulls = sorted(name for name in self.model_fields_set if getattr(self, name) is None)
+        if nulls:
+            raise ValueError(f"{', '.join(nulls)} may be left out, but not null")
+        return self
 
 
 @dataclass(frozen=True)
@@ -75,7 +98,7 @@ def application(
 
     async def gegevens(request: Request) -> Response:
         started = time.perf_counter()
-        body = await request.body()
+        body = await _body(request)
         asked = _asked(body, request.headers.get("digest"), config, today())
         delivery = await run_in_threadpool(_delivery, home, config, asked)
         answer, records = _answer(delivery, asked)
@@ -87,7 +110,7 @@ def application(
         )  # fmt: skip
         return Response(payload, media_type="application/json", headers=signer.headers(payload))
 
-    return Starlette(
+    app = Starlette(
         routes=[Route("/gegevens", gegevens, methods=["POST"])],
         exception_handlers={
             ProblemError: _problem,
@@ -95,6 +118,75 @@ def application(
             Exception: _internal,
         },
     )
+    app.router.redirect_slashes = False  # `/gegevens/` is no path of the spec: 404, not 307
+    return app
+
+
+async def _body(request: Request) -> bytes:
+    """The request body as JSON, refused (415) as another type, and (413) past MAX_BODY
+    before more of it is read."""
+    kind = request.headers.get("content-type", "application/json").split(";")[0].strip()
+    if kind.lower() != "application/json":
+        raise ProblemError(415, "Verkeerd type", "the request body must be application/json")
+    length = request.headers.get("content-length", "0")
+    if not length.isdigit() or int(length) > MAX_BODY:
+        raise ProblemError(413, "Verzoek te groot", f"a request body is at most {MAX_BODY} bytes")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise ProblemError(
+                413, "Verzoek te groot", f"a request body is at most {MAX_BODY} bytes"
+            )
+    return body
+
+
+class Guarded(H11Protocol):
+    """uvicorn's HTTP/1.1 with the limits it lacks: a connection past `max_connections`
+    is closed at once, and a request that has not arrived whole within `request_seconds`
+    (half its headers, or a body sent a byte at a time) has its connection closed. The
+    time to answer is not limited: only what the client sends."""
+
+    max_connections: int = 64
+    request_seconds: float = 10.0
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._deadline: asyncio.TimerHandle | None = None
+        if len(self.connections) > self.max_connections:
+            log.warning("connection refused: %d open already", len(self.connections) - 1)
+            transport.close()
+            return
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        if self._deadline is None:  # a further request on a kept-alive connection
+            self._arm()
+        super().data_received(data)
+        if self.conn.their_state in (h11.DONE, h11.MUST_CLOSE, h11.CLOSED):
+            self._disarm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        self._deadline = self.loop.call_later(self.request_seconds, self._too_slow)
+
+    def _disarm(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _too_slow(self) -> None:
+        log.warning("connection closed: no whole request within %.0f s", self.request_seconds)
+        self.transport.close()
+
+
+def guarded(max_connections: int, request_seconds: float) -> type[Guarded]:
+    """The protocol class for uvicorn, with these limits."""
+    limits = {"max_connections": max_connections, "request_seconds": request_seconds}
+    return type("GuardedH11", (Guarded,), limits)
 
 
 def _asked(body: bytes, sent_digest: str | None, config: Config, today: date) -> Asked:
