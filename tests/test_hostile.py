@@ -363,3 +363,64 @@ def test_an_event_dated_before_its_case_was_opened_is_rejected(tmp_path: Path) -
     assert events_of(home, zaken["V-1"]) == []
     assert events_of(home, zaken["V-3"]) == [(str(NIGHT_1), "aanmelding", None)]
     assert explained(home, zaken["V-1"])["gesloten"] is None  # not closed before it opened
+
+
+# 5 and 6. Erasure that left data.
+
+SUBJECT = Resident(make_bsn(820), "Wisbaar", date(1975, 5, 5), "3312CD", 4)
+NEIGHBOUR = Resident(make_bsn(821), "Buurvrouw", date(1977, 7, 7), "3313EF", 6)
+
+
+def test_forget_finds_rejected_rows_by_name_birth_date_and_address_and_a_late_report_is_refused(
+    tmp_path: Path,
+) -> None:
+    """A rejected row without a BSN, or at an erased address, stayed in the archive with
+    name, birth date, address and phone, and `inzage` said there was no data; a report
+    read before `forget` wrote the erased BSN after it."""
+    from vsig import cbs, store  # noqa: PLC0415 - the library, as the report command calls it
+    from vsig.config import load_config  # noqa: PLC0415
+
+    from .test_privacy import found_in_home  # noqa: PLC0415
+
+    home = Home.create(tmp_path)
+    home.registers(NIGHT_1, [SUBJECT, NEIGHBOUR])
+    reached = {"telefoonnummer": "0612345678", "email": "wisbaar@example.org"}
+    home.signals("VGZ", NIGHT_1, [SUBJECT.signal("V-1", "600.00", NIGHT_1, bsn=SUBJECT.bsn)])
+    nameless = SUBJECT.signal("C-1", "twintig", NIGHT_1, achternaam="WISBAAR") | reached
+    home.signals("CAK", NIGHT_1, [nameless])
+    there = NEIGHBOUR.signal("O-1", "veel", NIGHT_1, telefoonnummer="0687654321")
+    home.signals("OASEN", NIGHT_1, [there])
+    assert home.run(NIGHT_1).exit_code == 1
+    args = ["--home", str(home.path), "--config", str(home.config)]
+    target = tmp_path / "inzage.pdf"
+    shown = runner.invoke(app, ["inzage", "--bsn", SUBJECT.bsn, "--out", str(target), *args])
+    assert shown.exit_code == 0, shown.output
+    afgewezen = json.loads(target.with_suffix(".json").read_text())["afgewezen"]
+    assert [a["schuldeiser"] for a in afgewezen] == ["CAK"]
+    target.unlink()
+    target.with_suffix(".json").unlink()
+
+    state = home.path / "state"
+    generation = store.erasure_generation(state)
+    config = load_config(home.config)
+    delivery = cbs.monitor(home.data, config, date(2026, 11, 1), date(2026, 11, 30))
+    assert SUBJECT.bsn in json.dumps(delivery)
+    subject = [SUBJECT.bsn, SUBJECT.geslachtsnaam, "WISBAAR", *reached.values()]
+    assert found_in_home(home.path, subject)
+    forgotten = runner.invoke(app, ["forget", "--bsn", SUBJECT.bsn, *args])
+    assert forgotten.exit_code == 0, forgotten.output
+    late = home.path / "reports" / "monitor-2026-11.json"
+    with pytest.raises(store.ErasedSinceError):
+        store.publish(state, generation, lambda: _write(late, json.dumps(delivery)))
+    assert not late.exists()
+    assert found_in_home(home.path, subject) == []
+    assert found_in_home(home.path, [NEIGHBOUR.geslachtsnaam, "0687654321"])
+
+    forgotten = runner.invoke(app, ["forget", "--address", "3313EF 6", *args])
+    assert forgotten.exit_code == 0, forgotten.output
+    assert found_in_home(home.path, [NEIGHBOUR.bsn, NEIGHBOUR.geslachtsnaam, "0687654321"]) == []
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)

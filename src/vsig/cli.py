@@ -588,8 +588,21 @@ def inzage_command(
     config = _load(config_path)
     person = _subject(bsn, None)
     data_home, day = _home(home, config), _processing_date(when)
-    written = inzage.write(config, data_home, person.bsn or "", day, out_file)
+    with _erased_since():
+        written = inzage.write(config, data_home, person.bsn or "", day, out_file)
     out.print(f"wrote {written} and {written.with_suffix('.json')}")
+
+
+@contextmanager
+def _erased_since() -> Iterator[None]:
+    """An erasure that began while a report was made: say so and exit 3."""
+    from vsig.store import ErasedSinceError
+
+    try:
+        yield
+    except ErasedSinceError as problem:
+        err.print(f"[red]aborted:[/red] {_shown(problem)}", soft_wrap=True)
+        raise typer.Exit(ExitCode.ABORTED) from None
 
 
 @contextmanager
@@ -654,16 +667,20 @@ def report_monitor(
 ) -> None:
     """Write the delivery to CBS in the VNG Uitwisselmodel v1.2 and print what it holds."""
     from vsig import cbs
+    from vsig.store import erasure_generation, publish
 
     config = _load(config_path)
     data_home = _home(home, config)
     start, end = _period(period)
+    generation = erasure_generation(data_home.state)
     try:
         delivery = cbs.monitor(data_home, config, start, end)
     except cbs.DeliveryError as problem:
         _fail(str(problem))
     target = out_file or data_home.reports / f"monitor-{period}.json"
-    _write_private(config, target, json.dumps(delivery, indent=2, ensure_ascii=False) + "\n")
+    text = json.dumps(delivery, indent=2, ensure_ascii=False) + "\n"
+    with _erased_since():
+        publish(data_home.state, generation, lambda: _write_private(config, target, text))
     table = Table(title=f"CBS monitor {start} – {end}", title_justify="left")
     for column in ("gemeente", "signals", "cases", "with result", "contact attempts"):
         table.add_column(column, justify="left" if column == "gemeente" else "right")

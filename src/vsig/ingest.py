@@ -205,6 +205,20 @@ def _ingest_workbook(
     )
 
 
+def every_row(source: Source, processing_date: date) -> pl.DataFrame:
+    """Every row of a file in canonical columns, rejected rows too, each value parsed as
+    far as it parses (null where it does not), with its `regelnummer`: where erasure and
+    inzage find a person's rows by what identifies them. No rows for a file that cannot be
+    read as its layout at all."""
+    fields = fields_for(source, processing_date)
+    try:
+        raw, _rejects, _unused = _read_table(source.path.read_bytes(), source, [])
+    except RejectedFileError:
+        raw = pl.DataFrame(schema={LINE: pl.Int64})
+    canonical = _to_canonical_columns(raw, source.layout, fields)
+    return schemas.convert(canonical, fields).rename({LINE: "regelnummer"})
+
+
 def no_rows(kind: Kind) -> pl.DataFrame:
     """An empty frame shaped like the accepted rows of a file of this kind."""
     fields = fields_for(Source(Path(kind), kind), date.min)

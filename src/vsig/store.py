@@ -11,7 +11,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -22,7 +22,7 @@ import duckdb
 import polars as pl
 
 from vsig.contracts import ACTION_COLUMNS
-from vsig.files import crash_point
+from vsig.files import crash_point, write_text_atomic
 from vsig.home import Home
 
 STATE_FILE: Final = "vsig.duckdb"
@@ -784,8 +784,41 @@ def _identifier(name: str) -> str:
 
 
 def erasing(state_dir: Path) -> None:
-    """Note, before anything is erased, that the state file must be compacted after."""
+    """Note, before anything is erased, that the state file must be compacted after, and
+    (by the next erasure generation) that a report read before may not be written."""
+    write_text_atomic(state_dir / ERASURES, f"{erasure_generation(state_dir) + 1}\n")
     (state_dir / COMPACT_PENDING).touch()
+
+
+ERASURES: Final = "erasures"
+"""The erasure generation: how many erasures (`forget`, and the purge of every night) have
+begun in this state."""
+
+
+def erasure_generation(state_dir: Path) -> int:
+    """The erasure generation now; read it before a report reads the state, and
+    `publish` the report with it."""
+    try:
+        return int((state_dir / ERASURES).read_text(encoding="ascii"))
+    except FileNotFoundError:
+        return 0
+
+
+class ErasedSinceError(Exception):
+    """An erasure began after a report read the state: what it read may be erased."""
+
+
+def publish(state_dir: Path, generation: int, write: Callable[[], None]) -> None:
+    """`write` a report made from what was read at erasure `generation`, holding the lock
+    so that no erasure begins meanwhile; refused when one began since (an erasure may have
+    removed what the report holds, and also the reports already written)."""
+    with locked(state_dir, READER_WAIT):
+        if erasure_generation(state_dir) != generation:
+            raise ErasedSinceError(
+                "data was erased (by `vsig forget` or a purge) while this was being made "
+                "from what was read before; nothing was written: make it again"
+            )
+        write()
 
 
 def erased(state_dir: Path, anything: bool) -> None:

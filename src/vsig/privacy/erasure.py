@@ -19,14 +19,14 @@ from typing import Final
 import polars as pl
 from stdnum.nl import bsn as stdnum_bsn
 
-from vsig import audit, exports, normalize, store, uitkomsten
+from vsig import audit, exports, ingest, normalize, store, uitkomsten
 from vsig.config import Config, Layout
 from vsig.files import crash_point, private_files, write_atomic, write_parquet_atomic
 from vsig.formats import LIST_SEPARATOR
-from vsig.home import Home
+from vsig.home import Home, run_date
 from vsig.privacy.purge_log import ERASED, Purged, append_log
 from vsig.privacy.records import lines_where, rewrite_cells, rewrite_csv
-from vsig.sources import WORKBOOK, rejects_of
+from vsig.sources import WORKBOOK, Source, rejects_of
 from vsig.store import WRITER_WAIT, Store, clear_leftovers, erasing, locked
 
 
@@ -139,9 +139,8 @@ def erase(
     for run_id in touched:
         erase_in_run(home, config, run_id, erased, ERASED, secret)
     _erase_in_extracts(home, subject)
-    if subject.bsn:
-        rejected = _erase_rejected_rows(home, config, subject.bsn, secret)
-        touched = sorted(set(touched) | rejected)
+    rejected = _erase_rejected_rows(home, config, subject, signals, secret)
+    touched = sorted(set(touched) | rejected)
     named = {subject.bsn} if subject.bsn else set()
     named |= set(pl.concat([signals["bsn"], signals["persoon_bsn"]]).drop_nulls().to_list())
     purged.add("rapport", _remove_naming(home.reports, named))
@@ -273,25 +272,67 @@ def _erase_in_extracts(home: Home, subject: Subject) -> None:
 
 
 def rejected_lines(
-    home: Home, config: Config, bsn: str
+    home: Home, config: Config, subject: Subject, signals: pl.DataFrame
 ) -> Iterator[tuple[str, Path, set[int], Layout]]:
-    """Where the person's rows sit in the archived partner files (found by the BSN column,
-    however the partner writes it): run, file, start lines and the file's layout. Rejected
-    rows are in no state table, only there and in the runs' rejects files."""
+    """Where the subject's rows sit in the archived partner files: run, file, start lines
+    and the file's layout. Rejected rows are in no state table, only there and in the runs'
+    rejects files, so they are found by what identifies them: the BSN column (however the
+    partner writes it); for a person also a row without a valid BSN that has their surname,
+    birth date and address as a creditor wrote them or the BRP had them (`identities`, of
+    the state's `signals` about them and the archived BRP rows); for a household, its
+    address."""
+    known = identities(home, subject, signals)
     for path in sorted(home.archive.glob("*/signalen/*/*")):
+        run_id = path.relative_to(home.archive).parts[0]
         partner = config.partner(path.parent.name)
         layout = partner.layout if partner else Layout()
-        column = next((k for k, v in layout.columns.items() if v == "bsn"), "bsn")
-        lines = lines_where(path, column, bsn, layout.encoding, layout.separator)
+        lines: set[int] = set()
+        if subject.bsn:
+            column = next((k for k, v in layout.columns.items() if v == "bsn"), "bsn")
+            lines = lines_where(path, column, subject.bsn, layout.encoding, layout.separator)
+        source = Source(path, "signalen", partner, None if partner else path.parent.name)
+        rows = ingest.every_row(source, run_date(run_id)).with_columns(_identity())
+        hits = rows.join(known, on=["naam", "geboortedatum", "adres"], how="semi")
+        if subject.adres_sleutel:
+            hits = pl.concat([hits, rows.filter(pl.col("adres") == subject.adres_sleutel)])
+        lines |= set(hits["regelnummer"].to_list())
         if lines:
-            yield path.relative_to(home.archive).parts[0], path, lines, layout
+            yield run_id, path, lines, layout
 
 
-def _erase_rejected_rows(home: Home, config: Config, bsn: str, secret: bytes) -> set[str]:
-    """The person's rows in the archived partner files and the runs' rejects files.
+def identities(home: Home, subject: Subject, signals: pl.DataFrame) -> pl.DataFrame:
+    """Surname (folded), birth date and address of a person, as creditors wrote them in
+    the `signals` about them and as the archived BRP rows had them; none for a household."""
+    empty = pl.DataFrame(schema={"naam": pl.String, "geboortedatum": pl.Date, "adres": pl.String})
+    if not subject.bsn:
+        return empty
+    written = signals.filter(
+        (pl.col("bsn") == subject.bsn) | (pl.col("persoon_bsn") == subject.bsn)
+    )
+    registered = [
+        rows.rename({"geslachtsnaam": "achternaam"})
+        for path in sorted(home.archive.glob(f"*/{audit.REGISTERS}/brp.parquet"))
+        if (rows := pl.read_parquet(path).filter(pl.col("bsn") == subject.bsn)).height
+    ]
+    frames = [f.select(_identity()) for f in (written, *registered)]
+    return pl.concat([empty, *frames]).drop_nulls().unique()
+
+
+def _identity() -> list[pl.Expr]:
+    return [
+        normalize.naam_sleutel(pl.col("voorvoegsel"), pl.col("achternaam")).alias("naam"),
+        pl.col("geboortedatum"),
+        normalize.adres_sleutel().alias("adres"),
+    ]
+
+
+def _erase_rejected_rows(
+    home: Home, config: Config, subject: Subject, signals: pl.DataFrame, secret: bytes
+) -> set[str]:
+    """The subject's rows in the archived partner files and the runs' rejects files.
     Returns the runs whose files changed."""
     runs = set()
-    for run_id, path, lines, layout in list(rejected_lines(home, config, bsn)):
+    for run_id, path, lines, layout in list(rejected_lines(home, config, subject, signals)):
         with _marked(home, run_id, ERASED, secret):
             _erase_lines(home, run_id, path, lines, layout)
         runs.add(run_id)

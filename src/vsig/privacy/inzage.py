@@ -19,9 +19,9 @@ from vsig.files import private_files, write_atomic, write_text_atomic
 from vsig.formats import adres_uit_sleutel, adres_zoals_gemeld, bedrag, datum
 from vsig.home import Home, run_date
 from vsig.normalize import contactpoging
-from vsig.privacy.erasure import rejected_lines, rejects_files, runs_registering
+from vsig.privacy.erasure import Subject, rejected_lines, rejects_files, runs_registering
 from vsig.privacy.retention import months_before
-from vsig.store import Store
+from vsig.store import Store, erasure_generation, publish
 
 _ACTIES = {
     "brief": "Wij stuurden u een brief",
@@ -40,13 +40,22 @@ _DAGDELEN = {"Ochtend": "'s ochtends", "Middag": "'s middags", "Avond": "'s avon
 def write(config: Config, home: Home, bsn: str, day: date, target: Path | None = None) -> Path:
     """The inzage as a PDF (at `target`, or numbered in the home's `inzage/`) with its JSON
     beside it; returns the PDF's path. Read from a snapshot of the state."""
-    with private_files(config.umask), Store.snapshot(home.state) as db:
-        found = inzage(db, home, config, bsn, day)
+    generation = erasure_generation(home.state)
+    with private_files(config.umask):
+        with Store.snapshot(home.state) as db:
+            found = inzage(db, home, config, bsn, day)
         sender = config.afzender.model_dump()
+        document = letters.document("inzage", day, data=found, afzender=sender)
         pdf = target or _next_free(home.inzage, day)
-        pdf.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(pdf, letters.document("inzage", day, data=found, afzender=sender))
-        write_text_atomic(pdf.with_suffix(".json"), json.dumps(found, indent=2, ensure_ascii=False))
+
+        def write() -> None:
+            pdf.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(pdf, document)
+            write_text_atomic(
+                pdf.with_suffix(".json"), json.dumps(found, indent=2, ensure_ascii=False)
+            )
+
+        publish(home.state, generation, write)
     return pdf
 
 
@@ -68,7 +77,7 @@ def inzage(db: Store, home: Home, config: Config, bsn: str, day: date) -> dict[s
         "opgesteld": datum(day),
         "bewaartermijn_maanden": months,
         "meldingen": [_melding(row, config, deleted) for row in own.iter_rows(named=True)],
-        "afgewezen": _afgewezen(home, config, bsn, months),
+        "afgewezen": _afgewezen(home, config, bsn, db.signals_about(bsn, None), months),
         "zaken": zaken,
         "als_huisgenoot": _als_huisgenoot(home, bsn, set(own["run_id"]), months),
         "rapporten": _rapporten(home, bsn),
@@ -152,11 +161,21 @@ def _gebeurtenis(row: dict[str, Any]) -> dict[str, str]:
     return {"datum": datum(row["datum"]), "wat": what}
 
 
-def _afgewezen(home: Home, config: Config, bsn: str, months: int) -> list[dict[str, Any]]:
-    """Rows naming the person that were rejected, so never in the state: the archive keeps
-    them with the file they came in, the run's rejects file says why."""
+def _afgewezen(
+    home: Home, config: Config, bsn: str, signals: pl.DataFrame, months: int
+) -> list[dict[str, Any]]:
+    """Rows about the person that were rejected, so never in the state (by their BSN, or
+    their name, birth date and address): the archive keeps them with the file they came
+    in, the run's rejects file says why."""
+    taken = set(signals.select("run_id", "signaalpartner", "bestand", "regelnummer").iter_rows())
     found = []
-    for run_id, path, lines, _layout in rejected_lines(home, config, bsn):
+    for run_id, path, found_lines, _layout in rejected_lines(
+        home, config, Subject(bsn=bsn), signals
+    ):
+        where = (run_id, path.parent.name, path.name)
+        lines = {line for line in found_lines if (*where, line) not in taken}
+        if not lines:
+            continue  # signals taken in: the inzage shows them as such
         partner = config.partner(path.parent.name)
         reasons = _reasons(rejects_files(home, run_id, path), path.name, lines)
         found.append(
