@@ -30,6 +30,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from jwt.api_jws import PyJWS
 
 from vsig.serve import MAX_BODY
@@ -350,6 +352,63 @@ def test_connections_past_the_limit_are_closed_and_real_requests_still_served(
             connection.close()
     time.sleep(0.2)
     assert server.post(NOVEMBER).status_code == 200
+
+
+REQUEST = API["components"]["schemas"]["GegevensRequest"]
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
+    max_leaves=5,
+)
+
+
+def fitting(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
+    """Values a property's schema of the spec takes (its types: a date, text, an integer
+    with a minimum, as an integral number too)."""
+    if schema.get("format") == "date":
+        return st.dates().map(str)
+    if schema["type"] == "integer":
+        whole = st.integers(min_value=schema.get("minimum"), max_value=10**6)
+        return whole | whole.map(float)
+    return st.text(max_size=20)
+
+
+def near() -> st.SearchStrategy[Any]:
+    """What a property's schema nearly takes: the wrong type, a date spelt otherwise, a
+    number below the minimum or with a fraction, or null."""
+    return JSON_VALUES | st.sampled_from(["2026-11-31", "20261101", "2026-11-01T00:00:00Z", 0, 1.5])
+
+
+def requests(schema: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
+    """Bodies from the spec's request schema: some of its properties, each a value it
+    takes or nearly takes, sometimes a property it does not know."""
+    entries = [
+        st.tuples(st.just(name), fitting(rule) | near())
+        for name, rule in schema["properties"].items()
+    ]
+    unknown = st.tuples(st.text(min_size=1, max_size=8), JSON_VALUES)
+    return st.lists(st.one_of(*entries) | unknown, max_size=6).map(dict)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(body=requests(REQUEST))
+def test_the_server_holds_every_request_to_the_official_spec(server: Server, body: Any) -> None:
+    """Bodies drawn from DDAS-VS.yaml's GegevensRequest, and near misses of it, against the
+    real server, with the spec's schema as the judge: a body it refuses (formats checked)
+    is a 400, one it takes is a delivery or a 422 for what makes no sense (half a period,
+    another organisation, a page past the last); never a 500, every answer in its schema."""
+    valid = jsonschema.Draft202012Validator(
+        REQUEST, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    ).is_valid(body)
+    response = server.post(body, **{"Content-Type": "application/json"})
+    assert response.status_code in ((200, 422, 503) if valid else (400,)), (body, response.text)
+    if response.status_code == 200:
+        jsonschema.Draft202012Validator(SCHEMA).validate(response.json()["gegevens"])
+    else:
+        problem_schema = API["components"]["schemas"]["ProblemDetails"]
+        jsonschema.Draft202012Validator(problem_schema).validate(response.json())
 
 
 def test_each_request_is_logged_without_personal_data(server: Server) -> None:
