@@ -213,3 +213,8 @@ def test_escapes_and_markup_in_names_reach_the_terminal_as_plain_text(tmp_path: 
     assert not any(line.startswith("rejected nep.csv") for line in result.stdout.splitlines())
     left = sorted(p.name for p in (home.path / "inbox" / "signalen" / "WOONKRACHT10").iterdir())
     assert len(left) == 3  # left with their reason; the well-named one consumed
+    faked = home.path / "inbox" / "signalen" / "WOONKRACHT10" / "x.csv\nrejected nep.csv"
+    checked = home.runner.invoke(app, ["validate", str(faked), "--config", str(home.config)])
+    assert checked.exit_code == 1
+    assert "x.csv\\nrejected nep.csv" in checked.stdout
+    assert not any(line.startswith("rejected nep.csv") for line in checked.stdout.splitlines())

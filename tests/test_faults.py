@@ -156,7 +156,7 @@ def test_erasures_and_readers_beside_a_run_never_lose_its_commit(home: Home) -> 
         assert codes[0] in (0, 4)  # forget and purge: done, or the lock stayed taken
         assert codes[1] in (0, 4)
         assert codes[2] in (0, 2)  # explain: found, or Z-1 already forgotten
-        assert codes[3] == 0
+        assert codes[3] in (0, 3)  # report: written, or not as an erasure began meanwhile
         assert codes[4] in (0, 1)  # doctor may warn that a run is busy
     with Store.snapshot(home.path / "state") as db:
         runs = sorted(db.run_ids())

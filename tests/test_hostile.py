@@ -17,11 +17,13 @@ from typing import Any
 
 import openpyxl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from vsig import cases, uitkomsten
 from vsig.cli import app
-from vsig.schemas import REQUIRED
+from vsig.schemas import REQUIRED, WAARDE_FITS
 from vsig.sources import MAX_NAME, rejects_of
 
 from .scenario import Home, Resident, csv_text, make_bsn
@@ -95,6 +97,12 @@ def test_a_municipalitys_workbook_returned_unchanged_is_taken_and_the_night_goes
     ]
     assert (workbook["accepted"], workbook["rejected"], workbook["unused"]) == (0, 0, 3)
     assert not inbox.exists()
+    # The next night's sheet, sent back unchanged too, is no file processed before.
+    shutil.copyfile(home.path / "out" / run_id / "exports" / "gemeente" / "0505.xlsx", inbox)
+    night_3 = NIGHT_2 + timedelta(days=1)
+    home.registers(night_3, [*PEOPLE, LATER])
+    assert home.run(night_3).exit_code == 0
+    assert not inbox.exists()
 
 
 def test_an_entry_without_its_date_or_its_event_is_rejected_and_the_rest_taken(
@@ -133,6 +141,9 @@ def sheet_bytes(rows: list[dict[str, Any]], blank_rows: int = 0) -> bytes:
     sheet.append(list(uitkomsten.COLUMNS))
     for row in rows:
         sheet.append([row.get(c) for c in uitkomsten.COLUMNS])
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text as typed, `=1+1` too (openpyxl: a formula)
     for _ in range(blank_rows):
         sheet.append([None] * len(uitkomsten.COLUMNS))
     lists = book.create_sheet(uitkomsten.LISTS)
@@ -192,6 +203,25 @@ def test_a_workbook_too_large_unpacked_or_too_long_is_refused_whole(
         uitkomsten.read(data, "u.xlsx", "n")
 
 
+def test_the_archived_copy_keeps_what_was_typed() -> None:
+    """The archive's copy of a workbook made `=1+1` a formula (read back as 0) and dropped
+    a long link; the replay then differed."""
+    typed = ["=1+1", "{=1}", "mailto:x", "https://example.org/" + "a" * 2100, "0012"]
+    rows = [{"Zaak": f"Z-{n}", "Gebeurtenis": value} for n, value in enumerate(typed)]
+    entries = uitkomsten.read(sheet_bytes(rows), "u.xlsx", "n")
+    again = uitkomsten.read(entries.archived(), "archived", "n")
+    assert again.entered["Gebeurtenis"].to_list() == typed
+
+
+@given(st.lists(st.from_regex(r"[a-z0-9.]{1,12}", fullmatch=True), min_size=1))
+def test_no_two_deliveries_share_a_rejects_file(stems: list[str]) -> None:
+    """`0505.xlsx` and `0505.xlsx.csv` once wrote to the same rejects file."""
+    kinds = (".csv", ".xlsx", ".xlsx.csv", ".csv.xlsx")
+    names = {f"{stem}{kind}" for stem in stems for kind in kinds}
+    places = [f"{folder}/{name}" for name in names for folder in ("uitkomsten", "signalen/VGZ")]
+    assert len({rejects_of(place) for place in places}) == len(places)
+
+
 # 2 and 11. A name that stopped every night, or faked a line.
 
 
@@ -210,6 +240,10 @@ def test_a_name_too_long_is_left_with_its_reason_and_the_night_goes_on(tmp_path:
     doctor = json.loads(runner.invoke(app, ["doctor", *args]).output)
     (inbox,) = [c for c in doctor if c["name"] == "inbox"]
     assert said in inbox["detail"]
+    checked = runner.invoke(app, ["validate", str(left), "--config", str(home.config), "--json"])
+    assert checked.exit_code == 1
+    (file_rejected,) = [f["file_rejected"] for f in json.loads(checked.output)]
+    assert file_rejected.startswith(f"the file has a name of {MAX_NAME + 1} bytes")
 
 
 # 4. A home whose path holds a quote.
@@ -263,16 +297,25 @@ def test_the_same_event_in_two_files_of_one_night_is_recorded_once(tmp_path: Pat
     home = Home.create(tmp_path)
     zaken = first_night(home)
     row = {"zaak_id": zaken["V-1"], "datum": "2026-11-05", "gebeurtenis": "aanmelding"}
-    home.write("uitkomsten/a.csv", csv_text([row | {"waarde": ""}]))
+    called = {"zaak_id": zaken["V-3"], "datum": "2026-11-06", "gebeurtenis": "contactpoging"}
+    home.write(
+        "uitkomsten/a.csv",
+        csv_text([row | {"waarde": ""}, called | {"waarde": "Telefoon|ja|Middag"}]),
+    )
     other = row | {"zaak_id": zaken["V-2"]}
-    home.write("uitkomsten/b.csv", csv_text([row | {"waarde": ""}, other | {"waarde": ""}]))
+    again = [row | {"waarde": ""}, other | {"waarde": ""}, called | {"waarde": "Telefoon|J|Middag"}]
+    home.write("uitkomsten/b.csv", csv_text(again))
     result, run_id = second_night(home)
     assert result.exit_code == 1, result.output
     assert events_of(home, zaken["V-1"]) == [("2026-11-05", "aanmelding", None)]
     assert events_of(home, zaken["V-2"]) == [("2026-11-05", "aanmelding", None)]
+    assert events_of(home, zaken["V-3"]) == [("2026-11-06", "contactpoging", "Telefoon|ja|Middag")]
     assert not (home.path / "out" / run_id / rejects_of("uitkomsten/a.csv")).exists()
-    (reden,) = home.out(run_id, rejects_of("uitkomsten/b.csv"))["reden"]
-    assert reden == cases.REJECT_RECORDED
+    rejected = home.out(run_id, rejects_of("uitkomsten/b.csv"))
+    assert rejected.select("regelnummer", "reden").rows() == [
+        ("2", cases.REJECT_RECORDED),
+        ("4", cases.REJECT_RECORDED),
+    ]
 
 
 # 8. Reject files of two partners.
@@ -351,14 +394,17 @@ def test_an_event_dated_before_its_case_was_opened_is_rejected(tmp_path: Path) -
         | {"waarde": ""},
         {"zaak_id": zaken["V-3"], "datum": str(NIGHT_1), "gebeurtenis": "aanmelding"}
         | {"waarde": ""},
+        {"zaak_id": zaken["V-3"], "datum": str(NIGHT_1), "gebeurtenis": "resultaat"}
+        | {"waarde": ""},
     ]
     home.write("uitkomsten/u.csv", csv_text(rows))
     result, run_id = second_night(home)
     assert result.exit_code == 1, result.output
     rejects = home.out(run_id, rejects_of("uitkomsten/u.csv"))
-    assert rejects.select("regelnummer", "kolom", "waarde", "reden").rows() == [
+    assert sorted(rejects.select("regelnummer", "kolom", "waarde", "reden").rows()) == [
         ("2", "datum", "1900-01-01", cases.REJECT_BEFORE_OPENING),
         ("3", "datum", "0001-01-01", cases.REJECT_BEFORE_OPENING),
+        ("5", "waarde", None, WAARDE_FITS),  # a result without one would close the case
     ]
     assert events_of(home, zaken["V-1"]) == []
     assert events_of(home, zaken["V-3"]) == [(str(NIGHT_1), "aanmelding", None)]
@@ -369,6 +415,7 @@ def test_an_event_dated_before_its_case_was_opened_is_rejected(tmp_path: Path) -
 
 SUBJECT = Resident(make_bsn(820), "Wisbaar", date(1975, 5, 5), "3312CD", 4)
 NEIGHBOUR = Resident(make_bsn(821), "Buurvrouw", date(1977, 7, 7), "3313EF", 6)
+ONLY_REJECTED = Resident(make_bsn(822), "Afgewezen", date(1979, 9, 9), "3314GH", 8)
 
 
 def test_forget_finds_rejected_rows_by_name_birth_date_and_address_and_a_late_report_is_refused(
@@ -383,13 +430,14 @@ def test_forget_finds_rejected_rows_by_name_birth_date_and_address_and_a_late_re
     from .test_privacy import found_in_home  # noqa: PLC0415
 
     home = Home.create(tmp_path)
-    home.registers(NIGHT_1, [SUBJECT, NEIGHBOUR])
+    home.registers(NIGHT_1, [SUBJECT, NEIGHBOUR, ONLY_REJECTED])
     reached = {"telefoonnummer": "0612345678", "email": "wisbaar@example.org"}
     home.signals("VGZ", NIGHT_1, [SUBJECT.signal("V-1", "600.00", NIGHT_1, bsn=SUBJECT.bsn)])
     nameless = SUBJECT.signal("C-1", "twintig", NIGHT_1, achternaam="WISBAAR") | reached
     home.signals("CAK", NIGHT_1, [nameless])
     there = NEIGHBOUR.signal("O-1", "veel", NIGHT_1, telefoonnummer="0687654321")
-    home.signals("OASEN", NIGHT_1, [there])
+    alone = ONLY_REJECTED.signal("O-2", "veel", NIGHT_1, telefoonnummer="0699887766")
+    home.signals("OASEN", NIGHT_1, [there, alone])
     assert home.run(NIGHT_1).exit_code == 1
     args = ["--home", str(home.path), "--config", str(home.config)]
     target = tmp_path / "inzage.pdf"
@@ -401,9 +449,8 @@ def test_forget_finds_rejected_rows_by_name_birth_date_and_address_and_a_late_re
     target.with_suffix(".json").unlink()
 
     state = home.path / "state"
-    generation = store.erasure_generation(state)
     config = load_config(home.config)
-    delivery = cbs.monitor(home.data, config, date(2026, 11, 1), date(2026, 11, 30))
+    delivery, generation = cbs.monitor(home.data, config, date(2026, 11, 1), date(2026, 11, 30))
     assert SUBJECT.bsn in json.dumps(delivery)
     subject = [SUBJECT.bsn, SUBJECT.geslachtsnaam, "WISBAAR", *reached.values()]
     assert found_in_home(home.path, subject)
@@ -419,6 +466,19 @@ def test_forget_finds_rejected_rows_by_name_birth_date_and_address_and_a_late_re
     forgotten = runner.invoke(app, ["forget", "--address", "3313EF 6", *args])
     assert forgotten.exit_code == 0, forgotten.output
     assert found_in_home(home.path, [NEIGHBOUR.bsn, NEIGHBOUR.geslachtsnaam, "0687654321"]) == []
+
+    # Whose every row was rejected is in no state table and in no run's BRP rows: the
+    # BRP extract in the inbox says who they are.
+    shown = runner.invoke(app, ["inzage", "--bsn", ONLY_REJECTED.bsn, "--out", str(target), *args])
+    assert shown.exit_code == 0, shown.output
+    afgewezen = json.loads(target.with_suffix(".json").read_text())["afgewezen"]
+    assert [a["schuldeiser"] for a in afgewezen] == ["Oasen"]
+    target.unlink()
+    target.with_suffix(".json").unlink()
+    forgotten = runner.invoke(app, ["forget", "--bsn", ONLY_REJECTED.bsn, *args])
+    assert forgotten.exit_code == 0, forgotten.output
+    left = [ONLY_REJECTED.bsn, ONLY_REJECTED.geslachtsnaam, "0699887766"]
+    assert found_in_home(home.path, left) == []
 
 
 def _write(path: Path, text: str) -> None:

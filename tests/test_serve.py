@@ -338,6 +338,18 @@ def test_a_client_that_sends_half_a_request_is_cut_off(server: Server) -> None:
         assert time.monotonic() - started_at < REQUEST_SECONDS * 5
 
 
+def test_a_client_that_stops_halfway_its_body_is_cut_off_without_an_error(server: Server) -> None:
+    with socket.create_connection(("127.0.0.1", int(server.url.rsplit(":", 1)[1]))) as half:
+        half.sendall(b'POST /gegevens HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n{"a')
+        half.settimeout(REQUEST_SECONDS * 10)
+        assert half.recv(100) == b""
+    time.sleep(0.2)
+    logged = server.log.read_text()
+    assert "the client went away before its request was whole" in logged
+    assert "Traceback" not in logged
+    assert " 500 " not in logged
+
+
 def test_connections_past_the_limit_are_closed_and_real_requests_still_served(
     server: Server,
 ) -> None:

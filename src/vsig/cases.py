@@ -21,7 +21,7 @@ from typing import Final
 
 import polars as pl
 
-from vsig import vng
+from vsig import normalize, vng
 
 CASE_SIGNAL_COLUMNS: Final = (
     "zaak_id",
@@ -96,9 +96,24 @@ def split_events(
 
 
 def _event_key() -> pl.Expr:
-    """An event as one value: its case, date, kind and value (an empty value too)."""
-    parts = ("zaak_id", "datum", "gebeurtenis", "waarde")
-    return pl.concat_str([pl.col(c).cast(pl.String).fill_null("") for c in parts], separator="|")
+    """An event as one value: its case, date, kind and value (an empty value too), a
+    contact attempt's `bereikt` as ja or nee however it was written (J, true, 1)."""
+    waarde = pl.col("waarde").cast(pl.String)
+    parts = waarde.str.split("|")
+    bereikt = normalize.boolean(parts.list.get(1, null_on_oob=True))
+    contact = pl.concat_str(
+        [
+            parts.list.get(0, null_on_oob=True),
+            pl.when(bereikt).then(pl.lit("ja")).when(~bereikt).then(pl.lit("nee")),
+            parts.list.get(2, null_on_oob=True),
+        ],
+        separator="|",
+    )
+    canonical = pl.when(pl.col("gebeurtenis") == "contactpoging").then(contact).otherwise(waarde)
+    keyed = [pl.col(c).cast(pl.String) for c in ("zaak_id", "datum", "gebeurtenis")]
+    return pl.concat_str(
+        [*(k.fill_null("") for k in keyed), canonical.fill_null("")], separator="|"
+    )
 
 
 def after_events(open_cases: pl.DataFrame, events: pl.DataFrame, today: date) -> pl.DataFrame:

@@ -27,13 +27,15 @@ class DeliveryError(ValueError):
 
 def monitor(
     home: Home, config: Config, start: date, end: date, wait: float = READER_WAIT
-) -> dict[str, Any]:
-    """The delivery of a period, from a snapshot of the state; a running night is waited
-    for up to `wait` seconds (then LockedError)."""
+) -> tuple[dict[str, Any], int]:
+    """The delivery of a period, from a snapshot of the state, and the erasure generation
+    it was read at (to `store.publish` it with); a running night is waited for up to `wait`
+    seconds (then LockedError)."""
     if config.cbs is None:
         raise DeliveryError("the config has no `cbs` section: who delivers to CBS?")
     with Store.snapshot(home.state, wait) as db:
-        return delivery(db.delivery_rows(start, end), config, config.cbs, start, end)
+        rows = db.delivery_rows(start, end)
+        return delivery(rows, config, config.cbs, start, end), db.generation
 
 
 def delivery(

@@ -24,7 +24,7 @@ from rich.table import Table
 
 from vsig import DEFAULT_CONFIG
 from vsig.exitcodes import ExitCode
-from vsig.text import printable
+from vsig.text import escaped, printable
 
 # Each command imports the stages it runs, in its body: `vsig --version` and `--help` start
 # without them, and so without polars, pandera and DuckDB (0.2 s where importing them all
@@ -180,6 +180,12 @@ def _shown(value: object) -> str:
     return escape(printable(str(value)))
 
 
+def _name(path: object) -> str:
+    """A file's name or path for the terminal, on one line: its control characters shown
+    escaped (`\\n`), so that a name can neither fake a line nor hide what it holds."""
+    return escape(escaped(str(path)))
+
+
 def _fail(message: str) -> NoReturn:
     err.print(f"[red]error:[/red] {_shown(message)}")
     raise typer.Exit(ExitCode.USAGE)
@@ -260,7 +266,7 @@ def _print_validation(results: list[ingest.Ingested]) -> None:
     for r in results:
         kind = r.source.partner.code if r.source.partner else r.source.kind
         summary.add_row(
-            _shown(r.source.path),
+            _name(r.source.path),
             kind,
             str(r.read),
             str(r.accepted.height),
@@ -269,11 +275,11 @@ def _print_validation(results: list[ingest.Ingested]) -> None:
     out.print(summary)
     for r in results:
         for notice in r.notices:
-            out.print(f"[yellow]notice[/yellow] {_shown(r.source.path)}: {_shown(notice)}")
+            out.print(f"[yellow]notice[/yellow] {_name(r.source.path)}: {_shown(notice)}")
         if r.file_reason:
-            out.print(f"[red]rejected whole[/red] {_shown(r.source.path)}: {_shown(r.file_reason)}")
+            out.print(f"[red]rejected whole[/red] {_name(r.source.path)}: {_shown(r.file_reason)}")
         elif r.rejects.height:
-            problems = Table(title=f"Problems in {_shown(r.source.path)}", title_justify="left")
+            problems = Table(title=f"Problems in {_name(r.source.path)}", title_justify="left")
             for column in ("line", "column", "reason"):
                 problems.add_column(column)
             for row in r.rejects.iter_rows(named=True):
@@ -403,7 +409,7 @@ def _print_run(summary: Summary, config: Config, seconds: float) -> None:
     rejected = [i for i in summary.inputs if i["rejected"] or i["file_rejected"]]
     for item in rejected:
         reason = item["file_rejected"] or f"{item['rejected']} row(s) rejected"
-        out.print(f"[red]rejected[/red] {_shown(item['file'])}: {_shown(reason)}")
+        out.print(f"[red]rejected[/red] {_name(item['file'])}: {_shown(reason)}")
     if rejected and summary.out:
         out.print(f"reasons per row: {summary.out}/rejects/")
 
@@ -667,14 +673,13 @@ def report_monitor(
 ) -> None:
     """Write the delivery to CBS in the VNG Uitwisselmodel v1.2 and print what it holds."""
     from vsig import cbs
-    from vsig.store import erasure_generation, publish
+    from vsig.store import publish
 
     config = _load(config_path)
     data_home = _home(home, config)
     start, end = _period(period)
-    generation = erasure_generation(data_home.state)
     try:
-        delivery = cbs.monitor(data_home, config, start, end)
+        delivery, generation = cbs.monitor(data_home, config, start, end)
     except cbs.DeliveryError as problem:
         _fail(str(problem))
     target = out_file or data_home.reports / f"monitor-{period}.json"

@@ -25,7 +25,7 @@ import polars as pl
 from vsig import normalize, schemas, uitkomsten
 from vsig.config import Layout
 from vsig.contracts import REJECTS, SIGNAL_COLUMNS
-from vsig.sources import WORKBOOK, Kind, Source
+from vsig.sources import RENAME, WORKBOOK, Kind, Source, name_problem
 
 _FAILURE_SCHEMA: Final = {
     "index": pl.UInt32,
@@ -63,6 +63,12 @@ class Ingested:
     @property
     def rejected(self) -> int:
         return self.read - self.accepted.height - self.unused
+
+    @property
+    def processes_nothing(self) -> bool:
+        """A sheet of outcomes without an entry (sent back unchanged): every night's is the
+        same, so it is not kept among the files processed, which may come once."""
+        return self.source.path.suffix == WORKBOOK and self.read == self.unused
 
     @property
     def needs_attention(self) -> bool:
@@ -131,6 +137,9 @@ def ingest_file(
     """
     fields = fields_for(source, processing_date)
     notices: list[str] = []
+    named = name_problem(source.path.name)
+    if named:  # the run leaves such a file unread (`sources.unread`); `validate` says why
+        return _rejected_whole(source, "", b"", f"the file {named}{RENAME}")
     with _contents(source.path, keep) as (data, mapped):
         sha256 = hashlib.sha256(data).hexdigest()
         if source.path.suffix == WORKBOOK:
@@ -192,7 +201,8 @@ def _ingest_workbook(
     kept = entries.archived()
     sha256 = hashlib.sha256(kept).hexdigest()
     try:
-        _check_new(sha256, processed)
+        if entries.entered.height:  # a sheet sent back unchanged has nothing to take twice
+            _check_new(sha256, processed)
     except RejectedFileError as reason:
         result = _rejected_whole(source, sha256, b"", str(reason))
     else:
@@ -205,16 +215,17 @@ def _ingest_workbook(
     )
 
 
-def every_row(source: Source, processing_date: date) -> pl.DataFrame:
-    """Every row of a file in canonical columns, rejected rows too, each value parsed as
-    far as it parses (null where it does not), with its `regelnummer`: where erasure and
-    inzage find a person's rows by what identifies them. No rows for a file that cannot be
-    read as its layout at all."""
+def every_row(source: Source, processing_date: date, needed: Needed | None = None) -> pl.DataFrame:
+    """Every row of a file in canonical columns (those `needed`, and some more), rejected
+    rows too, each value parsed as far as it parses (null where it does not), with its
+    `regelnummer`: where erasure and inzage find a person's rows by what identifies them.
+    No rows for a file that cannot be read as its layout at all."""
     fields = fields_for(source, processing_date)
-    try:
-        raw, _rejects, _unused = _read_table(source.path.read_bytes(), source, [])
-    except RejectedFileError:
-        raw = pl.DataFrame(schema={LINE: pl.Int64})
+    with _contents(source.path, keep=False) as (data, _mapped):
+        try:
+            raw, _rejects, _unused = _read_table(data, source, [], needed)
+        except RejectedFileError:
+            raw = pl.DataFrame(schema={LINE: pl.Int64})
     canonical = _to_canonical_columns(raw, source.layout, fields)
     return schemas.convert(canonical, fields).rename({LINE: "regelnummer"})
 

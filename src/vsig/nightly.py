@@ -315,7 +315,8 @@ def _changes(tonight: Tonight, processing_date: date) -> Changes:
 def _consumed_files(consumed: tuple[Ingested, ...], run_id: str) -> pl.DataFrame:
     """Files processed tonight, so that the same file is never processed again.
 
-    A file rejected whole is left out: sent again unchanged, it gets its own reason again.
+    A file rejected whole is left out: sent again unchanged, it gets its own reason again;
+    so is a sheet of outcomes without an entry.
     """
     return pl.DataFrame(
         [
@@ -326,7 +327,7 @@ def _consumed_files(consumed: tuple[Ingested, ...], run_id: str) -> pl.DataFrame
                 "run_id": run_id,
             }
             for i in consumed
-            if not i.file_reason
+            if not i.file_reason and not i.processes_nothing
         ],
         schema={
             "sha256": pl.String,

@@ -203,13 +203,15 @@ def _waarde_fits(gebeurtenis: pl.Expr, waarde: pl.Expr) -> pl.Expr:
             | (parts.list.get(2, null_on_oob=True) == "")
         )
     )
+    # These three need their value: a result or decision without one would close a case,
+    # or tell a creditor, nothing (fill_null: a missing value has no reason of its own).
     return (
         pl.when(gebeurtenis == "contactpoging")
-        .then(contact_fits)
+        .then(contact_fits.fill_null(False))
         .when(gebeurtenis == "beschikking")
-        .then(waarde.is_in(BESCHIKKINGEN))
+        .then(waarde.is_in(BESCHIKKINGEN).fill_null(False))
         .when(gebeurtenis == "resultaat")
-        .then(waarde.is_in([*EINDRESULTATEN, *EERDERE_EINDRESULTATEN]))
+        .then(waarde.is_in([*EINDRESULTATEN, *EERDERE_EINDRESULTATEN]).fill_null(False))
         .otherwise(waarde.is_null())
     )
 

@@ -24,7 +24,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -115,6 +115,7 @@ def application(
         exception_handlers={
             ProblemError: _problem,
             HTTPException: _fsc_error,
+            ClientDisconnect: _gone,
             Exception: _internal,
         },
     )
@@ -220,7 +221,7 @@ def _asked(body: bytes, sent_digest: str | None, config: Config, today: date) ->
 
 def _delivery(home: Home, config: Config, asked: Asked) -> dict[str, Any]:
     try:
-        return cbs.monitor(home, config, asked.start, asked.end, wait=NIGHT_WAIT)
+        return cbs.monitor(home, config, asked.start, asked.end, wait=NIGHT_WAIT)[0]
     except LockedError:
         raise ProblemError(
             503, "Nachtelijke verwerking bezig", "a night is being processed", retry_after=600
@@ -289,6 +290,13 @@ async def _fsc_error(request: Request, error: Exception) -> Response:
     headers = {"Fsc-Error-Code": code, **(error.headers or {})}
     log.info("%s (a path or method not served): %d %s", request.method, error.status_code, code)
     return JSONResponse(body, error.status_code, headers=headers, media_type=PROBLEM)
+
+
+async def _gone(request: Request, error: Exception) -> Response:
+    """The client went away before its request was whole (or was cut off for taking too
+    long, `Guarded`): nobody to answer, and no fault of the server's."""
+    log.info("POST %s: the client went away before its request was whole", request.url.path)
+    return Response(status_code=400)
 
 
 async def _internal(request: Request, error: Exception) -> Response:

@@ -42,8 +42,13 @@ class Source:
 
 def rejects_of(relative: str) -> str:
     """A delivery's rejects file in a run's outputs: `rejects/` and the delivery's place in
-    the inbox (a workbook's as `.xlsx.csv`), so that two partners' files never share one."""
-    return f"rejects/{relative}" if relative.endswith(".csv") else f"rejects/{relative}.csv"
+    the inbox, so that two partners' files never share one; a workbook's in a folder of
+    its type (`rejects/uitkomsten/xlsx/0505.xlsx.csv`), which no CSV delivery can be named
+    like, so that `0505.xlsx` and `0505.xlsx.csv` do not share one either."""
+    if relative.endswith(".csv"):
+        return f"rejects/{relative}"
+    folder, _, name = relative.rpartition("/")
+    return f"rejects/{folder}/{name.rpartition('.')[2]}/{name}.csv"
 
 
 def discover(inbox: Path, config: Config) -> list[Source]:
@@ -151,6 +156,8 @@ def unread(inbox: Path, config: Config) -> list[Unread]:
         problem = name_problem(path.name)
         if path in read or (_real_folder(path) and problem is None):
             continue
+        if any(name_problem(folder.name) for folder in path.relative_to(inbox).parents[:-1]):
+            continue  # its folder is said already, with why
         mode = path.lstat().st_mode
         why = (
             "is a symbolic link, which is never followed"

@@ -248,8 +248,10 @@ class Changes:
 
 
 class Store:
-    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, connection: duckdb.DuckDBPyConnection, generation: int = 0) -> None:
         self._db = connection
+        self.generation = generation
+        """The erasure generation the state was read at (a snapshot's), for `publish`."""
 
     @classmethod
     @contextmanager
@@ -266,8 +268,9 @@ class Store:
             for name in (STATE_FILE, f"{STATE_FILE}.wal"):
                 if (state_dir / name).exists():
                     shutil.copyfile(state_dir / name, scratch / name)
+            generation = erasure_generation(state_dir)
         try:
-            with cls.open(scratch) as store:
+            with cls.open(scratch, generation) as store:
                 yield store
         finally:
             in_use.close()
@@ -275,14 +278,14 @@ class Store:
 
     @classmethod
     @contextmanager
-    def open(cls, state_dir: Path) -> Iterator["Store"]:
+    def open(cls, state_dir: Path, generation: int = 0) -> Iterator["Store"]:
         state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         try:
             connection = duckdb.connect(state_dir / STATE_FILE)
         except duckdb.Error as error:
             raise StoreError(f"cannot open the state {state_dir / STATE_FILE}: {error}") from None
         try:
-            store = cls(connection)
+            store = cls(connection, generation)
             store._migrate()
             yield store
         finally:
@@ -796,8 +799,7 @@ begun in this state."""
 
 
 def erasure_generation(state_dir: Path) -> int:
-    """The erasure generation now; read it before a report reads the state, and
-    `publish` the report with it."""
+    """The erasure generation now (a snapshot reads it under the lock: `Store.generation`)."""
     try:
         return int((state_dir / ERASURES).read_text(encoding="ascii"))
     except FileNotFoundError:

@@ -16,10 +16,12 @@ def printable(text: str) -> str:
 
 
 _IN_A_NAME: Final = re.compile(
-    r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+    r"[\x00-\x1f\x7f-\x9f\xad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069"
+    r"\ufeff\ud800-\udfff]"
 )
 """What a file name must not bring onto a line: control characters (newline and tab
-too), direction overrides, and the bytes of a name that is not UTF-8."""
+too), line and paragraph separators, invisible characters and direction overrides, and
+the bytes of a name that is not UTF-8."""
 
 
 def escaped(name: str) -> str:

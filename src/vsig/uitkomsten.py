@@ -10,6 +10,7 @@ columns are locked, so that only the entry columns can be typed in.
 
 import io
 import re
+import warnings
 import zipfile
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
@@ -294,12 +295,16 @@ def read(data: bytes, name: str, line: str) -> Entries:
     is data, and nothing in it (a formula, a macro) is ever run."""
     try:
         _check_unpacked(data)
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            organisatie, cells = _cells(book)
-            return _entries(cells, organisatie, name, line)
-        finally:
-            book.close()
+        with warnings.catch_warnings():
+            # openpyxl's words on parts it leaves out (an extension, a style) are not the
+            # case worker's concern, and would reach the terminal.
+            warnings.simplefilter("ignore", UserWarning)
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            try:
+                organisatie, cells = _cells(book)
+                return _entries(cells, organisatie, name, line)
+            finally:
+                book.close()
     except WorkbookError:
         raise
     except Exception as error:  # however a parser fails, the file is at fault
@@ -471,7 +476,9 @@ def _archive_copy(entered: pl.DataFrame, organisatie: str) -> bytes:
     """Entries at their rows in a workbook of the sheet's layout, the same bytes for the
     same entries."""
     buffer = io.BytesIO()
-    with xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False}) as book:
+    # Entries are text as typed: never made into a formula, a link or a number.
+    as_typed = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
+    with xlsxwriter.Workbook(buffer, {"in_memory": True, **as_typed}) as book:
         book.set_properties({"created": datetime(2020, 1, 1)})
         sheet = book.add_worksheet(SHEET)
         sheet.write_row(0, 0, ["Zaak", *ENTRY_COLUMNS])

@@ -136,10 +136,11 @@ def erase(
         Erased(signals, events, cases, people),
         at | case_addresses(home, touched, cases),
     )
+    known = identities(home, subject, signals, day)
     for run_id in touched:
         erase_in_run(home, config, run_id, erased, ERASED, secret)
     _erase_in_extracts(home, subject)
-    rejected = _erase_rejected_rows(home, config, subject, signals, secret)
+    rejected = _erase_rejected_rows(home, config, subject, known, secret)
     touched = sorted(set(touched) | rejected)
     named = {subject.bsn} if subject.bsn else set()
     named |= set(pl.concat([signals["bsn"], signals["persoon_bsn"]]).drop_nulls().to_list())
@@ -272,16 +273,14 @@ def _erase_in_extracts(home: Home, subject: Subject) -> None:
 
 
 def rejected_lines(
-    home: Home, config: Config, subject: Subject, signals: pl.DataFrame
+    home: Home, config: Config, subject: Subject, known: pl.DataFrame
 ) -> Iterator[tuple[str, Path, set[int], Layout]]:
     """Where the subject's rows sit in the archived partner files: run, file, start lines
     and the file's layout. Rejected rows are in no state table, only there and in the runs'
     rejects files, so they are found by what identifies them: the BSN column (however the
     partner writes it); for a person also a row without a valid BSN that has their surname,
-    birth date and address as a creditor wrote them or the BRP had them (`identities`, of
-    the state's `signals` about them and the archived BRP rows); for a household, its
+    birth date and address as they are `known` (`identities`); for a household, its
     address."""
-    known = identities(home, subject, signals)
     for path in sorted(home.archive.glob("*/signalen/*/*")):
         run_id = path.relative_to(home.archive).parts[0]
         partner = config.partner(path.parent.name)
@@ -300,21 +299,28 @@ def rejected_lines(
             yield run_id, path, lines, layout
 
 
-def identities(home: Home, subject: Subject, signals: pl.DataFrame) -> pl.DataFrame:
-    """Surname (folded), birth date and address of a person, as creditors wrote them in
-    the `signals` about them and as the archived BRP rows had them; none for a household."""
+def identities(home: Home, subject: Subject, signals: pl.DataFrame, day: date) -> pl.DataFrame:
+    """Surname (folded), birth date and address of a person: as creditors wrote them in
+    the `signals` about them, as the runs' archived BRP rows had them, and as the BRP
+    extracts in the inbox have them (a person whose every row was rejected is in no state
+    table, and in a run's BRP rows only when a signal named them); none for a household.
+    Read before the extracts are erased."""
     empty = pl.DataFrame(schema={"naam": pl.String, "geboortedatum": pl.Date, "adres": pl.String})
-    if not subject.bsn:
+    bsn = subject.bsn
+    if not bsn:
         return empty
-    written = signals.filter(
-        (pl.col("bsn") == subject.bsn) | (pl.col("persoon_bsn") == subject.bsn)
-    )
-    registered = [
-        rows.rename({"geslachtsnaam": "achternaam"})
+    written = signals.filter((pl.col("bsn") == bsn) | (pl.col("persoon_bsn") == bsn))
+    archived = [
+        pl.read_parquet(path).filter(pl.col("bsn") == bsn)
         for path in sorted(home.archive.glob(f"*/{audit.REGISTERS}/brp.parquet"))
-        if (rows := pl.read_parquet(path).filter(pl.col("bsn") == subject.bsn)).height
     ]
-    frames = [f.select(_identity()) for f in (written, *registered)]
+    theirs = ingest.Needed(("bsn",), lambda keys: keys["bsn"].str.strip_chars() == bsn)
+    extracts = [
+        ingest.every_row(Source(path, "brp"), day, theirs).filter(pl.col("bsn") == bsn)
+        for path in home.extracts("brp")
+    ]
+    registered = [rows.rename({"geslachtsnaam": "achternaam"}) for rows in (*archived, *extracts)]
+    frames = [f.select(_identity()) for f in (written, *registered) if f.height]
     return pl.concat([empty, *frames]).drop_nulls().unique()
 
 
@@ -327,12 +333,12 @@ def _identity() -> list[pl.Expr]:
 
 
 def _erase_rejected_rows(
-    home: Home, config: Config, subject: Subject, signals: pl.DataFrame, secret: bytes
+    home: Home, config: Config, subject: Subject, known: pl.DataFrame, secret: bytes
 ) -> set[str]:
     """The subject's rows in the archived partner files and the runs' rejects files.
     Returns the runs whose files changed."""
     runs = set()
-    for run_id, path, lines, layout in list(rejected_lines(home, config, subject, signals)):
+    for run_id, path, lines, layout in list(rejected_lines(home, config, subject, known)):
         with _marked(home, run_id, ERASED, secret):
             _erase_lines(home, run_id, path, lines, layout)
         runs.add(run_id)

@@ -19,9 +19,15 @@ from vsig.files import private_files, write_atomic, write_text_atomic
 from vsig.formats import adres_uit_sleutel, adres_zoals_gemeld, bedrag, datum
 from vsig.home import Home, run_date
 from vsig.normalize import contactpoging
-from vsig.privacy.erasure import Subject, rejected_lines, rejects_files, runs_registering
+from vsig.privacy.erasure import (
+    Subject,
+    identities,
+    rejected_lines,
+    rejects_files,
+    runs_registering,
+)
 from vsig.privacy.retention import months_before
-from vsig.store import Store, erasure_generation, publish
+from vsig.store import Store, publish
 
 _ACTIES = {
     "brief": "Wij stuurden u een brief",
@@ -40,10 +46,9 @@ _DAGDELEN = {"Ochtend": "'s ochtends", "Middag": "'s middags", "Avond": "'s avon
 def write(config: Config, home: Home, bsn: str, day: date, target: Path | None = None) -> Path:
     """The inzage as a PDF (at `target`, or numbered in the home's `inzage/`) with its JSON
     beside it; returns the PDF's path. Read from a snapshot of the state."""
-    generation = erasure_generation(home.state)
     with private_files(config.umask):
         with Store.snapshot(home.state) as db:
-            found = inzage(db, home, config, bsn, day)
+            found, generation = inzage(db, home, config, bsn, day), db.generation
         sender = config.afzender.model_dump()
         document = letters.document("inzage", day, data=found, afzender=sender)
         pdf = target or _next_free(home.inzage, day)
@@ -77,7 +82,7 @@ def inzage(db: Store, home: Home, config: Config, bsn: str, day: date) -> dict[s
         "opgesteld": datum(day),
         "bewaartermijn_maanden": months,
         "meldingen": [_melding(row, config, deleted) for row in own.iter_rows(named=True)],
-        "afgewezen": _afgewezen(home, config, bsn, db.signals_about(bsn, None), months),
+        "afgewezen": _afgewezen(home, config, bsn, db.signals_about(bsn, None), day),
         "zaken": zaken,
         "als_huisgenoot": _als_huisgenoot(home, bsn, set(own["run_id"]), months),
         "rapporten": _rapporten(home, bsn),
@@ -162,16 +167,17 @@ def _gebeurtenis(row: dict[str, Any]) -> dict[str, str]:
 
 
 def _afgewezen(
-    home: Home, config: Config, bsn: str, signals: pl.DataFrame, months: int
+    home: Home, config: Config, bsn: str, signals: pl.DataFrame, day: date
 ) -> list[dict[str, Any]]:
     """Rows about the person that were rejected, so never in the state (by their BSN, or
     their name, birth date and address): the archive keeps them with the file they came
     in, the run's rejects file says why."""
     taken = set(signals.select("run_id", "signaalpartner", "bestand", "regelnummer").iter_rows())
+    person = Subject(bsn=bsn)
+    known = identities(home, person, signals, day)
+    months = config.retention.months
     found = []
-    for run_id, path, found_lines, _layout in rejected_lines(
-        home, config, Subject(bsn=bsn), signals
-    ):
+    for run_id, path, found_lines, _layout in rejected_lines(home, config, person, known):
         where = (run_id, path.parent.name, path.name)
         lines = {line for line in found_lines if (*where, line) not in taken}
         if not lines:
