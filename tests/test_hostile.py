@@ -26,6 +26,7 @@ from vsig.cli import app
 from vsig.schemas import REQUIRED, WAARDE_FITS
 from vsig.sources import MAX_NAME, rejects_of
 
+from .conftest import REPO
 from .scenario import Home, Resident, csv_text, make_bsn
 
 NIGHT_1 = date(2026, 11, 2)
@@ -246,6 +247,24 @@ def test_a_name_too_long_is_left_with_its_reason_and_the_night_goes_on(tmp_path:
     assert file_rejected.startswith(f"the file has a name of {MAX_NAME + 1} bytes")
 
 
+def test_only_a_delivery_is_left_for_its_name(tmp_path: Path) -> None:
+    """A note with a tab in its name is not read, as any note; a delivery named so is left
+    (the night needs attention), and the files in a badly named folder are said once."""
+    from vsig.config import load_config  # noqa: PLC0415
+    from vsig.sources import unread  # noqa: PLC0415
+
+    inbox = tmp_path / "inbox"
+    for relative in ("uitkomsten/notes\tx.txt", "signalen/VGZ/a\nb.csv", "signalen/V\tG/c.csv"):
+        (inbox / relative).parent.mkdir(parents=True, exist_ok=True)
+        (inbox / relative).write_text("x")
+    said = unread(inbox, load_config(REPO / "config" / "vsig.yaml"))
+    assert [(u.path, u.left) for u in said] == [
+        ("signalen/V\\tG", True),
+        ("signalen/VGZ/a\\nb.csv", True),
+        ("uitkomsten/notes\\tx.txt", False),
+    ]
+
+
 # 4. A home whose path holds a quote.
 
 
@@ -416,69 +435,89 @@ def test_an_event_dated_before_its_case_was_opened_is_rejected(tmp_path: Path) -
 SUBJECT = Resident(make_bsn(820), "Wisbaar", date(1975, 5, 5), "3312CD", 4)
 NEIGHBOUR = Resident(make_bsn(821), "Buurvrouw", date(1977, 7, 7), "3313EF", 6)
 ONLY_REJECTED = Resident(make_bsn(822), "Afgewezen", date(1979, 9, 9), "3314GH", 8)
+TWIN = Resident(make_bsn(823), "Wisbaar", date(1975, 5, 5), "3312CD", 4, voorletters="B.")
 
 
-def test_forget_finds_rejected_rows_by_name_birth_date_and_address_and_a_late_report_is_refused(
+REACHED = {"telefoonnummer": "0612345678", "email": "wisbaar@example.org"}
+
+
+def erasure_night(root: Path) -> tuple[Home, list[str]]:
+    """One night with rows rejected for their amount: the subject's without a BSN (and its
+    surname in capitals), their twin's with theirs, a neighbour's, and of someone whose
+    every row was rejected; and the subject's accepted signal."""
+    home = Home.create(root)
+    home.registers(NIGHT_1, [SUBJECT, NEIGHBOUR, ONLY_REJECTED, TWIN])
+    home.signals("VGZ", NIGHT_1, [SUBJECT.signal("V-1", "600.00", NIGHT_1, bsn=SUBJECT.bsn)])
+    nameless = SUBJECT.signal("C-1", "twintig", NIGHT_1, achternaam="WISBAAR") | REACHED
+    twin = TWIN.signal("C-2", "twintig", NIGHT_1, bsn=TWIN.bsn, telefoonnummer="0655443322")
+    home.signals("CAK", NIGHT_1, [nameless, twin])
+    there = NEIGHBOUR.signal("O-1", "veel", NIGHT_1, telefoonnummer="0687654321")
+    alone = ONLY_REJECTED.signal("O-2", "veel", NIGHT_1, telefoonnummer="0699887766")
+    home.signals("OASEN", NIGHT_1, [there, alone])
+    assert home.run(NIGHT_1).exit_code == 1
+    return home, ["--home", str(home.path), "--config", str(home.config)]
+
+
+def afgewezen(home: Home, args: list[str], bsn: str, target: Path) -> list[str]:
+    """The creditors whose rejected rows `vsig inzage` shows the person."""
+    shown = runner.invoke(app, ["inzage", "--bsn", bsn, "--out", str(target), *args])
+    assert shown.exit_code == 0, shown.output
+    found = json.loads(target.with_suffix(".json").read_text())["afgewezen"]
+    target.unlink()
+    target.with_suffix(".json").unlink()
+    return [a["schuldeiser"] for a in found]
+
+
+def test_forget_finds_a_persons_rejected_rows_by_name_birth_date_and_address(
     tmp_path: Path,
 ) -> None:
-    """A rejected row without a BSN, or at an erased address, stayed in the archive with
-    name, birth date, address and phone, and `inzage` said there was no data; a report
-    read before `forget` wrote the erased BSN after it."""
+    """A rejected row without a BSN stayed in the archive with name, birth date, address
+    and phone, and `inzage` said there was no data; a report read before `forget` wrote
+    the erased BSN after it. A twin's row, alike but with their own BSN, is theirs."""
     from vsig import cbs, store  # noqa: PLC0415 - the library, as the report command calls it
     from vsig.config import load_config  # noqa: PLC0415
 
     from .test_privacy import found_in_home  # noqa: PLC0415
 
-    home = Home.create(tmp_path)
-    home.registers(NIGHT_1, [SUBJECT, NEIGHBOUR, ONLY_REJECTED])
-    reached = {"telefoonnummer": "0612345678", "email": "wisbaar@example.org"}
-    home.signals("VGZ", NIGHT_1, [SUBJECT.signal("V-1", "600.00", NIGHT_1, bsn=SUBJECT.bsn)])
-    nameless = SUBJECT.signal("C-1", "twintig", NIGHT_1, achternaam="WISBAAR") | reached
-    home.signals("CAK", NIGHT_1, [nameless])
-    there = NEIGHBOUR.signal("O-1", "veel", NIGHT_1, telefoonnummer="0687654321")
-    alone = ONLY_REJECTED.signal("O-2", "veel", NIGHT_1, telefoonnummer="0699887766")
-    home.signals("OASEN", NIGHT_1, [there, alone])
-    assert home.run(NIGHT_1).exit_code == 1
-    args = ["--home", str(home.path), "--config", str(home.config)]
-    target = tmp_path / "inzage.pdf"
-    shown = runner.invoke(app, ["inzage", "--bsn", SUBJECT.bsn, "--out", str(target), *args])
-    assert shown.exit_code == 0, shown.output
-    afgewezen = json.loads(target.with_suffix(".json").read_text())["afgewezen"]
-    assert [a["schuldeiser"] for a in afgewezen] == ["CAK"]
-    target.unlink()
-    target.with_suffix(".json").unlink()
-
-    state = home.path / "state"
+    home, args = erasure_night(tmp_path)
+    assert afgewezen(home, args, SUBJECT.bsn, tmp_path / "inzage.pdf") == ["CAK"]
     config = load_config(home.config)
     delivery, generation = cbs.monitor(home.data, config, date(2026, 11, 1), date(2026, 11, 30))
     assert SUBJECT.bsn in json.dumps(delivery)
-    subject = [SUBJECT.bsn, SUBJECT.geslachtsnaam, "WISBAAR", *reached.values()]
+    subject = [SUBJECT.bsn, "WISBAAR", *REACHED.values()]
     assert found_in_home(home.path, subject)
     forgotten = runner.invoke(app, ["forget", "--bsn", SUBJECT.bsn, *args])
     assert forgotten.exit_code == 0, forgotten.output
     late = home.path / "reports" / "monitor-2026-11.json"
     with pytest.raises(store.ErasedSinceError):
-        store.publish(state, generation, lambda: _write(late, json.dumps(delivery)))
+        store.publish(home.path / "state", generation, lambda: _write(late, json.dumps(delivery)))
     assert not late.exists()
     assert found_in_home(home.path, subject) == []
+    archived = home.path / "archive" / f"{NIGHT_1:%Y%m%d}-01" / "signalen" / "CAK"
+    kept = b"".join(path.read_bytes() for path in archived.iterdir())
+    assert TWIN.bsn.encode() in kept  # alike, and someone else
+    assert b"0655443322" in kept
     assert found_in_home(home.path, [NEIGHBOUR.geslachtsnaam, "0687654321"])
 
+
+def test_forget_finds_rejected_rows_at_an_address_and_of_whom_only_rejected_rows_name(
+    tmp_path: Path,
+) -> None:
+    """`forget --address` left the rejected rows at the address; someone whose every row
+    was rejected is in no state table and in no run's BRP rows: the BRP extract in the
+    inbox says who they are."""
+    from .test_privacy import found_in_home  # noqa: PLC0415
+
+    home, args = erasure_night(tmp_path)
     forgotten = runner.invoke(app, ["forget", "--address", "3313EF 6", *args])
     assert forgotten.exit_code == 0, forgotten.output
     assert found_in_home(home.path, [NEIGHBOUR.bsn, NEIGHBOUR.geslachtsnaam, "0687654321"]) == []
-
-    # Whose every row was rejected is in no state table and in no run's BRP rows: the
-    # BRP extract in the inbox says who they are.
-    shown = runner.invoke(app, ["inzage", "--bsn", ONLY_REJECTED.bsn, "--out", str(target), *args])
-    assert shown.exit_code == 0, shown.output
-    afgewezen = json.loads(target.with_suffix(".json").read_text())["afgewezen"]
-    assert [a["schuldeiser"] for a in afgewezen] == ["Oasen"]
-    target.unlink()
-    target.with_suffix(".json").unlink()
+    assert afgewezen(home, args, ONLY_REJECTED.bsn, tmp_path / "inzage.pdf") == ["Oasen"]
     forgotten = runner.invoke(app, ["forget", "--bsn", ONLY_REJECTED.bsn, *args])
     assert forgotten.exit_code == 0, forgotten.output
     left = [ONLY_REJECTED.bsn, ONLY_REJECTED.geslachtsnaam, "0699887766"]
     assert found_in_home(home.path, left) == []
+    assert found_in_home(home.path, [SUBJECT.bsn, *REACHED.values()])
 
 
 def _write(path: Path, text: str) -> None:

@@ -41,11 +41,18 @@ def test_an_outcome_is_checked_against_the_vng_value_lists() -> None:
 
 
 def test_a_missing_value_is_reported_as_missing_and_not_again_as_unfitting() -> None:
-    raw = outcomes(("", "2026-11-27", "resultaat", ""))
+    raw = outcomes(("", "2026-11-27", "aanmelding", ""))
     assert problems(raw, schemas.uitkomst_fields(DAY)) == [
         (0, "datum", "is after the processing date"),
         (0, "zaak_id", schemas.REQUIRED),
     ]
+
+
+@pytest.mark.parametrize("gebeurtenis", ["contactpoging", "beschikking", "resultaat"])
+def test_an_event_that_needs_its_value_is_refused_without_one(gebeurtenis: str) -> None:
+    """A result without one closed the case and told the creditors an empty result."""
+    raw = outcomes(("Z-1", "2026-11-20", gebeurtenis, ""))
+    assert problems(raw, schemas.uitkomst_fields(DAY)) == [(0, "waarde", schemas.WAARDE_FITS)]
 
 
 @pytest.mark.parametrize(

@@ -137,17 +137,9 @@ def _interrupted(_signum: int, _frame: object) -> None:
 def _home(home: Path | None, config: Config, existing: bool = True) -> Home:
     """The data home, remembered for a crash report. Only `vsig init` and `vsig samples`
     make one: a mistyped `--home` must not become an empty home that reports nothing."""
-    from vsig.config import resolve_home
     from vsig.home import Home
 
-    found = Home(resolve_home(home, config))
-    if "\\" in str(found.root.resolve()):
-        # DuckDB reads a backslash in any path as a folder separator, so the state could
-        # never be opened there; say so before anything is made or read.
-        _fail(
-            f"the data home {found.root} has a backslash in its path, under which the state "
-            "database cannot be opened; choose a path without one"
-        )
+    found = Home(_home_path(home, config))
     if existing and not found.root.is_dir():
         _fail(
             f"no data home at {found.root}: check --home or VSIG_HOME, or make one with "
@@ -155,6 +147,20 @@ def _home(home: Path | None, config: Config, existing: bool = True) -> Home:
         )
     _homes.append(found)
     return found
+
+
+def _home_path(home: Path | None, config: Config) -> Path:
+    """Where the data home is; refused where its state could never be opened: DuckDB
+    reads a backslash in any path as a folder separator."""
+    from vsig.config import resolve_home
+
+    root = resolve_home(home, config)
+    if "\\" in str(root.resolve()):
+        _fail(
+            f"the data home {root} has a backslash in its path, under which the state "
+            "database cannot be opened; choose a path without one"
+        )
+    return root
 
 
 def _version(show: bool) -> None:
@@ -791,7 +797,7 @@ def doctor_command(
             table.add_column(column)
         colours = {"ok": "green", "warning": "yellow", "problem": "red"}
         for c in checks:
-            table.add_row(c.name, f"[{colours[c.verdict]}]{c.verdict}[/]", c.detail)
+            table.add_row(c.name, f"[{colours[c.verdict]}]{c.verdict}[/]", escape(c.detail))
         out.print(table)
     raise typer.Exit(ExitCode.OK if all(c.verdict == "ok" for c in checks) else ExitCode.REJECTS)
 
@@ -836,13 +842,12 @@ def _routing_matrix(config: Config) -> Table:
 @app.command("init")
 def init_command(home: HomeOption = None, config_path: ConfigOption = DEFAULT_CONFIG) -> None:
     """Make a data home (owner-only) with an inbox folder per delivery, and the secret."""
-    from vsig.config import resolve_home
     from vsig.files import private_files
     from vsig.home import Home
     from vsig.privacy.secret import create_secret, secret_path
 
     config = _load(config_path)
-    root = resolve_home(home, config)
+    root = _home_path(home, config)
     with private_files(config.umask):
         made = Home(root).create([p.code for p in config.signaalpartners])
     for path in made:

@@ -129,16 +129,15 @@ async def _body(request: Request) -> bytes:
     kind = request.headers.get("content-type", "application/json").split(";")[0].strip()
     if kind.lower() != "application/json":
         raise ProblemError(415, "Verkeerd type", "the request body must be application/json")
+    too_large = ProblemError(413, "Verzoek te groot", f"a request body is at most {MAX_BODY} bytes")
     length = request.headers.get("content-length", "0")
     if not length.isdigit() or int(length) > MAX_BODY:
-        raise ProblemError(413, "Verzoek te groot", f"a request body is at most {MAX_BODY} bytes")
+        raise too_large
     body = b""
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_BODY:
-            raise ProblemError(
-                413, "Verzoek te groot", f"a request body is at most {MAX_BODY} bytes"
-            )
+            raise too_large
     return body
 
 

@@ -139,7 +139,8 @@ class Unread:
     """Relative to the inbox, escaped: a name cannot fake a line of a summary."""
     why: str
     left: bool
-    """Left for its name: a delivery the run would read, if it were named well."""
+    """Left for its name: a delivery (or a partner's folder) the run would read, were it
+    named well."""
 
     def __str__(self) -> str:
         return f"inbox/{self.path} {self.why}"
@@ -169,8 +170,22 @@ def unread(inbox: Path, config: Config) -> list[Unread]:
             else "is not a regular file"
         )
         shown = escaped(str(path.relative_to(inbox)))
-        said.append(Unread(shown, why, left=problem is not None and not stat.S_ISLNK(mode)))
+        left = problem is not None and _would_be_read(path.relative_to(inbox), mode)
+        said.append(Unread(shown, why if left or not problem else f"{problem}, {UNREAD}", left))
     return said
+
+
+def _would_be_read(relative: Path, mode: int) -> bool:
+    """Whether the run would read this, were it named well: a partner's folder, or a file
+    of a type read in a delivery folder (what `discover` looks at)."""
+    parts = relative.parts
+    if stat.S_ISDIR(mode):
+        return len(parts) == 2 and parts[0] == "signalen"
+    if not stat.S_ISREG(mode):
+        return False
+    types = (".csv", WORKBOOK) if parts[0] == "uitkomsten" else (".csv",)
+    delivery = len(parts) == 3 if parts[0] == "signalen" else len(parts) == 2
+    return delivery and parts[0] in KINDS and relative.suffix in types
 
 
 def source_for(

@@ -251,7 +251,7 @@ class Store:
     def __init__(self, connection: duckdb.DuckDBPyConnection, generation: int = 0) -> None:
         self._db = connection
         self.generation = generation
-        """The erasure generation the state was read at (a snapshot's), for `publish`."""
+        """For a snapshot, the erasure generation it was copied at (to `publish` with)."""
 
     @classmethod
     @contextmanager

@@ -291,7 +291,11 @@ def rejected_lines(
             lines = lines_where(path, column, subject.bsn, layout.encoding, layout.separator)
         source = Source(path, "signalen", partner, None if partner else path.parent.name)
         rows = ingest.every_row(source, run_date(run_id)).with_columns(_identity())
-        hits = rows.join(known, on=["naam", "geboortedatum", "adres"], how="semi")
+        # A row with someone else's valid BSN is theirs, however alike (a twin at home).
+        unnamed = pl.col("bsn").is_null()
+        if subject.bsn:
+            unnamed |= pl.col("bsn") == subject.bsn
+        hits = rows.filter(unnamed).join(known, on=["naam", "geboortedatum", "adres"], how="semi")
         if subject.adres_sleutel:
             hits = pl.concat([hits, rows.filter(pl.col("adres") == subject.adres_sleutel)])
         lines |= set(hits["regelnummer"].to_list())
@@ -314,7 +318,9 @@ def identities(home: Home, subject: Subject, signals: pl.DataFrame, day: date) -
         pl.read_parquet(path).filter(pl.col("bsn") == bsn)
         for path in sorted(home.archive.glob(f"*/{audit.REGISTERS}/brp.parquet"))
     ]
-    theirs = ingest.Needed(("bsn",), lambda keys: keys["bsn"].str.strip_chars() == bsn)
+    # As ingest reads a BSN: its digits, a dropped leading zero restored.
+    digits = pl.col("bsn").str.replace_all(r"\D", "").str.zfill(9)
+    theirs = ingest.Needed(("bsn",), lambda keys: keys.select(digits == bsn).to_series())
     extracts = [
         ingest.every_row(Source(path, "brp"), day, theirs).filter(pl.col("bsn") == bsn)
         for path in home.extracts("brp")

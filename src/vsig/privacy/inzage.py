@@ -53,14 +53,14 @@ def write(config: Config, home: Home, bsn: str, day: date, target: Path | None =
         document = letters.document("inzage", day, data=found, afzender=sender)
         pdf = target or _next_free(home.inzage, day)
 
-        def write() -> None:
+        def put_in_place() -> None:
             pdf.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(pdf, document)
             write_text_atomic(
                 pdf.with_suffix(".json"), json.dumps(found, indent=2, ensure_ascii=False)
             )
 
-        publish(home.state, generation, write)
+        publish(home.state, generation, put_in_place)
     return pdf
 
 

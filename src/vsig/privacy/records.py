@@ -95,11 +95,12 @@ def _read_records(
 
 
 def lines_where(path: Path, column: str, bsn: str, encoding: str, separator: str) -> set[int]:
-    """The start lines of the records whose `column` holds this BSN (digits compared)."""
+    """The start lines of the records whose `column` holds this BSN (digits compared, a
+    dropped leading zero restored, as ingest reads it)."""
     found: set[int] = set()
 
     def holds(start: int, cells: dict[str, str]) -> bool:
-        if re.sub(r"\D", "", cells.get(column, "")) == bsn:
+        if re.sub(r"\D", "", cells.get(column, "")).zfill(9) == bsn:
             found.add(start)
         return False
 
