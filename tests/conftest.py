@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from pypdf import PdfReader
 
 from vsig.config import Config, load_config
 
@@ -25,13 +26,17 @@ TEST_SECRET = "test-secret-0123456789abcdef0123456789abcdef"
 LONGEST_FIRST = ("test_year.py", "test_crash.py", "test_erasure_faults.py", "test_faults.py")
 
 
-def bytes_held(path: Path) -> bytes:
-    """What a file holds, as a search for erased data must read it: its bytes, and for a
-    spreadsheet (a zip) the uncompressed bytes of every member too."""
+def bytes_held(path: Path, pdf_text: bool = False) -> bytes:
+    """What a file holds, as a search for erased data must read it: its bytes, for a
+    spreadsheet (a zip) the uncompressed bytes of every member too, and with `pdf_text`
+    the text of a PDF, whose streams are compressed (the simulated year, which searches
+    half a year of letters every night, relies on letters going whole instead)."""
     data = path.read_bytes()
     if path.suffix == ".xlsx":
         about = path.stat()
         data += _unzipped(path, about.st_mtime_ns, about.st_size)
+    if pdf_text and path.suffix == ".pdf":
+        data += "".join(page.extract_text() for page in PdfReader(path).pages).encode()
     return data
 
 

@@ -38,7 +38,7 @@ def found_in_home(home: Path, needles: list[str]) -> list[str]:
     """Where any needle still is: every file's bytes, and every text cell of the state."""
     hits = []
     for path in sorted(p for p in home.rglob("*") if p.is_file()):
-        data = bytes_held(path)
+        data = bytes_held(path, pdf_text=True)
         hits += [f"{path}: {n}" for n in needles if n.encode() in data]
     state = home / "state" / "vsig.duckdb"
     if state.exists():

@@ -301,8 +301,8 @@ def read(data: bytes, name: str, line: str) -> Entries:
             warnings.simplefilter("ignore", UserWarning)
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
             try:
-                organisatie, cells = _cells(book)
-                return _entries(cells, organisatie, name, line)
+                organisatie, header, cells = _cells(book)
+                return _entries(header, cells, organisatie, name, line)
             finally:
                 book.close()
     except WorkbookError:
@@ -325,10 +325,11 @@ def _check_unpacked(data: bytes) -> None:
         )
 
 
-def _cells(book: Any) -> tuple[str, Iterator[tuple[object, ...]]]:
-    """Whose the workbook is, and the values of its sheet, row by row, as far as cells are
-    present: the range a sheet claims for itself is never believed (`A1:XFD1048576` would
-    have every row padded to 16,384 cells)."""
+def _cells(book: Any) -> tuple[str, list[str | None], Iterator[tuple[object, ...]]]:
+    """Whose the workbook is, its sheet's header, and the values of its rows below it, as
+    far as cells are present and as far right as the columns read: the range a sheet
+    claims for itself is never believed (`A1:XFD1048576` would have every row padded to
+    16,384 cells, down to row 1,048,576)."""
     if SHEET not in book.sheetnames or LISTS not in book.sheetnames:
         raise WorkbookError(
             f"has no sheet {SHEET!r} with its sheet of lists: is it the workbook vsig sent?"
@@ -338,34 +339,41 @@ def _cells(book: Any) -> tuple[str, Iterator[tuple[object, ...]]]:
         raise WorkbookError(f"does not say whose it is ({LISTS}!{ORGANISATION_CELL} is empty)")
     sheet = book[SHEET]
     sheet.reset_dimensions()
-    return organisatie, sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 1)
+    header = [_text(c) for c in next(sheet.iter_rows(max_row=1, values_only=True), ())]
+    missing = [c for c in READ if c not in header]
+    if missing:
+        raise WorkbookError(f"the sheet {SHEET!r} misses the column(s) {missing}")
+    width = max(header.index(c) for c in READ) + 1
+    rows = sheet.iter_rows(min_row=2, max_row=MAX_ROWS + 1, max_col=width, values_only=True)
+    return organisatie, header, rows
+
+
+READ: Final = ("Zaak", *ENTRY_COLUMNS)
+"""The columns read of a sheet that comes back; the others are vsig's own."""
 
 
 def _entries(
-    cells: Iterator[tuple[object, ...]], organisatie: str, name: str, line: str
+    header: list[str | None],
+    cells: Iterator[tuple[object, ...]],
+    organisatie: str,
+    name: str,
+    line: str,
 ) -> Entries:
     """The rows with an entry, each column read as text (a column's type is never guessed
     from its first rows); the empty rows only counted."""
-    header = [_text(c) for c in next(cells, ())]
-    wanted = ["Zaak", *ENTRY_COLUMNS]
-    missing = [c for c in wanted if c not in header]
-    if missing:
-        raise WorkbookError(f"the sheet {SHEET!r} misses the column(s) {missing}")
-    at = [header.index(c) for c in wanted]
+    at = [header.index(c) for c in READ]
     rows: list[list[str | None]] = []
     empty = 0
     for number, row in enumerate(cells, start=2):
         if number > MAX_ROWS:
             raise WorkbookError(f"the sheet {SHEET!r} has more than {MAX_ROWS:,} rows")
-        values = [
-            _cell(row[i] if i < len(row) else None, c) for i, c in zip(at, wanted, strict=True)
-        ]
+        values = [_cell(row[i] if i < len(row) else None, c) for i, c in zip(at, READ, strict=True)]
         if any(v is not None for v in values[1:]):
             rows.append([str(number), *values])
         else:
             empty += 1
     entered = pl.DataFrame(
-        rows, schema=dict.fromkeys([line, *wanted], pl.String), orient="row"
+        rows, schema=dict.fromkeys([line, *READ], pl.String), orient="row"
     ).with_columns(pl.col(line).cast(pl.Int64))
     mixed = _mixed(entered, name, line)
     return Entries(
@@ -481,9 +489,9 @@ def _archive_copy(entered: pl.DataFrame, organisatie: str) -> bytes:
     with xlsxwriter.Workbook(buffer, {"in_memory": True, **as_typed}) as book:
         book.set_properties({"created": datetime(2020, 1, 1)})
         sheet = book.add_worksheet(SHEET)
-        sheet.write_row(0, 0, ["Zaak", *ENTRY_COLUMNS])
+        sheet.write_row(0, 0, READ)
         line = entered.columns[0]
-        for row in entered.select(line, "Zaak", *ENTRY_COLUMNS).iter_rows():
+        for row in entered.select(line, *READ).iter_rows():
             sheet.write_row(row[0] - 1, 0, row[1:])
         _add_lists(book, organisatie)
     return buffer.getvalue()
