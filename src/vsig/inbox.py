@@ -11,12 +11,12 @@ from datetime import date
 
 import polars as pl
 
-from vsig import ingest, match, sources
+from vsig import ingest, match
 from vsig.config import Config
 from vsig.files import crash_point, sha256
 from vsig.home import CONSUMED, Home
 from vsig.ingest import Ingested
-from vsig.sources import Source, discover, extract_date, newest_extract
+from vsig.sources import Source, discover, extract_date, newest_extract, unread
 from vsig.store import Store
 from vsig.text import escaped
 from vsig.tonight import Inputs, RunAbortedError
@@ -44,7 +44,7 @@ def read(
     if registers:
         return Inputs(*registers, consumed)
     assert extracts is not None
-    unread = tuple(sources.unread(home.inbox, config))
+    left = tuple(unread(home.inbox, config))
     signals = Inputs.signals_of(consumed)
     threshold = config.naam_gelijkenis
     brp = _register(
@@ -59,7 +59,7 @@ def read(
         day,
         ingest.Needed(match.SDD_KEYS, lambda text: match.sdd_needed(text, brp.accepted)),
     )
-    return Inputs(brp, sdd, consumed, unread)
+    return Inputs(brp, sdd, consumed, left)
 
 
 def _consumed(

@@ -147,10 +147,10 @@ class Unread:
 
 
 def unread(inbox: Path, config: Config) -> list[Unread]:
-    """What under the inbox the run will never read, and why: a name not ending in `.csv`, a file
-    loose in `signalen/` or deeper down, a name too long or holding a control character
-    (with the folders under it), a symbolic link, a FIFO or another special file. Said
-    every night, so no delivery is ignored without a word."""
+    """What under the inbox the run will never read, and why: a name not ending in `.csv`,
+    a file loose in `signalen/` or deeper down, a name too long or holding a control
+    character (a folder so named for all under it), a symbolic link, a FIFO or another
+    special file. Said every night, so no delivery is ignored without a word."""
     read = {source.path for source in discover(inbox, config)}
     said: list[Unread] = []
     for path in sorted(inbox.rglob("*")):
@@ -159,19 +159,20 @@ def unread(inbox: Path, config: Config) -> list[Unread]:
             continue
         if any(name_problem(folder.name) for folder in path.relative_to(inbox).parents[:-1]):
             continue  # its folder is said already, with why
-        mode = path.lstat().st_mode
+        mode, relative = path.lstat().st_mode, path.relative_to(inbox)
+        left = problem is not None and _would_be_read(relative, mode)
         why = (
             "is a symbolic link, which is never followed"
             if stat.S_ISLNK(mode)
             else f"{problem}{RENAME}"
+            if left
+            else f"{problem}, and {UNREAD}"
             if problem
             else UNREAD
             if stat.S_ISREG(mode)
             else "is not a regular file"
         )
-        shown = escaped(str(path.relative_to(inbox)))
-        left = problem is not None and _would_be_read(path.relative_to(inbox), mode)
-        said.append(Unread(shown, why if left or not problem else f"{problem}, {UNREAD}", left))
+        said.append(Unread(escaped(str(relative)), why, left))
     return said
 
 

@@ -286,8 +286,8 @@ MAX_ROWS: Final = 1_048_576
 """The most rows a sheet has in any spreadsheet program: past it, no sheet vsig sent."""
 MAX_UNPACKED: Final = 256 * 1024 * 1024
 """The most bytes a workbook may unpack to. An .xlsx is a zip: a few hundred kilobytes can
-claim gigabytes, and every byte is read before a cell is seen. The SDD's sheet of the
-Drechtsteden's open cases unpacks to a few megabytes."""
+unpack to gigabytes, and openpyxl holds a workbook's shared strings whole. The SDD's
+sheet of the Drechtsteden's open cases unpacks to a few megabytes."""
 
 
 def read(data: bytes, name: str, line: str) -> Entries:
