@@ -439,12 +439,14 @@ TWIN = Resident(make_bsn(823), "Wisbaar", date(1975, 5, 5), "3312CD", 4, voorlet
 
 
 REACHED = {"telefoonnummer": "0612345678", "email": "wisbaar@example.org"}
+PHONED = "0611112222"
 
 
 def erasure_night(root: Path) -> tuple[Home, list[str]]:
     """One night with rows rejected for their amount: the subject's without a BSN (and its
     surname in capitals), their twin's with theirs, a neighbour's, and of someone whose
-    every row was rejected; and the subject's accepted signal."""
+    every row was rejected; a file with the subject's BSN rejected whole for its header;
+    and the subject's accepted signal."""
     home = Home.create(root)
     home.registers(NIGHT_1, [SUBJECT, NEIGHBOUR, ONLY_REJECTED, TWIN])
     home.signals("VGZ", NIGHT_1, [SUBJECT.signal("V-1", "600.00", NIGHT_1, bsn=SUBJECT.bsn)])
@@ -454,6 +456,10 @@ def erasure_night(root: Path) -> tuple[Home, list[str]]:
     there = NEIGHBOUR.signal("O-1", "veel", NIGHT_1, telefoonnummer="0687654321")
     alone = ONLY_REJECTED.signal("O-2", "veel", NIGHT_1, telefoonnummer="0699887766")
     home.signals("OASEN", NIGHT_1, [there, alone])
+    headless = SUBJECT.signal("E-1", "80.00", NIGHT_1, telefoonnummer=PHONED)
+    headless["burgerservicenummer"] = SUBJECT.bsn  # not the layout's: the file is rejected
+    gone = ("bsn", "klantnummer")  # whole, for a column it lacks
+    home.signals("EVIDES", NIGHT_1, [{k: v for k, v in headless.items() if k not in gone}])
     assert home.run(NIGHT_1).exit_code == 1
     return home, ["--home", str(home.path), "--config", str(home.config)]
 
@@ -480,11 +486,14 @@ def test_forget_finds_a_persons_rejected_rows_by_name_birth_date_and_address(
     from .test_privacy import found_in_home  # noqa: PLC0415
 
     home, args = erasure_night(tmp_path)
-    assert afgewezen(home, args, SUBJECT.bsn, tmp_path / "inzage.pdf") == ["CAK"]
+    assert afgewezen(home, args, SUBJECT.bsn, tmp_path / "inzage.pdf") == [
+        "CAK",
+        "Evides Waterbedrijf",
+    ]
     config = load_config(home.config)
     delivery, generation = cbs.monitor(home.data, config, date(2026, 11, 1), date(2026, 11, 30))
     assert SUBJECT.bsn in json.dumps(delivery)
-    subject = [SUBJECT.bsn, "WISBAAR", *REACHED.values()]
+    subject = [SUBJECT.bsn, "WISBAAR", PHONED, *REACHED.values()]
     assert found_in_home(home.path, subject)
     forgotten = runner.invoke(app, ["forget", "--bsn", SUBJECT.bsn, *args])
     assert forgotten.exit_code == 0, forgotten.output

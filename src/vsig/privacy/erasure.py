@@ -277,18 +277,18 @@ def rejected_lines(
 ) -> Iterator[tuple[str, Path, set[int], Layout]]:
     """Where the subject's rows sit in the archived partner files: run, file, start lines
     and the file's layout. Rejected rows are in no state table, only there and in the runs'
-    rejects files, so they are found by what identifies them: the BSN column (however the
-    partner writes it); for a person also a row without a valid BSN that has their surname,
-    birth date and address as they are `known` (`identities`); for a household, its
-    address."""
+    rejects files, so they are found by what identifies them: the BSN, in any column and
+    however the partner writes it (a file rejected whole for its header too); for a person
+    also a row without a valid BSN that has their surname, birth date and address as they
+    are `known` (`identities`); for a household, its address (in a file that could be
+    read as its layout)."""
     for path in sorted(home.archive.glob("*/signalen/*/*")):
         run_id = path.relative_to(home.archive).parts[0]
         partner = config.partner(path.parent.name)
         layout = partner.layout if partner else Layout()
         lines: set[int] = set()
         if subject.bsn:
-            column = next((k for k, v in layout.columns.items() if v == "bsn"), "bsn")
-            lines = lines_where(path, column, subject.bsn, layout.encoding, layout.separator)
+            lines = lines_where(path, subject.bsn, layout.encoding, layout.separator)
         source = Source(path, "signalen", partner, None if partner else path.parent.name)
         rows = ingest.every_row(source, run_date(run_id)).with_columns(_identity())
         # A row with someone else's valid BSN is theirs, however alike (a twin at home).
