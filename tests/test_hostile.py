@@ -68,6 +68,21 @@ def explained(home: Home, zaak: str) -> dict[str, Any]:
     return dict(case)
 
 
+def filled(home: Home, entries: dict[str, dict[str, Any]]) -> Path:
+    """Dordrecht's sheet of night 1 filled in as a case worker would, by case and column,
+    and saved into the inbox."""
+    book = openpyxl.load_workbook(sent(home))
+    sheet = book[uitkomsten.SHEET]
+    header = [c.value for c in sheet[1]]
+    for row in sheet.iter_rows(min_row=2):
+        for column, value in entries.get(str(row[0].value), {}).items():
+            row[header.index(column)].value = value
+    target = home.path / "inbox" / "uitkomsten" / "0505.xlsx"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    book.save(target)
+    return target
+
+
 def events_of(home: Home, zaak: str) -> list[tuple[str, str, str | None]]:
     case = explained(home, zaak)
     return [(e["datum"], e["gebeurtenis"], e["waarde"]) for e in case["gebeurtenissen"]]
@@ -111,17 +126,14 @@ def test_an_entry_without_its_date_or_its_event_is_rejected_and_the_rest_taken(
 ) -> None:
     home = Home.create(tmp_path)
     zaken = first_night(home)
-    book = openpyxl.load_workbook(sent(home))
-    sheet = book[uitkomsten.SHEET]
-    header = [c.value for c in sheet[1]]
-    rows = {str(r[0].value): r for r in sheet.iter_rows(min_row=2)}
-    rows[zaken["V-1"]][header.index("Datum")].value = datetime(2026, 11, 3)
-    rows[zaken["V-2"]][header.index("Gebeurtenis")].value = "aanmelding"
-    rows[zaken["V-3"]][header.index("Datum")].value = datetime(2026, 11, 4)
-    rows[zaken["V-3"]][header.index("Gebeurtenis")].value = "aanmelding"
-    target = home.path / "inbox" / "uitkomsten" / "0505.xlsx"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    book.save(target)
+    filled(
+        home,
+        {
+            zaken["V-1"]: {"Datum": datetime(2026, 11, 3)},
+            zaken["V-2"]: {"Gebeurtenis": "aanmelding"},
+            zaken["V-3"]: {"Datum": datetime(2026, 11, 4), "Gebeurtenis": "aanmelding"},
+        },
+    )
     result, run_id = second_night(home)
     assert result.exit_code == 1, result.output
     assert processed(home, run_id) == ["C-1"]
@@ -368,16 +380,8 @@ def test_a_workbook_of_a_run_killed_after_its_commit_is_taken_and_not_refused_la
 ) -> None:
     home = Home.create(tmp_path)
     zaken = first_night(home)
-    book = openpyxl.load_workbook(sent(home))
-    sheet = book[uitkomsten.SHEET]
-    header = [c.value for c in sheet[1]]
-    for row in sheet.iter_rows(min_row=2):
-        if row[0].value == zaken["V-2"]:
-            row[header.index("Datum")].value = datetime(2026, 11, 5)
-            row[header.index("Gebeurtenis")].value = "aanmelding"
-    inbox = home.path / "inbox" / "uitkomsten" / "0505.xlsx"
-    inbox.parent.mkdir(parents=True, exist_ok=True)
-    book.save(inbox)
+    entry = {"Datum": datetime(2026, 11, 5), "Gebeurtenis": "aanmelding"}
+    inbox = filled(home, {zaken["V-2"]: entry})
     home.registers(NIGHT_2, [*PEOPLE, LATER])
     env = dict(os.environ, VSIG_TEST_CRASH_AT="after-commit")
     args = ["--home", str(home.path), "--config", str(home.config)]
