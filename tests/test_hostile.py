@@ -444,6 +444,7 @@ TWIN = Resident(make_bsn(823), "Wisbaar", date(1975, 5, 5), "3312CD", 4, voorlet
 
 REACHED = {"telefoonnummer": "0612345678", "email": "wisbaar@example.org"}
 PHONED = "0611112222"
+TWIN_PHONE = "0633334444"
 
 
 def erasure_night(root: Path) -> tuple[Home, list[str]]:
@@ -460,10 +461,19 @@ def erasure_night(root: Path) -> tuple[Home, list[str]]:
     there = NEIGHBOUR.signal("O-1", "veel", NIGHT_1, telefoonnummer="0687654321")
     alone = ONLY_REJECTED.signal("O-2", "veel", NIGHT_1, telefoonnummer="0699887766")
     home.signals("OASEN", NIGHT_1, [there, alone])
-    headless = SUBJECT.signal("E-1", "80.00", NIGHT_1, telefoonnummer=PHONED)
-    headless["burgerservicenummer"] = SUBJECT.bsn  # not the layout's: the file is rejected
-    gone = ("bsn", "klantnummer")  # whole, for a column it lacks
-    home.signals("EVIDES", NIGHT_1, [{k: v for k, v in headless.items() if k not in gone}])
+    headless = SUBJECT.signal("E-1", "80.00", NIGHT_1, bsn=SUBJECT.bsn, telefoonnummer=PHONED)
+    del headless["klantnummer"]  # the file is rejected whole for a column it lacks
+    home.signals("EVIDES", NIGHT_1, [headless])
+    # Someone else's rows with the subject's BSN's digits elsewhere: a klantnummer, accepted
+    # and rejected; and a row alike the twin's, without a BSN, but with their initial.
+    dotted = f"{SUBJECT.bsn[:4]}.{SUBJECT.bsn[4:6]}.{SUBJECT.bsn[6:]}"
+    other = [
+        NEIGHBOUR.signal("Z-1", "70.00", NIGHT_1, bsn=NEIGHBOUR.bsn, klantnummer=dotted)
+        | {"voorletters": "A."},
+        NEIGHBOUR.signal("Z-2", "veel", NIGHT_1, klantnummer=dotted) | {"voorletters": "A."},
+        TWIN.signal("Z-3", "veel", NIGHT_1, telefoonnummer=TWIN_PHONE) | {"voorletters": "B."},
+    ]
+    home.signals("ZILVERENKRUIS", NIGHT_1, other)
     assert home.run(NIGHT_1).exit_code == 1
     return home, ["--home", str(home.path), "--config", str(home.config)]
 
@@ -510,6 +520,8 @@ def test_forget_finds_a_persons_rejected_rows_by_name_birth_date_and_address(
     kept = b"".join(path.read_bytes() for path in archived.iterdir())
     assert TWIN.bsn.encode() in kept  # alike, and someone else
     assert b"0655443322" in kept
+    theirs = b"".join(p.read_bytes() for p in (archived.parent / "ZILVERENKRUIS").iterdir())
+    assert theirs.count(b"\r\n") == 4  # the header and the three rows of someone else
     assert found_in_home(home.path, [NEIGHBOUR.geslachtsnaam, "0687654321"])
 
 

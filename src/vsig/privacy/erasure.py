@@ -277,42 +277,47 @@ def rejected_lines(
 ) -> Iterator[tuple[str, Path, set[int], Layout]]:
     """Where the subject's rows sit in the archived partner files: run, file, start lines
     and the file's layout. Rejected rows are in no state table, only there and in the runs'
-    rejects files, so they are found by what identifies them: the BSN, in any column and
-    however the partner writes it (a file rejected whole for its header too); for a person
-    also a row without a valid BSN that has their surname, birth date and address as they
-    are `known` (`identities`); for a household, its address (in a file that could be
-    read as its layout)."""
+    rejects files, so they are found by what identifies them: the BSN column, however the
+    partner writes it (in a file rejected whole for its header too); for a person also a
+    row without a valid BSN that has their surname, birth date and address as they are
+    `known` (`identities`), and no other first initial; for a household, its address (in
+    a file that could be read as its layout)."""
     for path in sorted(home.archive.glob("*/signalen/*/*")):
         run_id = path.relative_to(home.archive).parts[0]
         partner = config.partner(path.parent.name)
         layout = partner.layout if partner else Layout()
         lines: set[int] = set()
         if subject.bsn:
-            lines = lines_where(path, subject.bsn, layout.encoding, layout.separator)
+            column = next((k for k, v in layout.columns.items() if v == "bsn"), "bsn")
+            lines = lines_where(path, column, subject.bsn, layout.encoding, layout.separator)
         source = Source(path, "signalen", partner, None if partner else path.parent.name)
         rows = ingest.every_row(source, run_date(run_id)).with_columns(_identity())
         # A row with someone else's valid BSN is theirs, however alike (a twin at home).
         unnamed = pl.col("bsn").is_null()
         if subject.bsn:
             unnamed |= pl.col("bsn") == subject.bsn
-        hits = rows.filter(unnamed).join(known, on=["naam", "geboortedatum", "adres"], how="semi")
-        if subject.adres_sleutel:
-            hits = pl.concat([hits, rows.filter(pl.col("adres") == subject.adres_sleutel)])
+        alike = rows.filter(unnamed).join(known, on=["naam", "geboortedatum", "adres"])
+        # Another first initial than the person's is someone else (a twin at home).
+        theirs, ours = pl.col("initiaal"), pl.col("initialen")
+        hits = alike.filter(theirs.is_null() | (ours.list.len() == 0) | ours.list.contains(theirs))
         lines |= set(hits["regelnummer"].to_list())
+        if subject.adres_sleutel:
+            at = rows.filter(pl.col("adres") == subject.adres_sleutel)
+            lines |= set(at["regelnummer"].to_list())
         if lines:
             yield run_id, path, lines, layout
 
 
 def identities(home: Home, subject: Subject, signals: pl.DataFrame, day: date) -> pl.DataFrame:
-    """Surname (folded), birth date and address of a person: as creditors wrote them in
-    the `signals` about them, as the runs' archived BRP rows had them, and as the BRP
-    extracts in the inbox have them (a person whose every row was rejected is in no state
-    table, and in a run's BRP rows only when a signal named them); none for a household.
-    Read before the extracts are erased."""
-    empty = pl.DataFrame(schema={"naam": pl.String, "geboortedatum": pl.Date, "adres": pl.String})
+    """Surname (folded), birth date and address of a person, with the first initials known
+    with them (`initialen`): as creditors wrote them in the `signals` about them, as the
+    runs' archived BRP rows had them, and as the BRP extracts in the inbox have them (a
+    person whose every row was rejected is in no state table, and in a run's BRP rows only
+    when a signal named them); none for a household. Read before the extracts are erased."""
+    key = {"naam": pl.String, "geboortedatum": pl.Date, "adres": pl.String}
     bsn = subject.bsn
     if not bsn:
-        return empty
+        return pl.DataFrame(schema=key | {"initialen": pl.List(pl.String)})
     written = signals.filter((pl.col("bsn") == bsn) | (pl.col("persoon_bsn") == bsn))
     archived = [
         pl.read_parquet(path).filter(pl.col("bsn") == bsn)
@@ -327,7 +332,11 @@ def identities(home: Home, subject: Subject, signals: pl.DataFrame, day: date) -
     ]
     registered = [rows.rename({"geslachtsnaam": "achternaam"}) for rows in (*archived, *extracts)]
     frames = [f.select(_identity()) for f in (written, *registered) if f.height]
-    return pl.concat([empty, *frames]).drop_nulls().unique()
+    empty = pl.DataFrame(schema=key | {"initiaal": pl.String})
+    found = pl.concat([empty, *frames]).drop_nulls(list(key))
+    return found.group_by("naam", "geboortedatum", "adres").agg(
+        initialen=pl.col("initiaal").drop_nulls().unique().sort()
+    )
 
 
 def _identity() -> list[pl.Expr]:
@@ -335,6 +344,9 @@ def _identity() -> list[pl.Expr]:
         normalize.naam_sleutel(pl.col("voorvoegsel"), pl.col("achternaam")).alias("naam"),
         pl.col("geboortedatum"),
         normalize.adres_sleutel().alias("adres"),
+        normalize.blank_to_null(pl.col("voorletters").str.slice(0, 1).str.to_uppercase()).alias(
+            "initiaal"
+        ),
     ]
 
 

@@ -94,14 +94,14 @@ def _read_records(
     return header, names, records
 
 
-def lines_where(path: Path, bsn: str, encoding: str, separator: str) -> set[int]:
-    """The start lines of the records with this BSN in any cell (digits compared, a
-    dropped leading zero restored, as ingest reads it): in whichever column a partner put
-    it, and in a file rejected whole for its header too."""
+def lines_where(path: Path, column: str, bsn: str, encoding: str, separator: str) -> set[int]:
+    """The start lines of the records whose `column` holds this BSN (digits compared, a
+    dropped leading zero restored, as ingest reads it). Only that column: any nine digits
+    elsewhere (a klantnummer, a phone, a date) may pass the 11-check too."""
     found: set[int] = set()
 
     def holds(start: int, cells: dict[str, str]) -> bool:
-        if any(re.sub(r"\D", "", cell).zfill(9) == bsn for cell in cells.values()):
+        if re.sub(r"\D", "", cells.get(column, "")).zfill(9) == bsn:
             found.add(start)
         return False
 
