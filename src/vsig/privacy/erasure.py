@@ -292,7 +292,7 @@ def rejected_lines(
             lines = lines_where(path, column, subject.bsn, layout.encoding, layout.separator)
         source = Source(path, "signalen", partner, None if partner else path.parent.name)
         rows = ingest.every_row(source, run_date(run_id)).with_columns(_identity())
-        # A row with someone else's valid BSN is theirs, however alike (a twin at home).
+        # A row with someone else's valid BSN is theirs, however alike.
         unnamed = pl.col("bsn").is_null()
         if subject.bsn:
             unnamed |= pl.col("bsn") == subject.bsn
@@ -325,9 +325,9 @@ def identities(home: Home, subject: Subject, signals: pl.DataFrame, day: date) -
     ]
     # As ingest reads a BSN: its digits, a dropped leading zero restored.
     digits = pl.col("bsn").str.replace_all(r"\D", "").str.zfill(9)
-    theirs = ingest.Needed(("bsn",), lambda keys: keys.select(digits == bsn).to_series())
+    by_bsn = ingest.Needed(("bsn",), lambda keys: keys.select(digits == bsn).to_series())
     extracts = [
-        ingest.every_row(Source(path, "brp"), day, theirs).filter(pl.col("bsn") == bsn)
+        ingest.every_row(Source(path, "brp"), day, by_bsn).filter(pl.col("bsn") == bsn)
         for path in home.extracts("brp")
     ]
     registered = [rows.rename({"geslachtsnaam": "achternaam"}) for rows in (*archived, *extracts)]
