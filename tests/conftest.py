@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import settings
 from pypdf import PdfReader
 
 from vsig.config import Config, load_config
@@ -17,6 +18,11 @@ if TYPE_CHECKING:
 # pytest-xdist gives its workers COLUMNS=80, and Rich fixes a console's width to it when
 # vsig.cli is imported: the tests that set COLUMNS for one command would then see 80.
 os.environ.pop("COLUMNS", None)
+
+# No per-example deadline: on a loaded machine (CI, two cores, the suite on both) a slow
+# example is no failure, and a deadline turned green red for nothing.
+settings.register_profile("vsig", deadline=None)
+settings.load_profile("vsig")
 
 REPO = Path(__file__).resolve().parents[1]
 PROCESSING_DATE = date(2026, 11, 26)

@@ -108,3 +108,11 @@ def test_the_sample_home_is_its_owners_only(tmp_path: Path) -> None:
     generate(tmp_path / "var", households=20)
     made = [tmp_path / "var", *(tmp_path / "var").rglob("*")]
     assert [str(p) for p in made if p.stat().st_mode & 0o077] == []
+
+
+def test_the_sample_home_has_every_inbox_folder_init_makes(tmp_path: Path, config: Config) -> None:
+    """The README tells teams to put their workbooks in `inbox/uitkomsten/`."""
+    generate(tmp_path / "var", households=20)
+    inbox = tmp_path / "var" / "inbox"
+    wanted = {"brp", "sdd", "uitkomsten", *(f"signalen/{p.code}" for p in config.signaalpartners)}
+    assert {str(p.relative_to(inbox)) for p in inbox.rglob("*") if p.is_dir()} >= wanted

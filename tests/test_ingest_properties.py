@@ -19,9 +19,7 @@ CELL = st.one_of(
     st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\x00\r"), max_size=12),
 )
 ROW = st.lists(CELL, min_size=len(SIGNAL_COLUMNS), max_size=len(SIGNAL_COLUMNS))
-SETTINGS = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+SETTINGS = settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 @SETTINGS

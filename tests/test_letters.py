@@ -35,13 +35,13 @@ def as_typst_value(text: str) -> object:
     return json.loads(found)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(st.text())
 def test_any_text_stays_the_same_printable_string_in_typst(text: str) -> None:
     assert as_typst_value(text) == for_letters(text)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(st.text(min_size=1))
 def test_any_text_a_partner_sends_makes_a_pdf_a(text: str) -> None:
     source = f"#set page(width: 12cm, height: auto)\n{letters.typst_literal(text)}\n"
@@ -268,7 +268,7 @@ def in_letter(value: str) -> str:
     return letters.typst_literal(value)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(
     gesprek_weken=st.integers(1, 8),
     extra_dagen=st.sampled_from([0, 3]),

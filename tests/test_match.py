@@ -323,7 +323,7 @@ def street(draw: st.DrawFn) -> tuple[list[dict[str, str]], list[dict[str, str]],
 
 
 @given(street(), st.sampled_from([1, 2, 10_000]))
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=50)
 def test_matching_on_the_needed_brp_rows_is_matching_on_all(
     tmp_path_factory: pytest.TempPathFactory,
     config: Config,
@@ -551,7 +551,7 @@ def frames_from(config: Config, residents: list[Resident], rows: list[dict[str, 
 
 
 @given(register(), st.data())
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 def test_a_bsn_not_in_the_register_never_gets_a_case(
     config: Config, residents: list[Resident], data: st.DataObject
 ) -> None:
@@ -602,7 +602,7 @@ def spelling_variants(voorvoegsel: str, name: str) -> st.SearchStrategy[tuple[st
 
 
 @given(st.data())
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 def test_any_spelling_of_a_registered_surname_reaches_the_household(
     config: Config, data: st.DataObject
 ) -> None:
@@ -633,7 +633,7 @@ def test_any_spelling_of_a_registered_surname_reaches_the_household(
 
 
 @given(register(), register(first=100), st.data())
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 def test_unrelated_residents_never_change_a_match(
     config: Config, residents: list[Resident], strangers: list[Resident], data: st.DataObject
 ) -> None:

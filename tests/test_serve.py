@@ -402,9 +402,7 @@ def requests(schema: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
     return st.lists(st.one_of(*entries) | unknown, max_size=6).map(dict)
 
 
-@settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=requests(REQUEST))
 def test_the_server_holds_every_request_to_the_official_spec(server: Server, body: Any) -> None:
     """Bodies drawn from DDAS-VS.yaml's GegevensRequest, and near misses of it, against the

@@ -580,4 +580,6 @@ def write_inbox(
     for path, content in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
+    # Every inbox folder `vsig init` makes: outcomes come back into this one.
+    (inbox / "uitkomsten").mkdir(exist_ok=True)
     return list(files)

@@ -403,9 +403,6 @@ class Store:
         the calls still to make."""
         return self._query("SELECT zaak_id, datum, gebeurtenis, waarde FROM gebeurtenissen")
 
-    def cases_with_events(self) -> pl.Series:
-        return self._query("SELECT DISTINCT zaak_id FROM gebeurtenissen")["zaak_id"]
-
     def decided_signals(self, zaak_ids: pl.DataFrame) -> pl.DataFrame:
         """The signals of these cases (a `zaak_id` column), for the feedback on a decision."""
         return self._query(
