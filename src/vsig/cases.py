@@ -100,7 +100,7 @@ def _event_key() -> pl.Expr:
     contact attempt's `bereikt` as ja or nee however it was written (J, true, 1)."""
     waarde = pl.col("waarde").cast(pl.String)
     parts = waarde.str.split("|")
-    bereikt = normalize.boolean(parts.list.get(1, null_on_oob=True))
+    bereikt = normalize.contact_bereikt(waarde)
     contact = pl.concat_str(
         [
             parts.list.get(0, null_on_oob=True),

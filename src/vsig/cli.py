@@ -547,11 +547,12 @@ def purge_command(
 ) -> None:
     """Delete personal data past retention now (every run does this as its last step)."""
     from vsig.privacy import retention
+    from vsig.store import LockedError
 
     config = _load(config_path)
     data_home, day = _home(home, config), _processing_date(when)
     secret = _secret(config, data_home)
-    with _lock_reported():
+    with _refused(LockedError, "locked", ExitCode.LOCKED):
         _print_purged(retention.purge(config, data_home, day, secret))
 
 
@@ -571,12 +572,13 @@ def forget_command(
 ) -> None:
     """Erase one person or household now, everywhere, on request (AVG art. 17)."""
     from vsig.privacy import erasure
+    from vsig.store import LockedError
 
     config = _load(config_path)
     subject = _subject(bsn, address)
     data_home, day = _home(home, config), _processing_date(when)
     secret = _secret(config, data_home)
-    with _lock_reported():
+    with _refused(LockedError, "locked", ExitCode.LOCKED):
         _print_purged(erasure.forget(config, data_home, subject, day, secret))
     out.print("runs whose data changed are marked: their replay reports the erasure")
 
@@ -596,37 +598,26 @@ def inzage_command(
 ) -> None:
     """Everything held about one person, as a readable PDF and as JSON (AVG art. 15)."""
     from vsig.privacy import inzage
+    from vsig.store import ErasedSinceError
 
     config = _load(config_path)
     person = _subject(bsn, None)
     data_home, day = _home(home, config), _processing_date(when)
-    with _erased_since():
+    with _refused(ErasedSinceError, "aborted", ExitCode.ABORTED):
         written = inzage.write(config, data_home, person.bsn or "", day, out_file)
     out.print(f"wrote {written} and {written.with_suffix('.json')}")
 
 
 @contextmanager
-def _erased_since() -> Iterator[None]:
-    """An erasure that began while a report was made: say so and exit 3."""
-    from vsig.store import ErasedSinceError
-
+def _refused(error: type[Exception], label: str, code: ExitCode) -> Iterator[None]:
+    """The state refusing a command (`store.LockedError`: another run holds the lock, exit
+    4; `store.ErasedSinceError`: an erasure began while a report was made, exit 3): say so
+    and exit with `code`."""
     try:
         yield
-    except ErasedSinceError as problem:
-        err.print(f"[red]aborted:[/red] {_shown(problem)}", soft_wrap=True)
-        raise typer.Exit(ExitCode.ABORTED) from None
-
-
-@contextmanager
-def _lock_reported() -> Iterator[None]:
-    """Another run holding the lock: say so and exit 4."""
-    from vsig.store import LockedError
-
-    try:
-        yield
-    except LockedError as problem:
-        err.print(f"[red]locked:[/red] {problem}", soft_wrap=True)
-        raise typer.Exit(ExitCode.LOCKED) from None
+    except error as problem:
+        err.print(f"[red]{label}:[/red] {_shown(problem)}", soft_wrap=True)
+        raise typer.Exit(code) from None
 
 
 def _subject(bsn: str | None, address: str | None) -> Subject:
@@ -679,7 +670,7 @@ def report_monitor(
 ) -> None:
     """Write the delivery to CBS in the VNG Uitwisselmodel v1.2 and print what it holds."""
     from vsig import cbs
-    from vsig.store import publish
+    from vsig.store import ErasedSinceError, publish
 
     config = _load(config_path)
     data_home = _home(home, config)
@@ -690,7 +681,7 @@ def report_monitor(
         _fail(str(problem))
     target = out_file or data_home.reports / f"monitor-{period}.json"
     text = json.dumps(delivery, indent=2, ensure_ascii=False) + "\n"
-    with _erased_since():
+    with _refused(ErasedSinceError, "aborted", ExitCode.ABORTED):
         publish(data_home.state, generation, lambda: _write_private(config, target, text))
     table = Table(title=f"CBS monitor {start} – {end}", title_justify="left")
     for column in ("gemeente", "signals", "cases", "with result", "contact attempts"):
