@@ -19,7 +19,7 @@ import yaml
 
 from vsig import DEFAULT_CONFIG
 from vsig.config import load_config
-from vsig.samples import FIRST_NAMES, SURNAMES
+from vsig.ops.samples import FIRST_NAMES, SURNAMES
 
 DAY = date(2026, 11, 26)
 PAIRS = [a + b for a in "ABCDEGHJKLMNPRTVWXZ" for b in "ABCDEGHJKLMNPRTVWXZ"]

@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
-from vsig import DEFAULT_CONFIG, letters, pdf, templates
+from vsig import DEFAULT_CONFIG, templates
 from vsig.config import Config, load_config
+from vsig.io import letters, pdf
 
 DAY = date(2026, 11, 26)
 TARGET = 800

@@ -35,8 +35,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from vsig import DEFAULT_CONFIG, ingest, match, sources, vng
+from vsig import DEFAULT_CONFIG
 from vsig.config import load_config
+from vsig.io import ingest, sources
+from vsig.rules import match, vng
 
 VSIG = str(Path(sys.executable).parent / "vsig")
 DAY = date(2026, 11, 26)

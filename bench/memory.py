@@ -5,7 +5,7 @@ and of its letter workers, sampled ten times a second.
 
 Generates a home (bench/generate.py), then runs the night in a fresh process, told each
 stage as it starts by the run's own progress reports. Resident memory is read from /proc, so this
-runs on Linux only. Never a timed test: run it by hand and put the figures in the README.
+runs on Linux only. Never a timed test: run it by hand and put the figures in docs/performance.md.
 """
 
 import argparse
@@ -24,8 +24,8 @@ from generate import DAY, generate
 from run import MACHINE
 
 from vsig.config import load_config
-from vsig.home import Home
-from vsig.nightly import run_night
+from vsig.io.home import Home
+from vsig.night.nightly import run_night
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 

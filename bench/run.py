@@ -7,7 +7,7 @@ For each scale (residents in the BRP; one signal per 18 residents, an SDD arrang
 same input files into frames), then runs `vsig run` as a fresh process and records its wall
 time, the time without letters (the run's own `brieven` stage taken off), the ratio to the
 floor and the peak memory. The targets: run without letters at most 2x the floor, peak
-memory under 6 GB. Never a timed test: run it by hand and put the table in the README.
+memory under 6 GB. Never a timed test: run it by hand and put the table in docs/performance.md.
 """
 
 import argparse

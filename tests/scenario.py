@@ -17,7 +17,7 @@ import yaml
 from typer.testing import CliRunner, Result
 
 from vsig.cli import app
-from vsig.home import Home as DataHome
+from vsig.io.home import Home as DataHome
 
 from .conftest import REPO
 

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import Result
 
 from vsig.cli import app
-from vsig.sources import rejects_of
+from vsig.io.sources import rejects_of
 
 from .conftest import REPO
 from .scenario import Home, Resident, csv_text, make_bsn

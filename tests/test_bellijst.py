@@ -6,8 +6,8 @@ import polars as pl
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vsig.bellijst import open_calls
 from vsig.contracts import ACTION_COLUMNS
+from vsig.rules.bellijst import open_calls
 
 TODAY = date(2026, 11, 16)
 BOOKED = date(2026, 11, 2)

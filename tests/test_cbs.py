@@ -12,9 +12,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from vsig import cbs, vng
 from vsig.cli import app
 from vsig.config import Config
+from vsig.reporting import cbs
+from vsig.rules import vng
+from vsig.rules.lifecycle import CloseReason
 
 from .conftest import REPO
 from .scenario import Home, Resident, make_bsn
@@ -179,22 +181,24 @@ def test_letters_and_recorded_attempts_are_contactpogingen_by_date(config: Confi
 @pytest.mark.parametrize(
     ("sluitreden", "events", "expected"),
     [
-        ("resultaat: x", [("resultaat", "Inwoner hoeft geen hulp vanuit vroegsignalering")],
+        (CloseReason.RESULTAAT, [("resultaat", "Inwoner hoeft geen hulp vanuit vroegsignalering")],
          "Inwoner regelt het zelf/hoeft geen hulp vanuit vroegsignalering"),
-        ("resultaat: x", [("resultaat", "(Budget)advies en/of quick fix")],
+        (CloseReason.RESULTAAT, [("resultaat", "(Budget)advies en/of quick fix")],
          "(Budget)advies en/of quick fix"),
-        ("geen activiteit", [], "Definitief geen contact kunnen krijgen"),
-        ("geen activiteit", [("contactpoging", "Telefoon|nee|")],
+        (CloseReason.GEEN_ACTIVITEIT, [], "Definitief geen contact kunnen krijgen"),
+        (CloseReason.GEEN_ACTIVITEIT, [("contactpoging", "Telefoon|nee|")],
          "Definitief geen contact kunnen krijgen"),
-        ("geen activiteit", [("contactpoging", "Telefoon|ja|")], "Geen reactie na eerder contact"),
-        ("geen activiteit", [("aanmelding", None)], "Geen reactie na eerder contact"),
-        (vng.OVERLEDEN, [], vng.OVERLEDEN),
-        (vng.GEEN_INWONER, [], vng.GEEN_INWONER),
-        ("samengevoegd met Z9", [], vng.ANDERE_REDEN),
+        (CloseReason.GEEN_ACTIVITEIT, [("contactpoging", "Telefoon|ja|")],
+         "Geen reactie na eerder contact"),
+        (CloseReason.GEEN_ACTIVITEIT, [("aanmelding", None)], "Geen reactie na eerder contact"),
+        (CloseReason.OVERLEDEN, [], vng.OVERLEDEN),
+        (CloseReason.VERTROKKEN, [], vng.GEEN_INWONER),
+        (CloseReason.SAMENGEVOEGD, [], vng.ANDERE_REDEN),
+        (CloseReason.RESULTAAT, [], vng.ANDERE_REDEN),
     ],
 )  # fmt: skip
 def test_every_closed_case_has_a_result_of_the_v1_2_list(
-    config: Config, sluitreden: str, events: list[tuple[str, str | None]], expected: str
+    config: Config, sluitreden: CloseReason, events: list[tuple[str, str | None]], expected: str
 ) -> None:
     closed = date(2026, 11, 25)
     frames = rows(
@@ -210,7 +214,7 @@ def test_every_closed_case_has_a_result_of_the_v1_2_list(
 def test_a_case_closed_after_the_period_has_no_result_in_it(config: Config) -> None:
     frames = rows(
         [signal("S1", "0505", zaak_id="Z1")],
-        [case("Z1", gesloten=date(2026, 12, 3), sluitreden="geen activiteit")],
+        [case("Z1", gesloten=date(2026, 12, 3), sluitreden=CloseReason.GEEN_ACTIVITEIT)],
     )
     (zaak,) = levering(made(config, frames), "0505")["vroegsignaalzaken"]
     assert "resultaat" not in zaak

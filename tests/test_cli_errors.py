@@ -9,8 +9,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from vsig import cases, cli
+from vsig import cli
 from vsig.exitcodes import ExitCode
+from vsig.rules import cases
 
 from .scenario import Home, Resident, make_bsn
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from typer.testing import CliRunner
 
-from vsig import vng
 from vsig.cli import app
+from vsig.rules import vng
 
 from .scenario import Home, Resident, make_bsn
 from .street import ESCALATES, MOVED, Story, at

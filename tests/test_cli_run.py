@@ -15,9 +15,10 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from vsig import vng
 from vsig.cli import app
-from vsig.store import locked
+from vsig.io.store import locked
+from vsig.rules import vng
+from vsig.rules.lifecycle import CloseReason
 
 from .conftest import PROCESSING_DATE, REPO
 from .scenario import Home
@@ -199,14 +200,14 @@ def test_a_quiet_case_closes_and_a_later_signal_opens_a_new_one(story: Story) ->
     new = story.cases("20270205-01")[at(GOES_QUIET)]["zaak_id"]
     assert new != old
     assert story.state(f"SELECT sluitreden FROM zaken WHERE zaak_id = '{old}'") == [
-        ("geen activiteit",)
+        (CloseReason.GEEN_ACTIVITEIT,)
     ]
 
 
 def test_a_result_event_closes_the_case(story: Story) -> None:
     old = story.cases("20261102-01")[at(GETS_RESULT)]["zaak_id"]
     assert story.state(f"SELECT gesloten, sluitreden FROM zaken WHERE zaak_id = '{old}'") == [
-        (NIGHT_2, "resultaat: Inwoner heeft zelf al betaald/betalingsregeling getroffen")
+        (NIGHT_2, CloseReason.RESULTAAT)
     ]
     assert story.cases("20270205-01")[at(GETS_RESULT)]["zaak_id"] != old
 

@@ -1,6 +1,6 @@
 """Each command imports only what it runs: `vsig --version` took 2 s importing every stage.
 
-Not a timed test (bench/ and the README measure the seconds): which libraries a command
+Not a timed test (bench/ and docs/performance.md measure the seconds): which libraries a command
 leaves loaded, in a fresh interpreter as `vsig` starts.
 """
 

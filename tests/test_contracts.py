@@ -9,21 +9,23 @@ import duckdb
 import polars as pl
 import pytest
 
-from vsig import audit, contracts, store
-from vsig.store import Store
+from vsig import audit, contracts, schemas
+from vsig.io import store
+from vsig.io.store import Store
+from vsig.rules.lifecycle import CloseReason
 
 from .street import Story
 
 OUTPUTS = {
     "signals.csv": contracts.SIGNALS_CSV,
     "cases.csv": contracts.CASES_CSV,
-    "rejects": tuple(contracts.REJECTS),
+    "rejects": tuple(schemas.REJECTS),
     "gemeente": contracts.GEMEENTE_CSV,
     "bellijst.csv": contracts.BELLIJST_CSV,
     "niet_gekoppeld.csv": contracts.NIET_GEKOPPELD_CSV,
     "termijnen.csv": contracts.TERMIJNEN_CSV,
     "terugmelding": contracts.TERUGMELDING_CSV,
-    "index.csv": tuple(contracts.LETTER_INDEX),
+    "index.csv": tuple(schemas.LETTER_INDEX),
 }
 
 
@@ -41,8 +43,8 @@ def test_the_store_has_the_tables_of_the_contract(tmp_path: Path) -> None:
         pass
     with duckdb.connect(tmp_path / store.STATE_FILE, read_only=True) as db:
         tables = {t for (t,) in db.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-        assert tables == set(contracts.STATE)
-        for table, expected in contracts.STATE.items():
+        assert tables == set(contracts.STATE_COLUMNS)
+        for table, expected in contracts.STATE_COLUMNS.items():
             assert columns(db, table) == expected, table
 
 
@@ -87,7 +89,7 @@ def test_a_state_from_before_the_renames_keeps_its_rows(
         performed = db.performed_actions().select("zaak_id", "actie", "actietype")
         assert performed.rows() == [("Z1", "informatiebrief", "brief")]
     with duckdb.connect(tmp_path / store.STATE_FILE, read_only=True) as raw:
-        assert columns(raw, "bestanden") == contracts.STATE["bestanden"]
+        assert columns(raw, "bestanden") == contracts.STATE_COLUMNS["bestanden"]
         assert raw.execute("SELECT bestandsoort FROM bestanden").fetchall() == [("signalen",)]
 
 
@@ -111,7 +113,7 @@ def test_migration_5_dates_each_action_by_the_night_that_booked_it(
         ("sdd_belt_na_2_weken", date(2026, 3, 9), date(2026, 3, 9)),
     ]
     with duckdb.connect(tmp_path / store.STATE_FILE, read_only=True) as raw:
-        assert columns(raw, "acties") == contracts.STATE["acties"]
+        assert columns(raw, "acties") == contracts.STATE_COLUMNS["acties"]
 
 
 def test_an_archive_from_before_the_renames_loads_with_the_new_names(tmp_path: Path) -> None:
@@ -129,3 +131,67 @@ def test_an_archive_from_before_the_renames_loads_with_the_new_names(tmp_path: P
     assert loaded["signalen"]["regelnummer"].to_list() == [2]
     assert loaded["acties"]["actietype"].to_list() == ["brief"]
     assert loaded["gebeurtenissen"]["regelnummer"].to_list() == [3]
+
+
+OLD_REASONS = (
+    ("Z1", "geen activiteit", CloseReason.GEEN_ACTIVITEIT, None),
+    ("Z2", "resultaat: Vervolghulp", CloseReason.RESULTAAT, None),
+    ("Z3", "samengevoegd met Z20261126-01-0007", CloseReason.SAMENGEVOEGD, "Z20261126-01-0007"),
+    ("Z4", "Inwoner is overleden", CloseReason.OVERLEDEN, None),
+    ("Z5", "Persoon is geen inwoner (meer) in de gemeente", CloseReason.VERTROKKEN, None),
+    ("Z6", None, None, None),
+)
+
+
+def test_migration_6_keeps_why_each_case_closed_as_a_close_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before migration 6 the reason was Dutch text, the case merged into inside it."""
+    with state_of_version(5, tmp_path, monkeypatch) as db:
+        for zaak, text, _, _ in OLD_REASONS:
+            db.execute(
+                "INSERT INTO zaken (zaak_id, adres_sleutel, gemeentecode, geopend, "
+                "laatste_activiteit, sluitreden, bekend_bij_sdd, totaal_achterstand, "
+                "aantal_signalen, soorten, crisis, warme_overdracht, meervoudig, regel) "
+                "VALUES (?, 'a', '0505', DATE '2026-11-02', DATE '2026-11-02', ?, false, 1, "
+                "1, ['Huur'], false, false, false, 'r')",
+                [zaak, text],
+            )
+    with Store.open(tmp_path) as db:
+        assert db.version() == store.SCHEMA_VERSION
+    with duckdb.connect(tmp_path / store.STATE_FILE, read_only=True) as raw:
+        assert columns(raw, "zaken") == contracts.STATE_COLUMNS["zaken"]
+        rows = raw.execute(
+            "SELECT zaak_id, sluitreden, samengevoegd_in FROM zaken ORDER BY zaak_id"
+        ).fetchall()
+    assert rows == [(zaak, reason, into) for zaak, _, reason, into in OLD_REASONS]
+
+
+def test_a_replay_of_an_older_archive_reads_why_its_cases_closed_the_same_way(
+    tmp_path: Path,
+) -> None:
+    closed = pl.DataFrame(
+        {
+            "zaak_id": [z for z, *_ in OLD_REASONS],
+            "adres_sleutel": "a",
+            "gemeentecode": "0505",
+            "geopend": date(2026, 11, 2),
+            "laatste_activiteit": date(2026, 11, 2),
+            "sluitreden": [text for _, text, _, _ in OLD_REASONS],
+            "bekend_bij_sdd": False,
+            "totaal_achterstand": 1,
+            "aantal_signalen": 1,
+            "soorten": [["Huur"]] * len(OLD_REASONS),
+            "crisis": False,
+            "warme_overdracht": False,
+            "meervoudig": False,
+            "regel": "r",
+        }
+    )
+    with Store.open(tmp_path) as db:
+        db.restore({"zaken": closed})
+    with duckdb.connect(tmp_path / store.STATE_FILE, read_only=True) as raw:
+        rows = raw.execute(
+            "SELECT zaak_id, sluitreden, samengevoegd_in FROM zaken ORDER BY zaak_id"
+        ).fetchall()
+    assert rows == [(zaak, reason, into) for zaak, _, reason, into in OLD_REASONS]

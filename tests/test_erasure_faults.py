@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from vsig import store
+from vsig.io import store
 
 from .conftest import bytes_held
 from .scenario import Home, Resident, make_bsn

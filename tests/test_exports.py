@@ -1,76 +1,65 @@
-"""Excel-safe CSV: every text cell a spreadsheet would run is made plain text."""
+"""What each export holds, on frames of a few rows: each creditor hears of its own rows only."""
 
-import csv
-import io
-from pathlib import Path
-from typing import Any
+from datetime import date
 
 import polars as pl
-import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-from vsig import exports
-from vsig.config import Config
-from vsig.contracts import REJECTS
-from vsig.ingest import Ingested
-from vsig.sources import Source
+from vsig.contracts import TERUGMELDING_CSV
+from vsig.rules import exports, vng
 
-
-def written(tmp_path: Path, values: list[str | None]) -> list[str]:
-    path = exports.write_csv(
-        pl.DataFrame({"naam": values}, schema={"naam": pl.String}), tmp_path / "x.csv"
-    )
-    raw = path.read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=";"))
-    return [row[0] for row in rows[1:]]
+TODAY = date(2026, 12, 1)
+SIGNAL = {
+    "signaalpartner": pl.String,
+    "bestand": pl.String,
+    "regelnummer": pl.Int64,
+    "signaal_id": pl.String,
+    "klantnummer": pl.String,
+    "signaaldatum": pl.Date,
+    "status": pl.String,
+}
 
 
-@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
-def test_each_formula_start_is_neutralised(tmp_path: Path, start: str) -> None:
-    assert written(tmp_path, [f"{start}1+1"]) == [f"'{start}1+1"]
-
-
-@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.text(), min_size=1, max_size=5))
-def test_no_cell_starts_a_formula_and_nothing_else_changes(
-    tmp_path: Path, values: list[str]
-) -> None:
-    cells = written(tmp_path, list(values))
-    for value, cell in zip(values, cells, strict=True):
-        assert not cell.startswith(exports.FORMULA_STARTS)
-        risky = value.startswith(exports.FORMULA_STARTS)
-        assert cell == (f"'{value}" if risky else value)
-
-
-def refused(config: Config, reason: str | None, rejects: list[tuple[int, str, str, str]]) -> Any:
-    partner = config.partner("VATTENFALL")
-    source = Source(Path("vattenfall-20261102.csv"), "signalen", partner)
-    rows = pl.DataFrame(
-        [{"bestand": source.path.name, "regelnummer": r, "kolom": k, "waarde": w, "reden": why}
-         for r, k, w, why in rejects],
-        schema=REJECTS,
-    )  # fmt: skip
-    return Ingested(source, "sha", len(rejects), pl.DataFrame(), rows, reason)
-
-
-def test_every_refused_row_goes_back_with_its_reasons_in_dutch(config: Config) -> None:
-    rows = refused(
-        config,
-        None,
+def signals(*rows: tuple[str, int, str, str]) -> pl.DataFrame:
+    """(partner, line, signal id, status) of tonight's signals."""
+    return pl.DataFrame(
         [
-            (4, "bedrag", "-5", "must be more than 0"),
-            (4, "postcode", "33111AB", "is not a Dutch postcode (1234AB)"),
-            (7, "signaal_id", "V-1", "appears earlier in this file"),
+            (partner, f"{partner}.csv", line, signaal, f"K{signaal}", TODAY, status)
+            for partner, line, signaal, status in rows
         ],
+        schema=SIGNAL,
+        orient="row",
     )
-    back = exports.afwijzingen([rows]).sort("regelnummer")
-    assert back.select("regelnummer", "signaal_id", "afwijzing").rows() == [
-        (4, None, "bedrag: moet meer dan 0 zijn; postcode: is geen Nederlandse postcode (1234AB)"),
-        (7, "V-1", "signaal_id: staat al eerder in dit bestand"),
+
+
+def test_each_creditor_gets_its_own_rows_its_decisions_and_its_refusals_only() -> None:
+    """VGZ and Evides signal the same household; the case is decided tonight. Each hears of
+    its own signals, the decision of its own earlier signal and why its own rows were
+    refused; neither learns that the other signalled, nor the case they share."""
+    tonight = signals(("VGZ", 2, "V-2", vng.HERHAALD), ("EVIDES", 2, "E-2", vng.OPGEPAKT))
+    earlier = signals(("VGZ", 5, "V-1", vng.OPGEPAKT), ("EVIDES", 3, "E-1", vng.OPGEPAKT))
+    decisions = earlier.with_columns(
+        beschikking=pl.lit("toegelaten"), resultaat=pl.lit(None, pl.String)
+    )
+    refused = pl.DataFrame(
+        {
+            "signaalpartner": ["EVIDES"],
+            "bestand": ["EVIDES.csv"],
+            "regelnummer": [3],
+            "signaal_id": ["E-3"],
+            "afwijzing": ["bedrag: moet meer dan 0 zijn"],
+        }
+    )
+    feedback = exports.terugmeldingen(tonight, decisions, refused, TODAY)
+    assert sorted(feedback) == ["EVIDES", "VGZ"]
+    for partner, rows in feedback.items():
+        assert rows.columns == list(TERUGMELDING_CSV)
+        assert set(rows["bestand"]) == {f"{partner}.csv"}
+    assert feedback["VGZ"].select("signaal_id", "status", "beschikking").rows() == [
+        ("V-2", vng.HERHAALD, None),
+        ("V-1", vng.OPGEPAKT, "toegelaten"),
     ]
-    whole = exports.afwijzingen([refused(config, "the file is empty", [])])
-    assert whole.select("bestand", "regelnummer", "afwijzing").rows() == [
-        ("vattenfall-20261102.csv", None, "het bestand is leeg")
+    assert feedback["EVIDES"].select("signaal_id", "beschikking", "afwijzing").rows() == [
+        ("E-2", None, None),
+        ("E-1", "toegelaten", None),
+        ("E-3", None, "bedrag: moet meer dan 0 zijn"),
     ]

@@ -13,12 +13,13 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from vsig import ingest, sources, store
 from vsig.cli import app
 from vsig.config import load_config
+from vsig.io import ingest, sources, store
+from vsig.io.store import LockedError, Store, locked
 from vsig.privacy import erasure, retention
 from vsig.privacy.erasure import Subject
-from vsig.store import LockedError, Store, locked
+from vsig.privacy.purge_log import counted
 
 from .conftest import REPO
 from .scenario import Home, Resident, csv_text, make_bsn
@@ -70,7 +71,7 @@ def test_a_killed_erasure_is_compacted_by_the_next_command(home: Home) -> None:
         with Store.open(state) as db:
             erasure.erase(db, home.data, config, Subject(bsn=PERSON.bsn), DAY, secret)
     # ...and here the power went.
-    assert retention.purge(config, home.data, DAY, secret) == {}
+    assert counted(retention.purge(config, home.data, DAY, secret)) == {}
     assert PERSON.bsn.encode() not in (state / store.STATE_FILE).read_bytes()
     assert not (state / store.COMPACT_PENDING).exists()
 
@@ -244,7 +245,7 @@ def test_the_pdf_workers_of_a_killed_run_stop_with_it(tmp_path: Path) -> None:
     part = "#page[" + "Een brief over een achterstand. " * 60 + "#context metadata(here().page())]"
     script = (
         "import sys; from datetime import UTC, datetime; from pathlib import Path; "
-        "from vsig import pdf; folder = Path(sys.argv[1]); "
+        "from vsig.io import pdf; folder = Path(sys.argv[1]); "
         f"pdf.lay_out([pdf.Layout({size!r} + {part!r} * 2, folder / f'{{n}}.pdf', "
         "(folder / f'{n}-1.pdf', folder / f'{n}-2.pdf')) for n in range(100)], "
         "datetime(2026, 11, 26, tzinfo=UTC))"

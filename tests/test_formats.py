@@ -7,7 +7,7 @@ import polars as pl
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vsig import formats
+from vsig.rules import formats
 
 ADDRESS = {
     "straatnaam": ["Voorstraat", "Voorstraat"],

@@ -4,8 +4,8 @@ import hashlib
 import json
 from pathlib import Path
 
-from vsig.files import sha256
-from vsig.home import MANIFEST, Home
+from vsig.io.files import sha256
+from vsig.io.home import MANIFEST, Home
 
 
 def killed_after_commit(

@@ -21,10 +21,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from vsig import cases, uitkomsten
+from vsig import messages
 from vsig.cli import app
+from vsig.io import uitkomsten
+from vsig.io.sources import MAX_NAME, rejects_of
+from vsig.rules import events
 from vsig.schemas import REQUIRED, WAARDE_FITS
-from vsig.sources import MAX_NAME, rejects_of
 
 from .conftest import REPO
 from .scenario import Home, Resident, csv_text, make_bsn
@@ -139,8 +141,8 @@ def test_an_entry_without_its_date_or_its_event_is_rejected_and_the_rest_taken(
     assert processed(home, run_id) == ["C-1"]
     rejects = home.out(run_id, rejects_of("uitkomsten/0505.xlsx"))
     assert sorted(zip(rejects["kolom"], rejects["reden"], strict=True)) == [
-        ("Datum", uitkomsten.DUTCH[REQUIRED]),
-        ("Gebeurtenis", uitkomsten.DUTCH[REQUIRED]),
+        ("Datum", messages.in_dutch(REQUIRED)),
+        ("Gebeurtenis", messages.in_dutch(REQUIRED)),
     ]
     assert events_of(home, zaken["V-3"]) == [("2026-11-04", "aanmelding", None)]
 
@@ -263,7 +265,7 @@ def test_only_a_delivery_is_left_for_its_name(tmp_path: Path) -> None:
     """A note with a tab in its name is not read, as any note; a delivery named so is left
     (the night needs attention), and the files in a badly named folder are said once."""
     from vsig.config import load_config  # noqa: PLC0415
-    from vsig.sources import unread  # noqa: PLC0415
+    from vsig.io.sources import unread  # noqa: PLC0415
 
     inbox = tmp_path / "inbox"
     for relative in ("uitkomsten/notes\tx.txt", "signalen/VGZ/a\nb.csv", "signalen/V\tG/c.csv"):
@@ -344,8 +346,8 @@ def test_the_same_event_in_two_files_of_one_night_is_recorded_once(tmp_path: Pat
     assert not (home.path / "out" / run_id / rejects_of("uitkomsten/a.csv")).exists()
     rejected = home.out(run_id, rejects_of("uitkomsten/b.csv"))
     assert rejected.select("regelnummer", "reden").rows() == [
-        ("2", cases.REJECT_RECORDED),
-        ("4", cases.REJECT_RECORDED),
+        ("2", events.REJECT_RECORDED),
+        ("4", events.REJECT_RECORDED),
     ]
 
 
@@ -425,8 +427,8 @@ def test_an_event_dated_before_its_case_was_opened_is_rejected(tmp_path: Path) -
     assert result.exit_code == 1, result.output
     rejects = home.out(run_id, rejects_of("uitkomsten/u.csv"))
     assert sorted(rejects.select("regelnummer", "kolom", "waarde", "reden").rows()) == [
-        ("2", "datum", "1900-01-01", cases.REJECT_BEFORE_OPENING),
-        ("3", "datum", "0001-01-01", cases.REJECT_BEFORE_OPENING),
+        ("2", "datum", "1900-01-01", events.REJECT_BEFORE_OPENING),
+        ("3", "datum", "0001-01-01", events.REJECT_BEFORE_OPENING),
         ("5", "waarde", None, WAARDE_FITS),  # a result without one would close the case
     ]
     assert events_of(home, zaken["V-1"]) == []
@@ -494,8 +496,10 @@ def test_forget_finds_a_persons_rejected_rows_by_name_birth_date_and_address(
     """A rejected row without a BSN stayed in the archive with name, birth date, address
     and phone, and `inzage` said there was no data; a report read before `forget` wrote
     the erased BSN after it. A twin's row, alike but with their own BSN, is theirs."""
-    from vsig import cbs, store  # noqa: PLC0415 - the library, as the report command calls it
+    # the library, as the report command calls it
     from vsig.config import load_config  # noqa: PLC0415
+    from vsig.io import store  # noqa: PLC0415
+    from vsig.reporting import cbs  # noqa: PLC0415
 
     from .test_privacy import found_in_home  # noqa: PLC0415
 

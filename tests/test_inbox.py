@@ -6,15 +6,15 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from vsig import inbox
 from vsig.config import Config
-from vsig.contracts import REJECTS
-from vsig.files import sha256
-from vsig.home import Home
-from vsig.ingest import Ingested
-from vsig.sources import Source
-from vsig.store import Store
-from vsig.tonight import RunAbortedError
+from vsig.io import inbox
+from vsig.io.files import sha256
+from vsig.io.home import Home
+from vsig.io.ingest import Ingested
+from vsig.io.sources import Source
+from vsig.io.store import Store
+from vsig.night.tonight import RunAbortedError
+from vsig.schemas import REJECTS
 
 from .conftest import PROCESSING_DATE
 

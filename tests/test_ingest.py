@@ -6,9 +6,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from vsig import ingest, sources
 from vsig.config import Config
-from vsig.contracts import REJECTS, SIGNAL_COLUMNS
+from vsig.contracts import SIGNAL_COLUMNS
+from vsig.io import ingest, sources
+from vsig.schemas import REJECTS
 
 from .conftest import PROCESSING_DATE, WriteFile
 from .test_normalize import HOUSE_NUMBER_EXAMPLES

@@ -6,9 +6,9 @@ import io
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vsig import ingest, sources
 from vsig.config import Config
 from vsig.contracts import SIGNAL_COLUMNS
+from vsig.io import ingest, sources
 
 from .conftest import PROCESSING_DATE
 

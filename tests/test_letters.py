@@ -16,8 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from vsig import formats, letters, pdf, templates, werkdagen
+from vsig import templates
 from vsig.config import Config
+from vsig.io import letters, pdf
+from vsig.rules import formats, werkdagen
 from vsig.text import for_letters
 
 from .conftest import REPO
@@ -227,7 +229,7 @@ def test_the_letters_benchmark_runs(tmp_path: Path) -> None:
 
 
 def test_the_run_benchmark_runs(tmp_path: Path) -> None:
-    """A smoke test at a tiny scale; the figures come from a run by hand (README)."""
+    """A smoke test at a tiny scale; the figures come from a run by hand (docs/performance.md)."""
     out = tmp_path / "run.json"
     subprocess.run(
         [

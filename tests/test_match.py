@@ -13,8 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz.distance import OSA
 
-from vsig import ingest, match, sources, vng
 from vsig.config import Config
+from vsig.io import ingest, sources
+from vsig.rules import match, vng
 
 from .conftest import REPO
 from .scenario import Resident, csv_text, make_bsn
@@ -662,7 +663,7 @@ def test_unrelated_residents_never_change_a_match(
 
 
 def test_the_matching_benchmark_runs(tmp_path: Path) -> None:
-    """A smoke test at a tiny scale; the figures come from a run by hand (README)."""
+    """A smoke test at a tiny scale; the figures come from a run by hand (docs/matching.md)."""
     out = tmp_path / "matching.json"
     subprocess.run(
         [

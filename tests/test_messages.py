@@ -15,7 +15,7 @@ def reasons(fields: dict[str, Field]) -> set[str]:
     found = {schemas.REQUIRED}
     for field in fields.values():
         found.add(field.invalid)
-        found.update(rule.reason for rule in field.rules)
+        found.update(c.reason for c in field.checks)
     return found
 
 

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from vsig import nightly
 from vsig.config import load_config
-from vsig.store import Store
+from vsig.io.store import Store
+from vsig.night import nightly
 
 from .scenario import Home, Resident, make_bsn
 

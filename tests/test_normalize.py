@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from stdnum.nl import bsn as stdnum_bsn
 from stdnum.nl import postcode as stdnum_postcode
 
-from vsig import normalize as n
-from vsig.normalize import DecimalStyle
+from vsig.models import DecimalStyle
+from vsig.rules import normalize as n
 
 
 def apply(fn, value: str | None, **kwargs: object) -> object:

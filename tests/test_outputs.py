@@ -17,7 +17,9 @@ import polars as pl
 import pytest
 from pypdf import PdfReader
 
-from vsig import contracts, formats, letters, outputs
+from vsig import contracts
+from vsig.io import letters, outputs
+from vsig.rules import formats
 
 from .golden import assert_golden
 from .scenario import Home, Resident, make_bsn

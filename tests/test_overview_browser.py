@@ -12,8 +12,9 @@ from typing import Any
 import polars as pl
 import pytest
 
-from vsig import report, vng
 from vsig.config import Config
+from vsig.reporting import report
+from vsig.rules import vng
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(

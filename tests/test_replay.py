@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from vsig import audit, replay
-from vsig.home import Home
+from vsig import audit
+from vsig.audit import replay
+from vsig.io.home import Home
 from vsig.privacy.purge_log import ERASED
 
 SECRET = b"k" * 40

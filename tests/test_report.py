@@ -5,8 +5,9 @@ from datetime import date
 import polars as pl
 import pytest
 
-from vsig import formats, report
 from vsig.config import Config
+from vsig.reporting import report
+from vsig.rules import formats
 
 NOV = (date(2026, 11, 1), date(2026, 11, 30))
 

@@ -10,10 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from vsig import route
+from vsig import routing
 from vsig.cli import app
 from vsig.config import ConfigError, load_config
-from vsig.vng import SIGNAALPARTNERSOORTEN
+from vsig.rules import route
+from vsig.rules.vng import SIGNAALPARTNERSOORTEN
 
 from .conftest import REPO, write_config
 
@@ -167,7 +168,7 @@ def test_default_routing_is_the_sdd_table(config, cases: list[dict[str, object]]
     assert routed == [sdd_table(case) for case in cases]
 
 
-def routing_with(when: dict[str, object]) -> route.Routing:
+def routing_with(when: dict[str, object]) -> routing.Routing:
     data = {
         "actions": {"brief": {"type": "brief", "template": "informatiebrief"}},
         "rules": [
@@ -175,12 +176,12 @@ def routing_with(when: dict[str, object]) -> route.Routing:
             {"name": "rest", "actions": ["brief"]},
         ],
     }
-    return route.Routing.model_validate(
+    return routing.Routing.model_validate(
         data, context={"templates": ("informatiebrief",), "gemeentecodes": ("0505", "0642")}
     )
 
 
-@given(FACTS, st.sampled_from(route.OPERATORS[:6]), st.integers(0, 3_000_00))
+@given(FACTS, st.sampled_from(routing.OPERATORS[:6]), st.integers(0, 3_000_00))
 def test_amount_operators_compare_cents(facts, op, threshold) -> None:
     rule = routing_with({"totaal_achterstand": {op: f"{threshold // 100}.{threshold % 100:02d}"}})
     routed = route.route(pl.DataFrame([facts]), rule)["regel"].item()

@@ -34,7 +34,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jwt.api_jws import PyJWS
 
-from vsig.serve import MAX_BODY
+from vsig.reporting.serve import MAX_BODY
 
 from .conftest import REPO
 from .scenario import Home, Resident, make_bsn
@@ -498,10 +498,10 @@ def test_over_tls_only_a_client_of_the_inways_ca_gets_in(server: Server, tmp_pat
 def test_a_state_that_cannot_be_read_is_a_500_in_problem_json_that_names_nothing(
     tmp_path: Path,
 ) -> None:
-    from vsig import serve  # noqa: PLC0415
     from vsig.config import load_config  # noqa: PLC0415
-    from vsig.home import Home as DataHome  # noqa: PLC0415
-    from vsig.signing import Signer  # noqa: PLC0415
+    from vsig.io.home import Home as DataHome  # noqa: PLC0415
+    from vsig.reporting import serve  # noqa: PLC0415
+    from vsig.reporting.signing import Signer  # noqa: PLC0415
 
     throwaway_chain(tmp_path)
     signer = Signer.load(tmp_path / "signing-key.pem", tmp_path / "signing-chain.pem")

@@ -11,8 +11,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from vsig import store
-from vsig.store import Changes, LockedError, Store, StoreError, locked
+from vsig.io import store
+from vsig.io.store import Changes, LockedError, Store, StoreError, locked
 
 from .conftest import REPO
 
@@ -95,7 +95,7 @@ def test_a_killed_runner_leaves_no_lock_behind(tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from vsig.store import locked\n"
+            "import sys, time; from pathlib import Path; from vsig.io.store import locked\n"
             "with locked(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(60)",
             str(tmp_path),
         ],

@@ -11,10 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import polars as pl
 import pytest
 from typer.testing import CliRunner
 
 from vsig.cli import app
+from vsig.config import Termijnen
+from vsig.rules import termijnen
 
 from .conftest import REPO
 from .scenario import Home, Resident, csv_text, make_bsn
@@ -281,3 +284,30 @@ def test_the_overview_is_one_page_of_totals_without_people(months: Months, tmp_p
     for person in (FORWARDED, CRISIS):
         assert person.bsn not in target.read_text()
         assert person.geslachtsnaam not in target.read_text()
+
+
+def test_each_term_runs_over_the_holidays_to_a_working_day_and_goes_to_who_handles_it() -> None:
+    """Three cases on frames: four weeks from 27 November end on Christmas Day and run to
+    Monday 28 December; three working days from Christmas Eve skip both Christmas days and
+    the weekend; a forwarded case's deadline is the municipality's, the others the SDD's."""
+    cases = pl.DataFrame(
+        {
+            "zaak_id": ["Z1", "Z2", "Z3"],
+            "gemeentecode": ["0505", "0590", "0505"],
+            "crisis": [False, True, False],
+        }
+    )
+    recorded = pl.DataFrame(
+        {
+            "zaak_id": ["Z1", "Z2", "Z3", "Z3"],
+            "datum": [date(2026, 11, 27), date(2026, 12, 24), date(2026, 11, 2), date(2026, 11, 9)],
+            "gebeurtenis": ["aanmelding", "aanmelding", "aanmelding", "eerste_gesprek"],
+        }
+    )
+    forwarded = pl.DataFrame({"zaak_id": ["Z1"]})
+    due = termijnen.deadlines(cases, recorded, forwarded, Termijnen(), date(2026, 12, 24))
+    assert due.select("wie", "zaak_id", "termijn", "uiterlijk", "stand").rows() == [
+        ("sdd", "Z3", "beschikking", date(2026, 12, 7), termijnen.TE_LAAT),
+        ("gemeente", "Z1", "eerste_gesprek", date(2026, 12, 28), termijnen.BIJNA),
+        ("sdd", "Z2", "eerste_gesprek", date(2026, 12, 30), termijnen.BIJNA),
+    ]

@@ -14,9 +14,11 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from vsig import cases, exports, schemas, uitkomsten, vng
-from vsig.cases import REJECT_OTHER_MUNICIPALITY, REJECT_RECORDED
+from vsig import messages, schemas
 from vsig.cli import app
+from vsig.io import spreadsheets, uitkomsten
+from vsig.rules import events, vng
+from vsig.rules.events import REJECT_OTHER_MUNICIPALITY, REJECT_RECORDED
 from vsig.schemas import WAARDE_FITS
 
 from .golden import assert_golden
@@ -150,9 +152,9 @@ def test_a_filled_sheet_is_the_next_nights_events(tmp_path: Path) -> None:
     rows = {zaak: number for number, zaak in enumerate(sheet_cases(sent), start=2)}
     rejects = home.out(run_2, "exports/gemeente/0505-uitkomsten-afgewezen.csv")
     assert rejects.select("Rij", "Kolom", "Reden").rows() == [
-        (str(rows[fout]), uitkomsten.CONTRACT_NAMES["waarde"], uitkomsten.DUTCH[WAARDE_FITS]),
-        (str(len(rows) + 2), "Datum", "ligt na de verwerkingsdatum: een datum in de toekomst"),
-        (str(len(rows) + 3), "Zaak", uitkomsten.DUTCH[REJECT_OTHER_MUNICIPALITY]),
+        (str(rows[fout]), uitkomsten.CONTRACT_NAMES["waarde"], messages.in_dutch(WAARDE_FITS)),
+        (str(len(rows) + 2), "Datum", "ligt na de verwerkingsdatum"),
+        (str(len(rows) + 3), "Zaak", messages.in_dutch(REJECT_OTHER_MUNICIPALITY)),
     ]
     assert rejects["Bestand"].unique().to_list() == ["dordrecht-week-48.xlsx"]
 
@@ -209,9 +211,9 @@ def test_a_filled_sheet_is_the_next_nights_events(tmp_path: Path) -> None:
     rejects = home.out(run_3, "exports/gemeente/0505-uitkomsten-afgewezen.csv")
     whole = rejects.filter(pl.col("Bestand") == "dordrecht-week-48.xlsx")["Reden"].to_list()
     assert len(whole) == 1
-    assert whole[0].startswith("the same file (SHA-256) was already processed in run")
+    assert whole[0].startswith("hetzelfde bestand is al verwerkt (verwerking ")
     again = rejects.filter(pl.col("Bestand") == "dordrecht-again.xlsx")
-    assert set(again["Reden"]) >= {uitkomsten.DUTCH[REJECT_RECORDED]}
+    assert set(again["Reden"]) >= {messages.in_dutch(REJECT_RECORDED)}
 
 
 # --- the sheet that goes out ------------------------------------------------------------
@@ -324,7 +326,7 @@ def test_the_sheet_that_goes_out_is_pinned() -> None:
     """Golden: the columns, the locked and open cells, and the drop-down lists, which must
     hold exactly the VNG v1.2 value lists."""
     rows = sheets()["0505"]
-    data = exports.xlsx(pl.DataFrame({"Zaak": ["Z1"]}), date(2026, 11, 26), (rows, "0505"))
+    data = spreadsheets.xlsx(pl.DataFrame({"Zaak": ["Z1"]}), date(2026, 11, 26), (rows, "0505"))
     assert_golden("uitkomsten-0505.json", layout(data))
     described = json.loads(layout(data))["validations"]
     assert described["Contactsoort"]["accepts"] == list(vng.CONTACTSOORTEN)
@@ -340,14 +342,15 @@ def test_the_sheet_that_goes_out_is_pinned() -> None:
 def test_every_reason_a_sheet_row_can_get_is_said_in_dutch() -> None:
     fields = schemas.uitkomst_fields(date(2026, 11, 26))
     reasons = {schemas.REQUIRED, REJECT_OTHER_MUNICIPALITY, REJECT_RECORDED}
-    reasons |= {cases.REJECT_UNKNOWN_CASE}
+    reasons |= {events.REJECT_UNKNOWN_CASE, events.REJECT_BEFORE_OPENING}
     for field in fields.values():
-        reasons |= {field.invalid, *(rule.reason for rule in field.rules)}
-    assert reasons <= set(uitkomsten.DUTCH)
+        reasons |= {field.invalid, *(c.reason for c in field.checks)}
+    untranslated = {r for r in reasons if messages.in_dutch(r) == r}
+    assert not untranslated
 
 
 def workbook(tmp_path: Path, *rows: dict[str, Any], organisatie: str = "0505") -> bytes:
-    data = exports.xlsx(
+    data = spreadsheets.xlsx(
         pl.DataFrame({"x": [1]}), date(2026, 11, 26), (sheets()[organisatie], organisatie)
     )
     source = tmp_path / "sent.xlsx"
@@ -417,6 +420,6 @@ def test_a_workbook_that_is_not_the_sheet_is_refused_whole(
     tmp_path: Path, data: bytes | None, reason: str
 ) -> None:
     if data is None:
-        data = exports.xlsx(pl.DataFrame({"x": [1]}), date(2026, 11, 26))
+        data = spreadsheets.xlsx(pl.DataFrame({"x": [1]}), date(2026, 11, 26))
     with pytest.raises(uitkomsten.WorkbookError, match=re.escape(reason)):
         uitkomsten.read(data, "u.xlsx", "line")

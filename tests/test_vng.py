@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from vsig import vng
+from vsig.rules import vng
 
 from .conftest import REPO
 

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vsig import termijnen, werkdagen
 from vsig.config import Termijnen
-from vsig.route import BelActie
+from vsig.routing import BelActie
+from vsig.rules import termijnen, werkdagen
 
 CRISIS_CALL = BelActie(type="bellen", wie="sdd", binnen_werkdagen=3)
 TERMS = Termijnen()

@@ -28,11 +28,12 @@ from typing import Any
 
 import duckdb
 import pytest
+from dateutil.relativedelta import relativedelta
 
-from vsig import werkdagen
 from vsig.cli import app
 from vsig.privacy.purge_log import ERASED_BY_RETENTION
-from vsig.privacy.retention import months_before
+from vsig.rules import werkdagen
+from vsig.rules.lifecycle import CloseReason
 
 from .conftest import bytes_held
 from .scenario import Home, Resident, csv_text, make_bsn
@@ -65,7 +66,7 @@ class Street:
         self.last_activity: dict[str, date] = {}
         self.events_sent: dict[str, list[date]] = {}
         self.homes_then: list[tuple[date, dict[str, set[str]]]] = []
-        self.closed_because: set[str] = set()
+        self.closed_because: set[CloseReason] = set()
         self.searched: dict[Path, tuple[tuple[int, int, int] | None, set[str]]] = {}
         """Per file, its version when searched, and the BSNs it was then found not to hold."""
         self.moves = 0
@@ -269,10 +270,10 @@ def check_the_night(db: Db, home: Home, street: Street, day: date) -> None:
     )
     assert stale == [], (day, "open without activity", stale)
     street.closed_because |= {
-        r.split(":")[0] for (r,) in state(db, "SELECT DISTINCT sluitreden FROM zaken") if r
+        CloseReason(r) for (r,) in state(db, "SELECT DISTINCT sluitreden FROM zaken") if r
     }
     for zaak_id, closed in state(
-        db, "SELECT zaak_id, gesloten FROM zaken WHERE sluitreden = 'geen activiteit'"
+        db, "SELECT zaak_id, gesloten FROM zaken WHERE sluitreden = 'geen_activiteit'"
     ):
         sent = street.events_sent.get(zaak_id, [])
         assert all((closed - d).days >= CLOSE_AFTER for d in sent), (day, zaak_id, "in treatment")
@@ -333,7 +334,7 @@ def assert_one_letter_per_debt(db: Db, day: date) -> None:
 def assert_forgotten(home: Home, street: Street, day: date) -> None:
     """Whoever has had no activity for six months, and lived with nobody who had, is in no
     file of the home but the registers' own extracts in the inbox."""
-    cutoff = months_before(day, 6)
+    cutoff = day - relativedelta(months=6)
     recent = {b for b, d in street.last_activity.items() if d >= cutoff}
     housemates = {
         bsn
@@ -366,7 +367,9 @@ def test_a_year_of_nights_keeps_every_invariant(year: tuple[Home, Street]) -> No
     that the year was eventful enough for them to mean something."""
     _, street = year
     assert street.signal_number > 40, street.signal_number
-    assert {"geen activiteit", "resultaat"} <= street.closed_because, street.closed_because
+    assert {CloseReason.GEEN_ACTIVITEIT, CloseReason.RESULTAAT} <= street.closed_because, (
+        street.closed_because
+    )
     assert street.gone
     assert street.moves >= 5, street.moves
     assert len(set(street_calls)) >= 2, street_calls  # cases

@@ -30,11 +30,13 @@ from vsig.text import escaped, printable
 # without them, and so without polars, pandera and DuckDB (0.2 s where importing them all
 # took 0.8 s, or 2 s where Python could not keep its bytecode).
 if TYPE_CHECKING:
-    from vsig import ingest, nightly
     from vsig.config import Config
-    from vsig.home import Home
+    from vsig.io import ingest
+    from vsig.io.home import Home
+    from vsig.night import nightly
+    from vsig.night.tonight import Summary
     from vsig.privacy.erasure import Subject
-    from vsig.tonight import Summary
+    from vsig.privacy.purge_log import Purged
 
 app = typer.Typer(
     help="Nightly early warning on debt (vroegsignalering schulden) for the SDD.",
@@ -137,7 +139,7 @@ def _interrupted(_signum: int, _frame: object) -> None:
 def _home(home: Path | None, config: Config, existing: bool = True) -> Home:
     """The data home, remembered for a crash report. Only `vsig init` and `vsig samples`
     make one: a mistyped `--home` must not become an empty home that reports nothing."""
-    from vsig.home import Home
+    from vsig.io.home import Home
 
     found = Home(_home_path(home, config))
     if existing and not found.root.is_dir():
@@ -234,7 +236,7 @@ def validate(
 
     Exit 0 when every row is accepted, 1 when anything is rejected.
     """
-    from vsig import ingest, sources
+    from vsig.io import ingest, sources
 
     config = _load(config_path)
     processing_date = _processing_date(when)
@@ -311,9 +313,9 @@ def run(
     3 when aborted before writing anything (e.g. no fresh BRP extract), 4 when another run
     holds the lock.
     """
-    from vsig import nightly
-    from vsig.store import LockedError, StoreError
-    from vsig.tonight import RunAbortedError
+    from vsig.io.store import LockedError, StoreError
+    from vsig.night import nightly
+    from vsig.night.tonight import RunAbortedError
 
     config = _load(config_path)
     processing_date = _processing_date(when)
@@ -385,7 +387,7 @@ def _with_progress(work: Callable[[nightly.Progress], Summary], quiet: bool) -> 
 
 
 def _print_run(summary: Summary, config: Config, seconds: float) -> None:
-    from vsig import termijnen
+    from vsig.rules import termijnen
 
     out.print(_headline(summary, seconds))
     names = _municipalities(config)
@@ -463,7 +465,7 @@ def replay_command(
     Exit 0 only when every output is byte-identical; 1 when something differs or the
     archive was changed; 2 when there is no such run.
     """
-    from vsig import replay
+    from vsig.audit import replay
 
     config = _load(config_path)
     data_home = _home(home, config)
@@ -500,8 +502,8 @@ def explain_command(
 
     Shows personal data: for authorised staff, not for logs.
     """
-    from vsig import explain
-    from vsig.store import StoreError
+    from vsig.audit import explain
+    from vsig.io.store import StoreError
 
     config = _load(config_path)
     try:
@@ -546,8 +548,8 @@ def purge_command(
     when: DateOption = None,
 ) -> None:
     """Delete personal data past retention now (every run does this as its last step)."""
+    from vsig.io.store import LockedError
     from vsig.privacy import retention
-    from vsig.store import LockedError
 
     config = _load(config_path)
     data_home, day = _home(home, config), _processing_date(when)
@@ -571,8 +573,8 @@ def forget_command(
     when: DateOption = None,
 ) -> None:
     """Erase one person or household now, everywhere, on request (AVG art. 17)."""
+    from vsig.io.store import LockedError
     from vsig.privacy import erasure
-    from vsig.store import LockedError
 
     config = _load(config_path)
     subject = _subject(bsn, address)
@@ -597,8 +599,8 @@ def inzage_command(
     when: DateOption = None,
 ) -> None:
     """Everything held about one person, as a readable PDF and as JSON (AVG art. 15)."""
+    from vsig.io.store import ErasedSinceError
     from vsig.privacy import inzage
-    from vsig.store import ErasedSinceError
 
     config = _load(config_path)
     person = _subject(bsn, None)
@@ -631,18 +633,22 @@ def _subject(bsn: str | None, address: str | None) -> Subject:
         _fail(f"--{'bsn' if bsn is not None else 'address'} is {problem}")
 
 
-def _print_purged(counts: dict[str, int]) -> None:
+def _print_purged(purges: list[Purged]) -> None:
     from vsig.privacy.purge_log import CLOSED
 
-    if not counts:
+    if not any(p.ids for p in purges):
         out.print("nothing to delete")
-    for what, count in counts.items():
-        closed = what.endswith(f"/{CLOSED}")
-        out.print(f"closed {count} {what} (no activity)" if closed else f"deleted {count} {what}")
+    for purged in purges:
+        for kind, count in purged.counts().items():
+            what = f"{purged.reden}/{kind}"
+            closed = kind == CLOSED
+            out.print(
+                f"closed {count} {what} (no activity)" if closed else f"deleted {count} {what}"
+            )
 
 
 def _period(text: str) -> tuple[date, date]:
-    from vsig import report
+    from vsig.reporting import report
 
     try:
         return report.period(text)
@@ -651,7 +657,7 @@ def _period(text: str) -> tuple[date, date]:
 
 
 def _write_private(config: Config, target: Path, text: str) -> None:
-    from vsig.files import private_files, write_text_atomic
+    from vsig.io.files import private_files, write_text_atomic
 
     with private_files(config.umask):
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -669,8 +675,8 @@ def report_monitor(
     config_path: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
     """Write the delivery to CBS in the VNG Uitwisselmodel v1.2 and print what it holds."""
-    from vsig import cbs
-    from vsig.store import ErasedSinceError, publish
+    from vsig.io.store import ErasedSinceError, publish
+    from vsig.reporting import cbs
 
     config = _load(config_path)
     data_home = _home(home, config)
@@ -712,7 +718,7 @@ def report_overview(
     when: DateOption = None,
 ) -> None:
     """Write one self-contained HTML page of totals and charts for management and councils."""
-    from vsig import report
+    from vsig.reporting import report
 
     config = _load(config_path)
     data_home = _home(home, config)
@@ -738,7 +744,7 @@ def serve_command(
     """
     import uvicorn
 
-    from vsig import serve, signing
+    from vsig.reporting import serve, signing
 
     config = _load(config_path)
     data_home = _home(home, config)
@@ -776,7 +782,7 @@ def doctor_command(
 
     Exit 0 when all is well, 1 when something needs attention.
     """
-    from vsig import doctor
+    from vsig.ops import doctor
 
     config = _load(config_path)
     checks = doctor.examine(config, _home(home, config, existing=False), _processing_date(when))
@@ -813,7 +819,7 @@ def config_check(config_path: ConfigOption = DEFAULT_CONFIG) -> None:
 
 
 def _routing_matrix(config: Config) -> Table:
-    from vsig import route
+    from vsig.rules import route
 
     rows, crisis = route.decision_matrix(config.routing, config.gemeenten[0].code)
     table = Table(
@@ -833,8 +839,8 @@ def _routing_matrix(config: Config) -> Table:
 @app.command("init")
 def init_command(home: HomeOption = None, config_path: ConfigOption = DEFAULT_CONFIG) -> None:
     """Make a data home (owner-only) with an inbox folder per delivery, and the secret."""
-    from vsig.files import private_files
-    from vsig.home import Home
+    from vsig.io.files import private_files
+    from vsig.io.home import Home
     from vsig.privacy.secret import create_secret, secret_path
 
     config = _load(config_path)
@@ -865,8 +871,8 @@ def samples_command(
     when: DateOption = None,
 ) -> None:
     """Write a realistic, deterministic Drechtsteden inbox for trying vsig out."""
-    from vsig import samples
-    from vsig.files import private_files
+    from vsig.io.files import private_files
+    from vsig.ops import samples
     from vsig.privacy.secret import create_secret, secret_path
 
     config = _load(config_path)

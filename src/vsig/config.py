@@ -11,8 +11,6 @@ from typing import Any, Final, Literal, Self, get_args
 
 import yaml
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     PrivateAttr,
     ValidationError,
@@ -21,11 +19,11 @@ from pydantic import (
 )
 from stdnum.nl import bsn as stdnum_bsn
 
-from vsig import normalize, templates
+from vsig import templates
 from vsig.contracts import HUISNUMMER_PARTS, REQUIRED_SIGNAL_COLUMNS, SIGNAL_COLUMNS
-from vsig.normalize import Cents, DecimalStyle
-from vsig.route import Routing
-from vsig.vng import Signaalpartnersoort
+from vsig.models import Cents, DecimalStyle, Strict, adres_sleutel_van
+from vsig.routing import Routing
+from vsig.rules.vng import Signaalpartnersoort
 
 DEFAULT_HOME = Path("var")
 DEFAULT_ROUTING = "routing.yaml"
@@ -37,10 +35,6 @@ class ConfigError(Exception):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Layout(Strict):
@@ -129,8 +123,9 @@ class Afzender(Strict):
     )
 
 
-class Termijn(Strict):
-    """Days of arrears within which a partner may signal (Bgs)."""
+class Achterstandsvenster(Strict):
+    """Days of arrears within which a partner may signal (Bgs); not a legal deadline
+    (`Termijnen`)."""
 
     min_dagen: int = Field(0, ge=0, le=3650)
     max_dagen: int | None = Field(None, ge=0, le=3650)
@@ -169,7 +164,7 @@ class Cbs(Strict):
 
 
 class Serve(Strict):
-    """`vsig serve`: the DDAS-VS API from which CBS pulls the delivery (README "CBS")."""
+    """`vsig serve`: the DDAS-VS API from which CBS pulls the delivery (docs/cbs.md)."""
 
     host: str = Field("127.0.0.1", description="an FSC inway on this host authenticates")
     port: int = Field(8443, ge=1, le=65535)
@@ -208,7 +203,7 @@ class UitgeslotenAdres(Strict):
 
     def adres_sleutel(self) -> str | None:
         """The normalised address key, or None when a part is not a valid value."""
-        return normalize.adres_sleutel_van(
+        return adres_sleutel_van(
             self.postcode, str(self.huisnummer), self.huisletter, self.huisnummertoevoeging
         )
 
@@ -261,7 +256,7 @@ class Config(Strict):
         description="how alike (0-1) a misspelt surname must be to count; bench/matching.py",
     )
     minimum_bedrag: Cents = Field(0, ge=0, le=1_000_000_00)
-    dagen_achterstand: dict[Signaalpartnersoort, Termijn] = Field(default_factory=dict)
+    dagen_achterstand: dict[Signaalpartnersoort, Achterstandsvenster] = Field(default_factory=dict)
     retention: Retention = Retention()
     termijnen: Termijnen = Termijnen()
     cbs: Cbs | None = None

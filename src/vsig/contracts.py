@@ -1,13 +1,11 @@
 """The contracts: every column list that crosses the edge of vsig, in one place.
 
 Inputs (what partners and registers deliver), outputs (what people and partners get) and
-the state (what the nights keep). DESIGN.md and the README describe the same lists; the
+the state (what the nights keep). DESIGN.md and docs/ describe the same lists; the
 tests hold the files and the store's tables to them.
 """
 
 from typing import Final
-
-import polars as pl
 
 # Inputs: a creditor's signal, in canonical column names (a partner's layout maps to them).
 SIGNAL_COLUMNS: Final = (
@@ -65,13 +63,6 @@ CASES_CSV: Final = (
     "acties",
 )
 
-REJECTS: Final = {
-    "bestand": pl.String,
-    "regelnummer": pl.Int64,
-    "kolom": pl.String,
-    "waarde": pl.String,
-    "reden": pl.String,
-}
 
 ADDRESS_COLUMNS: Final = (
     "straatnaam",
@@ -162,15 +153,6 @@ TERMIJNEN_CSV: Final = (
     "dagen_te_laat",
 )
 
-LETTER_INDEX: Final = {
-    "letter_id": pl.String,
-    "zaak_id": pl.String,
-    "template": pl.String,
-    "bestand": pl.String,
-    "printbestand": pl.String,
-    "pagina": pl.Int64,
-    "paginas": pl.Int64,
-}
 
 AMOUNTS: Final = ("totaal_achterstand", "bedrag", "Totaal achterstand", "Bedrag")
 """The columns the exports write as euros with a decimal comma: numbers in their `.xlsx`."""
@@ -186,7 +168,7 @@ _FACTS: Final = (
     "crisis",
     "warme_overdracht",
 )
-STATE: Final = {
+STATE_COLUMNS: Final = {
     "schema_versie": ("versie",),
     "runs": ("run_id", "verwerkingsdatum", "exit_code"),
     "bestanden": ("sha256", "bestand", "bestandsoort", "run_id"),
@@ -220,6 +202,7 @@ STATE: Final = {
         "meervoudig",
         "regel",
         "telefoon_bekend",
+        "samengevoegd_in",
     ),
     "routeringen": (
         "run_id",
@@ -255,6 +238,6 @@ STATE: Final = {
 """Each table's columns in order: `regel` is always a routing rule's name, `regelnummer`
 the line a row started on in its file, `soort` a creditor's type."""
 
-ACTION_COLUMNS: Final = tuple(c for c in STATE["acties"] if c not in ("run_id", "volgorde"))
+ACTION_COLUMNS: Final = tuple(c for c in STATE_COLUMNS["acties"] if c not in ("run_id", "volgorde"))
 """An action a case has had: what, of which type, by whom, booked when, for which day and
 due by when."""

@@ -7,7 +7,7 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
-    """What cron sees; the README's table says what the administrator does for each."""
+    """What cron sees; docs/operations.md says what the administrator does for each."""
 
     OK = 0
     REJECTS = 1  # done, but rows or files were rejected

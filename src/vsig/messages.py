@@ -1,12 +1,22 @@
-"""Why a row or file was refused, in Dutch: for the partners who get it back.
+"""Why a row or file was refused, in Dutch: the one wording table for everyone who gets
+a reason back in Dutch (the creditors' feedback, the sheets of outcomes and their rejects,
+an inzage).
 
 vsig's own reasons are English (the operator's rejects files, `vsig validate`, the logs);
-what goes to a Dutch creditor is translated here, pattern by pattern. A test holds every
-reason ingest can give to a translation.
+what goes to a Dutch reader is translated here, pattern by pattern. Tests hold every reason
+ingest and the sheets can give to a translation.
 """
 
 import re
 from typing import Final
+
+from vsig.rules.events import (
+    REJECT_BEFORE_OPENING,
+    REJECT_OTHER_MUNICIPALITY,
+    REJECT_RECORDED,
+    REJECT_UNKNOWN_CASE,
+)
+from vsig.schemas import AFTER_PROCESSING_DATE, WAARDE_FITS
 
 _DUTCH: Final = tuple(
     (re.compile(english), dutch)
@@ -32,7 +42,7 @@ _DUTCH: Final = tuple(
         (r"must be more than 0", "moet meer dan 0 zijn"),
         (r"is more than €1,000,000", "is meer dan € 1.000.000"),
         (r"is after the signaaldatum", "ligt na de signaaldatum"),
-        (r"is after the processing date", "ligt na de verwerkingsdatum"),
+        (re.escape(AFTER_PROCESSING_DATE), "ligt na de verwerkingsdatum"),
         (r"appears earlier in this file", "staat al eerder in dit bestand"),
         (r"was already received in run (\d{8})-\d+", r"is al ontvangen (verwerking \1)"),
         (
@@ -70,6 +80,22 @@ _DUTCH: Final = tuple(
             r"the same file \(SHA-256\) was already processed in run (\d{8})-\d+",
             r"hetzelfde bestand is al verwerkt (verwerking \1)",
         ),
+        (
+            re.escape(WAARDE_FITS),
+            "staat niet in de lijst of past niet bij de gebeurtenis: een contactpoging vraagt "
+            "een contactsoort en bereikt ja of nee (het dagdeel mag leeg), een beschikking "
+            "toegelaten of afgewezen, een resultaat een waarde uit de lijst",
+        ),
+        (re.escape(REJECT_UNKNOWN_CASE), "is geen open zaak (meer)"),
+        (
+            re.escape(REJECT_OTHER_MUNICIPALITY),
+            "is een zaak van een andere gemeente dan die van dit werkblad",
+        ),
+        (
+            re.escape(REJECT_RECORDED),
+            "is al eerder vastgelegd: dezelfde gebeurtenis van dezelfde zaak",
+        ),
+        (re.escape(REJECT_BEFORE_OPENING), "ligt voor de datum waarop de zaak werd geopend"),
     )
 )
 

@@ -1,7 +1,7 @@
 """The input contracts as pandera schemas over the raw text of a file.
 
 Each input kind is described once, as a mapping from canonical column to a `Field`: how its
-text becomes the canonical value, whether it is required, and which further rules the value
+text becomes the canonical value, whether it is required, and which further checks the value
 must meet. From that one description come both the pandera schema that finds every problem
 (with its reason in plain words) and the conversion of the accepted rows.
 """
@@ -15,16 +15,37 @@ from typing import Final
 import pandera.polars as pa
 import polars as pl
 
-from vsig import normalize as n
 from vsig.config import REGELINGEN, Layout
-from vsig.vng import CONTACTSOORTEN, DAGDELEN, EERDERE_EINDRESULTATEN, EINDRESULTATEN
+from vsig.rules import normalize as n
+from vsig.rules.vng import CONTACTSOORTEN, DAGDELEN, EERDERE_EINDRESULTATEN, EINDRESULTATEN
+
+REJECTS: Final = {
+    "bestand": pl.String,
+    "regelnummer": pl.Int64,
+    "kolom": pl.String,
+    "waarde": pl.String,
+    "reden": pl.String,
+}
+"""A rejected value: the file, its line, the column, what it held and why it was refused."""
+
+LETTER_INDEX: Final = {
+    "letter_id": pl.String,
+    "zaak_id": pl.String,
+    "template": pl.String,
+    "bestand": pl.String,
+    "printbestand": pl.String,
+    "pagina": pl.Int64,
+    "paginas": pl.Int64,
+}
+"""A letter written: `letters/index.csv`."""
+
 
 Value = Callable[[str], pl.Expr]
-"""Gives the canonical (parsed) value of another column, for rules that compare columns."""
+"""Gives the canonical (parsed) value of another column, for checks that compare columns."""
 
 
 @dataclass(frozen=True)
-class Rule:
+class Check:
     """`holds(own, value)` is true where the column's parsed value `own` meets the rule."""
 
     holds: Callable[[pl.Expr, Value], pl.Expr]
@@ -36,7 +57,7 @@ class Field:
     parse: Callable[[pl.Expr], pl.Expr]
     invalid: str
     required: bool = False
-    rules: tuple[Rule, ...] = ()
+    checks: tuple[Check, ...] = ()
 
 
 REQUIRED = "is required but empty"
@@ -60,7 +81,7 @@ def _text(required: bool = False) -> Field:
         "is not text",
         required,
         (
-            Rule(
+            Check(
                 lambda own, _: own.str.len_chars() <= MAX_TEXT,
                 f"is longer than {MAX_TEXT} characters",
             ),
@@ -68,17 +89,17 @@ def _text(required: bool = False) -> Field:
     )
 
 
-def _date(fmt: str, required: bool = False, *rules: Rule) -> Field:
+def _date(fmt: str, required: bool = False, *checks: Check) -> Field:
     shown = fmt.replace("%Y", "yyyy").replace("%m", "mm").replace("%d", "dd")
-    return Field(partial(n.date, fmt=fmt), f"is not a date ({shown})", required, rules)
+    return Field(partial(n.date, fmt=fmt), f"is not a date ({shown})", required, checks)
 
 
-def _not_after(other: str, reason: str) -> Rule:
-    return Rule(lambda own, value: own <= value(other), reason)
+def _not_after(other: str, reason: str) -> Check:
+    return Check(lambda own, value: own <= value(other), reason)
 
 
-def _not_after_date(day: date, reason: str) -> Rule:
-    return Rule(lambda own, _: own <= pl.lit(day), reason)
+def _not_after_date(day: date, reason: str) -> Check:
+    return Check(lambda own, _: own <= pl.lit(day), reason)
 
 
 def _one_of(values: tuple[str, ...], required: bool = True) -> Field:
@@ -86,7 +107,7 @@ def _one_of(values: tuple[str, ...], required: bool = True) -> Field:
 
 
 _BOOL = "is not ja/nee, true/false or 1/0"
-_UNIQUE = Rule(lambda own, _: own.is_first_distinct(), "appears earlier in this file")
+_UNIQUE = Check(lambda own, _: own.is_first_distinct(), "appears earlier in this file")
 _ADDRESS: Mapping[str, Field] = {
     "postcode": Field(n.postcode, "is not a Dutch postcode (1234AB)", required=True),
     "huisnummer": Field(n.huisnummer, "is not a house number from 1 to 99999", required=True),
@@ -106,8 +127,8 @@ def signal_fields(layout: Layout, processing_date: date) -> dict[str, Field]:
             "is not an amount (such as 1234.56, 1234,56 or 1.234,56)",
             True,
             (
-                Rule(lambda own, _: own > 0, "must be more than 0"),
-                Rule(lambda own, _: own <= MAX_BEDRAG_CENTS, "is more than €1,000,000"),
+                Check(lambda own, _: own > 0, "must be more than 0"),
+                Check(lambda own, _: own <= MAX_BEDRAG_CENTS, "is more than €1,000,000"),
             ),
         ),
         "ontstaansdatum": _date(
@@ -163,7 +184,7 @@ def sdd_fields() -> dict[str, Field]:
         "einddatum": _date(
             iso,
             False,
-            Rule(lambda own, value: own >= value("startdatum"), "is before the startdatum"),
+            Check(lambda own, value: own >= value("startdatum"), "is before the startdatum"),
         ),
     }
 
@@ -184,7 +205,9 @@ def uitkomst_fields(processing_date: date) -> dict[str, Field]:
         "waarde": Field(
             n.text,
             "is not text",
-            rules=(Rule(lambda own, value: _waarde_fits(value("gebeurtenis"), own), WAARDE_FITS),),
+            checks=(
+                Check(lambda own, value: _waarde_fits(value("gebeurtenis"), own), WAARDE_FITS),
+            ),
         ),
         # Who recorded it, as the sheet of outcomes says (`uitkomsten`): a municipality
         # records outcomes for its own cases alone.
@@ -232,24 +255,24 @@ def schema(fields: Mapping[str, Field]) -> pa.DataFrameSchema:
     def value(column: str) -> pl.Expr:
         return pl.col(_parsed(column))
 
-    def check(holds: pl.Expr, reason: str) -> pa.Check:
-        # A rule that cannot be judged (a value missing or unparseable) holds: that value
+    def pandera_check(holds: pl.Expr, reason: str) -> pa.Check:
+        # A check that cannot be judged (a value missing or unparseable) holds: that value
         # already has its own reason, and one problem should be reported once.
         def run(data: pa.PolarsData) -> pl.LazyFrame:
             return data.lazyframe.select(holds.fill_null(True))
 
         return pa.Check(run, name=reason, ignore_na=False)
 
-    def checks(column: str, field: Field) -> list[pa.Check]:
+    def pandera_checks(column: str, field: Field) -> list[pa.Check]:
         found = n.blank_to_null(pl.col(column)).is_not_null()
-        result = [check(~found | value(column).is_not_null(), field.invalid)]
+        result = [pandera_check(~found | value(column).is_not_null(), field.invalid)]
         if field.required:
-            result.insert(0, check(found, REQUIRED))
-        result += [check(rule.holds(value(column), value), rule.reason) for rule in field.rules]
+            result.insert(0, pandera_check(found, REQUIRED))
+        result += [pandera_check(c.holds(value(column), value), c.reason) for c in field.checks]
         return result
 
     return pa.DataFrameSchema(
-        {c: pa.Column(pl.String, checks(c, f), nullable=True) for c, f in fields.items()},
+        {c: pa.Column(pl.String, pandera_checks(c, f), nullable=True) for c, f in fields.items()},
         strict=False,
     )
 

@@ -19,15 +19,17 @@ from typing import Final
 import polars as pl
 from stdnum.nl import bsn as stdnum_bsn
 
-from vsig import audit, exports, ingest, normalize, store, uitkomsten
+from vsig import audit
 from vsig.config import Config, Layout
-from vsig.files import crash_point, private_files, write_atomic, write_parquet_atomic
-from vsig.formats import LIST_SEPARATOR
-from vsig.home import Home, run_date
+from vsig.io import ingest, store, uitkomsten
+from vsig.io.files import crash_point, private_files, write_atomic, write_parquet_atomic
+from vsig.io.home import Home, run_date
+from vsig.io.sources import WORKBOOK, Source, rejects_of
+from vsig.io.store import WRITER_WAIT, Store, clear_leftovers, erasing, locked
 from vsig.privacy.purge_log import ERASED, Purged, append_log
 from vsig.privacy.records import lines_where, rewrite_cells, rewrite_csv
-from vsig.sources import WORKBOOK, Source, rejects_of
-from vsig.store import WRITER_WAIT, Store, clear_leftovers, erasing, locked
+from vsig.rules import exports, normalize
+from vsig.rules.formats import LIST_SEPARATOR
 
 
 @dataclass(frozen=True)
@@ -72,9 +74,7 @@ class Subject:
         return cls(adres_sleutel=key)
 
 
-def forget(
-    config: Config, home: Home, subject: Subject, day: date, secret: bytes
-) -> dict[str, int]:
+def forget(config: Config, home: Home, subject: Subject, day: date, secret: bytes) -> list[Purged]:
     """`vsig forget`: erase one person or household, holding the lock until the state file
     is compacted."""
     with private_files(config.umask), locked(home.state, WRITER_WAIT):
@@ -85,12 +85,12 @@ def forget(
         return finish(home, [purged])
 
 
-def finish(home: Home, purges: list[Purged]) -> dict[str, int]:
-    """Scrub what the purges removed from the state file (the purge log has it); counts per
-    reason/kind. Called holding the lock, after the state is closed."""
+def finish(home: Home, purges: list[Purged]) -> list[Purged]:
+    """Scrub what the purges removed from the state file (the purge log has it), and give
+    them back. Called holding the lock, after the state is closed."""
     crash_point("erasure-state")
     store.erased(home.state, any(p.ids for p in purges))
-    return {f"{p.reden}/{kind}": n for p in purges for kind, n in p.counts().items()}
+    return purges
 
 
 _SIGNAL_KEY = ("signaalpartner", "signaal_id")
@@ -151,7 +151,7 @@ def erase(
     purged.add("signaal", signal_ids(signals))
     purged.add("run", touched)
     crash_point("erasure-files")
-    append_log(home, purged, day, secret)  # before the state lets go: see `purge`
+    append_log(home, purged, day, secret)  # before the state lets go: see `retention.retain`
     crash_point("erasure-logged")
     db.delete_cases(cases)
     db.delete_signals(signals.select("run_id", "signaalpartner", "signaal_id").rows())
@@ -166,7 +166,7 @@ def case_addresses(home: Home, runs: list[str], zaak_ids: list[str]) -> frozense
     """Where the cases lived in these runs, as their archived state slices say."""
     found: set[str] = set()
     for run_id in runs:
-        path = home.archived(run_id) / audit.STATE / "zaken.parquet"
+        path = home.archived(run_id) / audit.STATE_FOLDER / "zaken.parquet"
         if path.is_file():
             rows = pl.read_parquet(path, columns=["zaak_id", "adres_sleutel"])
             found |= set(rows.filter(pl.col("zaak_id").is_in(zaak_ids))["adres_sleutel"])
@@ -204,7 +204,7 @@ def runs_mentioning(home: Home, cases: list[str]) -> set[str]:
     for table in sorted(home.out.glob("*/cases.csv")):
         if any(case in table.read_text(encoding="utf-8-sig") for case in cases):
             found.add(table.parent.name)
-    for path in sorted(home.archive.glob(f"*/{audit.STATE}/zaken.parquet")):
+    for path in sorted(home.archive.glob(f"*/{audit.STATE_FOLDER}/zaken.parquet")):
         if pl.read_parquet(path, columns=["zaak_id"])["zaak_id"].is_in(cases).any():
             found.add(path.parent.parent.name)
     return found
@@ -409,7 +409,7 @@ def _erase_in_archive_tables(archive: Path, erased: Erased, signals: pl.DataFram
             kept = rows.filter(~pl.col("bsn").is_in(sorted(people)).fill_null(False))
             write_parquet_atomic(kept, path)
     for table in audit.STATE_TABLES:
-        path = archive / audit.STATE / f"{table}.parquet"
+        path = archive / audit.STATE_FOLDER / f"{table}.parquet"
         if path.is_file() and table != "bestanden":
             rows = pl.read_parquet(path).with_row_index("_rij")
             erased_rows = rows.filter(pl.col("zaak_id").is_in(erased.cases).fill_null(False))

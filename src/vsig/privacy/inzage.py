@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+from dateutil.relativedelta import relativedelta
 
-from vsig import letters, messages
+from vsig import messages
 from vsig.config import Config
-from vsig.files import private_files, write_atomic, write_text_atomic
-from vsig.formats import adres_uit_sleutel, adres_zoals_gemeld, bedrag, datum
-from vsig.home import Home, run_date
-from vsig.normalize import contactpoging
+from vsig.io import letters
+from vsig.io.files import private_files, write_atomic, write_text_atomic
+from vsig.io.home import Home, run_date
+from vsig.io.store import Store, publish
 from vsig.privacy.erasure import (
     Subject,
     identities,
@@ -26,8 +27,8 @@ from vsig.privacy.erasure import (
     rejects_files,
     runs_registering,
 )
-from vsig.privacy.retention import months_before
-from vsig.store import Store, publish
+from vsig.rules.formats import adres_uit_sleutel, adres_zoals_gemeld, bedrag, datum
+from vsig.rules.normalize import contactpoging
 
 _ACTIES = {
     "brief": "Wij stuurden u een brief",
@@ -227,4 +228,4 @@ def _rapporten(home: Home, bsn: str) -> list[str]:
 
 
 def _na(day: date, months: int) -> str:
-    return datum(months_before(day, -months))
+    return datum(day + relativedelta(months=months))

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from typing import Final
 
 from vsig.contracts import PURGE_LOG_COLUMNS
-from vsig.home import Home
+from vsig.io.home import Home
 from vsig.privacy.secret import keyed
 
 ERASED: Final = "erased_on_request"
@@ -38,6 +38,11 @@ class Purged:
 
     def counts(self) -> dict[str, int]:
         return {kind: len(ids) for kind, ids in sorted(self.ids.items())}
+
+
+def counted(purges: list[Purged]) -> dict[str, int]:
+    """What went, as the run's summary and manifest keep it: `reason/kind` → how many."""
+    return {f"{p.reden}/{kind}": n for p in purges for kind, n in p.counts().items()}
 
 
 def append_log(home: Home, purged: Purged, day: date, secret: bytes) -> None:

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from vsig.files import write_atomic
+from vsig.io.files import write_atomic
 
 
 def rewrite_csv(

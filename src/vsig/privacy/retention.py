@@ -10,10 +10,13 @@ import shutil
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from vsig.cases import INACTIVE
+from dateutil.relativedelta import relativedelta
+
 from vsig.config import Config
-from vsig.files import crash_point, private_files
-from vsig.home import MANIFEST, Home
+from vsig.io.files import crash_point, private_files
+from vsig.io.home import MANIFEST, Home
+from vsig.io.sources import extract_date
+from vsig.io.store import WRITER_WAIT, Store, clear_leftovers, erasing, locked
 from vsig.privacy import erasure
 from vsig.privacy.erasure import (
     Erased,
@@ -24,22 +27,10 @@ from vsig.privacy.erasure import (
     signal_ids,
 )
 from vsig.privacy.purge_log import CLOSED, ERASED_BY_RETENTION, Purged, append_log
-from vsig.sources import extract_date
-from vsig.store import WRITER_WAIT, Store, clear_leftovers, erasing, locked
+from vsig.rules import lifecycle
 
 
-def months_before(day: date, months: int) -> date:
-    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
-    month += 1
-    for last in (31, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable: every month has 28 days")
-
-
-def purge(config: Config, home: Home, day: date, secret: bytes) -> dict[str, int]:
+def purge(config: Config, home: Home, day: date, secret: bytes) -> list[Purged]:
     """`vsig purge`: retention now, holding the lock until the state file is compacted."""
     with private_files(config.umask), locked(home.state, WRITER_WAIT):
         clear_leftovers(home)
@@ -56,13 +47,14 @@ def retain(db: Store, home: Home, config: Config, day: date, secret: bytes) -> l
     letters and exports past `outputs_keep_days`. What went is also scrubbed from the runs
     kept since, whose replay then says so. Needs no run to have happened.
 
-    Each part is written to the retain log before the state lets go of it, and the files go
+    Each part is written to the purge log before the state lets go of it, and the files go
     before the state: a retain killed midway finds the same work again (a log line may come
     twice, never go missing). Returns what went, per reason."""
     closed = Purged("retention")
-    closed.add(CLOSED, db.inactive_cases(day - timedelta(days=config.case_close_after_days)))
+    stale = lifecycle.inactive(db.open_cases(), day, config.case_close_after_days)
+    closed.add(CLOSED, stale["zaak_id"])
     append_log(home, closed, day, secret)
-    db.close_cases(closed.ids.get(CLOSED, []), day, INACTIVE)
+    db.close_cases(stale)
     purges = [closed, _expire(db, home, config, day, secret)]
     if config.retention.outputs_keep_days is not None:
         outputs = Purged("outputs")
@@ -75,7 +67,7 @@ def retain(db: Store, home: Home, config: Config, day: date, secret: bytes) -> l
 
 def _expire(db: Store, home: Home, config: Config, day: date, secret: bytes) -> Purged:
     """Retention's deletions: the files first, then the log, then the state."""
-    cutoff = months_before(day, config.retention.months)
+    cutoff = day - relativedelta(months=config.retention.months)
     retention = Purged("retention")
     old_runs = db.runs_before(cutoff)
     stale = db.cases_last_active_before(cutoff)

@@ -26,7 +26,7 @@ MIN_SECRET: Final = 32
 
 
 class SecretError(Exception):
-    """No usable secret for the retain log's keyed hashes; the message says what to do."""
+    """No usable secret for the purge log's keyed hashes; the message says what to do."""
 
 
 def secret_path(config: Config) -> Path:
@@ -34,14 +34,14 @@ def secret_path(config: Config) -> Path:
 
 
 def load_secret(config: Config, home: Path) -> bytes:
-    """The retain log's key: VSIG_SECRET, else the secret file (never inside the home)."""
+    """The purge log's key: VSIG_SECRET, else the secret file (never inside the home)."""
     value = os.environ.get(SECRET_ENV)
     if value is None:
         path = secret_path(config)
         if path.resolve().is_relative_to(home.resolve()):
             raise SecretError(
                 f"the secret file {path} lies inside the data home {home}; keep it outside, "
-                "so that a copy of the home cannot undo the retain log's hashes"
+                "so that a copy of the home cannot undo the purge log's hashes"
             )
         try:
             _check_private(path)
@@ -58,7 +58,7 @@ def load_secret(config: Config, home: Path) -> bytes:
 
 def _check_private(path: Path) -> None:
     """The key is a regular file of this user's, readable by nobody else: anyone who can read
-    it can undo the retain log's pseudonyms. (A FIFO would hang the run holding the lock.)"""
+    it can undo the purge log's pseudonyms. (A FIFO would hang the run holding the lock.)"""
     about = path.stat()
     if not stat.S_ISREG(about.st_mode):
         raise SecretError(f"the secret file {path} is not a regular file")

@@ -1,0 +1,1 @@
+"""The edges: inbox, ingest, outputs, letters and PDF, the state store."""

@@ -1,0 +1,292 @@
+"""Letters to households: Jinja2 templates under `templates/`, rendered to PDF with Typst.
+
+The routing names a letter by its template; a name without a template file is refused
+when the config loads. A template writes Typst markup, and every value it puts in arrives
+as a Typst string literal (`typst_literal`, Jinja2's `finalize`): a name such as
+`#read("/etc/passwd")` or `*vet*` prints as written, it is never run or formatted.
+
+The PDFs are PDF/A-2b with the processing date as creation time and only the fonts built
+into Typst, so the same letters give the same bytes on any machine.
+"""
+
+import shutil
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+import jinja2
+import polars as pl
+from jinja2.sandbox import SandboxedEnvironment
+
+from vsig import text
+from vsig.io import pdf
+from vsig.rules import werkdagen
+from vsig.rules.formats import adresregels, bedrag, datum
+from vsig.schemas import LETTER_INDEX
+from vsig.templates import BRIEVEN, DOCUMENTEN, SUFFIX
+
+if TYPE_CHECKING:  # the config names its templates from here: no import at run time
+    from vsig.config import Config
+
+
+SOORT_IN_BRIEF: Final = {
+    "Huur": "huur",
+    "Energie": "energie",
+    "Water": "water",
+    "Zorg": "zorgverzekering",
+    "CAK Zorgverzekeringen": "zorgverzekering",
+}
+
+
+class _Number(str):
+    """A number the document template writes itself (`nummer`), never data."""
+
+
+def _nummer(value: int) -> _Number:
+    return _Number(str(int(value)))
+
+
+def typst_literal(value: object) -> str:
+    """A value as a Typst string literal embedded in markup: shown as text, never parsed,
+    and only what PDF/A can show (`text.for_letters`).
+
+    The closing `;` ends the embedded expression, so text after it (a full stop, say)
+    stays text. Only the template's own `nummer(n)` is written as it is: digits alone.
+    """
+    if isinstance(value, _Number):
+        return value
+    shown = text.for_letters("" if value is None else str(value))
+    escaped = shown.replace("\\", "\\\\").replace('"', '\\"')
+    return f'#"{escaped}";'
+
+
+@cache
+def _environment(templates: Path) -> jinja2.Environment:
+    # Sandboxed: a replay renders the templates of an archive, which someone may have edited.
+    environment = SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(templates),
+        undefined=jinja2.StrictUndefined,
+        finalize=typst_literal,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    environment.globals["nummer"] = _nummer
+    return environment
+
+
+@dataclass(frozen=True)
+class Brief:
+    letter_id: str
+    zaak_id: str
+    template: str
+    gemeentecode: str
+    data: dict[str, Any]
+
+
+def letters_for(
+    due: pl.DataFrame,
+    performed_tonight: pl.DataFrame,
+    routed: pl.DataFrame,
+    households: pl.DataFrame,
+    config: "Config",
+    processing_date: date,
+) -> list[Brief]:
+    """Each letter `due` (`exports.letters_due`), naming its person and their own debts
+    only, with the case's other actions tonight; in print order: municipality, template,
+    case, debtor."""
+    next_steps = (
+        performed_tonight.filter(pl.col("actietype") != "brief")
+        .sort("volgorde")
+        .group_by("zaak_id")
+        .agg(vervolg=pl.struct("actietype", "wie", "uiterlijk"))
+    )
+    rows = (
+        due.join(routed.select("zaak_id", "gemeentecode"), on="zaak_id")
+        .join(households.select("zaak_id", adres=adresregels()), on="zaak_id")
+        .join(next_steps, on="zaak_id", how="left")
+        .sort("gemeentecode", "template", "zaak_id", "nummer")
+    )
+    return [brief(row, config, processing_date) for row in rows.iter_rows(named=True)]
+
+
+def brief(row: dict[str, Any], config: "Config", processing_date: date) -> Brief:
+    """One letter from its row: the action (`actie`, `template`), the case and its
+    municipality, the addressee (`nummer`, `naam`, `adres`), their debts (`schulden`,
+    `totaal`) and the case's other actions tonight (`vervolg`)."""
+    gemeente = config.gemeente(row["gemeentecode"])
+    assert gemeente is not None  # cases exist only in configured municipalities
+    letter_id = f"{row['zaak_id']}-{row['actie']}-{row['nummer']}"
+    data = {
+        "template": row["template"],
+        "datum": datum(processing_date),
+        "kenmerk": row["zaak_id"],
+        "aan": [row["naam"]],
+        "aanhef": row["naam"],
+        "adres": row["adres"],
+        "schulden": [_schuld(s, config) for s in row["schulden"]],
+        "totaal": bedrag(row["totaal"]),
+        "vervolg": [_vervolg(step, gemeente.naam) for step in row["vervolg"] or []],
+        "reageren_voor": datum(
+            werkdagen.termijn_einde(
+                processing_date + timedelta(days=config.afzender.reageren_binnen_dagen)
+            )
+        ),
+        "gemeente": {
+            "naam": gemeente.naam,
+            "lokaal_aanbod": gemeente.lokaal_aanbod,
+            "telefoon": gemeente.contact.telefoon,
+            "website": gemeente.contact.website,
+        },
+    }
+    return Brief(letter_id, row["zaak_id"], row["template"], row["gemeentecode"], data)
+
+
+def _schuld(debt: dict[str, Any], config: "Config") -> dict[str, str]:
+    """A debt as the letter shows it, with the creditor who reported it (AVG art. 14: the
+    resident is told where the data came from)."""
+    partner = config.partner(debt["signaalpartner"])
+    return {
+        "schuldeiser": partner.naam if partner else debt["signaalpartner"],
+        "soort": SOORT_IN_BRIEF.get(debt["soort"], debt["soort"]),
+        "gemeld": datum(debt["signaaldatum"]),
+        "bedrag": bedrag(debt["bedrag"]),
+    }
+
+
+def _vervolg(step: dict[str, Any], gemeente: str) -> str:
+    """What happens next after the letter, in the resident's words: the call or the
+    municipality's contact that the same route booked tonight, with its date."""
+    uiterlijk = f" uiterlijk {datum(step['uiterlijk'])}" if step["uiterlijk"] else ""
+    if step["actietype"] == "bellen" and step["wie"] == "gemeente":
+        return f"Een medewerker van de gemeente {gemeente} belt u{uiterlijk}."
+    if step["actietype"] == "bellen":
+        return f"Wij bellen u{uiterlijk} om te vragen hoe het gaat."
+    return (
+        f"Wij geven uw gegevens door aan de gemeente {gemeente}. Een medewerker van de "
+        f"gemeente neemt{uiterlijk} contact met u op, of komt bij u langs."
+    )
+
+
+def source(briefs: Iterable[Brief], config: "Config", templates: Path = BRIEVEN) -> str:
+    """The Typst document of these letters, one after another, from `templates`."""
+    return (
+        _environment(templates)
+        .get_template(f"_document{SUFFIX}")
+        .render(
+            brieven=[b.data for b in briefs],
+            afzender=config.afzender.model_dump(),
+            bewaren_maanden=config.retention.months,
+            gesprek_binnen=_termijn(config.termijnen.gesprek_dagen),
+            gesprek_crisis_werkdagen=config.termijnen.gesprek_crisis_werkdagen,
+        )
+    )
+
+
+def _termijn(days: int) -> str:
+    """`4 weken`, `1 week` or `10 dagen`: a term as the letter says it."""
+    if days % 7:
+        return f"{days} dagen" if days > 1 else "1 dag"
+    return f"{days // 7} weken" if days > 7 else "1 week"
+
+
+def document(name: str, processing_date: date, **data: Any) -> bytes:
+    """A document for one person (e.g. `inzage`) in the letters' house style, as PDF/A-2b."""
+    text = _environment(DOCUMENTEN).get_template(f"{name}{SUFFIX}").render(**data)
+    return pdf.render(text, _created(processing_date))
+
+
+def _created(processing_date: date) -> datetime:
+    return datetime(processing_date.year, processing_date.month, processing_date.day, tzinfo=UTC)
+
+
+PER_LAYOUT: Final = 200
+"""Letters laid out together, as one part of a print file: enough that Typst's start-up
+per document is spread thin, few enough that both cores share a municipality's batch.
+Fixed, so that the bytes of every PDF are the same however many cores a replay has."""
+LAYOUTS: Final = ".opmaak"
+"""The folder, under `letters/`, of the laid-out parts of the print files until they are
+joined."""
+
+
+@dataclass(frozen=True)
+class LetterFiles:
+    index: pl.DataFrame
+    """Where each letter is, and on which page of its print file it starts."""
+    sha256: dict[Path, str]
+    """Every PDF written, with the hash of its bytes as written."""
+
+
+def write(
+    folder: Path,
+    briefs: list[Brief],
+    config: "Config",
+    processing_date: date,
+    templates: Path = BRIEVEN,
+    tick: Callable[[int, int], None] = lambda _done, _total: None,
+) -> LetterFiles:
+    """Write `letters/<letter_id>.pdf` and `letters/print/<gemeentecode>-<template>.pdf`,
+    each letter laid out once: the print file's parts are laid out, and each letter is
+    split off from its part; a print file of one part is that part as laid out, a longer
+    one its parts joined. `tick` hears how many letters are written."""
+    batches: dict[str, list[Brief]] = {}
+    for brief in briefs:
+        batches.setdefault(f"print/{brief.gemeentecode}-{brief.template}.pdf", []).append(brief)
+    work = folder / LAYOUTS
+    work.mkdir(parents=True, exist_ok=True)
+    (folder / "print").mkdir(exist_ok=True)
+    layouts = {
+        name: _layouts(folder, name, members, config, templates)
+        for name, members in batches.items()
+    }
+    every = [layout for parts in layouts.values() for layout in parts]
+    written = pdf.lay_out(every, _created(processing_date), lambda done: tick(done, len(briefs)))
+    sha256 = {p: w.sha256 for p, w in written.items() if p.parent != work}
+    for name, parts in layouts.items():
+        if len(parts) > 1:
+            sha256[folder / name] = pdf.concatenate([p.whole for p in parts], folder / name)
+    shutil.rmtree(work)
+    pages = {b.letter_id: written[folder / f"{b.letter_id}.pdf"].pages for b in briefs}
+    return LetterFiles(_index(batches, pages), sha256)
+
+
+def _layouts(
+    folder: Path, name: str, members: list[Brief], config: "Config", templates: Path
+) -> list[pdf.Layout]:
+    """A print file's letters in parts of `PER_LAYOUT`: laid out under `LAYOUTS` to be
+    joined, or as the print file itself when they fit in one."""
+    parts = [members[start : start + PER_LAYOUT] for start in range(0, len(members), PER_LAYOUT)]
+    printed = folder / name
+    return [
+        pdf.Layout(
+            source(part, config, templates),
+            printed if len(parts) == 1 else folder / LAYOUTS / f"{printed.stem}-{n:05d}.pdf",
+            tuple(folder / f"{b.letter_id}.pdf" for b in part),
+        )
+        for n, part in enumerate(parts)
+    ]
+
+
+def _index(batches: dict[str, list[Brief]], pages: dict[str, int]) -> pl.DataFrame:
+    rows: list[dict[str, Any]] = []
+    for batch, members in batches.items():
+        first = 1
+        for brief in members:
+            own = pages[brief.letter_id]
+            rows.append(
+                {
+                    "letter_id": brief.letter_id,
+                    "zaak_id": brief.zaak_id,
+                    "template": brief.template,
+                    "bestand": f"{brief.letter_id}.pdf",
+                    "printbestand": batch,
+                    "pagina": first,
+                    "paginas": own,
+                }
+            )
+            first += own
+    return pl.DataFrame(rows, schema=LETTER_INDEX).sort("printbestand", "pagina")

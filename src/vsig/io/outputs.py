@@ -1,0 +1,155 @@
+"""A night's output folder: the run's own files, then the documents people act on.
+
+signals.csv, cases.csv            every signal and every routed case of the night
+rejects/<inbox path>.csv          each input file's rejected rows, with the reason
+letters/                          the letters, their print files and index.csv
+exports/gemeente/<code>.csv       each municipality's cases, a row per debt when forwarded
+exports/sdd/bellijst.csv          the SDD's worklist: every call due or overdue
+exports/sdd/niet_gekoppeld.csv    signals no household could be found for
+exports/termijnen.csv             the legal deadlines of every open case
+exports/terugmelding/<partner>.csv  each creditor's feedback
+"""
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from vsig.config import Config
+from vsig.contracts import CASES_CSV, SIGNALS_CSV
+from vsig.io import letters, spreadsheets, uitkomsten
+from vsig.io.ingest import Ingested
+from vsig.io.sources import WORKBOOK, rejects_of
+from vsig.night.tonight import Tonight
+from vsig.rules import exports, formats
+from vsig.rules.events import SDD
+
+
+def write(
+    folder: Path,
+    tonight: Tonight,
+    config: Config,
+    day: date,
+    letter_templates: Path,
+    stage: Callable[[str], AbstractContextManager[Callable[[int, int], None]]],
+) -> dict[Path, str]:
+    """Every output of the night under `folder`; the letters inside `stage("brieven")`,
+    told each letter written. Returns the SHA-256 of every PDF, taken as it was written."""
+    signals, routed, actions = tonight.signals, tonight.routed, tonight.actions
+    spreadsheets.write_csv(
+        signals.select(SIGNALS_CSV).sort("signaalpartner", "signaal_id", "zaak_id"),
+        folder / "signals.csv",
+    )
+    spreadsheets.write_csv(cases_csv(routed, actions), folder / "cases.csv")
+    for result in tonight.inputs.all:
+        if result.rejects.height:
+            spreadsheets.write_csv(
+                _in_their_words(result), folder / rejects_of(result.source.relative)
+            )
+    for organisatie, rejects in _sheet_rejects(tonight.inputs.events, config).items():
+        where = "sdd" if organisatie == SDD else "gemeente"
+        path = folder / "exports" / where / f"{organisatie}-uitkomsten-afgewezen.csv"
+        spreadsheets.write_for_people(rejects, path, day)
+    # Tonight's routed cases, for letters and municipalities, and the cases with a call
+    # on the worklist: whose households, debts and letters the people's files show.
+    shown = pl.concat([routed.select("zaak_id"), tonight.calls.select("zaak_id")])
+    households = tonight.households.join(shown, on="zaak_id", how="semi")
+    schulden = tonight.schulden.join(shown, on="zaak_id", how="semi")
+    verstuurd = tonight.verstuurd
+    with stage("brieven") as tick:
+        briefs = letters.letters_for(tonight.letters, actions, routed, households, config, day)
+        written = letters.write(folder / "letters", briefs, config, day, letter_templates, tick)
+    spreadsheets.write_csv(written.index, folder / "letters" / "index.csv")
+    per_gemeente = exports.gemeente_exports(
+        routed, actions, tonight.forwarded, households, schulden, verstuurd, config
+    )
+    sheets = outcome_sheets(tonight, config)
+    for code, rows in per_gemeente.items():
+        path = folder / "exports" / "gemeente" / f"{code}.csv"
+        spreadsheets.write_for_people(rows, path, day, (sheets[code], code))
+    calls = exports.bellijst(tonight.calls, households, schulden, verstuurd, config, day)
+    path = folder / "exports" / "sdd" / "bellijst.csv"
+    spreadsheets.write_for_people(calls, path, day, (sheets[SDD], SDD))
+    unmatched = exports.niet_gekoppeld(signals)
+    spreadsheets.write_for_people(unmatched, folder / "exports" / "sdd" / "niet_gekoppeld.csv", day)
+    deadlines = exports.termijnen(tonight.deadlines, config)
+    spreadsheets.write_for_people(deadlines, folder / "exports" / "termijnen.csv", day)
+    refused = spreadsheets.afwijzingen(tonight.inputs.consumed)
+    feedback = exports.terugmeldingen(signals, tonight.decisions, refused, day)
+    for partner, rows in feedback.items():
+        path = folder / "exports" / "terugmelding" / f"{partner}.csv"
+        spreadsheets.write_for_people(rows, path, day)
+    return written.sha256
+
+
+def _in_their_words(result: Ingested) -> pl.DataFrame:
+    """A file's rejects; those of a sheet of outcomes in Dutch, like the sheet."""
+    workbook = result.source.path.suffix == WORKBOOK
+    return uitkomsten.in_dutch(result.rejects) if workbook else result.rejects
+
+
+def _sheet_rejects(events: list[Ingested], config: Config) -> dict[str, pl.DataFrame]:
+    """Per organisation, the rows of its sheets of outcomes that were not taken, and why:
+    its case workers read them. The SDD reads those of a workbook that does not say whose
+    it is, or names no organisation of the config (a name is never a path)."""
+    known = {SDD, *(g.code for g in config.gemeenten)}
+    rejected: dict[str, list[pl.DataFrame]] = {}
+    for result in events:
+        if result.source.path.suffix == WORKBOOK and result.rejects.height:
+            owner = result.organisatie if result.organisatie in known else SDD
+            rejected.setdefault(owner, []).append(_in_their_words(result))
+    return {
+        organisatie: pl.concat(frames)
+        .select(
+            pl.col("bestand").alias("Bestand"),
+            pl.col("regelnummer").alias("Rij"),
+            pl.col("kolom").alias("Kolom"),
+            pl.col("waarde").alias("Waarde"),
+            pl.col("reden").alias("Reden"),
+        )
+        .sort("Bestand", "Rij", "Kolom", nulls_last=True)
+        for organisatie, frames in sorted(rejected.items())
+    }
+
+
+def outcome_sheets(tonight: Tonight, config: Config) -> dict[str, pl.DataFrame]:
+    """Every open case for the sheets in which outcomes come back (`uitkomsten`)."""
+    return uitkomsten.sheets(
+        tonight.open_now,
+        tonight.households,
+        tonight.schulden,
+        tonight.verstuurd,
+        tonight.deadlines,
+        tonight.forwarded,
+        [g.code for g in config.gemeenten],
+    )
+
+
+def cases_csv(routed: pl.DataFrame, actions: pl.DataFrame) -> pl.DataFrame:
+    """A row per routed case: its address, facts, rule and the actions taken tonight."""
+    performed = actions.group_by("zaak_id").agg(
+        acties=pl.col("actie").sort_by("volgorde").str.join("+")
+    )
+
+    def part(index: int) -> pl.Expr:
+        value = pl.col("adres_sleutel").str.split("|").list.get(index)
+        return pl.when(value != "").then(value)
+
+    return (
+        routed.join(performed, on="zaak_id", how="left")
+        .with_columns(
+            postcode=part(0),
+            huisnummer=part(1),
+            huisletter=part(2),
+            huisnummertoevoeging=part(3),
+            bekend_bij_sdd=formats.ja_nee(pl.col("bekend_bij_sdd")),
+            totaal_achterstand=formats.euros(pl.col("totaal_achterstand")),
+            soorten=pl.col("soorten").list.join("+"),
+            crisis=formats.ja_nee(pl.col("crisis")),
+            acties=pl.col("acties").fill_null(""),
+        )
+        .select(CASES_CSV)
+        .sort("zaak_id")
+    )

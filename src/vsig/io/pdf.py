@@ -1,0 +1,345 @@
+"""Typst source to PDF/A-2b files, each document laid out once, on every core when there is
+enough of it.
+
+A `Layout` is one Typst document made of parts (the letters of a print batch): Typst lays
+it out once, the whole is written as one PDF, and pikepdf copies each part's pages into a
+PDF of its own. Where a part ends comes from the layout itself: the source ends every part
+with a `metadata` element holding the number of its last page, and Typst's query reads
+them back from the layout it just made (no PDF is read back to count pages). Every file is
+hashed as it is written, so the manifest need not read it again.
+
+Typst holds the interpreter while it lays out pages and uses a second core only in part,
+so a large night compiles in separate worker processes, one per core, each with one Typst
+thread (two processes of two threads each on two cores spent a fifth of their time waiting
+for each other): `python -m vsig.io.pdf`, which needs
+nothing but Typst and pikepdf and starts in a moment (a multiprocessing pool would first
+import all of vsig again in every worker). The sources go to a worker through its standard
+input. A worker takes a batch of bounded size and then ends, so its memory (the sources it
+was given and what Typst keeps between compilations) stays small however many letters a
+night has. Each layout is compiled on its own, so its bytes never depend on how the work
+was spread.
+"""
+
+import ctypes
+import hashlib
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import IO, Final, NamedTuple
+
+import pikepdf
+import typst
+
+from vsig.templates import FONTS
+
+PDF_STANDARD: Final = "a-2b"
+PARALLEL_FROM: Final = 300_000
+"""Below this much source text (about eighty letters) one process is quicker."""
+BATCH: Final = 4_000_000
+"""Source text per worker process: about a thousand letters. Typst keeps part of every
+document it lays out until its process ends (some 0.3 MB a page), so a worker that lived
+all night grew to gigabytes; one that starts (0.15 s) per batch stays in the hundreds of
+megabytes."""
+SOURCE_NAME: Final = "opmaak.typ"
+CATALOGUE: Final = ("/Metadata", "/OutputIntents", "/Lang", "/ViewerPreferences")
+"""What a part takes from its whole besides the pages: the XMP metadata that declares
+PDF/A-2b, the output intent PDF/A requires, the language and how a viewer titles it."""
+
+
+class LayoutError(ValueError):
+    """A source that does not mark where each of its parts ends (a letter template from
+    before each letter was laid out once, say); names the file, never its contents."""
+
+
+LAYOUT_FAILED: Final = 3
+"""A worker's exit code for a `LayoutError`, which it reports on its last line."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One Typst document (`source`), written whole to `whole` and, split at the ends of
+    its parts, to one file per part (`parts`, in the order of the source)."""
+
+    source: str
+    whole: Path
+    parts: tuple[Path, ...]
+
+
+class Written(NamedTuple):
+    """A PDF as written: its pages (from the layout) and the SHA-256 of its bytes."""
+
+    pages: int
+    sha256: str
+
+
+@cache
+def _compiler() -> typst.Compiler:
+    # No system fonts: Typst finds only its embedded fonts and vsig's own (one file per
+    # style; the templates use Source Sans Pro), so every machine writes the same bytes.
+    return typst.Compiler(font_paths=[str(FONTS)], ignore_system_fonts=True)
+
+
+def render(source: str, created: datetime) -> bytes:
+    """One PDF/A-2b document whose creation time is `created`."""
+    pdf = _compiler().compile(
+        source.encode("utf-8"), format="pdf", pdf_standards=PDF_STANDARD, timestamp=created
+    )
+    assert isinstance(pdf, bytes)  # one PDF, not pages: no output path was given
+    return pdf
+
+
+def lay_out(
+    layouts: list[Layout], created: datetime, tick: Callable[[int], None] = lambda _: None
+) -> dict[Path, Written]:
+    """Lay out each document once and write it whole and in parts; `tick` hears how many
+    parts are written. Returns every file written."""
+    written: dict[Path, Written] = {}
+    workers = os.cpu_count() or 1
+    crew = _Workers(tick, written)
+    if workers == 1 or sum(len(layout.source) for layout in layouts) < PARALLEL_FROM:
+        for layout in layouts:
+            for path, result in _lay_out_one(layout, created):
+                crew.one_written(path, result, {layout.whole})
+        return written
+    with ThreadPoolExecutor(workers) as pool:
+        try:
+            batches = [pool.submit(crew.compile, b, created) for b in _batches(layouts)]
+            failures = [f for f in map(_awaited, batches) if f]
+        except BaseException:  # Ctrl-C: the workers stop now, not after their batches
+            pool.shutdown(wait=False, cancel_futures=True)
+            crew.stop()
+            raise
+    if failures:
+        raise failures[0]
+    return written
+
+
+def _awaited(batch: "Future[Exception | None]") -> Exception | None:
+    """A batch's outcome, waited for in short spells: a wait without end let a Ctrl-C that
+    came in meanwhile wait for the batch to be done (5 s) before it could stop the run."""
+    while True:
+        try:
+            return batch.result(timeout=0.2)
+        except TimeoutError:
+            continue
+
+
+def concatenate(wholes: list[Path], target: Path) -> str:
+    """The pages of `wholes`, one after another, as one PDF/A-2b file; its SHA-256.
+
+    The catalogue and metadata are the first file's: every whole comes from the same
+    house style and creation time."""
+    with ExitStack() as opened:
+        first, *rest = (opened.enter_context(pikepdf.open(path)) for path in wholes)
+        for more in rest:  # the sources stay open until the save: qpdf copies lazily
+            first.pages.extend(more.pages)
+        return _save(first, target, first.pdf_version)
+
+
+def _lay_out_one(layout: Layout, created: datetime) -> Iterator[tuple[Path, Written]]:
+    """Compile once, query where the parts end, write the whole, then each part."""
+    folder = layout.whole.parent
+    source = folder / f".{layout.whole.stem}-{SOURCE_NAME}"
+    source.write_text(layout.source, encoding="utf-8")
+    try:
+        # The file's own folder is Typst's root: a source can read nothing else (and data
+        # never reaches it as markup, see letters.typst_literal).
+        compiler = typst.Compiler(
+            input=str(source), root=str(folder), font_paths=[str(FONTS)], ignore_system_fonts=True
+        )
+        whole = compiler.compile(
+            format="pdf", pdf_standards=PDF_STANDARD, timestamp=created, pdf_tags=False
+        )
+        assert isinstance(whole, bytes)
+        ends = json.loads(compiler.query("metadata", field="value"))
+    finally:
+        source.unlink()
+    if len(ends) != len(layout.parts) or not all(isinstance(end, int) for end in ends):
+        raise LayoutError(
+            f"{layout.whole.name}: the source marks {len(ends)} ends of parts, for "
+            f"{len(layout.parts)} parts, with the number of the last page of each"
+        )
+    yield layout.whole, Written(ends[-1] if ends else 0, _write(layout.whole, whole))
+    with pikepdf.open(io.BytesIO(whole)) as document:
+        start = 0
+        for end, target in zip(ends, layout.parts, strict=True):
+            part = _part(document, start, end)
+            yield target, Written(end - start, _save(part, target, document.pdf_version))
+            start = end
+
+
+def _part(document: pikepdf.Pdf, start: int, end: int) -> pikepdf.Pdf:
+    """Pages `start` up to `end` of `document` as a PDF of their own, with what PDF/A asks
+    of a document; only what those pages use comes along (pikepdf copies what they
+    reference, never the other pages)."""
+    part = pikepdf.new()
+    part.pages.extend(document.pages[start:end])
+    for key in CATALOGUE:
+        if key in document.Root:
+            part.Root[key] = _copied(part, document.Root[key])
+    part.trailer.Info = _copied(part, document.trailer.Info)
+    return part
+
+
+def _copied(target: pikepdf.Pdf, value: pikepdf.Object) -> pikepdf.Object:
+    """`value`, of another PDF, in `target`: an indirect object with everything it refers
+    to; a direct one (a language, viewer preferences) from its text."""
+    if value.is_indirect:
+        return target.copy_foreign(value)
+    return pikepdf.Object.parse(value.unparse())
+
+
+def _save(document: pikepdf.Pdf, target: Path, version: str) -> str:
+    buffer = io.BytesIO()
+    # A trailer /ID from the content (PDF/A needs one), not from the clock: the same bytes
+    # on a replay. The XMP stays as Typst wrote it.
+    document.save(
+        buffer,
+        deterministic_id=True,
+        fix_metadata_version=False,
+        min_version=version,
+    )
+    return _write(target, buffer.getvalue())
+
+
+def _write(target: Path, data: bytes) -> str:
+    target.write_bytes(data)
+    return hashlib.sha256(data).hexdigest()
+
+
+class _Workers:
+    """The worker processes of one `lay_out`, started and stopped together, and what they
+    wrote, counted."""
+
+    def __init__(self, tick: Callable[[int], None], written: dict[Path, Written]) -> None:
+        self.tick, self.written, self.lock = tick, written, threading.Lock()
+        self.parts = 0
+        self.running: list[subprocess.Popen[bytes]] = []
+        self.stopped = False
+
+    def compile(self, batch: list[Layout], created: datetime) -> Exception | None:
+        """Lay out a batch in a worker process, which names each PDF it wrote on a line of
+        its own; what went wrong when it fails, from its last line of errors."""
+        wholes = {layout.whole for layout in batch}
+        with tempfile.TemporaryFile() as errors:
+            worker = self._start(created, errors)
+            if worker is None:
+                return RuntimeError("a PDF worker failed: stopped")
+            assert worker.stdin is not None
+            assert worker.stdout is not None
+            with worker.stdin:  # the worker reads all of it before it writes a line
+                worker.stdin.write(_frames(batch))
+            with worker.stdout:
+                for line in worker.stdout:
+                    path, pages, sha = line.decode("utf-8").rstrip("\n").split("\t")
+                    self.one_written(Path(path), Written(int(pages), sha), wholes)
+            code = worker.wait()
+            if code == 0:
+                return None
+            errors.seek(0)
+            lines = errors.read().decode("utf-8", "replace").strip().splitlines()
+            last = lines[-1] if lines else "no message"
+            return (
+                LayoutError(last)
+                if code == LAYOUT_FAILED
+                else RuntimeError(f"a PDF worker failed: {last}")
+            )
+
+    def _start(self, created: datetime, errors: IO[bytes]) -> "subprocess.Popen[bytes] | None":
+        with self.lock:
+            if self.stopped:
+                return None
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "vsig.io.pdf", created.isoformat(), str(os.getpid())],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+                env=os.environ | {"RAYON_NUM_THREADS": "1"},
+            )
+            self.running.append(worker)
+            return worker
+
+    def one_written(self, path: Path, result: Written, wholes: set[Path]) -> None:
+        with self.lock:
+            self.written[path] = result
+            if path not in wholes:
+                self.parts += 1
+                self.tick(self.parts)
+
+    def stop(self) -> None:
+        with self.lock:
+            self.stopped = True
+            for worker in self.running:
+                worker.kill()
+
+
+def _batches(layouts: list[Layout]) -> list[list[Layout]]:
+    """The layouts, longest first, in batches of about `BATCH` characters of source: the
+    longest first so that no large one is left for the end of the night."""
+    batches: list[list[Layout]] = [[]]
+    size = 0
+    for layout in sorted(layouts, key=lambda layout: -len(layout.source)):
+        if size and size + len(layout.source) > BATCH:
+            batches.append([])
+            size = 0
+        batches[-1].append(layout)
+        size += len(layout.source)
+    return batches
+
+
+def _frames(layouts: list[Layout]) -> bytes:
+    """Each layout as a JSON line `[whole, [parts], length]`, then that many bytes of
+    source."""
+    frames = []
+    for layout in layouts:
+        data = layout.source.encode("utf-8")
+        header = [str(layout.whole), [str(p) for p in layout.parts], len(data)]
+        frames += [json.dumps(header).encode() + b"\n", data]
+    return b"".join(frames)
+
+
+def _unframed(stream: IO[bytes]) -> Iterator[Layout]:
+    while header := stream.readline():
+        whole, parts, length = json.loads(header)
+        source = stream.read(length).decode("utf-8")
+        yield Layout(source, Path(whole), tuple(Path(p) for p in parts))
+
+
+PR_SET_PDEATHSIG: Final = 1  # from <linux/prctl.h>
+
+
+def _die_with(parent: int) -> None:
+    """A worker of a killed run must not write on into the folder the next run clears (it
+    made that run fail, `Directory not empty`): Linux ends it with its parent."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+
+
+def _work(created: str, parent: str) -> None:
+    _die_with(int(parent))
+    moment = datetime.fromisoformat(created)
+    try:
+        for layout in _unframed(io.BytesIO(sys.stdin.buffer.read())):
+            for path, (pages, sha) in _lay_out_one(layout, moment):
+                print(f"{path}\t{pages}\t{sha}", flush=True)
+    except LayoutError as error:
+        print(error, file=sys.stderr)
+        sys.exit(LAYOUT_FAILED)
+
+
+if __name__ == "__main__":
+    _work(*sys.argv[1:])

@@ -1,0 +1,132 @@
+"""CSV files people open: in Dutch Excel, safely, the same bytes for the same rows.
+
+UTF-8 with a BOM so Excel reads the accents, `;` as separator, and a cell that a
+spreadsheet would run as a formula (starting with = + - @ tab or CR) is neutralised by a
+leading apostrophe. Callers sort rows and format numbers and flags before writing.
+"""
+
+import io
+from collections.abc import Iterable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Final
+
+import polars as pl
+import xlsxwriter
+
+from vsig import messages
+from vsig.contracts import (
+    AMOUNTS,
+)
+from vsig.io import uitkomsten
+from vsig.io.files import write_atomic
+from vsig.io.ingest import Ingested
+
+FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: pl.Expr) -> pl.Expr:
+    """A text cell a spreadsheet would evaluate, made plain text."""
+    risky = pl.any_horizontal(value.str.starts_with(start) for start in FORMULA_STARTS)
+    return pl.when(risky).then(pl.concat_str([pl.lit("'"), value])).otherwise(value)
+
+
+def write_for_people(
+    frame: pl.DataFrame, path: Path, day: date, outcomes: tuple[pl.DataFrame, str] | None = None
+) -> None:
+    """The CSV, and an `.xlsx` beside it for a spreadsheet: text stays text (a phone number
+    or gemeentecode keeps its leading zero, `+31…` needs no guard), amounts are numbers and
+    dates are dates. With `outcomes` (rows and organisation) the workbook also carries the
+    sheet its case workers record outcomes in (`uitkomsten`)."""
+    write_csv(frame, path)
+    write_atomic(path.with_suffix(".xlsx"), xlsx(frame, day, outcomes))
+
+
+WIDEST: Final = 60
+"""Characters at most a spreadsheet column is made wide for its contents."""
+
+
+def xlsx(frame: pl.DataFrame, day: date, outcomes: tuple[pl.DataFrame, str] | None = None) -> bytes:
+    """One sheet with typed cells, the header frozen and filtered. No text is ever a
+    formula, and the workbook is dated by the processing date, so that a replay writes the
+    same bytes.
+
+    Written row by row with XlsxWriter itself, columns as wide as polars measures their
+    text: polars' `write_excel` (a table, autofitted cell by cell) took 2.4 times as long,
+    the larger part of a night without letters at 2 million residents."""
+    typed = frame.with_columns(
+        pl.col(c).str.replace(",", ".", literal=True).cast(pl.Float64)
+        for c in AMOUNTS
+        if frame.schema.get(c) == pl.String
+    )
+    buffer = io.BytesIO()
+    options = {
+        "in_memory": True,
+        "strings_to_formulas": False,
+        "strings_to_numbers": False,
+        "strings_to_urls": False,
+        "default_date_format": "dd-mm-yyyy",
+    }
+    with xlsxwriter.Workbook(buffer, options) as book:
+        book.set_properties({"created": datetime(day.year, day.month, day.day)})
+        sheet = book.add_worksheet("export")
+        money = book.add_format({"num_format": "#,##0.00"})
+        for column, (name, width) in enumerate(_widths(typed).items()):
+            amount = typed.schema[name] == pl.Float64
+            sheet.set_column(column, column, width, money if amount else None)
+        sheet.write_row(0, 0, typed.columns, book.add_format({"bold": True}))
+        for number, row in enumerate(typed.iter_rows(), start=1):
+            sheet.write_row(number, 0, row)
+        sheet.autofilter(0, 0, typed.height, typed.width - 1)
+        sheet.freeze_panes(1, 0)
+        if outcomes is not None:
+            uitkomsten.add(book, *outcomes)
+    return buffer.getvalue()
+
+
+def _widths(frame: pl.DataFrame) -> dict[str, int]:
+    """Each column's width in characters: its longest value or its header, and a margin."""
+    longest = frame.select(pl.all().cast(pl.String).str.len_chars().max()).row(0)
+    return {
+        name: min(WIDEST, max(len(name), length or 0) + 2)
+        for name, length in zip(frame.columns, longest, strict=True)
+    }
+
+
+def write_csv(frame: pl.DataFrame, path: Path) -> Path:
+    text_columns = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    safe = frame.with_columns(neutralise(pl.col(name)).alias(name) for name in text_columns)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()  # polars reports a failed file write as a ComputeError; this can't
+    safe.write_csv(buffer, separator=";", include_bom=True, line_terminator="\r\n")
+    write_atomic(path, buffer.getvalue())
+    return path
+
+
+def afwijzingen(consumed: Iterable[Ingested]) -> pl.DataFrame:
+    """The rows each partner sent tonight that were refused, a row per line with every
+    reason in Dutch (`kolom: reden; …`); a file refused whole as one row without a line."""
+    frames = [_afgewezen(i) for i in consumed if i.source.kind == "signalen" and i.source.partner]
+    schema = {"signaalpartner": pl.String, "bestand": pl.String, "regelnummer": pl.Int64,
+              "signaal_id": pl.String, "afwijzing": pl.String}  # fmt: skip
+    return pl.concat([pl.DataFrame(schema=schema), *frames], how="diagonal_relaxed")
+
+
+def _afgewezen(result: Ingested) -> pl.DataFrame:
+    assert result.source.partner is not None
+    partner, bestand = result.source.partner.code, result.source.path.name
+    if result.file_reason:
+        reason = messages.in_dutch(result.file_reason)
+        return pl.DataFrame(
+            {"signaalpartner": [partner], "bestand": [bestand], "afwijzing": [reason]}
+        )
+    said = pl.Series([messages.in_dutch(r) for r in result.rejects["reden"]], dtype=pl.String)
+    return (
+        result.rejects.with_columns(reden=said)
+        .group_by("regelnummer")
+        .agg(
+            signaal_id=pl.col("waarde").filter(pl.col("kolom") == "signaal_id").first(),
+            afwijzing=pl.format("{}: {}", "kolom", "reden").sort().str.join("; "),
+        )
+        .with_columns(signaalpartner=pl.lit(partner), bestand=pl.lit(bestand))
+    )

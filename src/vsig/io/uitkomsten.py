@@ -1,0 +1,469 @@
+"""The worksheet "Uitkomsten": an organisation's open cases go out in the spreadsheet it
+already gets, with empty columns in which its case workers record what happened, each
+value chosen from the VNG v1.2 lists.
+
+Every night the SDD's call list and each municipality's export carry the sheet. The SDD
+sees every open case, a municipality the open cases of its residents; like its export, it
+sees who lives there and whom they owe only for the cases forwarded to it. The case
+columns are locked, so that only the entry columns can be typed in.
+"""
+
+import io
+import re
+import warnings
+import zipfile
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Final
+
+import openpyxl
+import polars as pl
+import xlsxwriter.workbook
+
+from vsig import messages
+from vsig.rules import vng
+from vsig.rules.events import (
+    SDD,
+)
+from vsig.rules.formats import LIST_SEPARATOR, datum_kort, postcode, straat
+from vsig.schemas import (
+    BESCHIKKINGEN,
+    GEBEURTENISSEN,
+    REJECTS,
+)
+
+SHEET: Final = "Uitkomsten"
+LISTS: Final = "Lijsten"
+
+CASE_COLUMNS: Final = (
+    "Zaak",
+    "Adres",
+    "Bewoners",
+    "Schulden",
+    "Totaal achterstand",
+    "Verstuurd",
+    "Termijnen",
+)
+CHOICES: Final[dict[str, tuple[str, ...]]] = {
+    "Gebeurtenis": GEBEURTENISSEN,
+    "Contactsoort": vng.CONTACTSOORTEN,
+    "Bereikt": ("ja", "nee"),
+    "Dagdeel": vng.DAGDELEN,
+    "Beschikking": BESCHIKKINGEN,
+    "Resultaat": vng.EINDRESULTATEN,
+}
+"""The entry columns a case worker picks from, each with exactly the values of its list."""
+ENTRY_COLUMNS: Final = ("Datum", *CHOICES)
+COLUMNS: Final = (*CASE_COLUMNS, *ENTRY_COLUMNS)
+ORGANISATION_CELL: Final = "A2"
+"""Where on the hidden sheet of lists the workbook says whose it is."""
+EARLIEST: Final = date(2020, 1, 1)
+"""A date cell takes dates from this one on; whether one lies ahead is judged when the
+sheet comes back, since the sheet is filled in on later days than it was made."""
+WIDTHS: Final = {
+    **{"Zaak": 20, "Adres": 36, "Bewoners": 36, "Schulden": 48, "Verstuurd": 40},
+    **{"Termijnen": 36, "Datum": 12, "Contactsoort": 20, "Dagdeel": 10, "Resultaat": 44},
+}
+"""Column widths in characters, else the header's and a margin; a case worker may widen
+any (the protection allows it)."""
+
+
+def sheets(
+    open_cases: pl.DataFrame,
+    households: pl.DataFrame,
+    schulden: pl.DataFrame,
+    verstuurd: pl.DataFrame,
+    deadlines: pl.DataFrame,
+    forwarded: pl.DataFrame,
+    gemeenten: list[str],
+) -> dict[str, pl.DataFrame]:
+    """Per organisation (the SDD, and each of `gemeenten`) the rows of its sheet, a row per
+    open case by zaak_id, the entry columns empty.
+
+    `open_cases` has zaak_id, gemeentecode, totaal_achterstand; `households` and `schulden`
+    come from `exports`; `verstuurd` has zaak_id, Al verstuurd; `deadlines` zaak_id,
+    termijn, uiterlijk. Like its export, a municipality sees who lives there and whom they
+    owe only for the cases forwarded to it."""
+    debts = schulden.group_by("zaak_id").agg(
+        pl.format("{} ({}) {}", "Schuldeiser", "Soort", "Bedrag")
+        .sort_by("Schuldeiser", "Klantnummer")
+        .str.join(LIST_SEPARATOR)
+        .alias("Schulden")
+    )
+    terms = deadlines.group_by("zaak_id").agg(
+        pl.format(
+            "{} uiterlijk {}",
+            pl.col("termijn").str.replace("_", " "),
+            datum_kort(pl.col("uiterlijk")),
+        )
+        .sort_by("uiterlijk", "termijn")
+        .str.join(LIST_SEPARATOR)
+        .alias("Termijnen")
+    )
+    rows = (
+        open_cases.select("zaak_id", "gemeentecode", "totaal_achterstand")
+        .join(households, on="zaak_id", how="left")
+        .join(debts, on="zaak_id", how="left")
+        .join(verstuurd, on="zaak_id", how="left")
+        .join(terms, on="zaak_id", how="left")
+        .with_columns(
+            doorgestuurd=pl.col("zaak_id").is_in(forwarded["zaak_id"].implode()),
+            Adres=pl.format("{}, {} {}", straat(), postcode(), pl.col("woonplaats")),
+            Bewoners=pl.col("bewoners").list.join(LIST_SEPARATOR),
+        )
+        .sort("zaak_id")
+    )
+
+    def sheet(frame: pl.DataFrame, theirs: pl.Expr) -> pl.DataFrame:
+        return frame.select(
+            pl.col("zaak_id").alias("Zaak"),
+            "Adres",
+            pl.when(theirs).then(pl.col("Bewoners")).alias("Bewoners"),
+            pl.when(theirs).then(pl.col("Schulden")).alias("Schulden"),
+            (pl.col("totaal_achterstand") / 100).alias("Totaal achterstand"),
+            pl.col("Al verstuurd").alias("Verstuurd"),
+            "Termijnen",
+            *(pl.lit(None, pl.String).alias(c) for c in ENTRY_COLUMNS),
+        )
+
+    own = {code: rows.filter(pl.col("gemeentecode") == code) for code in gemeenten}
+    return {
+        SDD: sheet(rows, pl.lit(True)),
+        **{code: sheet(frame, pl.col("doorgestuurd")) for code, frame in own.items()},
+    }
+
+
+def add(book: xlsxwriter.workbook.Workbook, rows: pl.DataFrame, organisatie: str) -> None:
+    """The sheet `rows` (from `sheets`) into `book`, with a hidden, locked sheet of the
+    lists it picks from, and whose it is."""
+    sheet = book.add_worksheet(SHEET)
+    entry = book.add_format({"locked": False, "bg_color": "#FFF9DB"})
+    formats = {
+        "Totaal achterstand": book.add_format({"num_format": "#,##0.00"}),
+        "Datum": book.add_format(
+            {"locked": False, "bg_color": "#FFF9DB", "num_format": "dd-mm-yyyy"}
+        ),
+        **dict.fromkeys(CHOICES, entry),
+    }
+    sheet.write_row(0, 0, COLUMNS, book.add_format({"bold": True}))
+    for number, row in enumerate(rows.select(CASE_COLUMNS).iter_rows(), start=1):
+        sheet.write_row(number, 0, row)
+        # Each entry cell written, unlocked: not every spreadsheet takes a column's format
+        # for the cells of a protected sheet.
+        for column, name in enumerate(ENTRY_COLUMNS, start=len(CASE_COLUMNS)):
+            sheet.write_blank(number, column, None, formats[name])
+    rules = _entry_rules()
+    for column, name in enumerate(COLUMNS):
+        sheet.set_column(column, column, WIDTHS.get(name, len(name) + 4), formats.get(name))
+        if name in rules:
+            rule = rules[name] | {"error_title": name}
+            sheet.data_validation(1, column, max(rows.height, 1), column, rule)
+    sheet.freeze_panes(1, 1)
+    sheet.set_landscape()  # printed, a row reads across one page
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0)
+    sheet.autofilter(0, 0, rows.height, len(COLUMNS) - 1)
+    sheet.protect("", {"autofilter": True, "format_columns": True})
+    _add_lists(book, organisatie)
+
+
+def _entry_rules() -> dict[str, dict[str, object]]:
+    """What each entry column takes: a date, or a value from its list on the sheet of lists."""
+    rules: dict[str, dict[str, object]] = {
+        "Datum": {
+            "validate": "date",
+            "criteria": ">=",
+            "value": EARLIEST,
+            "error_message": "Vul een datum in, zoals 26-11-2026.",
+        }
+    }
+    for offset, (name, values) in enumerate(CHOICES.items(), start=1):
+        cells = f"${_letter(offset)}$2:${_letter(offset)}${len(values) + 1}"
+        rules[name] = {
+            "validate": "list",
+            "source": f"={LISTS}!{cells}",
+            "error_message": "Kies een waarde uit de lijst.",
+        }
+    return rules
+
+
+def _add_lists(book: xlsxwriter.workbook.Workbook, organisatie: str) -> None:
+    lists = book.add_worksheet(LISTS)
+    lists.write_row(0, 0, ["organisatie", *CHOICES])
+    lists.write(ORGANISATION_CELL, organisatie)
+    for column, values in enumerate(CHOICES.values(), start=1):
+        lists.write_column(1, column, values)
+    lists.hide()
+    lists.protect()
+
+
+def _letter(column: int) -> str:
+    """The spreadsheet letter of a column counted from 0 (the lists stay below 26)."""
+    return chr(ord("A") + column)
+
+
+def in_dutch(rejects: pl.DataFrame) -> pl.DataFrame:
+    """Rejects (schemas.REJECTS) of a sheet with their reasons in Dutch, each column as
+    the sheet names it."""
+    said = pl.Series([messages.in_dutch(r) for r in rejects["reden"]], dtype=pl.String)
+    return rejects.with_columns(reden=said, kolom=pl.col("kolom").replace(CONTRACT_NAMES))
+
+
+class WorkbookError(Exception):
+    """The workbook cannot be read as a sheet of outcomes; the message says why."""
+
+
+@dataclass(frozen=True)
+class Entries:
+    """What a sheet that came back holds: whose it is, the rows with an entry as text in
+    the columns of the CSV form (`zaak_id, datum, gebeurtenis, waarde`, `line` the sheet's
+    row), rows whose entry mixes kinds (contract.REJECTS), and how many rows were left empty."""
+
+    organisatie: str
+    rows: pl.DataFrame
+    rejects: pl.DataFrame
+    empty: int
+    entered: pl.DataFrame
+    """The rows with an entry as the sheet had them: `line`, Zaak and the entry columns."""
+
+    def archived(self) -> bytes:
+        """What the archive keeps of the workbook: each entry at its row, and whose it
+        is; not the case columns vsig wrote itself (names and addresses), which a replay
+        does not need and erasure would otherwise have to find in a spreadsheet."""
+        return _archive_copy(self.entered, self.organisatie)
+
+
+CONTRACT_NAMES: Final = {
+    "zaak_id": "Zaak",
+    "datum": "Datum",
+    "gebeurtenis": "Gebeurtenis",
+    "waarde": "Contactsoort, Bereikt, Dagdeel, Beschikking of Resultaat",
+    "organisatie": f"{LISTS}!{ORGANISATION_CELL}",
+}
+"""A column of the CSV form as the sheet names it, for a reject."""
+BELONGS: Final = {
+    "Contactsoort": "contactpoging",
+    "Bereikt": "contactpoging",
+    "Dagdeel": "contactpoging",
+    "Beschikking": "beschikking",
+    "Resultaat": "resultaat",
+}
+"""Each value column and the one kind of event it is filled in for."""
+_DUTCH_DATE: Final = re.compile(r"^(\d{1,2})-(\d{1,2})-(\d{4})$")
+
+
+MAX_ROWS: Final = 1_048_576
+"""The most rows a sheet has in any spreadsheet program: past it, no sheet vsig sent."""
+MAX_UNPACKED: Final = 256 * 1024 * 1024
+"""The most bytes a workbook may unpack to. An .xlsx is a zip: a few hundred kilobytes can
+unpack to gigabytes, and openpyxl holds a workbook's shared strings whole. The SDD's
+sheet of the Drechtsteden's open cases unpacks to a few megabytes."""
+
+
+def read(data: bytes, name: str, line: str) -> Entries:
+    """The entries of a filled-in sheet. openpyxl reads the cells' values only: a workbook
+    is data, and nothing in it (a formula, a macro) is ever run."""
+    try:
+        _check_unpacked(data)
+        with warnings.catch_warnings():
+            # openpyxl's words on parts it leaves out (an extension, a style) are not the
+            # case worker's concern, and would reach the terminal.
+            warnings.simplefilter("ignore", UserWarning)
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            try:
+                organisatie, header, cells = _cells(book)
+                return _entries(header, cells, organisatie, name, line)
+            finally:
+                book.close()
+    except WorkbookError:
+        raise
+    except Exception as error:  # however a parser fails, the file is at fault
+        raise WorkbookError(
+            f"cannot be read as an .xlsx workbook ({type(error).__name__})"
+        ) from None
+
+
+def _check_unpacked(data: bytes) -> None:
+    """The workbook unpacks to no more than MAX_UNPACKED bytes, by what its zip says of
+    each part; a part is never unpacked past what it says (zipfile stops there)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as packed:
+        size = sum(part.file_size for part in packed.infolist())
+    if size > MAX_UNPACKED:
+        raise WorkbookError(
+            f"unpacks to {size:,} bytes, more than the {MAX_UNPACKED:,} a sheet of "
+            "outcomes can need: is it the workbook vsig sent?"
+        )
+
+
+def _cells(book: Any) -> tuple[str, list[str | None], Iterator[tuple[object, ...]]]:
+    """Whose the workbook is, its sheet's header, and the values of its rows below it, as
+    far as cells are present and as far right as the columns read: the range a sheet
+    claims for itself is never believed (`A1:XFD1048576` would have every row padded to
+    16,384 cells, down to row 1,048,576)."""
+    if SHEET not in book.sheetnames or LISTS not in book.sheetnames:
+        raise WorkbookError(
+            f"has no sheet {SHEET!r} with its sheet of lists: is it the workbook vsig sent?"
+        )
+    organisatie = _text(book[LISTS][ORGANISATION_CELL].value)
+    if organisatie is None:
+        raise WorkbookError(f"does not say whose it is ({LISTS}!{ORGANISATION_CELL} is empty)")
+    sheet = book[SHEET]
+    sheet.reset_dimensions()
+    header = [_text(c) for c in next(sheet.iter_rows(max_row=1, values_only=True), ())]
+    missing = [c for c in READ if c not in header]
+    if missing:
+        raise WorkbookError(f"the sheet {SHEET!r} misses the column(s) {missing}")
+    width = max(header.index(c) for c in READ) + 1
+    rows = sheet.iter_rows(min_row=2, max_row=MAX_ROWS + 1, max_col=width, values_only=True)
+    return organisatie, header, rows
+
+
+READ: Final = ("Zaak", *ENTRY_COLUMNS)
+"""The columns read of a sheet that comes back; the others are vsig's own."""
+
+
+def _entries(
+    header: list[str | None],
+    cells: Iterator[tuple[object, ...]],
+    organisatie: str,
+    name: str,
+    line: str,
+) -> Entries:
+    """The rows with an entry, each column read as text (a column's type is never guessed
+    from its first rows); the empty rows only counted."""
+    at = [header.index(c) for c in READ]
+    rows: list[list[str | None]] = []
+    empty = 0
+    for number, row in enumerate(cells, start=2):
+        if number > MAX_ROWS:
+            raise WorkbookError(f"the sheet {SHEET!r} has more than {MAX_ROWS:,} rows")
+        values = [_cell(row[i] if i < len(row) else None, c) for i, c in zip(at, READ, strict=True)]
+        if any(v is not None for v in values[1:]):
+            rows.append([str(number), *values])
+        else:
+            empty += 1
+    entered = pl.DataFrame(
+        rows, schema=dict.fromkeys([line, *READ], pl.String), orient="row"
+    ).with_columns(pl.col(line).cast(pl.Int64))
+    mixed = _mixed(entered, name, line)
+    return Entries(
+        organisatie,
+        entered.filter(~pl.col(line).is_in(mixed["regelnummer"].implode())).select(
+            line,
+            zaak_id="Zaak",
+            datum="Datum",
+            gebeurtenis="Gebeurtenis",
+            waarde=_waarde(),
+            organisatie=pl.lit(organisatie),
+        ),
+        mixed,
+        empty,
+        entered,
+    )
+
+
+def _waarde() -> pl.Expr:
+    """The value as the CSV form writes it: `soort|bereikt|dagdeel` for a contact attempt
+    (a part left empty stays empty, and the contract then finds what is missing)."""
+    event = pl.col("Gebeurtenis")
+    contact = pl.concat_str(
+        [pl.col(c).fill_null("") for c in ("Contactsoort", "Bereikt", "Dagdeel")], separator="|"
+    )
+    return (
+        pl.when(event == "contactpoging")
+        .then(contact)
+        .when(event == "beschikking")
+        .then(pl.col("Beschikking"))
+        .when(event == "resultaat")
+        .then(pl.col("Resultaat"))
+    )
+
+
+def _mixed(entered: pl.DataFrame, name: str, line: str) -> pl.DataFrame:
+    """A value filled in for another kind of event than the row's: which one was meant is
+    not for vsig to guess."""
+    known = pl.col("Gebeurtenis").is_in(GEBEURTENISSEN)
+    found = [
+        entered.filter(known & pl.col(column).is_not_null() & (pl.col("Gebeurtenis") != kind))
+        .select(
+            bestand=pl.lit(name),
+            regelnummer=pl.col(line),
+            kolom=pl.lit(column),
+            waarde=pl.col(column),
+            reden=pl.format("hoort niet bij de gebeurtenis {}", pl.col("Gebeurtenis")),
+        )
+        .cast(REJECTS)  # type: ignore[arg-type]
+        for column, kind in BELONGS.items()
+    ]
+    return pl.concat(found).sort("regelnummer", "kolom")
+
+
+def _cell(value: object, column: str) -> str | None:
+    """A cell as the CSV form would hold it: a date as yyyy-mm-dd, other text trimmed."""
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return value.isoformat()
+    text = _text(value)
+    if column == "Datum" and text and (parts := _DUTCH_DATE.match(text)):
+        day, month, year = parts.groups()
+        return f"{year}-{int(month):02d}-{int(day):02d}"
+    return text
+
+
+def _text(value: object) -> str | None:
+    text = "" if value is None else str(value).strip()
+    return text or None
+
+
+def mentions(path: Path, zaken: Collection[str], names: Collection[str]) -> bool:
+    """Whether the workbook's sheet of outcomes lists one of these cases, or one of these
+    names among a household's residents (for erasure)."""
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        if SHEET not in book.sheetnames:
+            return False
+        rows = book[SHEET].iter_rows(values_only=True)
+        header = [_text(c) for c in next(rows, ())]
+        zaak = header.index("Zaak")
+        bewoners = header.index("Bewoners") if "Bewoners" in header else None  # not archived
+        wanted = set(names)
+        return any(
+            row[zaak] in zaken
+            or (
+                bewoners is not None
+                and not wanted.isdisjoint(str(row[bewoners]).split(LIST_SEPARATOR))
+            )
+            for row in rows
+        )
+    finally:
+        book.close()
+
+
+def without_rows(data: bytes, lines: Collection[int]) -> bytes:
+    """An archived workbook (`Entries.archived`) without the entries on these rows."""
+    entries = read(data, "archived", _LINE)
+    kept = entries.entered.filter(~pl.col(_LINE).is_in(list(lines)))
+    return _archive_copy(kept, entries.organisatie)
+
+
+_LINE: Final = "line"
+
+
+def _archive_copy(entered: pl.DataFrame, organisatie: str) -> bytes:
+    """Entries at their rows in a workbook of the sheet's layout, the same bytes for the
+    same entries."""
+    buffer = io.BytesIO()
+    # Entries are text as typed: never made into a formula, a link or a number.
+    as_typed = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
+    with xlsxwriter.Workbook(buffer, {"in_memory": True, **as_typed}) as book:
+        book.set_properties({"created": datetime(2020, 1, 1)})
+        sheet = book.add_worksheet(SHEET)
+        sheet.write_row(0, 0, READ)
+        line = entered.columns[0]
+        for row in entered.select(line, *READ).iter_rows():
+            sheet.write_row(row[0] - 1, 0, row[1:])
+        _add_lists(book, organisatie)
+    return buffer.getvalue()

@@ -1,0 +1,1 @@
+"""One night: read, compute, commit."""

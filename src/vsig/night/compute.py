@@ -1,0 +1,124 @@
+"""The night in memory: from what was read to everything a night decides, nothing written.
+
+Each line names what it makes and wires it by keyword from what came before, in the order
+of the pipeline; every step is a rule under `vsig.rules`, and `Tonight` is built from the
+names. Each stage's timer covers exactly the steps under its name.
+"""
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import date
+from typing import Final
+
+import polars as pl
+
+from vsig.config import Config
+from vsig.contracts import ACTION_COLUMNS
+from vsig.night.read import Read
+from vsig.night.tonight import Tonight
+from vsig.rules import bellijst, cases, exports, lifecycle, match, route, termijnen
+from vsig.rules.events import outcomes, split_events
+
+STAGES: Final = (
+    "inlezen",
+    "gebeurtenissen",
+    "verhuizingen",
+    "matchen",
+    "zaken",
+    "routeren",
+    "termijnen",
+    "bellijst",
+    "overzichten",
+)
+"""The stages of `compute`, after "inlezen" (`read`); writing adds its own."""
+Tick = Callable[[int, int], None]
+"""How far the stage under way is: `done` of `total`."""
+Stage = Callable[[str], AbstractContextManager[Tick]]
+
+
+def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
+    """Everything the night decides, from what was `read`."""
+    with stage("gebeurtenissen"):
+        brp = match.prepare_brp(read.inputs.brp.accepted, day)
+        inputs = read.inputs.with_events_checked(
+            lambda rows, earlier: split_events(
+                rows,
+                read.open_cases,
+                pl.concat([read.recorded, earlier.select(read.recorded.columns)]),
+            )
+        )
+        events = inputs.accepted_events
+        still_open, closed_by_events = lifecycle.close(
+            read.open_cases, events, day, config.case_close_after_days
+        )
+    with stage("verhuizingen"):
+        stored = read.open_signals.select(cases.CASE_SIGNAL_COLUMNS)
+        theirs = stored.filter(pl.col("zaak_id").is_in(still_open["zaak_id"].implode()))
+        followed = lifecycle.follow(still_open, theirs, brp, day)
+    with stage("matchen"):
+        closed_tonight = stored.join(
+            followed.signals, on=["signaalpartner", "signaal_id"], how="anti"
+        )
+        known = cases.known_debts(
+            followed.signals, pl.concat([read.closed_signals, closed_tonight])
+        )
+        matched = match.match(inputs.signals, brp, config, day, known)
+    with stage("zaken"):
+        bundled = cases.bundle(matched, followed, read.run_id, day)
+        bekend = match.bekend_bij_sdd(
+            cases.debtors_at_home(bundled), brp, inputs.sdd.accepted, config, day
+        )
+        touched = cases.touched_facts(bundled, bekend)
+    with stage("routeren"):
+        routed = route.route(touched, config.routing)
+        actions = route.action_details(
+            route.new_actions(routed, config.routing, read.performed), config.routing, day
+        )
+        forwarded = route.forwarded(read.performed, actions)
+    with stage("termijnen"):
+        history = pl.concat([read.recorded, events.select(read.recorded.columns)])
+        open_now = lifecycle.open_after(followed.open_cases, routed)
+        deadlines = termijnen.deadlines(open_now, history, forwarded, config.termijnen, day)
+        decided = outcomes(events)
+        decisions = (
+            read.open_signals.select("zaak_id", *exports.DECISION_COLUMNS)
+            .join(decided, on="zaak_id")
+            .drop("zaak_id")
+        )
+    with stage("bellijst"):
+        case_actions = pl.concat([read.performed, actions.select(ACTION_COLUMNS)]).join(
+            open_now, on="zaak_id", how="semi"
+        )
+        calls = bellijst.open_calls(case_actions, history, forwarded, day).join(
+            open_now, on="zaak_id"
+        )
+    with stage("overzichten"):
+        letters = exports.letters_due(actions, exports.debtors(bundled.case_signals, brp))
+        households = exports.households(open_now, brp, bundled.open_signals)
+        schulden = exports.schulden(bundled.open_signals, brp, config)
+        verstuurd = exports.verstuurd(case_actions, config.routing.action_labels())
+    return Tonight(
+        run_id=read.run_id,
+        inputs=inputs,
+        brp=brp,
+        read_before=read.open_cases,
+        closed=pl.concat([closed_by_events, followed.closed], how="diagonal_relaxed"),
+        active=lifecycle.active_unrouted(followed.open_cases, routed, day),
+        events=events,
+        signals=bundled.signals,
+        case_signals=bundled.case_signals,
+        regrouped=bundled.regrouped,
+        routed=routed,
+        actions=actions,
+        forwarded=forwarded,
+        deadlines=deadlines,
+        decisions=decisions,
+        letters=letters,
+        open_signals=bundled.open_signals,
+        case_actions=case_actions,
+        calls=calls,
+        open_now=open_now,
+        households=households,
+        schulden=schulden,
+        verstuurd=verstuurd,
+    )

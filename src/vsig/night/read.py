@@ -1,0 +1,53 @@
+"""What a night starts from, read once: tonight's inbox and the state as the last night left
+it. Every frame the night needs is read here, before anything is computed; no rule reads
+the state itself.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Final
+
+import polars as pl
+
+from vsig.config import Config
+from vsig.io import inbox
+from vsig.io.home import Home
+from vsig.io.store import Store
+from vsig.night.tonight import Inputs, Replay
+from vsig.rules.cases import CASE_SIGNAL_COLUMNS
+from vsig.rules.exports import DECISION_COLUMNS
+
+OPEN_SIGNAL_COLUMNS: Final = tuple(dict.fromkeys((*CASE_SIGNAL_COLUMNS, *DECISION_COLUMNS)))
+"""What the night needs of an open case's signals: for the case, and for the creditor's
+feedback when the case is decided tonight."""
+
+
+@dataclass(frozen=True)
+class Read:
+    """The night's inputs and the state's frames, as read."""
+
+    run_id: str
+    inputs: Inputs
+    open_cases: pl.DataFrame  # every open case, as the state holds it
+    open_signals: pl.DataFrame  # their signals (OPEN_SIGNAL_COLUMNS)
+    closed_signals: pl.DataFrame  # the signals of the closed cases still kept
+    recorded: pl.DataFrame  # every event kept: zaak_id, datum, gebeurtenis, waarde
+    performed: pl.DataFrame  # every action taken (ACTION_COLUMNS)
+
+
+def read(db: Store, home: Home, config: Config, day: date, replay: Replay | None) -> Read:
+    """Read tonight's inbox (a replay brings its archived registers and run id) and every
+    state frame the night needs."""
+    run_id = replay.run_id if replay else db.next_run_id(day)
+    open_signals = db.case_signals(OPEN_SIGNAL_COLUMNS)
+    registers = (replay.brp, replay.sdd) if replay else None
+    inputs = inbox.read(home, config, day, db, run_id, open_signals["persoon_bsn"], registers)
+    return Read(
+        run_id=run_id,
+        inputs=inputs,
+        open_cases=db.open_cases(),
+        open_signals=open_signals,
+        closed_signals=db.case_signals(CASE_SIGNAL_COLUMNS, closed=True),
+        recorded=db.event_history(),
+        performed=db.performed_actions(),
+    )

@@ -1,0 +1,1 @@
+"""Operating the home: doctor, samples."""

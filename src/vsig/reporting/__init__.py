@@ -1,0 +1,1 @@
+"""What goes out beyond a night: CBS, reports, the DDAS-VS API, signing."""

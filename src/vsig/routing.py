@@ -1,0 +1,244 @@
+"""The routing table as the config holds it: ordered rules over case facts, and the actions
+they book, validated when the config loads.
+
+The rules are data, never code: each condition is a (fact, operator, value) triple checked
+against fixed lists here; `rules.route` evaluates them over the night's cases. The first
+rule that matches wins; the last rule has no `when` and catches every case.
+"""
+
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Annotated, Any, Final, Literal, Self
+
+from pydantic import Field, ValidationInfo, field_validator, model_validator
+
+from vsig.models import Strict, euros_to_cents
+from vsig.rules import werkdagen
+from vsig.rules.vng import SIGNAALPARTNERSOORTEN
+
+FactKind = Literal["ja/nee", "bedrag", "aantal", "soorten", "gemeentecode"]
+FACTS: Final[dict[str, FactKind]] = {
+    "bekend_bij_sdd": "ja/nee",
+    "totaal_achterstand": "bedrag",
+    "aantal_signalen": "aantal",
+    "soorten": "soorten",
+    "crisis": "ja/nee",
+    "warme_overdracht": "ja/nee",
+    "gemeentecode": "gemeentecode",
+    "meervoudig": "ja/nee",
+    "telefoon_bekend": "ja/nee",
+}
+COMPARE: Final[dict[str, Callable[[Any, Any], Any]]] = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+OPERATORS: Final = (*COMPARE, "in")
+ALLOWED: Final[dict[FactKind, tuple[str, ...]]] = {
+    "ja/nee": ("==", "!="),
+    "bedrag": tuple(COMPARE),
+    "aantal": OPERATORS,
+    "soorten": ("==", "!=", "in"),
+    "gemeentecode": ("==", "!=", "in"),
+}
+
+
+class RuleError(ValueError):
+    """A problem in the routing, with where it is below the part that raised it."""
+
+    def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
+class _Described(Strict):
+    omschrijving: str | None = Field(
+        None,
+        min_length=1,
+        max_length=120,
+        description="what a case worker reads for it in exports and reports; else its name",
+    )
+
+    def label(self, name: str) -> str:
+        return self.omschrijving or name.replace("_", " ")
+
+
+class BriefActie(_Described):
+    """Send a letter to the household, written from a template in `vsig/templates/brieven/`."""
+
+    type: Literal["brief"]
+    template: str
+
+    @field_validator("template")
+    @classmethod
+    def _known_template(cls, name: str, info: ValidationInfo) -> str:
+        known = (info.context or {}).get("templates", ())
+        if name not in known:
+            raise ValueError(f"unknown template {name!r}; known: {', '.join(known)}")
+        return name
+
+
+class BelActie(_Described):
+    """Phone the household: scheduled `na_dagen` after the run, due `binnen_werkdagen` later."""
+
+    type: Literal["bellen"]
+    wie: Literal["sdd", "gemeente"] = "sdd"
+    na_dagen: int = Field(0, ge=0, le=365)
+    binnen_werkdagen: int = Field(0, ge=0, le=60)
+
+    def gepland(self, processing_date: date) -> date:
+        """The day the call is for: from then it is on the SDD's worklist."""
+        return processing_date + timedelta(days=self.na_dagen)
+
+    def uiterlijk(self, processing_date: date) -> date:
+        """The working days count after the day the call is scheduled for (Atw); a call
+        without a term is due that day, or the next working day."""
+        start = self.gepland(processing_date)
+        if self.binnen_werkdagen:
+            return werkdagen.plus_werkdagen(start, self.binnen_werkdagen)
+        return werkdagen.termijn_einde(start)
+
+
+class DoorstuurActie(_Described):
+    """Forward the case to the household's municipality, which acts on it; with
+    `binnen_werkdagen` it must act (e.g. visit) within that many working days."""
+
+    type: Literal["doorsturen"]
+    binnen_werkdagen: int | None = Field(None, ge=1, le=60)
+
+    def uiterlijk(self, processing_date: date) -> date | None:
+        if self.binnen_werkdagen is None:
+            return None
+        return werkdagen.plus_werkdagen(processing_date, self.binnen_werkdagen)
+
+
+Actie = Annotated[BriefActie | BelActie | DoorstuurActie, Field(discriminator="type")]
+
+
+@dataclass(frozen=True)
+class Condition:
+    fact: str
+    op: str
+    value: Any
+
+
+class Rule(_Described):
+    name: str = Field(min_length=1)
+    when: dict[str, dict[str, Any]] | None = None
+    actions: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _known_facts(self, info: ValidationInfo) -> Self:
+        for fact, tests in (self.when or {}).items():
+            for op, value in tests.items():
+                _check_condition(fact, op, value, info)
+        return self
+
+    def conditions(self) -> list[Condition]:
+        return [
+            Condition(fact, op, _typed(FACTS[fact], value))
+            for fact, tests in (self.when or {}).items()
+            for op, value in tests.items()
+        ]
+
+
+def _check_condition(fact: str, op: str, value: Any, info: ValidationInfo) -> None:
+    if fact not in FACTS:
+        raise RuleError(("when", fact), f"unknown fact; facts are {', '.join(FACTS)}")
+    kind = FACTS[fact]
+    where = ("when", fact, op)
+    if op not in OPERATORS:
+        raise RuleError(where, f"unknown operator {op!r}; operators are {' '.join(OPERATORS)}")
+    if op not in ALLOWED[kind]:
+        raise RuleError(where, f"operator {op!r} does not apply to {fact}")
+    values = value if op == "in" or kind == "soorten" else [value]
+    if not isinstance(values, list) or not values:
+        raise RuleError(where, "expected a list of values")
+    allowed = _allowed_values(kind, info)
+    for item in values:
+        if not _fits(kind, item, allowed):
+            raise RuleError(where, f"{item!r} is not {_describe_kind(kind, allowed)}")
+
+
+def _allowed_values(kind: FactKind, info: ValidationInfo) -> tuple[str, ...]:
+    if kind == "soorten":
+        return SIGNAALPARTNERSOORTEN
+    if kind == "gemeentecode":
+        return tuple((info.context or {}).get("gemeentecodes", ()))
+    return ()
+
+
+def _fits(kind: FactKind, value: Any, allowed: tuple[str, ...]) -> bool:
+    if kind == "ja/nee":
+        return isinstance(value, bool)
+    if kind == "aantal":
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    if kind == "bedrag":
+        try:
+            return euros_to_cents(value) >= 0 and not isinstance(value, bool)
+        except ValueError:
+            return False
+    return value in allowed
+
+
+def _describe_kind(kind: FactKind, allowed: tuple[str, ...]) -> str:
+    return {
+        "ja/nee": "true or false",
+        "aantal": "a whole number",
+        "bedrag": "an amount in euros such as 500 or 500.00",
+    }.get(kind, f"one of {', '.join(allowed)}")
+
+
+def _typed(kind: FactKind, value: Any) -> Any:
+    if kind == "bedrag":
+        return euros_to_cents(value)
+    if kind == "soorten" and not isinstance(value, list):
+        return [value]
+    return value
+
+
+class Routing(Strict):
+    actions: dict[str, Actie] = Field(min_length=1)
+    rules: list[Rule] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _complete(self) -> Self:
+        names = [r.name for r in self.rules]
+        doubles = sorted({n for n in names if names.count(n) > 1})
+        if doubles:
+            raise RuleError(("rules",), f"name used more than once: {doubles}")
+        for index, rule in enumerate(self.rules):
+            unknown = [a for a in rule.actions if a not in self.actions]
+            if unknown:
+                raise RuleError(
+                    ("rules", index, "actions"),
+                    f"unknown action(s) {unknown}; defined: {', '.join(self.actions)}",
+                )
+            last = index == len(self.rules) - 1
+            if last and rule.when is not None:
+                raise RuleError(
+                    ("rules", index, "when"), "the last rule is the default and has no `when`"
+                )
+            if not last and rule.when is None:
+                raise RuleError(
+                    ("rules", index),
+                    "only the last rule may go without `when`; "
+                    "the rules after it could never match",
+                )
+        return self
+
+    def rule(self, name: str) -> Rule:
+        return next(r for r in self.rules if r.name == name)
+
+    def rule_labels(self) -> dict[str, str]:
+        """Each rule's name → what people read for it (`omschrijving`)."""
+        return {r.name: r.label(r.name) for r in self.rules}
+
+    def action_labels(self) -> dict[str, str]:
+        """Each action's name → what people read for it (`omschrijving`)."""
+        return {name: action.label(name) for name, action in self.actions.items()}

@@ -1,0 +1,1 @@
+"""Pure rules: frames in, frames out; no state, no paths."""

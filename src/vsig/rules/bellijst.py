@@ -1,0 +1,63 @@
+"""The SDD's daily worklist: every call that is due today or overdue, until there is contact.
+
+A call the routing booked stays open from the day it is for (`gepland`) until an event on
+or after the night it was booked shows that the SDD reached the household: a contactpoging
+that reached someone, an aanmelding, a first conversation, a decision or a result. A
+contactpoging that reached nobody leaves it open and counts as an attempt. A case that
+closes takes its calls with it, and so does one forwarded to its municipality, which then
+makes the offer (one first offer per case).
+"""
+
+from datetime import date
+from typing import Final
+
+import polars as pl
+
+from vsig.rules import normalize
+
+CONTACT: Final = ("aanmelding", "eerste_gesprek", "beschikking", "resultaat")
+"""Events that show the household was reached, whatever their value."""
+
+
+def open_calls(
+    actions: pl.DataFrame, events: pl.DataFrame, forwarded: pl.DataFrame, today: date
+) -> pl.DataFrame:
+    """The SDD's calls of the open cases still to make today: `zaak_id, actie, geboekt,
+    gepland, uiterlijk, pogingen, laatste_poging`.
+
+    `actions` are the actions of the open cases (`ACTION_COLUMNS`), `events` all their
+    events (`zaak_id, datum, gebeurtenis, waarde`), `forwarded` the cases forwarded
+    (`route.forwarded`).
+    """
+    calls = (
+        actions.filter(
+            (pl.col("actietype") == "bellen")
+            & (pl.col("wie") == "sdd")
+            & (pl.col("gepland") <= today)
+        )
+        .join(forwarded.select("zaak_id"), on="zaak_id", how="anti")
+        .select("zaak_id", "actie", "geboekt", "gepland", "uiterlijk")
+    )
+    since = calls.join(events, on="zaak_id").filter(pl.col("datum") >= pl.col("geboekt"))
+    answered = since.filter(contact()).select("zaak_id", "actie").unique()
+    tried = (
+        since.filter(_attempt())
+        .group_by("zaak_id", "actie")
+        .agg(pogingen=pl.len().cast(pl.Int64), laatste_poging=pl.col("datum").max())
+    )
+    return (
+        calls.join(answered, on=["zaak_id", "actie"], how="anti")
+        .join(tried, on=["zaak_id", "actie"], how="left")
+        .with_columns(pl.col("pogingen").fill_null(0))
+        .sort("zaak_id", "actie")
+    )
+
+
+def contact() -> pl.Expr:
+    """An event that shows the household was reached."""
+    reached = normalize.contact_bereikt(pl.col("waarde"))
+    return pl.col("gebeurtenis").is_in(CONTACT) | (_attempt() & reached)
+
+
+def _attempt() -> pl.Expr:
+    return pl.col("gebeurtenis") == "contactpoging"

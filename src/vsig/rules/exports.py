@@ -1,0 +1,319 @@
+"""What each export holds, row by row: households, debts, what was sent, the municipal
+exports, the SDD's call list, the deadlines, the unmatched signals and each creditor's
+feedback. Frames in, frames out; `io.spreadsheets` writes them for people.
+"""
+
+from datetime import date
+from typing import Final
+
+import polars as pl
+
+from vsig.config import Config
+from vsig.contracts import (
+    ADDRESS_COLUMNS,
+    BELLIJST_CSV,
+    GEMEENTE_CSV,
+    NIET_GEKOPPELD_CSV,
+    SCHULD_COLUMNS,
+    TERMIJNEN_CSV,
+    TERUGMELDING_CSV,
+)
+from vsig.rules import cases
+from vsig.rules.formats import (
+    LIST_SEPARATOR,
+    adresregel,
+    datum_kort,
+    euros_komma,
+    ja_nee,
+    postcode,
+    straat,
+    telefoon,
+)
+
+
+def households(cases_: pl.DataFrame, brp: pl.DataFrame, case_signals: pl.DataFrame) -> pl.DataFrame:
+    """Per case: who lives there, the address and how to reach them.
+
+    `cases_` has `zaak_id, adres_sleutel`; `brp` comes from `match.prepare_brp`;
+    `case_signals` are all picked-up signals of those cases (`cases.CASE_SIGNAL_COLUMNS`).
+    The residents named are the living adults, the debtors first; children only when no
+    adult lives there.
+    """
+    debtors = case_signals.select("zaak_id", bsn="persoon_bsn").drop_nulls().unique()
+    adult = pl.col("meerderjarig")
+    residents = (
+        cases_.select("zaak_id", "adres_sleutel")
+        .join(brp.filter(~pl.col("overleden")), on="adres_sleutel")
+        .filter(adult | ~adult.any().over("zaak_id"))
+        .join(debtors.with_columns(debiteur=pl.lit(0)), on=["zaak_id", "bsn"], how="left")
+        .sort("zaak_id", pl.col("debiteur").fill_null(1), "geboortedatum", "bsn")
+        .group_by("zaak_id", maintain_order=True)
+        .agg(
+            naam().alias("bewoners"),
+            *(pl.col(c).first() for c in ADDRESS_COLUMNS),
+        )
+    )
+    contact = case_signals.group_by("zaak_id").agg(
+        telefoonnummers=telefoon(pl.col("telefoonnummer")).drop_nulls().unique().sort(),
+        emails=pl.col("email").drop_nulls().unique().sort(),
+    )
+    return residents.join(contact, on="zaak_id", how="left").sort("zaak_id")
+
+
+def naam() -> pl.Expr:
+    """A resident's name as the BRP gives it: `A.B. van Dijk`."""
+    return pl.concat_str(
+        ["voorletters", "voorvoegsel", "geslachtsnaam"], separator=" ", ignore_nulls=True
+    )
+
+
+def debtors(case_signals: pl.DataFrame, brp: pl.DataFrame) -> pl.DataFrame:
+    """Per case, each person its debts are about: `zaak_id, nummer, naam, schulden,
+    totaal`, numbered 1, 2, … within the case. A debt belongs to the person its latest
+    signal was matched to; one matched to nobody (only in a state from before matching
+    always named a person) is nobody's, and no letter names it."""
+    owed = cases.debts(case_signals).filter(pl.col("persoon_bsn").is_not_null())
+    return (
+        owed.group_by("zaak_id", "persoon_bsn")
+        .agg(
+            schulden=pl.struct("signaalpartner", "soort", "bedrag", "signaaldatum").sort_by(
+                "signaalpartner", "soort", "bedrag"
+            ),
+            totaal=pl.col("bedrag").sum(),
+        )
+        .join(brp.select(persoon_bsn="bsn", naam=naam()), on="persoon_bsn")
+        .sort("zaak_id", "persoon_bsn")
+        .with_columns(nummer=pl.int_range(1, pl.len() + 1).over("zaak_id"))
+        .drop("persoon_bsn")
+    )
+
+
+def letters_due(actions: pl.DataFrame, debtors_: pl.DataFrame) -> pl.DataFrame:
+    """Tonight's letters: each `brief` action booked tonight × each person the case's debts
+    are about (`debtors`), the one place that decides who gets a letter. The letters, the
+    summary and the manifest all count these rows."""
+    return actions.filter(pl.col("actietype") == "brief").join(debtors_, on="zaak_id")
+
+
+def schulden(case_signals: pl.DataFrame, brp: pl.DataFrame, config: Config) -> pl.DataFrame:
+    """A row per debt of each case, as a case worker reads it: the creditor by name, its
+    klantnummer, amount, dates, warme overdracht and the debtor (`SCHULD_COLUMNS`)."""
+    partners = pl.DataFrame(
+        {
+            "signaalpartner": [p.code for p in config.signaalpartners],
+            "Schuldeiser": [p.naam for p in config.signaalpartners],
+        }
+    )
+    return (
+        cases.debts(case_signals)
+        .join(partners, on="signaalpartner", how="left")
+        .join(brp.select(persoon_bsn="bsn", Schuldenaar=naam()), on="persoon_bsn", how="left")
+        .select(
+            "zaak_id",
+            pl.col("Schuldeiser").fill_null(pl.col("signaalpartner")),
+            pl.col("soort").alias("Soort"),
+            pl.col("klantnummer").alias("Klantnummer"),
+            euros_komma(pl.col("bedrag")).alias("Bedrag"),
+            pl.col("ontstaansdatum").alias("Ontstaan"),
+            pl.col("signaaldatum").alias("Gesignaleerd"),
+            ja_nee(pl.col("warme_overdracht")).alias("Warme overdracht"),
+            "Schuldenaar",
+        )
+        .sort("zaak_id", "Schuldeiser", "Klantnummer")
+    )
+
+
+def verstuurd(case_actions: pl.DataFrame, labels: dict[str, str]) -> pl.DataFrame:
+    """Per case the letters it was sent: `zaak_id, Al verstuurd` as `Informatiebrief
+    (26-11-2026)`."""
+    letters = case_actions.filter(pl.col("actietype") == "brief")
+    return letters.group_by("zaak_id").agg(
+        pl.format("{} ({})", _named("actie", labels), datum_kort(pl.col("geboekt")))
+        .sort_by("geboekt", "actie")
+        .str.join(LIST_SEPARATOR)
+        .alias("Al verstuurd")
+    )
+
+
+def _joined(column: str) -> pl.Expr:
+    """A list as one cell, `a / b`; an empty list is an empty cell."""
+    return pl.when(pl.col(column).list.len() > 0).then(pl.col(column).list.join(LIST_SEPARATOR))
+
+
+def _named(column: str, names: dict[str, str]) -> pl.Expr:
+    """A code as people read it: a rule or action by its `omschrijving`, a municipality by
+    its name; a code without one as it is."""
+    return pl.col(column).replace_strict(names, default=pl.col(column), return_dtype=pl.String)
+
+
+def gemeente_exports(
+    routed: pl.DataFrame,
+    performed_tonight: pl.DataFrame,
+    forwarded: pl.DataFrame,
+    households_: pl.DataFrame,
+    schulden_: pl.DataFrame,
+    verstuurd_: pl.DataFrame,
+    config: Config,
+) -> dict[str, pl.DataFrame]:
+    """Per configured municipality, its cases opened or changed this run (`GEMEENTE_CSV`).
+
+    Every case shows its address, route, what it was sent, the actions taken tonight and
+    by when the municipality must act on them (a crisis home visit). Only a forwarded case,
+    which the municipality must act on, carries names, contact data and its debts, a row
+    per debt beside the case's columns; any other case is one row.
+    """
+    actions = config.routing.action_labels()
+    is_forwarded = pl.col("zaak_id").is_in(forwarded["zaak_id"].implode())
+    theirs = (pl.col("actietype") == "doorsturen") | (pl.col("wie") == "gemeente")
+    acties = performed_tonight.group_by("zaak_id").agg(
+        acties=_named("actie", actions).sort_by("volgorde").str.join(" + "),
+        uiterlijk=pl.col("uiterlijk").filter(theirs).min(),
+    )
+    rows = (
+        routed.join(acties, on="zaak_id", how="left")
+        .join(households_, on="zaak_id", how="left")
+        .join(verstuurd_, on="zaak_id", how="left")
+        .join(schulden_.filter(is_forwarded), on="zaak_id", how="left")
+        .select(
+            "gemeentecode",
+            pl.col("zaak_id").alias("Zaak"),
+            _named("regel", config.routing.rule_labels()).alias("Route"),
+            pl.col("acties").fill_null("").alias("Acties vannacht"),
+            ja_nee(is_forwarded).alias("Doorgestuurd"),
+            pl.col("uiterlijk").alias("Uiterlijk"),
+            "Al verstuurd",
+            ja_nee(pl.col("bekend_bij_sdd")).alias("Bekend bij SDD"),
+            ja_nee(pl.col("crisis")).alias("Crisis"),
+            straat().alias("Adres"),
+            postcode().alias("Postcode"),
+            pl.col("woonplaats").alias("Woonplaats"),
+            pl.when(is_forwarded).then(_joined("bewoners")).alias("Bewoners"),
+            pl.when(is_forwarded).then(_joined("telefoonnummers")).alias("Telefoon"),
+            pl.when(is_forwarded).then(_joined("emails")).alias("E-mail"),
+            *SCHULD_COLUMNS,
+            euros_komma(pl.col("totaal_achterstand")).alias("Totaal achterstand"),
+        )
+    )
+    return {
+        g.code: rows.filter(pl.col("gemeentecode") == g.code)
+        .select(GEMEENTE_CSV)
+        .sort("Zaak", "Schuldeiser", "Klantnummer", nulls_last=True)
+        for g in config.gemeenten
+    }
+
+
+def bellijst(
+    calls: pl.DataFrame,
+    households_: pl.DataFrame,
+    schulden_: pl.DataFrame,
+    verstuurd_: pl.DataFrame,
+    config: Config,
+    today: date,
+) -> pl.DataFrame:
+    """The SDD's worklist for today (`BELLIJST_CSV`): every call due or overdue
+    (`bellijst.open_calls` with the case's facts), crisis and most overdue first."""
+    labels = config.routing.action_labels()
+    names = config.gemeentenamen()
+    owed = schulden_.group_by("zaak_id").agg(
+        pl.format("{}: {} € {}", "Schuldeiser", "Soort", "Bedrag")
+        .sort()
+        .str.join(" / ")
+        .alias("Schulden")
+    )
+    return (
+        calls.join(households_, on="zaak_id", how="left")
+        .join(owed, on="zaak_id", how="left")
+        .join(verstuurd_, on="zaak_id", how="left")
+        .sort(pl.col("crisis").not_(), "uiterlijk", "zaak_id", "actie")
+        .select(
+            pl.col("zaak_id").alias("Zaak"),
+            _named("gemeentecode", names).alias("Gemeente"),
+            ja_nee(pl.col("crisis")).alias("Crisis"),
+            _named("actie", labels).alias("Bellen"),
+            pl.col("gepland").alias("Bellen vanaf"),
+            pl.col("uiterlijk").alias("Uiterlijk"),
+            ja_nee(pl.col("uiterlijk") < today).alias("Te laat"),
+            pl.col("pogingen").alias("Pogingen"),
+            pl.col("laatste_poging").alias("Laatste poging"),
+            _joined("bewoners").alias("Bewoners"),
+            adresregel().alias("Adres"),
+            _joined("telefoonnummers").alias("Telefoon"),
+            _joined("emails").alias("E-mail"),
+            "Schulden",
+            euros_komma(pl.col("totaal_achterstand")).alias("Totaal achterstand"),
+            "Al verstuurd",
+        )
+        .select(BELLIJST_CSV)
+    )
+
+
+def termijnen(deadlines: pl.DataFrame, config: Config) -> pl.DataFrame:
+    """The legal deadlines (`termijnen.deadlines`) for people: the municipality by its name,
+    which a spreadsheet keeps as it is (a gemeentecode loses its leading zero)."""
+    names = config.gemeentenamen()
+    return deadlines.with_columns(gemeente=_named("gemeentecode", names)).select(TERMIJNEN_CSV)
+
+
+def niet_gekoppeld(signals: pl.DataFrame) -> pl.DataFrame:
+    """Tonight's signals that no single person fits, as the partner wrote them, with why:
+    nobody was told, so a person at the SDD follows them up."""
+    return (
+        signals.filter(pl.col("niet_gekoppeld").is_not_null())
+        .with_columns(
+            reden=pl.col("niet_gekoppeld"),
+            bedrag=euros_komma(pl.col("bedrag")),
+            crisissignaal=ja_nee(pl.col("crisissignaal")),
+            warme_overdracht=ja_nee(pl.col("warme_overdracht")),
+            huisnummer=pl.col("huisnummer").cast(pl.String),
+        )
+        .select(NIET_GEKOPPELD_CSV)
+        .sort("signaalpartner", "signaal_id")
+    )
+
+
+DECISION_COLUMNS: Final = (
+    "signaalpartner",
+    "bestand",
+    "regelnummer",
+    "signaal_id",
+    "klantnummer",
+    "signaaldatum",
+    "status",
+)
+"""What the feedback on a decision says of each earlier signal of the decided case."""
+
+
+def terugmeldingen(
+    signals: pl.DataFrame,
+    decisions: pl.DataFrame,
+    refused: pl.DataFrame,
+    processing_date: date,
+) -> dict[str, pl.DataFrame]:
+    """Per partner, every row it sent tonight, and those of its earlier signals whose case
+    got a decision (beschikking) or result tonight; nothing of any other partner. A row it
+    sent comes back with its status, or with why it was refused (`afwijzing`, in Dutch; see
+    `afwijzingen`), so that the partner can account for every row.
+
+    The VNG lists say no more than a partner may know: `Niet opgepakt: andere reden` tells
+    that a signal was not picked up, never why. No case id either: two partners that saw the
+    same id would learn they share a household.
+    """
+    answered = ("signaalpartner", *TERUGMELDING_CSV[:6])
+    tonight = signals.select(answered).with_columns(
+        beschikking=pl.lit(None, pl.String), resultaat=pl.lit(None, pl.String)
+    )
+    rows = (
+        pl.concat([tonight, decisions.select(tonight.columns)])
+        .unique(["signaalpartner", "signaal_id", "klantnummer"], keep="last")
+        .with_columns(verwerkingsdatum=pl.lit(processing_date), afwijzing=pl.lit(None, pl.String))
+    )
+    rows = pl.concat(
+        [rows, refused.with_columns(verwerkingsdatum=pl.lit(processing_date))],
+        how="diagonal_relaxed",
+    )
+    return {
+        str(partner): rows.filter(pl.col("signaalpartner") == partner)
+        .select(TERUGMELDING_CSV)
+        .sort("bestand", "regelnummer", "signaal_id", "klantnummer", nulls_last=True)
+        for partner in sorted(rows["signaalpartner"].unique().to_list())
+    }

@@ -1,0 +1,192 @@
+"""Routing: the rules of the routing table (`vsig.routing`) evaluated over the night's cases.
+
+Each condition becomes a polars expression; the first rule whose conditions a case's facts
+meet names its actions, and the actions a case has not had yet are booked.
+"""
+
+from datetime import date
+from typing import Any, Final
+
+import polars as pl
+
+from vsig.routing import COMPARE, BelActie, BriefActie, Condition, DoorstuurActie, Routing, Rule
+
+
+def condition_expr(condition: Condition) -> pl.Expr:
+    """Whether a case's fact meets one condition."""
+    column = pl.col(condition.fact)
+    if condition.fact == "soorten":
+        wanted = sorted(condition.value)
+        if condition.op == "in":
+            return column.list.eval(pl.element().is_in(wanted)).list.any()
+        compared: pl.Expr = COMPARE[condition.op](column.list.join("+"), "+".join(wanted))
+        return compared
+    if condition.op == "in":
+        return column.is_in(list(condition.value))
+    result: pl.Expr = COMPARE[condition.op](column, condition.value)
+    return result
+
+
+def rule_expr(rule: Rule) -> pl.Expr:
+    """Whether a case's facts meet every condition of a rule."""
+    return pl.all_horizontal(pl.lit(True), *(condition_expr(c) for c in rule.conditions()))
+
+
+def trace(facts: dict[str, Any], routing: Routing) -> list[dict[str, Any]]:
+    """Each rule tried in order for one case's facts, with every condition's outcome,
+    up to the rule that matched: the routing decision in words an auditor can check."""
+    case = pl.DataFrame([facts], schema_overrides={"soorten": pl.List(pl.String)})
+    tried = []
+    for rule in routing.rules:
+        conditions = [
+            {
+                "fact": c.fact,
+                "op": c.op,
+                "value": c.value,
+                "actual": facts[c.fact],
+                "holds": bool(case.select(condition_expr(c)).item()),
+            }
+            for c in rule.conditions()
+        ]
+        matched = all(c["holds"] for c in conditions)
+        tried.append({"regel": rule.name, "matched": matched, "conditions": conditions})
+        if matched:
+            break
+    return tried
+
+
+ACTION_SCHEMA: Final = {"zaak_id": pl.String, "actie": pl.String, "volgorde": pl.Int32}
+
+
+def route(cases: pl.DataFrame, routing: Routing) -> pl.DataFrame:
+    """Add `regel`: the name of the first rule whose conditions the case's facts meet."""
+    chosen = pl.coalesce(pl.when(rule_expr(r)).then(pl.lit(r.name)) for r in routing.rules)
+    return cases.with_columns(chosen.alias("regel"))
+
+
+def new_actions(routed: pl.DataFrame, routing: Routing, performed: pl.DataFrame) -> pl.DataFrame:
+    """The actions of each case's rule that the case has not had yet, in rule order.
+
+    Actions are idempotent per case, and a case gets at most one letter, never after it was
+    forwarded: one first offer. A case whose route changes, because its total rose or fell
+    or the SDD got to know the household, gains only what the new rule adds (the call, the
+    forward).
+    """
+    planned = pl.DataFrame(
+        [
+            {"regel": rule.name, "actie": action, "volgorde": order}
+            for rule in routing.rules
+            for order, action in enumerate(rule.actions)
+        ],
+        schema={"regel": pl.String, "actie": pl.String, "volgorde": pl.Int32},
+    )
+    # The first offer is a letter, or the forward after which the municipality makes it.
+    offered = performed.filter(pl.col("actietype").is_in(["brief", "doorsturen"])).select("zaak_id")
+    letter = pl.col("actie").is_in([n for n, a in routing.actions.items() if a.type == "brief"])
+    return (
+        routed.select("zaak_id", "regel")
+        .join(planned, on="regel")
+        .join(performed.select("zaak_id", "actie"), on=["zaak_id", "actie"], how="anti")
+        .filter(~(letter & pl.col("zaak_id").is_in(offered["zaak_id"].implode())))
+        .select(*ACTION_SCHEMA)
+        .sort("zaak_id", "volgorde")
+    )
+
+
+def action_details(actions: pl.DataFrame, routing: Routing, processing_date: date) -> pl.DataFrame:
+    """Type, template, the day it is for and due date per action, from its one definition
+    in the routing; booked tonight."""
+    details = pl.DataFrame(
+        [_detail(name, action, processing_date) for name, action in routing.actions.items()],
+        schema={
+            "actie": pl.String,
+            "actietype": pl.String,
+            "template": pl.String,
+            "wie": pl.String,
+            "gepland": pl.Date,
+            "uiterlijk": pl.Date,
+        },
+    )
+    return (
+        actions.join(details, on="actie", how="left")
+        .with_columns(geboekt=pl.lit(processing_date))
+        .sort("zaak_id", "volgorde")
+    )
+
+
+def forwarded(performed: pl.DataFrame, actions: pl.DataFrame) -> pl.DataFrame:
+    """The cases forwarded to their municipality, before or tonight (zaak_id): the
+    municipality handles them (their deadlines), and its export names the household."""
+    return (
+        pl.concat(
+            [performed.select("zaak_id", "actietype"), actions.select("zaak_id", "actietype")]
+        )
+        .filter(pl.col("actietype") == "doorsturen")
+        .select("zaak_id")
+        .unique()
+    )
+
+
+def _detail(
+    name: str, action: BriefActie | BelActie | DoorstuurActie, processing_date: date
+) -> dict[str, Any]:
+    gepland = action.gepland(processing_date) if isinstance(action, BelActie) else processing_date
+    return {
+        "actie": name,
+        "actietype": action.type,
+        "template": action.template if isinstance(action, BriefActie) else None,
+        "wie": action.wie if isinstance(action, BelActie) else None,
+        "gepland": gepland,
+        "uiterlijk": None if isinstance(action, BriefActie) else action.uiterlijk(processing_date),
+    }
+
+
+MATRIX_AMOUNTS: Final = (("below €500", 499_99), ("€500.00 and above", 500_00))
+
+
+def decision_matrix(
+    routing: Routing, gemeentecode: str
+) -> tuple[list[tuple[str, dict[bool, str]]], dict[bool, str]]:
+    """The routing in the shape of the SDD table: amount band × known to the SDD.
+
+    Each cell evaluates the rules on a single, non-crisis Huur signal with a phone number at
+    the band's edge (€499.99 and exactly €500.00), so the €500 choice shows; the crisis row,
+    with and without a phone number, is separate.
+    """
+    rows: list[tuple[str, dict[bool, str]]] = []
+    for label, cents in MATRIX_AMOUNTS:
+        cells = {
+            known: _cell(routing, gemeentecode, cents, known, False) for known in (True, False)
+        }
+        rows.append((label, cells))
+    crisis = {
+        phone: _cell(routing, gemeentecode, 500_00, known=False, crisis=True, phone=phone)
+        for phone in (True, False)
+    }
+    return rows, crisis
+
+
+def _cell(
+    routing: Routing,
+    gemeentecode: str,
+    cents: int,
+    known: bool,
+    crisis: bool = False,
+    phone: bool = True,
+) -> str:
+    case = pl.DataFrame(
+        {
+            "zaak_id": ["matrix"],
+            "bekend_bij_sdd": [known],
+            "totaal_achterstand": [cents],
+            "aantal_signalen": [1],
+            "soorten": [["Huur"]],
+            "crisis": [crisis],
+            "warme_overdracht": [False],
+            "gemeentecode": [gemeentecode],
+            "meervoudig": [False],
+            "telefoon_bekend": [phone],
+        }
+    )
+    name = route(case, routing)["regel"].item()
+    return f"{name}: {' + '.join(routing.rule(name).actions)}"

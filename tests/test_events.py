@@ -1,0 +1,120 @@
+"""Events checked before they count, and the outcomes they decide, on frames of a few rows."""
+
+from datetime import date, timedelta
+
+import polars as pl
+
+from vsig.rules import events as events_rule
+
+from .frames import BEFORE, HOME, NEW_HOME, TODAY, events, open_cases
+
+
+def test_the_latest_outcome_of_a_case_counts_and_a_missing_one_is_null() -> None:
+    decided = events_rule.outcomes(
+        events(
+            ("Z1", date(2027, 2, 1), "beschikking", "afgewezen", 2),
+            ("Z1", date(2027, 2, 3), "beschikking", "toegelaten", 3),
+            ("Z2", date(2027, 2, 3), "resultaat", "Vervolghulp", 4),
+            ("Z3", date(2027, 2, 3), "aanmelding", None, 5),
+        )
+    )
+    assert decided.select("zaak_id", "beschikking", "resultaat").sort("zaak_id").rows() == [
+        ("Z1", "toegelaten", None),
+        ("Z2", None, "Vervolghulp"),
+    ]
+
+
+def test_same_day_outcomes_are_ordered_by_their_line_in_the_file() -> None:
+    decided = events_rule.outcomes(
+        events(
+            ("Z1", date(2027, 2, 3), "beschikking", "toegelaten", 9),
+            ("Z1", date(2027, 2, 3), "beschikking", "afgewezen", 4),
+        )
+    )
+    assert decided["beschikking"].to_list() == ["toegelaten"]
+
+
+def entries(*rows: tuple[str, date, str | None, str | None]) -> pl.DataFrame:
+    """A file's rows: (zaak_id, datum, waarde, organisatie), each an aanmelding or, with a
+    waarde, a beschikking; numbered from line 2."""
+    return pl.DataFrame(
+        [
+            {
+                "bestand": "uitkomsten.csv",
+                "regelnummer": line,
+                "zaak_id": zaak,
+                "datum": datum,
+                "gebeurtenis": "beschikking" if waarde else "aanmelding",
+                "waarde": waarde,
+                "organisatie": organisatie,
+            }
+            for line, (zaak, datum, waarde, organisatie) in enumerate(rows, start=2)
+        ],
+        schema={
+            "bestand": pl.String,
+            "regelnummer": pl.Int64,
+            "zaak_id": pl.String,
+            "datum": pl.Date,
+            "gebeurtenis": pl.String,
+            "waarde": pl.String,
+            "organisatie": pl.String,
+        },
+    )
+
+
+OPEN = pl.concat(
+    [
+        open_cases(("Z1", HOME)),
+        open_cases(("Z2", NEW_HOME)).with_columns(gemeentecode=pl.lit("0590")),
+    ]
+)
+NOTHING_BEFORE = entries().drop("bestand", "regelnummer", "organisatie")
+
+
+def split(
+    rows: pl.DataFrame, recorded: pl.DataFrame = NOTHING_BEFORE
+) -> tuple[list[int], list[tuple[int, str]]]:
+    """The lines accepted, and each rejected line with its reason."""
+    accepted, rejects = events_rule.split_events(rows, OPEN, recorded)
+    return accepted["regelnummer"].to_list(), rejects.select("regelnummer", "reden").rows()
+
+
+def test_a_municipality_records_only_for_its_own_cases_the_sdd_for_every_case() -> None:
+    rows = entries(
+        ("Z1", TODAY, None, "0505"),  # Dordrecht's case, by Dordrecht
+        ("Z2", TODAY, None, "0505"),  # Zwijndrecht's case, by Dordrecht
+        ("Z2", TODAY, None, events_rule.SDD),
+        ("Z1", TODAY, "toegelaten", None),  # a hand-written file says nobody
+    )
+    assert split(rows) == (
+        [2, 4, 5],
+        [(3, events_rule.REJECT_OTHER_MUNICIPALITY)],
+    )
+
+
+def test_an_event_counts_only_for_an_open_case_from_its_opening_day() -> None:
+    rows = entries(
+        ("Z9", TODAY, None, None),
+        ("Z1", BEFORE, None, None),  # the day it opened
+        ("Z1", BEFORE - timedelta(days=1), "afgewezen", None),
+    )
+    assert split(rows) == (
+        [3],
+        [(2, events_rule.REJECT_UNKNOWN_CASE), (4, events_rule.REJECT_BEFORE_OPENING)],
+    )
+
+
+def test_an_event_is_taken_once_however_often_and_wherever_it_comes() -> None:
+    """The same case, date, kind and value again in the file, or recorded before (an earlier
+    night, or an earlier file tonight), is a reject; another value of the same day is not."""
+    rows = entries(
+        ("Z1", TODAY, "toegelaten", None),
+        ("Z1", TODAY, "toegelaten", events_rule.SDD),
+        ("Z1", TODAY, "afgewezen", None),
+        ("Z1", TODAY, None, None),
+    )
+    recorded = entries(("Z1", TODAY, None, None)).drop("bestand", "regelnummer", "organisatie")
+    assert split(rows, recorded) == (
+        [2, 4],
+        [(3, events_rule.REJECT_RECORDED), (5, events_rule.REJECT_RECORDED)],
+    )

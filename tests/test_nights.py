@@ -1,0 +1,256 @@
+"""A case over months, end to end: what once went wrong on night 90, pinned night by night.
+
+Each test drives `vsig run` through the nights of one small story and reads what people
+get: cases.csv, the letters' index, the municipal exports and the state.
+"""
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from vsig.cli import app
+from vsig.rules import vng
+from vsig.rules.lifecycle import CloseReason
+
+from .scenario import Home, Resident, csv_text, make_bsn
+
+START = date(2027, 1, 4)  # a Monday
+OWNER = Resident(make_bsn(901), "Eigenaar", date(1975, 3, 3), "3320AA", 1)
+PARTNER = Resident(make_bsn(902), "Partner", date(1976, 4, 4), "3320AA", 1, voorletters="B.")
+NEWCOMER = Resident(make_bsn(903), "Nieuwkomer", date(1990, 5, 5), "3320AA", 1)
+NEW_ADDRESS = {"postcode": "3330BB", "huisnummer": 7, "gemeentecode": "0642"}
+
+
+def state(home: Home, sql: str) -> list[tuple[Any, ...]]:
+    with duckdb.connect(home.path / "state" / "vsig.duckdb", read_only=True) as db:
+        return db.execute(sql).fetchall()
+
+
+def night(home: Home, day: date, residents: list[Resident], **signals: Any) -> str:
+    home.registers(day, residents)
+    for partner, rows in signals.items():
+        home.signals(partner, day, rows)
+    result = home.run(day)
+    assert result.exit_code == 0, result.output
+    return f"{day:%Y%m%d}-01"
+
+
+def events(home: Home, day: date, *rows: tuple[str, str, str]) -> None:
+    home.write(
+        f"uitkomsten/uitkomsten-{day:%Y%m%d}.csv",
+        csv_text(
+            [{"zaak_id": z, "datum": str(day), "gebeurtenis": g, "waarde": w} for z, g, w in rows],
+            ["zaak_id", "datum", "gebeurtenis", "waarde"],
+        ),
+    )
+
+
+def moved(person: Resident) -> Resident:
+    return Resident(**(vars(person) | NEW_ADDRESS))
+
+
+def test_events_keep_a_case_open_and_its_result_is_accepted(tmp_path: Path) -> None:
+    home = Home.create(tmp_path)
+    run = night(home, START, [OWNER], VGZ=[OWNER.signal("Z-1", "300.00", START)])
+    (zaak,) = home.out(run, "cases.csv")["zaak_id"]
+    for days, what in ((40, "aanmelding"), (80, "eerste_gesprek"), (120, "beschikking")):
+        day = START + timedelta(days=days)
+        events(home, day, (zaak, what, "toegelaten" if what == "beschikking" else ""))
+        night(home, day, [OWNER])
+    assert state(home, f"SELECT laatste_activiteit FROM zaken WHERE zaak_id = '{zaak}'") == [
+        (START + timedelta(days=120),)
+    ]
+    later = START + timedelta(days=150)  # 150 days after the signal, 30 after the last event
+    events(home, later, (zaak, "resultaat", "(Budget)advies en/of quick fix"))
+    night(home, later, [OWNER])
+    assert state(home, f"SELECT sluitreden FROM zaken WHERE zaak_id = '{zaak}'") == [
+        (CloseReason.RESULTAAT,)
+    ]
+
+
+def test_monthly_repeats_keep_one_case_one_letter_and_a_lower_amount_counts(
+    tmp_path: Path,
+) -> None:
+    home = Home.create(tmp_path)
+    amounts = ["600.00", "600.00", "600.00", "600.00", "450.00"]
+    runs = []
+    for month, amount in enumerate(amounts):
+        day = START + timedelta(days=30 * month)
+        signal = OWNER.signal(f"W-{month}", amount, day, klantnummer="HUUR-1")
+        runs.append(night(home, day, [OWNER], WOONKRACHT10=[signal]))
+    first = home.out(runs[0], "cases.csv").row(0, named=True)
+    assert [home.out(r, "signals.csv")["status"].item() for r in runs] == [
+        vng.OPGEPAKT,
+        *[vng.HERHAALD] * 4,
+    ]
+    assert {home.out(r, "signals.csv")["zaak_id"].item() for r in runs} == {first["zaak_id"]}
+    letters = [home.out(r, "letters/index.csv").height for r in runs]
+    assert letters == [0, 0, 0, 0, 0]  # forwarded to the municipality, never a letter
+    last = home.out(runs[-1], "cases.csv").row(0, named=True)
+    assert (last["totaal_achterstand"], last["aantal_signalen"]) == ("450.00", "1")
+    assert state(home, "SELECT count(*) FROM zaken") == [(1,)]
+
+
+def test_a_new_occupant_never_inherits_the_case_of_the_household_that_moved(
+    tmp_path: Path,
+) -> None:
+    home = Home.create(tmp_path)
+    phone = {"telefoonnummer": "0611111111"}
+    first = night(
+        home,
+        START,
+        [OWNER, PARTNER],
+        WOONKRACHT10=[OWNER.signal("W-1", "800.00", START, **phone)],
+    )
+    (zaak,) = home.out(first, "cases.csv")["zaak_id"]
+    day = START + timedelta(days=10)
+    after = night(home, day, [moved(OWNER), moved(PARTNER), NEWCOMER])
+    followed = home.out(after, "cases.csv").row(0, named=True)
+    assert (followed["zaak_id"], followed["postcode"], followed["gemeentecode"]) == (
+        zaak,
+        "3330BB",
+        "0642",
+    )
+    assert home.out(after, "exports/gemeente/0642.csv")["Zaak"].to_list() == [zaak]
+    day += timedelta(days=1)
+    new = night(
+        home,
+        day,
+        [moved(OWNER), moved(PARTNER), NEWCOMER],
+        EVIDES=[NEWCOMER.signal("E-9", "700.00", day)],
+        VGZ=[moved(OWNER).signal("Z-2", "100.00", day)],
+    )
+    cases = {r["postcode"]: r for r in home.out(new, "cases.csv").iter_rows(named=True)}
+    assert cases["3330BB"]["zaak_id"] == zaak  # the mover's new debt joins their own case
+    assert cases["3330BB"]["totaal_achterstand"] == "900.00"
+    theirs = cases["3320AA"]
+    assert theirs["zaak_id"] != zaak
+    assert theirs["totaal_achterstand"] == "700.00"
+    export = home.out(new, "exports/gemeente/0505.csv").row(0, named=True)
+    assert export["Zaak"] == theirs["zaak_id"]
+    assert "Eigenaar" not in str(export["Bewoners"])
+    assert "0611111111" not in str(export["Telefoon"])
+    for run_id in (after, new):  # an auditor reproduces the move and the newcomer's night
+        replayed = CliRunner().invoke(
+            app, ["replay", run_id, "--home", str(home.path), "--config", str(home.config)]
+        )
+        assert replayed.stdout.splitlines()[-1].endswith("outputs, identical"), replayed.output
+
+
+def test_a_case_closes_when_its_household_leaves_the_region(tmp_path: Path) -> None:
+    home = Home.create(tmp_path)
+    night(home, START, [OWNER], VGZ=[OWNER.signal("Z-1", "300.00", START)])
+    night(home, START + timedelta(days=1), [NEWCOMER])
+    assert state(home, "SELECT sluitreden FROM zaken") == [(CloseReason.VERTROKKEN,)]
+
+
+def test_a_change_in_sdd_status_adds_no_second_letter(tmp_path: Path) -> None:
+    home = Home.create(tmp_path)
+    day = START
+    home.registers(day, [OWNER])
+    home.signals("WOONKRACHT10", day, [OWNER.signal("W-1", "300.00", day)])
+    assert home.run(day).exit_code == 0
+    day += timedelta(days=1)
+    home.registers(day, [OWNER], [OWNER.bsn])
+    home.signals("VGZ", day, [OWNER.signal("Z-1", "250.00", day)])
+    assert home.run(day).exit_code == 0
+    letters = state(home, "SELECT run_id, actie FROM acties ORDER BY run_id, volgorde")
+    assert letters == [
+        ("20270104-01", "informatiebrief"),
+        ("20270105-01", "sdd_belt_na_2_weken"),
+    ]
+
+
+@pytest.fixture
+def purged(tmp_path: Path) -> Home:
+    """A case whose only activity was a signal in January, and a night in March on which the
+    household moved, so that that night's outputs and archive hold the case too."""
+    home = Home.create(tmp_path)
+    night(home, START, [OWNER, PARTNER], VGZ=[OWNER.signal("Z-1", "300.00", START)])
+    night(home, date(2027, 3, 1), [moved(OWNER), moved(PARTNER)])
+    return home
+
+
+def purge(home: Home, day: str) -> str:
+    result = CliRunner().invoke(
+        app, ["purge", "--home", str(home.path), "--config", str(home.config), "--date", day]
+    )
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_retention_counts_from_the_last_activity_and_scrubs_later_runs(purged: Home) -> None:
+    home = purged
+    purge(home, "2027-07-04")  # six months after the last activity: still kept
+    assert state(home, "SELECT count(*) FROM zaken") == [(1,)]
+    purge(home, "2027-07-05")
+    assert state(home, "SELECT count(*) FROM zaken") == [(0,)]
+    for path in home.path.rglob("*"):
+        if path.is_file() and "inbox" not in path.parts:
+            data = path.read_bytes()
+            assert OWNER.bsn.encode() not in data, path
+            assert PARTNER.bsn.encode() not in data, path
+    replay = CliRunner().invoke(
+        app, ["replay", "20270301-01", "--home", str(home.path), "--config", str(home.config)]
+    )
+    assert "erased by retention" in replay.output
+
+
+def calls_on(home: Home, run: str) -> list[dict[str, str]]:
+    return home.out(run, "exports/sdd/bellijst.csv").to_dicts()
+
+
+def test_a_call_is_on_the_worklist_from_its_day_until_the_household_is_reached(
+    tmp_path: Path,
+) -> None:
+    """`vanaf_500_bekend` books a call for two weeks after the letter: it is not on the list
+    before that day, stays on it overdue with each attempt counted, and leaves it once a
+    contactpoging reaches the household. The crisis call of a second household leaves it
+    with the aanmelding."""
+    home = Home.create(tmp_path)
+    crisis = Resident(make_bsn(904), "Crisis", date(1980, 1, 1), "3320AA", 3)
+    people, known = [OWNER, crisis], [OWNER.bsn]
+    home.registers(START, people, known)
+    home.signals("VGZ", START, [OWNER.signal("Z-1", "600.00", START)])
+    home.signals(
+        "WOONKRACHT10",
+        START,
+        [crisis.signal("W-1", "900.00", START, crisissignaal="ja", telefoonnummer="0612345678")],
+    )
+    assert home.run(START).exit_code == 0
+    cases = {
+        r["regel"]: r["zaak_id"] for r in home.out(f"{START:%Y%m%d}-01", "cases.csv").to_dicts()
+    }
+    first = calls_on(home, f"{START:%Y%m%d}-01")
+    assert [(c["Zaak"], c["Te laat"]) for c in first] == [(cases["crisis"], "nee")]
+
+    def night_on(days: int, *happened: tuple[str, str, str]) -> list[dict[str, str]]:
+        day = START + timedelta(days=days)
+        if happened:
+            events(home, day, *happened)
+        home.registers(day, people, known)
+        assert home.run(day).exit_code == 0
+        return calls_on(home, f"{day:%Y%m%d}-01")
+
+    assert [c["Zaak"] for c in night_on(1, (cases["crisis"], "aanmelding", ""))] == []
+    assert night_on(13) == []
+    (due,) = night_on(14)  # Monday 18 January
+    assert (due["Zaak"], due["Bellen vanaf"], due["Uiterlijk"]) == (
+        cases["vanaf_500_bekend"],
+        "2027-01-18",
+        "2027-01-18",
+    )
+    assert due["Al verstuurd"] == "Brief met het aanbod van de SDD (04-01-2027)"
+    assert (due["Te laat"], due["Pogingen"]) == ("nee", "0")
+    (overdue,) = night_on(16, (cases["vanaf_500_bekend"], "contactpoging", "Telefoon|nee|Ochtend"))
+    assert (overdue["Te laat"], overdue["Pogingen"], overdue["Laatste poging"]) == (
+        "ja",
+        "1",
+        "2027-01-20",
+    )
+    assert night_on(17, (cases["vanaf_500_bekend"], "contactpoging", "Telefoon|ja|Middag")) == []
+    assert night_on(30) == []
