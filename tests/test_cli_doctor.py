@@ -123,6 +123,6 @@ def test_the_deploy_files_run_vsig_as_documented() -> None:
     assert "ExecStart=/opt/vsig/.venv/bin/vsig run --json" in service
     assert "UMask=0077" in service
     assert "OnCalendar=*-*-* 02:00:00" in (REPO / "deploy" / "vsig.timer").read_text()
-    readme = (REPO / "README.md").read_text()
+    readme = (REPO / "docs" / "operations.md").read_text()
     assert "deploy/vsig.timer" in readme
     assert "deploy/vsig.cron" in readme

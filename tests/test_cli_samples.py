@@ -7,10 +7,10 @@ from pathlib import Path
 import polars as pl
 from typer.testing import CliRunner
 
-from vsig import ingest, sources
-from vsig import normalize as n
 from vsig.cli import app
 from vsig.config import Config
+from vsig.io import ingest, sources
+from vsig.rules import normalize as n
 
 from .conftest import PROCESSING_DATE, REPO
 
@@ -111,7 +111,7 @@ def test_the_sample_home_is_its_owners_only(tmp_path: Path) -> None:
 
 
 def test_the_sample_home_has_every_inbox_folder_init_makes(tmp_path: Path, config: Config) -> None:
-    """The README tells teams to put their workbooks in `inbox/uitkomsten/`."""
+    """docs/night.md tells teams to put their workbooks in `inbox/uitkomsten/`."""
     generate(tmp_path / "var", households=20)
     inbox = tmp_path / "var" / "inbox"
     wanted = {"brp", "sdd", "uitkomsten", *(f"signalen/{p.code}" for p in config.signaalpartners)}

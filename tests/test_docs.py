@@ -40,3 +40,14 @@ def test_version_is_the_package_version() -> None:
     result = CliRunner().invoke(app, ["--version"])
     assert result.exit_code == 0
     assert result.output.strip() == f"vsig {__version__}"
+
+
+def test_every_link_in_the_readme_and_docs_leads_to_a_file() -> None:
+    pages = [REPO / "README.md", *(REPO / "docs").glob("*.md")]
+    broken = [
+        f"{page.relative_to(REPO)}: {target}"
+        for page in pages
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text(encoding="utf-8"))
+        if not target.startswith(("http://", "https://")) and not (page.parent / target).exists()
+    ]
+    assert not broken
