@@ -195,10 +195,12 @@ def test_letters_and_recorded_attempts_are_contactpogingen_by_date(config: Confi
         (CloseReason.VERTROKKEN, [], vng.GEEN_INWONER),
         (CloseReason.SAMENGEVOEGD, [], vng.ANDERE_REDEN),
         (CloseReason.RESULTAAT, [], vng.ANDERE_REDEN),
+        (None, [], vng.ANDERE_REDEN),
+        ("samengevoegd met Z9", [], vng.ANDERE_REDEN),
     ],
 )  # fmt: skip
 def test_every_closed_case_has_a_result_of_the_v1_2_list(
-    config: Config, sluitreden: CloseReason, events: list[tuple[str, str | None]], expected: str
+    config: Config, sluitreden: str | None, events: list[tuple[str, str | None]], expected: str
 ) -> None:
     closed = date(2026, 11, 25)
     frames = rows(

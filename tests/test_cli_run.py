@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from vsig.cli import app
-from vsig.io.store import locked
+from vsig.io.state.lock import locked
 from vsig.rules import vng
 from vsig.rules.lifecycle import CloseReason
 

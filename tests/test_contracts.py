@@ -10,8 +10,8 @@ import polars as pl
 import pytest
 
 from vsig import audit, contracts, schemas
-from vsig.io import store
-from vsig.io.store import Store
+from vsig.io.state import store
+from vsig.io.state.store import Store
 from vsig.rules.lifecycle import CloseReason
 
 from .street import Story

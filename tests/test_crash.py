@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from vsig.io.store import ERASURES
+from vsig.io.state.lock import ERASURES
 
 from .scenario import Home
 from .street import KNOWN, NIGHT_1, NIGHT_2, RESIDENTS, night_1_signals, night_2_signals

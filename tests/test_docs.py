@@ -1,11 +1,13 @@
 """The README keeps its promises: every command documented, the Quick start is what CI runs."""
 
+import ast
 import re
 
 import typer
 from typer.main import get_command
 from typer.testing import CliRunner
 
+import vsig
 from vsig import __version__
 from vsig.cli import app
 
@@ -51,3 +53,42 @@ def test_every_link_in_the_readme_and_docs_leads_to_a_file() -> None:
         if not target.startswith(("http://", "https://")) and not (page.parent / target).exists()
     ]
     assert not broken
+
+
+COMMAND_VERBS = {
+    "run": "run_night",
+    "replay": "replay",
+    "explain": "explain",
+    "runs": "runs",
+    "purge": "purge",
+    "forget": "forget",
+    "inzage": "inzage",
+    "report monitor": "monitor",
+    "report overview": "overview",
+    "validate": "validate",
+    "doctor": "doctor",
+}
+
+
+def test_each_command_calls_the_library_verb_of_its_name() -> None:
+    """sqlite-utils' rule: the command parses, calls one verb of the library, prints."""
+    tree = ast.parse((REPO / "src" / "vsig" / "cli.py").read_text(encoding="utf-8"))
+    commands = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            for decorator in node.decorator_list:
+                if isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute):
+                    group = decorator.func.value.id  # type: ignore[attr-defined]
+                    name = decorator.args[0].value if decorator.args else node.name  # type: ignore[attr-defined]
+                    prefix = {"app": "", "report_app": "report ", "config_app": "config "}[group]
+                    commands[prefix + name] = node
+    assert set(COMMAND_VERBS) <= set(commands)
+    for command, verb in COMMAND_VERBS.items():
+        called = {
+            call.func.attr
+            for call in ast.walk(commands[command])
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+        }
+        assert verb in called, f"`vsig {command}` does not call the verb {verb}"
+        assert callable(getattr(vsig, verb))
+        assert getattr(vsig, verb).__name__ == verb

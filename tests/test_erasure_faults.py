@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from vsig.io import store
+from vsig.io.state import lock
 
 from .conftest import bytes_held
 from .scenario import Home, Resident, make_bsn
@@ -80,7 +80,7 @@ one already removed, so it may name less. Of people, cases and signals it names 
 def snapshot(home: Home) -> dict[str, Any]:
     """Every file's bytes but the state file's, every row of the state, and what the purge
     log names of people, cases and signals (a line may come twice, never go missing)."""
-    skipped = ("vsig.duckdb", "vsig.lock", "vsig.jsonl", "purge-log.csv", store.ERASURES)
+    skipped = ("vsig.duckdb", "vsig.lock", "vsig.jsonl", "purge-log.csv", lock.ERASURES)
     files = {
         str(p.relative_to(home.path)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(home.path.rglob("*"))

@@ -15,8 +15,10 @@ from typer.testing import CliRunner
 
 from vsig.cli import app
 from vsig.config import load_config
-from vsig.io import ingest, sources, store
-from vsig.io.store import LockedError, Store, locked
+from vsig.io import ingest, sources
+from vsig.io.state import lock, store, upkeep
+from vsig.io.state.lock import LockedError, locked
+from vsig.io.state.store import Store
 from vsig.privacy import erasure, retention
 from vsig.privacy.erasure import Subject
 from vsig.privacy.purge_log import counted
@@ -43,7 +45,7 @@ def test_an_erasure_compacts_the_state_while_it_holds_the_lock(
     home: Home, monkeypatch: pytest.MonkeyPatch, command: str
 ) -> None:
     """A run started beside it must never see the state file replaced under it."""
-    original = store.compact
+    original = upkeep.compact
     held = []
 
     def compact(state_dir: Path) -> None:
@@ -52,7 +54,7 @@ def test_an_erasure_compacts_the_state_while_it_holds_the_lock(
         held.append(True)
         original(state_dir)
 
-    monkeypatch.setattr(store, "compact", compact)
+    monkeypatch.setattr(upkeep, "compact", compact)
     args = ["--home", str(home.path), "--config", str(home.config)]
     subject = ["--bsn", PERSON.bsn] if command == "forget" else []
     result = runner.invoke(app, [command, *subject, *args, "--date", "2027-12-01"])
@@ -67,7 +69,7 @@ def test_a_killed_erasure_is_compacted_by_the_next_command(home: Home) -> None:
     config = load_config(home.config)
     secret = b"x" * 40
     with locked(state):
-        store.erasing(state)
+        upkeep.erasing(state)
         with Store.open(state) as db:
             erasure.erase(db, home.data, config, Subject(bsn=PERSON.bsn), DAY, secret)
     # ...and here the power went.
@@ -170,7 +172,7 @@ def test_erasures_and_readers_beside_a_run_never_lose_its_commit(home: Home) -> 
     for run_id in runs:
         assert (home.path / "out" / run_id / "manifest.json").is_file()
         assert (home.path / "archive" / run_id).is_dir()
-    assert not list((home.path / "state").glob(f"{store.SNAPSHOT_PREFIX}*"))
+    assert not list((home.path / "state").glob(f"{lock.SNAPSHOT_PREFIX}*"))
     assert not list(home.path.glob("*/.*.partial"))
 
 

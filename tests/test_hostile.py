@@ -498,7 +498,7 @@ def test_forget_finds_a_persons_rejected_rows_by_name_birth_date_and_address(
     the erased BSN after it. A twin's row, alike but with their own BSN, is theirs."""
     # the library, as the report command calls it
     from vsig.config import load_config  # noqa: PLC0415
-    from vsig.io import store  # noqa: PLC0415
+    from vsig.io.state import upkeep  # noqa: PLC0415
     from vsig.reporting import cbs  # noqa: PLC0415
 
     from .test_privacy import found_in_home  # noqa: PLC0415
@@ -509,15 +509,17 @@ def test_forget_finds_a_persons_rejected_rows_by_name_birth_date_and_address(
         "Evides Waterbedrijf",
     ]
     config = load_config(home.config)
-    delivery, generation = cbs.monitor(home.data, config, date(2026, 11, 1), date(2026, 11, 30))
+    delivery, generation = cbs.read_delivery(
+        home.data, config, date(2026, 11, 1), date(2026, 11, 30)
+    )
     assert SUBJECT.bsn in json.dumps(delivery)
     subject = [SUBJECT.bsn, "WISBAAR", PHONED, *REACHED.values()]
     assert found_in_home(home.path, subject)
     forgotten = runner.invoke(app, ["forget", "--bsn", SUBJECT.bsn, *args])
     assert forgotten.exit_code == 0, forgotten.output
     late = home.path / "reports" / "monitor-2026-11.json"
-    with pytest.raises(store.ErasedSinceError):
-        store.publish(home.path / "state", generation, lambda: _write(late, json.dumps(delivery)))
+    with pytest.raises(upkeep.ErasedSinceError):
+        upkeep.publish(home.path / "state", generation, lambda: _write(late, json.dumps(delivery)))
     assert not late.exists()
     assert found_in_home(home.path, subject) == []
     archived = home.path / "archive" / f"{NIGHT_1:%Y%m%d}-01" / "signalen" / "CAK"

@@ -12,7 +12,7 @@ from vsig.io.files import sha256
 from vsig.io.home import Home
 from vsig.io.ingest import Ingested
 from vsig.io.sources import Source
-from vsig.io.store import Store
+from vsig.io.state.store import Store
 from vsig.night.tonight import RunAbortedError
 from vsig.schemas import REJECTS
 

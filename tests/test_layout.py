@@ -61,14 +61,20 @@ def test_the_check_finds_a_rule_that_opens_the_state_or_a_file(tmp_path: Path) -
     rule = tmp_path / "rule.py"
     rule.write_text(
         "import os\nimport polars as pl\nfrom pathlib import Path\n"
-        "from vsig.io.store import Store\nfrom vsig.rules import cases\n"
+        "from vsig.io.state.store import Store\nfrom vsig.rules import cases\n"
     )
-    assert banned(rule) == {"os", "pathlib", "pathlib.Path", "vsig.io.store", "vsig.io.store.Store"}
+    assert banned(rule) == {
+        "os",
+        "pathlib",
+        "pathlib.Path",
+        "vsig.io.state.store",
+        "vsig.io.state.store.Store",
+    }
 
 
 def test_only_the_store_opens_the_state() -> None:
     opening = [m for m in MODULES if "duckdb.connect(" in (PACKAGE.parent / m).read_text()]
-    assert opening == ["vsig/io/store.py"]
+    assert opening == ["vsig/io/state/store.py"]
 
 
 def test_the_config_loads_without_polars() -> None:

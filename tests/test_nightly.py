@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from vsig.config import load_config
-from vsig.io.store import Store
+from vsig.io.state.store import Store
 from vsig.night import nightly
 
 from .scenario import Home, Resident, make_bsn

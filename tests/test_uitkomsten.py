@@ -99,8 +99,13 @@ def cbs_zaken(home: Home, target: Path) -> dict[str, Any]:
 
 
 def sheet_cases(workbook: Path) -> list[str]:
-    sheet = openpyxl.load_workbook(workbook, read_only=True)[uitkomsten.SHEET]
-    return [str(row[0]) for row in sheet.iter_rows(min_row=2, values_only=True)]
+    # A read-only workbook keeps its file open until closed.
+    book = openpyxl.load_workbook(workbook, read_only=True)
+    try:
+        sheet = book[uitkomsten.SHEET]
+        return [str(row[0]) for row in sheet.iter_rows(min_row=2, values_only=True)]
+    finally:
+        book.close()
 
 
 def test_a_filled_sheet_is_the_next_nights_events(tmp_path: Path) -> None:

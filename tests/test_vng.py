@@ -1,4 +1,4 @@
-"""The value lists in vsig.vng are the VNG schema's, letter for letter."""
+"""The value lists in vsig.rules.vng are the VNG schema's, letter for letter."""
 
 import json
 

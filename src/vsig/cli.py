@@ -236,21 +236,13 @@ def validate(
 
     Exit 0 when every row is accepted, 1 when anything is rejected.
     """
-    from vsig.io import ingest, sources
+    from vsig.io import ingest
 
     config = _load(config_path)
-    processing_date = _processing_date(when)
-    if kind is not None and kind not in sources.KINDS:
-        _fail(f"--kind {kind!r} is not one of {', '.join(sources.KINDS)}")
-    results = []
-    for path in files:
-        if not path.is_file():
-            _fail(f"{path} is not a file")
-        try:
-            source = sources.source_for(path, config, partner, kind)  # type: ignore[arg-type]
-        except ValueError as problem:
-            _fail(str(problem))
-        results.append(ingest.ingest_file(source, processing_date))
+    try:
+        results = ingest.validate(files, config, _processing_date(when), partner, kind)
+    except ValueError as problem:
+        _fail(str(problem))
     if as_json:
         _print_json([_file_summary(r) for r in results])
     else:
@@ -313,7 +305,8 @@ def run(
     3 when aborted before writing anything (e.g. no fresh BRP extract), 4 when another run
     holds the lock.
     """
-    from vsig.io.store import LockedError, StoreError
+    from vsig.io.state.lock import LockedError
+    from vsig.io.state.store import StoreError
     from vsig.night import nightly
     from vsig.night.tonight import RunAbortedError
 
@@ -503,7 +496,7 @@ def explain_command(
     Shows personal data: for authorised staff, not for logs.
     """
     from vsig.audit import explain
-    from vsig.io.store import StoreError
+    from vsig.io.state.store import StoreError
 
     config = _load(config_path)
     try:
@@ -548,7 +541,7 @@ def purge_command(
     when: DateOption = None,
 ) -> None:
     """Delete personal data past retention now (every run does this as its last step)."""
-    from vsig.io.store import LockedError
+    from vsig.io.state.lock import LockedError
     from vsig.privacy import retention
 
     config = _load(config_path)
@@ -573,7 +566,7 @@ def forget_command(
     when: DateOption = None,
 ) -> None:
     """Erase one person or household now, everywhere, on request (AVG art. 17)."""
-    from vsig.io.store import LockedError
+    from vsig.io.state.lock import LockedError
     from vsig.privacy import erasure
 
     config = _load(config_path)
@@ -599,14 +592,14 @@ def inzage_command(
     when: DateOption = None,
 ) -> None:
     """Everything held about one person, as a readable PDF and as JSON (AVG art. 15)."""
-    from vsig.io.store import ErasedSinceError
+    from vsig.io.state.upkeep import ErasedSinceError
     from vsig.privacy import inzage
 
     config = _load(config_path)
     person = _subject(bsn, None)
     data_home, day = _home(home, config), _processing_date(when)
     with _refused(ErasedSinceError, "aborted", ExitCode.ABORTED):
-        written = inzage.write(config, data_home, person.bsn or "", day, out_file)
+        written = inzage.inzage(config, data_home, person.bsn or "", day, out_file)
     out.print(f"wrote {written} and {written.with_suffix('.json')}")
 
 
@@ -656,14 +649,6 @@ def _period(text: str) -> tuple[date, date]:
         _fail(str(problem))
 
 
-def _write_private(config: Config, target: Path, text: str) -> None:
-    from vsig.io.files import private_files, write_text_atomic
-
-    with private_files(config.umask):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        write_text_atomic(target, text)
-
-
 @report_app.command("monitor")
 def report_monitor(
     period: PeriodOption,
@@ -675,20 +660,18 @@ def report_monitor(
     config_path: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
     """Write the delivery to CBS in the VNG Uitwisselmodel v1.2 and print what it holds."""
-    from vsig.io.store import ErasedSinceError, publish
+    from vsig.io.state.upkeep import ErasedSinceError
     from vsig.reporting import cbs
 
     config = _load(config_path)
     data_home = _home(home, config)
     start, end = _period(period)
-    try:
-        delivery, generation = cbs.monitor(data_home, config, start, end)
-    except cbs.DeliveryError as problem:
-        _fail(str(problem))
     target = out_file or data_home.reports / f"monitor-{period}.json"
-    text = json.dumps(delivery, indent=2, ensure_ascii=False) + "\n"
     with _refused(ErasedSinceError, "aborted", ExitCode.ABORTED):
-        publish(data_home.state, generation, lambda: _write_private(config, target, text))
+        try:
+            delivery = cbs.monitor(data_home, config, start, end, target)
+        except cbs.DeliveryError as problem:
+            _fail(str(problem))
     table = Table(title=f"CBS monitor {start} – {end}", title_justify="left")
     for column in ("gemeente", "signals", "cases", "with result", "contact attempts"):
         table.add_column(column, justify="left" if column == "gemeente" else "right")
@@ -723,10 +706,8 @@ def report_overview(
     config = _load(config_path)
     data_home = _home(home, config)
     start, end = _period(period)
-    counts = report.overview(data_home, config, start, end, _processing_date(when))
-    page = report.overview_html(counts)
     target = out_file or data_home.reports / f"overview-{period}.html"
-    _write_private(config, target, page)
+    report.overview(data_home, config, start, end, _processing_date(when), target)
     out.print(f"wrote {target}")
 
 
@@ -785,7 +766,7 @@ def doctor_command(
     from vsig.ops import doctor
 
     config = _load(config_path)
-    checks = doctor.examine(config, _home(home, config, existing=False), _processing_date(when))
+    checks = doctor.doctor(config, _home(home, config, existing=False), _processing_date(when))
     if as_json:
         _print_json([asdict(c) for c in checks])
     else:

@@ -30,7 +30,7 @@ from vsig.io.files import sha256, write_atomic, write_parquet_atomic, write_text
 from vsig.io.home import MANIFEST, Home
 from vsig.io.ingest import Ingested
 from vsig.io.sources import Source
-from vsig.io.store import Store
+from vsig.io.state.store import Store
 from vsig.night.tonight import Summary, Tonight
 from vsig.rules import match
 

@@ -13,7 +13,7 @@ from vsig.audit.replay import ReplayError, manifest_of
 from vsig.config import Config, ConfigError, load_config
 from vsig.contracts import SIGNAL_COLUMNS
 from vsig.io.home import Home
-from vsig.io.store import Store
+from vsig.io.state.store import Store
 from vsig.routing import FACTS, Routing
 from vsig.rules import match, route, vng
 from vsig.rules.formats import adres_uit_sleutel, bedrag

@@ -22,7 +22,7 @@ from vsig.config import load_config
 from vsig.io import pdf
 from vsig.io.files import crash_point
 from vsig.io.home import CONSUMED, Home
-from vsig.io.store import Store
+from vsig.io.state.store import Store
 from vsig.night import nightly
 from vsig.night.tonight import Replay
 from vsig.privacy.purge_log import ERASED, ERASED_BY_RETENTION

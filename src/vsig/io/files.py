@@ -63,6 +63,14 @@ def private_files(umask: str) -> Iterator[None]:
 _reached: Counter[str] = Counter()
 
 
+def write_private(umask: str, path: Path, text: str) -> None:
+    """A report or document for a person's eyes: written whole, readable by its owner only
+    (`umask`), its folder made if need be."""
+    with private_files(umask):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(path, text)
+
+
 def crash_point(name: str) -> None:
     """A test-only hook: `VSIG_TEST_CRASH_AT=<name>` kills the process here (`<name>@3`: the
     third time it gets here), as a power cut would; `<name>-disk-full` fills the disk here

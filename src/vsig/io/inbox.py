@@ -17,7 +17,7 @@ from vsig.io.files import crash_point, sha256
 from vsig.io.home import CONSUMED, Home
 from vsig.io.ingest import Ingested
 from vsig.io.sources import Source, discover, extract_date, newest_extract, unread
-from vsig.io.store import Store
+from vsig.io.state.store import Store
 from vsig.night.tonight import Inputs, RunAbortedError
 from vsig.rules import match
 from vsig.text import escaped

@@ -23,10 +23,10 @@ import pandera.polars as pa
 import polars as pl
 
 from vsig import schemas
-from vsig.config import Layout
+from vsig.config import Config, Layout
 from vsig.contracts import SIGNAL_COLUMNS
 from vsig.io import uitkomsten
-from vsig.io.sources import RENAME, WORKBOOK, Kind, Source, name_problem
+from vsig.io.sources import KINDS, RENAME, WORKBOOK, Kind, Source, name_problem, source_for
 from vsig.rules import normalize
 from vsig.schemas import REJECTS
 
@@ -122,6 +122,26 @@ class Needed:
 ALWAYS_VALIDATED: Final = 1000
 """The first rows of a file are validated even when not needed, so that a file broken
 throughout is found broken, not taken for one that happens to name nobody tonight."""
+
+
+def validate(
+    paths: list[Path],
+    config: Config,
+    processing_date: date,
+    partner: str | None = None,
+    kind: str | None = None,
+) -> list[Ingested]:
+    """`vsig validate`: each file read against its contract, as a night would, and nothing
+    processed. A file is what its inbox folder says, or what `partner` or `kind` says.
+    Raises ValueError when a file cannot be checked: not a file, an unknown kind or partner."""
+    if kind is not None and kind not in KINDS:
+        raise ValueError(f"--kind {kind!r} is not one of {', '.join(KINDS)}")
+    sources = []
+    for path in paths:
+        if not path.is_file():
+            raise ValueError(f"{path} is not a file")
+        sources.append(source_for(path, config, partner, kind))  # type: ignore[arg-type]
+    return [ingest_file(source, processing_date) for source in sources]
 
 
 def ingest_file(

@@ -26,7 +26,9 @@ from vsig.io import inbox, outputs
 from vsig.io.files import crash_point, private_files
 from vsig.io.home import MANIFEST, Home
 from vsig.io.ingest import Ingested
-from vsig.io.store import WRITER_WAIT, Changes, Store, clear_leftovers, erasing, locked
+from vsig.io.state.lock import WRITER_WAIT, locked
+from vsig.io.state.store import Changes, Store
+from vsig.io.state.upkeep import clear_leftovers, erasing
 from vsig.night.compute import STAGES as COMPUTED
 from vsig.night.compute import Tick, compute
 from vsig.night.read import read

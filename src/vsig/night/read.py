@@ -12,7 +12,7 @@ import polars as pl
 from vsig.config import Config
 from vsig.io import inbox
 from vsig.io.home import Home
-from vsig.io.store import Store
+from vsig.io.state.store import Store
 from vsig.night.tonight import Inputs, Replay
 from vsig.rules.cases import CASE_SIGNAL_COLUMNS
 from vsig.rules.exports import DECISION_COLUMNS

@@ -12,14 +12,8 @@ from typing import Final, Literal
 from vsig.config import Config
 from vsig.io import sources
 from vsig.io.home import Home
-from vsig.io.store import (
-    LOCK_FILE,
-    SCHEMA_VERSION,
-    SNAPSHOT_PREFIX,
-    LockedError,
-    Store,
-    StoreError,
-)
+from vsig.io.state.lock import LOCK_FILE, SNAPSHOT_PREFIX, LockedError
+from vsig.io.state.store import SCHEMA_VERSION, Store, StoreError
 from vsig.privacy import secret
 
 MIN_FREE: Final = 1024**3
@@ -35,7 +29,8 @@ class Check:
     detail: str
 
 
-def examine(config: Config, home: Home, today: date) -> list[Check]:
+def doctor(config: Config, home: Home, today: date) -> list[Check]:
+    """`vsig doctor`: whether tonight can run, check by check."""
     return [
         _secret(config, home.root),
         _home(home),

@@ -21,11 +21,14 @@ from stdnum.nl import bsn as stdnum_bsn
 
 from vsig import audit
 from vsig.config import Config, Layout
-from vsig.io import ingest, store, uitkomsten
+from vsig.io import ingest, uitkomsten
 from vsig.io.files import crash_point, private_files, write_atomic, write_parquet_atomic
 from vsig.io.home import Home, run_date
 from vsig.io.sources import WORKBOOK, Source, rejects_of
-from vsig.io.store import WRITER_WAIT, Store, clear_leftovers, erasing, locked
+from vsig.io.state import upkeep
+from vsig.io.state.lock import WRITER_WAIT, locked
+from vsig.io.state.store import Store
+from vsig.io.state.upkeep import clear_leftovers, erasing
 from vsig.privacy.purge_log import ERASED, Purged, append_log
 from vsig.privacy.records import lines_where, rewrite_cells, rewrite_csv
 from vsig.rules import exports, normalize
@@ -89,7 +92,7 @@ def finish(home: Home, purges: list[Purged]) -> list[Purged]:
     """Scrub what the purges removed from the state file (the purge log has it), and give
     them back. Called holding the lock, after the state is closed."""
     crash_point("erasure-state")
-    store.erased(home.state, any(p.ids for p in purges))
+    upkeep.erased(home.state, any(p.ids for p in purges))
     return purges
 
 

@@ -19,7 +19,8 @@ from vsig.config import Config
 from vsig.io import letters
 from vsig.io.files import private_files, write_atomic, write_text_atomic
 from vsig.io.home import Home, run_date
-from vsig.io.store import Store, publish
+from vsig.io.state.store import Store
+from vsig.io.state.upkeep import publish
 from vsig.privacy.erasure import (
     Subject,
     identities,
@@ -44,12 +45,13 @@ _GEBEURTENISSEN = {
 _DAGDELEN = {"Ochtend": "'s ochtends", "Middag": "'s middags", "Avond": "'s avonds"}
 
 
-def write(config: Config, home: Home, bsn: str, day: date, target: Path | None = None) -> Path:
-    """The inzage as a PDF (at `target`, or numbered in the home's `inzage/`) with its JSON
-    beside it; returns the PDF's path. Read from a snapshot of the state."""
+def inzage(config: Config, home: Home, bsn: str, day: date, target: Path | None = None) -> Path:
+    """`vsig inzage`: everything held about a person as a PDF (at `target`, or numbered in
+    the home's `inzage/`) with its JSON beside it; returns the PDF's path. Read from a
+    snapshot of the state."""
     with private_files(config.umask):
         with Store.snapshot(home.state) as db:
-            found, generation = inzage(db, home, config, bsn, day), db.generation
+            found, generation = held_about(db, home, config, bsn, day), db.generation
         sender = config.afzender.model_dump()
         document = letters.document("inzage", day, data=found, afzender=sender)
         pdf = target or _next_free(home.inzage, day)
@@ -71,7 +73,7 @@ def _next_free(folder: Path, day: date) -> Path:
     return folder / f"inzage-{day:%Y%m%d}-{number}.pdf"
 
 
-def inzage(db: Store, home: Home, config: Config, bsn: str, day: date) -> dict[str, Any]:
+def held_about(db: Store, home: Home, config: Config, bsn: str, day: date) -> dict[str, Any]:
     """Everything held about one person, each item with the date it is deleted by."""
     months = config.retention.months
     own = db.person_signals(bsn).with_columns(adres_gemeld=adres_zoals_gemeld())

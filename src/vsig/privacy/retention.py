@@ -16,7 +16,9 @@ from vsig.config import Config
 from vsig.io.files import crash_point, private_files
 from vsig.io.home import MANIFEST, Home
 from vsig.io.sources import extract_date
-from vsig.io.store import WRITER_WAIT, Store, clear_leftovers, erasing, locked
+from vsig.io.state.lock import WRITER_WAIT, locked
+from vsig.io.state.store import Store
+from vsig.io.state.upkeep import clear_leftovers, erasing
 from vsig.privacy import erasure
 from vsig.privacy.erasure import (
     Erased,

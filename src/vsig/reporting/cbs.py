@@ -10,14 +10,19 @@ made. A client is named as little as v1.2 allows:
 by BSN, else by postcode, number and birth date, never by name.
 """
 
+import json
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any, Final
 
 import polars as pl
 
 from vsig.config import Cbs, Config
+from vsig.io.files import write_private
 from vsig.io.home import Home
-from vsig.io.store import READER_WAIT, Store
+from vsig.io.state.lock import READER_WAIT
+from vsig.io.state.store import Store
+from vsig.io.state.upkeep import publish
 from vsig.rules import bellijst, formats, normalize, vng
 from vsig.rules.lifecycle import CloseReason
 
@@ -26,12 +31,22 @@ class DeliveryError(ValueError):
     """The delivery cannot be made (no `cbs` section in the config)."""
 
 
-def monitor(
+def monitor(home: Home, config: Config, start: date, end: date, target: Path) -> dict[str, Any]:
+    """`vsig report monitor`: the delivery of a period, written to `target` (JSON, owner
+    only) unless an erasure began since it was read (then ErasedSinceError, nothing
+    written); returns it."""
+    found, generation = read_delivery(home, config, start, end)
+    text = json.dumps(found, indent=2, ensure_ascii=False) + "\n"
+    publish(home.state, generation, lambda: write_private(config.umask, target, text))
+    return found
+
+
+def read_delivery(
     home: Home, config: Config, start: date, end: date, wait: float = READER_WAIT
 ) -> tuple[dict[str, Any], int]:
     """The delivery of a period, from a snapshot of the state, and the erasure generation
-    it was read at (to `store.publish` it with); a running night is waited for up to `wait`
-    seconds (then LockedError)."""
+    it was read at (to `upkeep.publish` it with); a running night is waited for up to
+    `wait` seconds (then LockedError)."""
     if config.cbs is None:
         raise DeliveryError("the config has no `cbs` section: who delivers to CBS?")
     with Store.snapshot(home.state, wait) as db:
@@ -198,7 +213,9 @@ def resultaat(case: dict[str, Any], events: pl.DataFrame, end: date) -> str | No
     if recorded:
         last: str = recorded[-1]
         return vng.EERDERE_EINDRESULTATEN.get(last, last)
-    reason = CloseReason(case["sluitreden"])
-    if reason is CloseReason.GEEN_ACTIVITEIT:
+    reason = case["sluitreden"]
+    if reason == CloseReason.GEEN_ACTIVITEIT:
         return NO_REPLY if events.filter(bellijst.contact()).height else NO_CONTACT
-    return _RESULT_OF_CLOSING[reason]
+    # A reason the state should not hold (none, or text no migration knew) is another
+    # reason too: one odd row must not stop the whole delivery.
+    return _RESULT_OF_CLOSING.get(reason, vng.ANDERE_REDEN)

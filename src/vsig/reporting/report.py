@@ -3,6 +3,7 @@
 
 import re
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any, Final
 
 import jinja2
@@ -12,8 +13,9 @@ from markupsafe import Markup
 
 from vsig import templates
 from vsig.config import Config
+from vsig.io.files import write_private
 from vsig.io.home import Home
-from vsig.io.store import Store
+from vsig.io.state.store import Store
 from vsig.rules import formats, termijnen
 
 
@@ -40,11 +42,13 @@ SMALL: Final = 5
 """Counts below this are shown as "< 5": a council paper must not point at a household."""
 
 
-def overview(home: Home, config: Config, start: date, end: date, day: date) -> dict[str, Any]:
-    """Counts for management and councils: no person in it, only totals over the period,
-    as they stand on `day`."""
+def overview(home: Home, config: Config, start: date, end: date, day: date, target: Path) -> Path:
+    """`vsig report overview`: the page for management and councils, written to `target`.
+    No person in it, only totals over the period, as they stand on `day`."""
     with Store.snapshot(home.state) as db:
-        return overview_of(db.period_counts(start, end), config, start, end, day)
+        counts = db.period_counts(start, end)
+    write_private(config.umask, target, overview_html(overview_of(counts, config, start, end, day)))
+    return target
 
 
 def overview_of(

@@ -31,7 +31,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from vsig.config import Config
 from vsig.io.home import Home
-from vsig.io.store import LockedError
+from vsig.io.state.lock import LockedError
 from vsig.reporting import cbs, signing
 from vsig.reporting.signing import Signer
 
@@ -220,7 +220,7 @@ def _asked(body: bytes, sent_digest: str | None, config: Config, today: date) ->
 
 def _delivery(home: Home, config: Config, asked: Asked) -> dict[str, Any]:
     try:
-        return cbs.monitor(home, config, asked.start, asked.end, wait=NIGHT_WAIT)[0]
+        return cbs.read_delivery(home, config, asked.start, asked.end, wait=NIGHT_WAIT)[0]
     except LockedError:
         raise ProblemError(
             503, "Nachtelijke verwerking bezig", "a night is being processed", retry_after=600

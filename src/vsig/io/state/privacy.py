@@ -1,0 +1,154 @@
+"""What retention, erasure and inzage read and remove: the rows about a person or a
+household, and the cases and runs past retention."""
+
+from datetime import date
+from typing import Final
+
+import polars as pl
+
+from vsig.io.state.connection import Connection, ids
+
+_OWN_ADDRESS: Final = (
+    "postcode || '|' || huisnummer || '|' || coalesce(huisletter, '') || '|' "
+    "|| coalesce(huisnummertoevoeging, '')"
+)
+"""A signal's address as its partner wrote it, in the form of an address key."""
+
+
+class PrivacyQueries(Connection):
+    """What retention, erasure and inzage read and remove."""
+
+    def close_cases(self, closed: pl.DataFrame) -> None:
+        """Close these cases (`zaak_id, gesloten, sluitreden`) as `lifecycle` closed them."""
+        closing = {"dicht": closed.select("zaak_id", "gesloten", "sluitreden")}
+        with self._transaction(), self._registered(closing):
+            self._db.execute(
+                "UPDATE zaken SET gesloten = d.gesloten, sluitreden = d.sluitreden "
+                "FROM dicht d WHERE zaken.zaak_id = d.zaak_id AND zaken.gesloten IS NULL"
+            )
+
+    def delete_cases(self, zaak_ids: list[str]) -> list[str]:
+        """Remove cases with everything about them; returns the removed signals' ids."""
+        if not zaak_ids:
+            return []
+        going = {"weg": ids("zaak_id", zaak_ids)}
+        signals = self._query(
+            "SELECT signaalpartner || '/' || signaal_id AS id FROM signalen "
+            "WHERE zaak_id IN (SELECT zaak_id FROM weg)",
+            frames=going,
+        )["id"].to_list()
+        with self._transaction(), self._registered(going):
+            for table in ("signalen", "acties", "gebeurtenissen", "routeringen", "zaken"):
+                self._db.execute(f"DELETE FROM {table} WHERE zaak_id IN (SELECT zaak_id FROM weg)")
+        return signals
+
+    def expiring(
+        self, zaak_ids: list[str], run_ids: list[str]
+    ) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """The signals and the events' places (run, file, line) of these cases, and the
+        signals of these runs that never joined a case."""
+        signals = self._query(
+            "SELECT * FROM signalen WHERE zaak_id IN (SELECT zaak_id FROM zaken_weg) "
+            "OR (zaak_id IS NULL AND run_id IN (SELECT run_id FROM runs_weg)) "
+            "ORDER BY run_id, signaalpartner, signaal_id",
+            frames={"zaken_weg": ids("zaak_id", zaak_ids), "runs_weg": ids("run_id", run_ids)},
+        )
+        return signals, self.event_places(zaak_ids)
+
+    def event_places(self, zaak_ids: list[str]) -> pl.DataFrame:
+        """Where these cases' events came from: run, file and line."""
+        return self._query(
+            "SELECT run_id, bestand, regelnummer FROM gebeurtenissen "
+            "WHERE zaak_id IN (SELECT zaak_id FROM deze)",
+            frames={"deze": ids("zaak_id", zaak_ids)},
+        )
+
+    def runs_before(self, day: date) -> list[str]:
+        return list(
+            self._query(
+                "SELECT run_id FROM runs WHERE verwerkingsdatum < ? ORDER BY run_id", [day]
+            )["run_id"]
+        )
+
+    def cases_last_active_before(self, day: date) -> list[str]:
+        """Open or closed: retention counts from the last activity."""
+        return list(
+            self._query(
+                "SELECT zaak_id FROM zaken WHERE laatste_activiteit < ? ORDER BY zaak_id", [day]
+            )["zaak_id"]
+        )
+
+    def signals_about(self, bsn: str | None, adres_sleutel: str | None) -> pl.DataFrame:
+        """Every signal about a person (as sent or as matched) or an address (as matched or
+        as written), and every signal of the cases those joined or of a case there."""
+        values: list[str | None]
+        if bsn:
+            where, values = "bsn = ? OR persoon_bsn = ?", [bsn, bsn]
+        else:
+            where, values = f"adres_sleutel = ? OR ({_OWN_ADDRESS}) = ?", [adres_sleutel] * 2
+        return self._query(
+            "WITH own AS (SELECT * FROM signalen WHERE " + where + ") "
+            "SELECT * FROM own UNION SELECT * FROM signalen WHERE zaak_id IN "
+            "(SELECT zaak_id FROM own UNION SELECT zaak_id FROM zaken WHERE adres_sleutel = ?) "
+            "ORDER BY run_id, signaalpartner, signaal_id",
+            [*values, adres_sleutel],
+        )
+
+    def cases_at(self, zaak_ids: list[str], adres_sleutel: str | None) -> list[str]:
+        """These cases, and those at the address."""
+        return list(
+            self._query(
+                "SELECT zaak_id FROM zaken WHERE zaak_id IN (SELECT zaak_id FROM deze) "
+                "OR adres_sleutel = ? ORDER BY zaak_id",
+                [adres_sleutel],
+                frames={"deze": ids("zaak_id", zaak_ids)},
+            )["zaak_id"]
+        )
+
+    def person_signals(self, bsn: str) -> pl.DataFrame:
+        """A person's signals, as sent or as matched, with the date they came in."""
+        return self._query(
+            "SELECT s.*, r.verwerkingsdatum FROM signalen s JOIN runs r USING (run_id) "
+            "WHERE s.bsn = ? OR s.persoon_bsn = ? "
+            "ORDER BY s.run_id, s.signaalpartner, s.signaal_id",
+            [bsn, bsn],
+        )
+
+    def people_held(self, besides: pl.DataFrame | None = None) -> frozenset[str]:
+        """Every BSN a kept signal names, as sent or as matched; not counting the signals
+        `besides` (`signaalpartner, signaal_id`), which an erasure is about to delete."""
+        going = pl.DataFrame(schema={"signaalpartner": pl.String, "signaal_id": pl.String})
+        if besides is not None:
+            going = pl.concat([going, besides.select(going.columns)])
+        rows = self._query(
+            "SELECT DISTINCT p FROM (SELECT bsn AS p, signaalpartner, signaal_id FROM signalen "
+            "UNION ALL SELECT persoon_bsn, signaalpartner, signaal_id FROM signalen) "
+            "ANTI JOIN going USING (signaalpartner, signaal_id) WHERE p IS NOT NULL",
+            frames={"going": going},
+        )
+        return frozenset(rows["p"].to_list())
+
+    def delete_unbundled_signals(self, run_ids: list[str]) -> list[str]:
+        """Remove the signals of these runs that never joined a case; returns their ids."""
+        if not run_ids:
+            return []
+        where = "zaak_id IS NULL AND run_id IN (SELECT run_id FROM weg)"
+        going = {"weg": ids("run_id", run_ids)}
+        signals = self._query(
+            f"SELECT signaalpartner || '/' || signaal_id AS id FROM signalen WHERE {where}",
+            frames=going,
+        )["id"].to_list()
+        with self._transaction(), self._registered(going):
+            self._db.execute(f"DELETE FROM signalen WHERE {where}")
+        return signals
+
+    def delete_signals(self, keys: list[tuple[str, str, str]]) -> None:
+        """Remove signals by (run_id, signaalpartner, signaal_id)."""
+        if not keys:
+            return
+        frame = pl.DataFrame(keys, schema=["run_id", "signaalpartner", "signaal_id"], orient="row")
+        with self._transaction(), self._registered({"weg": frame}):
+            self._db.execute(
+                "DELETE FROM signalen WHERE (run_id, signaalpartner, signaal_id) IN "
+                "(SELECT * FROM weg)"
+            )

@@ -1,0 +1,340 @@
+"""The state: one embedded DuckDB file under `home/state/`, the only mutable state.
+
+A run reads what it needs, computes everything in memory, and then writes all its changes
+in one transaction: the state holds a whole run or none of it. The schema carries a
+version; `MIGRATIONS` brings an older state file up to date when it is opened. A lock file
+keeps a second run out while one is busy.
+"""
+
+import fcntl
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Final
+
+import duckdb
+import polars as pl
+
+from vsig.io.files import crash_point
+from vsig.io.state.audit import AuditQueries
+from vsig.io.state.lock import IN_USE, READER_WAIT, SNAPSHOT_PREFIX, erasure_generation, locked
+from vsig.io.state.night import NightQueries
+from vsig.io.state.privacy import PrivacyQueries
+from vsig.io.state.reports import ReportQueries
+
+STATE_FILE: Final = "vsig.duckdb"
+
+COMPACT_PENDING: Final = "compact.pending"
+"""Present from before an erasure until the state file is compacted: a compaction cut off
+is done again by the next command that takes the lock."""
+
+_CLOSE_REASONS_OF_TEXT: Final = """
+    UPDATE zaken SET samengevoegd_in = substr(sluitreden, 18)
+        WHERE starts_with(sluitreden, 'samengevoegd met ');
+    UPDATE zaken SET sluitreden = CASE
+        WHEN sluitreden = 'geen activiteit' THEN 'geen_activiteit'
+        WHEN starts_with(sluitreden, 'resultaat: ') THEN 'resultaat'
+        WHEN starts_with(sluitreden, 'samengevoegd met ') THEN 'samengevoegd'
+        WHEN sluitreden = 'Inwoner is overleden' THEN 'overleden'
+        WHEN sluitreden = 'Persoon is geen inwoner (meer) in de gemeente' THEN 'vertrokken'
+        ELSE sluitreden END;
+    """
+"""Migration 6's rewrite of why a case closed, from the Dutch text kept before it to
+`lifecycle.CloseReason`; also applied to the rows of an older archive a replay restores."""
+
+# Each migration is frozen once released: a state file made by it must migrate the same way
+# forever, so column lists are written out in full rather than shared between tables.
+MIGRATIONS: Final = (
+    # 1: the first schema.
+    """
+    CREATE TABLE runs (
+        run_id VARCHAR PRIMARY KEY,
+        verwerkingsdatum DATE NOT NULL,
+        exit_code INTEGER NOT NULL
+    );
+    CREATE TABLE bestanden (
+        sha256 VARCHAR PRIMARY KEY,
+        bestand VARCHAR NOT NULL,
+        soort VARCHAR NOT NULL,
+        run_id VARCHAR NOT NULL
+    );
+    CREATE TABLE signalen (
+        run_id VARCHAR NOT NULL,
+        signaalpartner VARCHAR NOT NULL,
+        signaal_id VARCHAR NOT NULL,
+        klantnummer VARCHAR NOT NULL,
+        soort VARCHAR NOT NULL,
+        bedrag BIGINT NOT NULL,
+        ontstaansdatum DATE NOT NULL,
+        signaaldatum DATE NOT NULL,
+        crisissignaal BOOLEAN NOT NULL,
+        warme_overdracht BOOLEAN NOT NULL,
+        bsn VARCHAR,
+        voorletters VARCHAR,
+        voorvoegsel VARCHAR,
+        achternaam VARCHAR NOT NULL,
+        geboortedatum DATE,
+        straatnaam VARCHAR,
+        postcode VARCHAR NOT NULL,
+        huisnummer INTEGER NOT NULL,
+        huisletter VARCHAR,
+        huisnummertoevoeging VARCHAR,
+        plaatsnaam VARCHAR,
+        telefoonnummer VARCHAR,
+        email VARCHAR,
+        bestand VARCHAR NOT NULL,
+        regel BIGINT NOT NULL,
+        persoon_bsn VARCHAR,
+        match_regel VARCHAR,
+        verhuisd BOOLEAN NOT NULL,
+        adres_sleutel VARCHAR,
+        gemeentecode VARCHAR,
+        status VARCHAR NOT NULL,
+        zaak_id VARCHAR
+    );
+    CREATE TABLE zaken (
+        zaak_id VARCHAR PRIMARY KEY,
+        adres_sleutel VARCHAR NOT NULL,
+        gemeentecode VARCHAR NOT NULL,
+        geopend DATE NOT NULL,
+        laatste_activiteit DATE NOT NULL,
+        gesloten DATE,
+        sluitreden VARCHAR,
+        bekend_bij_sdd BOOLEAN NOT NULL,
+        totaal_achterstand BIGINT NOT NULL,
+        aantal_signalen INTEGER NOT NULL,
+        soorten VARCHAR[] NOT NULL,
+        crisis BOOLEAN NOT NULL,
+        warme_overdracht BOOLEAN NOT NULL,
+        meervoudig BOOLEAN NOT NULL,
+        regel VARCHAR NOT NULL
+    );
+    CREATE TABLE routeringen (
+        run_id VARCHAR NOT NULL,
+        zaak_id VARCHAR NOT NULL,
+        bekend_bij_sdd BOOLEAN NOT NULL,
+        totaal_achterstand BIGINT NOT NULL,
+        aantal_signalen INTEGER NOT NULL,
+        soorten VARCHAR[] NOT NULL,
+        crisis BOOLEAN NOT NULL,
+        warme_overdracht BOOLEAN NOT NULL,
+        gemeentecode VARCHAR NOT NULL,
+        meervoudig BOOLEAN NOT NULL,
+        regel VARCHAR NOT NULL
+    );
+    CREATE TABLE acties (
+        run_id VARCHAR NOT NULL,
+        zaak_id VARCHAR NOT NULL,
+        actie VARCHAR NOT NULL,
+        volgorde INTEGER NOT NULL,
+        soort VARCHAR NOT NULL,
+        template VARCHAR,
+        wie VARCHAR,
+        uiterlijk DATE,
+        PRIMARY KEY (zaak_id, actie)
+    );
+    CREATE TABLE gebeurtenissen (
+        run_id VARCHAR NOT NULL,
+        zaak_id VARCHAR NOT NULL,
+        datum DATE NOT NULL,
+        gebeurtenis VARCHAR NOT NULL,
+        waarde VARCHAR,
+        bestand VARCHAR NOT NULL,
+        regel BIGINT NOT NULL
+    );
+    """,
+    # 2: why a signal reached nobody (matching never falls back to an address alone).
+    """
+    ALTER TABLE signalen ADD COLUMN niet_gekoppeld VARCHAR;
+    """,
+    # 3: the routing fact "a phone number is known", derived for the cases before it.
+    """
+    ALTER TABLE zaken ADD COLUMN telefoon_bekend BOOLEAN;
+    ALTER TABLE routeringen ADD COLUMN telefoon_bekend BOOLEAN;
+    UPDATE zaken SET telefoon_bekend = zaak_id IN
+        (SELECT zaak_id FROM signalen WHERE telefoonnummer IS NOT NULL AND zaak_id IS NOT NULL);
+    UPDATE routeringen SET telefoon_bekend = zaak_id IN
+        (SELECT zaak_id FROM signalen WHERE telefoonnummer IS NOT NULL AND zaak_id IS NOT NULL);
+    """,
+    # 4: one name per concept: `regel` is a routing rule, `soort` a creditor's type.
+    """
+    ALTER TABLE signalen RENAME COLUMN regel TO regelnummer;
+    ALTER TABLE gebeurtenissen RENAME COLUMN regel TO regelnummer;
+    ALTER TABLE acties RENAME COLUMN soort TO actietype;
+    ALTER TABLE bestanden RENAME COLUMN soort TO bestandsoort;
+    """,
+    # 5: when an action was booked and the day it is for, so that a call stays on the SDD's
+    # worklist from its day until contact. Before it, the day a call was for was not kept:
+    # such a call counts as due from its booking, listed early rather than never.
+    """
+    ALTER TABLE acties ADD COLUMN geboekt DATE;
+    ALTER TABLE acties ADD COLUMN gepland DATE;
+    UPDATE acties SET geboekt = r.verwerkingsdatum, gepland = r.verwerkingsdatum
+        FROM runs r WHERE r.run_id = acties.run_id;
+    """,
+    # 6: why a case closed as one of `lifecycle.CloseReason`, and the case a merged one
+    # went into, instead of Dutch text that CBS's result was parsed back from.
+    """
+    ALTER TABLE zaken ADD COLUMN samengevoegd_in VARCHAR;
+    """
+    + _CLOSE_REASONS_OF_TEXT,
+)
+
+SCHEMA_VERSION: Final = len(MIGRATIONS)
+
+
+class StoreError(Exception):
+    """The state cannot be used; the message says why and what to do."""
+
+
+@dataclass
+class Changes:
+    """Everything one run writes to the state, applied in one transaction.
+
+    `zaken` holds whole rows of every case opened, changed or closed; they replace the old.
+    """
+
+    run_id: str
+    verwerkingsdatum: date
+    exit_code: int
+    bestanden: pl.DataFrame
+    signalen: pl.DataFrame
+    zaken: pl.DataFrame
+    routeringen: pl.DataFrame
+    acties: pl.DataFrame
+    gebeurtenissen: pl.DataFrame
+    herindeling: pl.DataFrame  # earlier signals now in another case: partner, id, zaak_id
+
+
+class Store(NightQueries, PrivacyQueries, ReportQueries, AuditQueries):
+    """The state, open. Its queries are grouped by who asks for them (the mixins)."""
+
+    @classmethod
+    @contextmanager
+    def snapshot(cls, state_dir: Path, wait: float = READER_WAIT) -> Iterator["Store"]:
+        """A private copy of the state for a reader (`explain`, `report`, `inzage`, `doctor`):
+        copied under the lock, so never half a run, and read without it, so a reader never
+        holds the state file a run must open. The copy lives in the state folder (owner-only)
+        and is removed afterwards; while it is read, a lock on it keeps writers from removing
+        it, and one a killed reader left is removed by the next writer."""
+        with locked(state_dir, wait):
+            scratch = Path(tempfile.mkdtemp(dir=state_dir, prefix=SNAPSHOT_PREFIX))
+            in_use = (scratch / IN_USE).open("w")
+            fcntl.flock(in_use, fcntl.LOCK_EX)
+            for name in (STATE_FILE, f"{STATE_FILE}.wal"):
+                if (state_dir / name).exists():
+                    shutil.copyfile(state_dir / name, scratch / name)
+            generation = erasure_generation(state_dir)
+        try:
+            with cls.open(scratch, generation) as store:
+                yield store
+        finally:
+            in_use.close()
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    @classmethod
+    @contextmanager
+    def open(cls, state_dir: Path, generation: int = 0) -> Iterator["Store"]:
+        state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            connection = duckdb.connect(state_dir / STATE_FILE)
+        except duckdb.Error as error:
+            raise StoreError(f"cannot open the state {state_dir / STATE_FILE}: {error}") from None
+        try:
+            store = cls(connection, generation)
+            store._migrate()
+            yield store
+        finally:
+            connection.close()
+
+    def version(self) -> int:
+        exists = self._scalar(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_versie'"
+        )
+        if not exists:
+            return 0
+        return int(self._scalar("SELECT coalesce(max(versie), 0) FROM schema_versie"))
+
+    def _migrate(self) -> None:
+        current = self.version()
+        if current > SCHEMA_VERSION:
+            raise StoreError(
+                f"the state has schema version {current}, newer than this vsig knows "
+                f"({SCHEMA_VERSION}); run a newer vsig"
+            )
+        if current == SCHEMA_VERSION:
+            return
+        with self._transaction():
+            self._db.execute("CREATE TABLE IF NOT EXISTS schema_versie (versie INTEGER NOT NULL)")
+            for version in range(current + 1, SCHEMA_VERSION + 1):
+                self._db.execute(MIGRATIONS[version - 1])
+                self._db.execute("INSERT INTO schema_versie VALUES (?)", [version])
+
+    def restore(self, tables: Mapping[str, pl.DataFrame]) -> None:
+        """Load rows as an archive kept them, for a replay in a scratch state."""
+        with self._transaction():
+            for table, rows in tables.items():
+                self._insert(table, rows)
+            # An archive made before migration 6 keeps why a case closed as Dutch text.
+            self._db.execute(_CLOSE_REASONS_OF_TEXT)
+
+    def write(self, changes: Changes) -> None:
+        """Apply one run's changes in one transaction: all of them or none."""
+        tables: Mapping[str, pl.DataFrame] = {
+            "bestanden": changes.bestanden,
+            "signalen": changes.signalen,
+            "routeringen": changes.routeringen,
+            "acties": changes.acties,
+            "gebeurtenissen": changes.gebeurtenissen,
+        }
+        with self._transaction():
+            self._db.execute(
+                "INSERT INTO runs VALUES (?, ?, ?)",
+                [changes.run_id, changes.verwerkingsdatum, changes.exit_code],
+            )
+            for table, frame in tables.items():
+                self._insert(table, frame)
+            self._insert("zaken", changes.zaken, "INSERT OR REPLACE")
+            self._regroup(changes.herindeling)
+
+    def _regroup(self, moved: pl.DataFrame) -> None:
+        """Signals that follow their person into another case (a partner's ids are unique)."""
+        if not moved.height:
+            return
+        with self._registered({"verhuisd": moved}):
+            self._db.execute(
+                "UPDATE signalen SET zaak_id = v.zaak_id FROM verhuisd v "
+                "WHERE signalen.signaalpartner = v.signaalpartner "
+                "AND signalen.signaal_id = v.signaal_id"
+            )
+
+
+def compact(state_dir: Path) -> None:
+    """Rewrite the state file with only its live rows; call it holding the lock.
+
+    A DELETE frees blocks but leaves their bytes in the file; after a purge the erased
+    values must be gone from the disk too, so the live rows move to a fresh file, which
+    replaces the old one in one rename.
+    """
+    path, fresh = state_dir / STATE_FILE, state_dir / f"{STATE_FILE}.compact"
+    fresh.unlink(missing_ok=True)
+    with duckdb.connect(path) as connection:
+        name = connection.execute("SELECT current_database()").fetchall()[0][0]
+        connection.execute("ATTACH ? AS fresh", [str(fresh)])  # a path may hold a quote
+        connection.execute(f"COPY FROM DATABASE {_identifier(name)} TO fresh")
+        connection.execute("DETACH fresh")
+    with fresh.open("rb") as handle:
+        os.fsync(handle.fileno())
+    crash_point("compact-copied")
+    os.replace(fresh, path)
+    (state_dir / COMPACT_PENDING).unlink(missing_ok=True)
+
+
+def _identifier(name: str) -> str:
+    """A database name as SQL quotes it (DuckDB takes no parameter in its place)."""
+    return '"' + name.replace('"', '""') + '"'
