@@ -45,7 +45,7 @@ def test_an_erasure_compacts_the_state_while_it_holds_the_lock(
     home: Home, monkeypatch: pytest.MonkeyPatch, command: str
 ) -> None:
     """A run started beside it must never see the state file replaced under it."""
-    original = upkeep.compact
+    original = store.compact
     held = []
 
     def compact(state_dir: Path) -> None:
@@ -54,7 +54,7 @@ def test_an_erasure_compacts_the_state_while_it_holds_the_lock(
         held.append(True)
         original(state_dir)
 
-    monkeypatch.setattr(upkeep, "compact", compact)
+    monkeypatch.setattr(store, "compact", compact)
     args = ["--home", str(home.path), "--config", str(home.config)]
     subject = ["--bsn", PERSON.bsn] if command == "forget" else []
     result = runner.invoke(app, [command, *subject, *args, "--date", "2027-12-01"])

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from vsig.io.files import write_text_atomic
 from vsig.io.home import Home
+from vsig.io.state import store
 from vsig.io.state.lock import (
     ERASURES,
     IN_USE,
@@ -18,7 +19,7 @@ from vsig.io.state.lock import (
     erasure_generation,
     locked,
 )
-from vsig.io.state.store import COMPACT_PENDING, compact
+from vsig.io.state.store import COMPACT_PENDING
 
 
 def erasing(state_dir: Path) -> None:
@@ -49,7 +50,7 @@ def erased(state_dir: Path, anything: bool) -> None:
     """After an erasure: compact the state file if it removed anything, else just clear
     the note."""
     if anything:
-        compact(state_dir)
+        store.compact(state_dir)
     (state_dir / COMPACT_PENDING).unlink(missing_ok=True)
 
 
@@ -79,4 +80,4 @@ def compact_if_pending(state_dir: Path) -> None:
         if not _in_use(leftover):
             shutil.rmtree(leftover, ignore_errors=True)
     if (state_dir / COMPACT_PENDING).exists():
-        compact(state_dir)
+        store.compact(state_dir)
