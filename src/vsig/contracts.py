@@ -7,6 +7,11 @@ tests hold the files and the store's tables to them.
 
 from typing import Final
 
+SIGNAL_KEY: Final = ("signaalpartner", "signaal_id")
+"""A signal: a partner's ids are unique within that partner."""
+DEBT_KEY: Final = ("signaalpartner", "klantnummer")
+"""A debt: the partner and its customer number, whatever signals it."""
+
 # Inputs: a creditor's signal, in canonical column names (a partner's layout maps to them).
 SIGNAL_COLUMNS: Final = (
     "signaal_id",

@@ -12,6 +12,7 @@ from datetime import date
 import polars as pl
 
 from vsig.config import Config
+from vsig.contracts import SIGNAL_KEY
 from vsig.io import ingest
 from vsig.io.files import crash_point, sha256
 from vsig.io.home import CONSUMED, Home
@@ -22,7 +23,6 @@ from vsig.night.tonight import Inputs, RunAbortedError
 from vsig.rules import match
 from vsig.text import escaped
 
-_SIGNAL_KEY = ("signaalpartner", "signaal_id")
 _KINDS = ("brp", "sdd")
 
 
@@ -79,9 +79,9 @@ def _consumed(
 
 
 def _signal_keys(consumed: tuple[Ingested, ...]) -> pl.DataFrame:
-    empty = pl.DataFrame(schema=dict.fromkeys(_SIGNAL_KEY, pl.String))
+    empty = pl.DataFrame(schema=dict.fromkeys(SIGNAL_KEY, pl.String))
     files = [i for i in consumed if i.source.kind == "signalen" and i.accepted.height]
-    return pl.concat([empty, *(i.accepted.select(_SIGNAL_KEY) for i in files)])
+    return pl.concat([empty, *(i.accepted.select(SIGNAL_KEY) for i in files)])
 
 
 def without_seen_before(
@@ -94,7 +94,7 @@ def without_seen_before(
         if result.source.kind != "signalen" or not result.accepted.height:
             checked.append(result)
             continue
-        rows = result.accepted.join(seen, on=list(_SIGNAL_KEY), how="left")
+        rows = result.accepted.join(seen, on=list(SIGNAL_KEY), how="left")
         again = pl.col("eerder").is_not_null()
         rejects = rows.filter(again).select(
             "bestand",
@@ -113,7 +113,7 @@ def without_seen_before(
                 ),
             )
         )
-        tonight = accepted.select(*_SIGNAL_KEY, eerder=pl.lit(run_id))
+        tonight = accepted.select(*SIGNAL_KEY, eerder=pl.lit(run_id))
         seen = pl.concat([seen, tonight])
     return tuple(checked)
 

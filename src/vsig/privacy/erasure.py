@@ -21,6 +21,7 @@ from stdnum.nl import bsn as stdnum_bsn
 
 from vsig import audit
 from vsig.config import Config, Layout
+from vsig.contracts import SIGNAL_KEY
 from vsig.io import ingest, uitkomsten
 from vsig.io.files import crash_point, private_files, write_atomic, write_parquet_atomic
 from vsig.io.home import Home, run_date
@@ -94,9 +95,6 @@ def finish(home: Home, purges: list[Purged]) -> list[Purged]:
     crash_point("erasure-state")
     upkeep.erased(home.state, any(p.ids for p in purges))
     return purges
-
-
-_SIGNAL_KEY = ("signaalpartner", "signaal_id")
 
 
 @dataclass(frozen=True)
@@ -417,7 +415,7 @@ def _erase_in_archive_tables(archive: Path, erased: Erased, signals: pl.DataFram
             rows = pl.read_parquet(path).with_row_index("_rij")
             erased_rows = rows.filter(pl.col("zaak_id").is_in(erased.cases).fill_null(False))
             if table == "signalen":  # a signal is its partner's id: another partner's stays
-                theirs = rows.join(signals.select(*_SIGNAL_KEY), on=list(_SIGNAL_KEY))
+                theirs = rows.join(signals.select(*SIGNAL_KEY), on=list(SIGNAL_KEY))
                 erased_rows = pl.concat([erased_rows, theirs])
             left = rows.join(erased_rows.select("_rij"), on="_rij", how="anti")
             write_parquet_atomic(left.sort("_rij").drop("_rij"), path)
@@ -453,7 +451,7 @@ def _erase_in_outputs(out: Path, erased: Erased, signals: pl.DataFrame, named: l
     lists the subject's case or names them."""
     if not out.is_dir():
         return
-    ids = set(signals.select(*_SIGNAL_KEY).rows())
+    ids = set(signals.select(*SIGNAL_KEY).rows())
     index = out / "letters" / "index.csv"
     if index.is_file():
         letters = pl.read_csv(index, separator=";", infer_schema=False)

@@ -13,6 +13,7 @@ from typing import Final
 
 import polars as pl
 
+from vsig.contracts import DEBT_KEY
 from vsig.rules import vng
 from vsig.rules.lifecycle import Followed
 
@@ -33,8 +34,6 @@ CASE_SIGNAL_COLUMNS: Final = (
     "email",
 )
 """What a case needs of each of its signals: for its facts, and to reach the household."""
-
-_DEBT: Final = ("signaalpartner", "klantnummer")
 
 
 def assign(
@@ -69,9 +68,11 @@ def assign(
         .with_columns(zaak_id=pl.coalesce("zaak_id", "nieuw_id"))
         .drop("nieuw_id")
     )
-    debts_now = pl.concat([holding.select(*_DEBT, "zaak_id"), placed.select(*_DEBT, "zaak_id")])
+    debts_now = pl.concat(
+        [holding.select(*DEBT_KEY, "zaak_id"), placed.select(*DEBT_KEY, "zaak_id")]
+    )
     repeats = signals.filter(repeat).join(
-        debts_now.unique(_DEBT, keep="first"), on=_DEBT, how="left"
+        debts_now.unique(DEBT_KEY, keep="first"), on=DEBT_KEY, how="left"
     )
     return pl.concat([placed, repeats.select(placed.columns)])
 
@@ -98,7 +99,7 @@ def bundle(matched: pl.DataFrame, followed: Followed, run_id: str, today: date) 
         [
             matched.filter(eligible).select(
                 *key,
-                *_DEBT[1:],
+                *DEBT_KEY[1:],
                 "status",
                 "adres_sleutel",
                 "gemeentecode",
@@ -106,7 +107,7 @@ def bundle(matched: pl.DataFrame, followed: Followed, run_id: str, today: date) 
             ),
             followed.signals.filter(pl.col("zaak_id").is_null())
             .join(followed.regrouped.drop("zaak_id"), on=key)
-            .select(*key, *_DEBT[1:], "status", "adres_sleutel", "gemeentecode", "activiteit"),
+            .select(*key, *DEBT_KEY[1:], "status", "adres_sleutel", "gemeentecode", "activiteit"),
         ]
     )
     holding = followed.signals.filter(pl.col("zaak_id").is_not_null())
@@ -180,9 +181,9 @@ def debts(case_signals: pl.DataFrame) -> pl.DataFrame:
     )
     return (
         case_signals.sort("signaaldatum", "bedrag", "signaal_id")
-        .group_by("zaak_id", *_DEBT)
+        .group_by("zaak_id", *DEBT_KEY)
         .agg(pl.col(c).last() for c in latest)
-        .sort("zaak_id", *_DEBT)
+        .sort("zaak_id", *DEBT_KEY)
     )
 
 
@@ -192,9 +193,9 @@ def known_debts(open_signals: pl.DataFrame, closed_signals: pl.DataFrame) -> pl.
     case's household had its offer for that debt, so the same debt no higher is a repeat."""
     return (
         pl.concat([debts(closed_signals), debts(open_signals)])
-        .group_by(*_DEBT, maintain_order=True)
+        .group_by(*DEBT_KEY, maintain_order=True)
         .last()
-        .sort(*_DEBT)
+        .sort(*DEBT_KEY)
     )
 
 

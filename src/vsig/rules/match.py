@@ -18,6 +18,7 @@ from rapidfuzz.distance import OSA
 from rapidfuzz.process import cpdist
 
 from vsig.config import Config
+from vsig.contracts import DEBT_KEY
 from vsig.rules import normalize, vng
 from vsig.rules.formats import bedrag
 
@@ -28,7 +29,6 @@ BSN_UNKNOWN = "BSN niet in de BRP"
 NOBODY = "niemand in de BRP past"
 SEVERAL = "meer dan een persoon past"
 """`niet_gekoppeld`: why no person was found, for the person at the SDD who follows up."""
-_DEBT = ["signaalpartner", "klantnummer"]
 
 
 def prepare_brp(brp: pl.DataFrame, processing_date: date) -> pl.DataFrame:
@@ -576,11 +576,11 @@ def _repeated(eligible: pl.DataFrame, known_debts: pl.DataFrame) -> pl.DataFrame
         pl.col("bedrag")
         .cum_max()
         .shift(1)
-        .over(_DEBT, order_by=["signaaldatum", "signaal_id", "bestand"])
+        .over(DEBT_KEY, order_by=["signaaldatum", "signaal_id", "bestand"])
     )
-    in_case = known_debts.group_by(_DEBT).agg(in_zaak=pl.col("bedrag").max())
+    in_case = known_debts.group_by(DEBT_KEY).agg(in_zaak=pl.col("bedrag").max())
     return (
-        eligible.join(in_case, on=_DEBT, how="left")
+        eligible.join(in_case, on=DEBT_KEY, how="left")
         .with_columns(eerder=pl.max_horizontal(earlier, pl.col("in_zaak")))
         .select(
             _ROW,
