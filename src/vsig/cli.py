@@ -605,8 +605,8 @@ def inzage_command(
 
 @contextmanager
 def _refused(error: type[Exception], label: str, code: ExitCode) -> Iterator[None]:
-    """The state refusing a command (`store.LockedError`: another run holds the lock, exit
-    4; `store.ErasedSinceError`: an erasure began while a report was made, exit 3): say so
+    """The state refusing a command (`lock.LockedError`: another run holds the lock, exit
+    4; `upkeep.ErasedSinceError`: an erasure began while a report was made, exit 3): say so
     and exit with `code`."""
     try:
         yield

@@ -1,7 +1,7 @@
 """One night's results before anything is written, and how a command ends.
 
-`nightly.py` computes a `Tonight` from `Inputs` and commits it; the `Summary` is what it
-tells the operator, the log and the manifest.
+`compute.py` makes a `Tonight` from what `read.py` read, and `nightly.py` commits it; the
+`Summary` is what it tells the operator, the log and the manifest.
 """
 
 from collections.abc import Callable
