@@ -271,16 +271,10 @@ def niet_gekoppeld(signals: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-DECISION_COLUMNS: Final = (
-    "signaalpartner",
-    "bestand",
-    "regelnummer",
-    "signaal_id",
-    "klantnummer",
-    "signaaldatum",
-    "status",
-)
-"""What the feedback on a decision says of each earlier signal of the decided case."""
+DECISION_COLUMNS: Final = ("signaalpartner", *TERUGMELDING_CSV[:6])
+"""What the feedback says of a signal, besides its decision: where it came from, its ids,
+date and status. Of tonight's signals, and of each earlier signal of a case decided
+tonight."""
 
 
 def terugmeldingen(
@@ -298,8 +292,7 @@ def terugmeldingen(
     that a signal was not picked up, never why. No case id either: two partners that saw the
     same id would learn they share a household.
     """
-    answered = ("signaalpartner", *TERUGMELDING_CSV[:6])
-    tonight = signals.select(answered).with_columns(
+    tonight = signals.select(DECISION_COLUMNS).with_columns(
         beschikking=pl.lit(None, pl.String), resultaat=pl.lit(None, pl.String)
     )
     rows = (
