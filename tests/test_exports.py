@@ -4,6 +4,7 @@ from datetime import date
 
 import polars as pl
 
+from vsig.config import Config
 from vsig.contracts import TERUGMELDING_CSV
 from vsig.rules import exports, vng
 
@@ -63,3 +64,81 @@ def test_each_creditor_gets_its_own_rows_its_decisions_and_its_refusals_only() -
         ("E-1", "toegelaten", None),
         ("E-3", None, "bedrag: moet meer dan 0 zijn"),
     ]
+
+
+def test_a_municipality_sees_its_own_cases_and_only_a_forwarded_case_names_people(
+    config: Config,
+) -> None:
+    """Z1 (Dordrecht, forwarded, two debts), Z2 (Dordrecht, the SDD's) and Z3
+    (Zwijndrecht, forwarded): Dordrecht's export lists Z1 a row per debt with its
+    residents, Z2 in one row without anyone's name or debts, and nothing of Z3."""
+    zaken = ["Z1", "Z2", "Z3"]
+    routed = pl.DataFrame(
+        {
+            "zaak_id": zaken,
+            "gemeentecode": ["0505", "0505", "0590"],
+            "regel": config.routing.rules[0].name,
+            "bekend_bij_sdd": False,
+            "crisis": False,
+            "totaal_achterstand": 600_00,
+        }
+    )
+    performed = pl.DataFrame(
+        {
+            "zaak_id": zaken,
+            "actie": "doorsturen",
+            "volgorde": 0,
+            "actietype": ["doorsturen", "brief", "doorsturen"],
+            "wie": None,
+            "uiterlijk": None,
+        },
+        schema_overrides={"volgorde": pl.Int32, "wie": pl.String, "uiterlijk": pl.Date},
+    )
+    households = pl.DataFrame(
+        {
+            "zaak_id": zaken,
+            "bewoners": [["A. de Wit"], ["B. Bakker"], ["C. Çelik"]],
+            "telefoonnummers": [["0612345678"], ["0687654321"], []],
+            "emails": [[], [], []],
+            "straatnaam": "Voorstraat",
+            "huisnummer": [1, 2, 3],
+            "huisletter": None,
+            "huisnummertoevoeging": None,
+            "postcode": "3311AB",
+            "woonplaats": "Dordrecht",
+        },
+        schema_overrides={
+            "emails": pl.List(pl.String),
+            "huisletter": pl.String,
+            "huisnummertoevoeging": pl.String,
+        },
+    )
+    schulden = pl.DataFrame(
+        {
+            "zaak_id": ["Z1", "Z1", "Z2", "Z3"],
+            "Schuldeiser": ["VGZ", "Evides", "Eneco", "VGZ"],
+            "Soort": "Zorg",
+            "Klantnummer": ["K1", "K2", "K3", "K4"],
+            "Bedrag": "300,00",
+            "Ontstaan": TODAY,
+            "Gesignaleerd": TODAY,
+            "Warme overdracht": "nee",
+            "Schuldenaar": ["A. de Wit", "A. de Wit", "B. Bakker", "C. Çelik"],
+        }
+    )
+    verstuurd = pl.DataFrame({"zaak_id": ["Z2"], "Al verstuurd": ["Informatiebrief"]})
+    forwarded = pl.DataFrame({"zaak_id": ["Z1", "Z3"]})
+    exports_ = exports.gemeente_exports(
+        routed, performed, forwarded, households, schulden, verstuurd, config
+    )
+    assert set(exports_) == {g.code for g in config.gemeenten}
+    dordrecht = exports_["0505"]
+    assert dordrecht.select("Zaak", "Doorgestuurd", "Bewoners", "Schuldeiser").rows() == [
+        ("Z1", "ja", "A. de Wit", "Evides"),
+        ("Z1", "ja", "A. de Wit", "VGZ"),
+        ("Z2", "nee", None, None),
+    ]
+    assert dordrecht.filter(pl.col("Zaak") == "Z2")["Telefoon"].to_list() == [None]
+    assert exports_["0590"]["Zaak"].to_list() == ["Z3"]
+    others = [rows.height for code, rows in exports_.items() if code not in ("0505", "0590")]
+    assert others == [0] * len(others)
