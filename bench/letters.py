@@ -55,6 +55,7 @@ def fake_letters(count: int, config: Config) -> list[letters.Brief]:
             "template": template,
             "nummer": 1,
             "gemeentecode": gemeente.code,
+            "crisis": number % 50 == 0,  # a crisis letter now and then, as in a real night
             "naam": f"A. Jansen{number}",
             "adres": [f"Voorstraat {number % 250 + 1}", "3311 AB  DORDRECHT"],
             "schulden": debts,

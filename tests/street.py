@@ -52,6 +52,7 @@ FLAT_A = resident(20, toevoeging="1")
 FLAT_B = resident(21, huisnummer=20, toevoeging="2", geslachtsnaam="Boven")
 TOO_OLD = resident(22)
 HOUSEMATE = resident(23, huisnummer=1)  # lives with KNOWN_LOW, is the one the SDD knows
+KNOWN_HIGH_NO_PHONE = resident(24)  # as KNOWN_HIGH, but nobody has a number to call
 NEIGHBOURS = [resident(n, postcode="3313EF") for n in (51, 52, 53)]  # never signalled
 STRANGER = resident(99, postcode="3399ZZ", huisnummer=1)  # not in the BRP
 
@@ -59,9 +60,9 @@ RESIDENTS = [
     KNOWN_LOW, UNKNOWN_LOW, KNOWN_HIGH, UNKNOWN_HIGH, EXACTLY_500, CRISIS, MULTIPLE,
     ESCALATES, KNOWN_ESCALATES, REPEATS, MOVED, DECEASED, EXCLUDED, NOT_LIVE, OUTSIDE,
     GOES_QUIET, GETS_RESULT, BY_ADDRESS, ONE_FLAT, FLAT_A, FLAT_B, TOO_OLD, HOUSEMATE,
-    *NEIGHBOURS,
+    KNOWN_HIGH_NO_PHONE, *NEIGHBOURS,
 ]  # fmt: skip
-KNOWN = [HOUSEMATE.bsn, KNOWN_HIGH.bsn, KNOWN_ESCALATES.bsn]
+KNOWN = [HOUSEMATE.bsn, KNOWN_HIGH.bsn, KNOWN_ESCALATES.bsn, KNOWN_HIGH_NO_PHONE.bsn]
 
 
 @dataclass
@@ -102,7 +103,8 @@ def night_1_signals() -> dict[str, list[dict[str, str]]]:
         "WOONKRACHT10": [
             KNOWN_LOW.signal("W-1", "120.00", d),
             UNKNOWN_LOW.signal("W-2", "499.99", d),
-            KNOWN_HIGH.signal("W-3", "800.00", d),
+            KNOWN_HIGH.signal("W-3", "800.00", d, telefoonnummer="0612345003"),
+            KNOWN_HIGH_NO_PHONE.signal("W-24", "800.00", d),
             UNKNOWN_HIGH.signal("W-4", "1.200,00", d),
             EXACTLY_500.signal("W-5", "500,00", d),
             CRISIS.signal("W-6", "100.00", d, crisissignaal="ja"),
@@ -134,7 +136,9 @@ def night_2_signals() -> dict[str, list[dict[str, str]]]:
     return {
         "OASEN": [ESCALATES.signal("O-8", "400.00", d)],
         "VGZ": [
-            KNOWN_ESCALATES.signal("Z-9b", "650.00", d, klantnummer="POLIS-9"),
+            KNOWN_ESCALATES.signal(
+                "Z-9b", "650.00", d, klantnummer="POLIS-9", telefoonnummer="0612345009"
+            ),
             REPEATS.signal("Z-10b", "300.00", d, klantnummer="POLIS-10"),
         ],
     }

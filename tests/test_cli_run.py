@@ -33,6 +33,7 @@ from .street import (
     KNOWN,
     KNOWN_ESCALATES,
     KNOWN_HIGH,
+    KNOWN_HIGH_NO_PHONE,
     KNOWN_LOW,
     MOVED,
     MULTIPLE,
@@ -63,6 +64,11 @@ def test_runs_get_ids_per_day_and_exit_codes(story: Story) -> None:
         (KNOWN_LOW, "onder_500_bekend", "brief_lokaal_aanbod"),
         (UNKNOWN_LOW, "onder_500_niet_bekend", "informatiebrief"),
         (KNOWN_HIGH, "vanaf_500_bekend", "brief_lokaal_aanbod+sdd_belt_na_2_weken"),
+        (
+            KNOWN_HIGH_NO_PHONE,
+            "vanaf_500_bekend_geen_telefoon",
+            "brief_lokaal_aanbod+doorsturen_naar_gemeente",
+        ),
         (UNKNOWN_HIGH, "vanaf_500_niet_bekend", "doorsturen_naar_gemeente"),
         (EXACTLY_500, "vanaf_500_niet_bekend", "doorsturen_naar_gemeente"),
         (CRISIS, "crisis_huisbezoek", "informatiebrief+huisbezoek_gemeente"),
@@ -399,6 +405,7 @@ def test_sample_inbox_runs_end_to_end(tmp_path: Path) -> None:
         "onder_500_bekend",
         "onder_500_niet_bekend",
         "vanaf_500_bekend",
+        "vanaf_500_bekend_geen_telefoon",
         "vanaf_500_niet_bekend",
     }
     assert pl.Series(cases["zaak_id"]).is_unique().all()

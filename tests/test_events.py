@@ -69,13 +69,16 @@ OPEN = pl.concat(
     ]
 )
 NOTHING_BEFORE = entries().drop("bestand", "regelnummer", "organisatie")
+NO_LETTERS = pl.DataFrame(schema={"zaak_id": pl.String, "actietype": pl.String, "geboekt": pl.Date})
 
 
 def split(
-    rows: pl.DataFrame, recorded: pl.DataFrame = NOTHING_BEFORE
+    rows: pl.DataFrame,
+    recorded: pl.DataFrame = NOTHING_BEFORE,
+    performed: pl.DataFrame = NO_LETTERS,
 ) -> tuple[list[int], list[tuple[int, str]]]:
     """The lines accepted, and each rejected line with its reason."""
-    accepted, rejects = events_rule.split_events(rows, OPEN, recorded)
+    accepted, rejects = events_rule.split_events(rows, OPEN, recorded, performed)
     return accepted["regelnummer"].to_list(), rejects.select("regelnummer", "reden").rows()
 
 
@@ -118,3 +121,33 @@ def test_an_event_is_taken_once_however_often_and_wherever_it_comes() -> None:
         [2, 4],
         [(3, events_rule.REJECT_RECORDED), (5, events_rule.REJECT_RECORDED)],
     )
+
+
+def test_a_decision_follows_a_request_and_a_result_follows_an_action() -> None:
+    """Z1 gets a beschikking on the 1st and its aanmelding on the 2nd: the decision came
+    before anyone asked. Z2's decision on the 3rd follows its first conversation on the 2nd
+    in the same file. Z1's result has its aanmelding; Z2's result on the 1st came before
+    anything was done (a forward is no contact), Z2's later one after the conversation.
+    A letter counts as acting on a case: with one booked, Z2's early result stands."""
+    first, second, third = (date(2027, 2, d) for d in (1, 2, 3))
+    rows = entries(
+        ("Z1", first, "toegelaten", None),
+        ("Z1", second, None, None),
+        ("Z2", second, None, None),
+        ("Z2", third, "afgewezen", None),
+        ("Z1", third, "Vervolghulp", None),
+        ("Z2", first, "Vervolghulp", None),
+        ("Z2", third, "Vervolghulp", None),
+    ).with_columns(
+        gebeurtenis=pl.Series(
+            ["beschikking", "aanmelding", "eerste_gesprek", "beschikking"] + ["resultaat"] * 3
+        )
+    )
+    assert split(rows) == (
+        [3, 4, 5, 6, 8],
+        [(2, events_rule.REJECT_NO_REQUEST), (7, events_rule.REJECT_NOT_ACTED_ON)],
+    )
+    forward_and_letter = pl.DataFrame(
+        {"zaak_id": ["Z2", "Z2"], "actietype": ["doorsturen", "brief"], "geboekt": [BEFORE] * 2}
+    )
+    assert split(rows, performed=forward_and_letter)[1] == [(2, events_rule.REJECT_NO_REQUEST)]

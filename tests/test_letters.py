@@ -250,10 +250,11 @@ def test_the_run_benchmark_runs(tmp_path: Path) -> None:
 DAY = date(2026, 11, 26)  # a Thursday
 
 
-def letter_row(vervolg: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def letter_row(vervolg: list[dict[str, Any]] | None = None, crisis: bool = False) -> dict[str, Any]:
     debt = {"signaalpartner": "VGZ", "soort": "Zorg", "bedrag": 12_345, "signaaldatum": DAY}
     return {
         "zaak_id": "Z20261126-01-0001",
+        "crisis": crisis,
         "actie": "informatiebrief",
         "template": "informatiebrief",
         "nummer": 1,
@@ -372,3 +373,33 @@ def test_each_letter_counts_its_own_pages_in_the_print_file_and_alone(
     assert set(written.sha256) == on_disk  # the parts laid out are gone once joined
     for path, sha in written.sha256.items():
         assert sha == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def letter_text(config: Config, row: dict[str, Any], folder: Path) -> str:
+    brief = letters.brief(row, config, DAY)
+    letters.write(folder, [brief], config, DAY)
+    pdf = PdfReader(folder / f"{brief.letter_id}.pdf")
+    return " ".join(" ".join(page.extract_text().split()) for page in pdf.pages)
+
+
+def test_a_crisis_letter_says_it_is_urgent_and_asks_for_no_reply_in_two_weeks(
+    config: Config, tmp_path: Path
+) -> None:
+    """The crisis route books a call within 3 working days: the letter says so, says why
+    it is urgent, and does not give the resident two weeks to reply."""
+    call = {"actietype": "bellen", "wie": "sdd", "uiterlijk": date(2026, 12, 1)}
+    urgent = letter_text(config, letter_row([call], crisis=True), tmp_path / "crisis")
+    ordinary = letter_text(config, letter_row([call]), tmp_path / "gewoon")
+    reply_by = formats.datum(werkdagen.termijn_einde(DAY + timedelta(days=14))).replace("\xa0", " ")
+    december_1 = formats.datum(date(2026, 12, 1)).replace("\xa0", " ")
+    assert "Dringend: hulp bij betalingsachterstanden" in urgent
+    assert "Dit is dringend." in urgent
+    assert f"Wij bellen u uiterlijk {december_1}" in urgent
+    assert reply_by not in urgent
+    assert "Wij horen graag" not in urgent
+    assert "bel ons zo snel als u kunt" in urgent
+    assert "spreekt u ons binnen 3 werkdagen nadat u zich bij ons meldt" in urgent
+    assert "binnen 4 weken" not in urgent
+    assert "dringend" not in ordinary.split("Wat gebeurt er nu?")[0].lower()
+    assert "Wij horen graag vóór" in ordinary  # a page may break before its date
+    assert reply_by in ordinary

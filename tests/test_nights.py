@@ -156,7 +156,7 @@ def test_a_change_in_sdd_status_adds_no_second_letter(tmp_path: Path) -> None:
     assert home.run(day).exit_code == 0
     day += timedelta(days=1)
     home.registers(day, [OWNER], [OWNER.bsn])
-    home.signals("VGZ", day, [OWNER.signal("Z-1", "250.00", day)])
+    home.signals("VGZ", day, [OWNER.signal("Z-1", "250.00", day, telefoonnummer="0612345678")])
     assert home.run(day).exit_code == 0
     letters = state(home, "SELECT run_id, actie FROM acties ORDER BY run_id, volgorde")
     assert letters == [
@@ -207,15 +207,16 @@ def calls_on(home: Home, run: str) -> list[dict[str, str]]:
 def test_a_call_is_on_the_worklist_from_its_day_until_the_household_is_reached(
     tmp_path: Path,
 ) -> None:
-    """`vanaf_500_bekend` books a call for two weeks after the letter: it is not on the list
-    before that day, stays on it overdue with each attempt counted, and leaves it once a
-    contactpoging reaches the household. The crisis call of a second household leaves it
-    with the aanmelding."""
+    """`vanaf_500_bekend` books a call for two weeks after the letter, which promises it by
+    Monday 18 January: it is on the list from three working days before (Wednesday 13
+    January), not late until after the 18th, stays on it overdue with each attempt counted,
+    and leaves it once a contactpoging reaches the household. The crisis call of a second
+    household leaves it with the aanmelding."""
     home = Home.create(tmp_path)
     crisis = Resident(make_bsn(904), "Crisis", date(1980, 1, 1), "3320AA", 3)
     people, known = [OWNER, crisis], [OWNER.bsn]
     home.registers(START, people, known)
-    home.signals("VGZ", START, [OWNER.signal("Z-1", "600.00", START)])
+    home.signals("VGZ", START, [OWNER.signal("Z-1", "600.00", START, telefoonnummer="0612345678")])
     home.signals(
         "WOONKRACHT10",
         START,
@@ -237,15 +238,17 @@ def test_a_call_is_on_the_worklist_from_its_day_until_the_household_is_reached(
         return calls_on(home, f"{day:%Y%m%d}-01")
 
     assert [c["Zaak"] for c in night_on(1, (cases["crisis"], "aanmelding", ""))] == []
-    assert night_on(13) == []
-    (due,) = night_on(14)  # Monday 18 January
+    assert night_on(8) == []
+    (due,) = night_on(9)  # Wednesday 13 January
     assert (due["Zaak"], due["Bellen vanaf"], due["Uiterlijk"]) == (
         cases["vanaf_500_bekend"],
-        "2027-01-18",
+        "2027-01-13",
         "2027-01-18",
     )
     assert due["Al verstuurd"] == "Brief met het aanbod van de SDD (04-01-2027)"
     assert (due["Te laat"], due["Pogingen"]) == ("nee", "0")
+    (promised,) = night_on(14)  # Monday 18 January: the day the letter promised
+    assert promised["Te laat"] == "nee"
     (overdue,) = night_on(16, (cases["vanaf_500_bekend"], "contactpoging", "Telefoon|nee|Ochtend"))
     assert (overdue["Te laat"], overdue["Pogingen"], overdue["Laatste poging"]) == (
         "ja",

@@ -94,7 +94,7 @@ def changed(edit: str, into: str) -> str:
             "  - name: vangnet\n",
             '  - name: vangnet\n    when: {crisis: {"==": false}}\n',
             "vangnet",
-            "rules[6].when",
+            "rules[7].when",
             "the last rule is the default and has no `when`",
         ),
     ],
@@ -158,7 +158,13 @@ def sdd_table(facts: dict[str, object]) -> str:
     if facts["crisis"]:
         return "crisis" if facts["telefoon_bekend"] else "crisis_huisbezoek"
     band = "onder_500" if int(facts["totaal_achterstand"]) < 500_00 else "vanaf_500"  # type: ignore[call-overload]
-    return f"{band}_{'bekend' if facts['bekend_bij_sdd'] else 'niet_bekend'}"
+    route = f"{band}_{'bekend' if facts['bekend_bij_sdd'] else 'niet_bekend'}"
+    # The known household's call needs a number; without one the municipality makes contact.
+    return (
+        route
+        if route != "vanaf_500_bekend" or facts["telefoon_bekend"]
+        else f"{route}_geen_telefoon"
+    )
 
 
 @given(st.lists(FACTS, min_size=1, max_size=20))
@@ -308,3 +314,40 @@ def test_a_case_counts_as_forwarded_once_it_was_forwarded_before_or_tonight() ->
         {"zaak_id": ["Z3", "Z3", "Z4"], "actietype": ["doorsturen", "bellen", "bellen"]}
     )
     assert sorted(route.forwarded(performed, tonight)["zaak_id"]) == ["Z1", "Z3"]
+
+
+def test_a_rule_that_books_a_call_must_require_a_number_to_call() -> None:
+    """Its letter promises the call: `vsig config check` refuses the rule that could book
+    it for a household without a number, and names the way out."""
+    data = {
+        "actions": {
+            "brief": {"type": "brief", "template": "informatiebrief"},
+            "bellen": {"type": "bellen", "na_dagen": 14},
+        },
+        "rules": [
+            {
+                "name": "groot",
+                "when": {"totaal_achterstand": {">=": 500}},
+                "actions": ["brief", "bellen"],
+            },
+            {"name": "rest", "actions": ["brief"]},
+        ],
+    }
+    context = {"templates": ("informatiebrief",), "gemeentecodes": ("0505",)}
+    with pytest.raises(ValueError, match=r"books a call \(bellen\) without requiring"):
+        routing.Routing.model_validate(data, context=context)
+    data["rules"][0]["when"]["telefoon_bekend"] = {"==": True}  # type: ignore[index]
+    assert routing.Routing.model_validate(data, context=context).rules[0].name == "groot"
+
+
+def test_a_call_is_on_the_list_from_its_window_and_due_on_the_day_the_letter_promised() -> None:
+    """Booked on Thursday 26 November: the letter promises the call by Thursday 10 December;
+    the SDD may call from Monday 7 December, three working days before."""
+    call = routing.BelActie(type="bellen", na_dagen=14, venster_werkdagen=3)
+    assert call.uiterlijk(date(2026, 11, 26)) == date(2026, 12, 10)
+    assert call.gepland(date(2026, 11, 26)) == date(2026, 12, 7)
+    # Over Christmas the window counts working days: 28 December (Monday) back to 22 December.
+    assert call.uiterlijk(date(2026, 12, 14)) == date(2026, 12, 28)
+    assert call.gepland(date(2026, 12, 14)) == date(2026, 12, 22)
+    crisis = routing.BelActie(type="bellen", binnen_werkdagen=3, venster_werkdagen=3)
+    assert crisis.gepland(date(2026, 11, 26)) == date(2026, 11, 26)  # never before the booking

@@ -72,3 +72,25 @@ def test_a_date_after_the_signal_date_cannot_be_when_the_debt_arose() -> None:
     )
     picked = {c: fields[c] for c in raw.columns}
     assert problems(raw, picked) == [(0, "ontstaansdatum", "is after the signaaldatum")]
+
+
+def test_an_outcome_is_read_however_its_case_was_typed_and_kept_as_the_lists_spell_it() -> None:
+    """`telefoon` was refused; case workers type as they type. The value kept (and sent
+    to CBS) is the VNG list's own spelling."""
+    raw = outcomes(
+        ("Z1", "2026-11-20", "Contactpoging", "telefoon|JA|middag"),
+        ("Z2", "2026-11-20", "AANMELDING", ""),
+        ("Z3", "2026-11-20", "beschikking", "Toegelaten"),
+        ("Z4", "2026-11-20", "resultaat", "vervolghulp en/of verwijzing financieel"),
+        ("Z5", "2026-11-20", "contactpoging", "telefoon|nee|"),
+    )
+    fields = schemas.uitkomst_fields(DAY)
+    assert problems(raw, fields) == []
+    kept = schemas.convert(raw, fields).select("gebeurtenis", "waarde").rows()
+    assert kept == [
+        ("contactpoging", "Telefoon|JA|Middag"),
+        ("aanmelding", None),
+        ("beschikking", "toegelaten"),
+        ("resultaat", "Vervolghulp en/of verwijzing financieel"),
+        ("contactpoging", "Telefoon|nee|"),
+    ]

@@ -143,6 +143,14 @@ def test_a_filled_sheet_is_the_next_nights_events(tmp_path: Path) -> None:
         [
             {"Zaak": gesproken, "Datum": NIGHT_2 + timedelta(days=3), "Gebeurtenis": "aanmelding"},
             {"Zaak": elders, "Datum": earlier, "Gebeurtenis": "aanmelding"},
+            # the contact before the result, on a row of its own: a result follows an action
+            {
+                "Zaak": geholpen,
+                "Datum": earlier - timedelta(days=1),
+                "Gebeurtenis": "contactpoging",
+                "Contactsoort": "Huisbezoek",
+                "Bereikt": "ja",
+            },
         ],
         tmp_path / "filled.xlsx",
     )
@@ -348,6 +356,7 @@ def test_every_reason_a_sheet_row_can_get_is_said_in_dutch() -> None:
     fields = schemas.uitkomst_fields(date(2026, 11, 26))
     reasons = {schemas.REQUIRED, REJECT_OTHER_MUNICIPALITY, REJECT_RECORDED}
     reasons |= {events.REJECT_UNKNOWN_CASE, events.REJECT_BEFORE_OPENING}
+    reasons |= {events.REJECT_NO_REQUEST, events.REJECT_NOT_ACTED_ON}
     for field in fields.values():
         reasons |= {field.invalid, *(c.reason for c in field.checks)}
     untranslated = {r for r in reasons if messages.in_dutch(r) == r}
@@ -369,7 +378,7 @@ def test_a_sheet_reads_as_the_csv_form(tmp_path: Path) -> None:
         {
             "Zaak": "Z1",
             "Datum": "20-11-2026",
-            "Gebeurtenis": "contactpoging",
+            "Gebeurtenis": "Contactpoging",  # typed by hand: the case does not matter
             "Contactsoort": "Mail",
             "Bereikt": "nee",
         },

@@ -67,6 +67,8 @@ class Street:
         self.events_sent: dict[str, list[date]] = {}
         self.homes_then: list[tuple[date, dict[str, set[str]]]] = []
         self.closed_because: set[CloseReason] = set()
+        self.recorded: dict[str, set[str]] = {}
+        """Per case, the kinds of event recorded for it."""
         self.searched: dict[Path, tuple[tuple[int, int, int] | None, set[str]]] = {}
         """Per file, its version when searched, and the BSNs it was then found not to hold."""
         self.moves = 0
@@ -186,6 +188,14 @@ class Street:
                 what = self.rng.choice(
                     ["contactpoging", "aanmelding", "eerste_gesprek", "beschikking", "resultaat"]
                 )
+                # In the order a case worker meets them: a decision answers a request, and
+                # a result follows something done (vsig refuses them otherwise).
+                done = self.recorded.setdefault(zaak_id, set())
+                if what == "beschikking" and not done & {"aanmelding", "eerste_gesprek"}:
+                    what = "aanmelding"
+                if what == "resultaat" and not done:
+                    what = "contactpoging"
+                done.add(what)
                 value = {
                     "contactpoging": self.rng.choice(["Telefoon|ja|Ochtend", "Telefoon|nee|"]),
                     "beschikking": "toegelaten",
@@ -290,7 +300,20 @@ def check_the_night(db: Db, home: Home, street: Street, day: date) -> None:
     for due in [date.fromisoformat(d) for d in deadlines] + [d for (d,) in actions]:
         assert werkdagen.is_werkdag(due), (day, due)
     assert_calls_listed_while_due_and_unanswered(db, home, day)
+    assert_no_call_promised_without_a_number(db, day)
     assert_forgotten(home, street, day)
+
+
+def assert_no_call_promised_without_a_number(db: Db, day: date) -> None:
+    """A call booked tonight is promised in tonight's letter: the case's route had a
+    number to call. (An earlier call stays booked when a case later loses its number.)"""
+    unreachable = state(
+        db,
+        "SELECT a.zaak_id FROM acties a JOIN routeringen r USING (run_id, zaak_id) "
+        f"WHERE a.actietype = 'bellen' AND a.geboekt = DATE '{day}' "
+        "AND NOT r.telefoon_bekend ORDER BY ALL",
+    )
+    assert unreachable == [], (day, "a call promised without a number", unreachable)
 
 
 def assert_calls_listed_while_due_and_unanswered(db: Db, home: Home, day: date) -> None:

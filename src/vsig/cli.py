@@ -804,7 +804,7 @@ def _routing_matrix(config: Config) -> Table:
 
     rows, crisis = route.decision_matrix(config.routing, config.gemeenten[0].code)
     table = Table(
-        title="Routing (rule: actions) for one signal with a phone number",
+        title="Routing (rule: actions) for one signal",
         title_justify="left",
         show_lines=True,
     )

@@ -12,6 +12,8 @@ from typing import Final
 
 from vsig.rules.events import (
     REJECT_BEFORE_OPENING,
+    REJECT_NO_REQUEST,
+    REJECT_NOT_ACTED_ON,
     REJECT_OTHER_MUNICIPALITY,
     REJECT_RECORDED,
     REJECT_UNKNOWN_CASE,
@@ -96,6 +98,16 @@ _DUTCH: Final = tuple(
             "is al eerder vastgelegd: dezelfde gebeurtenis van dezelfde zaak",
         ),
         (re.escape(REJECT_BEFORE_OPENING), "ligt voor de datum waarop de zaak werd geopend"),
+        (
+            re.escape(REJECT_NO_REQUEST),
+            "is een beschikking zonder aanmelding of eerste gesprek ervoor: leg die eerst vast",
+        ),
+        (
+            re.escape(REJECT_NOT_ACTED_ON),
+            "is een resultaat van een zaak waarvoor nog niets is gedaan: geen brief verstuurd "
+            "en geen contactpoging, aanmelding, eerste gesprek of beschikking op of voor die "
+            "datum vastgelegd",
+        ),
     )
 )
 

@@ -84,21 +84,34 @@ class BriefActie(_Described):
 
 
 class BelActie(_Described):
-    """Phone the household: scheduled `na_dagen` after the run, due `binnen_werkdagen` later."""
+    """Phone the household: promised `na_dagen` after the run (or `binnen_werkdagen` later),
+    and on the call list from `venster_werkdagen` working days before that promise."""
 
     type: Literal["bellen"]
     wie: Literal["sdd", "gemeente"] = "sdd"
     na_dagen: int = Field(0, ge=0, le=365)
     binnen_werkdagen: int = Field(0, ge=0, le=60)
+    venster_werkdagen: int = Field(
+        0,
+        ge=0,
+        le=20,
+        description="on the call list this many working days before the day the letter "
+        "promised, so that a call is not late on its first day",
+    )
 
     def gepland(self, processing_date: date) -> date:
-        """The day the call is for: from then it is on the SDD's worklist."""
-        return processing_date + timedelta(days=self.na_dagen)
+        """The day the call is for: from then it is on the SDD's worklist, never before
+        the night that booked it."""
+        start = processing_date + timedelta(days=self.na_dagen)
+        if not self.venster_werkdagen:
+            return start
+        window = werkdagen.min_werkdagen(self.uiterlijk(processing_date), self.venster_werkdagen)
+        return max(processing_date, min(start, window))
 
     def uiterlijk(self, processing_date: date) -> date:
-        """The working days count after the day the call is scheduled for (Atw); a call
-        without a term is due that day, or the next working day."""
-        start = self.gepland(processing_date)
+        """The day the letter promises: the working days count after the day the call is
+        for (Atw); a call without a term is due that day, or the next working day."""
+        start = processing_date + timedelta(days=self.na_dagen)
         if self.binnen_werkdagen:
             return werkdagen.plus_werkdagen(start, self.binnen_werkdagen)
         return werkdagen.termijn_einde(start)
@@ -229,6 +242,16 @@ class Routing(Strict):
                     ("rules", index),
                     "only the last rule may go without `when`; "
                     "the rules after it could never match",
+                )
+            calls = [a for a in rule.actions if isinstance(self.actions[a], BelActie)]
+            if calls and (rule.when or {}).get("telefoon_bekend") != {"==": True}:
+                raise RuleError(
+                    ("rules", index, "when"),
+                    f"books a call ({', '.join(calls)}) without requiring "
+                    '`telefoon_bekend: {"==": true}`: its letter would promise a call to a '
+                    "household whose number nobody has. Require the number here, and let a "
+                    "rule below take the same cases without one (a home visit or a forward "
+                    "to the municipality)",
                 )
         return self
 

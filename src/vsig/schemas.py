@@ -201,9 +201,18 @@ def uitkomst_fields(processing_date: date) -> dict[str, Field]:
     return {
         "zaak_id": _text(required=True),
         "datum": _date("%Y-%m-%d", True, _not_after_date(processing_date, AFTER_PROCESSING_DATE)),
-        "gebeurtenis": _one_of(GEBEURTENISSEN),
+        "gebeurtenis": Field(
+            lambda own: n.one_of(n.as_listed(own, GEBEURTENISSEN), GEBEURTENISSEN),
+            f"is not one of {', '.join(GEBEURTENISSEN)}",
+            True,
+        ),
         "waarde": Field(
-            n.text,
+            lambda own: n.vng_waarde(
+                own,
+                CONTACTSOORTEN,
+                DAGDELEN,
+                [*BESCHIKKINGEN, *EINDRESULTATEN, *EERDERE_EINDRESULTATEN],
+            ),
             "is not text",
             checks=(
                 Check(lambda own, value: _waarde_fits(value("gebeurtenis"), own), WAARDE_FITS),

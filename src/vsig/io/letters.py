@@ -106,7 +106,7 @@ def letters_for(
         .agg(vervolg=pl.struct("actietype", "wie", "uiterlijk"))
     )
     rows = (
-        due.join(routed.select("zaak_id", "gemeentecode"), on="zaak_id")
+        due.join(routed.select("zaak_id", "gemeentecode", "crisis"), on="zaak_id")
         .join(households.select("zaak_id", adres=adresregels()), on="zaak_id")
         .join(next_steps, on="zaak_id", how="left")
         .sort("gemeentecode", "template", "zaak_id", "nummer")
@@ -125,6 +125,7 @@ def brief(row: dict[str, Any], config: "Config", processing_date: date) -> Brief
         "template": row["template"],
         "datum": datum(processing_date),
         "kenmerk": row["zaak_id"],
+        "crisis": row["crisis"],
         "aan": [row["naam"]],
         "aanhef": row["naam"],
         "adres": row["adres"],

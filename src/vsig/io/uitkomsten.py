@@ -23,7 +23,7 @@ import polars as pl
 import xlsxwriter.workbook
 
 from vsig import messages
-from vsig.rules import vng
+from vsig.rules import normalize, vng
 from vsig.rules.events import (
     SDD,
 )
@@ -347,6 +347,11 @@ def _entries(
     entered = pl.DataFrame(
         rows, schema=dict.fromkeys([line, *READ], pl.String), orient="row"
     ).with_columns(pl.col(line).cast(pl.Int64))
+    # `Contactpoging` typed by hand is the list's `contactpoging`: the kind decides which
+    # of the value columns belong to the row.
+    entered = entered.with_columns(
+        Gebeurtenis=normalize.as_listed(pl.col("Gebeurtenis"), GEBEURTENISSEN)
+    )
     mixed = _mixed(entered, name, line)
     return Entries(
         organisatie,

@@ -45,6 +45,7 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
                 rows,
                 read.open_cases,
                 pl.concat([read.recorded, earlier.select(read.recorded.columns)]),
+                read.performed,
             )
         )
         events = inputs.accepted_events

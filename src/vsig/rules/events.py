@@ -16,12 +16,22 @@ REJECT_UNKNOWN_CASE: Final = "is not the zaak_id of an open case"
 REJECT_OTHER_MUNICIPALITY: Final = "is a case of another municipality than the workbook's"
 REJECT_RECORDED: Final = "was recorded before: the same event of the same case"
 REJECT_BEFORE_OPENING: Final = "lies before the case was opened"
+REJECT_NO_REQUEST: Final = (
+    "is a beschikking without an aanmelding or a first conversation before it"
+)
+REJECT_NOT_ACTED_ON: Final = (
+    "is a resultaat of a case nobody acted on: no letter sent and no contact attempt, "
+    "aanmelding, first conversation or beschikking recorded on or before its date"
+)
 SDD: Final = "SDD"
 """The organisation that records outcomes for every case (see `uitkomsten`)."""
 
 
 def split_events(
-    events: pl.DataFrame, open_cases: pl.DataFrame, recorded: pl.DataFrame
+    events: pl.DataFrame,
+    open_cases: pl.DataFrame,
+    recorded: pl.DataFrame,
+    performed: pl.DataFrame,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Accepted events of a file, and reject rows (schemas.REJECTS) for unknown cases,
     for the cases of another municipality than the one that recorded them (its
@@ -30,7 +40,12 @@ def split_events(
     `recorded` before (on an earlier night, or in an earlier file tonight) or earlier in
     the file: a sheet saved again with one entry more brings its earlier entries again, and
     the SDD's sheet and a municipality's may both bring one. (After the processing date
-    the contract refuses already.)"""
+    the contract refuses already.)
+
+    Events come in their order, or they tell the creditor and CBS what did not happen: a
+    beschikking needs an aanmelding or a first conversation on or before its date, and a
+    resultaat a case someone acted on (a letter `performed`, or an event recorded on or
+    before its date), recorded before or in the same file."""
     where = events.join(
         open_cases.select("zaak_id", "gemeentecode", "geopend"), on="zaak_id", how="left"
     ).with_columns(known=pl.col("zaak_id").is_in(open_cases["zaak_id"].implode()))
@@ -53,16 +68,81 @@ def split_events(
     checked = where.with_columns(reden=refused).with_columns(
         reden=pl.coalesce("reden", pl.when(again).then(pl.lit(REJECT_RECORDED)))
     )
+    checked = _in_order(checked, recorded, performed)
     before = pl.col("reden") == REJECT_BEFORE_OPENING
+    order = pl.col("reden").is_in([REJECT_NO_REQUEST, REJECT_NOT_ACTED_ON])
+    kolom = (
+        pl.when(before)
+        .then(pl.lit("datum"))
+        .when(order)
+        .then(pl.lit("gebeurtenis"))
+        .otherwise(pl.lit("zaak_id"))
+    )
+    waarde = (
+        pl.when(before)
+        .then(pl.col("datum").cast(pl.String))
+        .when(order)
+        .then("gebeurtenis")
+        .otherwise("zaak_id")
+    )
     rejects = checked.filter(pl.col("reden").is_not_null()).select(
-        "bestand",
-        "regelnummer",
-        kolom=pl.when(before).then(pl.lit("datum")).otherwise(pl.lit("zaak_id")),
-        waarde=pl.when(before).then(pl.col("datum").cast(pl.String)).otherwise("zaak_id"),
-        reden="reden",
+        "bestand", "regelnummer", kolom=kolom, waarde=waarde, reden="reden"
     )
     accepted = checked.filter(pl.col("reden").is_null()).select(events.columns)
     return accepted, rejects
+
+
+_REQUESTS: Final = ("aanmelding", "eerste_gesprek")
+"""What a beschikking answers: the resident asked for help, or had the first conversation."""
+_ACTED_ON: Final = ("contactpoging", "aanmelding", "eerste_gesprek", "beschikking")
+"""Events that show a case was acted on, besides a letter sent."""
+
+
+def _in_order(
+    checked: pl.DataFrame, recorded: pl.DataFrame, performed: pl.DataFrame
+) -> pl.DataFrame:
+    """`checked` with a beschikking or resultaat out of order refused (see `split_events`).
+    What came before is what was recorded and this file's rows that count: first the
+    decisions are judged, then the results by the decisions that stood."""
+    letters = (
+        performed.filter(pl.col("actietype") == "brief")
+        .group_by("zaak_id")
+        .agg(pl.col("geboekt").min().alias("voor"))
+    )
+    decided = _needs(checked, recorded, "beschikking", _REQUESTS, REJECT_NO_REQUEST)
+    return _needs(decided, recorded, "resultaat", _ACTED_ON, REJECT_NOT_ACTED_ON, letters)
+
+
+def _needs(
+    checked: pl.DataFrame,
+    recorded: pl.DataFrame,
+    kind: str,
+    before: tuple[str, ...],
+    reason: str,
+    also: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """`checked` with each `kind` event refused for `reason` unless one of the `before`
+    events (recorded, or counting in this file), or a row of `also` (`zaak_id, voor`),
+    is on or before its date."""
+    counting = checked.filter(pl.col("reden").is_null())
+    earlier = pl.concat(
+        [
+            recorded.select("zaak_id", "datum", "gebeurtenis"),
+            counting.select("zaak_id", "datum", "gebeurtenis"),
+        ]
+    ).filter(pl.col("gebeurtenis").is_in(before))
+    firsts = [earlier.select("zaak_id", voor="datum")]
+    if also is not None:
+        firsts.append(also.select("zaak_id", "voor"))
+    first = pl.concat(firsts).group_by("zaak_id").agg(pl.col("voor").min())
+    unmet = (pl.col("gebeurtenis") == kind) & ~(
+        pl.col("voor").is_not_null() & (pl.col("voor") <= pl.col("datum"))
+    )
+    return (
+        checked.join(first, on="zaak_id", how="left")
+        .with_columns(reden=pl.coalesce("reden", pl.when(unmet).then(pl.lit(reason))))
+        .drop("voor")
+    )
 
 
 def _event_key() -> pl.Expr:

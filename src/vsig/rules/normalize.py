@@ -230,6 +230,32 @@ def one_of(expr: pl.Expr, allowed: Iterable[str]) -> pl.Expr:
     return pl.when(value.is_in(list(allowed))).then(value)
 
 
+def as_listed(expr: pl.Expr, allowed: Iterable[str]) -> pl.Expr:
+    """The value as the list spells it, however its case was typed (`telefoon`,
+    `TOEGELATEN`); any other value as it was written, for its check to refuse."""
+    spelled = {value.lower(): value for value in allowed}
+    value = blank_to_null(expr)
+    return value.str.to_lowercase().replace_strict(spelled, default=value)
+
+
+def vng_waarde(
+    expr: pl.Expr, contact: Iterable[str], dagdelen: Iterable[str], single: Iterable[str]
+) -> pl.Expr:
+    """An event's value with each part as its VNG list spells it: a contactpoging's
+    `soort|bereikt|dagdeel` (soort and dagdeel from their lists), or one value of `single`
+    (a beschikking or resultaat)."""
+    parts = blank_to_null(expr).str.split("|")
+    three = pl.concat_str(
+        [
+            as_listed(parts.list.get(0, null_on_oob=True), contact),
+            parts.list.get(1, null_on_oob=True).str.strip_chars(),
+            as_listed(parts.list.get(2, null_on_oob=True), dagdelen).fill_null(""),
+        ],
+        separator="|",
+    )
+    return pl.when(parts.list.len() == 3).then(three).otherwise(as_listed(expr, single))
+
+
 # Letters Unicode does not split into a base letter and a mark, written plain by systems
 # that cannot store them.
 _UNDECOMPOSED = {"ß": "ss", "ı": "i", "ø": "o", "ł": "l", "đ": "d", "æ": "ae", "œ": "oe"}

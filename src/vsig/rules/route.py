@@ -141,7 +141,11 @@ def _detail(
     }
 
 
-MATRIX_AMOUNTS: Final = (("below €500", 499_99), ("€500.00 and above", 500_00))
+MATRIX_AMOUNTS: Final = (
+    ("below €500", 499_99, True),
+    ("€500.00 and above", 500_00, True),
+    ("€500.00 and above, no phone number", 500_00, False),
+)
 
 
 def decision_matrix(
@@ -149,14 +153,16 @@ def decision_matrix(
 ) -> tuple[list[tuple[str, dict[bool, str]]], dict[bool, str]]:
     """The routing in the shape of the SDD table: amount band × known to the SDD.
 
-    Each cell evaluates the rules on a single, non-crisis Huur signal with a phone number at
-    the band's edge (€499.99 and exactly €500.00), so the €500 choice shows; the crisis row,
-    with and without a phone number, is separate.
+    Each cell evaluates the rules on a single, non-crisis Huur signal at the band's edge
+    (€499.99 and exactly €500.00), so the €500 choice shows, with a phone number and, where
+    a call would be booked, without one (the fallback); the crisis row, with and without a
+    phone number, is separate.
     """
     rows: list[tuple[str, dict[bool, str]]] = []
-    for label, cents in MATRIX_AMOUNTS:
+    for label, cents, phone in MATRIX_AMOUNTS:
         cells = {
-            known: _cell(routing, gemeentecode, cents, known, False) for known in (True, False)
+            known: _cell(routing, gemeentecode, cents, known, False, phone)
+            for known in (True, False)
         }
         rows.append((label, cells))
     crisis = {

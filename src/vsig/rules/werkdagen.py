@@ -43,6 +43,15 @@ def plus_werkdagen(day: date, count: int) -> date:
     return day
 
 
+def min_werkdagen(day: date, count: int) -> date:
+    """The working day `count` working days before `day` (itself when `count` is 0)."""
+    for _ in range(count):
+        day -= timedelta(days=1)
+        while not is_werkdag(day):
+            day -= timedelta(days=1)
+    return day
+
+
 def termijn_einde(day: date) -> date:
     """Where a term in days or weeks that ends on `day` really ends (Atw art. 1): a Saturday,
     Sunday or holiday moves it to the next working day."""
