@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from vsig.cli import app
+from vsig.rules import formats
 
 from .golden import assert_golden
 from .scenario import Home, Resident, make_bsn
@@ -73,7 +74,9 @@ def test_the_debtor_sees_what_the_creditor_wrote_and_what_was_done(home: Home) -
     assert zaak["adres"] == "huisnummer 5, 3317 XY"
     assert zaak["gemeente"] == "Dordrecht"
     forwarded = "Wij gaven uw gegevens door aan de gemeente Dordrecht"  # over 500, not known
-    assert [a["wat"] for a in zaak["acties"]] == [forwarded]
+    offer_by = formats.datum(date(2026, 1, 19))  # 10 working days after 5 January
+    promised = f"{forwarded}, die uiterlijk {offer_by} contact met u zou opnemen"
+    assert [a["wat"] for a in zaak["acties"]] == [promised]
     for shown in ("K-V-1", "0612345678", "huisnummer 5, 3317 XY", forwarded):
         assert shown in text
     assert "Verwijderd uiterlijk 5 juli 2026" in text  # six months after the last activity

@@ -249,10 +249,27 @@ def test_a_crisis_without_a_phone_number_gets_a_letter_and_a_home_visit(config) 
     facts = {**MATRIX_CASE, "crisis": True, "telefoon_bekend": False}
     routed = route.route(pl.DataFrame([facts]), config.routing)
     new = route.new_actions(routed, config.routing, pl.DataFrame(schema=PERFORMED))
-    planned = route.action_details(new, config.routing, date(2026, 11, 28))
+    planned = route.action_details(new, config.routing, date(2026, 11, 28), routed, {"0505": 10})
     assert planned.select("actietype", "uiterlijk").rows() == [
         ("brief", None),
-        ("doorsturen", date(2026, 12, 2)),
+        ("doorsturen", date(2026, 12, 2)),  # the visit's own term wins
+    ]
+
+
+def test_a_forward_is_due_by_its_municipalitys_term_for_the_first_offer(config) -> None:
+    """Forwarded on Monday 14 December 2026: Dordrecht agreed 10 working days for its first
+    offer, which skip both Christmas days (29 December); Zwijndrecht 5 (21 December)."""
+    actions = pl.DataFrame(
+        {"zaak_id": ["Z1", "Z2"], "actie": ["doorsturen_naar_gemeente"] * 2, "volgorde": [0, 0]},
+        schema_overrides={"volgorde": pl.Int32},
+    )
+    cases = pl.DataFrame({"zaak_id": ["Z1", "Z2"], "gemeentecode": ["0505", "0590"]})
+    planned = route.action_details(
+        actions, config.routing, date(2026, 12, 14), cases, {"0505": 10, "0590": 5}
+    )
+    assert planned.select("zaak_id", "uiterlijk").rows() == [
+        ("Z1", date(2026, 12, 29)),
+        ("Z2", date(2026, 12, 21)),
     ]
 
 
@@ -262,7 +279,8 @@ def test_call_after_two_weeks_lands_on_a_working_day(config) -> None:
         schema_overrides={"volgorde": pl.Int32},
     )
     # 14 days after Saturday 12 December 2026 is Saturday 26 December (Boxing Day).
-    planned = route.action_details(actions, config.routing, date(2026, 12, 12))
+    cases = pl.DataFrame({"zaak_id": ["Z"], "gemeentecode": ["0505"]})
+    planned = route.action_details(actions, config.routing, date(2026, 12, 12), cases, {})
     assert planned.select("actietype", "wie", "uiterlijk").row(0) == (
         "bellen",
         "sdd",
@@ -307,13 +325,29 @@ def test_exactly_500_follows_the_yaml(tmp_path: Path) -> None:
 
 
 def test_a_case_counts_as_forwarded_once_it_was_forwarded_before_or_tonight() -> None:
+    """With its first forward's day and the day the municipality's first offer is due."""
+    before, today = date(2026, 11, 2), date(2026, 11, 26)
     performed = pl.DataFrame(
-        {"zaak_id": ["Z1", "Z2"], "actietype": ["doorsturen", "brief"]}, schema_overrides=PERFORMED
+        {
+            "zaak_id": ["Z1", "Z2"],
+            "actietype": ["doorsturen", "brief"],
+            "geboekt": [before] * 2,
+            "uiterlijk": [date(2026, 11, 16), None],
+        },
+        schema_overrides=PERFORMED,
     )
     tonight = pl.DataFrame(
-        {"zaak_id": ["Z3", "Z3", "Z4"], "actietype": ["doorsturen", "bellen", "bellen"]}
+        {
+            "zaak_id": ["Z3", "Z3", "Z4", "Z1"],
+            "actietype": ["doorsturen", "bellen", "bellen", "doorsturen"],
+            "geboekt": [today] * 4,
+            "uiterlijk": [date(2026, 12, 10), None, None, date(2026, 12, 1)],
+        }
     )
-    assert sorted(route.forwarded(performed, tonight)["zaak_id"]) == ["Z1", "Z3"]
+    assert route.forwarded(performed, tonight).sort("zaak_id").rows() == [
+        ("Z1", before, date(2026, 11, 16)),
+        ("Z3", today, date(2026, 12, 10)),
+    ]
 
 
 def test_a_rule_that_books_a_call_must_require_a_number_to_call() -> None:

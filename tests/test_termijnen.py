@@ -287,14 +287,16 @@ def test_the_overview_is_one_page_of_totals_without_people(months: Months, tmp_p
 
 
 def test_each_term_runs_over_the_holidays_to_a_working_day_and_goes_to_who_handles_it() -> None:
-    """Three cases on frames: four weeks from 27 November end on Christmas Day and run to
+    """Four cases on frames: four weeks from 27 November end on Christmas Day and run to
     Monday 28 December; three working days from Christmas Eve skip both Christmas days and
-    the weekend; a forwarded case's deadline is the municipality's, the others the SDD's."""
+    the weekend; a forwarded case's deadline is the municipality's, the others the SDD's.
+    Z4 was forwarded on 14 December and nobody has been in touch: its municipality's first
+    offer is due on 29 December. Z1's was made (its aanmelding came after the forward)."""
     cases = pl.DataFrame(
         {
-            "zaak_id": ["Z1", "Z2", "Z3"],
-            "gemeentecode": ["0505", "0590", "0505"],
-            "crisis": [False, True, False],
+            "zaak_id": ["Z1", "Z2", "Z3", "Z4"],
+            "gemeentecode": ["0505", "0590", "0505", "0590"],
+            "crisis": [False, True, False, False],
         }
     )
     recorded = pl.DataFrame(
@@ -304,10 +306,17 @@ def test_each_term_runs_over_the_holidays_to_a_working_day_and_goes_to_who_handl
             "gebeurtenis": ["aanmelding", "aanmelding", "aanmelding", "eerste_gesprek"],
         }
     )
-    forwarded = pl.DataFrame({"zaak_id": ["Z1"]})
+    forwarded = pl.DataFrame(
+        {
+            "zaak_id": ["Z1", "Z4"],
+            "geboekt": [date(2026, 11, 20), date(2026, 12, 14)],
+            "uiterlijk": [date(2026, 12, 4), date(2026, 12, 29)],
+        }
+    )
     due = termijnen.deadlines(cases, recorded, forwarded, Termijnen(), date(2026, 12, 24))
     assert due.select("wie", "zaak_id", "termijn", "uiterlijk", "stand").rows() == [
         ("sdd", "Z3", "beschikking", date(2026, 12, 7), termijnen.TE_LAAT),
         ("gemeente", "Z1", "eerste_gesprek", date(2026, 12, 28), termijnen.BIJNA),
+        ("gemeente", "Z4", "eerste_aanbod", date(2026, 12, 29), termijnen.BIJNA),
         ("sdd", "Z2", "eerste_gesprek", date(2026, 12, 30), termijnen.BIJNA),
     ]

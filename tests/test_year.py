@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import polars as pl
 import pytest
 from dateutil.relativedelta import relativedelta
 
@@ -301,7 +302,38 @@ def check_the_night(db: Db, home: Home, street: Street, day: date) -> None:
         assert werkdagen.is_werkdag(due), (day, due)
     assert_calls_listed_while_due_and_unanswered(db, home, day)
     assert_no_call_promised_without_a_number(db, day)
+    assert_forwards_overdue_without_an_offer(db, home, day)
     assert_forgotten(home, street, day)
+
+
+def assert_forwards_overdue_without_an_offer(db: Db, home: Home, day: date) -> None:
+    """A forward carries its municipality's term for the first offer; an open forwarded
+    case with no contact attempt, aanmelding or first conversation since, past that term,
+    is overdue for its municipality on termijnen.csv."""
+    forwards = state(
+        db,
+        "SELECT a.zaak_id, min(a.uiterlijk) FROM acties a JOIN zaken z USING (zaak_id) "
+        "WHERE z.gesloten IS NULL AND a.actietype = 'doorsturen' GROUP BY ALL",
+    )
+    assert all(due is not None for _, due in forwards), (day, "a forward without a term")
+    overdue = state(
+        db,
+        "SELECT a.zaak_id FROM acties a JOIN zaken z USING (zaak_id) "
+        f"WHERE z.gesloten IS NULL AND a.actietype = 'doorsturen' AND a.uiterlijk < DATE '{day}' "
+        "AND NOT EXISTS (SELECT 1 FROM gebeurtenissen g WHERE g.zaak_id = a.zaak_id "
+        "AND g.datum >= a.geboekt AND g.gebeurtenis IN "
+        "('contactpoging', 'aanmelding', 'eerste_gesprek')) ORDER BY ALL",
+    )
+    listed = home.out(f"{day:%Y%m%d}-01", "exports/termijnen.csv").filter(
+        (pl.col("termijn") == "eerste_aanbod") & (pl.col("stand") == "te laat")
+    )
+    assert sorted(listed["zaak_id"]) == [z for (z,) in overdue], (day, "overdue forwards")
+    assert set(listed["wie"]) <= {"gemeente"}, (day, listed)
+    street_overdue_forwards.update(z for (z,) in overdue)
+
+
+street_overdue_forwards: set[str] = set()
+"""Each forwarded case that was overdue on some night, to show the year had them."""
 
 
 def assert_no_call_promised_without_a_number(db: Db, day: date) -> None:
@@ -395,6 +427,7 @@ def test_a_year_of_nights_keeps_every_invariant(year: tuple[Home, Street]) -> No
     )
     assert street.gone
     assert street.moves >= 5, street.moves
+    assert street_overdue_forwards, "no forward went overdue: the year checked nothing"
     assert len(set(street_calls)) >= 2, street_calls  # cases
     assert len(street_calls) >= 10, street_calls  # nights on the list
 

@@ -100,6 +100,13 @@ class Gemeente(Strict):
     startdatum: date = Field(description="first processing date with early warning")
     lokaal_aanbod: str = Field(min_length=1, description="local offer printed in letters")
     contact: Contact
+    aanbod_werkdagen: int = Field(
+        10,
+        ge=1,
+        le=60,
+        description="working days the municipality has for its first offer to a household "
+        "forwarded to it (the SDD's agreement with it; the Wgs sets no term)",
+    )
 
 
 class Afzender(Strict):

@@ -72,13 +72,18 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
         touched = cases.touched_facts(bundled, bekend)
     with stage("routeren"):
         routed = route.route(touched, config.routing)
+        offer_terms = {g.code: g.aanbod_werkdagen for g in config.gemeenten}
         actions = route.action_details(
-            route.new_actions(routed, config.routing, read.performed), config.routing, day
+            route.new_actions(routed, config.routing, read.performed),
+            config.routing,
+            day,
+            routed,
+            offer_terms,
         )
-        forwarded = route.forwarded(read.performed, actions)
+        open_now = lifecycle.open_after(followed.open_cases, routed)
+        forwarded = route.forwarded(read.performed, actions, open_now, offer_terms)
     with stage("termijnen"):
         history = pl.concat([read.recorded, events.select(read.recorded.columns)])
-        open_now = lifecycle.open_after(followed.open_cases, routed)
         deadlines = termijnen.deadlines(open_now, history, forwarded, config.termijnen, day)
         decided = outcomes(events)
         decisions = (

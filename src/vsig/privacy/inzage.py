@@ -151,6 +151,9 @@ def _actie(row: dict[str, Any], gemeente: str) -> dict[str, str]:
     due = f", uiterlijk {datum(row['uiterlijk'])}" if row["uiterlijk"] else ""
     if row["actietype"] == "doorsturen":
         what = f"Wij gaven uw gegevens door aan de gemeente {gemeente}"
+        if row["uiterlijk"]:  # the term of its first offer, as the letter said it
+            what += f", die uiterlijk {datum(row['uiterlijk'])} contact met u zou opnemen"
+        due = ""
     elif row["actietype"] == "bellen" and row["wie"] == "gemeente":
         what = f"De gemeente {gemeente} kreeg de vraag u te bellen"
     else:

@@ -10,6 +10,7 @@ from typing import Any, Final
 import polars as pl
 
 from vsig.routing import COMPARE, BelActie, BriefActie, Condition, DoorstuurActie, Routing, Rule
+from vsig.rules import werkdagen
 
 
 def condition_expr(condition: Condition) -> pl.Expr:
@@ -93,9 +94,17 @@ def new_actions(routed: pl.DataFrame, routing: Routing, performed: pl.DataFrame)
     )
 
 
-def action_details(actions: pl.DataFrame, routing: Routing, processing_date: date) -> pl.DataFrame:
+def action_details(
+    actions: pl.DataFrame,
+    routing: Routing,
+    processing_date: date,
+    cases: pl.DataFrame,
+    offer_terms: dict[str, int],
+) -> pl.DataFrame:
     """Type, template, the day it is for and due date per action, from its one definition
-    in the routing; booked tonight."""
+    in the routing; booked tonight. A forward without a term of its own is due when the
+    case's municipality (`cases`: zaak_id, gemeentecode) must have made its first offer:
+    `offer_terms` working days on."""
     details = pl.DataFrame(
         [_detail(name, action, processing_date) for name, action in routing.actions.items()],
         schema={
@@ -107,24 +116,66 @@ def action_details(actions: pl.DataFrame, routing: Routing, processing_date: dat
             "uiterlijk": pl.Date,
         },
     )
+    offer_by = pl.DataFrame(
+        {
+            "gemeentecode": list(offer_terms),
+            "aanbod_uiterlijk": [
+                werkdagen.plus_werkdagen(processing_date, days) for days in offer_terms.values()
+            ],
+        },
+        schema={"gemeentecode": pl.String, "aanbod_uiterlijk": pl.Date},
+    )
+    forward = pl.col("actietype") == "doorsturen"
     return (
         actions.join(details, on="actie", how="left")
-        .with_columns(geboekt=pl.lit(processing_date))
+        .join(cases.select("zaak_id", "gemeentecode"), on="zaak_id", how="left")
+        .join(offer_by, on="gemeentecode", how="left")
+        .with_columns(
+            uiterlijk=pl.when(forward)
+            .then(pl.coalesce("uiterlijk", "aanbod_uiterlijk"))
+            .otherwise("uiterlijk"),
+            geboekt=pl.lit(processing_date),
+        )
+        .drop("gemeentecode", "aanbod_uiterlijk")
         .sort("zaak_id", "volgorde")
     )
 
 
-def forwarded(performed: pl.DataFrame, actions: pl.DataFrame) -> pl.DataFrame:
-    """The cases forwarded to their municipality, before or tonight (zaak_id): the
-    municipality handles them (their deadlines), and its export names the household."""
-    return (
-        pl.concat(
-            [performed.select("zaak_id", "actietype"), actions.select("zaak_id", "actietype")]
-        )
+def forwarded(
+    performed: pl.DataFrame,
+    actions: pl.DataFrame,
+    cases: pl.DataFrame | None = None,
+    offer_terms: dict[str, int] | None = None,
+) -> pl.DataFrame:
+    """The cases forwarded to their municipality, before or tonight (`zaak_id`, and the
+    first forward's `geboekt` and `uiterlijk`): the municipality handles them (their
+    deadlines, its first offer by `uiterlijk`), and its export names the household. A
+    forward booked before forwards had a term gets its municipality's (`cases`: zaak_id,
+    gemeentecode; `offer_terms`), counted from its booking."""
+    columns = ("zaak_id", "actietype", "geboekt", "uiterlijk")
+    first = (
+        pl.concat([performed.select(columns), actions.select(columns)])
         .filter(pl.col("actietype") == "doorsturen")
-        .select("zaak_id")
-        .unique()
+        .sort("zaak_id", "geboekt")
+        .group_by("zaak_id", maintain_order=True)
+        .agg(pl.col("geboekt").first(), pl.col("uiterlijk").first())
     )
+    if cases is None or not offer_terms:
+        return first
+    untimed = first.filter(pl.col("uiterlijk").is_null()).join(
+        cases.select("zaak_id", "gemeentecode"), on="zaak_id"
+    )
+    due = pl.DataFrame(
+        [
+            (booked, code, werkdagen.plus_werkdagen(booked, offer_terms[code]))
+            for booked, code in untimed.select("geboekt", "gemeentecode").unique().rows()
+            if code in offer_terms
+        ],
+        schema={"geboekt": pl.Date, "gemeentecode": pl.String, "uiterlijk": pl.Date},
+        orient="row",
+    )
+    timed = untimed.drop("uiterlijk").join(due, on=["geboekt", "gemeentecode"])
+    return first.update(timed.select("zaak_id", "uiterlijk"), on="zaak_id").sort("zaak_id")
 
 
 def _detail(

@@ -1,9 +1,13 @@
-"""Legal deadlines of a case (Wgs art. 4 and the local bylaw), from its events.
+"""Deadlines of a case (Wgs art. 4, the local bylaw and the SDD's agreements), from its
+events.
 
-After the resident's aanmelding the first conversation is due within four weeks, or three
-working days in a crisis; after the first conversation the decision (beschikking) within the
-bylaw's term. Every term ends by the Algemene termijnenwet (see `werkdagen`). A deadline is
-listed while it runs out within a few working days or has passed.
+A case forwarded to its municipality is due its first offer by the forward's term (the
+municipality's `aanbod_werkdagen`, or the visit's own), met by a recorded contact attempt,
+aanmelding or first conversation since the forward. After the resident's aanmelding the
+first conversation is due within four weeks, or three working days in a crisis; after the
+first conversation the decision (beschikking) within the bylaw's term. Every term ends by
+the Algemene termijnenwet (see `werkdagen`). A deadline is listed while it runs out within a
+few working days or has passed.
 """
 
 from datetime import date, timedelta
@@ -30,7 +34,8 @@ def deadlines(
     today: date,
 ) -> pl.DataFrame:
     """`open_cases` has zaak_id, gemeentecode, crisis; `events` zaak_id, datum, gebeurtenis;
-    `forwarded` the zaak_ids the municipality handles (the SDD handles the others)."""
+    `forwarded` the cases the municipality handles (`route.forwarded`: zaak_id, geboekt,
+    uiterlijk); the SDD handles the others."""
     first = (
         events.group_by("zaak_id", "gebeurtenis")
         .agg(pl.col("datum").min())
@@ -56,7 +61,7 @@ def deadlines(
     decision = _open_term(cases, decided, "beschikking", "eerste_gesprek", [])
     horizon = werkdagen.plus_werkdagen(today, termijnen.vooruit_werkdagen)
     return (
-        pl.concat([conversation, decision])
+        pl.concat([_first_offer(open_cases, events, forwarded), conversation, decision])
         .filter(pl.col("uiterlijk") <= horizon)
         .with_columns(
             wie=pl.when(pl.col("zaak_id").is_in(forwarded["zaak_id"].implode()))
@@ -71,6 +76,35 @@ def deadlines(
         )
         .sort(pl.col("stand") != TE_LAAT, "uiterlijk", "zaak_id", "termijn")
         .select(DEADLINE_COLUMNS)
+    )
+
+
+OFFERED: Final = ("contactpoging", "aanmelding", "eerste_gesprek")
+"""What shows the municipality made its first offer to a forwarded household."""
+
+
+def _first_offer(
+    open_cases: pl.DataFrame, events: pl.DataFrame, forwarded: pl.DataFrame
+) -> pl.DataFrame:
+    """The forwarded cases whose municipality has recorded no contact attempt, aanmelding
+    or first conversation since the forward: their first offer is due by its term."""
+    made = (
+        events.filter(pl.col("gebeurtenis").is_in(OFFERED))
+        .join(forwarded.select("zaak_id", "geboekt"), on="zaak_id")
+        .filter(pl.col("datum") >= pl.col("geboekt"))
+        .select("zaak_id")
+    )
+    return (
+        forwarded.filter(pl.col("uiterlijk").is_not_null())
+        .join(made, on="zaak_id", how="anti")
+        .join(open_cases.select("zaak_id", "gemeentecode"), on="zaak_id")
+        .select(
+            "zaak_id",
+            "gemeentecode",
+            termijn=pl.lit("eerste_aanbod"),
+            vanaf="geboekt",
+            uiterlijk="uiterlijk",
+        )
     )
 
 
