@@ -151,3 +151,14 @@ def test_a_decision_follows_a_request_and_a_result_follows_an_action() -> None:
         {"zaak_id": ["Z2", "Z2"], "actietype": ["doorsturen", "brief"], "geboekt": [BEFORE] * 2}
     )
     assert split(rows, performed=forward_and_letter)[1] == [(2, events_rule.REJECT_NO_REQUEST)]
+
+
+def test_a_result_known_without_contact_needs_no_action_first() -> None:
+    """A forwarded case (no letter, nothing recorded) whose signal was a repeat, or whose
+    resident died: the case worker records it without having reached anyone."""
+    rows = entries(
+        ("Z2", TODAY, "Niet opgepakt: herhaalde melding", None),
+        ("Z1", TODAY, "Inwoner is overleden", None),
+        ("Z2", TODAY, "Vervolghulp en/of verwijzing", None),
+    ).with_columns(gebeurtenis=pl.lit("resultaat"))
+    assert split(rows) == ([2, 3], [(4, events_rule.REJECT_NOT_ACTED_ON)])

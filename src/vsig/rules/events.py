@@ -10,7 +10,7 @@ from typing import Final
 
 import polars as pl
 
-from vsig.rules import normalize
+from vsig.rules import normalize, vng
 
 REJECT_UNKNOWN_CASE: Final = "is not the zaak_id of an open case"
 REJECT_OTHER_MUNICIPALITY: Final = "is a case of another municipality than the workbook's"
@@ -110,7 +110,9 @@ def _in_order(
         .agg(pl.col("geboekt").min().alias("voor"))
     )
     decided = _needs(checked, recorded, "beschikking", _REQUESTS, REJECT_NO_REQUEST)
-    return _needs(decided, recorded, "resultaat", _ACTED_ON, REJECT_NOT_ACTED_ON, letters)
+    # A result known without contact (the resident died, left, paid) needs no action first.
+    told = pl.col("waarde").is_in(vng.ZONDER_CONTACT)
+    return _needs(decided, recorded, "resultaat", _ACTED_ON, REJECT_NOT_ACTED_ON, letters, told)
 
 
 def _needs(
@@ -120,10 +122,11 @@ def _needs(
     before: tuple[str, ...],
     reason: str,
     also: pl.DataFrame | None = None,
+    exempt: pl.Expr | None = None,
 ) -> pl.DataFrame:
     """`checked` with each `kind` event refused for `reason` unless one of the `before`
     events (recorded, or counting in this file), or a row of `also` (`zaak_id, voor`),
-    is on or before its date."""
+    is on or before its date; rows where `exempt` holds need nothing."""
     counting = checked.filter(pl.col("reden").is_null())
     earlier = pl.concat(
         [
@@ -138,6 +141,8 @@ def _needs(
     unmet = (pl.col("gebeurtenis") == kind) & ~(
         pl.col("voor").is_not_null() & (pl.col("voor") <= pl.col("datum"))
     )
+    if exempt is not None:
+        unmet = unmet & ~exempt.fill_null(False)
     return (
         checked.join(first, on="zaak_id", how="left")
         .with_columns(reden=pl.coalesce("reden", pl.when(unmet).then(pl.lit(reason))))

@@ -247,7 +247,7 @@ def vng_waarde(
     parts = blank_to_null(expr).str.split("|")
     three = pl.concat_str(
         [
-            as_listed(parts.list.get(0, null_on_oob=True), contact),
+            as_listed(parts.list.get(0, null_on_oob=True), contact).fill_null(""),
             parts.list.get(1, null_on_oob=True).str.strip_chars(),
             as_listed(parts.list.get(2, null_on_oob=True), dagdelen).fill_null(""),
         ],

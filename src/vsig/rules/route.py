@@ -148,7 +148,7 @@ def forwarded(
     offer_terms: dict[str, int] | None = None,
 ) -> pl.DataFrame:
     """The cases forwarded to their municipality, before or tonight (`zaak_id`, and the
-    first forward's `geboekt` and `uiterlijk`): the municipality handles them (their
+    first forward's `geboekt` and the earliest `uiterlijk`): the municipality handles them (their
     deadlines, its first offer by `uiterlijk`), and its export names the household. A
     forward booked before forwards had a term gets its municipality's (`cases`: zaak_id,
     gemeentecode; `offer_terms`), counted from its booking."""
@@ -156,9 +156,11 @@ def forwarded(
     first = (
         pl.concat([performed.select(columns), actions.select(columns)])
         .filter(pl.col("actietype") == "doorsturen")
-        .sort("zaak_id", "geboekt")
-        .group_by("zaak_id", maintain_order=True)
-        .agg(pl.col("geboekt").first(), pl.col("uiterlijk").first())
+        .group_by("zaak_id")
+        # The first forward, and the earliest term of any (a crisis visit booked later
+        # shortens it).
+        .agg(pl.col("geboekt").min(), pl.col("uiterlijk").min())
+        .sort("zaak_id")
     )
     if cases is None or not offer_terms:
         return first

@@ -89,3 +89,18 @@ EERDERE_EINDRESULTATEN: Final = {
 }
 """Results of the Uitwisselmodel v0.9 that v1.2 names otherwise: still accepted from case
 workers, and kept in the state as written; the CBS delivery gives the v1.2 name."""
+ZONDER_CONTACT: Final = (
+    "Inwoner al bekend bij schuldhulpverlening",
+    "Inwoner heeft al een ander lopend traject",
+    "Inwoner heeft zelf al betaald/betalingsregeling getroffen",
+    "Inwoner is overleden",
+    "Niet opgepakt: andere reden",
+    "Niet opgepakt: herhaalde melding",
+    "Niet opgepakt: onterecht signaal",
+    "Persoon is geen inwoner (meer) in de gemeente",
+    "Verwijzing zonder tussenkomst inwoner",
+    "Verwijzing zonder contact",
+)
+"""Results a case worker can know without anyone having acted on the case: a fact from a
+register, the creditor or another service. Every other result says the resident was
+reached, helped, or tried (vsig's vocabulary, not the VNG's)."""
