@@ -77,9 +77,13 @@ def split(
     recorded: pl.DataFrame = NOTHING_BEFORE,
     performed: pl.DataFrame = NO_LETTERS,
 ) -> tuple[list[int], list[tuple[int, str]]]:
-    """The lines accepted, and each rejected line with its reason."""
-    accepted, rejects = events_rule.split_events(rows, OPEN, recorded, performed)
-    return accepted["regelnummer"].to_list(), rejects.select("regelnummer", "reden").rows()
+    """The lines accepted, and each rejected line with its reason: as one file of the night
+    (`split_events`, then `out_of_order` over what it accepted)."""
+    accepted, rejects = events_rule.split_events(rows, OPEN, recorded)
+    disordered = events_rule.out_of_order(accepted, recorded, performed)
+    kept = accepted.join(disordered.select("regelnummer"), on="regelnummer", how="anti")
+    refused = pl.concat([rejects, disordered.select(rejects.columns)]).sort("regelnummer")
+    return kept["regelnummer"].to_list(), refused.select("regelnummer", "reden").rows()
 
 
 def test_a_municipality_records_only_for_its_own_cases_the_sdd_for_every_case() -> None:
@@ -162,3 +166,16 @@ def test_a_result_known_without_contact_needs_no_action_first() -> None:
         ("Z2", TODAY, "Vervolghulp en/of verwijzing", None),
     ).with_columns(gebeurtenis=pl.lit("resultaat"))
     assert split(rows) == ([2, 3], [(4, events_rule.REJECT_NOT_ACTED_ON)])
+
+
+def test_a_decision_counts_its_request_from_any_file_of_the_night() -> None:
+    """The municipality's sheet brings the beschikking, the SDD's the aanmelding; whichever
+    is read first, the decision stands once both are read."""
+    decision = entries(("Z1", TODAY, "toegelaten", "0505")).with_columns(bron=pl.lit(0))
+    request = entries(("Z1", TODAY, None, events_rule.SDD)).with_columns(bron=pl.lit(1))
+    tonight = pl.concat([decision, request])
+    assert events_rule.out_of_order(tonight, NOTHING_BEFORE, NO_LETTERS).is_empty()
+    alone = events_rule.out_of_order(decision, NOTHING_BEFORE, NO_LETTERS)
+    assert alone.select("bron", "kolom", "waarde", "reden").rows() == [
+        (0, "gebeurtenis", "beschikking", events_rule.REJECT_NO_REQUEST)
+    ]

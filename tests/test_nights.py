@@ -257,3 +257,24 @@ def test_a_call_is_on_the_worklist_from_its_day_until_the_household_is_reached(
     )
     assert night_on(17, (cases["vanaf_500_bekend"], "contactpoging", "Telefoon|ja|Middag")) == []
     assert night_on(30) == []
+
+
+def test_a_decision_in_one_file_counts_the_aanmelding_in_a_file_read_after_it(
+    tmp_path: Path,
+) -> None:
+    """The municipality's file `a-…` (read first) brings the beschikking, the SDD's `b-…`
+    the aanmelding of the same day: the night takes both, and nothing is refused."""
+    home = Home.create(tmp_path)
+    run = night(home, START, [OWNER], VGZ=[OWNER.signal("Z-1", "300.00", START)])
+    (zaak,) = home.out(run, "cases.csv")["zaak_id"].to_list()
+    day = START + timedelta(days=2)
+    header = ["zaak_id", "datum", "gebeurtenis", "waarde"]
+    for name, what, value in (
+        ("a-gemeente", "beschikking", "toegelaten"),
+        ("b-sdd", "aanmelding", ""),
+    ):
+        row = {"zaak_id": zaak, "datum": str(day), "gebeurtenis": what, "waarde": value}
+        home.write(f"uitkomsten/{name}.csv", csv_text([row], header))
+    night(home, day, [OWNER])
+    recorded = state(home, "SELECT gebeurtenis FROM gebeurtenissen ORDER BY gebeurtenis")
+    assert recorded == [("aanmelding",), ("beschikking",)]

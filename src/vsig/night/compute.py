@@ -17,7 +17,7 @@ from vsig.contracts import ACTION_COLUMNS
 from vsig.night.read import Read
 from vsig.night.tonight import Tonight
 from vsig.rules import bellijst, cases, exports, lifecycle, match, route, termijnen
-from vsig.rules.events import outcomes, split_events
+from vsig.rules.events import out_of_order, outcomes, split_events
 
 STAGES: Final = (
     "inlezen",
@@ -45,9 +45,8 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
                 rows,
                 read.open_cases,
                 pl.concat([read.recorded, earlier.select(read.recorded.columns)]),
-                read.performed,
             )
-        )
+        ).with_order_checked(lambda tonight: out_of_order(tonight, read.recorded, read.performed))
         events = inputs.accepted_events
         still_open, closed_by_events = lifecycle.close(
             read.open_cases, events, day, config.case_close_after_days

@@ -112,6 +112,35 @@ class Inputs:
 
         return replace(self, consumed=tuple(checked(i) for i in self.consumed))
 
+    def with_order_checked(self, refused: Callable[[pl.DataFrame], pl.DataFrame]) -> "Inputs":
+        """The same inputs, with the rows `refused` finds among the events accepted from
+        every outcome file (each row tagged with its file's place, `bron`) moved from their
+        file's accepted rows to its rejects."""
+        files = [
+            (place, result)
+            for place, result in enumerate(self.consumed)
+            if result.source.kind == "uitkomsten" and not result.file_reason
+        ]
+        if not files:
+            return self
+        tonight = pl.concat(
+            [result.accepted.with_columns(bron=pl.lit(place)) for place, result in files]
+        )
+        out = refused(tonight)
+        consumed = list(self.consumed)
+        for place, result in files:
+            theirs = out.filter(pl.col("bron") == place)
+            if not theirs.height:
+                continue
+            consumed[place] = replace(
+                result,
+                accepted=result.accepted.join(
+                    theirs.select("regelnummer"), on="regelnummer", how="anti"
+                ),
+                rejects=pl.concat([result.rejects, theirs.select(result.rejects.columns)]),
+            )
+        return replace(self, consumed=tuple(consumed))
+
 
 def empty_signals() -> pl.DataFrame:
     """No signals tonight: an empty frame shaped like accepted signals."""

@@ -28,10 +28,7 @@ SDD: Final = "SDD"
 
 
 def split_events(
-    events: pl.DataFrame,
-    open_cases: pl.DataFrame,
-    recorded: pl.DataFrame,
-    performed: pl.DataFrame,
+    events: pl.DataFrame, open_cases: pl.DataFrame, recorded: pl.DataFrame
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Accepted events of a file, and reject rows (schemas.REJECTS) for unknown cases,
     for the cases of another municipality than the one that recorded them (its
@@ -40,12 +37,8 @@ def split_events(
     `recorded` before (on an earlier night, or in an earlier file tonight) or earlier in
     the file: a sheet saved again with one entry more brings its earlier entries again, and
     the SDD's sheet and a municipality's may both bring one. (After the processing date
-    the contract refuses already.)
-
-    Events come in their order, or they tell the creditor and CBS what did not happen: a
-    beschikking needs an aanmelding or a first conversation on or before its date, and a
-    resultaat a case someone acted on (a letter `performed`, or an event recorded on or
-    before its date), recorded before or in the same file."""
+    the contract refuses already.) Whether events come in their order is `out_of_order`'s,
+    once every file of the night has been read."""
     where = events.join(
         open_cases.select("zaak_id", "gemeentecode", "geopend"), on="zaak_id", how="left"
     ).with_columns(known=pl.col("zaak_id").is_in(open_cases["zaak_id"].implode()))
@@ -68,28 +61,31 @@ def split_events(
     checked = where.with_columns(reden=refused).with_columns(
         reden=pl.coalesce("reden", pl.when(again).then(pl.lit(REJECT_RECORDED)))
     )
-    checked = _in_order(checked, recorded, performed)
     before = pl.col("reden") == REJECT_BEFORE_OPENING
-    order = pl.col("reden").is_in([REJECT_NO_REQUEST, REJECT_NOT_ACTED_ON])
-    kolom = (
-        pl.when(before)
-        .then(pl.lit("datum"))
-        .when(order)
-        .then(pl.lit("gebeurtenis"))
-        .otherwise(pl.lit("zaak_id"))
-    )
-    waarde = (
-        pl.when(before)
-        .then(pl.col("datum").cast(pl.String))
-        .when(order)
-        .then("gebeurtenis")
-        .otherwise("zaak_id")
-    )
     rejects = checked.filter(pl.col("reden").is_not_null()).select(
-        "bestand", "regelnummer", kolom=kolom, waarde=waarde, reden="reden"
+        "bestand",
+        "regelnummer",
+        kolom=pl.when(before).then(pl.lit("datum")).otherwise(pl.lit("zaak_id")),
+        waarde=pl.when(before).then(pl.col("datum").cast(pl.String)).otherwise("zaak_id"),
+        reden="reden",
     )
     accepted = checked.filter(pl.col("reden").is_null()).select(events.columns)
     return accepted, rejects
+
+
+def out_of_order(
+    tonight: pl.DataFrame, recorded: pl.DataFrame, performed: pl.DataFrame
+) -> pl.DataFrame:
+    """Of the events accepted tonight from every file (`split_events`), those out of order,
+    with their reject columns: events come in their order, or they tell the creditor and
+    CBS what did not happen. A beschikking needs an aanmelding or a first conversation on
+    or before its date; a resultaat a case someone acted on (a letter `performed`, or an
+    event on or before its date), unless it is known without contact. What came before is
+    what was `recorded` and what came tonight, in any file."""
+    checked = _in_order(tonight.with_columns(reden=pl.lit(None, pl.String)), recorded, performed)
+    return checked.filter(pl.col("reden").is_not_null()).with_columns(
+        kolom=pl.lit("gebeurtenis"), waarde=pl.col("gebeurtenis")
+    )
 
 
 _REQUESTS: Final = ("aanmelding", "eerste_gesprek")
