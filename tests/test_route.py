@@ -344,7 +344,8 @@ def test_a_case_counts_as_forwarded_once_it_was_forwarded_before_or_tonight() ->
             "uiterlijk": [date(2026, 12, 10), None, None, date(2026, 12, 1)],
         }
     )
-    assert route.forwarded(performed, tonight).sort("zaak_id").rows() == [
+    no_terms = pl.DataFrame(schema={"zaak_id": pl.String, "gemeentecode": pl.String})
+    assert route.forwarded(performed, tonight, no_terms, {}).rows() == [
         ("Z1", before, date(2026, 11, 16)),
         ("Z3", today, date(2026, 12, 10)),
     ]
@@ -385,3 +386,20 @@ def test_a_call_is_on_the_list_from_its_window_and_due_on_the_day_the_letter_pro
     assert call.gepland(date(2026, 12, 14)) == date(2026, 12, 22)
     crisis = routing.BelActie(type="bellen", binnen_werkdagen=3, venster_werkdagen=3)
     assert crisis.gepland(date(2026, 11, 26)) == date(2026, 11, 26)  # never before the booking
+
+
+def test_a_forward_booked_before_forwards_had_a_term_gets_its_municipalitys() -> None:
+    """Forwarded on 2 November 2026 by a vsig without terms: Dordrecht's 10 working days
+    count from that booking."""
+    before = pl.DataFrame(
+        {
+            "zaak_id": ["Z5"],
+            "actietype": ["doorsturen"],
+            "geboekt": [date(2026, 11, 2)],
+            "uiterlijk": [None],
+        },
+        schema_overrides={"uiterlijk": pl.Date},
+    )
+    cases = pl.DataFrame({"zaak_id": ["Z5"], "gemeentecode": ["0505"]})
+    forwards = route.forwarded(before, before.clear(), cases, {"0505": 10})
+    assert forwards.rows() == [("Z5", date(2026, 11, 2), date(2026, 11, 16))]

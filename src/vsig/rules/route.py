@@ -116,27 +116,15 @@ def action_details(
             "uiterlijk": pl.Date,
         },
     )
-    offer_by = pl.DataFrame(
-        {
-            "gemeentecode": list(offer_terms),
-            "aanbod_uiterlijk": [
-                werkdagen.plus_werkdagen(processing_date, days) for days in offer_terms.values()
-            ],
-        },
-        schema={"gemeentecode": pl.String, "aanbod_uiterlijk": pl.Date},
-    )
     forward = pl.col("actietype") == "doorsturen"
-    return (
+    booked = (
         actions.join(details, on="actie", how="left")
         .join(cases.select("zaak_id", "gemeentecode"), on="zaak_id", how="left")
-        .join(offer_by, on="gemeentecode", how="left")
-        .with_columns(
-            uiterlijk=pl.when(forward)
-            .then(pl.coalesce("uiterlijk", "aanbod_uiterlijk"))
-            .otherwise("uiterlijk"),
-            geboekt=pl.lit(processing_date),
-        )
-        .drop("gemeentecode", "aanbod_uiterlijk")
+        .with_columns(geboekt=pl.lit(processing_date))
+    )
+    return (
+        pl.concat([booked.filter(~forward), _offer_due(booked.filter(forward), offer_terms)])
+        .drop("gemeentecode")
         .sort("zaak_id", "volgorde")
     )
 
@@ -144,13 +132,13 @@ def action_details(
 def forwarded(
     performed: pl.DataFrame,
     actions: pl.DataFrame,
-    cases: pl.DataFrame | None = None,
-    offer_terms: dict[str, int] | None = None,
+    cases: pl.DataFrame,
+    offer_terms: dict[str, int],
 ) -> pl.DataFrame:
     """The cases forwarded to their municipality, before or tonight (`zaak_id`, and the
-    first forward's `geboekt` and the earliest `uiterlijk`): the municipality handles them (their
-    deadlines, its first offer by `uiterlijk`), and its export names the household. A
-    forward booked before forwards had a term gets its municipality's (`cases`: zaak_id,
+    first forward's `geboekt` and the earliest `uiterlijk`): the municipality handles them
+    (their deadlines, its first offer by `uiterlijk`), and its export names the household.
+    A forward booked before forwards had a term gets its municipality's (`cases`: zaak_id,
     gemeentecode; `offer_terms`), counted from its booking."""
     columns = ("zaak_id", "actietype", "geboekt", "uiterlijk")
     first = (
@@ -160,24 +148,29 @@ def forwarded(
         # The first forward, and the earliest term of any (a crisis visit booked later
         # shortens it).
         .agg(pl.col("geboekt").min(), pl.col("uiterlijk").min())
-        .sort("zaak_id")
+        .join(cases.select("zaak_id", "gemeentecode"), on="zaak_id", how="left")
     )
-    if cases is None or not offer_terms:
-        return first
-    untimed = first.filter(pl.col("uiterlijk").is_null()).join(
-        cases.select("zaak_id", "gemeentecode"), on="zaak_id"
-    )
+    return _offer_due(first, offer_terms).drop("gemeentecode").sort("zaak_id")
+
+
+def _offer_due(forwards: pl.DataFrame, offer_terms: dict[str, int]) -> pl.DataFrame:
+    """`forwards` (`geboekt`, `gemeentecode`, `uiterlijk`) with a missing `uiterlijk` set
+    to when the municipality must have made its first offer: `offer_terms` working days
+    after the booking. The one home of that term."""
     due = pl.DataFrame(
         [
             (booked, code, werkdagen.plus_werkdagen(booked, offer_terms[code]))
-            for booked, code in untimed.select("geboekt", "gemeentecode").unique().rows()
+            for booked, code in forwards.select("geboekt", "gemeentecode").unique().rows()
             if code in offer_terms
         ],
-        schema={"geboekt": pl.Date, "gemeentecode": pl.String, "uiterlijk": pl.Date},
+        schema={"geboekt": pl.Date, "gemeentecode": pl.String, "aanbod": pl.Date},
         orient="row",
     )
-    timed = untimed.drop("uiterlijk").join(due, on=["geboekt", "gemeentecode"])
-    return first.update(timed.select("zaak_id", "uiterlijk"), on="zaak_id").sort("zaak_id")
+    return (
+        forwards.join(due, on=["geboekt", "gemeentecode"], how="left")
+        .with_columns(uiterlijk=pl.coalesce("uiterlijk", "aanbod"))
+        .drop("aanbod")
+    )
 
 
 def _detail(
