@@ -126,3 +126,30 @@ def events(*rows: tuple[str, date, str, str | None, int]) -> pl.DataFrame:
         },
         orient="row",
     )
+
+
+ACTIONS = pl.DataFrame(
+    schema={
+        "zaak_id": pl.String,
+        "actie": pl.String,
+        "actietype": pl.String,
+        "template": pl.String,
+        "wie": pl.String,
+        "uiterlijk": pl.Date,
+        "geboekt": pl.Date,
+        "gepland": pl.Date,
+    }
+)
+"""No actions, in the state's columns (`ACTION_COLUMNS`)."""
+
+
+def action(**values: object) -> pl.DataFrame:
+    """One action: the columns given, the others empty."""
+    return (
+        pl.DataFrame([values])
+        .cast({k: v for k, v in ACTIONS.schema.items() if k in values})
+        .select(
+            pl.col(c) if c in values else pl.lit(None, t).alias(c)
+            for c, t in ACTIONS.schema.items()
+        )
+    )

@@ -172,7 +172,8 @@ def build_story(tmp_path_factory: pytest.TempPathFactory) -> Story:
     home.registers(NIGHT_2, RESIDENTS, KNOWN)
     for partner, rows in night_2_signals().items():
         home.signals(partner, NIGHT_2, rows)
-    result_case = Story(home, results, outputs).cases("20261102-01")[at(GETS_RESULT)]["zaak_id"]
+    first = Story(home, results, outputs).cases("20261102-01")
+    result_case = first[at(GETS_RESULT)]["zaak_id"]
     home.write(
         "uitkomsten/uitkomsten-20261103.csv",
         csv_text(
@@ -184,6 +185,13 @@ def build_story(tmp_path_factory: pytest.TempPathFactory) -> Story:
                     "waarde": "Inwoner heeft zelf al betaald/betalingsregeling getroffen",
                 },
                 {"zaak_id": "Z-ONBEKEND", "datum": "2026-11-03", "gebeurtenis": "aanmelding"},
+                # The SDD's second attempt after the letter: the case may then close silently.
+                {
+                    "zaak_id": first[at(GOES_QUIET)]["zaak_id"],
+                    "datum": "2026-11-03",
+                    "gebeurtenis": "contactpoging",
+                    "waarde": "Huisbezoek|nee|Middag",
+                },
             ],
             ["zaak_id", "datum", "gebeurtenis", "waarde"],
         ),

@@ -32,7 +32,7 @@ def events(*rows: tuple[str, date, str, str | None]) -> pl.DataFrame:
 
 
 NO_EVENTS = events()
-NONE = pl.DataFrame(schema={"zaak_id": pl.String})  # forwarded
+NONE = pl.DataFrame(schema={"zaak_id": pl.String, "laatst": pl.Date})  # forwarded
 
 
 def test_a_call_is_listed_from_its_day_and_a_letter_never() -> None:
@@ -47,9 +47,13 @@ def test_a_call_is_listed_from_its_day_and_a_letter_never() -> None:
 
 
 def test_a_case_forwarded_to_its_municipality_leaves_the_sdd_list() -> None:
-    actions = calls(("Z1", "bellen", BOOKED), ("Z2", "bellen", BOOKED))
-    forwarded = pl.DataFrame({"zaak_id": ["Z2"]})
-    assert open_calls(actions, NO_EVENTS, forwarded, TODAY)["zaak_id"].to_list() == ["Z1"]
+    """Z2 was forwarded after its call was booked: the municipality makes the offer. Z3's
+    crisis call came after its forward: the SDD still makes it."""
+    actions = calls(("Z1", "bellen", BOOKED), ("Z2", "bellen", BOOKED), ("Z3", "bellen", BOOKED))
+    forwarded = pl.DataFrame(
+        {"zaak_id": ["Z2", "Z3"], "laatst": [BOOKED, BOOKED - timedelta(days=7)]}
+    )
+    assert open_calls(actions, NO_EVENTS, forwarded, TODAY)["zaak_id"].to_list() == ["Z1", "Z3"]
 
 
 def test_contact_after_the_booking_ends_a_call_and_a_missed_attempt_counts() -> None:

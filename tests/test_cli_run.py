@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from vsig.cli import app
 from vsig.io.state.lock import locked
-from vsig.rules import vng
+from vsig.rules import termijnen, vng
 from vsig.rules.lifecycle import CloseReason
 
 from .conftest import PROCESSING_DATE, REPO
@@ -202,11 +202,27 @@ def test_the_same_night_again_changes_nothing(story: Story) -> None:
 
 
 def test_a_quiet_case_closes_and_a_later_signal_opens_a_new_one(story: Story) -> None:
+    """After its letter and a home visit that found nobody (two attempts, as the SDD's
+    policy asks), the case closes after 90 quiet days."""
     old = story.cases("20261102-01")[at(GOES_QUIET)]["zaak_id"]
     new = story.cases("20270205-01")[at(GOES_QUIET)]["zaak_id"]
     assert new != old
     assert story.state(f"SELECT sluitreden FROM zaken WHERE zaak_id = '{old}'") == [
         (CloseReason.GEEN_ACTIVITEIT,)
+    ]
+
+
+def test_a_quiet_case_with_only_its_letter_stays_open_and_overdue(story: Story) -> None:
+    """The letter was the one attempt: 90 quiet days later the case is not closed as 'no
+    contact' but listed as overdue for the SDD, which makes another attempt or records the
+    result."""
+    zaak = story.cases("20261102-01")[at(KNOWN_LOW)]["zaak_id"]
+    assert story.state(f"SELECT gesloten FROM zaken WHERE zaak_id = '{zaak}'") == [(None,)]
+    overdue = story.home.out("20270205-01", "exports/termijnen.csv").filter(
+        pl.col("zaak_id") == zaak
+    )
+    assert overdue.select("wie", "termijn", "stand").rows() == [
+        ("sdd", "contactpoging", termijnen.TE_LAAT)
     ]
 
 

@@ -5,7 +5,7 @@ from datetime import date
 import polars as pl
 
 from vsig.config import Config
-from vsig.contracts import TERUGMELDING_CSV
+from vsig.contracts import TE_DOEN_COLUMNS, TERUGMELDING_CSV
 from vsig.rules import exports, vng
 
 TODAY = date(2026, 12, 1)
@@ -128,8 +128,24 @@ def test_a_municipality_sees_its_own_cases_and_only_a_forwarded_case_names_peopl
     )
     verstuurd = pl.DataFrame({"zaak_id": ["Z2"], "Al verstuurd": ["Informatiebrief"]})
     forwarded = pl.DataFrame({"zaak_id": ["Z1", "Z3"]})
+    owed = pl.DataFrame(
+        {
+            "zaak_id": zaken,
+            "gemeentecode": ["0505", "0505", "0590"],
+            "wie": ["gemeente", "sdd", "gemeente"],
+            "termijn": ["eerste_aanbod", "contactpoging", "eerste_aanbod"],
+            "uiterlijk": [date(2026, 12, 4), date(2027, 2, 24), date(2026, 12, 4)],
+        }
+    )
     exports_ = exports.gemeente_exports(
-        routed, performed, forwarded, households, schulden, verstuurd, config
+        routed,
+        performed,
+        forwarded,
+        exports.te_doen(owed, config),
+        households,
+        schulden,
+        verstuurd,
+        config,
     )
     assert set(exports_) == {g.code for g in config.gemeenten}
     dordrecht = exports_["0505"]
@@ -139,6 +155,11 @@ def test_a_municipality_sees_its_own_cases_and_only_a_forwarded_case_names_peopl
         ("Z2", "nee", None, None),
     ]
     assert dordrecht.filter(pl.col("Zaak") == "Z2")["Telefoon"].to_list() == [None]
+    # Every row says what its case is owed now, by whom and by when.
+    assert dordrecht.select(*TE_DOEN_COLUMNS).unique(maintain_order=True).rows() == [
+        ("Eerste aanbod doen", "Dordrecht", date(2026, 12, 4)),
+        ("Nog een contactpoging, of het resultaat vastleggen", "SDD", date(2027, 2, 24)),
+    ]
     assert exports_["0590"]["Zaak"].to_list() == ["Z3"]
     others = [rows.height for code, rows in exports_.items() if code not in ("0505", "0590")]
     assert others == [0] * len(others)

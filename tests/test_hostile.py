@@ -71,14 +71,17 @@ def explained(home: Home, zaak: str) -> dict[str, Any]:
 
 
 def filled(home: Home, entries: dict[str, dict[str, Any]]) -> Path:
-    """Dordrecht's sheet of night 1 filled in as a case worker would, by case and column,
-    and saved into the inbox."""
+    """Dordrecht's sheet of night 1 filled in as a case worker would, by case and column on
+    the case's first row, and saved into the inbox."""
     book = openpyxl.load_workbook(sent(home))
     sheet = book[uitkomsten.SHEET]
     header = [c.value for c in sheet[1]]
+    done = set()
     for row in sheet.iter_rows(min_row=2):
-        for column, value in entries.get(str(row[0].value), {}).items():
+        zaak = str(row[0].value)
+        for column, value in entries.get(zaak, {}).items() if zaak not in done else ():
             row[header.index(column)].value = value
+        done.add(zaak)
     target = home.path / "inbox" / "uitkomsten" / "0505.xlsx"
     target.parent.mkdir(parents=True, exist_ok=True)
     book.save(target)
@@ -113,7 +116,8 @@ def test_a_municipalitys_workbook_returned_unchanged_is_taken_and_the_night_goes
     (workbook,) = [
         i for i in home.data.manifest(run_id)["inputs"] if i["file"] == "uitkomsten/0505.xlsx"
     ]
-    assert (workbook["accepted"], workbook["rejected"], workbook["unused"]) == (0, 0, 3)
+    rows = 3 * uitkomsten.ENTRIES_PER_CASE  # three cases, each with rows for its entries
+    assert (workbook["accepted"], workbook["rejected"], workbook["unused"]) == (0, 0, rows)
     assert not inbox.exists()
     # The next night's sheet, sent back unchanged too, is no file processed before.
     shutil.copyfile(home.path / "out" / run_id / "exports" / "gemeente" / "0505.xlsx", inbox)
@@ -440,7 +444,7 @@ def test_an_event_dated_before_its_case_was_opened_is_rejected(tmp_path: Path) -
 
 SUBJECT = Resident(make_bsn(820), "Wisbaar", date(1975, 5, 5), "3312CD", 4)
 NEIGHBOUR = Resident(make_bsn(821), "Buurvrouw", date(1977, 7, 7), "3313EF", 6)
-ONLY_REJECTED = Resident(make_bsn(822), "Afgewezen", date(1979, 9, 9), "3314GH", 8)
+ONLY_REJECTED = Resident(make_bsn(822), "Weggestuurd", date(1979, 9, 9), "3314GH", 8)
 TWIN = Resident(make_bsn(823), "Wisbaar", date(1975, 5, 5), "3312CD", 4, voorletters="B.")
 
 

@@ -78,8 +78,20 @@ def test_an_event_is_activity_and_a_result_closes() -> None:
         ("Z1", TODAY, None),
         ("Z2", TODAY, date(2027, 2, 27)),
     ]
-    assert lifecycle.inactive(after, date(2027, 5, 29), 90).is_empty()
-    assert lifecycle.inactive(after, date(2027, 5, 30), 90)["zaak_id"].to_list() == ["Z1"]
+    settled = pl.Series(["Z1"])
+    assert lifecycle.inactive(after, settled, date(2027, 5, 29), 90).is_empty()
+    assert lifecycle.inactive(after, settled, date(2027, 5, 30), 90)["zaak_id"].to_list() == ["Z1"]
+
+
+def test_a_case_still_owed_a_duty_never_closes_for_silence() -> None:
+    """Z1 is owed its first conversation (or anything but its result): a year of silence
+    leaves it open, where the list of what is overdue keeps it."""
+    quiet = open_cases(("Z1", HOME))
+    owed_a_duty = pl.Series([], dtype=pl.String)
+    assert lifecycle.inactive(quiet, owed_a_duty, date(2028, 3, 1), 90).is_empty()
+    still_open, closed = lifecycle.close(quiet, events(), owed_a_duty, date(2028, 3, 1), 90)
+    assert still_open["zaak_id"].to_list() == ["Z1"]
+    assert closed.is_empty()
 
 
 def test_a_case_whose_signal_names_no_person_stays_where_it_is() -> None:
@@ -95,7 +107,7 @@ def test_close_splits_the_open_cases_from_those_closed_by_a_result_or_by_silence
     stale = open_cases(("Z3", ELSEWHERE)).with_columns(laatste_activiteit=pl.lit(date(2026, 11, 1)))
     before = pl.concat([open_cases(("Z1", HOME), ("Z2", NEW_HOME)), stale])
     result = events(("Z2", date(2027, 2, 27), "resultaat", "Vervolghulp", 2))
-    still_open, closed = lifecycle.close(before, result, TODAY, 90)
+    still_open, closed = lifecycle.close(before, result, pl.Series(["Z1", "Z3"]), TODAY, 90)
     assert still_open["zaak_id"].to_list() == ["Z1"]
     assert closed.select("zaak_id", "gesloten", "sluitreden").sort("zaak_id").rows() == [
         ("Z2", date(2027, 2, 27), CloseReason.RESULTAAT),
@@ -122,6 +134,7 @@ def test_the_cases_open_after_tonight_take_routing_facts_over_stored_ones() -> N
                 "gemeentecode": "0505",
                 "crisis": crisis,
                 "totaal_achterstand": totaal,
+                "laatste_activiteit": BEFORE if totaal < 500_00 else TODAY,
             }
         )
 
@@ -129,7 +142,20 @@ def test_the_cases_open_after_tonight_take_routing_facts_over_stored_ones() -> N
     routed = frame(["Z2", "Z9"], "3311AB|2||", True, 600_00)
     after = lifecycle.open_after(stored, routed).sort("zaak_id")
     assert after.rows() == [
-        ("Z1", "3311AB|1||", "0505", False, 100_00),
-        ("Z2", "3311AB|2||", "0505", True, 600_00),
-        ("Z9", "3311AB|2||", "0505", True, 600_00),
+        ("Z1", "3311AB|1||", "0505", False, 100_00, BEFORE),
+        ("Z2", "3311AB|2||", "0505", True, 600_00, TODAY),
+        ("Z9", "3311AB|2||", "0505", True, 600_00, TODAY),
     ]
+
+
+def test_what_a_merged_case_had_is_carried_to_the_case_it_went_into() -> None:
+    """Z1 went into Z2, which went into Z3: Z1's aanmelding is Z3's. A cycle (never made
+    by vsig) stops rather than loops."""
+    merges = pl.DataFrame(
+        {"zaak_id": ["Z1", "Z2", "Z8", "Z9"], "samengevoegd_in": ["Z2", "Z3", "Z9", "Z8"]}
+    )
+    happened = events(("Z1", BEFORE, "aanmelding", None, 2), ("Z4", BEFORE, "aanmelding", None, 3))
+    assert lifecycle.carried(happened, merges)["zaak_id"].to_list() == ["Z3", "Z4"]
+    assert lifecycle.carried(events(("Z8", BEFORE, "aanmelding", None, 2)), merges)[
+        "zaak_id"
+    ].to_list() == ["Z8"]

@@ -318,11 +318,80 @@ def test_purge_on_its_own_removes_what_has_aged_since(months: Home, tmp_path: Pa
     assert "deleted 7 retention/run" in later.stdout  # the 4 oldest went in the nights
     assert {p.name for p in (home / "out").glob("*/*")} == {"manifest.json"}
     assert sorted(p.name for p in (home / "inbox" / "brp").iterdir()) == ["brp-20261101.csv"]
-    # No night ran since the autumn case's last activity; purge closes and deletes it alone.
-    assert "closed 1 retention/zaak_gesloten (no activity)" in later.stdout
+    # No night ran since the autumn case's last activity. Its letter was its one attempt, so
+    # it never closed for silence: still open and owed an attempt, its data goes all the
+    # same six months on, as the letters promise, and the log counts it apart.
+    assert "closed" not in later.stdout
     assert "deleted 1 retention/zaak\n" in later.stdout
+    assert "deleted 1 retention/zaak_verwijderd_met_plicht (open, still owed a duty)" in (
+        later.stdout
+    )
     with duckdb.connect(home / "state" / "vsig.duckdb", read_only=True) as db:
         assert db.execute("SELECT count(*) FROM zaken").fetchall() == [(0,)]
+
+
+@pytest.mark.parametrize("second_attempt", [True, False])
+def test_purge_closes_a_quiet_case_only_when_it_owes_nothing_but_its_result(
+    tmp_path: Path, second_attempt: bool
+) -> None:
+    """A case with its letter and a home visit that found nobody may close after 90 quiet
+    days on a day without a night; one with its letter alone stays open, still owed an
+    attempt."""
+    home = Home.create(tmp_path)
+    home.registers(START, [STAYS])
+    home.signals("WOONKRACHT10", START, [STAYS.signal("S-1", "300.00", START)])
+    assert home.run(START).exit_code == 0
+    zaak = home.out(f"{START:%Y%m%d}-01", "cases.csv")["zaak_id"].item()
+    later = START + timedelta(days=1)
+    if second_attempt:
+        attempt = {"zaak_id": zaak, "datum": later.isoformat(), "gebeurtenis": "contactpoging"}
+        attempt["waarde"] = "Huisbezoek|nee|Ochtend"
+        home.write(
+            f"uitkomsten/uitkomsten-{later:%Y%m%d}.csv",
+            csv_text([attempt], ["zaak_id", "datum", "gebeurtenis", "waarde"]),
+        )
+    home.registers(later, [STAYS])
+    assert home.run(later).exit_code == 0
+    args = ["purge", "--home", str(home.path), "--config", str(home.config)]
+    purged = runner.invoke(app, [*args, "--date", (later + timedelta(days=91)).isoformat()])
+    assert purged.exit_code == 0, purged.output
+    closed = "closed 1 retention/zaak_gesloten (no activity)" in purged.stdout
+    assert closed == second_attempt
+    with duckdb.connect(home.path / "state" / "vsig.duckdb", read_only=True) as db:
+        state = db.execute("SELECT gesloten IS NOT NULL FROM zaken").fetchall()
+    assert state == [(second_attempt,)]
+
+
+@pytest.mark.parametrize("p_stays", [False, True])
+def test_a_person_outlived_in_a_case_kept_for_a_housemate_is_forgotten_alone(
+    tmp_path: Path, p_stays: bool
+) -> None:
+    """P's rent was signalled in January; housemate Q's energy in March and July; nobody
+    was in touch. In August, six months after the last signal about P, P's debt is nowhere
+    under the home, while the case stays open for Q. If P left the region in February,
+    P's name and BSN are gone too; if P still lives with Q, P is named as Q's housemate."""
+    p = Resident(make_bsn(731), "Oudmelding", date(1970, 1, 1), "3318KL", 9)
+    q = Resident(make_bsn(732), "Huisgenoot", date(1972, 2, 2), "3318KL", 9)
+    home = Home.create(tmp_path)
+    nights = [
+        (date(2026, 1, 5), "WOONKRACHT10", p.signal("W-1", "700.00", date(2026, 1, 5))),
+        (date(2026, 3, 2), "VATTENFALL", q.signal("V-2", "100.00", date(2026, 3, 2))),
+        (date(2026, 7, 6), "VATTENFALL", q.signal("V-3", "110.00", date(2026, 7, 6))),
+    ]
+    for day, partner, row in nights:
+        home.registers(day, [p, q] if p_stays or day.month == 1 else [q])
+        home.signals(partner, day, [row])
+        assert home.run(day).exit_code == 0
+    home.registers(date(2026, 8, 10), [p, q] if p_stays else [q])
+    assert home.run(date(2026, 8, 10)).exit_code == 0
+    assert found_in_home(home.path, ["K-W-1", "700,00"]) == []  # P's debt
+    assert bool(found_in_home(home.path, [p.bsn, p.geslachtsnaam])) == p_stays
+    assert found_in_home(home.path, [q.bsn, q.geslachtsnaam])  # the case stays for Q
+    with duckdb.connect(home.path / "state" / "vsig.duckdb", read_only=True) as db:
+        assert db.execute("SELECT count(*) FROM zaken WHERE gesloten IS NULL").fetchall() == [(1,)]
+        assert db.execute(
+            "SELECT count(*) FROM signalen WHERE persoon_bsn = ?", [p.bsn]
+        ).fetchall() == [(0,)]
 
 
 def test_reports_past_retention_are_purged(tmp_path: Path) -> None:

@@ -345,9 +345,10 @@ def test_a_case_counts_as_forwarded_once_it_was_forwarded_before_or_tonight() ->
         }
     )
     no_terms = pl.DataFrame(schema={"zaak_id": pl.String, "gemeentecode": pl.String})
-    assert route.forwarded(performed, tonight, no_terms, {}).rows() == [
-        ("Z1", before, date(2026, 11, 16)),
-        ("Z3", today, date(2026, 12, 10)),
+    every = route.forwards(performed, tonight, no_terms, {})
+    assert route.forwarded(every).rows() == [
+        ("Z1", before, date(2026, 11, 16), today),
+        ("Z3", today, date(2026, 12, 10), today),
     ]
 
 
@@ -401,5 +402,5 @@ def test_a_forward_booked_before_forwards_had_a_term_gets_its_municipalitys() ->
         schema_overrides={"uiterlijk": pl.Date},
     )
     cases = pl.DataFrame({"zaak_id": ["Z5"], "gemeentecode": ["0505"]})
-    forwards = route.forwarded(before, before.clear(), cases, {"0505": 10})
+    forwards = route.forwards(before, before.clear(), cases, {"0505": 10})
     assert forwards.rows() == [("Z5", date(2026, 11, 2), date(2026, 11, 16))]

@@ -94,3 +94,12 @@ def test_an_outcome_is_read_however_its_case_was_typed_and_kept_as_the_lists_spe
         ("resultaat", "Vervolghulp en/of verwijzing financieel"),
         ("contactpoging", "Telefoon|nee|"),
     ]
+
+
+def test_an_event_is_read_as_its_code_however_it_was_written() -> None:
+    """The sheet's Dutch label, the CSV form's code, in any case, with spaces around."""
+    written = ["Eerste gesprek", " eerste_gesprek", "aanmelding ", "EERSTE  GESPREK", "gesprek"]
+    read = pl.DataFrame({"g": written}).select(schemas.gebeurtenis(pl.col("g")))["g"]
+    assert read.to_list() == [
+        "eerste_gesprek", "eerste_gesprek", "aanmelding", "eerste_gesprek", "gesprek"
+    ]  # fmt: skip

@@ -5,6 +5,7 @@ the SDD. Events arrive from the municipality and the SDD in `inbox/uitkomsten/`.
 """
 
 import json
+from dataclasses import replace
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
@@ -20,6 +21,7 @@ from vsig.config import Termijnen
 from vsig.rules import termijnen
 
 from .conftest import REPO
+from .frames import ACTIONS, action
 from .scenario import Home, Resident, csv_text, make_bsn
 
 FORWARDED = Resident(make_bsn(801), "Termijn", date(1970, 1, 1), "3319AB", 1)
@@ -297,6 +299,7 @@ def test_each_term_runs_over_the_holidays_to_a_working_day_and_goes_to_who_handl
             "zaak_id": ["Z1", "Z2", "Z3", "Z4"],
             "gemeentecode": ["0505", "0590", "0505", "0590"],
             "crisis": [False, True, False, False],
+            "laatste_activiteit": [date(2026, 12, 14)] * 4,
         }
     )
     recorded = pl.DataFrame(
@@ -304,7 +307,9 @@ def test_each_term_runs_over_the_holidays_to_a_working_day_and_goes_to_who_handl
             "zaak_id": ["Z1", "Z2", "Z3", "Z3"],
             "datum": [date(2026, 11, 27), date(2026, 12, 24), date(2026, 11, 2), date(2026, 11, 9)],
             "gebeurtenis": ["aanmelding", "aanmelding", "aanmelding", "eerste_gesprek"],
-        }
+            "waarde": [None] * 4,
+        },
+        schema_overrides={"waarde": pl.String},
     )
     forwarded = pl.DataFrame(
         {
@@ -313,10 +318,170 @@ def test_each_term_runs_over_the_holidays_to_a_working_day_and_goes_to_who_handl
             "uiterlijk": [date(2026, 12, 4), date(2026, 12, 29)],
         }
     )
-    due = termijnen.deadlines(cases, recorded, forwarded, Termijnen(), date(2026, 12, 24))
+    owed = termijnen.obligations(cases, recorded, ACTIONS.clear(), forwarded, Termijnen(), 90)
+    due = termijnen.deadlines(owed, Termijnen(), date(2026, 12, 24))
     assert due.select("wie", "zaak_id", "termijn", "uiterlijk", "stand").rows() == [
         ("sdd", "Z3", "beschikking", date(2026, 12, 7), termijnen.TE_LAAT),
         ("gemeente", "Z1", "eerste_gesprek", date(2026, 12, 28), termijnen.BIJNA),
         ("gemeente", "Z4", "eerste_aanbod", date(2026, 12, 29), termijnen.BIJNA),
         ("sdd", "Z2", "eerste_gesprek", date(2026, 12, 30), termijnen.BIJNA),
+    ]
+
+
+CRISIS_DAY = date(2026, 12, 8)
+LAST = date(2026, 12, 1)
+"""The last activity of every case below: each closes for silence from 1 March 2027 at the
+soonest."""
+
+
+def owed_on_frames(
+    histories: dict[str, tuple[bool, list[tuple[str, str, str | None]]]],
+    booked: list[dict[str, Any]],
+    forwarded: list[tuple[str, date, date]],
+) -> pl.DataFrame:
+    """Each case's obligation, from its crisis flag and events (`gebeurtenis`, the day of
+    December, `waarde`), its actions and its forward."""
+    cases = pl.DataFrame(
+        {
+            "zaak_id": list(histories),
+            "gemeentecode": "0505",
+            "crisis": [crisis for crisis, _ in histories.values()],
+            "laatste_activiteit": LAST,
+        }
+    )
+    recorded = pl.DataFrame(
+        [
+            (zaak, date(2026, 12, int(day[:2])), gebeurtenis, waarde)
+            for zaak, (_, rows) in histories.items()
+            for gebeurtenis, day, waarde in rows
+        ],
+        schema={
+            "zaak_id": pl.String,
+            "datum": pl.Date,
+            "gebeurtenis": pl.String,
+            "waarde": pl.String,
+        },
+        orient="row",
+    )
+    forwards = pl.DataFrame(
+        forwarded,
+        schema={"zaak_id": pl.String, "geboekt": pl.Date, "uiterlijk": pl.Date},
+        orient="row",
+    )
+    actions = pl.concat([ACTIONS, *(action(**a) for a in booked)])
+    owed = termijnen.obligations(cases, recorded, actions, forwards, Termijnen(), 90)
+    assert owed["zaak_id"].to_list() == sorted(histories)  # exactly one row per open case
+    return owed
+
+
+def test_every_open_case_owes_one_thing_the_next_step_of_its_help() -> None:
+    """Ten cases, each at another step. A letter counts as one attempt and the SDD's policy
+    asks two before 'no contact': a letter alone still owes an attempt (A), by the day the
+    case would close for silence; a promised call is owed by its date until it is tried (C,
+    D); a forward is owed its first offer by the municipality (E, F); after an aanmelding
+    the first conversation (G: a crisis, 3 working days), after it the decision (H). The
+    next attempt is due 90 days after the last (F), when a case would close for silence."""
+    close_day = date(2027, 3, 1)
+    call = {"actie": "sdd_belt", "actietype": "bellen", "wie": "sdd", "geboekt": LAST}
+    call |= {"gepland": date(2026, 12, 10), "uiterlijk": date(2026, 12, 15)}
+    letter = {"actie": "brief", "actietype": "brief", "geboekt": LAST}
+    missed = ("contactpoging", "05", "Telefoon|nee|Ochtend")
+    owed = owed_on_frames(
+        {
+            "A": (False, []),
+            "B": (False, [missed]),
+            "C": (False, []),
+            "D": (False, [("contactpoging", "11", "Telefoon|nee|Middag")]),
+            "E": (False, []),
+            "F": (False, [("contactpoging", "03", "Huisbezoek|nee|Middag")]),
+            "G": (True, [("aanmelding", "03", None)]),
+            "H": (False, [("aanmelding", "01", None), ("eerste_gesprek", "10", None)]),
+            "I": (False, [("eerste_gesprek", "10", None), ("beschikking", "20", "toegelaten")]),
+            "J": (False, [("contactpoging", "02", "Telefoon|ja|Ochtend")]),
+            "K": (False, [("aanmelding", "01", None), ("beschikking", "02", "toegelaten")]),
+            "L": (True, [("contactpoging", "03", "Huisbezoek|nee|Middag")]),
+            "M": (True, [("contactpoging", "03", "Huisbezoek|nee|Middag")]),
+        },
+        [
+            *({"zaak_id": z} | letter for z in "ABCDJL"),
+            *({"zaak_id": z} | call for z in "CD"),
+            {"zaak_id": "M"} | call | {"geboekt": CRISIS_DAY, "gepland": CRISIS_DAY},
+        ],
+        [
+            ("E", LAST, date(2026, 12, 15)),
+            ("F", LAST, date(2026, 12, 15)),
+            ("K", date(2026, 12, 3), date(2026, 12, 17)),
+            *(("L", LAST, date(2026, 12, 15)), ("L", CRISIS_DAY, date(2026, 12, 11))),
+            ("M", LAST, date(2026, 12, 15)),
+        ],
+    )
+    assert {
+        z: tuple(rest)
+        for z, *rest in owed.select("zaak_id", "termijn", "wie", "uiterlijk", "pogingen").rows()
+    } == {
+        "A": ("contactpoging", "sdd", close_day, 1),
+        "B": ("afronden", "sdd", close_day, 2),
+        "C": ("bellen", "sdd", date(2026, 12, 15), 1),
+        "D": ("afronden", "sdd", close_day, 2),
+        "E": ("eerste_aanbod", "gemeente", date(2026, 12, 15), 0),
+        "F": ("contactpoging", "gemeente", date(2027, 3, 3), 1),  # 90 days after its try
+        "G": ("eerste_gesprek", "sdd", date(2026, 12, 8), 0),
+        "H": ("beschikking", "sdd", date(2027, 1, 7), 0),
+        "I": ("afronden", "sdd", close_day, 0),
+        "J": ("afronden", "sdd", close_day, 2),
+        "K": ("afronden", "gemeente", close_day, 0),  # helped before it was forwarded
+        # A crisis after a forward the municipality tried: its visit, or the SDD's call, is
+        # owed by its own term.
+        "L": ("eerste_aanbod", "gemeente", date(2026, 12, 11), 2),
+        "M": ("bellen", "sdd", date(2026, 12, 15), 1),
+    }
+    assert set(termijnen.TE_DOEN) >= set(owed["termijn"])
+
+
+def test_only_a_case_owed_nothing_but_its_result_may_close_for_silence() -> None:
+    """On the day after the silence ran out, the forwarded case nobody contacted (E) and the
+    letter without a second attempt (A) are overdue on the worklist, not closed; the case
+    whose two attempts were made (B) and the one reached (J) may close."""
+    owed = owed_on_frames(
+        {
+            "A": (False, []),
+            "B": (False, [("contactpoging", "05", "Telefoon|nee|Ochtend")]),
+            "E": (False, []),
+            "J": (False, [("contactpoging", "02", "Telefoon|ja|Ochtend")]),
+        },
+        [{"zaak_id": z, "actie": "brief", "actietype": "brief", "geboekt": LAST} for z in "ABJ"],
+        [("E", LAST, date(2026, 12, 15))],
+    )
+    assert sorted(termijnen.settled(owed)) == ["B", "J"]
+    listed = termijnen.deadlines(owed, Termijnen(), date(2027, 3, 2))
+    assert listed.select("zaak_id", "termijn", "stand").rows() == [
+        ("E", "eerste_aanbod", termijnen.TE_LAAT),
+        ("A", "contactpoging", termijnen.TE_LAAT),
+    ]
+
+
+def test_a_term_owed_goes_along_when_the_household_joins_another_case(tmp_path: Path) -> None:
+    """A's resident asked for help on 6 November; A then moves in with B and A's case goes
+    into B's. B owes A's first conversation, due on 4 December: on 7 December it is late,
+    for the SDD, on B's case."""
+    mover = Resident(make_bsn(803), "Verhuizer", date(1970, 1, 1), "3311AB", 1)
+    host = Resident(make_bsn(804), "Blijver", date(1971, 1, 1), "3311AB", 2)
+    moved = replace(mover, huisnummer=2)
+    home = Home.create(tmp_path)
+    first = date(2026, 11, 2)
+    home.registers(first, [mover, host])
+    home.signals(
+        "EVIDES", first, [mover.signal("E-1", "80.00", first), host.signal("E-2", "90.00", first)]
+    )
+    assert home.run(first).exit_code == 0
+    zaken = {r["huisnummer"]: r["zaak_id"] for r in home.out("20261102-01", "cases.csv").to_dicts()}
+    home.registers(date(2026, 11, 9), [mover, host])
+    home.write("uitkomsten/u.csv", events((zaken["1"], "2026-11-06", "aanmelding", "")))
+    assert home.run(date(2026, 11, 9)).exit_code == 0
+    for day in (date(2026, 11, 16), date(2026, 12, 7)):
+        home.registers(day, [moved, host])
+        assert home.run(day).exit_code == 0
+    late = home.out("20261207-01", "exports/termijnen.csv")
+    assert late.select("wie", "zaak_id", "termijn", "uiterlijk", "stand").rows() == [
+        ("sdd", zaken["2"], "eerste_gesprek", "2026-12-04", termijnen.TE_LAAT)
     ]

@@ -66,14 +66,17 @@ def case_of(home: Home, run_id: str, signaal_id: str) -> str:
 def fill(
     workbook: Path, entries: dict[str, dict[str, Any]], extra: list[dict[str, Any]], target: Path
 ) -> bytes:
-    """Fill the sheet as a case worker would: values in the entry columns of a case's row,
-    and rows typed below the cases (`extra`, with their own Zaak)."""
+    """Fill the sheet as a case worker would: values in the entry columns of a case's first
+    row, and rows typed below the cases (`extra`, with their own Zaak)."""
     book = openpyxl.load_workbook(workbook)
     sheet = book[uitkomsten.SHEET]
     header = [c.value for c in sheet[1]]
+    filled = set()
     for row in sheet.iter_rows(min_row=2):
-        for name, value in entries.get(str(row[0].value), {}).items():
+        zaak = str(row[0].value)
+        for name, value in entries.get(zaak, {}).items() if zaak not in filled else ():
             row[header.index(name)].value = value
+        filled.add(zaak)
     for cells in extra:
         sheet.append([cells.get(name) for name in header])
     book.save(target)
@@ -162,12 +165,13 @@ def test_a_filled_sheet_is_the_next_nights_events(tmp_path: Path) -> None:
     assert result.exit_code == 1, result.output  # rows were rejected
     run_2 = f"{NIGHT_2:%Y%m%d}-01"
 
-    rows = {zaak: number for number, zaak in enumerate(sheet_cases(sent), start=2)}
+    listed = sheet_cases(sent)
+    first_row = {zaak: listed.index(zaak) + 2 for zaak in listed}
     rejects = home.out(run_2, "exports/gemeente/0505-uitkomsten-afgewezen.csv")
     assert rejects.select("Rij", "Kolom", "Reden").rows() == [
-        (str(rows[fout]), uitkomsten.CONTRACT_NAMES["waarde"], messages.in_dutch(WAARDE_FITS)),
-        (str(len(rows) + 2), "Datum", "ligt na de verwerkingsdatum"),
-        (str(len(rows) + 3), "Zaak", messages.in_dutch(REJECT_OTHER_MUNICIPALITY)),
+        (str(first_row[fout]), uitkomsten.CONTRACT_NAMES["waarde"], messages.in_dutch(WAARDE_FITS)),
+        (str(len(listed) + 2), "Datum", "ligt na de verwerkingsdatum"),
+        (str(len(listed) + 3), "Zaak", messages.in_dutch(REJECT_OTHER_MUNICIPALITY)),
     ]
     assert rejects["Bestand"].unique().to_list() == ["dordrecht-week-48.xlsx"]
 
@@ -260,15 +264,20 @@ SCHULDEN = pl.DataFrame(
     }
 )
 VERSTUURD = pl.DataFrame({"zaak_id": ["Z2"], "Al verstuurd": ["Informatiebrief (02-11-2026)"]})
-DEADLINES = pl.DataFrame(
-    {"zaak_id": ["Z1"], "termijn": ["eerste_gesprek"], "uiterlijk": [date(2026, 12, 1)]}
+TE_DOEN = pl.DataFrame(
+    {
+        "zaak_id": ["Z1", "Z2", "Z3"],
+        "Nu te doen": ["Eerste gesprek voeren", "Nog een contactpoging", "Eerste aanbod doen"],
+        "Door": ["Dordrecht", "SDD", "Zwijndrecht"],
+        "Te doen uiterlijk": [date(2026, 12, 1), date(2027, 1, 31), date(2026, 11, 30)],
+    }
 )
 
 
 def sheets() -> dict[str, pl.DataFrame]:
     forwarded = pl.DataFrame({"zaak_id": ["Z1", "Z3"]})
     return uitkomsten.sheets(
-        OPEN, HOUSEHOLDS, SCHULDEN, VERSTUURD, DEADLINES, forwarded, ["0505", "0642"]
+        OPEN, HOUSEHOLDS, SCHULDEN, VERSTUURD, TE_DOEN, forwarded, ["0505", "0642"]
     )
 
 
@@ -288,12 +297,14 @@ def test_each_organisation_gets_its_open_cases_and_names_only_where_it_acts() ->
         "Schulden": None,
         "Totaal achterstand": 120.5,
         "Verstuurd": "Informatiebrief (02-11-2026)",
-        "Termijnen": None,
+        "Nu te doen": "Nog een contactpoging",
+        "Door": "SDD",
+        "Te doen uiterlijk": date(2027, 1, 31),
         **dict.fromkeys(uitkomsten.ENTRY_COLUMNS),
     }
     assert dordrecht["Schulden"][0] == "Evides (Water) 100,00 / VGZ (Zorg) 500,00"
     assert made["SDD"]["Schulden"][1] == "Evides (Water) 120,50"
-    assert dordrecht["Termijnen"][0] == "eerste gesprek uiterlijk 01-12-2026"
+    assert dordrecht.row(0, named=True)["Nu te doen"] == "Eerste gesprek voeren"
     assert made["0642"]["Zaak"].to_list() == ["Z3"]
 
 
@@ -345,8 +356,46 @@ def test_the_sheet_that_goes_out_is_pinned() -> None:
     assert described["Contactsoort"]["accepts"] == list(vng.CONTACTSOORTEN)
     assert described["Dagdeel"]["accepts"] == list(vng.DAGDELEN)
     assert described["Resultaat"]["accepts"] == list(vng.EINDRESULTATEN)
-    assert described["Beschikking"]["accepts"] == ["toegelaten", "afgewezen"]
-    assert described["Bereikt"]["accepts"] == ["ja", "nee"]
+    assert described["Beschikking"]["accepts"] == ["Toegelaten", "Afgewezen"]
+    assert described["Bereikt"]["accepts"] == ["Ja", "Nee"]
+    assert described["Gebeurtenis"]["accepts"] == [
+        "Contactpoging", "Aanmelding", "Eerste gesprek", "Beschikking", "Resultaat"
+    ]  # fmt: skip
+
+
+def test_a_case_takes_several_entries_on_one_sheet_in_the_words_of_its_lists(
+    tmp_path: Path,
+) -> None:
+    """A call that reached the resident, her aanmelding and the first conversation, all on
+    one day, on the three rows of her case: each is read back as its event, in the codes of
+    the CSV form."""
+    sent = tmp_path / "sent.xlsx"
+    sent.write_bytes(
+        spreadsheets.xlsx(pl.DataFrame({"x": [1]}), date(2026, 11, 26), (sheets()["0505"], "0505"))
+    )
+    book = openpyxl.load_workbook(sent)
+    sheet = book[uitkomsten.SHEET]
+    header = [c.value for c in sheet[1]]
+    rows = [r for r in sheet.iter_rows(min_row=2) if r[0].value == "Z1"]
+    assert len(rows) == uitkomsten.ENTRIES_PER_CASE
+    assert [r[header.index("Adres")].value is not None for r in rows] == [True, False, False]
+    typed = [
+        {"Gebeurtenis": "Contactpoging", "Contactsoort": "Telefoon", "Bereikt": "Ja"},
+        {"Gebeurtenis": "Aanmelding"},
+        {"Gebeurtenis": "Eerste gesprek"},
+    ]
+    for row, entry in zip(rows, typed, strict=True):
+        row[header.index("Datum")].value = datetime(2026, 11, 25)
+        for name, value in entry.items():
+            row[header.index(name)].value = value
+    book.save(tmp_path / "filled.xlsx")
+    entries = uitkomsten.read((tmp_path / "filled.xlsx").read_bytes(), "u.xlsx", "line")
+    assert entries.rejects.is_empty()
+    assert entries.rows.select("zaak_id", "gebeurtenis", "waarde").rows() == [
+        ("Z1", "contactpoging", "Telefoon|Ja|"),
+        ("Z1", "aanmelding", None),
+        ("Z1", "eerste_gesprek", None),
+    ]
 
 
 # --- the sheet that comes back ----------------------------------------------------------
@@ -392,19 +441,20 @@ def test_a_sheet_reads_as_the_csv_form(tmp_path: Path) -> None:
     )
     entries = uitkomsten.read(data, "u.xlsx", "line")
     assert entries.organisatie == "0505"
-    assert entries.empty == 2  # the two cases' own rows, left empty
+    below = 2 * uitkomsten.ENTRIES_PER_CASE + 2  # the first row typed below the cases
+    assert entries.empty == below - 2  # the two cases' own rows, left empty
     assert entries.rows.select("line", "zaak_id", "datum", "gebeurtenis", "waarde").rows() == [
-        (4, "Z1", "2026-11-20", "contactpoging", "Mail|nee|")
+        (below, "Z1", "2026-11-20", "contactpoging", "Mail|nee|")
     ]
     assert entries.rejects.select("regelnummer", "kolom", "reden").rows() == [
-        (5, "Resultaat", "hoort niet bij de gebeurtenis beschikking")
+        (below + 1, "Resultaat", "hoort niet bij de gebeurtenis beschikking")
     ]
     # The archive keeps what was read, and reads back the same.
     again = uitkomsten.read(entries.archived(), "u.xlsx", "line")
     assert again.rows.equals(entries.rows)
     assert again.rejects.equals(entries.rejects)
-    # Erasure takes row 4's entry out of the archived copy; row 5's stays, and is refused.
-    left = uitkomsten.read(uitkomsten.without_rows(entries.archived(), [4]), "u.xlsx", "line")
+    # Erasure takes the first entry out of the archived copy; the second stays, refused.
+    left = uitkomsten.read(uitkomsten.without_rows(entries.archived(), [below]), "u.xlsx", "line")
     assert left.rows.is_empty()
     assert left.rejects.equals(entries.rejects)
 

@@ -4,7 +4,10 @@ life checked after every night.
 Households get debts that their creditors re-signal every month (the same amount, more or
 less), case workers record events, people move within the region, leave it or die, the SDD
 starts and stops arrangements, and the holidays come and go. After every night:
-- no case stays open longer than `case_close_after_days` without activity;
+- no case stays open longer than `case_close_after_days` without activity unless it is
+  owed a duty, overdue on termijnen.csv;
+- a case closes for inactivity only after contact or the attempts the policy asks;
+- every open case has one obligation with a date on the SDD's sheet (every week);
 - a case is never closed for inactivity while events keep coming;
 - no household gets two letters for one debt;
 - no person is in a case at another household's address;
@@ -27,11 +30,13 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import openpyxl
 import polars as pl
 import pytest
 from dateutil.relativedelta import relativedelta
 
 from vsig.cli import app
+from vsig.io.uitkomsten import ENTRIES_PER_CASE
 from vsig.privacy.purge_log import ERASED_BY_RETENTION
 from vsig.rules import werkdagen
 from vsig.rules.lifecycle import CloseReason
@@ -163,7 +168,8 @@ class Street:
             if debt.next != day or not debt.left:
                 continue
             person = self.people[debt.bsn]
-            debt.bedrag += self.rng.choice([0, 0, 100_00, -50_00])
+            # A creditor signals arrears, never nothing: a debt paid down stays at €50.
+            debt.bedrag = max(debt.bedrag + self.rng.choice([0, 0, 100_00, -50_00]), 50_00)
             debt.next = day + timedelta(days=30)
             debt.left -= 1
             self.signal_number += 1
@@ -181,11 +187,29 @@ class Street:
         return out
 
     def events(self, day: date, open_cases: list[tuple[str, list[str]]]) -> list[dict[str, str]]:
-        """Case workers record what happened on half the cases (the other households never
-        answer); a result ends the debts' repeats."""
+        """Case workers record what happened with half the households; the other half never
+        answer, and a case worker records one more attempt that reached nobody, as the SDD's
+        policy asks after the letter (for a third of those cases she never does). A result
+        ends the debts' repeats."""
         rows = []
         for zaak_id, persons in open_cases:
-            if zlib.crc32(zaak_id.encode()) % 2 and self.rng.random() < 0.03:
+            answers = zlib.crc32(",".join(persons).encode()) % 2
+            tried = "contactpoging" in self.recorded.get(zaak_id, set())
+            forgotten = zlib.crc32(zaak_id.encode()) % 3 == 0
+            if not answers and not tried and not forgotten and self.rng.random() < 0.02:
+                self.recorded.setdefault(zaak_id, set()).add("contactpoging")
+                rows.append(
+                    {
+                        "zaak_id": zaak_id,
+                        "datum": str(day),
+                        "gebeurtenis": "contactpoging",
+                        "waarde": self.rng.choice(["Telefoon|nee|", "Huisbezoek|nee|Middag"]),
+                    }
+                )
+                self.events_sent.setdefault(zaak_id, []).append(day)
+                for bsn in persons:
+                    self.last_activity[bsn] = day
+            if answers and self.rng.random() < 0.05:
                 what = self.rng.choice(
                     ["contactpoging", "aanmelding", "eerste_gesprek", "beschikking", "resultaat"]
                 )
@@ -274,12 +298,10 @@ def state_open_cases(db: Db) -> list[tuple[str, list[str]]]:
 
 
 def check_the_night(db: Db, home: Home, street: Street, day: date) -> None:
-    stale = state(
-        db,
-        "SELECT zaak_id FROM zaken WHERE gesloten IS NULL AND laatste_activiteit <= "
-        f"DATE '{day - timedelta(days=CLOSE_AFTER)}'",
-    )
-    assert stale == [], (day, "open without activity", stale)
+    assert_open_past_silence_only_while_overdue(db, home, day)
+    assert_closed_for_silence_only_after_the_attempts(db, day)
+    if (day - START).days % 7 == 0:
+        assert_one_obligation_per_open_case(db, home, day)
     street.closed_because |= {
         CloseReason(r) for (r,) in state(db, "SELECT DISTINCT sluitreden FROM zaken") if r
     }
@@ -306,10 +328,75 @@ def check_the_night(db: Db, home: Home, street: Street, day: date) -> None:
     assert_forgotten(home, street, day)
 
 
+ATTEMPTS = 2
+"""`termijnen.pogingen_geen_contact` as the default config sets it."""
+
+
+def assert_open_past_silence_only_while_overdue(db: Db, home: Home, day: date) -> None:
+    """A case open longer than `case_close_after_days` without activity is one still owed a
+    duty: it is on tonight's termijnen.csv (due within days, or late), never silently
+    closed or forgotten."""
+    stale = state(
+        db,
+        "SELECT zaak_id FROM zaken WHERE gesloten IS NULL AND laatste_activiteit <= "
+        f"DATE '{day - timedelta(days=CLOSE_AFTER)}' ORDER BY zaak_id",
+    )
+    listed = home.out(f"{day:%Y%m%d}-01", "exports/termijnen.csv")
+    missing = {z for (z,) in stale} - set(listed["zaak_id"])
+    assert not missing, (day, "open past its silence and not owed anything", missing)
+    street_stale_overdue.update(z for (z,) in stale)
+
+
+street_stale_overdue: set[str] = set()
+"""Each case kept open past its silence because it was still owed a duty."""
+
+
+def assert_closed_for_silence_only_after_the_attempts(db: Db, day: date) -> None:
+    """'No activity' (which CBS reads as 'Definitief geen contact kunnen krijgen', or 'Geen
+    reactie na eerder contact' after a contact) only after the resident was reached, or
+    after the attempts the policy asks: the letters as one, each recorded contactpoging."""
+    closed = state(
+        db,
+        "SELECT z.zaak_id, "
+        "(SELECT count(*) > 0 FROM acties a WHERE a.zaak_id = z.zaak_id "
+        "AND a.actietype = 'brief')::INT + "
+        "(SELECT count(*) FROM gebeurtenissen g WHERE g.zaak_id = z.zaak_id "
+        "AND g.gebeurtenis = 'contactpoging'), "
+        "(SELECT count(*) FROM gebeurtenissen g WHERE g.zaak_id = z.zaak_id "
+        "AND (g.gebeurtenis IN ('aanmelding', 'eerste_gesprek', 'beschikking') "
+        "OR g.waarde LIKE '%|ja|%')) "
+        "FROM zaken z WHERE z.sluitreden = 'geen_activiteit'",
+    )
+    untrue = [(z, tried) for z, tried, reached in closed if not reached and tried < ATTEMPTS]
+    assert not untrue, (day, "closed as 'no contact' without the attempts", untrue)
+
+
+def assert_one_obligation_per_open_case(db: Db, home: Home, day: date) -> None:
+    """The SDD's sheet "Uitkomsten" lists every open case once, each with what it is owed
+    now, by whom and by when."""
+    book = openpyxl.load_workbook(
+        home.path / "out" / f"{day:%Y%m%d}-01" / "exports" / "sdd" / "bellijst.xlsx",
+        read_only=True,
+    )
+    try:
+        rows = book["Uitkomsten"].iter_rows(values_only=True)
+        header = list(next(rows))
+        at = [header.index(c) for c in ("Zaak", "Adres", "Nu te doen", "Door", "Te doen uiterlijk")]
+        rows_of = [tuple(row[i] for i in at) for row in rows if row[at[0]]]
+    finally:
+        book.close()
+    cases = [row for row in rows_of if row[1] is not None]  # a case's own row has its address
+    open_now = [z for (z,) in state(db, "SELECT zaak_id FROM zaken WHERE gesloten IS NULL")]
+    assert sorted(z for z, *_ in cases) == sorted(open_now), (day, "sheet and state differ")
+    assert all(all(v is not None for v in row) for row in cases), (day, cases)
+    assert len(rows_of) == len(cases) * ENTRIES_PER_CASE, (day, "rows for entries")
+
+
 def assert_forwards_overdue_without_an_offer(db: Db, home: Home, day: date) -> None:
     """A forward carries its municipality's term for the first offer; an open forwarded
     case with no contact attempt, aanmelding or first conversation since, past that term,
-    is overdue for its municipality on termijnen.csv."""
+    is overdue for its municipality on termijnen.csv. (A case whose resident already asked
+    for help before the forward owes the later step instead: its conversation or decision.)"""
     forwards = state(
         db,
         "SELECT a.zaak_id, min(a.uiterlijk) FROM acties a JOIN zaken z USING (zaak_id) "
@@ -322,7 +409,9 @@ def assert_forwards_overdue_without_an_offer(db: Db, home: Home, day: date) -> N
         f"WHERE z.gesloten IS NULL AND a.actietype = 'doorsturen' AND a.uiterlijk < DATE '{day}' "
         "AND NOT EXISTS (SELECT 1 FROM gebeurtenissen g WHERE g.zaak_id = a.zaak_id "
         "AND g.datum >= a.geboekt AND g.gebeurtenis IN "
-        "('contactpoging', 'aanmelding', 'eerste_gesprek')) ORDER BY ALL",
+        "('contactpoging', 'aanmelding', 'eerste_gesprek')) "
+        "AND NOT EXISTS (SELECT 1 FROM gebeurtenissen g WHERE g.zaak_id = a.zaak_id "
+        "AND g.gebeurtenis IN ('aanmelding', 'eerste_gesprek', 'beschikking')) ORDER BY ALL",
     )
     listed = home.out(f"{day:%Y%m%d}-01", "exports/termijnen.csv").filter(
         (pl.col("termijn") == "eerste_aanbod") & (pl.col("stand") == "te laat")
@@ -349,13 +438,15 @@ def assert_no_call_promised_without_a_number(db: Db, day: date) -> None:
 
 
 def assert_calls_listed_while_due_and_unanswered(db: Db, home: Home, day: date) -> None:
+    """The SDD's call list holds exactly the calls of open cases that are due, not taken
+    over by a forward booked on or after them, and not answered since their booking."""
     listed = home.out(f"{day:%Y%m%d}-01", "exports/sdd/bellijst.csv")
     due = state(
         db,
         "SELECT a.zaak_id, a.gepland FROM acties a JOIN zaken z USING (zaak_id) "
         f"WHERE z.gesloten IS NULL AND a.actietype = 'bellen' AND a.wie = 'sdd' "
         f"AND a.gepland <= DATE '{day}' AND NOT EXISTS (SELECT 1 FROM acties d WHERE "
-        "d.zaak_id = a.zaak_id AND d.actietype = 'doorsturen') "
+        "d.zaak_id = a.zaak_id AND d.actietype = 'doorsturen' AND d.geboekt >= a.geboekt) "
         "AND NOT EXISTS (SELECT 1 FROM gebeurtenissen g "
         "WHERE g.zaak_id = a.zaak_id AND g.datum >= a.geboekt AND (g.gebeurtenis <> "
         "'contactpoging' OR g.waarde LIKE '%|ja|%')) ORDER BY ALL",
@@ -428,6 +519,7 @@ def test_a_year_of_nights_keeps_every_invariant(year: tuple[Home, Street]) -> No
     assert street.gone
     assert street.moves >= 5, street.moves
     assert street_overdue_forwards, "no forward went overdue: the year checked nothing"
+    assert street_stale_overdue, "no case stayed open for a duty: the year checked nothing"
     assert len(set(street_calls)) >= 2, street_calls  # cases
     assert len(street_calls) >= 10, street_calls  # nights on the list
 

@@ -400,11 +400,12 @@ def _print_run(summary: Summary, config: Config, seconds: float) -> None:
     overdue = summary.termijnen.get(termijnen.TE_LAAT, 0)
     if overdue:
         out.print(
-            f"[bold red]{overdue} legal deadline(s) overdue[/bold red]: exports/termijnen.csv"
+            f"[bold red]{overdue} obligation(s) to a resident overdue[/bold red]: "
+            "exports/termijnen.csv"
         )
     due = summary.termijnen.get(termijnen.BIJNA, 0)
     if due:
-        out.print(f"[yellow]{due} legal deadline(s) due within days[/yellow]")
+        out.print(f"[yellow]{due} obligation(s) to a resident due within days[/yellow]")
     for notice in summary.notices:
         out.print(f"[yellow]notice[/yellow] {_shown(notice)}")
     rejected = [i for i in summary.inputs if i["rejected"] or i["file_rejected"]]
@@ -627,17 +628,19 @@ def _subject(bsn: str | None, address: str | None) -> Subject:
 
 
 def _print_purged(purges: list[Purged]) -> None:
-    from vsig.privacy.purge_log import CLOSED
+    from vsig.privacy.purge_log import CLOSED, DELETED_OWED
 
     if not any(p.ids for p in purges):
         out.print("nothing to delete")
     for purged in purges:
         for kind, count in purged.counts().items():
             what = f"{purged.reden}/{kind}"
-            closed = kind == CLOSED
-            out.print(
-                f"closed {count} {what} (no activity)" if closed else f"deleted {count} {what}"
-            )
+            if kind == CLOSED:
+                out.print(f"closed {count} {what} (no activity)")
+            elif kind == DELETED_OWED:
+                out.print(f"deleted {count} {what} (open, still owed a duty)")
+            else:
+                out.print(f"deleted {count} {what}")
 
 
 def _period(text: str) -> tuple[date, date]:

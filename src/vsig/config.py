@@ -153,6 +153,13 @@ class Termijnen(Strict):
         4, ge=1, le=8, description="decision after the first conversation; the law allows 8"
     )
     vooruit_werkdagen: int = Field(5, ge=0, le=60, description="list deadlines due this soon")
+    pogingen_geen_contact: int = Field(
+        2,
+        ge=1,
+        le=10,
+        description="contact attempts (the letters as one) before a case may close as "
+        "'Definitief geen contact kunnen krijgen'",
+    )
 
 
 class Cbs(Strict):

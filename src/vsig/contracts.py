@@ -91,12 +91,16 @@ SCHULD_COLUMNS: Final = (
 )
 """A debt as case workers read it, in the municipal export a row each."""
 
+TE_DOEN_COLUMNS: Final = ("Nu te doen", "Door", "Te doen uiterlijk")
+"""A case's current obligation, by whom (the SDD or the municipality by name) and by when,
+on every row of an organisation's export and sheet."""
+
 GEMEENTE_CSV: Final = (
     "Zaak",
     "Route",
     "Acties vannacht",
     "Doorgestuurd",
-    "Uiterlijk",
+    *TE_DOEN_COLUMNS,
     "Al verstuurd",
     "Bekend bij SDD",
     "Crisis",
@@ -122,6 +126,7 @@ BELLIJST_CSV: Final = (
     "Te laat",
     "Pogingen",
     "Laatste poging",
+    *TE_DOEN_COLUMNS,
     "Bewoners",
     "Adres",
     "Telefoon",

@@ -73,6 +73,20 @@ GEBEURTENISSEN: Final = (
     "resultaat",
 )
 BESCHIKKINGEN: Final = ("toegelaten", "afgewezen")
+GEBEURTENIS_LABELS: Final = {
+    "contactpoging": "Contactpoging",
+    "aanmelding": "Aanmelding",
+    "eerste_gesprek": "Eerste gesprek",
+    "beschikking": "Beschikking",
+    "resultaat": "Resultaat",
+}
+"""Each event as a case worker picks it on the sheet; read back, any case, as its code."""
+
+
+def gebeurtenis(expr: pl.Expr) -> pl.Expr:
+    """An event as its code, however it was written: `eerste_gesprek`, `Eerste gesprek`,
+    `AANMELDING`; any other value as it was, for the check to refuse."""
+    return n.as_listed(expr.str.strip_chars().str.replace_all(r"\s+", "_"), GEBEURTENISSEN)
 
 
 def _text(required: bool = False) -> Field:
@@ -202,7 +216,7 @@ def uitkomst_fields(processing_date: date) -> dict[str, Field]:
         "zaak_id": _text(required=True),
         "datum": _date("%Y-%m-%d", True, _not_after_date(processing_date, AFTER_PROCESSING_DATE)),
         "gebeurtenis": Field(
-            lambda own: n.one_of(n.as_listed(own, GEBEURTENISSEN), GEBEURTENISSEN),
+            lambda own: n.one_of(gebeurtenis(own), GEBEURTENISSEN),
             f"is not one of {', '.join(GEBEURTENISSEN)}",
             True,
         ),

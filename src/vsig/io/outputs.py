@@ -6,7 +6,7 @@ letters/                          the letters, their print files and index.csv
 exports/gemeente/<code>.csv       each municipality's cases, a row per debt when forwarded
 exports/sdd/bellijst.csv          the SDD's worklist: every call due or overdue
 exports/sdd/niet_gekoppeld.csv    signals no household could be found for
-exports/termijnen.csv             the legal deadlines of every open case
+exports/termijnen.csv             what the open cases owe that is due soon or late
 exports/terugmelding/<partner>.csv  each creditor's feedback
 """
 
@@ -62,14 +62,15 @@ def write(
         briefs = letters.letters_for(tonight.letters, actions, routed, households, config, day)
         written = letters.write(folder / "letters", briefs, config, day, letter_templates, tick)
     spreadsheets.write_csv(written.index, folder / "letters" / "index.csv")
+    te_doen = exports.te_doen(tonight.owed, config)
     per_gemeente = exports.gemeente_exports(
-        routed, actions, tonight.forwarded, households, schulden, verstuurd, config
+        routed, actions, tonight.forwarded, te_doen, households, schulden, verstuurd, config
     )
     sheets = outcome_sheets(tonight, config)
     for code, rows in per_gemeente.items():
         path = folder / "exports" / "gemeente" / f"{code}.csv"
         spreadsheets.write_for_people(rows, path, day, (sheets[code], code))
-    calls = exports.bellijst(tonight.calls, households, schulden, verstuurd, config, day)
+    calls = exports.bellijst(tonight.calls, te_doen, households, schulden, verstuurd, config, day)
     path = folder / "exports" / "sdd" / "bellijst.csv"
     spreadsheets.write_for_people(calls, path, day, (sheets[SDD], SDD))
     unmatched = exports.niet_gekoppeld(signals)
@@ -121,7 +122,7 @@ def outcome_sheets(tonight: Tonight, config: Config) -> dict[str, pl.DataFrame]:
         tonight.households,
         tonight.schulden,
         tonight.verstuurd,
-        tonight.deadlines,
+        exports.te_doen(tonight.owed, config),
         tonight.forwarded,
         [g.code for g in config.gemeenten],
     )

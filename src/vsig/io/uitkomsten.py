@@ -23,15 +23,18 @@ import polars as pl
 import xlsxwriter.workbook
 
 from vsig import messages
-from vsig.rules import normalize, vng
+from vsig.contracts import TE_DOEN_COLUMNS
+from vsig.rules import vng
 from vsig.rules.events import (
     SDD,
 )
-from vsig.rules.formats import LIST_SEPARATOR, datum_kort, postcode, straat
+from vsig.rules.formats import LIST_SEPARATOR, postcode, straat
 from vsig.schemas import (
     BESCHIKKINGEN,
+    GEBEURTENIS_LABELS,
     GEBEURTENISSEN,
     REJECTS,
+    gebeurtenis,
 )
 
 SHEET: Final = "Uitkomsten"
@@ -44,17 +47,21 @@ CASE_COLUMNS: Final = (
     "Schulden",
     "Totaal achterstand",
     "Verstuurd",
-    "Termijnen",
+    *TE_DOEN_COLUMNS,
 )
 CHOICES: Final[dict[str, tuple[str, ...]]] = {
-    "Gebeurtenis": GEBEURTENISSEN,
+    "Gebeurtenis": tuple(GEBEURTENIS_LABELS.values()),
     "Contactsoort": vng.CONTACTSOORTEN,
-    "Bereikt": ("ja", "nee"),
+    "Bereikt": ("Ja", "Nee"),
     "Dagdeel": vng.DAGDELEN,
-    "Beschikking": BESCHIKKINGEN,
+    "Beschikking": tuple(b.capitalize() for b in BESCHIKKINGEN),
     "Resultaat": vng.EINDRESULTATEN,
 }
-"""The entry columns a case worker picks from, each with exactly the values of its list."""
+"""The entry columns a case worker picks from, each with exactly the values of its list:
+the VNG v1.2 lists where they exist, else Dutch words, read back in any case."""
+ENTRIES_PER_CASE: Final = 3
+"""The rows each case gets, one per entry: a contact attempt, an aanmelding and a first
+conversation on one day are three entries on one night's sheet."""
 ENTRY_COLUMNS: Final = ("Datum", *CHOICES)
 COLUMNS: Final = (*CASE_COLUMNS, *ENTRY_COLUMNS)
 ORGANISATION_CELL: Final = "A2"
@@ -64,7 +71,8 @@ EARLIEST: Final = date(2020, 1, 1)
 sheet comes back, since the sheet is filled in on later days than it was made."""
 WIDTHS: Final = {
     **{"Zaak": 20, "Adres": 36, "Bewoners": 36, "Schulden": 48, "Verstuurd": 40},
-    **{"Termijnen": 36, "Datum": 12, "Contactsoort": 20, "Dagdeel": 10, "Resultaat": 44},
+    **{"Nu te doen": 36, "Door": 16, "Te doen uiterlijk": 12, "Datum": 12},
+    **{"Contactsoort": 20, "Dagdeel": 10, "Resultaat": 44},
 }
 """Column widths in characters, else the header's and a margin; a case worker may widen
 any (the protection allows it)."""
@@ -75,7 +83,7 @@ def sheets(
     households: pl.DataFrame,
     schulden: pl.DataFrame,
     verstuurd: pl.DataFrame,
-    deadlines: pl.DataFrame,
+    te_doen: pl.DataFrame,
     forwarded: pl.DataFrame,
     gemeenten: list[str],
 ) -> dict[str, pl.DataFrame]:
@@ -83,31 +91,21 @@ def sheets(
     open case by zaak_id, the entry columns empty.
 
     `open_cases` has zaak_id, gemeentecode, totaal_achterstand; `households` and `schulden`
-    come from `exports`; `verstuurd` has zaak_id, Al verstuurd; `deadlines` zaak_id,
-    termijn, uiterlijk. Like its export, a municipality sees who lives there and whom they
-    owe only for the cases forwarded to it."""
+    come from `exports`; `verstuurd` has zaak_id, Al verstuurd; `te_doen` each case's
+    obligation (`exports.te_doen`). Like its export, a municipality sees who lives there and
+    whom they owe only for the cases forwarded to it."""
     debts = schulden.group_by("zaak_id").agg(
         pl.format("{} ({}) {}", "Schuldeiser", "Soort", "Bedrag")
         .sort_by("Schuldeiser", "Klantnummer")
         .str.join(LIST_SEPARATOR)
         .alias("Schulden")
     )
-    terms = deadlines.group_by("zaak_id").agg(
-        pl.format(
-            "{} uiterlijk {}",
-            pl.col("termijn").str.replace("_", " "),
-            datum_kort(pl.col("uiterlijk")),
-        )
-        .sort_by("uiterlijk", "termijn")
-        .str.join(LIST_SEPARATOR)
-        .alias("Termijnen")
-    )
     rows = (
         open_cases.select("zaak_id", "gemeentecode", "totaal_achterstand")
         .join(households, on="zaak_id", how="left")
         .join(debts, on="zaak_id", how="left")
         .join(verstuurd, on="zaak_id", how="left")
-        .join(terms, on="zaak_id", how="left")
+        .join(te_doen, on="zaak_id", how="left")
         .with_columns(
             doorgestuurd=pl.col("zaak_id").is_in(forwarded["zaak_id"].implode()),
             Adres=pl.format("{}, {} {}", straat(), postcode(), pl.col("woonplaats")),
@@ -124,7 +122,7 @@ def sheets(
             pl.when(theirs).then(pl.col("Schulden")).alias("Schulden"),
             (pl.col("totaal_achterstand") / 100).alias("Totaal achterstand"),
             pl.col("Al verstuurd").alias("Verstuurd"),
-            "Termijnen",
+            *TE_DOEN_COLUMNS,
             *(pl.lit(None, pl.String).alias(c) for c in ENTRY_COLUMNS),
         )
 
@@ -148,23 +146,27 @@ def add(book: xlsxwriter.workbook.Workbook, rows: pl.DataFrame, organisatie: str
         **dict.fromkeys(CHOICES, entry),
     }
     sheet.write_row(0, 0, COLUMNS, book.add_format({"bold": True}))
-    for number, row in enumerate(rows.select(CASE_COLUMNS).iter_rows(), start=1):
-        sheet.write_row(number, 0, row)
-        # Each entry cell written, unlocked: not every spreadsheet takes a column's format
-        # for the cells of a protected sheet.
-        for column, name in enumerate(ENTRY_COLUMNS, start=len(CASE_COLUMNS)):
-            sheet.write_blank(number, column, None, formats[name])
+    number = 0
+    for row in rows.select(CASE_COLUMNS).iter_rows():
+        for entry in range(ENTRIES_PER_CASE):
+            number += 1
+            # The case on its first row; the rows below it for more entries name it only.
+            sheet.write_row(number, 0, row if entry == 0 else row[:1])
+            # Each entry cell written, unlocked: not every spreadsheet takes a column's
+            # format for the cells of a protected sheet.
+            for column, name in enumerate(ENTRY_COLUMNS, start=len(CASE_COLUMNS)):
+                sheet.write_blank(number, column, None, formats[name])
     rules = _entry_rules()
     for column, name in enumerate(COLUMNS):
         sheet.set_column(column, column, WIDTHS.get(name, len(name) + 4), formats.get(name))
         if name in rules:
             rule = rules[name] | {"error_title": name}
-            sheet.data_validation(1, column, max(rows.height, 1), column, rule)
+            sheet.data_validation(1, column, max(number, 1), column, rule)
     sheet.freeze_panes(1, 1)
     sheet.set_landscape()  # printed, a row reads across one page
     sheet.fit_to_pages(1, 0)
     sheet.repeat_rows(0)
-    sheet.autofilter(0, 0, rows.height, len(COLUMNS) - 1)
+    sheet.autofilter(0, 0, number, len(COLUMNS) - 1)
     sheet.protect("", {"autofilter": True, "format_columns": True})
     _add_lists(book, organisatie)
 
@@ -349,9 +351,7 @@ def _entries(
     ).with_columns(pl.col(line).cast(pl.Int64))
     # `Contactpoging` typed by hand is the list's `contactpoging`: the kind decides which
     # of the value columns belong to the row.
-    entered = entered.with_columns(
-        Gebeurtenis=normalize.as_listed(pl.col("Gebeurtenis"), GEBEURTENISSEN)
-    )
+    entered = entered.with_columns(Gebeurtenis=gebeurtenis(pl.col("Gebeurtenis")))
     mixed = _mixed(entered, name, line)
     return Entries(
         organisatie,

@@ -48,13 +48,28 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
             )
         ).with_order_checked(lambda tonight: out_of_order(tonight, read.recorded, read.performed))
         events = inputs.accepted_events
+        history = pl.concat([read.recorded, events.select(read.recorded.columns)])
+        offer_terms = {g.code: g.aanbod_werkdagen for g in config.gemeenten}
+        owed_before = termijnen.obligations(
+            read.open_cases,
+            lifecycle.carried(history, read.merges),
+            lifecycle.carried(read.performed, read.merges),
+            route.forwards(read.performed, read.performed.clear(), read.open_cases, offer_terms),
+            config.termijnen,
+            config.case_close_after_days,
+        )
         still_open, closed_by_events = lifecycle.close(
-            read.open_cases, events, day, config.case_close_after_days
+            read.open_cases,
+            events,
+            termijnen.settled(owed_before),
+            day,
+            config.case_close_after_days,
         )
     with stage("verhuizingen"):
         stored = read.open_signals.select(cases.CASE_SIGNAL_COLUMNS)
         theirs = stored.filter(pl.col("zaak_id").is_in(still_open["zaak_id"].implode()))
         followed = lifecycle.follow(still_open, theirs, brp, day)
+        merges = pl.concat([read.merges, followed.closed.select(read.merges.columns).drop_nulls()])
     with stage("matchen"):
         closed_tonight = stored.join(
             followed.signals, on=["signaalpartner", "signaal_id"], how="anti"
@@ -71,7 +86,6 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
         touched = cases.touched_facts(bundled, bekend)
     with stage("routeren"):
         routed = route.route(touched, config.routing)
-        offer_terms = {g.code: g.aanbod_werkdagen for g in config.gemeenten}
         actions = route.action_details(
             route.new_actions(routed, config.routing, read.performed),
             config.routing,
@@ -80,10 +94,21 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
             offer_terms,
         )
         open_now = lifecycle.open_after(followed.open_cases, routed)
-        forwarded = route.forwarded(read.performed, actions, open_now, offer_terms)
+        every_forward = route.forwards(read.performed, actions, open_now, offer_terms)
+        forwarded = route.forwarded(every_forward)
     with stage("termijnen"):
-        history = pl.concat([read.recorded, events.select(read.recorded.columns)])
-        deadlines = termijnen.deadlines(open_now, history, forwarded, config.termijnen, day)
+        case_actions = pl.concat([read.performed, actions.select(ACTION_COLUMNS)]).join(
+            open_now, on="zaak_id", how="semi"
+        )
+        owed = termijnen.obligations(
+            open_now,
+            lifecycle.carried(history, merges),
+            lifecycle.carried(pl.concat([read.performed, actions.select(ACTION_COLUMNS)]), merges),
+            every_forward,
+            config.termijnen,
+            config.case_close_after_days,
+        )
+        deadlines = termijnen.deadlines(owed, config.termijnen, day)
         decided = outcomes(events)
         decisions = (
             read.open_signals.select("zaak_id", *exports.DECISION_COLUMNS)
@@ -91,9 +116,6 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
             .drop("zaak_id")
         )
     with stage("bellijst"):
-        case_actions = pl.concat([read.performed, actions.select(ACTION_COLUMNS)]).join(
-            open_now, on="zaak_id", how="semi"
-        )
         calls = bellijst.open_calls(case_actions, history, forwarded, day).join(
             open_now, on="zaak_id"
         )
@@ -116,6 +138,7 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
         routed=routed,
         actions=actions,
         forwarded=forwarded,
+        owed=owed,
         deadlines=deadlines,
         decisions=decisions,
         letters=letters,

@@ -170,7 +170,8 @@ class Tonight:
     routed: pl.DataFrame
     actions: pl.DataFrame
     forwarded: pl.DataFrame
-    deadlines: pl.DataFrame
+    owed: pl.DataFrame  # each open case's one current obligation (`termijnen.obligations`)
+    deadlines: pl.DataFrame  # those due soon or overdue: termijnen.csv
     decisions: pl.DataFrame  # earlier signals of cases decided tonight, for the feedback
     letters: pl.DataFrame  # tonight's letters: a letter action × a debtor (`letters_due`)
     open_signals: pl.DataFrame  # all signals of every case open after tonight

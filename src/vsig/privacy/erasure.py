@@ -256,7 +256,7 @@ def erase_in_run(
             else:
                 rewrite_csv(kept, _starting_on(rows))
         named = _names_in(archive, erased.people)
-        _erase_in_archive_tables(archive, erased, mine)
+        _erase_in_archive_tables(archive, erased)
         _erase_in_outputs(out, erased, mine, named)
 
 
@@ -391,8 +391,9 @@ def _starting_on(rows: pl.DataFrame) -> Callable[[int, dict[str, str]], bool]:
     return lambda start, _cells: start in lines
 
 
-def _erase_in_archive_tables(archive: Path, erased: Erased, signals: pl.DataFrame) -> None:
-    """The archived extract rows and state slice about the erased."""
+def _erase_in_archive_tables(archive: Path, erased: Erased) -> None:
+    """The archived extract rows and state slice about the erased: the state slice of a
+    later night holds the erased signals of earlier runs too."""
     registers = archive / audit.REGISTERS
     people = set(erased.people)
     brp_path = registers / "brp.parquet"
@@ -415,7 +416,7 @@ def _erase_in_archive_tables(archive: Path, erased: Erased, signals: pl.DataFram
             rows = pl.read_parquet(path).with_row_index("_rij")
             erased_rows = rows.filter(pl.col("zaak_id").is_in(erased.cases).fill_null(False))
             if table == "signalen":  # a signal is its partner's id: another partner's stays
-                theirs = rows.join(signals.select(*SIGNAL_KEY), on=list(SIGNAL_KEY))
+                theirs = rows.join(erased.signals.select(*SIGNAL_KEY), on=list(SIGNAL_KEY))
                 erased_rows = pl.concat([erased_rows, theirs])
             left = rows.join(erased_rows.select("_rij"), on="_rij", how="anti")
             write_parquet_atomic(left.sort("_rij").drop("_rij"), path)
@@ -452,6 +453,7 @@ def _erase_in_outputs(out: Path, erased: Erased, signals: pl.DataFrame, named: l
     if not out.is_dir():
         return
     ids = set(signals.select(*SIGNAL_KEY).rows())
+    debtors = set(named)
     index = out / "letters" / "index.csv"
     if index.is_file():
         letters = pl.read_csv(index, separator=";", infer_schema=False)
@@ -469,6 +471,7 @@ def _erase_in_outputs(out: Path, erased: Erased, signals: pl.DataFrame, named: l
                 any(cells.get(column) in erased.cases for column in CASE_COLUMNS)
                 or signal in ids
                 or cells.get("waarde") in erased.people
+                or cells.get("Schuldenaar") in debtors  # a debt row of a kept case
             )
 
         changed = rewrite_csv(table, about)

@@ -22,6 +22,9 @@ ERASED_BY_RETENTION: Final = "erased_by_retention"
 
 CLOSED: Final = "zaak_gesloten"
 """The kind under which a retain records the cases it closed (not deleted) for inactivity."""
+DELETED_OWED: Final = "zaak_verwijderd_met_plicht"
+"""The kind under which retention records the open cases it deleted while they were still
+owed something other than their result: a duty nobody met in six months."""
 
 
 @dataclass

@@ -1,15 +1,18 @@
 """Retention: what the law and the letters allow to be kept, and no longer.
 
-Cases close after `case_close_after_days` without activity; cases, signals, run folders,
+Cases close after `case_close_after_days` without activity when they are owed nothing but
+their result (`termijnen.settled`); cases, open or closed, signals, run folders,
 superseded extracts and reports go `retention.months` after their last activity; delivered
 letters and exports may go sooner (`outputs_keep_days`). What went is scrubbed from the
 runs kept since.
 """
 
 import shutil
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import polars as pl
 from dateutil.relativedelta import relativedelta
 
 from vsig.config import Config
@@ -28,8 +31,8 @@ from vsig.privacy.erasure import (
     runs_mentioning,
     signal_ids,
 )
-from vsig.privacy.purge_log import CLOSED, ERASED_BY_RETENTION, Purged, append_log
-from vsig.rules import lifecycle
+from vsig.privacy.purge_log import CLOSED, DELETED_OWED, ERASED_BY_RETENTION, Purged, append_log
+from vsig.rules import lifecycle, route, termijnen
 
 
 def purge(config: Config, home: Home, day: date, secret: bytes) -> list[Purged]:
@@ -44,20 +47,24 @@ def purge(config: Config, home: Home, day: date, secret: bytes) -> list[Purged]:
 
 def retain(db: Store, home: Home, config: Config, day: date, secret: bytes) -> list[Purged]:
     """Close cases without activity for `case_close_after_days`, then delete what retention
-    no longer allows: cases whose last activity is more than `retention.months` ago, signals
-    that never joined a case received that long ago, run folders that old, and delivered
-    letters and exports past `outputs_keep_days`. What went is also scrubbed from the runs
-    kept since, whose replay then says so. Needs no run to have happened.
+    no longer allows: cases whose last activity is more than `retention.months` ago, the
+    signals about a person in a case that others keep alive when nothing came in about them
+    and nobody had contact that long, signals that never joined a case received that long
+    ago, run folders that old, and delivered letters and exports past `outputs_keep_days`.
+    What went is also scrubbed from the runs kept since, whose replay then says so. Needs no
+    run to have happened.
 
     Each part is written to the purge log before the state lets go of it, and the files go
     before the state: a retain killed midway finds the same work again (a log line may come
     twice, never go missing). Returns what went, per reason."""
     closed = Purged("retention")
-    stale = lifecycle.inactive(db.open_cases(), day, config.case_close_after_days)
+    open_cases = db.open_cases()
+    settled = termijnen.settled(owed(db, open_cases, config))
+    stale = lifecycle.inactive(open_cases, settled, day, config.case_close_after_days)
     closed.add(CLOSED, stale["zaak_id"])
     append_log(home, closed, day, secret)
     db.close_cases(stale)
-    purges = [closed, _expire(db, home, config, day, secret)]
+    purges = [closed, _expire(db, home, config, day, secret, settled)]
     if config.retention.outputs_keep_days is not None:
         outputs = Purged("outputs")
         delivered = db.runs_before(day - timedelta(days=config.retention.outputs_keep_days))
@@ -67,33 +74,86 @@ def retain(db: Store, home: Home, config: Config, day: date, secret: bytes) -> l
     return purges
 
 
-def _expire(db: Store, home: Home, config: Config, day: date, secret: bytes) -> Purged:
-    """Retention's deletions: the files first, then the log, then the state."""
+def owed(db: Store, open_cases: pl.DataFrame, config: Config) -> pl.DataFrame:
+    """What each open case is owed (`termijnen.obligations`), as the last night left it."""
+    performed = db.performed_actions()
+    offer_terms = {g.code: g.aanbod_werkdagen for g in config.gemeenten}
+    merges = db.merges()
+    return termijnen.obligations(
+        open_cases,
+        lifecycle.carried(db.event_history(), merges),
+        lifecycle.carried(performed, merges),
+        route.forwards(performed, performed.clear(), open_cases, offer_terms),
+        config.termijnen,
+        config.case_close_after_days,
+    )
+
+
+def _expire(
+    db: Store, home: Home, config: Config, day: date, secret: bytes, settled: pl.Series
+) -> Purged:
+    """Retention's deletions: the files first, then the log, then the state. The data of a
+    case still owed a duty goes too, six months after its last activity as the letters
+    promise; the log counts those cases apart (`DELETED_OWED`)."""
     cutoff = day - relativedelta(months=config.retention.months)
     retention = Purged("retention")
     old_runs = db.runs_before(cutoff)
     stale = db.cases_last_active_before(cutoff)
-    erased = Erased(*db.expiring(stale, old_runs), stale, frozenset())
+    still_open = set(db.open_cases()["zaak_id"]) - set(settled)
+    retention.add(DELETED_OWED, [z for z in stale if z in still_open])
+    signals, events = db.expiring(stale, old_runs)
+    outlived = db.signals_outlived(cutoff)
     for run_id in old_runs:
         if _remove_run_folders(home, run_id):
             retention.add("run", [run_id])
-    later = set(erased.signals["run_id"]) | set(erased.events["run_id"])
-    scrubbed = sorted((later | runs_mentioning(home, stale)) - set(old_runs))
-    gone = erased_people(db, erased, case_addresses(home, scrubbed, stale))
-    for run_id in scrubbed:
-        erase_in_run(home, config, run_id, gone, ERASED_BY_RETENTION, secret)
+    later = set(signals["run_id"]) | set(events["run_id"])
+    of_cases = sorted((later | runs_mentioning(home, stale)) - set(old_runs))
+    cases_gone = erased_people(
+        db, Erased(signals, events, stale, frozenset()), case_addresses(home, of_cases, stale)
+    )
+    for run_id in of_cases:
+        erase_in_run(home, config, run_id, cases_gone, ERASED_BY_RETENTION, secret)
+    # The persons outlived in a case kept for others: only they go, not their household.
+    kept_alive = outlived["zaak_id"].unique().to_list()
+    of_persons = sorted(
+        (set(outlived["run_id"]) | runs_mentioning(home, kept_alive)) - set(old_runs)
+    )
+    persons_gone = _persons_outlived(db, signals, outlived, events.clear())
+    for run_id in of_persons if persons_gone.people else ():
+        erase_in_run(home, config, run_id, persons_gone, ERASED_BY_RETENTION, secret)
+    scrubbed = sorted(set(of_cases) | (set(of_persons) if persons_gone.people else set()))
     retention.add("run_geschoond", scrubbed)
     retention.add("extract", _remove_old_extracts(home, cutoff))
     retention.add("rapport", _remove_older(home.reports, cutoff))
     retention.add("inzage", _remove_older(home.inzage, cutoff))
     retention.add("zaak", stale)
-    retention.add("signaal", signal_ids(erased.signals))
+    retention.add("signaal", signal_ids(pl.concat([signals, outlived])))
     crash_point("erasure-files")
     append_log(home, retention, day, secret)
     crash_point("erasure-logged")
     db.delete_cases(stale)
+    db.delete_signals(outlived.select("run_id", "signaalpartner", "signaal_id").rows())
     db.delete_unbundled_signals(old_runs)
     return retention
+
+
+def _persons_outlived(
+    db: Store, signals: pl.DataFrame, outlived: pl.DataFrame, no_events: pl.DataFrame
+) -> Erased:
+    """What retention erases of the persons outlived in a case kept for others: their
+    signals, and them where the state keeps nothing else about them; never the household
+    they lived in, whose case stays."""
+    going = erased_people(
+        db, Erased(pl.concat([signals, outlived]), no_events, [], frozenset()), frozenset()
+    )
+    named = frozenset(pl.concat([outlived["bsn"], outlived["persoon_bsn"]]).drop_nulls().to_list())
+    return replace(
+        going,
+        signals=outlived,
+        people=going.people & named,
+        adressen=frozenset(),
+        households=False,
+    )
 
 
 def _remove_run_folders(home: Home, run_id: str) -> bool:

@@ -4,8 +4,8 @@ A call the routing booked stays open from the day it is for (`gepland`) until an
 or after the night it was booked shows that the SDD reached the household: a contactpoging
 that reached someone, an aanmelding, a first conversation, a decision or a result. A
 contactpoging that reached nobody leaves it open and counts as an attempt. A case that
-closes takes its calls with it, and so does one forwarded to its municipality, which then
-makes the offer (one first offer per case).
+closes takes its calls with it, and a forward booked on or after a call takes the call
+over: the municipality makes the offer then (one first offer per case).
 """
 
 from datetime import date
@@ -27,7 +27,7 @@ def open_calls(
 
     `actions` are the actions of the open cases (`ACTION_COLUMNS`), `events` all their
     events (`zaak_id, datum, gebeurtenis, waarde`), `forwarded` the cases forwarded
-    (`route.forwarded`).
+    (`route.forwarded`, with the last forward's booking `laatst`).
     """
     calls = (
         actions.filter(
@@ -35,7 +35,10 @@ def open_calls(
             & (pl.col("wie") == "sdd")
             & (pl.col("gepland") <= today)
         )
-        .join(forwarded.select("zaak_id"), on="zaak_id", how="anti")
+        .join(forwarded.select("zaak_id", "laatst"), on="zaak_id", how="left")
+        # A forward booked on or after the call takes it over; a crisis call booked after
+        # an earlier forward is the SDD's to make.
+        .filter(pl.col("laatst").is_null() | (pl.col("laatst") < pl.col("geboekt")))
         .select("zaak_id", "actie", "geboekt", "gepland", "uiterlijk")
     )
     since = calls.join(events, on="zaak_id").filter(pl.col("datum") >= pl.col("geboekt"))

@@ -15,6 +15,7 @@ from vsig.contracts import (
     GEMEENTE_CSV,
     NIET_GEKOPPELD_CSV,
     SCHULD_COLUMNS,
+    TE_DOEN_COLUMNS,
     TERMIJNEN_CSV,
     TERUGMELDING_CSV,
 )
@@ -29,6 +30,7 @@ from vsig.rules.formats import (
     straat,
     telefoon,
 )
+from vsig.rules.termijnen import TE_DOEN
 
 
 def households(cases_: pl.DataFrame, brp: pl.DataFrame, case_signals: pl.DataFrame) -> pl.DataFrame:
@@ -146,10 +148,26 @@ def _named(column: str, names: dict[str, str]) -> pl.Expr:
     return pl.col(column).replace_strict(names, default=pl.col(column), return_dtype=pl.String)
 
 
+def te_doen(owed: pl.DataFrame, config: Config) -> pl.DataFrame:
+    """Each open case's current obligation (`termijnen.obligations`) as a case worker reads
+    it: `zaak_id` and `TE_DOEN_COLUMNS`, the one way every export and sheet shows it."""
+    names = config.gemeentenamen()
+    return owed.select(
+        "zaak_id",
+        pl.col("termijn").replace_strict(TE_DOEN, return_dtype=pl.String).alias(TE_DOEN_COLUMNS[0]),
+        pl.when(pl.col("wie") == "gemeente")
+        .then(_named("gemeentecode", names))
+        .otherwise(pl.lit("SDD"))
+        .alias(TE_DOEN_COLUMNS[1]),
+        pl.col("uiterlijk").alias(TE_DOEN_COLUMNS[2]),
+    )
+
+
 def gemeente_exports(
     routed: pl.DataFrame,
     performed_tonight: pl.DataFrame,
     forwarded: pl.DataFrame,
+    te_doen_: pl.DataFrame,
     households_: pl.DataFrame,
     schulden_: pl.DataFrame,
     verstuurd_: pl.DataFrame,
@@ -158,19 +176,18 @@ def gemeente_exports(
     """Per configured municipality, its cases opened or changed this run (`GEMEENTE_CSV`).
 
     Every case shows its address, route, what it was sent, the actions taken tonight and
-    by when the municipality must act on them (a crisis home visit). Only a forwarded case,
-    which the municipality must act on, carries names, contact data and its debts, a row
-    per debt beside the case's columns; any other case is one row.
+    what it is owed now, by whom and by when (`te_doen`). Only a forwarded case, which the
+    municipality must act on, carries names, contact data and its debts, a row per debt
+    beside the case's columns; any other case is one row.
     """
     actions = config.routing.action_labels()
     is_forwarded = pl.col("zaak_id").is_in(forwarded["zaak_id"].implode())
-    theirs = (pl.col("actietype") == "doorsturen") | (pl.col("wie") == "gemeente")
     acties = performed_tonight.group_by("zaak_id").agg(
         acties=_named("actie", actions).sort_by("volgorde").str.join(" + "),
-        uiterlijk=pl.col("uiterlijk").filter(theirs).min(),
     )
     rows = (
         routed.join(acties, on="zaak_id", how="left")
+        .join(te_doen_, on="zaak_id", how="left")
         .join(households_, on="zaak_id", how="left")
         .join(verstuurd_, on="zaak_id", how="left")
         .join(schulden_.filter(is_forwarded), on="zaak_id", how="left")
@@ -180,7 +197,7 @@ def gemeente_exports(
             _named("regel", config.routing.rule_labels()).alias("Route"),
             pl.col("acties").fill_null("").alias("Acties vannacht"),
             ja_nee(is_forwarded).alias("Doorgestuurd"),
-            pl.col("uiterlijk").alias("Uiterlijk"),
+            *TE_DOEN_COLUMNS,
             "Al verstuurd",
             ja_nee(pl.col("bekend_bij_sdd")).alias("Bekend bij SDD"),
             ja_nee(pl.col("crisis")).alias("Crisis"),
@@ -204,6 +221,7 @@ def gemeente_exports(
 
 def bellijst(
     calls: pl.DataFrame,
+    te_doen_: pl.DataFrame,
     households_: pl.DataFrame,
     schulden_: pl.DataFrame,
     verstuurd_: pl.DataFrame,
@@ -211,7 +229,8 @@ def bellijst(
     today: date,
 ) -> pl.DataFrame:
     """The SDD's worklist for today (`BELLIJST_CSV`): every call due or overdue
-    (`bellijst.open_calls` with the case's facts), crisis and most overdue first."""
+    (`bellijst.open_calls` with the case's facts), crisis and most overdue first, each with
+    what its case is owed now (`te_doen`)."""
     labels = config.routing.action_labels()
     names = config.gemeentenamen()
     owed = schulden_.group_by("zaak_id").agg(
@@ -222,6 +241,7 @@ def bellijst(
     )
     return (
         calls.join(households_, on="zaak_id", how="left")
+        .join(te_doen_, on="zaak_id", how="left")
         .join(owed, on="zaak_id", how="left")
         .join(verstuurd_, on="zaak_id", how="left")
         .sort(pl.col("crisis").not_(), "uiterlijk", "zaak_id", "actie")
@@ -235,6 +255,7 @@ def bellijst(
             ja_nee(pl.col("uiterlijk") < today).alias("Te laat"),
             pl.col("pogingen").alias("Pogingen"),
             pl.col("laatste_poging").alias("Laatste poging"),
+            *TE_DOEN_COLUMNS,
             _joined("bewoners").alias("Bewoners"),
             adresregel().alias("Adres"),
             _joined("telefoonnummers").alias("Telefoon"),
@@ -248,8 +269,9 @@ def bellijst(
 
 
 def termijnen(deadlines: pl.DataFrame, config: Config) -> pl.DataFrame:
-    """The legal deadlines (`termijnen.deadlines`) for people: the municipality by its name,
-    which a spreadsheet keeps as it is (a gemeentecode loses its leading zero)."""
+    """What the open cases owe that is due (`termijnen.deadlines`), for people: the
+    municipality by its name, which a spreadsheet keeps as it is (a gemeentecode loses its
+    leading zero)."""
     names = config.gemeentenamen()
     return deadlines.with_columns(gemeente=_named("gemeentecode", names)).select(TERMIJNEN_CSV)
 

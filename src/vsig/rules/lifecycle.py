@@ -3,8 +3,9 @@
 A case belongs to the persons whose debts it holds, and lives at their BRP address: an
 address has at most one open case. Each night, in this order:
 - events are applied (`close`): any event is activity, a `resultaat` closes the case;
-- a case without activity for `case_close_after_days` closes (`inactive`); retention
-  closes the same cases by the same rule on a day without a night;
+- a case without activity for `case_close_after_days` closes (`inactive`) when it is owed
+  nothing but its result (`termijnen.settled`); retention closes the same cases by the same
+  rule on a day without a night;
 - cases follow their persons (`follow`): to a new address in the region, into the case of
   the household they joined, or closed when they all left the region or died. A person
   who left the others takes their own debts along; a new occupant never inherits a case.
@@ -25,7 +26,8 @@ class CloseReason(StrEnum):
     RESULTAAT = "resultaat"
     """A case worker recorded its result."""
     GEEN_ACTIVITEIT = "geen_activiteit"
-    """No signal or event for `case_close_after_days`."""
+    """No signal or event for `case_close_after_days`, and nothing owed but its result: the
+    resident was reached, or `pogingen_geen_contact` attempts were made."""
     SAMENGEVOEGD = "samengevoegd"
     """Its persons joined a household with a case of its own (`zaken.samengevoegd_in`)."""
     OVERLEDEN = "overleden"
@@ -59,22 +61,27 @@ def after_events(open_cases: pl.DataFrame, events: pl.DataFrame, today: date) ->
     )
 
 
-def inactive(open_cases: pl.DataFrame, today: date, after_days: int) -> pl.DataFrame:
+def inactive(
+    open_cases: pl.DataFrame, settled: pl.Series, today: date, after_days: int
+) -> pl.DataFrame:
     """Open cases without activity for `after_days`, as closed today: the one rule, for the
-    night and for retention on a day without one."""
+    night and for retention on a day without one. Only a case owed nothing but its result
+    (`settled`, from `termijnen.settled`) closes: one with a duty unmet stays open, overdue."""
     cutoff = today - timedelta(days=after_days)
     return open_cases.filter(
-        pl.col("gesloten").is_null() & (pl.col("laatste_activiteit") <= cutoff)
+        pl.col("gesloten").is_null()
+        & (pl.col("laatste_activiteit") <= cutoff)
+        & pl.col("zaak_id").is_in(settled.implode())
     ).with_columns(gesloten=pl.lit(today), sluitreden=pl.lit(CloseReason.GEEN_ACTIVITEIT.value))
 
 
 def close(
-    open_cases: pl.DataFrame, events: pl.DataFrame, today: date, after_days: int
+    open_cases: pl.DataFrame, events: pl.DataFrame, settled: pl.Series, today: date, after_days: int
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The open cases after tonight's events, and the closed ones as new rows: closed by a
-    `resultaat`, or after `after_days` without activity."""
+    `resultaat`, or after `after_days` without activity when `settled`."""
     active = after_events(open_cases, events, today)
-    stale = inactive(active, today, after_days)
+    stale = inactive(active, settled, today, after_days)
     closed = pl.concat([active.filter(pl.col("gesloten").is_not_null()), stale])
     return active.join(closed, on="zaak_id", how="anti"), closed
 
@@ -96,9 +103,29 @@ def open_rows(routed: pl.DataFrame) -> pl.DataFrame:
 def open_after(open_cases: pl.DataFrame, routed: pl.DataFrame) -> pl.DataFrame:
     """Every case open after tonight, with where it is and what its deadlines and calls
     depend on; routing's facts win over the stored ones."""
-    columns = ("zaak_id", "adres_sleutel", "gemeentecode", "crisis", "totaal_achterstand")
+    columns = (
+        "zaak_id", "adres_sleutel", "gemeentecode", "crisis", "totaal_achterstand",
+        "laatste_activiteit",
+    )  # fmt: skip
     return pl.concat([open_cases.select(columns), routed.select(columns)]).unique(
         "zaak_id", keep="last"
+    )
+
+
+def carried(frame: pl.DataFrame, merges: pl.DataFrame) -> pl.DataFrame:
+    """`frame` (events or actions, by `zaak_id`) with those of a case merged into another
+    (`merges`: zaak_id, samengevoegd_in) as the other's, through every later merge: the
+    household's aanmelding, letter or attempt still counts for what its case is owed."""
+    into = dict(merges.select("zaak_id", "samengevoegd_in").iter_rows())
+    final = {}
+    for zaak, first in into.items():
+        seen, target = {zaak}, first
+        while target in into and target not in seen:  # a chain; a cycle never loops
+            seen.add(target)
+            target = into[target]
+        final[zaak] = target
+    return frame.with_columns(
+        zaak_id=pl.col("zaak_id").replace_strict(final, default=pl.col("zaak_id"))
     )
 
 

@@ -129,28 +129,43 @@ def action_details(
     )
 
 
-def forwarded(
+def forwards(
     performed: pl.DataFrame,
     actions: pl.DataFrame,
     cases: pl.DataFrame,
     offer_terms: dict[str, int],
 ) -> pl.DataFrame:
-    """The cases forwarded to their municipality, before or tonight (`zaak_id`, and the
-    first forward's `geboekt` and the earliest `uiterlijk`): the municipality handles them
-    (their deadlines, its first offer by `uiterlijk`), and its export names the household.
-    A forward booked before forwards had a term gets its municipality's (`cases`: zaak_id,
-    gemeentecode; `offer_terms`), counted from its booking."""
+    """Every forward to a municipality, before or tonight (`zaak_id, geboekt, uiterlijk`),
+    each by when the municipality must have acted on it. A forward booked before forwards
+    had a term gets its municipality's (`cases`: zaak_id, gemeentecode; `offer_terms`),
+    counted from its booking."""
     columns = ("zaak_id", "actietype", "geboekt", "uiterlijk")
-    first = (
+    booked = (
         pl.concat([performed.select(columns), actions.select(columns)])
         .filter(pl.col("actietype") == "doorsturen")
-        .group_by("zaak_id")
-        # The first forward, and the earliest term of any (a crisis visit booked later
-        # shortens it).
-        .agg(pl.col("geboekt").min(), pl.col("uiterlijk").min())
         .join(cases.select("zaak_id", "gemeentecode"), on="zaak_id", how="left")
     )
-    return _offer_due(first, offer_terms).drop("gemeentecode").sort("zaak_id")
+    return (
+        _offer_due(booked, offer_terms)
+        .select("zaak_id", "geboekt", "uiterlijk")
+        .sort("zaak_id", "geboekt", "uiterlijk")
+    )
+
+
+def forwarded(forwards_: pl.DataFrame) -> pl.DataFrame:
+    """The cases forwarded to their municipality (`forwards`), one row each: the first
+    forward's `geboekt`, the earliest `uiterlijk` (a crisis visit booked later shortens
+    it) and the last forward's booking (`laatst`). The municipality handles them, and its
+    export names the household."""
+    return (
+        forwards_.group_by("zaak_id")
+        .agg(
+            pl.col("geboekt").min(),
+            pl.col("uiterlijk").min(),
+            laatst=pl.col("geboekt").max(),
+        )
+        .sort("zaak_id")
+    )
 
 
 def _offer_due(forwards: pl.DataFrame, offer_terms: dict[str, int]) -> pl.DataFrame:

@@ -55,6 +55,24 @@ class PrivacyQueries(Connection):
         )
         return signals, self.event_places(zaak_ids)
 
+    def signals_outlived(self, cutoff: date) -> pl.DataFrame:
+        """The signals about a person in a case kept alive by others: nothing came in about
+        them since `cutoff`, nobody had contact with the household since (no event), while
+        another person's signal did come in. Their data goes as for a case of their own."""
+        return self._query(
+            "WITH per_person AS (SELECT s.zaak_id, s.persoon_bsn, "
+            "max(r.verwerkingsdatum) AS laatst FROM signalen s JOIN runs r USING (run_id) "
+            "WHERE s.zaak_id IS NOT NULL AND s.persoon_bsn IS NOT NULL GROUP BY ALL) "
+            "SELECT s.* FROM signalen s JOIN per_person p USING (zaak_id, persoon_bsn) "
+            "WHERE p.laatst < ? "
+            "AND NOT EXISTS (SELECT 1 FROM gebeurtenissen g "
+            "WHERE g.zaak_id = s.zaak_id AND g.datum >= ?) "
+            "AND EXISTS (SELECT 1 FROM per_person o "
+            "WHERE o.zaak_id = s.zaak_id AND o.laatst >= ?) "
+            "ORDER BY s.run_id, s.signaalpartner, s.signaal_id",
+            [cutoff, cutoff, cutoff],
+        )
+
     def event_places(self, zaak_ids: list[str]) -> pl.DataFrame:
         """Where these cases' events came from: run, file and line."""
         return self._query(
