@@ -131,7 +131,8 @@ class Afzender(Strict):
 
 
 class Achterstandsvenster(Strict):
-    """Days of arrears within which a partner may signal (Bgs); not a legal deadline
+    """Days of arrears within which a partner's signal is picked up (the agreements with
+    creditors and SDD policy; the Bgs sets no number of days); not a legal deadline
     (`Termijnen`)."""
 
     min_dagen: int = Field(0, ge=0, le=3650)
