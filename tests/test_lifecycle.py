@@ -146,16 +146,3 @@ def test_the_cases_open_after_tonight_take_routing_facts_over_stored_ones() -> N
         ("Z2", "3311AB|2||", "0505", True, 600_00, TODAY),
         ("Z9", "3311AB|2||", "0505", True, 600_00, TODAY),
     ]
-
-
-def test_what_a_merged_case_had_is_carried_to_the_case_it_went_into() -> None:
-    """Z1 went into Z2, which went into Z3: Z1's aanmelding is Z3's. A cycle (never made
-    by vsig) stops rather than loops."""
-    merges = pl.DataFrame(
-        {"zaak_id": ["Z1", "Z2", "Z8", "Z9"], "samengevoegd_in": ["Z2", "Z3", "Z9", "Z8"]}
-    )
-    happened = events(("Z1", BEFORE, "aanmelding", None, 2), ("Z4", BEFORE, "aanmelding", None, 3))
-    assert lifecycle.carried(happened, merges)["zaak_id"].to_list() == ["Z3", "Z4"]
-    assert lifecycle.carried(events(("Z8", BEFORE, "aanmelding", None, 2)), merges)[
-        "zaak_id"
-    ].to_list() == ["Z8"]

@@ -394,6 +394,28 @@ def test_a_person_outlived_in_a_case_kept_for_a_housemate_is_forgotten_alone(
         ).fetchall() == [(0,)]
 
 
+def test_an_outlived_persons_namesake_keeps_their_own_debt(tmp_path: Path) -> None:
+    """Father and son are both "A. Jansen". The father's rent in January, the son's energy
+    in March (the case, now over €500, is forwarded: the export lists both debts), again in
+    July. In August the father's debt goes from March's export; the son's row stays."""
+    father = Resident(make_bsn(771), "Jansen", date(1950, 1, 1), "3318KL", 9)
+    son = Resident(make_bsn(772), "Jansen", date(1980, 2, 2), "3318KL", 9)
+    home = Home.create(tmp_path)
+    for day, partner, row in [
+        (date(2026, 1, 5), "WOONKRACHT10", father.signal("W-1", "300.00", date(2026, 1, 5))),
+        (date(2026, 3, 2), "VATTENFALL", son.signal("V-2", "300.00", date(2026, 3, 2))),
+        (date(2026, 7, 6), "VATTENFALL", son.signal("V-3", "110.00", date(2026, 7, 6))),
+        (date(2026, 8, 10), None, None),
+    ]:
+        home.registers(day, [father, son])
+        if partner and row:
+            home.signals(partner, day, [row])
+        assert home.run(day).exit_code == 0
+    march = (home.path / "out" / "20260302-01" / "exports" / "gemeente" / "0505.csv").read_text()
+    assert "K-V-2" in march
+    assert "K-W-1" not in march
+
+
 def test_reports_past_retention_are_purged(tmp_path: Path) -> None:
     home = Home.create(tmp_path)
     report = home.path / "reports" / "monitor-2026-01.json"

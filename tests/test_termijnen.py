@@ -5,7 +5,6 @@ the SDD. Events arrive from the municipality and the SDD in `inbox/uitkomsten/`.
 """
 
 import json
-from dataclasses import replace
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
@@ -401,6 +400,7 @@ def test_every_open_case_owes_one_thing_the_next_step_of_its_help() -> None:
             "K": (False, [("aanmelding", "01", None), ("beschikking", "02", "toegelaten")]),
             "L": (True, [("contactpoging", "03", "Huisbezoek|nee|Middag")]),
             "M": (True, [("contactpoging", "03", "Huisbezoek|nee|Middag")]),
+            "N": (True, [("aanmelding", "01", None), ("beschikking", "02", "afgewezen")]),
         },
         [
             *({"zaak_id": z} | letter for z in "ABCDJL"),
@@ -413,6 +413,7 @@ def test_every_open_case_owes_one_thing_the_next_step_of_its_help() -> None:
             ("K", date(2026, 12, 3), date(2026, 12, 17)),
             *(("L", LAST, date(2026, 12, 15)), ("L", CRISIS_DAY, date(2026, 12, 11))),
             ("M", LAST, date(2026, 12, 15)),
+            ("N", CRISIS_DAY, date(2026, 12, 11)),
         ],
     )
     assert {
@@ -434,6 +435,8 @@ def test_every_open_case_owes_one_thing_the_next_step_of_its_help() -> None:
         # owed by its own term.
         "L": ("eerste_aanbod", "gemeente", date(2026, 12, 11), 2),
         "M": ("bellen", "sdd", date(2026, 12, 15), 1),
+        # Refused in December, then a crisis: the visit is owed anew.
+        "N": ("eerste_aanbod", "gemeente", date(2026, 12, 11), 0),
     }
     assert set(termijnen.TE_DOEN) >= set(owed["termijn"])
 
@@ -457,31 +460,4 @@ def test_only_a_case_owed_nothing_but_its_result_may_close_for_silence() -> None
     assert listed.select("zaak_id", "termijn", "stand").rows() == [
         ("E", "eerste_aanbod", termijnen.TE_LAAT),
         ("A", "contactpoging", termijnen.TE_LAAT),
-    ]
-
-
-def test_a_term_owed_goes_along_when_the_household_joins_another_case(tmp_path: Path) -> None:
-    """A's resident asked for help on 6 November; A then moves in with B and A's case goes
-    into B's. B owes A's first conversation, due on 4 December: on 7 December it is late,
-    for the SDD, on B's case."""
-    mover = Resident(make_bsn(803), "Verhuizer", date(1970, 1, 1), "3311AB", 1)
-    host = Resident(make_bsn(804), "Blijver", date(1971, 1, 1), "3311AB", 2)
-    moved = replace(mover, huisnummer=2)
-    home = Home.create(tmp_path)
-    first = date(2026, 11, 2)
-    home.registers(first, [mover, host])
-    home.signals(
-        "EVIDES", first, [mover.signal("E-1", "80.00", first), host.signal("E-2", "90.00", first)]
-    )
-    assert home.run(first).exit_code == 0
-    zaken = {r["huisnummer"]: r["zaak_id"] for r in home.out("20261102-01", "cases.csv").to_dicts()}
-    home.registers(date(2026, 11, 9), [mover, host])
-    home.write("uitkomsten/u.csv", events((zaken["1"], "2026-11-06", "aanmelding", "")))
-    assert home.run(date(2026, 11, 9)).exit_code == 0
-    for day in (date(2026, 11, 16), date(2026, 12, 7)):
-        home.registers(day, [moved, host])
-        assert home.run(day).exit_code == 0
-    late = home.out("20261207-01", "exports/termijnen.csv")
-    assert late.select("wie", "zaak_id", "termijn", "uiterlijk", "stand").rows() == [
-        ("sdd", zaken["2"], "eerste_gesprek", "2026-12-04", termijnen.TE_LAAT)
     ]

@@ -52,8 +52,8 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
         offer_terms = {g.code: g.aanbod_werkdagen for g in config.gemeenten}
         owed_before = termijnen.obligations(
             read.open_cases,
-            lifecycle.carried(history, read.merges),
-            lifecycle.carried(read.performed, read.merges),
+            history,
+            read.performed,
             route.forwards(read.performed, read.performed.clear(), read.open_cases, offer_terms),
             config.termijnen,
             config.case_close_after_days,
@@ -69,7 +69,6 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
         stored = read.open_signals.select(cases.CASE_SIGNAL_COLUMNS)
         theirs = stored.filter(pl.col("zaak_id").is_in(still_open["zaak_id"].implode()))
         followed = lifecycle.follow(still_open, theirs, brp, day)
-        merges = pl.concat([read.merges, followed.closed.select(read.merges.columns).drop_nulls()])
     with stage("matchen"):
         closed_tonight = stored.join(
             followed.signals, on=["signaalpartner", "signaal_id"], how="anti"
@@ -102,8 +101,8 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
         )
         owed = termijnen.obligations(
             open_now,
-            lifecycle.carried(history, merges),
-            lifecycle.carried(pl.concat([read.performed, actions.select(ACTION_COLUMNS)]), merges),
+            history,
+            case_actions,
             every_forward,
             config.termijnen,
             config.case_close_after_days,

@@ -33,7 +33,6 @@ class Read:
     closed_signals: pl.DataFrame  # the signals of the closed cases still kept
     recorded: pl.DataFrame  # every event kept: zaak_id, datum, gebeurtenis, waarde
     performed: pl.DataFrame  # every action taken (ACTION_COLUMNS)
-    merges: pl.DataFrame  # every case merged into another: zaak_id, samengevoegd_in
 
 
 def read(db: Store, home: Home, config: Config, day: date, replay: Replay | None) -> Read:
@@ -51,5 +50,4 @@ def read(db: Store, home: Home, config: Config, day: date, replay: Replay | None
         closed_signals=db.case_signals(CASE_SIGNAL_COLUMNS, closed=True),
         recorded=db.event_history(),
         performed=db.performed_actions(),
-        merges=db.merges(),
     )

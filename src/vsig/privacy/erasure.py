@@ -257,7 +257,7 @@ def erase_in_run(
                 rewrite_csv(kept, _starting_on(rows))
         named = _names_in(archive, erased.people)
         _erase_in_archive_tables(archive, erased)
-        _erase_in_outputs(out, erased, mine, named)
+        _erase_in_outputs(out, erased, mine, named, _debts_as_exported(erased.signals, config))
 
 
 def _erase_in_extracts(home: Home, subject: Subject) -> None:
@@ -444,7 +444,22 @@ def _names_in(archive: Path, people: frozenset[str]) -> list[str]:
     return rows.select(exports.naam())["voorletters"].to_list()
 
 
-def _erase_in_outputs(out: Path, erased: Erased, signals: pl.DataFrame, named: list[str]) -> None:
+def _debts_as_exported(signals: pl.DataFrame, config: Config) -> set[tuple[str, str]]:
+    """The erased signals' debts as an export names them: the creditor's name and the
+    klantnummer."""
+    return {
+        (found.naam if (found := config.partner(str(partner))) else str(partner), str(klant))
+        for partner, klant in signals.select("signaalpartner", "klantnummer").unique().rows()
+    }
+
+
+def _erase_in_outputs(
+    out: Path,
+    erased: Erased,
+    signals: pl.DataFrame,
+    named: list[str],
+    debts: set[tuple[str, str]],
+) -> None:
     """Rows about the subject in every kept CSV, the names of the erased people where they
     are listed among a household's residents, and the letters to the household. A print
     file holding one of its letters goes whole: it cannot be rebuilt without the others';
@@ -471,7 +486,12 @@ def _erase_in_outputs(out: Path, erased: Erased, signals: pl.DataFrame, named: l
                 any(cells.get(column) in erased.cases for column in CASE_COLUMNS)
                 or signal in ids
                 or cells.get("waarde") in erased.people
-                or cells.get("Schuldenaar") in debtors  # a debt row of a kept case
+                # An erased person's debt row in a case kept for others: their name and
+                # their debt, so a namesake's own debt stays.
+                or (
+                    cells.get("Schuldenaar") in debtors
+                    and (cells.get("Schuldeiser"), cells.get("Klantnummer")) in debts
+                )
             )
 
         changed = rewrite_csv(table, about)

@@ -78,11 +78,10 @@ def owed(db: Store, open_cases: pl.DataFrame, config: Config) -> pl.DataFrame:
     """What each open case is owed (`termijnen.obligations`), as the last night left it."""
     performed = db.performed_actions()
     offer_terms = {g.code: g.aanbod_werkdagen for g in config.gemeenten}
-    merges = db.merges()
     return termijnen.obligations(
         open_cases,
-        lifecycle.carried(db.event_history(), merges),
-        lifecycle.carried(performed, merges),
+        db.event_history(),
+        performed,
         route.forwards(performed, performed.clear(), open_cases, offer_terms),
         config.termijnen,
         config.case_close_after_days,

@@ -112,23 +112,6 @@ def open_after(open_cases: pl.DataFrame, routed: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def carried(frame: pl.DataFrame, merges: pl.DataFrame) -> pl.DataFrame:
-    """`frame` (events or actions, by `zaak_id`) with those of a case merged into another
-    (`merges`: zaak_id, samengevoegd_in) as the other's, through every later merge: the
-    household's aanmelding, letter or attempt still counts for what its case is owed."""
-    into = dict(merges.select("zaak_id", "samengevoegd_in").iter_rows())
-    final = {}
-    for zaak, first in into.items():
-        seen, target = {zaak}, first
-        while target in into and target not in seen:  # a chain; a cycle never loops
-            seen.add(target)
-            target = into[target]
-        final[zaak] = target
-    return frame.with_columns(
-        zaak_id=pl.col("zaak_id").replace_strict(final, default=pl.col("zaak_id"))
-    )
-
-
 @dataclass(frozen=True)
 class Followed:
     """Where the open cases are after their persons moved, left or died."""

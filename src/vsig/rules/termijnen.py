@@ -229,13 +229,27 @@ def _first_offer(events: pl.DataFrame, forwards: pl.DataFrame) -> pl.DataFrame:
     """The forwards on which the municipality has recorded no contact attempt, aanmelding
     or first conversation since: the case's first offer is due by the earliest of their
     terms. A household that asked for help before had its offer: it owes the next step
-    instead."""
+    instead, unless a refused decision (`afgewezen`) ended that request."""
     forwards = forwards.with_row_index("forward")
+    per_forward = events.join(forwards.select("forward", "zaak_id", "geboekt"), on="zaak_id")
+    # A refusal ends the request before it: a later forward (a crisis visit) is owed anew.
+    refused = (
+        per_forward.filter(
+            (pl.col("gebeurtenis") == "beschikking")
+            & (pl.col("waarde") == "afgewezen")
+            & (pl.col("datum") <= pl.col("geboekt"))
+        )
+        .group_by("forward")
+        .agg(afgewezen=pl.col("datum").max())
+    )
     made = (
-        events.join(forwards.select("forward", "zaak_id", "geboekt"), on="zaak_id")
+        per_forward.join(refused, on="forward", how="left")
         .filter(
             (pl.col("gebeurtenis").is_in(OFFERED) & (pl.col("datum") >= pl.col("geboekt")))
-            | pl.col("gebeurtenis").is_in(ASKED)
+            | (
+                pl.col("gebeurtenis").is_in(ASKED)
+                & (pl.col("afgewezen").is_null() | (pl.col("datum") > pl.col("afgewezen")))
+            )
         )
         .select("forward")
     )

@@ -51,14 +51,6 @@ class NightQueries(Connection):
         columns = ", ".join(ACTION_COLUMNS)
         return self._query(f"SELECT {columns} FROM acties ORDER BY zaak_id, actie")
 
-    def merges(self) -> pl.DataFrame:
-        """Every case merged into another (`zaak_id, samengevoegd_in`): what it was owed
-        goes with it."""
-        return self._query(
-            "SELECT zaak_id, samengevoegd_in FROM zaken WHERE samengevoegd_in IS NOT NULL "
-            "ORDER BY zaak_id"
-        )
-
     def event_history(self) -> pl.DataFrame:
         """Every event kept: `zaak_id, datum, gebeurtenis, waarde`, for the legal terms and
         the calls still to make."""
