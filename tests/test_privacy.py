@@ -373,8 +373,9 @@ def test_a_person_outlived_in_a_case_kept_for_a_housemate_is_forgotten_alone(
     p = Resident(make_bsn(731), "Oudmelding", date(1970, 1, 1), "3318KL", 9)
     q = Resident(make_bsn(732), "Huisgenoot", date(1972, 2, 2), "3318KL", 9)
     home = Home.create(tmp_path)
+    contact = {"telefoonnummer": "0612345731", "email": "oudmelding@example.nl"}
     nights = [
-        (date(2026, 1, 5), "WOONKRACHT10", p.signal("W-1", "700.00", date(2026, 1, 5))),
+        (date(2026, 1, 5), "WOONKRACHT10", p.signal("W-1", "700.00", date(2026, 1, 5), **contact)),
         (date(2026, 3, 2), "VATTENFALL", q.signal("V-2", "100.00", date(2026, 3, 2))),
         (date(2026, 7, 6), "VATTENFALL", q.signal("V-3", "110.00", date(2026, 7, 6))),
     ]
@@ -384,7 +385,9 @@ def test_a_person_outlived_in_a_case_kept_for_a_housemate_is_forgotten_alone(
         assert home.run(day).exit_code == 0
     home.registers(date(2026, 8, 10), [p, q] if p_stays else [q])
     assert home.run(date(2026, 8, 10)).exit_code == 0
-    assert found_in_home(home.path, ["K-W-1", "700,00"]) == []  # P's debt
+    # P's debt, phone and e-mail (listed beside Q's in the kept exports of Q's case)
+    gone = ["K-W-1", "700,00", "0612345731", "06 12345731", "oudmelding@example.nl"]
+    assert found_in_home(home.path, gone) == []
     assert bool(found_in_home(home.path, [p.bsn, p.geslachtsnaam])) == p_stays
     assert found_in_home(home.path, [q.bsn, q.geslachtsnaam])  # the case stays for Q
     with duckdb.connect(home.path / "state" / "vsig.duckdb", read_only=True) as db:

@@ -32,7 +32,7 @@ from vsig.io.state.store import Store
 from vsig.io.state.upkeep import clear_leftovers, erasing
 from vsig.privacy.purge_log import ERASED, Purged, append_log
 from vsig.privacy.records import lines_where, rewrite_cells, rewrite_csv
-from vsig.rules import exports, normalize
+from vsig.rules import exports, formats, normalize
 from vsig.rules.formats import LIST_SEPARATOR
 
 
@@ -257,7 +257,14 @@ def erase_in_run(
                 rewrite_csv(kept, _starting_on(rows))
         named = _names_in(archive, erased.people)
         _erase_in_archive_tables(archive, erased)
-        _erase_in_outputs(out, erased, mine, named, _debts_as_exported(erased.signals, config))
+        _erase_in_outputs(
+            out,
+            erased,
+            mine,
+            named,
+            _debts_as_exported(erased.signals, config),
+            _contact_as_exported(erased.signals),
+        )
 
 
 def _erase_in_extracts(home: Home, subject: Subject) -> None:
@@ -453,12 +460,21 @@ def _debts_as_exported(signals: pl.DataFrame, config: Config) -> set[tuple[str, 
     }
 
 
+def _contact_as_exported(signals: pl.DataFrame) -> list[str]:
+    """The erased signals' phone numbers and e-mail addresses as the exports write them."""
+    contact = signals.select(
+        telefoon=formats.telefoon(pl.col("telefoonnummer")), email=pl.col("email")
+    )
+    return sorted(set(pl.concat([contact["telefoon"], contact["email"]]).drop_nulls()))
+
+
 def _erase_in_outputs(
     out: Path,
     erased: Erased,
     signals: pl.DataFrame,
     named: list[str],
     debts: set[tuple[str, str]],
+    contact: list[str],
 ) -> None:
     """Rows about the subject in every kept CSV, the names of the erased people where they
     are listed among a household's residents, and the letters to the household. A print
@@ -497,6 +513,9 @@ def _erase_in_outputs(
         changed = rewrite_csv(table, about)
         for column in RESIDENTS_COLUMNS if named else ():
             changed = rewrite_cells(table, column, lambda c: _without(c, named)) or changed
+        # A household's contact data lists theirs beside their housemates'.
+        for column in CONTACT_COLUMNS if contact else ():
+            changed = rewrite_cells(table, column, lambda c: _without(c, contact)) or changed
         if changed:  # its spreadsheet copy still holds what went; the CSV is the record
             table.with_suffix(".xlsx").unlink(missing_ok=True)
     for workbook in sorted(out.rglob("*.xlsx")):  # a sheet of outcomes lists every open case
@@ -508,11 +527,14 @@ CASE_COLUMNS: Final = ("zaak_id", "Zaak")
 """Where a CSV names the case: the run's own files, and the exports people read."""
 RESIDENTS_COLUMNS: Final = ("bewoners", "Bewoners")
 """Where a CSV lists a household's residents by name."""
+CONTACT_COLUMNS: Final = ("Telefoon", "E-mail")
+"""Where an export lists a household's phone numbers and e-mail addresses."""
 
 
 def _without(cell: str, names: list[str]) -> str:
-    """A residents cell without these names, each taken out once: two residents may share
-    initials and a surname, and only the erased one goes."""
+    """A list cell (residents, phone numbers, e-mail addresses) without these values, each
+    taken out once: two residents may share initials and a surname, and only the erased one
+    goes."""
     listed = cell.split(LIST_SEPARATOR) if cell else []
     for name in names:
         if name in listed:
