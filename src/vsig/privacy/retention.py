@@ -118,9 +118,9 @@ def _expire(
         (set(outlived["run_id"]) | runs_mentioning(home, kept_alive)) - set(old_runs)
     )
     persons_gone = _persons_outlived(db, signals, outlived, events.clear())
-    for run_id in of_persons if persons_gone.people else ():
+    for run_id in of_persons:
         erase_in_run(home, config, run_id, persons_gone, ERASED_BY_RETENTION, secret)
-    scrubbed = sorted(set(of_cases) | (set(of_persons) if persons_gone.people else set()))
+    scrubbed = sorted(set(of_cases) | set(of_persons))
     retention.add("run_geschoond", scrubbed)
     retention.add("extract", _remove_old_extracts(home, cutoff))
     retention.add("rapport", _remove_older(home.reports, cutoff))
