@@ -18,7 +18,8 @@ def calls(*rows: tuple[str, str, date]) -> pl.DataFrame:
     return pl.DataFrame(
         [
             {"zaak_id": z, "actie": f"{t}_actie", "actietype": t, "template": None,
-             "wie": "sdd", "uiterlijk": g + timedelta(days=1), "geboekt": BOOKED, "gepland": g}
+             "wie": "sdd", "uiterlijk": g + timedelta(days=1), "geboekt": BOOKED, "gepland": g,
+             "gemeentecode": "0505"}
             for z, t, g in rows
         ],
         schema_overrides={"template": pl.String},

@@ -70,8 +70,10 @@ def test_a_municipality_sees_its_own_cases_and_only_a_forwarded_case_names_peopl
     config: Config,
 ) -> None:
     """Z1 (Dordrecht, forwarded, two debts), Z2 (Dordrecht, the SDD's) and Z3
-    (Zwijndrecht, forwarded): Dordrecht's export lists Z1 a row per debt with its
-    residents, Z2 in one row without anyone's name or debts, and nothing of Z3."""
+    (forwarded, moved tonight from Dordrecht to Papendrecht): Dordrecht's export lists Z1
+    a row per debt with its residents, Z2 in one row without anyone's name or debts, and
+    Z3 once as moved away, with nothing of where it lives or who lives there; Papendrecht's
+    lists Z3 in full, saying where it came from."""
     zaken = ["Z1", "Z2", "Z3"]
     routed = pl.DataFrame(
         {
@@ -145,21 +147,27 @@ def test_a_municipality_sees_its_own_cases_and_only_a_forwarded_case_names_peopl
         households,
         schulden,
         verstuurd,
+        pl.DataFrame({"zaak_id": ["Z3"], "van": ["0505"], "naar": ["0590"]}),
         config,
     )
     assert set(exports_) == {g.code for g in config.gemeenten}
     dordrecht = exports_["0505"]
-    assert dordrecht.select("Zaak", "Doorgestuurd", "Bewoners", "Schuldeiser").rows() == [
-        ("Z1", "ja", "A. de Wit", "Evides"),
-        ("Z1", "ja", "A. de Wit", "VGZ"),
-        ("Z2", "nee", None, None),
+    shown = ("Zaak", "Verhuisd", "Doorgestuurd", "Bewoners", "Adres", "Schuldeiser")
+    assert dordrecht.select(shown).rows() == [
+        ("Z1", None, "ja", "A. de Wit", "Voorstraat 1", "Evides"),
+        ("Z1", None, "ja", "A. de Wit", "Voorstraat 1", "VGZ"),
+        ("Z2", None, "nee", None, "Voorstraat 2", None),
+        ("Z3", "naar Papendrecht", None, None, None, None),
+    ]
+    assert exports_["0590"].select(shown).rows() == [
+        ("Z3", "van Dordrecht", "ja", "C. Çelik", "Voorstraat 3", "VGZ"),
     ]
     assert dordrecht.filter(pl.col("Zaak") == "Z2")["Telefoon"].to_list() == [None]
     # Every row says what its case is owed now, by whom and by when.
     assert dordrecht.select(*TE_DOEN_COLUMNS).unique(maintain_order=True).rows() == [
         ("Eerste aanbod doen", "Dordrecht", date(2026, 12, 4)),
         ("Nog een contactpoging, of het resultaat vastleggen", "SDD", date(2027, 2, 24)),
+        ("Eerste aanbod doen", "Papendrecht", date(2026, 12, 4)),
     ]
-    assert exports_["0590"]["Zaak"].to_list() == ["Z3"]
     others = [rows.height for code, rows in exports_.items() if code not in ("0505", "0590")]
     assert others == [0] * len(others)

@@ -10,6 +10,7 @@ from typing import Any
 
 import duckdb
 import pytest
+from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from vsig.cli import app
@@ -30,8 +31,14 @@ def state(home: Home, sql: str) -> list[tuple[Any, ...]]:
         return db.execute(sql).fetchall()
 
 
-def night(home: Home, day: date, residents: list[Resident], **signals: Any) -> str:
-    home.registers(day, residents)
+def night(
+    home: Home,
+    day: date,
+    residents: list[Resident],
+    known: list[str] | tuple[str, ...] = (),
+    **signals: Any,
+) -> str:
+    home.registers(day, residents, known)
     for partner, rows in signals.items():
         home.signals(partner, day, rows)
     result = home.run(day)
@@ -139,6 +146,74 @@ def test_a_new_occupant_never_inherits_the_case_of_the_household_that_moved(
             app, ["replay", run_id, "--home", str(home.path), "--config", str(home.config)]
         )
         assert replayed.stdout.splitlines()[-1].endswith("outputs, identical"), replayed.output
+
+
+def test_a_move_to_another_municipality_brings_its_offer_once_and_tells_both(
+    tmp_path: Path,
+) -> None:
+    """A household the SDD knows gets Dordrecht's offer and a call; ten days later it lives
+    in Zwijndrecht. That night it gets one letter with Zwijndrecht's offer that says it
+    replaces the first; Dordrecht's export lists the case once as moved away, without its
+    new address or its people, and Zwijndrecht's lists it with its letters. The next night
+    brings no letter and no row for Dordrecht."""
+    home = Home.create(tmp_path)
+    signal = OWNER.signal("W-1", "800.00", START, telefoonnummer="0611111111")
+    first = night(home, START, [OWNER], [OWNER.bsn], WOONKRACHT10=[signal])
+    (zaak,) = home.out(first, "cases.csv")["zaak_id"]
+    day = START + timedelta(days=10)
+    after = night(home, day, [moved(OWNER)], [OWNER.bsn])
+    index = home.out(after, "letters/index.csv")
+    assert index.select("zaak_id", "template").rows() == [(zaak, "brief_lokaal_aanbod")]
+    pdf = home.path / "out" / after / "letters" / index["bestand"].item()
+    letter = " ".join("".join(page.extract_text() for page in PdfReader(pdf).pages).split())
+    assert "Deze brief vervangt onze brief van 4 januari 2027" in letter
+    assert "In Zwijndrecht kunt u gratis terecht" in letter
+    assert "Dordrecht helpen" not in letter
+    assert "Wij bellen u uiterlijk 18 januari 2027" in letter  # the call promised before
+    old = home.out(after, "exports/gemeente/0505.csv")
+    assert old.select("Zaak", "Verhuisd", "Adres", "Bewoners").rows() == [
+        (zaak, "naar Zwijndrecht", None, None)
+    ]
+    new = home.out(after, "exports/gemeente/0642.csv").row(0, named=True)
+    assert (new["Zaak"], new["Verhuisd"], new["Adres"]) == (zaak, "van Dordrecht", "Voorstraat 7")
+    assert new["Al verstuurd"].count("(") == 2  # the first letter, and tonight's
+    assert state(home, "SELECT actie, gemeentecode FROM acties ORDER BY geboekt, volgorde") == [
+        ("brief_lokaal_aanbod", "0505"),
+        ("sdd_belt_na_2_weken", "0505"),
+        ("brief_na_verhuizing", "0642"),
+    ]
+    later = night(home, day + timedelta(days=1), [moved(OWNER)], [OWNER.bsn])
+    assert home.out(later, "letters/index.csv").is_empty()
+    assert home.out(later, "exports/gemeente/0505.csv").is_empty()
+    replayed = CliRunner().invoke(
+        app, ["replay", after, "--home", str(home.path), "--config", str(home.config)]
+    )
+    assert replayed.stdout.splitlines()[-1].endswith("outputs, identical"), replayed.output
+
+
+def test_a_forwarded_case_that_moves_is_owed_by_its_new_municipality(tmp_path: Path) -> None:
+    """Forwarded to Dordrecht, which never acted, the household moves to Zwijndrecht:
+    Dordrecht's offer is owed no more; the case is forwarded to Zwijndrecht, whose
+    export shows its people and debts, and the first offer is Zwijndrecht's, due ten
+    working days after the move."""
+    home = Home.create(tmp_path)
+    night(home, START, [OWNER], WOONKRACHT10=[OWNER.signal("W-1", "800.00", START)])
+    day = START + timedelta(days=21)  # a Monday; Dordrecht's ten working days have passed
+    after = night(home, day, [moved(OWNER)])
+    assert home.out(after, "letters/index.csv").is_empty()  # forwarded: never a letter
+    new = home.out(after, "exports/gemeente/0642.csv").row(0, named=True)
+    assert (new["Doorgestuurd"], new["Bewoners"], new["Nu te doen"]) == (
+        "ja",
+        "A. Eigenaar",
+        "Eerste aanbod doen",
+    )
+    assert (new["Door"], new["Te doen uiterlijk"]) == ("Zwijndrecht", "2027-02-08")
+    old = home.out(after, "exports/gemeente/0505.csv").row(0, named=True)
+    assert (old["Verhuisd"], old["Door"], old["Bewoners"]) == (
+        "naar Zwijndrecht",
+        "Zwijndrecht",
+        None,
+    )
 
 
 def test_a_case_closes_when_its_household_leaves_the_region(tmp_path: Path) -> None:

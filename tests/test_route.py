@@ -245,6 +245,57 @@ def test_no_letter_follows_a_forward(config) -> None:
     assert route.new_actions(routed, config.routing, performed).is_empty()
 
 
+def test_a_move_brings_the_new_municipalitys_letter_and_forward_once(config) -> None:
+    """Four cases move tonight. Z1 had two letters: one letter, replacing the later. Z2
+    was forwarded twice (a crisis visit last): that visit again, to the new municipality.
+    Z3 had a letter and its household was reached since: the forward only, no letter.
+    Z4 had a letter and asked for help: nothing. Z5 had a letter and did not move."""
+    moves = pl.DataFrame({"zaak_id": ["Z1", "Z2", "Z3", "Z4"], "van": "0505", "naar": "0642"})
+    performed = pl.DataFrame(
+        {
+            "zaak_id": ["Z1", "Z1", "Z2", "Z2", "Z3", "Z3", "Z4", "Z5"],
+            "actie": [
+                "informatiebrief", "brief_na_verhuizing", "doorsturen_naar_gemeente",
+                "huisbezoek_gemeente", "brief_lokaal_aanbod", "doorsturen_naar_gemeente",
+                "brief_lokaal_aanbod", "brief_lokaal_aanbod",
+            ],
+            "actietype": [
+                "brief", "brief", "doorsturen", "doorsturen", "brief", "doorsturen", "brief",
+                "brief",
+            ],
+            "geboekt": [date(2026, 11, d) for d in (2, 20, 2, 9, 2, 2, 2, 2)],
+        }
+    )  # fmt: skip
+    events = pl.DataFrame(
+        {
+            "zaak_id": ["Z3", "Z4"],
+            "gebeurtenis": ["contactpoging", "aanmelding"],
+            "waarde": ["Telefoon|ja|ochtend", None],
+        }
+    )
+    moved = route.after_move(moves, performed, events, config.routing)
+    assert moved.rows() == [
+        ("Z1", "brief_na_verhuizing", -2, date(2026, 11, 20)),
+        ("Z2", "huisbezoek_gemeente", -1, None),
+        ("Z3", "doorsturen_naar_gemeente", -1, None),
+    ]
+    without = config.routing.model_copy(update={"verhuizing": None})
+    assert route.after_move(moves, performed, events, without)["zaak_id"].to_list() == [
+        "Z2",
+        "Z3",
+    ]
+
+
+def test_the_letter_on_a_move_must_be_a_letter(tmp_path: Path) -> None:
+    wrong = DEFAULT_ROUTING.replace(
+        "verhuizing: brief_na_verhuizing", "verhuizing: sdd_belt_direct"
+    )
+    assert any(
+        "'sdd_belt_direct' is not a letter" in p and "brief_na_verhuizing" in p
+        for p in problems_with(tmp_path, wrong)
+    )
+
+
 def test_a_crisis_without_a_phone_number_gets_a_letter_and_a_home_visit(config) -> None:
     facts = {**MATRIX_CASE, "crisis": True, "telefoon_bekend": False}
     routed = route.route(pl.DataFrame([facts]), config.routing)
@@ -333,8 +384,9 @@ def test_a_case_counts_as_forwarded_once_it_was_forwarded_before_or_tonight() ->
             "actietype": ["doorsturen", "brief"],
             "geboekt": [before] * 2,
             "uiterlijk": [date(2026, 11, 16), None],
+            "gemeentecode": [None, "0505"],  # Z1's forward from before state migration 7
         },
-        schema_overrides=PERFORMED,
+        schema_overrides={**PERFORMED, "gemeentecode": pl.String},
     )
     tonight = pl.DataFrame(
         {
@@ -342,14 +394,32 @@ def test_a_case_counts_as_forwarded_once_it_was_forwarded_before_or_tonight() ->
             "actietype": ["doorsturen", "bellen", "bellen", "doorsturen"],
             "geboekt": [today] * 4,
             "uiterlijk": [date(2026, 12, 10), None, None, date(2026, 12, 1)],
+            "gemeentecode": "0505",
         }
     )
-    no_terms = pl.DataFrame(schema={"zaak_id": pl.String, "gemeentecode": pl.String})
-    every = route.forwards(performed, tonight, no_terms, {})
+    cases = pl.DataFrame({"zaak_id": ["Z1", "Z2", "Z3", "Z4"], "gemeentecode": "0505"})
+    every = route.forwards(performed, tonight, cases, {})
     assert route.forwarded(every).rows() == [
         ("Z1", before, date(2026, 11, 16), today),
         ("Z3", today, date(2026, 12, 10), today),
     ]
+
+
+def test_a_forward_to_the_municipality_a_case_left_is_owed_no_more() -> None:
+    """Z1 was forwarded to Dordrecht and moved to Zwijndrecht: Dordrecht's forward is
+    no longer owed, and until the move's forward is booked the case is forwarded to
+    nobody; Z2, forwarded to Dordrecht where it lives, is."""
+    performed = pl.DataFrame(
+        {
+            "zaak_id": ["Z1", "Z2"],
+            "actietype": "doorsturen",
+            "geboekt": date(2026, 11, 2),
+            "uiterlijk": date(2026, 11, 16),
+            "gemeentecode": "0505",
+        }
+    )
+    cases = pl.DataFrame({"zaak_id": ["Z1", "Z2"], "gemeentecode": ["0642", "0505"]})
+    assert route.forwards(performed, performed.clear(), cases, {})["zaak_id"].to_list() == ["Z2"]
 
 
 def test_a_rule_that_books_a_call_must_require_a_number_to_call() -> None:
@@ -398,8 +468,9 @@ def test_a_forward_booked_before_forwards_had_a_term_gets_its_municipalitys() ->
             "actietype": ["doorsturen"],
             "geboekt": [date(2026, 11, 2)],
             "uiterlijk": [None],
+            "gemeentecode": [None],
         },
-        schema_overrides={"uiterlijk": pl.Date},
+        schema_overrides={"uiterlijk": pl.Date, "gemeentecode": pl.String},
     )
     cases = pl.DataFrame({"zaak_id": ["Z5"], "gemeentecode": ["0505"]})
     forwards = route.forwards(before, before.clear(), cases, {"0505": 10})

@@ -4,6 +4,7 @@ import re
 import signal
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -62,6 +63,33 @@ def test_an_old_state_is_migrated_on_open(tmp_path: Path, monkeypatch: pytest.Mo
     with Store.open(tmp_path) as db:
         assert db.version() == len(later)
         assert "notitie" in empty(db, "zaken").columns
+
+
+def test_migration_7_keeps_every_action_and_lets_a_later_run_book_it_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A state from before: its action keeps every value and has no municipality; a case
+    that moves may then have the same action again from a later run, never twice from one."""
+    monkeypatch.setattr(store, "SCHEMA_VERSION", 6)
+    with Store.open(tmp_path) as db:
+        db._db.execute(
+            "INSERT INTO acties VALUES ('20261125-01', 'Z1', 'doorsturen', 0, 'doorsturen', "
+            "NULL, NULL, DATE '2026-12-09', DATE '2026-11-25', DATE '2026-11-25')"
+        )
+    monkeypatch.undo()
+    with Store.open(tmp_path) as db:
+        assert db.version() == 7
+        assert db._query("SELECT * FROM acties").row(0) == (
+            "20261125-01", "Z1", "doorsturen", 0, "doorsturen", None, None,
+            date(2026, 12, 9), date(2026, 11, 25), date(2026, 11, 25), None,
+        )  # fmt: skip
+        again = db._query("SELECT * EXCLUDE (run_id) FROM acties").with_columns(
+            run_id=pl.lit("20261126-01"), geboekt=pl.lit(DAY), gemeentecode=pl.lit("0642")
+        )
+        db.write(changes(db, acties=again))
+        assert db.performed_actions().height == 2
+        with pytest.raises(duckdb.ConstraintException):
+            db.write(replace(changes(db, acties=again), run_id="20261126-02"))
 
 
 def test_a_run_is_written_whole_or_not_at_all(tmp_path: Path) -> None:

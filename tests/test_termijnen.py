@@ -374,11 +374,12 @@ def owed_on_frames(
 
 
 def test_every_open_case_owes_one_thing_the_next_step_of_its_help() -> None:
-    """Ten cases, each at another step. A letter counts as one attempt and the SDD's policy
-    asks two before 'no contact': a letter alone still owes an attempt (A), by the day the
-    case would close for silence; a promised call is owed by its date until it is tried (C,
-    D); a forward is owed its first offer by the municipality (E, F); after an aanmelding
-    the first conversation (G: a crisis, 3 working days), after it the decision (H). The
+    """Fifteen cases, each at another step. A letter counts as one attempt and the SDD's
+    policy asks two before 'no contact': a letter alone still owes an attempt (A), by the day
+    the case would close for silence, also after the letter of a move (O); a promised call
+    is owed by its date until it is tried (C, D); a forward is owed its first offer by the
+    municipality (E, F); after an aanmelding the first conversation (G: a crisis, 3 working
+    days), after it the decision (H). The
     next attempt is due 90 days after the last (F), when a case would close for silence."""
     close_day = date(2027, 3, 1)
     call = {"actie": "sdd_belt", "actietype": "bellen", "wie": "sdd", "geboekt": LAST}
@@ -401,9 +402,11 @@ def test_every_open_case_owes_one_thing_the_next_step_of_its_help() -> None:
             "L": (True, [("contactpoging", "03", "Huisbezoek|nee|Middag")]),
             "M": (True, [("contactpoging", "03", "Huisbezoek|nee|Middag")]),
             "N": (True, [("aanmelding", "01", None), ("beschikking", "02", "afgewezen")]),
+            "O": (False, []),
         },
         [
-            *({"zaak_id": z} | letter for z in "ABCDJL"),
+            *({"zaak_id": z} | letter for z in "ABCDJLO"),
+            {"zaak_id": "O"} | letter | {"actie": "na_verhuizing", "geboekt": CRISIS_DAY},
             *({"zaak_id": z} | call for z in "CD"),
             {"zaak_id": "M"} | call | {"geboekt": CRISIS_DAY, "gepland": CRISIS_DAY},
         ],
@@ -437,6 +440,8 @@ def test_every_open_case_owes_one_thing_the_next_step_of_its_help() -> None:
         "M": ("bellen", "sdd", date(2026, 12, 15), 1),
         # Refused in December, then a crisis: the visit is owed anew.
         "N": ("eerste_aanbod", "gemeente", date(2026, 12, 11), 0),
+        # The letter after a move repeats the offer: still one attempt, due as before.
+        "O": ("contactpoging", "sdd", close_day, 1),
     }
     assert set(termijnen.TE_DOEN) >= set(owed["termijn"])
 

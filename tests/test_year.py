@@ -12,6 +12,8 @@ starts and stops arrangements, and the holidays come and go. After every night:
 - no household gets two letters for one debt;
 - no person is in a case at another household's address;
 - every deadline falls on a working day of the Algemene termijnenwet;
+- a case that moves to another municipality is told to both, once, and brings one letter
+  with the new municipality's offer when its letter was the only offer made;
 - the SDD's call list holds exactly the calls of open cases, not forwarded to their
   municipality, that are due and were not yet answered by contact, an aanmelding or later
   step;
@@ -48,7 +50,9 @@ START = date(2026, 11, 2)
 NIGHTS = int(os.environ.get("VSIG_YEAR_NIGHTS", "365"))
 CLOSE_AFTER = 90
 PARTNERS = ("WOONKRACHT10", "EVIDES", "VATTENFALL", "VGZ")
-ADDRESSES = [("3311AB", n) for n in range(1, 13)]
+ADDRESSES = [("3311AB", n) for n in range(1, 9)] + [("3331AB", n) for n in range(1, 5)]
+"""Eight houses in Dordrecht, where everyone starts, and four in Zwijndrecht to move to."""
+MUNICIPALITY = {"3311AB": ("0505", "Dordrecht"), "3331AB": ("0642", "Zwijndrecht")}
 
 
 @dataclass
@@ -78,6 +82,8 @@ class Street:
         self.searched: dict[Path, tuple[tuple[int, int, int] | None, set[str]]] = {}
         """Per file, its version when searched, and the BSNs it was then found not to hold."""
         self.moves = 0
+        self.case_municipality: dict[str, str] = {}
+        """Per open case, its municipality after the night before."""
         number = 0
         for postcode, huisnummer in ADDRESSES[:8]:
             for _ in range(self.rng.choice([1, 2, 2])):
@@ -126,7 +132,12 @@ class Street:
                 target = self.rng.choice(empty)
                 bsn = make_bsn(700 + number)
                 self.people[bsn] = Resident(
-                    bsn, f"Nieuw{number}", date(1985, 5, number % 28 + 1), *target
+                    bsn,
+                    f"Nieuw{number}",
+                    date(1985, 5, number % 28 + 1),
+                    *target,
+                    gemeentecode=MUNICIPALITY[target[0]][0],
+                    woonplaats=MUNICIPALITY[target[0]][1],
                 )
 
     def indebted(self, living: list[Resident]) -> list[Resident]:
@@ -147,7 +158,14 @@ class Street:
         whole = self.rng.random() < 0.7
         for bsn, person in self.people.items():
             if (person.postcode, person.huisnummer) == here and (whole or person is mover):
-                self.people[bsn] = replace(person, postcode=target[0], huisnummer=target[1])
+                code, town = MUNICIPALITY[target[0]]
+                self.people[bsn] = replace(
+                    person,
+                    postcode=target[0],
+                    huisnummer=target[1],
+                    gemeentecode=code,
+                    woonplaats=town,
+                )
                 self.moves += 1
 
     def signals(self, day: date) -> dict[str, list[dict[str, str]]]:
@@ -325,6 +343,7 @@ def check_the_night(db: Db, home: Home, street: Street, day: date) -> None:
     assert_calls_listed_while_due_and_unanswered(db, home, day)
     assert_no_call_promised_without_a_number(db, day)
     assert_forwards_overdue_without_an_offer(db, home, day)
+    assert_moves_told(db, home, street, day)
     assert_forgotten(home, street, day)
 
 
@@ -402,11 +421,14 @@ def assert_forwards_overdue_without_an_offer(db: Db, home: Home, day: date) -> N
         "SELECT a.zaak_id, min(a.uiterlijk) FROM acties a JOIN zaken z USING (zaak_id) "
         "WHERE z.gesloten IS NULL AND a.actietype = 'doorsturen' GROUP BY ALL",
     )
+    # A forward to the municipality a case has since left is owed there no more.
+    here = "coalesce(a.gemeentecode, z.gemeentecode) = z.gemeentecode"
     assert all(due is not None for _, due in forwards), (day, "a forward without a term")
     overdue = state(
         db,
         "SELECT a.zaak_id FROM acties a JOIN zaken z USING (zaak_id) "
         f"WHERE z.gesloten IS NULL AND a.actietype = 'doorsturen' AND a.uiterlijk < DATE '{day}' "
+        f"AND {here} "
         "AND NOT EXISTS (SELECT 1 FROM gebeurtenissen g WHERE g.zaak_id = a.zaak_id "
         "AND g.datum >= a.geboekt AND g.gebeurtenis IN "
         "('contactpoging', 'aanmelding', 'eerste_gesprek')) "
@@ -423,6 +445,56 @@ def assert_forwards_overdue_without_an_offer(db: Db, home: Home, day: date) -> N
 
 street_overdue_forwards: set[str] = set()
 """Each forwarded case that was overdue on some night, to show the year had them."""
+
+
+def assert_moves_told(db: Db, home: Home, street: Street, day: date) -> None:
+    """A case whose household moved to another municipality tonight is listed once by the
+    municipality it left, as moved there, and by the new one, as moved from there; it gets
+    one letter with the new municipality's offer when it was sent a letter before and
+    nobody was reached or asked for help, and no other night brings such a letter."""
+    run = f"{day:%Y%m%d}-01"
+    now = dict(state(db, "SELECT zaak_id, gemeentecode FROM zaken WHERE gesloten IS NULL"))
+    moved = {z: (street.case_municipality[z], g) for z, g in now.items()
+             if street.case_municipality.get(z, g) != g}  # fmt: skip
+    street.case_municipality = now
+    told: dict[tuple[str, str], list[str]] = {}
+    for code in ("0505", "0642"):
+        export = home.out(run, f"exports/gemeente/{code}.csv").drop_nulls("Verhuisd")
+        for zaak, verhuisd in export.select("Zaak", "Verhuisd").unique().rows():
+            told.setdefault((zaak, code), []).append(verhuisd)
+    names = {"0505": "Dordrecht", "0642": "Zwijndrecht"}
+    expected = {
+        key: [f"{way} {names[there]}"]
+        for zaak, (old, new) in moved.items()
+        for key, way, there in (((zaak, old), "naar", new), ((zaak, new), "van", old))
+    }
+    assert told == expected, (day, "moves told", told, expected)
+    letters = dict(
+        state(
+            db,
+            "SELECT a.zaak_id, count(*) FROM acties a WHERE a.actie = 'brief_na_verhuizing' "
+            f"AND a.geboekt = DATE '{day}' GROUP BY ALL",
+        )
+    )
+    owed = {
+        z
+        for (z,) in state(
+            db,
+            "SELECT DISTINCT a.zaak_id FROM acties a WHERE a.actietype = 'brief' "
+            f"AND a.geboekt < DATE '{day}' AND NOT EXISTS (SELECT 1 FROM gebeurtenissen g "
+            "WHERE g.zaak_id = a.zaak_id AND (g.gebeurtenis <> 'contactpoging' "
+            "OR g.waarde LIKE '%|ja|%'))",
+        )
+        if z in moved
+    }
+    assert letters == dict.fromkeys(owed, 1), (day, "letters on a move", letters, owed)
+    street_moved_cases.update(moved)
+    street_move_letters.update(letters)
+
+
+street_moved_cases: set[str] = set()
+"""Each case that moved to another municipality, to show the year had them."""
+street_move_letters: set[str] = set()
 
 
 def assert_no_call_promised_without_a_number(db: Db, day: date) -> None:
@@ -520,6 +592,8 @@ def test_a_year_of_nights_keeps_every_invariant(year: tuple[Home, Street]) -> No
     assert street.moves >= 5, street.moves
     assert street_overdue_forwards, "no forward went overdue: the year checked nothing"
     assert street_stale_overdue, "no case stayed open for a duty: the year checked nothing"
+    assert street_moved_cases, "no case moved to another municipality: the year checked nothing"
+    assert street_move_letters, "no letter followed a move: the year checked nothing"
     assert len(set(street_calls)) >= 2, street_calls  # cases
     assert len(street_calls) >= 10, street_calls  # nights on the list
 

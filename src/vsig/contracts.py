@@ -99,6 +99,7 @@ GEMEENTE_CSV: Final = (
     "Zaak",
     "Route",
     "Acties vannacht",
+    "Verhuisd",
     "Doorgestuurd",
     *TE_DOEN_COLUMNS,
     "Al verstuurd",
@@ -114,7 +115,8 @@ GEMEENTE_CSV: Final = (
     "Totaal achterstand",
 )
 """A municipality's export, in the words its case workers read: a row per debt of a
-forwarded case, one row for any other case."""
+forwarded case, one row for any other case; a case that moved to another municipality
+tonight once more in the old one's, as `Verhuisd` `naar …` only."""
 
 BELLIJST_CSV: Final = (
     "Zaak",
@@ -234,6 +236,7 @@ STATE_COLUMNS: Final = {
         "uiterlijk",
         "geboekt",
         "gepland",
+        "gemeentecode",
     ),
     "gebeurtenissen": (
         "run_id",
@@ -249,5 +252,5 @@ STATE_COLUMNS: Final = {
 the line a row started on in its file, `soort` a creditor's type."""
 
 ACTION_COLUMNS: Final = tuple(c for c in STATE_COLUMNS["acties"] if c not in ("run_id", "volgorde"))
-"""An action a case has had: what, of which type, by whom, booked when, for which day and
-due by when."""
+"""An action a case has had: what, of which type, by whom, booked when, for which day, due
+by when, and for which municipality (null before state migration 7: the case's own)."""

@@ -218,6 +218,12 @@ def _typed(kind: FactKind, value: Any) -> Any:
 class Routing(Strict):
     actions: dict[str, Actie] = Field(min_length=1)
     rules: list[Rule] = Field(min_length=1)
+    verhuizing: str | None = Field(
+        None,
+        description="the letter (a `brief` action) a case that was sent a letter gets when "
+        "its household moves to another municipality of the region: the new municipality's "
+        "offer, saying it replaces the earlier letter; none without it",
+    )
 
     @model_validator(mode="after")
     def _complete(self) -> Self:
@@ -253,6 +259,14 @@ class Routing(Strict):
                     "rule below take the same cases without one (a home visit or a forward "
                     "to the municipality)",
                 )
+        if self.verhuizing is not None and not isinstance(
+            self.actions.get(self.verhuizing), BriefActie
+        ):
+            letters = [n for n, a in self.actions.items() if isinstance(a, BriefActie)]
+            raise RuleError(
+                ("verhuizing",),
+                f"{self.verhuizing!r} is not a letter; the letters defined: {', '.join(letters)}",
+            )
         return self
 
     def rule(self, name: str) -> Rule:

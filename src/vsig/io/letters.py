@@ -93,14 +93,30 @@ def letters_for(
     performed_tonight: pl.DataFrame,
     routed: pl.DataFrame,
     households: pl.DataFrame,
+    owed: pl.DataFrame,
     config: "Config",
     processing_date: date,
 ) -> list[Brief]:
     """Each letter `due` (`exports.letters_due`), naming its person and their own debts
-    only, with the case's other actions tonight; in print order: municipality, template,
-    case, debtor."""
+    only, with the case's other actions tonight and a call it still owes from before (a
+    letter after a move: `owed`, `termijnen.obligations`), undated once its day has
+    passed; in print order: municipality, template, case, debtor."""
+    steps = performed_tonight.filter(pl.col("actietype") != "brief").select(
+        "zaak_id", "volgorde", "actietype", "wie", "uiterlijk"
+    )
+    promised = (
+        owed.filter(pl.col("termijn") == "bellen")
+        .join(steps.filter(pl.col("actietype") == "bellen"), on="zaak_id", how="anti")
+        .select(
+            "zaak_id",
+            volgorde=pl.lit(-1, steps.schema["volgorde"]),
+            actietype=pl.lit("bellen"),
+            wie="wie",
+            uiterlijk=pl.when(pl.col("uiterlijk") >= processing_date).then("uiterlijk"),
+        )
+    )
     next_steps = (
-        performed_tonight.filter(pl.col("actietype") != "brief")
+        pl.concat([promised, steps])
         .sort("volgorde")
         .group_by("zaak_id")
         .agg(vervolg=pl.struct("actietype", "wie", "uiterlijk"))
@@ -117,7 +133,8 @@ def letters_for(
 def brief(row: dict[str, Any], config: "Config", processing_date: date) -> Brief:
     """One letter from its row: the action (`actie`, `template`), the case and its
     municipality, the addressee (`nummer`, `naam`, `adres`), their debts (`schulden`,
-    `totaal`) and the case's other actions tonight (`vervolg`)."""
+    `totaal`), the case's other actions tonight (`vervolg`) and, after a move, the day of
+    the letter this one replaces (`vervangt`)."""
     gemeente = config.gemeente(row["gemeentecode"])
     assert gemeente is not None  # cases exist only in configured municipalities
     letter_id = f"{row['zaak_id']}-{row['actie']}-{row['nummer']}"
@@ -132,6 +149,7 @@ def brief(row: dict[str, Any], config: "Config", processing_date: date) -> Brief
         "schulden": [_schuld(s, config) for s in row["schulden"]],
         "totaal": bedrag(row["totaal"]),
         "vervolg": [_vervolg(step, gemeente.naam) for step in row["vervolg"] or []],
+        "vervangt": datum(row["vervangt"]) if row.get("vervangt") else None,
         "reageren_voor": datum(
             werkdagen.termijn_einde(
                 processing_date + timedelta(days=config.afzender.reageren_binnen_dagen)

@@ -59,12 +59,22 @@ def write(
     schulden = tonight.schulden.join(shown, on="zaak_id", how="semi")
     verstuurd = tonight.verstuurd
     with stage("brieven") as tick:
-        briefs = letters.letters_for(tonight.letters, actions, routed, households, config, day)
+        briefs = letters.letters_for(
+            tonight.letters, actions, routed, households, tonight.owed, config, day
+        )
         written = letters.write(folder / "letters", briefs, config, day, letter_templates, tick)
     spreadsheets.write_csv(written.index, folder / "letters" / "index.csv")
     te_doen = exports.te_doen(tonight.owed, config)
     per_gemeente = exports.gemeente_exports(
-        routed, actions, tonight.forwarded, te_doen, households, schulden, verstuurd, config
+        routed,
+        actions,
+        tonight.forwarded,
+        te_doen,
+        households,
+        schulden,
+        verstuurd,
+        tonight.moves,
+        config,
     )
     sheets = outcome_sheets(tonight, config)
     for code, rows in per_gemeente.items():

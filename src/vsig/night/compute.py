@@ -69,6 +69,7 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
         stored = read.open_signals.select(cases.CASE_SIGNAL_COLUMNS)
         theirs = stored.filter(pl.col("zaak_id").is_in(still_open["zaak_id"].implode()))
         followed = lifecycle.follow(still_open, theirs, brp, day)
+        moves = lifecycle.moves(still_open, followed.open_cases)
     with stage("matchen"):
         closed_tonight = stored.join(
             followed.signals, on=["signaalpartner", "signaal_id"], how="anti"
@@ -86,7 +87,13 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
     with stage("routeren"):
         routed = route.route(touched, config.routing)
         actions = route.action_details(
-            route.new_actions(routed, config.routing, read.performed),
+            pl.concat(
+                [
+                    route.after_move(moves, read.performed, history, config.routing),
+                    route.new_actions(routed, config.routing, read.performed),
+                ],
+                how="diagonal",
+            ),
             config.routing,
             day,
             routed,
@@ -134,6 +141,7 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
         signals=bundled.signals,
         case_signals=bundled.case_signals,
         regrouped=bundled.regrouped,
+        moves=moves,
         routed=routed,
         actions=actions,
         forwarded=forwarded,

@@ -167,6 +167,7 @@ class Tonight:
     signals: pl.DataFrame
     case_signals: pl.DataFrame
     regrouped: pl.DataFrame  # earlier signals that follow their person into another case
+    moves: pl.DataFrame  # cases moved to another municipality tonight (`lifecycle.moves`)
     routed: pl.DataFrame
     actions: pl.DataFrame
     forwarded: pl.DataFrame

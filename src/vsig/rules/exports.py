@@ -171,6 +171,7 @@ def gemeente_exports(
     households_: pl.DataFrame,
     schulden_: pl.DataFrame,
     verstuurd_: pl.DataFrame,
+    moves: pl.DataFrame,
     config: Config,
 ) -> dict[str, pl.DataFrame]:
     """Per configured municipality, its cases opened or changed this run (`GEMEENTE_CSV`).
@@ -178,10 +179,21 @@ def gemeente_exports(
     Every case shows its address, route, what it was sent, the actions taken tonight and
     what it is owed now, by whom and by when (`te_doen`). Only a forwarded case, which the
     municipality must act on, carries names, contact data and its debts, a row per debt
-    beside the case's columns; any other case is one row.
+    beside the case's columns; any other case is one row. A case that moved here tonight
+    (`moves`: zaak_id, van, naar) says where from; the municipality it left lists it once
+    more, with where it went and what it is owed there, and nothing of its new address,
+    its people or its debts.
     """
     actions = config.routing.action_labels()
+    names = config.gemeentenamen()
     is_forwarded = pl.col("zaak_id").is_in(forwarded["zaak_id"].implode())
+    arrived = moves.select("zaak_id", Verhuisd=pl.format("van {}", _named("van", names)))
+    left = moves.join(te_doen_, on="zaak_id", how="left").select(
+        pl.col("van").alias("gemeentecode"),
+        pl.col("zaak_id").alias("Zaak"),
+        pl.format("naar {}", _named("naar", names)).alias("Verhuisd"),
+        *TE_DOEN_COLUMNS,
+    )
     acties = performed_tonight.group_by("zaak_id").agg(
         acties=_named("actie", actions).sort_by("volgorde").str.join(" + "),
     )
@@ -191,11 +203,13 @@ def gemeente_exports(
         .join(households_, on="zaak_id", how="left")
         .join(verstuurd_, on="zaak_id", how="left")
         .join(schulden_.filter(is_forwarded), on="zaak_id", how="left")
+        .join(arrived, on="zaak_id", how="left")
         .select(
             "gemeentecode",
             pl.col("zaak_id").alias("Zaak"),
             _named("regel", config.routing.rule_labels()).alias("Route"),
             pl.col("acties").fill_null("").alias("Acties vannacht"),
+            "Verhuisd",
             ja_nee(is_forwarded).alias("Doorgestuurd"),
             *TE_DOEN_COLUMNS,
             "Al verstuurd",
@@ -211,8 +225,9 @@ def gemeente_exports(
             euros_komma(pl.col("totaal_achterstand")).alias("Totaal achterstand"),
         )
     )
+    every = pl.concat([rows, left], how="diagonal_relaxed")
     return {
-        g.code: rows.filter(pl.col("gemeentecode") == g.code)
+        g.code: every.filter(pl.col("gemeentecode") == g.code)
         .select(GEMEENTE_CSV)
         .sort("Zaak", "Schuldeiser", "Klantnummer", nulls_last=True)
         for g in config.gemeenten

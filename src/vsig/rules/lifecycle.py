@@ -112,6 +112,18 @@ def open_after(open_cases: pl.DataFrame, routed: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def moves(before: pl.DataFrame, after: pl.DataFrame) -> pl.DataFrame:
+    """The open cases whose household moved to another municipality of the region tonight:
+    `zaak_id, van, naar` (gemeentecodes), from the cases as read (`before`) and as
+    followed to where their persons live now (`after`, from `follow`)."""
+    return (
+        after.select("zaak_id", naar="gemeentecode")
+        .join(before.select("zaak_id", van="gemeentecode"), on="zaak_id")
+        .filter(pl.col("van") != pl.col("naar"))
+        .sort("zaak_id")
+    )
+
+
 @dataclass(frozen=True)
 class Followed:
     """Where the open cases are after their persons moved, left or died."""

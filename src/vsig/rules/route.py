@@ -10,7 +10,7 @@ from typing import Any, Final
 import polars as pl
 
 from vsig.routing import COMPARE, BelActie, BriefActie, Condition, DoorstuurActie, Routing, Rule
-from vsig.rules import werkdagen
+from vsig.rules import bellijst, werkdagen
 
 
 def condition_expr(condition: Condition) -> pl.Expr:
@@ -94,6 +94,39 @@ def new_actions(routed: pl.DataFrame, routing: Routing, performed: pl.DataFrame)
     )
 
 
+def after_move(
+    moves: pl.DataFrame, performed: pl.DataFrame, events: pl.DataFrame, routing: Routing
+) -> pl.DataFrame:
+    """What a case gets from the municipality it moved to tonight (`moves`: zaak_id, van,
+    naar): the routing's `verhuizing` letter if it was sent a letter, with the day of the
+    latest (`vervangt`), which it replaces; and its latest forward again, now to the new
+    municipality with its term. A household that was reached or asked for help (`events`)
+    is in touch with the SDD, which is the same in every municipality: it gets no letter
+    repeating the offer. Ordered before the actions its route adds tonight."""
+    in_touch = events.filter(bellijst.contact()).select("zaak_id")
+    latest = (
+        performed.join(moves, on="zaak_id", how="semi")
+        .sort("geboekt", "actie")
+        .group_by("zaak_id", "actietype")
+        .agg(pl.col("actie").last(), vervangt=pl.col("geboekt").last())
+    )
+    letter = (
+        latest.filter(pl.col("actietype") == "brief")
+        .join(in_touch, on="zaak_id", how="anti")
+        .select(
+            "zaak_id",
+            actie=pl.lit(routing.verhuizing),
+            volgorde=pl.lit(-2, pl.Int32),
+            vervangt="vervangt",
+        )
+    )
+    forward = latest.filter(pl.col("actietype") == "doorsturen").select(
+        "zaak_id", "actie", volgorde=pl.lit(-1, pl.Int32), vervangt=pl.lit(None, pl.Date)
+    )
+    again = [forward] if routing.verhuizing is None else [letter, forward]
+    return pl.concat(again).sort("zaak_id", "volgorde")
+
+
 def action_details(
     actions: pl.DataFrame,
     routing: Routing,
@@ -102,9 +135,9 @@ def action_details(
     offer_terms: dict[str, int],
 ) -> pl.DataFrame:
     """Type, template, the day it is for and due date per action, from its one definition
-    in the routing; booked tonight. A forward without a term of its own is due when the
-    case's municipality (`cases`: zaak_id, gemeentecode) must have made its first offer:
-    `offer_terms` working days on."""
+    in the routing; booked tonight for the case's municipality (`cases`: zaak_id,
+    gemeentecode). A forward without a term of its own is due when that municipality must
+    have made its first offer: `offer_terms` working days on."""
     details = pl.DataFrame(
         [_detail(name, action, processing_date) for name, action in routing.actions.items()],
         schema={
@@ -122,11 +155,9 @@ def action_details(
         .join(cases.select("zaak_id", "gemeentecode"), on="zaak_id", how="left")
         .with_columns(geboekt=pl.lit(processing_date))
     )
-    return (
-        pl.concat([booked.filter(~forward), _offer_due(booked.filter(forward), offer_terms)])
-        .drop("gemeentecode")
-        .sort("zaak_id", "volgorde")
-    )
+    return pl.concat(
+        [booked.filter(~forward), _offer_due(booked.filter(forward), offer_terms)]
+    ).sort("zaak_id", "volgorde")
 
 
 def forwards(
@@ -135,15 +166,19 @@ def forwards(
     cases: pl.DataFrame,
     offer_terms: dict[str, int],
 ) -> pl.DataFrame:
-    """Every forward to a municipality, before or tonight (`zaak_id, geboekt, uiterlijk`),
-    each by when the municipality must have acted on it. A forward booked before forwards
-    had a term gets its municipality's (`cases`: zaak_id, gemeentecode; `offer_terms`),
-    counted from its booking."""
-    columns = ("zaak_id", "actietype", "geboekt", "uiterlijk")
+    """Every forward to the municipality a case is in (`cases`: zaak_id, gemeentecode),
+    before or tonight (`zaak_id, geboekt, uiterlijk`), each by when the municipality must
+    have acted on it. A forward to a municipality the case has left is no longer owed: the
+    move forwarded it to the new one (`after_move`). A forward booked before forwards had
+    a term, or their municipality (state migration 7), is the case's own, and gets its
+    term (`offer_terms`), counted from its booking."""
+    columns = ("zaak_id", "actietype", "geboekt", "uiterlijk", "gemeentecode")
     booked = (
         pl.concat([performed.select(columns), actions.select(columns)])
         .filter(pl.col("actietype") == "doorsturen")
-        .join(cases.select("zaak_id", "gemeentecode"), on="zaak_id", how="left")
+        .join(cases.select("zaak_id", hier="gemeentecode"), on="zaak_id", how="left")
+        .with_columns(gemeentecode=pl.coalesce("gemeentecode", "hier"))
+        .filter(pl.col("gemeentecode") == pl.col("hier"))
     )
     return (
         _offer_due(booked, offer_terms)

@@ -203,14 +203,15 @@ def _first_events(events: pl.DataFrame) -> pl.DataFrame:
 
 
 def _attempts(events: pl.DataFrame, actions: pl.DataFrame) -> pl.DataFrame:
-    """Per case, the contact attempts made (`pogingen`: its letters as one, each recorded
-    contactpoging as one), the day of the last (`laatste_poging`) and whether anyone was
-    ever reached (`bereikt`)."""
+    """Per case, the contact attempts made (`pogingen`: its letters as one, dated by the
+    first, each recorded contactpoging as one), the day of the last (`laatste_poging`) and
+    whether anyone was ever reached (`bereikt`). The letter after a move repeats the offer
+    at the new address: it is no new attempt, and moves no term."""
     attempt = pl.col("gebeurtenis") == "contactpoging"
     letters = (
         actions.filter(pl.col("actietype") == "brief")
         .group_by("zaak_id")
-        .agg(brieven=pl.lit(1, pl.Int64), brief=pl.col("geboekt").max())
+        .agg(brieven=pl.lit(1, pl.Int64), brief=pl.col("geboekt").min())
     )
     recorded = events.group_by("zaak_id").agg(
         gebeld=attempt.sum().cast(pl.Int64),

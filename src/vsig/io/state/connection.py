@@ -2,7 +2,7 @@
 name."""
 
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import duckdb
@@ -52,7 +52,11 @@ class Connection:
             yield
         finally:
             for name in frames:
-                self._db.unregister(name)
+                # A failed statement aborts its transaction, and DuckDB refuses even to
+                # drop a view until the rollback, which drops it: the error that failed
+                # the statement is the one to tell.
+                with suppress(duckdb.TransactionException):
+                    self._db.unregister(name)
 
     def _insert(self, table: str, frame: pl.DataFrame, verb: str = "INSERT") -> None:
         if not frame.height:

@@ -183,6 +183,30 @@ MIGRATIONS: Final = (
     ALTER TABLE zaken ADD COLUMN samengevoegd_in VARCHAR;
     """
     + _CLOSE_REASONS_OF_TEXT,
+    # 7: the municipality each action was booked for, and an action booked again by a later
+    # run: a case that moves gets the new municipality's letter and its forward, under the
+    # names it had them before (two runs may share a day, so the key gains the run, not
+    # the day). An action from before keeps no municipality, read as the case's own.
+    """
+    CREATE TABLE acties_7 (
+        run_id VARCHAR NOT NULL,
+        zaak_id VARCHAR NOT NULL,
+        actie VARCHAR NOT NULL,
+        volgorde INTEGER NOT NULL,
+        actietype VARCHAR NOT NULL,
+        template VARCHAR,
+        wie VARCHAR,
+        uiterlijk DATE,
+        geboekt DATE,
+        gepland DATE,
+        gemeentecode VARCHAR,
+        PRIMARY KEY (zaak_id, actie, run_id)
+    );
+    INSERT INTO acties_7 SELECT run_id, zaak_id, actie, volgorde, actietype, template, wie,
+        uiterlijk, geboekt, gepland, NULL FROM acties;
+    DROP TABLE acties;
+    ALTER TABLE acties_7 RENAME TO acties;
+    """,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)
