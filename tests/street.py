@@ -126,7 +126,7 @@ def night_1_signals() -> dict[str, list[dict[str, str]]]:
         "VGZ": [
             KNOWN_ESCALATES.signal("Z-9", "200.00", d, klantnummer="POLIS-9"),
             REPEATS.signal("Z-10", "300.00", d, klantnummer="POLIS-10"),
-            TOO_OLD.signal("Z-22", "300.00", d, ontstaansdatum=(d - timedelta(120)).isoformat()),
+            TOO_OLD.signal("Z-22", "150.00", d, ontstaansdatum=(d - timedelta(120)).isoformat()),
         ],
     }
 

@@ -110,18 +110,31 @@ def test_explain_speaks_in_euros_words_and_addresses(story: Story) -> None:
     assert " at huisnummer " in text
 
 
-def test_an_unfounded_signal_says_which_window_it_missed(tmp_path: Path) -> None:
+def test_a_signal_outside_its_window_says_which_and_why_it_was_picked_up_or_not(
+    tmp_path: Path,
+) -> None:
+    """Both 10 days in arrears: €90 is not picked up, €900 is, for its amount."""
     home = Home.create(tmp_path)
     debtor = Resident(make_bsn(910), "Tevroeg", date(1980, 1, 1), "3311AB", 9)
     home.registers(DAY, [debtor])
-    early = debtor.signal("Z-1", "90.00", DAY, ontstaansdatum=str(DAY - timedelta(days=10)))
-    home.signals("VGZ", DAY, [early])
+    since = str(DAY - timedelta(days=10))
+    home.signals(
+        "VGZ",
+        DAY,
+        [
+            debtor.signal("Z-1", "90.00", DAY, ontstaansdatum=since),
+            debtor.signal("Z-2", "900.00", DAY, ontstaansdatum=since, klantnummer="K-2"),
+        ],
+    )
     assert home.run(DAY).exit_code == 0
-    result = runner.invoke(
-        app, ["explain", "Z-1", "--home", str(home.path), "--config", str(home.config)]
-    )
-    assert result.exit_code == 0, result.output
-    assert (
-        "not picked up: fewer than the 30 days in arrears a Zorg signal needs "
-        "(it was 10 days in arrears)" in " ".join(result.stdout.split())
-    )
+    told = {}
+    for signaal in ("Z-1", "Z-2"):
+        result = runner.invoke(
+            app, ["explain", signaal, "--home", str(home.path), "--config", str(home.config)]
+        )
+        assert result.exit_code == 0, result.output
+        told[signaal] = " ".join(result.stdout.split())
+    window = "fewer than the 30 days in arrears a Zorg signal needs (it was 10 days in arrears)"
+    assert f"not picked up: {window}" in told["Z-1"]
+    assert f"picked up for its amount, though {window}" in told["Z-2"]
+    assert "not picked up" not in told["Z-2"]

@@ -165,7 +165,7 @@ def test_a_moved_person_is_followed_to_the_current_address(story: Story) -> None
         ("W-12", vng.OVERLEDEN),
         ("W-13", vng.ANDERE_REDEN),  # address on the exclusion list
         ("W-14", vng.ANDERE_REDEN),  # Hardinxveld-Giessendam starts in 2027
-        ("Z-22", vng.ONTERECHT),  # health insurance 120 days in arrears: outside 30-100
+        ("Z-22", vng.ONTERECHT),  # €150 of premium 120 days in arrears: outside 30-100
         ("W-18", vng.GEEN_INWONER),  # the name fits nobody at the address: no guess
     ],
 )

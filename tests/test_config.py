@@ -73,6 +73,12 @@ def test_unknown_setting_is_named(tmp_path: Path) -> None:
     assert "retention.maanden: unknown setting" in problem
 
 
+def test_every_arrears_window_says_where_its_numbers_come_from(tmp_path: Path) -> None:
+    """An article, an agreement or SDD policy: the creditor reads it in its feedback."""
+    (problem,) = broken(tmp_path, {"dagen_achterstand.Huur": {"min_dagen": 30}})
+    assert "dagen_achterstand.Huur.grondslag" in problem
+
+
 def test_amount_setting_is_parsed_as_cents(tmp_path: Path) -> None:
     (problem,) = broken(tmp_path, {"minimum_bedrag": "tien"})
     assert "minimum_bedrag: expected an amount in euros" in problem

@@ -1,6 +1,6 @@
 """What each export holds, on frames of a few rows: each creditor hears of its own rows only."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 
@@ -17,14 +17,21 @@ SIGNAL = {
     "klantnummer": pl.String,
     "signaaldatum": pl.Date,
     "status": pl.String,
+    "soort": pl.String,
+    "bedrag": pl.Int64,
+    "ontstaansdatum": pl.Date,
 }
+
+
+HUUR = ("Huur", 100_00, TODAY - timedelta(days=21))
+"""Each test signal's soort, amount and start of its arrears."""
 
 
 def signals(*rows: tuple[str, int, str, str]) -> pl.DataFrame:
     """(partner, line, signal id, status) of tonight's signals."""
     return pl.DataFrame(
         [
-            (partner, f"{partner}.csv", line, signaal, f"K{signaal}", TODAY, status)
+            (partner, f"{partner}.csv", line, signaal, f"K{signaal}", TODAY, status, *HUUR)
             for partner, line, signaal, status in rows
         ],
         schema=SIGNAL,
@@ -32,11 +39,18 @@ def signals(*rows: tuple[str, int, str, str]) -> pl.DataFrame:
     )
 
 
-def test_each_creditor_gets_its_own_rows_its_decisions_and_its_refusals_only() -> None:
+def test_each_creditor_gets_its_own_rows_its_decisions_and_its_refusals_only(
+    config: Config,
+) -> None:
     """VGZ and Evides signal the same household; the case is decided tonight. Each hears of
-    its own signals, the decision of its own earlier signal and why its own rows were
-    refused; neither learns that the other signalled, nor the case they share."""
-    tonight = signals(("VGZ", 2, "V-2", vng.HERHAALD), ("EVIDES", 2, "E-2", vng.OPGEPAKT))
+    its own signals, the decision of its own earlier signal, why its own rows were refused
+    and why a signal of its own was unfounded; neither learns that the other signalled,
+    nor the case they share."""
+    tonight = signals(
+        ("VGZ", 2, "V-2", vng.HERHAALD),
+        ("EVIDES", 2, "E-2", vng.OPGEPAKT),
+        ("VGZ", 3, "V-3", vng.ONTERECHT),
+    )
     earlier = signals(("VGZ", 5, "V-1", vng.OPGEPAKT), ("EVIDES", 3, "E-1", vng.OPGEPAKT))
     decisions = earlier.with_columns(
         beschikking=pl.lit("toegelaten"), resultaat=pl.lit(None, pl.String)
@@ -50,14 +64,19 @@ def test_each_creditor_gets_its_own_rows_its_decisions_and_its_refusals_only() -
             "afwijzing": ["bedrag: moet meer dan 0 zijn"],
         }
     )
-    feedback = exports.terugmeldingen(tonight, decisions, refused, TODAY)
+    feedback = exports.terugmeldingen(tonight, decisions, refused, config, TODAY)
     assert sorted(feedback) == ["EVIDES", "VGZ"]
     for partner, rows in feedback.items():
         assert rows.columns == list(TERUGMELDING_CSV)
         assert set(rows["bestand"]) == {f"{partner}.csv"}
     assert feedback["VGZ"].select("signaal_id", "status", "beschikking").rows() == [
         ("V-2", vng.HERHAALD, None),
+        ("V-3", vng.ONTERECHT, None),
         ("V-1", vng.OPGEPAKT, "toegelaten"),
+    ]
+    told = feedback["VGZ"].select("signaal_id", "toelichting").drop_nulls().rows()
+    assert [(signaal, why[:50]) for signaal, why in told] == [
+        ("V-3", "21 dagen achterstand. Meldingen over Huur pakken w")
     ]
     assert feedback["EVIDES"].select("signaal_id", "beschikking", "afwijzing").rows() == [
         ("E-2", None, None),

@@ -192,6 +192,44 @@ def test_arrears_younger_than_30_days_are_unfounded(tmp_path: Path, config) -> N
     assert found["young"]["status"] == vng.ONTERECHT
 
 
+def test_serious_arrears_outside_their_window_still_get_the_offer(tmp_path: Path, config) -> None:
+    """The issue's two: €2,579.64 rent at 21 days, €474.07 premium at 110 days (past the
+    100 days the SDD picks up Zorg signals in). From `buiten_venster_vanaf` (€250) the
+    date does not count; €100 rent at 21 days is unfounded, and its creditor is told
+    why and from when to signal it again."""
+    person = resident(1)
+    young = "2026-11-05"  # 21 days before TODAY
+    old = "2026-08-08"  # 110 days before TODAY
+    signals = {
+        "WOONKRACHT10": [
+            person.signal("rent", "2579.64", TODAY, ontstaansdatum=young, klantnummer="K1"),
+            person.signal("small", "100.00", TODAY, ontstaansdatum=young, klantnummer="K2"),
+        ],
+        "VGZ": [person.signal("premium", "474.07", TODAY, ontstaansdatum=old)],
+    }
+    found = statuses(tmp_path, config, [person], signals)
+    assert {k: v["status"] for k, v in found.items()} == {
+        "rent": vng.OPGEPAKT,
+        "premium": vng.OPGEPAKT,
+        "small": vng.ONTERECHT,
+    }
+    small = pl.DataFrame(
+        [{k: found["small"][k] for k in ("bedrag", "soort", "ontstaansdatum", "signaaldatum")}]
+    )
+    (reason,) = small.select(match.unfounded_reason(config)).to_series()
+    assert reason == (
+        "21 dagen achterstand. Meldingen over Huur pakken wij op vanaf 30 dagen (beleid SDD: "
+        "de eerste herinnering van de verhuurder na 30 dagen), en bij een achterstand vanaf "
+        "€ 250,00 altijd. Meld de achterstand opnieuw vanaf 05-12-2026 als die dan nog bestaat."
+    )
+    without = config.model_copy(update={"buiten_venster_vanaf": None})
+    (tmp_path / "without").mkdir()
+    found = statuses(tmp_path / "without", without, [person], signals)
+    assert {k: v["status"] for k, v in found.items()} == dict.fromkeys(
+        ("rent", "premium", "small"), vng.ONTERECHT
+    )
+
+
 def sdd(*rows: tuple[str, str, str | None], regeling: str = "bijstand") -> pl.DataFrame:
     return pl.DataFrame(
         [

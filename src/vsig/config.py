@@ -137,6 +137,11 @@ class Achterstandsvenster(Strict):
 
     min_dagen: int = Field(0, ge=0, le=3650)
     max_dagen: int | None = Field(None, ge=0, le=3650)
+    grondslag: str = Field(
+        min_length=1,
+        description="where the numbers come from: an article, an agreement with the "
+        "creditors, or SDD policy (then it says so); the creditor reads it in its feedback",
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -272,6 +277,13 @@ class Config(Strict):
     )
     minimum_bedrag: Cents = Field(0, ge=0, le=1_000_000_00)
     dagen_achterstand: dict[Signaalpartnersoort, Achterstandsvenster] = Field(default_factory=dict)
+    buiten_venster_vanaf: Cents | None = Field(
+        None,
+        ge=0,
+        le=1_000_000_00,
+        description="a signal outside its days-of-arrears window is picked up all the same "
+        "from this amount: no resident with serious arrears is left out for a date",
+    )
     retention: Retention = Retention()
     termijnen: Termijnen = Termijnen()
     cbs: Cbs | None = None

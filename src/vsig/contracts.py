@@ -152,7 +152,11 @@ TERUGMELDING_CSV: Final = (
     "resultaat",
     "verwerkingsdatum",
     "afwijzing",
+    "toelichting",
 )
+"""A creditor's feedback: a row per row it sent tonight and per earlier signal decided
+tonight; `afwijzing` why a row was refused, `toelichting` why a signal was unfounded and
+when to signal it again."""
 
 TERMIJNEN_CSV: Final = (
     "wie",

@@ -59,6 +59,7 @@ def _signal(row: dict[str, Any], config: Config) -> dict[str, Any]:
         "terugmelding": row["status"],
         "dagen_achterstand": (row["signaaldatum"] - row["ontstaansdatum"]).days,
         "onterecht": match.why_unfounded(row, config) if unfounded else [],
+        "buiten_venster": [] if unfounded else match.outside_window(row, config),
     }
 
 
@@ -144,6 +145,11 @@ def in_words(story: dict[str, Any]) -> list[str]:
         if signal["onterecht"]:
             lines.append(
                 f"  not picked up: {'; '.join(signal['onterecht'])} "
+                f"(it was {signal['dagen_achterstand']} days in arrears)"
+            )
+        if signal["buiten_venster"]:
+            lines.append(
+                f"  picked up for its amount, though {'; '.join(signal['buiten_venster'])} "
                 f"(it was {signal['dagen_achterstand']} days in arrears)"
             )
     for case in story["zaken"]:

@@ -19,7 +19,7 @@ from vsig.contracts import (
     TERMIJNEN_CSV,
     TERUGMELDING_CSV,
 )
-from vsig.rules import cases
+from vsig.rules import cases, match, vng
 from vsig.rules.formats import (
     LIST_SEPARATOR,
     adresregel,
@@ -318,22 +318,26 @@ def terugmeldingen(
     signals: pl.DataFrame,
     decisions: pl.DataFrame,
     refused: pl.DataFrame,
+    config: Config,
     processing_date: date,
 ) -> dict[str, pl.DataFrame]:
     """Per partner, every row it sent tonight, and those of its earlier signals whose case
     got a decision (beschikking) or result tonight; nothing of any other partner. A row it
     sent comes back with its status, or with why it was refused (`afwijzing`, in Dutch; see
-    `afwijzingen`), so that the partner can account for every row.
+    `afwijzingen`), so that the partner can account for every row; an unfounded signal
+    with why, and when to signal it again (`toelichting`, `match.unfounded_reason`).
 
     The VNG lists say no more than a partner may know: `Niet opgepakt: andere reden` tells
     that a signal was not picked up, never why. No case id either: two partners that saw the
     same id would learn they share a household.
     """
-    tonight = signals.select(DECISION_COLUMNS).with_columns(
-        beschikking=pl.lit(None, pl.String), resultaat=pl.lit(None, pl.String)
-    )
+    unfounded = pl.col("status") == vng.ONTERECHT
+    tonight = signals.select(
+        *DECISION_COLUMNS,
+        toelichting=pl.when(unfounded).then(match.unfounded_reason(config)),
+    ).with_columns(beschikking=pl.lit(None, pl.String), resultaat=pl.lit(None, pl.String))
     rows = (
-        pl.concat([tonight, decisions.select(tonight.columns)])
+        pl.concat([tonight, decisions], how="diagonal_relaxed")
         .unique(["signaalpartner", "signaal_id", "klantnummer"], keep="last")
         .with_columns(verwerkingsdatum=pl.lit(processing_date), afwijzing=pl.lit(None, pl.String))
     )

@@ -528,33 +528,71 @@ def _status(config: Config, processing_date: date) -> pl.Expr:
 
 
 def _unfounded(config: Config) -> pl.Expr:
-    """Below the minimum, or outside the days-of-arrears window of the partner's soort."""
-    return pl.any_horizontal(test for test, _ in _unfounded_tests(config))
+    """Below the minimum, or outside the days-of-arrears window of the partner's soort
+    with less than `buiten_venster_vanaf`."""
+    return pl.any_horizontal(test for test, _, _ in _unfounded_tests(config))
 
 
-def _unfounded_tests(config: Config) -> list[tuple[pl.Expr, str]]:
-    """Each way a signal is unfounded, with what it says: one source for the status and
-    for `why_unfounded`."""
+def unfounded_reason(config: Config) -> pl.Expr:
+    """Why a signal is unfounded, in Dutch for the creditor, with what it can do (when to
+    signal again); null for a signal that is not."""
+    return pl.concat_str(
+        [pl.when(test).then(dutch) for test, _, dutch in _unfounded_tests(config)],
+        separator=" ",
+        ignore_nulls=True,
+    ).replace("", None)
+
+
+def _unfounded_tests(config: Config) -> list[tuple[pl.Expr, str, pl.Expr]]:
+    """Each way a signal is unfounded, with what it says to an auditor and, in Dutch, to
+    the creditor: one source for the status, for `why_unfounded` and for the feedback."""
     days = (pl.col("signaaldatum") - pl.col("ontstaansdatum")).dt.total_days()
+    minimum = bedrag(config.minimum_bedrag)
     tests = [
         (
             pl.col("bedrag") < config.minimum_bedrag,
-            f"the amount is below the minimum of {bedrag(config.minimum_bedrag)}",
+            f"the amount is below the minimum of {minimum}",
+            pl.lit(f"Het bedrag is lager dan {minimum}: meldingen pakken wij op vanaf dat bedrag."),
         )
     ]
-    for soort, termijn in config.dagen_achterstand.items():
-        is_soort = pl.col("soort") == soort
+    rescue = config.buiten_venster_vanaf
+    small = pl.col("bedrag") < rescue if rescue is not None else pl.lit(True)
+    # Said once, to every creditor: the amount from which the window does not count.
+    anyway = f", en bij een achterstand vanaf {bedrag(rescue)} altijd" if rescue is not None else ""
+    for soort, venster in config.dagen_achterstand.items():
+        is_soort = (pl.col("soort") == soort) & small
+        opnieuw = (pl.col("ontstaansdatum") + pl.duration(days=venster.min_dagen)).dt.strftime(
+            "%d-%m-%Y"
+        )
         tests.append(
             (
-                is_soort & (days < termijn.min_dagen),
-                f"fewer than the {termijn.min_dagen} days in arrears a {soort} signal needs",
+                is_soort & (days < venster.min_dagen),
+                f"fewer than the {venster.min_dagen} days in arrears a {soort} signal needs",
+                pl.concat_str(
+                    days.cast(pl.String),
+                    pl.lit(
+                        f" dagen achterstand. Meldingen over {soort} pakken wij op vanaf "
+                        f"{venster.min_dagen} dagen ({venster.grondslag}){anyway}. Meld de "
+                        "achterstand opnieuw vanaf "
+                    ),
+                    opnieuw,
+                    pl.lit(" als die dan nog bestaat."),
+                ),
             )
         )
-        if termijn.max_dagen is not None:
+        if venster.max_dagen is not None:
             tests.append(
                 (
-                    is_soort & (days > termijn.max_dagen),
-                    f"more than the {termijn.max_dagen} days in arrears a {soort} signal may have",
+                    is_soort & (days > venster.max_dagen),
+                    f"more than the {venster.max_dagen} days in arrears a {soort} signal may have",
+                    pl.concat_str(
+                        days.cast(pl.String),
+                        pl.lit(
+                            f" dagen achterstand. Meldingen over {soort} pakken wij op tot "
+                            f"{venster.max_dagen} dagen ({venster.grondslag}){anyway}. Meld "
+                            "een volgende achterstand eerder."
+                        ),
+                    ),
                 )
             )
     return tests
@@ -565,8 +603,16 @@ def why_unfounded(signal: dict[str, Any], config: Config) -> list[str]:
     columns = ("bedrag", "soort", "ontstaansdatum", "signaaldatum")
     row = pl.DataFrame([{k: signal[k] for k in columns}])
     tests = _unfounded_tests(config)
-    held = row.select(test.alias(str(n)) for n, (test, _) in enumerate(tests)).row(0)
-    return [text for (_, text), hit in zip(tests, held, strict=True) if hit]
+    held = row.select(test.alias(str(n)) for n, (test, _, _) in enumerate(tests)).row(0)
+    return [text for (_, text, _), hit in zip(tests, held, strict=True) if hit]
+
+
+def outside_window(signal: dict[str, Any], config: Config) -> list[str]:
+    """Why a signal picked up for its amount (`buiten_venster_vanaf`) is outside its
+    days-of-arrears window; nothing for one inside it."""
+    if config.buiten_venster_vanaf is None or signal["bedrag"] < config.minimum_bedrag:
+        return []
+    return why_unfounded(signal, config.model_copy(update={"buiten_venster_vanaf": None}))
 
 
 def _repeated(eligible: pl.DataFrame, known_debts: pl.DataFrame) -> pl.DataFrame:
