@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from vsig.cli import app
 from vsig.io.state.lock import locked
+from vsig.night import nightly
 from vsig.rules import termijnen, vng
 from vsig.rules.lifecycle import CloseReason
 
@@ -377,9 +378,10 @@ def test_without_a_fresh_brp_extract_the_run_aborts(tmp_path: Path, brp_day, mes
     assert (home.path / "inbox" / "signalen" / "WOONKRACHT10").is_dir()
 
 
-def test_a_second_concurrent_run_exits_4(tmp_path: Path) -> None:
+def test_a_second_concurrent_run_exits_4(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     home = Home.create(tmp_path)
     home.registers(NIGHT_1, RESIDENTS, KNOWN)
+    monkeypatch.setattr(nightly, "WRITER_WAIT", 0.5)  # the 10 s it waits for the lock
     with locked(home.path / "state"):
         result = home.run(NIGHT_1)
     assert result.exit_code == 4

@@ -374,7 +374,7 @@ def owed_on_frames(
 
 
 def test_every_open_case_owes_one_thing_the_next_step_of_its_help() -> None:
-    """Fifteen cases, each at another step. A letter counts as one attempt and the SDD's
+    """Sixteen cases, each at another step. A letter counts as one attempt and the SDD's
     policy asks two before 'no contact': a letter alone still owes an attempt (A), by the day
     the case would close for silence, also after the letter of a move (O); a promised call
     is owed by its date until it is tried (C, D); a forward is owed its first offer by the
@@ -403,6 +403,14 @@ def test_every_open_case_owes_one_thing_the_next_step_of_its_help() -> None:
             "M": (True, [("contactpoging", "03", "Huisbezoek|nee|Middag")]),
             "N": (True, [("aanmelding", "01", None), ("beschikking", "02", "afgewezen")]),
             "O": (False, []),
+            "P": (
+                False,
+                [
+                    ("aanmelding", "01", None),
+                    ("beschikking", "02", "afgewezen"),
+                    ("aanmelding", "10", None),
+                ],
+            ),
         },
         [
             *({"zaak_id": z} | letter for z in "ABCDJLO"),
@@ -442,6 +450,8 @@ def test_every_open_case_owes_one_thing_the_next_step_of_its_help() -> None:
         "N": ("eerste_aanbod", "gemeente", date(2026, 12, 11), 0),
         # The letter after a move repeats the offer: still one attempt, due as before.
         "O": ("contactpoging", "sdd", close_day, 1),
+        # Refused, then asked again: a new request, whose conversation is owed anew.
+        "P": ("eerste_gesprek", "sdd", date(2027, 1, 7), 0),
     }
     assert set(termijnen.TE_DOEN) >= set(owed["termijn"])
 

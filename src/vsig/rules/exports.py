@@ -267,7 +267,9 @@ def bellijst(
             _named("actie", labels).alias("Bellen"),
             pl.col("gepland").alias("Bellen vanaf"),
             pl.col("uiterlijk").alias("Uiterlijk"),
-            ja_nee(pl.col("uiterlijk") < today).alias("Te laat"),
+            # Late while the promised call was not tried: after an attempt the promise is
+            # kept (as `termijnen` says), and the call stays listed to try again.
+            ja_nee((pl.col("uiterlijk") < today) & (pl.col("pogingen") == 0)).alias("Te laat"),
             pl.col("pogingen").alias("Pogingen"),
             pl.col("laatste_poging").alias("Laatste poging"),
             *TE_DOEN_COLUMNS,

@@ -189,9 +189,22 @@ def deadlines(obligations_: pl.DataFrame, termijnen: Termijnen, today: date) -> 
 
 def _first_events(events: pl.DataFrame) -> pl.DataFrame:
     """Per case, the first date of each step of the help: aanmelding, first conversation,
-    decision."""
+    decision. A step recorded after a refused decision (`afgewezen`) is a new request: the
+    steps count from there, so its conversation is owed anew."""
+    asked = events.filter(pl.col("gebeurtenis").is_in(ASKED))
+    refused = (pl.col("gebeurtenis") == "beschikking") & (pl.col("waarde") == "afgewezen")
+    since = (
+        asked.filter(refused)
+        .group_by("zaak_id")
+        .agg(afgewezen=pl.col("datum").max())
+        .join(asked, on="zaak_id")
+        .filter(pl.col("datum") > pl.col("afgewezen"))
+        .group_by("zaak_id")
+        .agg(pl.col("afgewezen").first())
+    )
     first = (
-        events.filter(pl.col("gebeurtenis").is_in(["aanmelding", "eerste_gesprek", "beschikking"]))
+        asked.join(since, on="zaak_id", how="left")
+        .filter(pl.col("afgewezen").is_null() | (pl.col("datum") > pl.col("afgewezen")))
         .group_by("zaak_id", "gebeurtenis")
         .agg(pl.col("datum").min())
         .pivot(on="gebeurtenis", index="zaak_id", values="datum")
