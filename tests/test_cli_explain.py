@@ -113,9 +113,11 @@ def test_explain_speaks_in_euros_words_and_addresses(story: Story) -> None:
 def test_a_signal_outside_its_window_says_which_and_why_it_was_picked_up_or_not(
     tmp_path: Path,
 ) -> None:
-    """Both 10 days in arrears: €90 is not picked up, €900 is, for its amount."""
+    """All 10 days in arrears: €90 is not picked up, €900 is, for its amount; €900 for
+    someone who does not live there was never picked up, whatever its amount."""
     home = Home.create(tmp_path)
     debtor = Resident(make_bsn(910), "Tevroeg", date(1980, 1, 1), "3311AB", 9)
+    stranger = Resident(make_bsn(911), "Elders", date(1981, 1, 1), "3311AB", 10)
     home.registers(DAY, [debtor])
     since = str(DAY - timedelta(days=10))
     home.signals(
@@ -124,11 +126,12 @@ def test_a_signal_outside_its_window_says_which_and_why_it_was_picked_up_or_not(
         [
             debtor.signal("Z-1", "90.00", DAY, ontstaansdatum=since),
             debtor.signal("Z-2", "900.00", DAY, ontstaansdatum=since, klantnummer="K-2"),
+            stranger.signal("Z-3", "900.00", DAY, ontstaansdatum=since, klantnummer="K-3"),
         ],
     )
     assert home.run(DAY).exit_code == 0
     told = {}
-    for signaal in ("Z-1", "Z-2"):
+    for signaal in ("Z-1", "Z-2", "Z-3"):
         result = runner.invoke(
             app, ["explain", signaal, "--home", str(home.path), "--config", str(home.config)]
         )
@@ -138,3 +141,4 @@ def test_a_signal_outside_its_window_says_which_and_why_it_was_picked_up_or_not(
     assert f"not picked up: {window}" in told["Z-1"]
     assert f"picked up for its amount, though {window}" in told["Z-2"]
     assert "not picked up" not in told["Z-2"]
+    assert "picked up" not in told["Z-3"]

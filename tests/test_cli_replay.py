@@ -222,3 +222,21 @@ def test_a_run_whose_letter_templates_are_from_before_one_layout_says_so(copied:
     assert result.exit_code == 2, result.output
     assert "do not mark where each letter ends" in result.output
     assert "replay it with the vsig the run had" in result.output
+
+
+def test_a_run_whose_config_this_vsig_no_longer_loads_says_so(copied: Path) -> None:
+    """A run archived before each arrears window had to say where its numbers come from:
+    the replay names what its config lacks and how to replay it, not exit 5."""
+    run = "20261102-01"
+    manifest = json.loads((copied / "out" / run / "manifest.json").read_text())
+    config = copied / "archive" / run / "config" / manifest["config_file"]
+    config.write_text(config.read_text().replace("grondslag:", "bron:"))
+    archive = manifest["archive"] | {
+        f"config/{manifest['config_file']}": hashlib.sha256(config.read_bytes()).hexdigest()
+    }
+    edit_manifest(copied / "out" / run / "manifest.json", {"archive": archive})
+    result = vsig("replay", run, "--home", str(copied))
+    assert result.exit_code == 2, result.output
+    assert "its archived config does not load with this vsig" in result.output
+    assert "grondslag" in result.output
+    assert "replay it with the vsig the run had" in result.output

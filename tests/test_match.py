@@ -222,6 +222,8 @@ def test_serious_arrears_outside_their_window_still_get_the_offer(tmp_path: Path
         "de eerste herinnering van de verhuurder na 30 dagen), en bij een achterstand vanaf "
         "€ 250,00 altijd. Meld de achterstand opnieuw vanaf 05-12-2026 als die dan nog bestaat."
     )
+    one_day = small.with_columns(ontstaansdatum=pl.col("signaaldatum") - pl.duration(days=1))
+    assert one_day.select(match.unfounded_reason(config)).item().startswith("1 dag achterstand.")
     without = config.model_copy(update={"buiten_venster_vanaf": None})
     (tmp_path / "without").mkdir()
     found = statuses(tmp_path / "without", without, [person], signals)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import polars as pl
 import pytest
 from pypdf import PdfReader
 from typer.testing import CliRunner
@@ -214,6 +215,39 @@ def test_a_forwarded_case_that_moves_is_owed_by_its_new_municipality(tmp_path: P
         "Zwijndrecht",
         None,
     )
+
+
+def test_a_move_keeps_the_sdds_crisis_call_and_moving_back_revives_no_forward(
+    tmp_path: Path,
+) -> None:
+    """Forwarded to Dordrecht; the next day a crisis: the SDD owes a call within 3 working
+    days. The household moves to Zwijndrecht: the forward goes with it, and the call stays
+    the SDD's (a forward booked again by a move takes over no call booked before it). Three
+    weeks later it moves back: Dordrecht's first forward, never acted on, is not owed again;
+    the one booked that night is, by Dordrecht's term from then."""
+    home = Home.create(tmp_path)
+    night(home, START, [OWNER], WOONKRACHT10=[OWNER.signal("W-1", "800.00", START)])
+    day = START + timedelta(days=1)
+    crisis = OWNER.signal("Z-1", "300.00", day, crisissignaal="ja", telefoonnummer="0611111111")
+    night(home, day, [OWNER], VGZ=[crisis])
+    there = night(home, START + timedelta(days=2), [moved(OWNER)])
+    (call,) = home.out(there, "exports/sdd/bellijst.csv").to_dicts()
+    assert (call["Bellen"], call["Uiterlijk"]) == (
+        "SDD belt binnen 3 werkdagen (crisis)",
+        "2027-01-08",
+    )
+    back = START + timedelta(days=28)  # Monday 1 February
+    home_again = night(home, back, [OWNER])
+    row = home.out(home_again, "exports/gemeente/0505.csv").row(0, named=True)
+    assert (row["Verhuisd"], row["Door"], row["Te doen uiterlijk"]) == (
+        "van Zwijndrecht",
+        "Dordrecht",
+        "2027-02-15",
+    )
+    late = home.out(home_again, "exports/termijnen.csv").filter(
+        pl.col("termijn") == "eerste_aanbod"
+    )
+    assert late.select("uiterlijk", "stand").rows() == []  # due in two weeks, not late
 
 
 def test_a_case_closes_when_its_household_leaves_the_region(tmp_path: Path) -> None:

@@ -381,6 +381,7 @@ def test_a_case_counts_as_forwarded_once_it_was_forwarded_before_or_tonight() ->
     performed = pl.DataFrame(
         {
             "zaak_id": ["Z1", "Z2"],
+            "actie": ["doorsturen", "brief"],
             "actietype": ["doorsturen", "brief"],
             "geboekt": [before] * 2,
             "uiterlijk": [date(2026, 11, 16), None],
@@ -391,6 +392,7 @@ def test_a_case_counts_as_forwarded_once_it_was_forwarded_before_or_tonight() ->
     tonight = pl.DataFrame(
         {
             "zaak_id": ["Z3", "Z3", "Z4", "Z1"],
+            "actie": ["doorsturen", "bellen", "bellen", "huisbezoek"],
             "actietype": ["doorsturen", "bellen", "bellen", "doorsturen"],
             "geboekt": [today] * 4,
             "uiterlijk": [date(2026, 12, 10), None, None, date(2026, 12, 1)],
@@ -406,20 +408,27 @@ def test_a_case_counts_as_forwarded_once_it_was_forwarded_before_or_tonight() ->
 
 
 def test_a_forward_to_the_municipality_a_case_left_is_owed_no_more() -> None:
-    """Z1 was forwarded to Dordrecht and moved to Zwijndrecht: Dordrecht's forward is
-    no longer owed, and until the move's forward is booked the case is forwarded to
-    nobody; Z2, forwarded to Dordrecht where it lives, is."""
+    """Z1 was forwarded to Dordrecht and moved to Zwijndrecht: Dordrecht's forward is no
+    longer owed, and until the move's forward is booked the case is forwarded to nobody;
+    Z2, forwarded to Dordrecht where it lives, is. Z3 moved to Zwijndrecht (forwarded
+    there on the 9th) and back (forwarded on the 23rd): only the last forward is owed, and
+    it carries on the first (`sinds`), so a call booked since then stays the SDD's."""
+    rows = [
+        ("Z1", "0505", 2), ("Z2", "0505", 2),
+        ("Z3", "0505", 2), ("Z3", "0642", 9), ("Z3", "0505", 23),
+    ]  # fmt: skip
     performed = pl.DataFrame(
-        {
-            "zaak_id": ["Z1", "Z2"],
-            "actietype": "doorsturen",
-            "geboekt": date(2026, 11, 2),
-            "uiterlijk": date(2026, 11, 16),
-            "gemeentecode": "0505",
-        }
-    )
-    cases = pl.DataFrame({"zaak_id": ["Z1", "Z2"], "gemeentecode": ["0642", "0505"]})
-    assert route.forwards(performed, performed.clear(), cases, {})["zaak_id"].to_list() == ["Z2"]
+        [(zaak, "doorsturen", "doorsturen", date(2026, 11, d), code) for zaak, code, d in rows],
+        schema=["zaak_id", "actie", "actietype", "geboekt", "gemeentecode"],
+        orient="row",
+    ).with_columns(uiterlijk=pl.col("geboekt") + pl.duration(days=14))
+    cases = pl.DataFrame({"zaak_id": ["Z1", "Z2", "Z3"], "gemeentecode": ["0642", "0505", "0505"]})
+    owed = route.forwards(performed, performed.clear(), cases, {})
+    assert owed.select("zaak_id", "geboekt", "sinds").rows() == [
+        ("Z2", date(2026, 11, 2), date(2026, 11, 2)),
+        ("Z3", date(2026, 11, 23), date(2026, 11, 2)),
+    ]
+    assert route.forwarded(owed)["laatst"].to_list() == [date(2026, 11, 2)] * 2
 
 
 def test_a_rule_that_books_a_call_must_require_a_number_to_call() -> None:
@@ -465,6 +474,7 @@ def test_a_forward_booked_before_forwards_had_a_term_gets_its_municipalitys() ->
     before = pl.DataFrame(
         {
             "zaak_id": ["Z5"],
+            "actie": ["doorsturen"],
             "actietype": ["doorsturen"],
             "geboekt": [date(2026, 11, 2)],
             "uiterlijk": [None],
@@ -474,4 +484,6 @@ def test_a_forward_booked_before_forwards_had_a_term_gets_its_municipalitys() ->
     )
     cases = pl.DataFrame({"zaak_id": ["Z5"], "gemeentecode": ["0505"]})
     forwards = route.forwards(before, before.clear(), cases, {"0505": 10})
-    assert forwards.rows() == [("Z5", date(2026, 11, 2), date(2026, 11, 16))]
+    assert forwards.select("zaak_id", "geboekt", "uiterlijk").rows() == [
+        ("Z5", date(2026, 11, 2), date(2026, 11, 16))
+    ]

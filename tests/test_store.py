@@ -68,7 +68,8 @@ def test_an_old_state_is_migrated_on_open(tmp_path: Path, monkeypatch: pytest.Mo
 def test_migration_7_keeps_every_action_and_lets_a_later_run_book_it_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A state from before: its action keeps every value and has no municipality; a case
+    """A state from before: its action keeps every value and gets its case's municipality
+    (a forward booked before must stay with the municipality a case later leaves); a case
     that moves may then have the same action again from a later run, never twice from one."""
     monkeypatch.setattr(store, "SCHEMA_VERSION", 6)
     with Store.open(tmp_path) as db:
@@ -76,12 +77,19 @@ def test_migration_7_keeps_every_action_and_lets_a_later_run_book_it_again(
             "INSERT INTO acties VALUES ('20261125-01', 'Z1', 'doorsturen', 0, 'doorsturen', "
             "NULL, NULL, DATE '2026-12-09', DATE '2026-11-25', DATE '2026-11-25')"
         )
+        db._db.execute(
+            "INSERT INTO zaken (zaak_id, adres_sleutel, gemeentecode, geopend, "
+            "laatste_activiteit, bekend_bij_sdd, totaal_achterstand, aantal_signalen, soorten, "
+            "crisis, warme_overdracht, meervoudig, regel) VALUES ('Z1', '3311AB|1||', '0505', "
+            "DATE '2026-11-25', DATE '2026-11-25', false, 60000, 1, ['Huur'], false, false, "
+            "false, 'vangnet')"
+        )
     monkeypatch.undo()
     with Store.open(tmp_path) as db:
         assert db.version() == 7
         assert db._query("SELECT * FROM acties").row(0) == (
             "20261125-01", "Z1", "doorsturen", 0, "doorsturen", None, None,
-            date(2026, 12, 9), date(2026, 11, 25), date(2026, 11, 25), None,
+            date(2026, 12, 9), date(2026, 11, 25), date(2026, 11, 25), "0505",
         )  # fmt: skip
         again = db._query("SELECT * EXCLUDE (run_id) FROM acties").with_columns(
             run_id=pl.lit("20261126-01"), geboekt=pl.lit(DAY), gemeentecode=pl.lit("0642")

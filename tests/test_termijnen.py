@@ -316,7 +316,7 @@ def test_each_term_runs_over_the_holidays_to_a_working_day_and_goes_to_who_handl
             "geboekt": [date(2026, 11, 20), date(2026, 12, 14)],
             "uiterlijk": [date(2026, 12, 4), date(2026, 12, 29)],
         }
-    )
+    ).with_columns(sinds="geboekt")
     owed = termijnen.obligations(cases, recorded, ACTIONS.clear(), forwarded, Termijnen(), 90)
     due = termijnen.deadlines(owed, Termijnen(), date(2026, 12, 24))
     assert due.select("wie", "zaak_id", "termijn", "uiterlijk", "stand").rows() == [
@@ -366,7 +366,7 @@ def owed_on_frames(
         forwarded,
         schema={"zaak_id": pl.String, "geboekt": pl.Date, "uiterlijk": pl.Date},
         orient="row",
-    )
+    ).with_columns(sinds="geboekt")
     actions = pl.concat([ACTIONS, *(action(**a) for a in booked)])
     owed = termijnen.obligations(cases, recorded, actions, forwards, Termijnen(), 90)
     assert owed["zaak_id"].to_list() == sorted(histories)  # exactly one row per open case

@@ -14,8 +14,8 @@ starts and stops arrangements, and the holidays come and go. After every night:
 - every deadline falls on a working day of the Algemene termijnenwet;
 - a case that moves to another municipality is told to both, once, and brings one letter
   with the new municipality's offer when its letter was the only offer made;
-- the SDD's call list holds exactly the calls of open cases, not forwarded to their
-  municipality, that are due and were not yet answered by contact, an aanmelding or later
+- the SDD's call list holds exactly the calls of open cases, not taken over by a forward
+  to their municipality, that are due and were not yet answered by contact, an aanmelding or later
   step;
 - nothing about a person whose last activity is more than six months old is left in the
   state file (raw bytes), the archives or the outputs.
@@ -421,14 +421,13 @@ def assert_forwards_overdue_without_an_offer(db: Db, home: Home, day: date) -> N
         "SELECT a.zaak_id, min(a.uiterlijk) FROM acties a JOIN zaken z USING (zaak_id) "
         "WHERE z.gesloten IS NULL AND a.actietype = 'doorsturen' GROUP BY ALL",
     )
-    # A forward to the municipality a case has since left is owed there no more.
-    here = "coalesce(a.gemeentecode, z.gemeentecode) = z.gemeentecode"
+
     assert all(due is not None for _, due in forwards), (day, "a forward without a term")
     overdue = state(
         db,
         "SELECT a.zaak_id FROM acties a JOIN zaken z USING (zaak_id) "
         f"WHERE z.gesloten IS NULL AND a.actietype = 'doorsturen' AND a.uiterlijk < DATE '{day}' "
-        f"AND {here} "
+        f"AND {counted('a')} "
         "AND NOT EXISTS (SELECT 1 FROM gebeurtenissen g WHERE g.zaak_id = a.zaak_id "
         "AND g.datum >= a.geboekt AND g.gebeurtenis IN "
         "('contactpoging', 'aanmelding', 'eerste_gesprek')) "
@@ -441,6 +440,17 @@ def assert_forwards_overdue_without_an_offer(db: Db, home: Home, day: date) -> N
     assert sorted(listed["zaak_id"]) == [z for (z,) in overdue], (day, "overdue forwards")
     assert set(listed["wie"]) <= {"gemeente"}, (day, listed)
     street_overdue_forwards.update(z for (z,) in overdue)
+
+
+def counted(forward: str) -> str:
+    """SQL: the forward `forward` (of the case `z`) is owed: it went to the municipality the
+    case is in, on or after its last action for another one (a forward to a municipality
+    the case has since left is owed there no more)."""
+    return (
+        f"coalesce({forward}.gemeentecode, z.gemeentecode) = z.gemeentecode AND "
+        f"{forward}.geboekt >= coalesce((SELECT max(o.geboekt) FROM acties o WHERE "
+        f"o.zaak_id = {forward}.zaak_id AND o.gemeentecode <> z.gemeentecode), DATE '1900-01-01')"
+    )
 
 
 street_overdue_forwards: set[str] = set()
@@ -511,14 +521,17 @@ def assert_no_call_promised_without_a_number(db: Db, day: date) -> None:
 
 def assert_calls_listed_while_due_and_unanswered(db: Db, home: Home, day: date) -> None:
     """The SDD's call list holds exactly the calls of open cases that are due, not taken
-    over by a forward booked on or after them, and not answered since their booking."""
+    over by a forward begun on or after them (a move's forward carries on the first), and
+    not answered since their booking."""
     listed = home.out(f"{day:%Y%m%d}-01", "exports/sdd/bellijst.csv")
     due = state(
         db,
         "SELECT a.zaak_id, a.gepland FROM acties a JOIN zaken z USING (zaak_id) "
         f"WHERE z.gesloten IS NULL AND a.actietype = 'bellen' AND a.wie = 'sdd' "
         f"AND a.gepland <= DATE '{day}' AND NOT EXISTS (SELECT 1 FROM acties d WHERE "
-        "d.zaak_id = a.zaak_id AND d.actietype = 'doorsturen' AND d.geboekt >= a.geboekt) "
+        f"d.zaak_id = a.zaak_id AND d.actietype = 'doorsturen' AND {counted('d')} AND "
+        "(SELECT min(f.geboekt) FROM acties f WHERE f.zaak_id = d.zaak_id AND f.actie = d.actie)"
+        " >= a.geboekt) "
         "AND NOT EXISTS (SELECT 1 FROM gebeurtenissen g "
         "WHERE g.zaak_id = a.zaak_id AND g.datum >= a.geboekt AND (g.gebeurtenis <> "
         "'contactpoging' OR g.waarde LIKE '%|ja|%')) ORDER BY ALL",

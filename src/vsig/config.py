@@ -278,7 +278,7 @@ class Config(Strict):
     minimum_bedrag: Cents = Field(0, ge=0, le=1_000_000_00)
     dagen_achterstand: dict[Signaalpartnersoort, Achterstandsvenster] = Field(default_factory=dict)
     buiten_venster_vanaf: Cents | None = Field(
-        None,
+        250_00,
         ge=0,
         le=1_000_000_00,
         description="a signal outside its days-of-arrears window is picked up all the same "

@@ -59,7 +59,7 @@ def _signal(row: dict[str, Any], config: Config) -> dict[str, Any]:
         "terugmelding": row["status"],
         "dagen_achterstand": (row["signaaldatum"] - row["ontstaansdatum"]).days,
         "onterecht": match.why_unfounded(row, config) if unfounded else [],
-        "buiten_venster": [] if unfounded else match.outside_window(row, config),
+        "buiten_venster": match.outside_window(row, config),
     }
 
 
@@ -113,8 +113,10 @@ def _routing_of(home: Home, run_id: str, config: Config) -> tuple[Routing, str]:
         manifest = manifest_of(home, run_id)
         archived = home.archived(run_id) / audit.CONFIG / manifest["config_file"]
         return load_config(archived).routing, f"archive/{run_id}"
-    except (ReplayError, ConfigError, KeyError):
+    except (ReplayError, KeyError):
         return config.routing, "current config (the run's archive is gone)"
+    except ConfigError:
+        return config.routing, "current config (the run's archived one no longer loads)"
 
 
 def _plain(value: Any) -> Any:

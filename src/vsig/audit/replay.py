@@ -18,7 +18,7 @@ from typing import Any
 from jinja2.exceptions import SecurityError
 
 from vsig import audit
-from vsig.config import load_config
+from vsig.config import ConfigError, load_config
 from vsig.io import pdf
 from vsig.io.files import crash_point
 from vsig.io.home import CONSUMED, Home
@@ -95,7 +95,14 @@ def replay(home: Home, run_id: str, secret: bytes) -> Report:
         with Store.open(scratch_home.state) as db:
             db.restore(audit.load_state(archive))
         crash_point("replay-scratch")
-        config = load_config(archive / audit.CONFIG / manifest["config_file"])
+        try:
+            config = load_config(archive / audit.CONFIG / manifest["config_file"])
+        except ConfigError as error:
+            raise ReplayError(
+                f"run {run_id} is not replayed: its archived config does not load with this "
+                f"vsig ({'; '.join(error.problems)}); replay it with the vsig the run had (its "
+                "manifest's environment)"
+            ) from None
         try:
             nightly.run_night(
                 config,

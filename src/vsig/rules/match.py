@@ -547,6 +547,10 @@ def _unfounded_tests(config: Config) -> list[tuple[pl.Expr, str, pl.Expr]]:
     """Each way a signal is unfounded, with what it says to an auditor and, in Dutch, to
     the creditor: one source for the status, for `why_unfounded` and for the feedback."""
     days = (pl.col("signaaldatum") - pl.col("ontstaansdatum")).dt.total_days()
+    in_days = pl.concat_str(
+        days.cast(pl.String),
+        pl.when(days == 1).then(pl.lit(" dag")).otherwise(pl.lit(" dagen")),
+    )
     minimum = bedrag(config.minimum_bedrag)
     tests = [
         (
@@ -569,9 +573,9 @@ def _unfounded_tests(config: Config) -> list[tuple[pl.Expr, str, pl.Expr]]:
                 is_soort & (days < venster.min_dagen),
                 f"fewer than the {venster.min_dagen} days in arrears a {soort} signal needs",
                 pl.concat_str(
-                    days.cast(pl.String),
+                    in_days,
                     pl.lit(
-                        f" dagen achterstand. Meldingen over {soort} pakken wij op vanaf "
+                        f" achterstand. Meldingen over {soort} pakken wij op vanaf "
                         f"{venster.min_dagen} dagen ({venster.grondslag}){anyway}. Meld de "
                         "achterstand opnieuw vanaf "
                     ),
@@ -586,9 +590,9 @@ def _unfounded_tests(config: Config) -> list[tuple[pl.Expr, str, pl.Expr]]:
                     is_soort & (days > venster.max_dagen),
                     f"more than the {venster.max_dagen} days in arrears a {soort} signal may have",
                     pl.concat_str(
-                        days.cast(pl.String),
+                        in_days,
                         pl.lit(
-                            f" dagen achterstand. Meldingen over {soort} pakken wij op tot "
+                            f" achterstand. Meldingen over {soort} pakken wij op tot "
                             f"{venster.max_dagen} dagen ({venster.grondslag}){anyway}. Meld "
                             "een volgende achterstand eerder."
                         ),
@@ -608,9 +612,12 @@ def why_unfounded(signal: dict[str, Any], config: Config) -> list[str]:
 
 
 def outside_window(signal: dict[str, Any], config: Config) -> list[str]:
-    """Why a signal picked up for its amount (`buiten_venster_vanaf`) is outside its
-    days-of-arrears window; nothing for one inside it."""
-    if config.buiten_venster_vanaf is None or signal["bedrag"] < config.minimum_bedrag:
+    """Why a picked-up signal (`status`, `bedrag`, …) is outside its days-of-arrears
+    window, when it was picked up for its amount (`buiten_venster_vanaf`); nothing for any
+    other signal."""
+    rescue = config.buiten_venster_vanaf
+    picked = signal["status"] in (vng.OPGEPAKT, vng.HERHAALD)
+    if rescue is None or not picked or signal["bedrag"] < max(rescue, config.minimum_bedrag):
         return []
     return why_unfounded(signal, config.model_copy(update={"buiten_venster_vanaf": None}))
 

@@ -167,22 +167,38 @@ def forwards(
     offer_terms: dict[str, int],
 ) -> pl.DataFrame:
     """Every forward to the municipality a case is in (`cases`: zaak_id, gemeentecode),
-    before or tonight (`zaak_id, geboekt, uiterlijk`), each by when the municipality must
-    have acted on it. A forward to a municipality the case has left is no longer owed: the
-    move forwarded it to the new one (`after_move`). A forward booked before forwards had
-    a term, or their municipality (state migration 7), is the case's own, and gets its
-    term (`offer_terms`), counted from its booking."""
-    columns = ("zaak_id", "actietype", "geboekt", "uiterlijk", "gemeentecode")
-    booked = (
+    booked since it came there, before or tonight (`zaak_id, geboekt, uiterlijk, sinds`),
+    each by when the municipality must have acted on it. A forward to a municipality the
+    case has left, or booked before the case last left it, is owed no more: the move
+    forwarded it to the new one (`after_move`). `sinds` is when the case was first
+    forwarded so, under that action: a forward booked again by a move carries on the first
+    (and a call the SDD booked in between stays the SDD's). An action booked before actions
+    recorded their municipality (state migration 7) is the case's own. A forward without a
+    term of its own gets its municipality's (`offer_terms`), counted from its booking."""
+    columns = ("zaak_id", "actie", "actietype", "geboekt", "uiterlijk", "gemeentecode")
+    every = (
         pl.concat([performed.select(columns), actions.select(columns)])
-        .filter(pl.col("actietype") == "doorsturen")
-        .join(cases.select("zaak_id", hier="gemeentecode"), on="zaak_id", how="left")
+        .join(cases.select("zaak_id", hier="gemeentecode"), on="zaak_id")
         .with_columns(gemeentecode=pl.coalesce("gemeentecode", "hier"))
-        .filter(pl.col("gemeentecode") == pl.col("hier"))
+    )
+    # The case came to where it is after its last action for another municipality.
+    arrived = (
+        every.filter(pl.col("gemeentecode") != pl.col("hier"))
+        .group_by("zaak_id")
+        .agg(aangekomen=pl.col("geboekt").max())
+    )
+    here = (pl.col("gemeentecode") == pl.col("hier")) & (
+        pl.col("aangekomen").is_null() | (pl.col("geboekt") >= pl.col("aangekomen"))
+    )
+    booked = (
+        every.filter(pl.col("actietype") == "doorsturen")
+        .with_columns(sinds=pl.col("geboekt").min().over("zaak_id", "actie"))
+        .join(arrived, on="zaak_id", how="left")
+        .filter(here)
     )
     return (
         _offer_due(booked, offer_terms)
-        .select("zaak_id", "geboekt", "uiterlijk")
+        .select("zaak_id", "geboekt", "uiterlijk", "sinds")
         .sort("zaak_id", "geboekt", "uiterlijk")
     )
 
@@ -190,14 +206,15 @@ def forwards(
 def forwarded(forwards_: pl.DataFrame) -> pl.DataFrame:
     """The cases forwarded to their municipality (`forwards`), one row each: the first
     forward's `geboekt`, the earliest `uiterlijk` (a crisis visit booked later shortens
-    it) and the last forward's booking (`laatst`). The municipality handles them, and its
+    it) and when the last forward began (`laatst`: its `sinds`, so a forward booked again
+    by a move takes over no call booked before it). The municipality handles them, and its
     export names the household."""
     return (
         forwards_.group_by("zaak_id")
         .agg(
             pl.col("geboekt").min(),
             pl.col("uiterlijk").min(),
-            laatst=pl.col("geboekt").max(),
+            laatst=pl.col("sinds").max(),
         )
         .sort("zaak_id")
     )

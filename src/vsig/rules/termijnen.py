@@ -70,7 +70,7 @@ def obligations(
 
     `open_cases` has zaak_id, gemeentecode, crisis, laatste_activiteit; `events` zaak_id,
     datum, gebeurtenis, waarde; `actions` the actions of the cases (`ACTION_COLUMNS`);
-    `forwards` every forward (`route.forwards`: zaak_id, geboekt, uiterlijk): the
+    `forwards` every forward (`route.forwards`: zaak_id, geboekt, uiterlijk, sinds): the
     municipality handles those cases, the SDD the others, and the SDD's calls in either."""
     cases = open_cases.select("zaak_id", "gemeentecode", "crisis", "laatste_activiteit")
     first = _first_events(events)
@@ -278,13 +278,14 @@ def _promised_call(
     events: pl.DataFrame, actions: pl.DataFrame, forwards: pl.DataFrame
 ) -> pl.DataFrame:
     """The SDD's booked calls with no attempt or contact recorded since they were booked:
-    each is due by its date, as the letter promised. A forward booked on or after a call
-    takes it over: the municipality makes the offer then."""
+    each is due by its date, as the letter promised. A forward begun on or after a call
+    (its `sinds`: a move's forward carries on the first) takes it over: the municipality
+    makes the offer then."""
     calls = actions.filter((pl.col("actietype") == "bellen") & (pl.col("wie") == "sdd")).select(
         "zaak_id", "geboekt", "gepland", "uiterlijk"
     )
     taken_over = (
-        calls.join(forwards.select("zaak_id", doorgestuurd="geboekt"), on="zaak_id")
+        calls.join(forwards.select("zaak_id", doorgestuurd="sinds"), on="zaak_id")
         .filter(pl.col("doorgestuurd") >= pl.col("geboekt"))
         .select("zaak_id", "geboekt")
     )

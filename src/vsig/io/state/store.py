@@ -47,6 +47,14 @@ _CLOSE_REASONS_OF_TEXT: Final = """
 """Migration 6's rewrite of why a case closed, from the Dutch text kept before it to
 `lifecycle.CloseReason`; also applied to the rows of an older archive a replay restores."""
 
+_ACTION_MUNICIPALITIES: Final = """
+    UPDATE acties SET gemeentecode = z.gemeentecode FROM zaken z
+        WHERE acties.zaak_id = z.zaak_id AND acties.gemeentecode IS NULL;
+    """
+"""Migration 7's municipality of an action booked before actions recorded theirs: its
+case's at the time of the migration, where a forward booked before a later move must stay
+with the municipality the case left. Also applied to an older archive a replay restores."""
+
 # Each migration is frozen once released: a state file made by it must migrate the same way
 # forever, so column lists are written out in full rather than shared between tables.
 MIGRATIONS: Final = (
@@ -186,7 +194,7 @@ MIGRATIONS: Final = (
     # 7: the municipality each action was booked for, and an action booked again by a later
     # run: a case that moves gets the new municipality's letter and its forward, under the
     # names it had them before (two runs may share a day, so the key gains the run, not
-    # the day). An action from before keeps no municipality, read as the case's own.
+    # the day). An action from before gets its case's municipality.
     """
     CREATE TABLE acties_7 (
         run_id VARCHAR NOT NULL,
@@ -206,7 +214,8 @@ MIGRATIONS: Final = (
         uiterlijk, geboekt, gepland, NULL FROM acties;
     DROP TABLE acties;
     ALTER TABLE acties_7 RENAME TO acties;
-    """,
+    """
+    + _ACTION_MUNICIPALITIES,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)
@@ -304,8 +313,10 @@ class Store(NightQueries, PrivacyQueries, ReportQueries, AuditQueries):
         with self._transaction():
             for table, rows in tables.items():
                 self._insert(table, rows)
-            # An archive made before migration 6 keeps why a case closed as Dutch text.
+            # An archive made before migration 6 keeps why a case closed as Dutch text, and
+            # one made before migration 7 no municipality per action.
             self._db.execute(_CLOSE_REASONS_OF_TEXT)
+            self._db.execute(_ACTION_MUNICIPALITIES)
 
     def write(self, changes: Changes) -> None:
         """Apply one run's changes in one transaction: all of them or none."""
