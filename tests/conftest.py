@@ -56,7 +56,9 @@ def _unzipped(path: Path, _mtime_ns: int, _size: int) -> bytes:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The longest files first: the suite runs on both cores, a file to a worker
-    (`--dist loadfile`), and the simulated year started last would finish alone."""
+    (`--dist loadfile`), and the simulated year started last would finish alone. (xdist
+    also hands a worker a second file while at most two of its tests are pending: the
+    year's file holds three, so the other long files go to the other worker meanwhile.)"""
     rank = {name: n for n, name in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
 
