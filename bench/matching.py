@@ -62,6 +62,10 @@ TAILS = [
 ]  # fmt: skip
 PREFIXES = ["", "", "", "", "", "de", "van", "van der", "van den", "ter"]
 INITIALS = "ABCDEGHIJKLMNPRSTWY"
+TURKISH = {"Öztürk", "Yılmaz", "Çelik", "Şahin"}
+TURKISH_INITIALS = str.maketrans("CSIG", "ÇŞİĞ")
+"""The initials of a resident with a Turkish surname are written as the BRP holds them
+(`Ç.`, `Ş.`, `İ.`, `Ğ.`): common in the Drechtsteden, and once dropped by matching."""
 CSV_HEADER = [
     "signaal_id", "klantnummer", "bedrag", "ontstaansdatum", "signaaldatum", "crisissignaal",
     "bsn", "voorletters", "voorvoegsel", "achternaam", "geboortedatum", "straatnaam",
@@ -156,6 +160,8 @@ class Region:
         age = self.rng.randint(19, 88) if adult else self.rng.randint(0, 17)
         born = DAY - timedelta(days=age * 365 + self.rng.randint(0, 364))
         initials = "".join(f"{c}." for c in self.rng.sample(INITIALS, self.rng.randint(1, 3)))
+        if name in TURKISH:  # no draw of its own: the region stays the seed's
+            initials = initials.translate(TURKISH_INITIALS)
         return Person(self.bsns.pop(), initials, prefix, name, born, home)
 
     def _household(self, home: tuple[str, int, str, str, str]) -> None:
@@ -229,6 +235,8 @@ def signal_for(rng: random.Random, number: int, person: Person, truth: str) -> S
     if not born:
         mess.append("geen geboortedatum")
     initials = person.voorletters if rng.random() < 0.85 else ""
+    if not initials.isascii():
+        mess.append("Turkse voorletters")
     toevoeging = address[3]
     if toevoeging and rng.random() < 0.5:
         toevoeging = ""

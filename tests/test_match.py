@@ -534,6 +534,30 @@ def test_initials_tell_two_adults_of_one_name_apart(tmp_path: Path, config) -> N
     assert (found["K"]["persoon_bsn"], found["K"]["niet_gekoppeld"]) == (None, match.NOBODY)
 
 
+def test_turkish_initials_tell_two_adults_of_one_name_apart(tmp_path: Path, config) -> None:
+    """Issue 33's misses: `Ç. de Senwijking` beside `J. de Senwijking`, and `P. de Wit`
+    beside `Ç. de Wit`. An initial outside ASCII was dropped, so it fitted everyone (and
+    both signals fitted two people); folded as the surname is, each fits one."""
+    cem = resident(1, voorletters="Ç.", voorvoegsel="de", geslachtsnaam="Senwijking")
+    jan = resident(2, huisnummer=1, voorletters="J.", voorvoegsel="de", geslachtsnaam="Senwijking")
+    piet = resident(3, huisnummer=5, voorletters="P.", voorvoegsel="de", geslachtsnaam="Wit")
+    can = resident(4, huisnummer=5, voorletters="Ç.", voorvoegsel="de", geslachtsnaam="Wit")
+    unknown = {"bsn": "", "geboortedatum": ""}
+    rows = {
+        "WOONKRACHT10": [
+            cem.signal("C", "10.00", TODAY, voorletters="Ç.", **unknown),
+            cem.signal("c", "10.00", TODAY, voorletters="C", klantnummer="K2", **unknown),
+            piet.signal("P", "10.00", TODAY, voorletters="P.", **unknown),
+        ]
+    }
+    found = statuses(tmp_path, config, [cem, jan, piet, can], rows)
+    assert {k: v["persoon_bsn"] for k, v in found.items()} == {
+        "C": cem.bsn,
+        "c": cem.bsn,  # a partner system without the cedilla
+        "P": piet.bsn,
+    }
+
+
 @pytest.mark.parametrize(
     ("written", "found"),
     [

@@ -320,6 +320,27 @@ def test_diacritics_ss_and_ij_do_not_count(written: str, register: str) -> None:
     assert naam(None, written) == naam(None, register)
 
 
+@pytest.mark.parametrize(
+    ("written", "folded"),
+    [
+        ("A.B.", "AB"),
+        ("a b", "AB"),
+        ("Ç.", "C"),
+        ("ç", "C"),
+        ("Ş.Ö.", "SO"),
+        ("İ.", "I"),
+        ("ı.", "I"),
+        ("Ğ.Ü.", "GU"),
+        ("Ø.", "O"),
+        (" . ", None),
+    ],
+)
+def test_initials_fold_to_the_letters_they_are_written_on(written: str, folded: str | None) -> None:
+    """Turkish initials are common in the Drechtsteden: `Ç.` is a C, never no initial."""
+    frame = pl.DataFrame({"v": [written]})
+    assert frame.select(n.voorletters_sleutel(pl.col("v"))).item() == folded
+
+
 # Names in Latin script, with the accents and letters of the BRP's own character set.
 SURNAME = st.text(
     st.characters(categories=["Lu", "Ll"], max_codepoint=0x17F), min_size=1, max_size=12

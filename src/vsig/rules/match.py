@@ -135,7 +135,11 @@ def _by_name_and_birth(rows: pl.DataFrame, brp: pl.DataFrame, threshold: float) 
         _namesakes(wanted, brp, threshold)
         .join(wanted.select(_ROW, "letters", "postcode_huisnummer"), on=_ROW)
         .join(
-            brp.select("bsn", _initials(pl.col("voorletters")), woont="postcode_huisnummer"),
+            brp.select(
+                "bsn",
+                normalize.voorletters_sleutel(pl.col("voorletters")),
+                woont="postcode_huisnummer",
+            ),
             on="bsn",
         )
         .filter(_initials_agree())
@@ -200,14 +204,8 @@ def _decided(
 def _signal_name() -> list[pl.Expr]:
     return [
         normalize.naam_sleutel(pl.col("voorvoegsel"), pl.col("achternaam")).alias("sleutel"),
-        _initials(pl.col("voorletters")).alias("letters"),
+        normalize.voorletters_sleutel(pl.col("voorletters")).alias("letters"),
     ]
-
-
-def _initials(voorletters: pl.Expr) -> pl.Expr:
-    """`A.B.`, `a b`, `AB` → `AB`; null when none are given."""
-    folded = voorletters.str.to_uppercase().str.replace_all(r"[^A-Z]", "")
-    return pl.when(folded.str.len_chars() > 0).then(folded)
 
 
 def _pairs(
@@ -217,7 +215,10 @@ def _pairs(
     ways of writing the surname, where the initials do not disagree and, without initials,
     the surname is spelt alike."""
     residents = _brp_name_keys(
-        register.with_columns(_initials(pl.col("voorletters"))), "bsn", "voorletters", right_on
+        register.with_columns(normalize.voorletters_sleutel(pl.col("voorletters"))),
+        "bsn",
+        "voorletters",
+        right_on,
     )
     # A surname nearly alike with nothing else to go on is a guess.
     alike = pl.col("letters").is_not_null() | (pl.col("sleutel") == pl.col("naam"))

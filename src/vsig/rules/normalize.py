@@ -261,6 +261,21 @@ def vng_waarde(
 _UNDECOMPOSED = {"ß": "ss", "ı": "i", "ø": "o", "ł": "l", "đ": "d", "æ": "ae", "œ": "oe"}
 
 
+def voorletters_sleutel(voorletters: pl.Expr) -> pl.Expr:
+    """Initials folded for comparison as surnames are (`naam_sleutel`): `A.B.`, `a b`,
+    `AB` → `AB`, and `Ç.Ş.`, `İ.` or `c.s.` as the letters they are written on (`CS`,
+    `I`), never dropped; null when none are given."""
+    folded = (
+        voorletters.str.normalize("NFKD")
+        .str.replace_all(r"\p{M}", "")
+        .str.to_lowercase()
+        .str.replace_many(_UNDECOMPOSED)
+        .str.to_uppercase()
+        .str.replace_all(r"[^A-Z]", "")
+    )
+    return pl.when(folded.str.len_chars() > 0).then(folded)
+
+
 def naam_sleutel(voorvoegsel: pl.Expr, achternaam: pl.Expr) -> pl.Expr:
     """A surname folded for comparison: `van Dijk`, `Dijk, van`, `VAN DIJK` → `vandyk`.
 
