@@ -221,8 +221,22 @@ def misspelt(rng: random.Random, person: Person) -> tuple[str, str, str]:
     return written_prefix, written, mess
 
 
-def signal_for(rng: random.Random, number: int, person: Person, truth: str) -> Signal:
+def namesakes_at_home(region: Region) -> set[str]:
+    """The adults who share their address and surname with another adult (a parent and a
+    grown child): without a BSN or birth date, the household is certain, the person not."""
+    adult = [p for p in region.people if (DAY - p.geboortedatum).days >= 18 * 365]
+    homes: dict[tuple[tuple[str, int, str, str, str], str, str], list[str]] = {}
+    for p in adult:
+        homes.setdefault((p.address, p.voorvoegsel, p.geslachtsnaam), []).append(p.bsn)
+    return {bsn for bsns in homes.values() if len(bsns) > 1 for bsn in bsns}
+
+
+def signal_for(
+    rng: random.Random, number: int, person: Person, truth: str, namesakes: set[str]
+) -> Signal:
     mess: list[str] = []
+    if person.bsn in namesakes:
+        mess.append("naamgenoot in het huishouden")
     address = person.old_address if truth != "overleden" and person.old_address else person.address
     if address != person.address:
         mess.append("oud adres")
@@ -241,6 +255,8 @@ def signal_for(rng: random.Random, number: int, person: Person, truth: str) -> S
     if toevoeging and rng.random() < 0.5:
         toevoeging = ""
         mess.append("toevoeging ontbreekt")
+    if "toevoeging ontbreekt" in mess and not (bsn or born):
+        mess.append("flat zonder toevoeging, bsn of geboortedatum")
     postcode = address[0]
     if rng.random() < 0.3:
         postcode = f"{postcode[:4]} {postcode[4:].lower()}"
@@ -273,6 +289,7 @@ def night(rng: random.Random, region: Region, count: int) -> list[Signal]:
     """Signals about adults: most about living residents, some about the deceased and
     people who left; movers are signalled at their old address."""
     adults = [p for p in region.people if (DAY - p.geboortedatum).days >= 19 * 365]
+    namesakes = namesakes_at_home(region)
     signals = []
     for number in range(count):
         draw = rng.random()
@@ -281,7 +298,7 @@ def night(rng: random.Random, region: Region, count: int) -> list[Signal]:
         else:
             person = rng.choice(adults)
             truth = "overleden" if person.overleden else "resident"
-        signals.append(signal_for(rng, number, person, truth))
+        signals.append(signal_for(rng, number, person, truth, namesakes))
     return signals
 
 
@@ -310,8 +327,14 @@ def partner_of(number: int) -> str:
     return PARTNERS[number % len(PARTNERS)]
 
 
+FINAL = (vng.GEEN_INWONER, vng.OVERLEDEN)
+"""The statuses that tell the creditor and CBS a fact about the resident."""
+
+
 def judge(signals: list[Signal], outcome: dict[tuple[str, str], tuple[str | None, ...]]) -> dict:
-    """Per kind of mess: signals, wrong household, reached, recall, statuses right."""
+    """Per kind of mess: signals, wrong household, reached, recall, statuses right, signals
+    waiting for a person (`op_controle`) and final statuses that are untrue
+    (`fout_definitief`: a resident told `geen inwoner` or `overleden`)."""
     rows = []
     for number, signal in enumerate(signals):
         persoon, adres, status, zaak = outcome[(partner_of(number), signal.row["signaal_id"])]
@@ -324,10 +347,15 @@ def judge(signals: list[Signal], outcome: dict[tuple[str, str], tuple[str | None
         expected = {"resident": vng.OPGEPAKT, "overleden": vng.OVERLEDEN}.get(
             truth, vng.GEEN_INWONER
         )
+        # Doubt waits for a person at the SDD: picked up by nobody, yet no final status.
+        review = not told and status == vng.OPGEPAKT
+        false_final = status in FINAL and status != expected
         for kind in ["alle", *signal.mess]:
-            rows.append((kind, truth, wrong, reached, status == expected))
+            rows.append((kind, truth, wrong, reached, status == expected, review, false_final))
     frame = pl.DataFrame(
-        rows, schema=["soort", "waarheid", "fout", "bereikt", "status"], orient="row"
+        rows,
+        schema=["soort", "waarheid", "fout", "bereikt", "status", "controle", "onwaar"],
+        orient="row",
     )
     table = (
         frame.group_by("soort")
@@ -337,11 +365,14 @@ def judge(signals: list[Signal], outcome: dict[tuple[str, str], tuple[str | None
             over_inwoners=(pl.col("waarheid") == "resident").sum(),
             bereikt=pl.col("bereikt").sum(),
             status_goed=pl.col("status").sum(),
+            op_controle=pl.col("controle").sum(),
+            fout_definitief=pl.col("onwaar").sum(),
         )
         .with_columns(recall=pl.col("bereikt") / pl.col("over_inwoners"))
         .sort(pl.col("soort") != "alle", "soort")
     )
-    special = frame.filter(pl.col("waarheid") != "resident")
+    # Once per signal: every other row of `frame` repeats it under one of its kinds of mess.
+    special = frame.filter((pl.col("soort") == "alle") & (pl.col("waarheid") != "resident"))
     return {
         "per_soort": table.to_dicts(),
         "overleden_en_geen_inwoner_goed": int(special["status"].sum()),

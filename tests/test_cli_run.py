@@ -161,13 +161,13 @@ def test_a_moved_person_is_followed_to_the_current_address(story: Story) -> None
 @pytest.mark.parametrize(
     ("signaal_id", "status"),
     [
-        ("W-99", vng.GEEN_INWONER),  # not in the BRP
+        ("W-99", vng.OPGEPAKT),  # no BSN, and nobody of that name and birth date: doubt
         ("W-15", vng.GEEN_INWONER),  # registered in Gorinchem, outside the region
         ("W-12", vng.OVERLEDEN),
         ("W-13", vng.ANDERE_REDEN),  # address on the exclusion list
         ("W-14", vng.ANDERE_REDEN),  # Hardinxveld-Giessendam starts in 2027
         ("Z-22", vng.ONTERECHT),  # €150 of premium 120 days in arrears: outside 30-100
-        ("W-18", vng.GEEN_INWONER),  # the name fits nobody at the address: no guess
+        ("W-18", vng.OPGEPAKT),  # the name fits nobody at the address: no guess, no fact
     ],
 )
 def test_signals_not_picked_up_get_their_vng_status(story: Story, signaal_id, status) -> None:

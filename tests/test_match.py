@@ -140,8 +140,10 @@ def test_two_people_with_one_name_and_birth_date_are_told_apart_by_address(
         here.bsn,
         "naam_geboortedatum",
     )
-    # Neither lives at number 3 and nobody does: no person, no address.
-    assert (found["S3"]["persoon_bsn"], found["S3"]["status"]) == (None, vng.GEEN_INWONER)
+    # Both fit, neither lives at number 3 and nobody does: no person, no address, and no
+    # final status either (doubt is not a fact): it waits for a person at the SDD.
+    assert (found["S3"]["persoon_bsn"], found["S3"]["adres_sleutel"]) == (None, None)
+    assert (found["S3"]["status"], found["S3"]["niet_gekoppeld"]) == (vng.OPGEPAKT, match.SEVERAL)
 
 
 def test_a_bsn_beats_a_name_and_an_address(tmp_path: Path, config) -> None:
@@ -165,7 +167,8 @@ def test_a_deceased_residents_address_alone_matches_no_one(tmp_path: Path, confi
     gone = resident(1, datum_overlijden=date(2026, 1, 1))
     signal = gone.signal("S", "10.00", TODAY, achternaam="Iemand", geboortedatum="")
     found = statuses(tmp_path, config, [gone], {"WOONKRACHT10": [signal]})
-    assert found["S"]["status"] == vng.GEEN_INWONER
+    assert (found["S"]["persoon_bsn"], found["S"]["status"]) == (None, vng.OPGEPAKT)
+    assert found["S"]["niet_gekoppeld"] == match.NOBODY
 
 
 def test_minimum_amount_is_unfounded(tmp_path: Path, config) -> None:
@@ -463,7 +466,8 @@ def test_the_sdd_rows_needed_are_those_of_residents_however_written(tmp_path: Pa
 
 
 def test_a_bsn_the_register_does_not_hold_reaches_nobody(tmp_path: Path, config) -> None:
-    """The debtor left the region; the same name and birth date now live at the address."""
+    """The debtor left the region; the same name and birth date now live at the address. A
+    BSN the register does not hold is a fact: `geen inwoner`, unlike a name not found."""
     newcomer = resident(1)
     signal = newcomer.signal("S", "10.00", TODAY, bsn=make_bsn(50))
     found = statuses(tmp_path, config, [newcomer], {"WOONKRACHT10": [signal]})["S"]
@@ -479,7 +483,8 @@ def test_a_name_nobody_at_the_address_has_reaches_nobody(tmp_path: Path, config)
     occupant = resident(1, geslachtsnaam="Nieuw")
     signal = occupant.signal("S", "10.00", TODAY, achternaam="Vertrokken", geboortedatum="")
     found = statuses(tmp_path, config, [occupant], {"WOONKRACHT10": [signal]})["S"]
-    assert (found["status"], found["niet_gekoppeld"]) == (vng.GEEN_INWONER, match.NOBODY)
+    assert (found["status"], found["niet_gekoppeld"]) == (vng.OPGEPAKT, match.NOBODY)
+    assert found["adres_sleutel"] is None
 
 
 def test_a_birth_date_nobody_of_that_name_has_is_not_overruled_by_the_address(

@@ -93,7 +93,9 @@ class Bundled:
 def bundle(matched: pl.DataFrame, followed: Followed, run_id: str, today: date) -> Bundled:
     """Put tonight's picked-up and repeated signals, and the signals that left their case
     with their person, into cases (see `assign`); tonight's signals are activity."""
-    eligible = pl.col("status").is_in([vng.OPGEPAKT, vng.HERHAALD])
+    # A signal no person was found for waits for a person at the SDD: it is no case's.
+    placed = pl.col("adres_sleutel").is_not_null()
+    eligible = pl.col("status").is_in([vng.OPGEPAKT, vng.HERHAALD]) & placed
     key = ["signaalpartner", "signaal_id"]
     wanting = pl.concat(
         [

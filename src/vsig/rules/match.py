@@ -5,7 +5,8 @@ stranger about someone's debt. A BSN decides on its own; without one, the surnam
 birth date across the region; without a birth date either, the surname (and initials)
 among the adults at the signal's address or building. A person found lives where the BRP
 says, so a signal sent to an old address follows a mover. When nobody or more than one
-person fits, the signal reaches nobody and says why, for a person at the SDD to follow up.
+person fits, the signal reaches nobody and says why, for a person at the SDD to follow up;
+doubt is never a status (`_status`).
 """
 
 from collections.abc import Callable
@@ -508,14 +509,22 @@ def _folded_spellings(keys: pl.DataFrame) -> pl.DataFrame:
 
 
 def _status(config: Config, processing_date: date) -> pl.Expr:
-    """Every status but the repeated signal, in DESIGN.md's order; null = still eligible."""
+    """Every status but the repeated signal, in DESIGN.md's order; null = still eligible.
+
+    Only a fact of the register makes a final status: a BSN the register does not hold, a
+    person who lives outside the region, a date of death. A signal no single person fits is
+    doubt, never a fact: it stays `Nog niet opgepakt`, in no case, and waits for a person at
+    the SDD (`niet_gekoppeld`), so that neither its creditor nor CBS is told that a resident
+    does not live there."""
     configured = [g.code for g in config.gemeenten]
     live = [g.code for g in config.gemeenten if g.startdatum <= processing_date]
     excluded = pl.col("adres_sleutel").is_in(
         [a.adres_sleutel() for a in config.uitsluitingen.adressen]
     ) | pl.col("persoon_bsn").is_in(config.uitsluitingen.personen)
+    unknown_bsn = (pl.col("niet_gekoppeld") == BSN_UNKNOWN).fill_null(False)
+    elsewhere = pl.col("adres_sleutel").is_not_null() & ~pl.col("gemeentecode").is_in(configured)
     return (
-        pl.when(pl.col("adres_sleutel").is_null() | ~pl.col("gemeentecode").is_in(configured))
+        pl.when(unknown_bsn | elsewhere)
         .then(pl.lit(vng.GEEN_INWONER))
         .when(pl.col("overleden"))
         .then(pl.lit(vng.OVERLEDEN))
@@ -613,11 +622,12 @@ def why_unfounded(signal: dict[str, Any], config: Config) -> list[str]:
 
 
 def outside_window(signal: dict[str, Any], config: Config) -> list[str]:
-    """Why a picked-up signal (`status`, `bedrag`, …) is outside its days-of-arrears
-    window, when it was picked up for its amount (`buiten_venster_vanaf`); nothing for any
-    other signal."""
+    """Why a picked-up signal (`status`, `adres_sleutel`, `bedrag`, …) is outside its
+    days-of-arrears window, when it was picked up for its amount (`buiten_venster_vanaf`);
+    nothing for any other signal."""
     rescue = config.buiten_venster_vanaf
-    picked = signal["status"] in (vng.OPGEPAKT, vng.HERHAALD)
+    placed = signal["adres_sleutel"] is not None  # doubt is `Nog niet opgepakt` too
+    picked = placed and signal["status"] in (vng.OPGEPAKT, vng.HERHAALD)
     if rescue is None or not picked or signal["bedrag"] < max(rescue, config.minimum_bedrag):
         return []
     return why_unfounded(signal, config.model_copy(update={"buiten_venster_vanaf": None}))
