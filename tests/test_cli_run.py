@@ -469,3 +469,24 @@ def test_the_summary_starts_with_the_run_its_outcome_and_where_its_files_are(
     assert first.endswith(f"outputs in {home.path / 'out' / '20261102-01'}")
     assert "Dordrecht (0505)" in result.stdout
     assert "opened" in result.stdout
+
+
+def test_a_signal_no_one_fits_waits_for_a_person_and_is_told_as_not_yet_picked_up(
+    tmp_path: Path,
+) -> None:
+    """No BSN, no birth date, and nobody of that name at the address: vsig cannot tell a
+    typo from a departure. Its creditor hears `Nog niet opgepakt`, not that the resident
+    does not live there; the SDD finds it on niet_gekoppeld.csv, and the run says so."""
+    home = Home.create(tmp_path)
+    home.registers(NIGHT_1, RESIDENTS, KNOWN)
+    signal = BY_ADDRESS.signal("W-1", "100.00", NIGHT_1, achternaam="Anders", geboortedatum="")
+    home.signals("WOONKRACHT10", NIGHT_1, [signal])
+    result = home.run(NIGHT_1)
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "1 signal(s) no single person fits, waiting for a person at the SDD" in said
+    run = f"{NIGHT_1:%Y%m%d}-01"
+    (told,) = home.out(run, "exports/terugmelding/WOONKRACHT10.csv").to_dicts()
+    assert told["status"] == vng.OPGEPAKT
+    assert home.out(run, "exports/sdd/niet_gekoppeld.csv")["signaal_id"].to_list() == ["W-1"]
+    assert home.out(run, "cases.csv").is_empty()

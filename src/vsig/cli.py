@@ -406,6 +406,11 @@ def _print_run(summary: Summary, config: Config, seconds: float) -> None:
     due = summary.termijnen.get(termijnen.BIJNA, 0)
     if due:
         out.print(f"[yellow]{due} obligation(s) to a resident due within days[/yellow]")
+    if summary.wachtend:
+        out.print(
+            f"[yellow]{summary.wachtend} signal(s) no single person fits, waiting for a "
+            "person at the SDD[/yellow]: exports/sdd/niet_gekoppeld.csv"
+        )
     for notice in summary.notices:
         out.print(f"[yellow]notice[/yellow] {_shown(notice)}")
     rejected = [i for i in summary.inputs if i["rejected"] or i["file_rejected"]]

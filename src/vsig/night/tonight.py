@@ -17,6 +17,7 @@ from vsig.exitcodes import ExitCode
 from vsig.io import ingest
 from vsig.io.ingest import Ingested
 from vsig.io.sources import Unread
+from vsig.rules import vng
 from vsig.text import escaped
 
 
@@ -46,6 +47,8 @@ class Summary:
     timings: dict[str, float] = field(default_factory=dict)
     termijnen: dict[str, int] = field(default_factory=dict)
     purged: dict[str, int] = field(default_factory=dict)
+    wachtend: int = 0
+    """Tonight's signals no single person fits: `Nog niet opgepakt`, waiting for a person."""
 
 
 @dataclass(frozen=True)
@@ -228,6 +231,9 @@ def summarise(
         ],
         timings=timings,
         termijnen=_counts(tonight.deadlines, "stand"),
+        wachtend=tonight.signals.filter(
+            pl.col("niet_gekoppeld").is_not_null() & (pl.col("status") == vng.OPGEPAKT)
+        ).height,
     )
 
 
