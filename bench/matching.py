@@ -350,8 +350,9 @@ def judge(signals: list[Signal], outcome: dict[tuple[str, str], tuple[str | None
         # Doubt waits for a person at the SDD: picked up by nobody, yet no final status.
         review = not told and status == vng.OPGEPAKT
         false_final = status in FINAL and status != expected
+        right = status == expected and not review
         for kind in ["alle", *signal.mess]:
-            rows.append((kind, truth, wrong, reached, status == expected, review, false_final))
+            rows.append((kind, truth, wrong, reached, right, review, false_final))
     frame = pl.DataFrame(
         rows,
         schema=["soort", "waarheid", "fout", "bereikt", "status", "controle", "onwaar"],

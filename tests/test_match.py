@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz.distance import OSA
 
-from vsig.config import Config
+from vsig.config import Config, Uitsluitingen
 from vsig.io import ingest, sources
 from vsig.rules import match, vng
 
@@ -105,6 +105,44 @@ def test_repeat_of_a_debt_in_an_open_case(tmp_path: Path, config, amount, status
         open_debts,
     )
     assert found["S"]["status"] == status
+
+
+def test_doubt_repeats_no_debt_and_no_debt_repeats_it(tmp_path: Path, config) -> None:
+    """One debt, three rows. `doubt` (€900, a surname nobody at the address has) and `good`
+    (€800, the resident's) come the same night: the good one is picked up, not a repeat of
+    the doubt, which waits as it is. `later`, in doubt again, of a debt a case holds at a
+    higher amount, is no repeat either: it waits for a person, like any doubt."""
+    person = resident(1)
+    unknown = {"klantnummer": "K1", "geboortedatum": "", "bsn": ""}
+    doubt = person.signal("doubt", "900.00", TODAY, achternaam="Onbekend", **unknown)
+    good = person.signal("good", "800.00", TODAY, klantnummer="K1")
+    found = statuses(tmp_path, config, [person], {"WOONKRACHT10": [doubt, good]})
+    assert (found["good"]["status"], found["good"]["persoon_bsn"]) == (vng.OPGEPAKT, person.bsn)
+    assert (found["doubt"]["status"], found["doubt"]["adres_sleutel"]) == (vng.OPGEPAKT, None)
+    held = pl.DataFrame(
+        {"signaalpartner": ["WOONKRACHT10"], "klantnummer": ["K1"], "bedrag": [1000_00]}
+    )
+    later = person.signal("later", "700.00", TODAY, achternaam="Onbekend", **unknown)
+    (tmp_path / "later").mkdir()
+    found = statuses(tmp_path / "later", config, [person], {"WOONKRACHT10": [later]}, held)
+    assert (found["later"]["status"], found["later"]["niet_gekoppeld"]) == (
+        vng.OPGEPAKT,
+        match.NOBODY,
+    )
+
+
+def test_an_excluded_address_counts_as_the_partner_wrote_it(tmp_path: Path, config) -> None:
+    """A signal in doubt has no address but the one its partner wrote: an address on the
+    exclusion list (unsafe to visit) is `andere reden` all the same, not a case for a
+    person to follow up."""
+    unsafe = {"postcode": "3311AB", "huisnummer": 1}
+    excluding = config.model_copy(
+        update={"uitsluitingen": Uitsluitingen.model_validate({"adressen": [unsafe]})}
+    )
+    person = resident(1)
+    doubt = person.signal("S", "100.00", TODAY, achternaam="Onbekend", geboortedatum="")
+    found = statuses(tmp_path, excluding, [person], {"WOONKRACHT10": [doubt]})
+    assert found["S"]["status"] == vng.ANDERE_REDEN
 
 
 def test_the_same_klantnummer_at_another_partner_is_another_debt(tmp_path: Path, config) -> None:

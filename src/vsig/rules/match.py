@@ -105,10 +105,12 @@ def match(
         )
     )
     judged = matched.with_columns(status=_status(config, processing_date))
-    repeated = _repeated(judged.filter(pl.col("status").is_null()), known_debts)
+    # Doubt waits for a person as it is: it repeats no debt, and no debt repeats it.
+    placed = pl.col("adres_sleutel").is_not_null()
+    repeated = _repeated(judged.filter(pl.col("status").is_null() & placed), known_debts)
     return (
         judged.join(repeated, on=_ROW, how="left")
-        .with_columns(status=pl.coalesce("status", "herhaald"))
+        .with_columns(status=pl.coalesce("status", "herhaald", pl.lit(vng.OPGEPAKT)))
         .sort(_ROW)
         .drop(_ROW, "signaal_sleutel", "postcode_huisnummer", "herhaald")
     )
@@ -518,9 +520,13 @@ def _status(config: Config, processing_date: date) -> pl.Expr:
     does not live there."""
     configured = [g.code for g in config.gemeenten]
     live = [g.code for g in config.gemeenten if g.startdatum <= processing_date]
-    excluded = pl.col("adres_sleutel").is_in(
-        [a.adres_sleutel() for a in config.uitsluitingen.adressen]
-    ) | pl.col("persoon_bsn").is_in(config.uitsluitingen.personen)
+    unsafe = [a.adres_sleutel() for a in config.uitsluitingen.adressen]
+    # The address as the partner wrote it counts too: a signal in doubt has no other.
+    excluded = (
+        pl.col("adres_sleutel").is_in(unsafe)
+        | pl.col("signaal_sleutel").is_in(unsafe)
+        | pl.col("persoon_bsn").is_in(config.uitsluitingen.personen)
+    )
     unknown_bsn = (pl.col("niet_gekoppeld") == BSN_UNKNOWN).fill_null(False)
     elsewhere = pl.col("adres_sleutel").is_not_null() & ~pl.col("gemeentecode").is_in(configured)
     return (

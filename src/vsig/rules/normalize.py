@@ -262,9 +262,10 @@ _UNDECOMPOSED = {"ß": "ss", "ı": "i", "ø": "o", "ł": "l", "đ": "d", "æ": "
 
 
 def voorletters_sleutel(voorletters: pl.Expr) -> pl.Expr:
-    """Initials folded for comparison as surnames are (`naam_sleutel`): `A.B.`, `a b`,
-    `AB` → `AB`, and `Ç.Ş.`, `İ.` or `c.s.` as the letters they are written on (`CS`,
-    `I`), never dropped; null when none are given."""
+    """Initials folded for comparison, without case, diacritics or punctuation as in
+    `naam_sleutel` (but an `IJ.` stays two letters): `A.B.`, `a b`, `AB` → `AB`, and
+    `Ç.Ş.`, `İ.` or `c.s.` as the letters they are written on (`CS`, `I`), never dropped;
+    null when none are given."""
     folded = (
         voorletters.str.normalize("NFKD")
         .str.replace_all(r"\p{M}", "")
