@@ -139,10 +139,13 @@ def test_an_excluded_address_counts_as_the_partner_wrote_it(tmp_path: Path, conf
     excluding = config.model_copy(
         update={"uitsluitingen": Uitsluitingen.model_validate({"adressen": [unsafe]})}
     )
-    person = resident(1)
+    person, mover = resident(1), resident(2, geslachtsnaam="Verhuisd", huisnummer=7)
     doubt = person.signal("S", "100.00", TODAY, achternaam="Onbekend", geboortedatum="")
-    found = statuses(tmp_path, excluding, [person], {"WOONKRACHT10": [doubt]})
+    # The mover lives at number 7 now; the partner still wrote the unsafe number 1.
+    moved = mover.signal("M", "100.00", TODAY, huisnummer="1", klantnummer="K2")
+    found = statuses(tmp_path, excluding, [person, mover], {"WOONKRACHT10": [doubt, moved]})
     assert found["S"]["status"] == vng.ANDERE_REDEN
+    assert (found["M"]["status"], found["M"]["persoon_bsn"]) == (vng.OPGEPAKT, mover.bsn)
 
 
 def test_the_same_klantnummer_at_another_partner_is_another_debt(tmp_path: Path, config) -> None:

@@ -521,10 +521,11 @@ def _status(config: Config, processing_date: date) -> pl.Expr:
     configured = [g.code for g in config.gemeenten]
     live = [g.code for g in config.gemeenten if g.startdatum <= processing_date]
     unsafe = [a.adres_sleutel() for a in config.uitsluitingen.adressen]
-    # The address as the partner wrote it counts too: a signal in doubt has no other.
+    # A signal in doubt has no address but the one its partner wrote; a person found is
+    # where the register says, wherever the partner wrote.
     excluded = (
         pl.col("adres_sleutel").is_in(unsafe)
-        | pl.col("signaal_sleutel").is_in(unsafe)
+        | (pl.col("adres_sleutel").is_null() & pl.col("signaal_sleutel").is_in(unsafe))
         | pl.col("persoon_bsn").is_in(config.uitsluitingen.personen)
     )
     unknown_bsn = (pl.col("niet_gekoppeld") == BSN_UNKNOWN).fill_null(False)
