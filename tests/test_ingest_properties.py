@@ -3,7 +3,7 @@
 import csv
 import io
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from vsig.config import Config
@@ -22,8 +22,16 @@ ROW = st.lists(CELL, min_size=len(SIGNAL_COLUMNS), max_size=len(SIGNAL_COLUMNS))
 SETTINGS = settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
+def _blank(cell: str) -> bool:
+    """A cell of Unicode white space only, as ingest strips it: Python's `isspace` also
+    counts the separators \x1c-\x1f, which are no white space to Unicode (and to polars),
+    so a line holding one is a record, refused with its reasons, not a blank line."""
+    return all(c.isspace() and c not in "\x1c\x1d\x1e\x1f" for c in cell)
+
+
 @SETTINGS
 @given(st.lists(ROW, max_size=12))
+@example([[""] * (len(SIGNAL_COLUMNS) - 1) + ["\x1f"]])
 def test_valid_looking_rows_are_all_accounted_for(tmp_path_factory, config: Config, rows) -> None:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=";", lineterminator="\n")
@@ -35,7 +43,7 @@ def test_valid_looking_rows_are_all_accounted_for(tmp_path_factory, config: Conf
 
     result = ingest.ingest_file(sources.source_for(path, config), PROCESSING_DATE)
 
-    records = [r for r in rows if any(cell.strip() for cell in r)]
+    records = [r for r in rows if not all(map(_blank, r))]
     assert result.file_reason is None
     assert result.read == len(records)
     assert result.accepted.height + result.rejected == result.read
