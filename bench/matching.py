@@ -337,12 +337,15 @@ def judge(signals: list[Signal], outcome: dict[tuple[str, str], tuple[str | None
     (`fout_definitief`: a resident told `geen inwoner` or `overleden`)."""
     rows = []
     for number, signal in enumerate(signals):
-        persoon, adres, status, zaak = outcome[(partner_of(number), signal.row["signaal_id"])]
+        persoon, adres, status, zaak, kandidaten = outcome[
+            (partner_of(number), signal.row["signaal_id"])
+        ]
         truth, person = signal.truth, signal.person
         told = zaak is not None
-        wrong = told and (
-            truth != "resident" or adres != key(person.address) or persoon != person.bsn
-        )
+        # A household matched holds the person among its candidates.
+        meant = persoon == person.bsn if persoon else person.bsn in (kandidaten or [])
+        wrong = told and (truth != "resident" or adres != key(person.address) or not meant)
+        household = told and not persoon
         reached = told and not wrong
         expected = {"resident": vng.OPGEPAKT, "overleden": vng.OVERLEDEN}.get(
             truth, vng.GEEN_INWONER
@@ -352,10 +355,19 @@ def judge(signals: list[Signal], outcome: dict[tuple[str, str], tuple[str | None
         false_final = status in FINAL and status != expected
         right = status == expected and not review
         for kind in ["alle", *signal.mess]:
-            rows.append((kind, truth, wrong, reached, right, review, false_final))
+            rows.append((kind, truth, wrong, reached, household, right, review, false_final))
     frame = pl.DataFrame(
         rows,
-        schema=["soort", "waarheid", "fout", "bereikt", "status", "controle", "onwaar"],
+        schema=[
+            "soort",
+            "waarheid",
+            "fout",
+            "bereikt",
+            "huishouden",
+            "status",
+            "controle",
+            "onwaar",
+        ],
         orient="row",
     )
     table = (
@@ -365,6 +377,7 @@ def judge(signals: list[Signal], outcome: dict[tuple[str, str], tuple[str | None
             fout_huishouden=pl.col("fout").sum(),
             over_inwoners=(pl.col("waarheid") == "resident").sum(),
             bereikt=pl.col("bereikt").sum(),
+            als_huishouden=(pl.col("bereikt") & pl.col("huishouden")).sum(),
             status_goed=pl.col("status").sum(),
             op_controle=pl.col("controle").sum(),
             fout_definitief=pl.col("onwaar").sum(),
@@ -395,7 +408,7 @@ def run_vsig(home: Path) -> dict[tuple[str, str], tuple[str | None, ...]]:
     with duckdb.connect(str(home / "state" / "vsig.duckdb"), read_only=True) as db:
         found = db.execute(
             "SELECT s.signaalpartner, s.signaal_id, s.persoon_bsn, z.adres_sleutel, s.status, "
-            "s.zaak_id FROM signalen s LEFT JOIN zaken z USING (zaak_id)"
+            "s.zaak_id, s.kandidaten FROM signalen s LEFT JOIN zaken z USING (zaak_id)"
         ).fetchall()
     return {(p, i): rest for p, i, *rest in found}
 
@@ -442,10 +455,17 @@ def main() -> None:
         report["drempels"] = []
         for result in sweep(home, args.thresholds):
             matched = result["matched"]
+            placed = pl.col("adres_sleutel").is_not_null() & (pl.col("status") == vng.OPGEPAKT)
             outcome = {
-                (p, i): (b, a, s, "Z" if s == vng.OPGEPAKT else None)
-                for p, i, b, a, s in matched.select(
-                    "signaalpartner", "signaal_id", "persoon_bsn", "adres_sleutel", "status"
+                (p, i): (b, a, s, z, k)
+                for p, i, b, a, s, z, k in matched.select(
+                    "signaalpartner",
+                    "signaal_id",
+                    "persoon_bsn",
+                    "adres_sleutel",
+                    "status",
+                    pl.when(placed).then(pl.lit("Z")),
+                    "kandidaten",
                 ).iter_rows()
             }
             overall = judge(signals, outcome)["per_soort"]

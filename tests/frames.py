@@ -2,6 +2,7 @@
 register, tonight's matched signals and events."""
 
 from datetime import date
+from typing import Final
 
 import polars as pl
 
@@ -35,8 +36,25 @@ def open_cases(*rows: tuple[str, str]) -> pl.DataFrame:
     )
 
 
-def case_signals(*rows: tuple[str, str, str]) -> pl.DataFrame:
-    """(zaak_id, signaal_id, persoon_bsn); the klantnummer is the signal id."""
+WRITTEN: Final = {
+    "kandidaten": None,
+    "voorletters": "F.",
+    "voorvoegsel": None,
+    "achternaam": "Jansen",
+}
+WRITTEN_SCHEMA: Final[dict[str, pl.DataType]] = {
+    "kandidaten": pl.List(pl.String),
+    "voorletters": pl.String(),
+    "voorvoegsel": pl.String(),
+    "achternaam": pl.String(),
+}
+"""What a signal says of its person as the creditor wrote it, and (`kandidaten`) the
+household's candidates when it was matched to a household."""
+
+
+def case_signals(*rows: tuple[str, str, str | list[str]]) -> pl.DataFrame:
+    """(zaak_id, signaal_id, persoon_bsn, or the `kandidaten` of the household it was
+    matched to); the klantnummer is the signal id."""
     return pl.DataFrame(
         [
             {
@@ -51,13 +69,16 @@ def case_signals(*rows: tuple[str, str, str]) -> pl.DataFrame:
                 "status": vng.OPGEPAKT,
                 "crisissignaal": False,
                 "warme_overdracht": False,
-                "persoon_bsn": bsn,
+                "persoon_bsn": None if isinstance(bsn, list) else bsn,
+                **WRITTEN,
+                "kandidaten": bsn if isinstance(bsn, list) else None,
                 "telefoonnummer": None,
                 "email": None,
             }
             for zaak, signaal, bsn in rows
         ],
-        schema_overrides={"telefoonnummer": pl.String, "email": pl.String},
+        schema_overrides=WRITTEN_SCHEMA
+        | {"persoon_bsn": pl.String, "telefoonnummer": pl.String, "email": pl.String},
     )
 
 
@@ -86,6 +107,7 @@ def matched(
                 "crisissignaal": False,
                 "warme_overdracht": False,
                 "persoon_bsn": bsn,
+                **WRITTEN,
                 "adres_sleutel": adres,
                 "gemeentecode": "0505",
                 "telefoonnummer": None,
@@ -105,6 +127,7 @@ def matched(
             "crisissignaal": pl.Boolean,
             "warme_overdracht": pl.Boolean,
             "persoon_bsn": pl.String,
+            **WRITTEN_SCHEMA,
             "adres_sleutel": pl.String,
             "gemeentecode": pl.String,
             "telefoonnummer": pl.String,

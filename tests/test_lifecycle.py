@@ -103,6 +103,27 @@ def test_a_case_whose_signal_names_no_person_stays_where_it_is() -> None:
     assert followed.open_cases.select("zaak_id", "adres_sleutel").rows() == [("Z1", HOME)]
 
 
+def test_a_signal_matched_to_a_household_follows_its_candidates_while_they_live_together() -> None:
+    """Issue 33: `F. Jansen` is A or B of one household. Moving together, the case goes
+    along; parting (moving apart, one leaving the region or dying), it stays where the
+    household was matched, for the debt is not laid on either; when both died, it closes
+    as theirs."""
+    household = case_signals(("Z1", "S1", ["A", "B"]))
+
+    def followed(*register: tuple[str, str, bool]) -> lifecycle.Followed:
+        return lifecycle.follow(open_cases(("Z1", HOME)), household, brp(*register), TODAY)
+
+    together = followed(("A", NEW_HOME, False), ("B", NEW_HOME, False), ("N", HOME, False))
+    assert together.open_cases.select("adres_sleutel", "verhuisd").rows() == [(NEW_HOME, True)]
+    apart = followed(("A", NEW_HOME, False), ("B", ELSEWHERE, False))
+    assert apart.open_cases.select("adres_sleutel", "verhuisd").rows() == [(HOME, False)]
+    assert apart.regrouped.is_empty()
+    for parted in [(("A", NEW_HOME, False),), (("A", NEW_HOME, False), ("B", HOME, True))]:
+        assert followed(*parted).open_cases.select("adres_sleutel").rows() == [(HOME,)]
+    gone = followed(("A", HOME, True), ("B", HOME, True))
+    assert gone.closed.select("zaak_id", "sluitreden").rows() == [("Z1", CloseReason.OVERLEDEN)]
+
+
 def test_close_splits_the_open_cases_from_those_closed_by_a_result_or_by_silence() -> None:
     stale = open_cases(("Z3", ELSEWHERE)).with_columns(laatste_activiteit=pl.lit(date(2026, 11, 1)))
     before = pl.concat([open_cases(("Z1", HOME), ("Z2", NEW_HOME)), stale])

@@ -561,6 +561,66 @@ def test_two_flats_with_the_surname_are_no_match(tmp_path: Path, config) -> None
     assert (found["persoon_bsn"], found["niet_gekoppeld"]) == (None, match.SEVERAL)
 
 
+def test_namesakes_of_one_household_match_the_household(tmp_path: Path, config) -> None:
+    """Issue 33: a parent and a grown child, both `F. Jansen`, neither birth date given. The
+    household is matched, at its address, with both as candidates and no person; a
+    namesake in another flat of the building, or a deceased one, leaves it in doubt."""
+    parent = resident(1, voorletters="F.", toevoeging="1")
+    child = resident(
+        2, huisnummer=1, voorletters="F.", toevoeging="1", geboortedatum=date(2004, 3, 1)
+    )
+    neighbour = resident(3, huisnummer=1, voorletters="F.", toevoeging="2")
+    late = resident(4, huisnummer=7, voorletters="F.", datum_overlijden=date(2026, 6, 1))
+    widow = resident(5, huisnummer=7, voorletters="F.")
+    unknown = {"bsn": "", "geboortedatum": ""}
+    rows = {
+        "WOONKRACHT10": [
+            parent.signal("home", "10.00", TODAY, voorletters="F.", **unknown),
+            parent.signal(
+                "flat", "10.00", TODAY, voorletters="F.", huisnummertoevoeging="", **unknown
+            ),
+            widow.signal("widow", "10.00", TODAY, voorletters="F.", **unknown),
+        ]
+    }
+    found = statuses(tmp_path, config, [parent, child, neighbour, late, widow], rows)
+    home = found["home"]
+    assert (home["persoon_bsn"], home["match_regel"], home["niet_gekoppeld"]) == (
+        None,
+        match.BY_HOUSEHOLD,
+        None,
+    )
+    assert (home["adres_sleutel"], home["gemeentecode"], home["status"]) == (
+        "3311AB|1||1",
+        "0505",
+        vng.OPGEPAKT,
+    )
+    assert home["kandidaten"] == sorted([parent.bsn, child.bsn])
+    flat = found["flat"]
+    assert (flat["adres_sleutel"], flat["niet_gekoppeld"]) == (None, match.SEVERAL)
+    assert flat["kandidaten"] == sorted([parent.bsn, child.bsn, neighbour.bsn])
+    widowed = found["widow"]
+    assert (widowed["adres_sleutel"], widowed["niet_gekoppeld"]) == (None, match.SEVERAL)
+    assert widowed["kandidaten"] == sorted([late.bsn, widow.bsn])
+
+
+def test_a_surname_nearly_alike_without_initials_is_a_candidate(tmp_path: Path, config) -> None:
+    """A typo with nothing else to go on is a guess: the adult at the address whose surname
+    nearly fits is named for the person who decides, and matched to nobody."""
+    person = resident(1, geslachtsnaam="Schouten")
+    signal = person.signal("S", "10.00", TODAY, achternaam="Schoutne", geboortedatum="")
+    found = statuses(tmp_path, config, [person], {"WOONKRACHT10": [signal]})["S"]
+    assert (found["persoon_bsn"], found["adres_sleutel"], found["status"]) == (
+        None,
+        None,
+        vng.OPGEPAKT,
+    )
+    assert (found["niet_gekoppeld"], found["kandidaten"]) == (match.NEARLY, [person.bsn])
+    initialled = person.signal("S", "10.00", TODAY, achternaam="Schoutne", geboortedatum="")
+    initialled["voorletters"] = "A."
+    found = statuses(tmp_path, config, [person], {"WOONKRACHT10": [initialled]})["S"]
+    assert (found["persoon_bsn"], found["kandidaten"]) == (person.bsn, None)
+
+
 def test_initials_tell_two_adults_of_one_name_apart(tmp_path: Path, config) -> None:
     jan = resident(1, voorletters="J.")
     piet = resident(2, huisnummer=1, voorletters="P.H.")
@@ -575,7 +635,9 @@ def test_initials_tell_two_adults_of_one_name_apart(tmp_path: Path, config) -> N
     }
     found = statuses(tmp_path, config, register, rows)
     assert found["J"]["persoon_bsn"] == piet.bsn
-    assert (found["none"]["persoon_bsn"], found["none"]["niet_gekoppeld"]) == (None, match.SEVERAL)
+    # Without initials both adults fit: the household is certain, the person is not.
+    assert (found["none"]["persoon_bsn"], found["none"]["match_regel"]) == (None, "naam_huishouden")
+    assert found["none"]["kandidaten"] == sorted([jan.bsn, piet.bsn])
     # A child has no contracts: initials that fit only a child fit nobody.
     assert (found["K"]["persoon_bsn"], found["K"]["niet_gekoppeld"]) == (None, match.NOBODY)
 

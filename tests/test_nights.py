@@ -192,6 +192,51 @@ def test_a_move_to_another_municipality_brings_its_offer_once_and_tells_both(
     assert replayed.stdout.splitlines()[-1].endswith("outputs, identical"), replayed.output
 
 
+def test_namesakes_of_one_household_get_one_letter_in_the_name_the_creditor_wrote(
+    tmp_path: Path,
+) -> None:
+    """Issue 33: a parent and a grown child are both `F. Jansen`; the creditor wrote `F.
+    JANSEN` at their address, with neither BSN nor birth date. The household is matched:
+    one case, one letter addressed as the creditor wrote it, with no housemate's initials;
+    the export says who of them is not determined, `explain` says so, and forgetting
+    either of them erases the signal."""
+    parent = Resident(make_bsn(911), "Jansen", date(1960, 1, 1), "3320AA", 3, voorletters="F.A.")
+    child = Resident(make_bsn(912), "Jansen", date(2001, 1, 1), "3320AA", 3, voorletters="F.B.")
+    written = {"bsn": "", "geboortedatum": "", "voorletters": "F.", "achternaam": "JANSEN"}
+    signal = parent.signal("W-9", "900.00", START, **written)
+    home = Home.create(tmp_path)
+    run_id = night(home, START, [parent, child], [parent.bsn], WOONKRACHT10=[signal])
+    ((persoon, regel, kandidaten, status, zaak),) = state(
+        home, "SELECT persoon_bsn, match_regel, kandidaten, status, zaak_id FROM signalen"
+    )
+    assert (persoon, regel, status) == (None, "naam_huishouden", vng.OPGEPAKT)
+    assert kandidaten == sorted([parent.bsn, child.bsn])
+    assert zaak is not None
+    index = home.out(run_id, "letters/index.csv")
+    assert index["zaak_id"].to_list() == [zaak]
+    pdf = home.path / "out" / run_id / "letters" / index["bestand"].item()
+    letter = " ".join("".join(page.extract_text() for page in PdfReader(pdf).pages).split())
+    assert "F. JANSEN" in letter
+    assert "F.A." not in letter
+    assert "F.B." not in letter
+    export = home.out(run_id, "exports/gemeente/0505.csv")
+    assert export["Schuldenaar"].to_list() == [
+        "F. JANSEN (huishouden; wie van hen is niet vastgesteld)"
+    ]
+    told = CliRunner().invoke(
+        app, ["explain", "W-9", "--home", str(home.path), "--config", str(home.config)]
+    )
+    assert "2 residents fit, all of this household" in " ".join(told.output.split())
+    assert parent.bsn not in told.output
+    assert child.bsn not in told.output
+    forgot = CliRunner().invoke(
+        app,
+        ["forget", "--bsn", child.bsn, "--home", str(home.path), "--config", str(home.config)],
+    )
+    assert forgot.exit_code == 0, forgot.output
+    assert state(home, "SELECT count(*) FROM signalen") == [(0,)]
+
+
 def test_a_forwarded_case_that_moves_is_owed_by_its_new_municipality(tmp_path: Path) -> None:
     """Forwarded to Dordrecht, which never acted, the household moves to Zwijndrecht:
     Dordrecht's offer is owed no more; the case is forwarded to Zwijndrecht, whose

@@ -86,7 +86,7 @@ def test_migration_7_keeps_every_action_and_lets_a_later_run_book_it_again(
         )
     monkeypatch.undo()
     with Store.open(tmp_path) as db:
-        assert db.version() == 7
+        assert db.version() == store.SCHEMA_VERSION
         assert db._query("SELECT * FROM acties").row(0) == (
             "20261125-01", "Z1", "doorsturen", 0, "doorsturen", None, None,
             date(2026, 12, 9), date(2026, 11, 25), date(2026, 11, 25), "0505",

@@ -205,6 +205,7 @@ STATE_COLUMNS: Final = {
         "status",
         "zaak_id",
         "niet_gekoppeld",
+        "kandidaten",
     ),
     "zaken": (
         "zaak_id",

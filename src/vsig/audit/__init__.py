@@ -32,7 +32,7 @@ from vsig.io.ingest import Ingested
 from vsig.io.sources import Source
 from vsig.io.state.store import Store
 from vsig.night.tonight import Summary, Tonight
-from vsig.rules import match
+from vsig.rules import cases, match
 
 REGISTERS: Final = "registers"
 STATE_FOLDER: Final = "state"
@@ -95,7 +95,7 @@ def write_archive(
         inputs.signals,
         tonight.brp,
         tonight.signals,
-        state["signalen"].filter(pl.col("zaak_id").is_not_null())["persoon_bsn"],
+        cases.debtor_bsns(state["signalen"].filter(pl.col("zaak_id").is_not_null()))["persoon_bsn"],
         config.naam_gelijkenis,
     )
     brp_used = used.select(inputs.brp.accepted.columns)

@@ -51,6 +51,8 @@ def _signal(row: dict[str, Any], config: Config) -> dict[str, Any]:
         "match": {
             "regel": row["match_regel"],
             "niet_gekoppeld": row["niet_gekoppeld"],
+            # How many, never who: the candidates are for the SDD's review sheet.
+            "kandidaten": len(row.get("kandidaten") or []),
             "verhuisd": row["verhuisd"],
             "adres_sleutel": row["adres_sleutel"],
             "gemeentecode": row["gemeentecode"],
@@ -184,12 +186,19 @@ def in_words(story: dict[str, Any]) -> list[str]:
 
 
 def _matched(how: dict[str, Any]) -> str:
+    fitting = f"{how['kandidaten']} residents fit"
     if how["regel"] is None:
-        return f"to nobody: {how['niet_gekoppeld'] or 'not found in the BRP'}"
+        why = how["niet_gekoppeld"] or "not found in the BRP"
+        return f"to nobody: {why}" + (f" ({fitting})" if how["kandidaten"] else "")
     moved = ", the person moved there" if how["verhuisd"] else ""
+    household = (
+        f"; {fitting}, all of this household: the person within it is not determined"
+        if how["regel"] == match.BY_HOUSEHOLD
+        else ""
+    )
     return (
         f"by {how['regel']} to the BRP address {adres_uit_sleutel(how['adres_sleutel'])} "
-        f"(gemeente {how['gemeentecode']}){moved}"
+        f"(gemeente {how['gemeentecode']}){moved}{household}"
     )
 
 

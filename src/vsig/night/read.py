@@ -14,7 +14,7 @@ from vsig.io import inbox
 from vsig.io.home import Home
 from vsig.io.state.store import Store
 from vsig.night.tonight import Inputs, Replay
-from vsig.rules.cases import CASE_SIGNAL_COLUMNS
+from vsig.rules.cases import CASE_SIGNAL_COLUMNS, debtor_bsns
 from vsig.rules.exports import DECISION_COLUMNS
 
 OPEN_SIGNAL_COLUMNS: Final = tuple(dict.fromkeys((*CASE_SIGNAL_COLUMNS, *DECISION_COLUMNS)))
@@ -41,7 +41,8 @@ def read(db: Store, home: Home, config: Config, day: date, replay: Replay | None
     run_id = replay.run_id if replay else db.next_run_id(day)
     open_signals = db.case_signals(OPEN_SIGNAL_COLUMNS)
     registers = (replay.brp, replay.sdd) if replay else None
-    inputs = inbox.read(home, config, day, db, run_id, open_signals["persoon_bsn"], registers)
+    persons = debtor_bsns(open_signals)["persoon_bsn"]
+    inputs = inbox.read(home, config, day, db, run_id, persons, registers)
     return Read(
         run_id=run_id,
         inputs=inputs,

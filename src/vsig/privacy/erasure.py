@@ -78,6 +78,13 @@ class Subject:
         return cls(adres_sleutel=key)
 
 
+def named_bsns(signals: pl.DataFrame) -> frozenset[str]:
+    """Every BSN state rows of signals name: as sent, as matched, or as a candidate of the
+    household a signal was matched to or of the doubt it waits in."""
+    every = [signals["bsn"], signals["persoon_bsn"], signals["kandidaten"].explode()]
+    return frozenset(pl.concat(every).drop_nulls().to_list())
+
+
 def forget(config: Config, home: Home, subject: Subject, day: date, secret: bytes) -> list[Purged]:
     """`vsig forget`: erase one person or household, holding the lock until the state file
     is compacted."""
@@ -144,7 +151,7 @@ def erase(
     rejected = _erase_rejected_rows(home, config, subject, known, secret)
     touched = sorted(set(touched) | rejected)
     named = {subject.bsn} if subject.bsn else set()
-    named |= set(pl.concat([signals["bsn"], signals["persoon_bsn"]]).drop_nulls().to_list())
+    named |= named_bsns(signals)
     purged.add("rapport", _remove_naming(home.reports, named))
     purged.add("inzage", _remove_naming(home.inzage, named))
     purged.add(subject.kind, [subject.value])
@@ -179,9 +186,8 @@ def erased_people(db: Store, erased: Erased, lived: frozenset[str]) -> Erased:
     the state keeps nothing besides the erased signals, and the addresses its cases and
     signals had (`lived`, and the signals' own), whose other residents go too unless the
     state still holds something about them."""
-    named = pl.concat([erased.signals["bsn"], erased.signals["persoon_bsn"]]).drop_nulls()
     kept = db.people_held(besides=erased.signals)
-    people = (frozenset(named.to_list()) | erased.people) - kept
+    people = (named_bsns(erased.signals) | erased.people) - kept
     adressen = lived | frozenset(erased.signals["adres_sleutel"].drop_nulls().to_list())
     return replace(erased, people=people, adressen=adressen, keep=kept, households=True)
 
@@ -326,7 +332,11 @@ def identities(home: Home, subject: Subject, signals: pl.DataFrame, day: date) -
     bsn = subject.bsn
     if not bsn:
         return pl.DataFrame(schema=key | {"initialen": pl.List(pl.String)})
-    written = signals.filter((pl.col("bsn") == bsn) | (pl.col("persoon_bsn") == bsn))
+    written = signals.filter(
+        (pl.col("bsn") == bsn)
+        | (pl.col("persoon_bsn") == bsn)
+        | pl.col("kandidaten").list.contains(bsn).fill_null(False)
+    )
     archived = [
         pl.read_parquet(path).filter(pl.col("bsn") == bsn)
         for path in sorted(home.archive.glob(f"*/{audit.REGISTERS}/brp.parquet"))

@@ -145,7 +145,7 @@ def _persons_outlived(
     going = erased_people(
         db, Erased(pl.concat([signals, outlived]), no_events, [], frozenset()), frozenset()
     )
-    named = frozenset(pl.concat([outlived["bsn"], outlived["persoon_bsn"]]).drop_nulls().to_list())
+    named = erasure.named_bsns(outlived)
     return replace(
         going,
         signals=outlived,

@@ -30,10 +30,15 @@ CASE_SIGNAL_COLUMNS: Final = (
     "crisissignaal",
     "warme_overdracht",
     "persoon_bsn",
+    "kandidaten",
+    "voorletters",
+    "voorvoegsel",
+    "achternaam",
     "telefoonnummer",
     "email",
 )
-"""What a case needs of each of its signals: for its facts, and to reach the household."""
+"""What a case needs of each of its signals: for its facts, and to reach the household (a
+signal matched to a household, `kandidaten`, is addressed by the name its creditor wrote)."""
 
 
 def assign(
@@ -172,7 +177,7 @@ def _touched(
 def debts(case_signals: pl.DataFrame) -> pl.DataFrame:
     """Per case, partner and klantnummer the amount that counts (the latest signalled), its
     soort, the dates and warme overdracht of that latest signal and the person it was
-    matched to."""
+    matched to (or the household's `kandidaten`, and the name its creditor wrote)."""
     latest = (
         "bedrag",
         "soort",
@@ -180,6 +185,10 @@ def debts(case_signals: pl.DataFrame) -> pl.DataFrame:
         "ontstaansdatum",
         "warme_overdracht",
         "persoon_bsn",
+        "kandidaten",
+        "voorletters",
+        "voorvoegsel",
+        "achternaam",
     )
     return (
         case_signals.sort("signaaldatum", "bedrag", "signaal_id")
@@ -202,9 +211,22 @@ def known_debts(open_signals: pl.DataFrame, closed_signals: pl.DataFrame) -> pl.
 
 
 def debtors_at_home(bundled: Bundled) -> pl.DataFrame:
-    """Each touched case's debtors with its address: whom `bekend_bij_sdd` looks up."""
-    return bundled.case_signals.select("zaak_id", "persoon_bsn").join(
+    """Each touched case's debtors with its address: whom `bekend_bij_sdd` looks up. A
+    household's debt is any of its candidates'."""
+    return debtor_bsns(bundled.case_signals).join(
         bundled.touched.select("zaak_id", "adres_sleutel"), on="zaak_id"
+    )
+
+
+def debtor_bsns(case_signals: pl.DataFrame) -> pl.DataFrame:
+    """`zaak_id, persoon_bsn`: every resident a case's signals may be about, the person each
+    was matched to or each candidate of the household it was matched to."""
+    candidates = case_signals.select("zaak_id", persoon_bsn="kandidaten").explode("persoon_bsn")
+    return (
+        pl.concat([case_signals.select("zaak_id", "persoon_bsn"), candidates])
+        .drop_nulls()
+        .unique()
+        .sort("zaak_id", "persoon_bsn")
     )
 
 

@@ -32,6 +32,9 @@ from vsig.rules.formats import (
 )
 from vsig.rules.termijnen import TE_DOEN
 
+NIET_VASTGESTELD: Final = "huishouden; wie van hen is niet vastgesteld"
+"""Beside the name a creditor wrote, for a debt matched to a household of namesakes."""
+
 
 def households(cases_: pl.DataFrame, brp: pl.DataFrame, case_signals: pl.DataFrame) -> pl.DataFrame:
     """Per case: who lives there, the address and how to reach them.
@@ -69,24 +72,46 @@ def naam() -> pl.Expr:
     )
 
 
+def geschreven_naam() -> pl.Expr:
+    """A debtor's name as their creditor wrote it (`F. Jansen`): the name a letter to a
+    household carries when the person within it is not determined, as the creditor's own
+    letters do, so that no housemate's name appears."""
+    return pl.concat_str(
+        ["voorletters", "voorvoegsel", "achternaam"], separator=" ", ignore_nulls=True
+    ).str.replace_all(r"\s+", " ")
+
+
 def debtors(case_signals: pl.DataFrame, brp: pl.DataFrame) -> pl.DataFrame:
     """Per case, each person its debts are about: `zaak_id, nummer, naam, schulden,
     totaal`, numbered 1, 2, … within the case. A debt belongs to the person its latest
-    signal was matched to; one matched to nobody (only in a state from before matching
-    always named a person) is nobody's, and no letter names it."""
-    owed = cases.debts(case_signals).filter(pl.col("persoon_bsn").is_not_null())
+    signal was matched to, by their name in the BRP; one matched to a household belongs to
+    its candidates together, by the name its creditor wrote. One matched to nobody (only in
+    a state from before matching always named a person) is nobody's, and no letter names
+    it."""
+    owed = cases.debts(case_signals).with_columns(
+        debiteur=pl.coalesce("persoon_bsn", pl.col("kandidaten").list.join(",")),
+        geschreven=geschreven_naam(),
+    )
     return (
-        owed.group_by("zaak_id", "persoon_bsn")
+        owed.filter(pl.col("debiteur").is_not_null())
+        .sort("zaak_id", "debiteur", "signaalpartner", "klantnummer")
+        .group_by("zaak_id", "debiteur", maintain_order=True)
         .agg(
+            pl.col("persoon_bsn").first(),
+            pl.col("geschreven").first(),
             schulden=pl.struct("signaalpartner", "soort", "bedrag", "signaaldatum").sort_by(
                 "signaalpartner", "soort", "bedrag"
             ),
             totaal=pl.col("bedrag").sum(),
         )
-        .join(brp.select(persoon_bsn="bsn", naam=naam()), on="persoon_bsn")
-        .sort("zaak_id", "persoon_bsn")
+        .join(brp.select(persoon_bsn="bsn", bekend=naam()), on="persoon_bsn", how="left")
+        .with_columns(
+            naam=pl.when(pl.col("persoon_bsn").is_null()).then("geschreven").otherwise("bekend")
+        )
+        .filter(pl.col("naam").is_not_null())
+        .sort("zaak_id", "debiteur")
         .with_columns(nummer=pl.int_range(1, pl.len() + 1).over("zaak_id"))
-        .drop("persoon_bsn")
+        .select("zaak_id", "schulden", "totaal", "naam", "nummer")
     )
 
 
@@ -110,6 +135,11 @@ def schulden(case_signals: pl.DataFrame, brp: pl.DataFrame, config: Config) -> p
         cases.debts(case_signals)
         .join(partners, on="signaalpartner", how="left")
         .join(brp.select(persoon_bsn="bsn", Schuldenaar=naam()), on="persoon_bsn", how="left")
+        .with_columns(
+            Schuldenaar=pl.when(pl.col("kandidaten").is_not_null())
+            .then(pl.format("{} ({})", geschreven_naam(), pl.lit(NIET_VASTGESTELD)))
+            .otherwise("Schuldenaar")
+        )
         .select(
             "zaak_id",
             pl.col("Schuldeiser").fill_null(pl.col("signaalpartner")),

@@ -185,32 +185,58 @@ def follow(
 def _whereabouts(
     case_signals: pl.DataFrame, brp: pl.DataFrame, open_cases: pl.DataFrame
 ) -> pl.DataFrame:
-    """Each case signal with where its person lives now (`nu_adres` null: gone or dead). A
-    signal matched to no person (as matching by address once did) stays with its case."""
+    """Each case signal with who it is about (`persoon`) and where they live now (`nu_adres`
+    null: gone or dead).
+
+    A signal matched to a household follows its candidates while all of them live together,
+    and is gone when none lives in the region. When they part (one moved, left or died, the
+    other not), following either would lay the debt on one of them: the signal stays with
+    its case, where the household was matched. A signal matched to no person (as matching
+    by address once did) stays with its case too."""
     now = brp.select(
         persoon_bsn="bsn",
         nu_adres=pl.when(~pl.col("overleden")).then("adres_sleutel"),
         nu_gemeente=pl.when(~pl.col("overleden")).then("gemeentecode"),
         overleden="overleden",
     )
-    nobody = pl.col("persoon_bsn").is_null()
-    return (
-        case_signals.select("zaak_id", "signaalpartner", "signaal_id", "persoon_bsn")
-        .join(now, on="persoon_bsn", how="left")
-        .join(open_cases.select("zaak_id", "adres_sleutel", "gemeentecode"), on="zaak_id")
-        .with_columns(
-            nu_adres=pl.when(nobody).then("adres_sleutel").otherwise("nu_adres"),
-            nu_gemeente=pl.when(nobody).then("gemeentecode").otherwise("nu_gemeente"),
-            overleden=pl.when(nobody).then(pl.lit(False)).otherwise("overleden"),
+    key = ["zaak_id", "signaalpartner", "signaal_id"]
+    signals = case_signals.select(*key, "persoon_bsn", "kandidaten").with_columns(
+        persoon=pl.coalesce("persoon_bsn", pl.col("kandidaten").list.join(","))
+    )
+    each = (
+        signals.with_columns(
+            persoon_bsn=pl.when(pl.col("persoon_bsn").is_not_null())
+            .then(pl.concat_list("persoon_bsn"))
+            .otherwise("kandidaten")
         )
-        .drop("adres_sleutel", "gemeentecode")
+        .explode("persoon_bsn")
+        .join(now, on="persoon_bsn", how="left")
+        .group_by(*key, "persoon", maintain_order=True)
+        .agg(
+            adressen=pl.col("nu_adres").drop_nulls().unique(),
+            elders=pl.col("nu_adres").is_null().any(),
+            nu_adres=pl.col("nu_adres").drop_nulls().first(),
+            nu_gemeente=pl.col("nu_gemeente").drop_nulls().first(),
+            overleden=pl.col("overleden").fill_null(False).all(),
+        )
+    )
+    living = pl.col("adressen").list.len()
+    stays = pl.col("persoon").is_null() | (living > 1) | ((living == 1) & pl.col("elders"))
+    return (
+        each.join(open_cases.select("zaak_id", "adres_sleutel", "gemeentecode"), on="zaak_id")
+        .with_columns(
+            nu_adres=pl.when(stays).then("adres_sleutel").otherwise("nu_adres"),
+            nu_gemeente=pl.when(stays).then("gemeentecode").otherwise("nu_gemeente"),
+            overleden=pl.when(stays).then(pl.lit(False)).otherwise("overleden"),
+        )
+        .drop("adres_sleutel", "gemeentecode", "adressen", "elders")
     )
 
 
 def _homes(open_cases: pl.DataFrame, where: pl.DataFrame) -> pl.DataFrame:
     """Per case with a living person: its home (`thuis`) and the case it continues in
     (`doel`: itself, or the case already living there)."""
-    persons = where.filter(pl.col("nu_adres").is_not_null()).unique(["zaak_id", "persoon_bsn"])
+    persons = where.filter(pl.col("nu_adres").is_not_null()).unique(["zaak_id", "persoon"])
     counted = (
         persons.join(open_cases.select("zaak_id", "adres_sleutel"), on="zaak_id")
         .group_by("zaak_id", "nu_adres", "nu_gemeente")

@@ -4,9 +4,11 @@ Only a person decides, never an address alone: a signal on the wrong household t
 stranger about someone's debt. A BSN decides on its own; without one, the surname with the
 birth date across the region; without a birth date either, the surname (and initials)
 among the adults at the signal's address or building. A person found lives where the BRP
-says, so a signal sent to an old address follows a mover. When nobody or more than one
-person fits, the signal reaches nobody and says why, for a person at the SDD to follow up;
-doubt is never a status (`_status`).
+says, so a signal sent to an old address follows a mover. When every resident who fits lives
+in one household, the household is matched (`BY_HOUSEHOLD`): the household is certain, only
+the person within it is not. When nobody fits, or residents of several homes do, the signal
+reaches nobody and says why, for a person at the SDD to follow up; doubt is never a status
+(`_status`).
 """
 
 from collections.abc import Callable
@@ -24,11 +26,15 @@ from vsig.rules import normalize, vng
 from vsig.rules.formats import bedrag
 
 _ROW = "_rij"
+_HOME = "_woont"
 BY_BSN, BY_NAME_BIRTH, BY_NAME_AT_ADDRESS = "bsn", "naam_geboortedatum", "naam_adres"
-"""`match_regel`: which rule found the person."""
+BY_HOUSEHOLD = "naam_huishouden"
+"""`match_regel`: which rule found the person, or (`BY_HOUSEHOLD`) the household of all the
+residents who fit (`kandidaten`), when the person within it is not determined."""
 BSN_UNKNOWN = "BSN niet in de BRP"
 NOBODY = "niemand in de BRP past"
 SEVERAL = "meer dan een persoon past"
+NEARLY = "alleen een naam die bijna past, zonder voorletters"
 """`niet_gekoppeld`: why no person was found, for the person at the SDD who follows up."""
 
 
@@ -88,18 +94,22 @@ def match(
             _by_bsn(rows, brp),
             _by_name_and_birth(rows, brp, config.naam_gelijkenis),
             _by_name_at_address(rows, brp, config.naam_gelijkenis),
-        ]
+        ],
+        how="diagonal",
     )
-    people = brp.select(
-        pl.col("bsn").alias("persoon_bsn"), "adres_sleutel", "gemeentecode", "overleden"
-    )
+    people = brp.select(pl.col("bsn").alias(_HOME), "adres_sleutel", "gemeentecode", "overleden")
+    # A household matched lives where each of its candidates does.
+    household = pl.col("match_regel") == BY_HOUSEHOLD
+    home = pl.coalesce("persoon_bsn", pl.when(household).then(pl.col("kandidaten").list.first()))
     # Moved: the person lives at another number, not merely a flat the partner left vague.
     living_at = _number_of(pl.col("adres_sleutel"))
     matched = (
         rows.join(decided, on=_ROW, how="left")
-        .join(people, on="persoon_bsn", how="left")
+        .with_columns(home.alias(_HOME))
+        .join(people, on=_HOME, how="left")
+        .drop(_HOME)
         .with_columns(
-            verhuisd=pl.col("persoon_bsn").is_not_null()
+            verhuisd=pl.col("adres_sleutel").is_not_null()
             & (living_at != pl.col("postcode_huisnummer")),
             overleden=pl.col("overleden").fill_null(False),
         )
@@ -149,7 +159,7 @@ def _by_name_and_birth(rows: pl.DataFrame, brp: pl.DataFrame, threshold: float) 
     )
     here = pl.col("woont") == pl.col("postcode_huisnummer")
     narrowed = candidates.filter((pl.len().over(_ROW) == 1) | here)
-    return _decided(wanted, candidates, narrowed, BY_NAME_BIRTH)
+    return _decided(wanted, candidates, narrowed, BY_NAME_BIRTH, brp, none_left=SEVERAL)
 
 
 def _by_name_at_address(rows: pl.DataFrame, brp: pl.DataFrame, threshold: float) -> pl.DataFrame:
@@ -157,8 +167,10 @@ def _by_name_at_address(rows: pl.DataFrame, brp: pl.DataFrame, threshold: float)
     (and initials, where given) fit; nobody fits there, or the partner left the letter or
     addition off, then the building (postcode and house number).
 
-    Exactly one person must fit: one household with two who fit is no match either. The
-    deceased count, so that a widow is not sent her late husband's debt.
+    Exactly one person must fit, or one household (`_decided`). The deceased count, so that
+    a widow is not sent her late husband's debt. A surname only nearly alike, without
+    initials, is a guess: such a resident is a candidate for the person who decides, never
+    a match.
     """
     wanted = rows.filter(pl.col("bsn").is_null() & pl.col("geboortedatum").is_null()).select(
         _ROW, "signaal_sleutel", "postcode_huisnummer", *_signal_name()
@@ -169,7 +181,7 @@ def _by_name_at_address(rows: pl.DataFrame, brp: pl.DataFrame, threshold: float)
     )
     in_building = _fitting(
         _pairs(
-            wanted.join(at_address, on=_ROW, how="anti"),
+            wanted.join(at_address.filter("zeker"), on=_ROW, how="anti"),
             adults,
             left_on="postcode_huisnummer",
             right_on="postcode_huisnummer",
@@ -177,28 +189,57 @@ def _by_name_at_address(rows: pl.DataFrame, brp: pl.DataFrame, threshold: float)
         threshold,
     )
     candidates = pl.concat([at_address, in_building])
-    return _decided(wanted, candidates, candidates, BY_NAME_AT_ADDRESS)
+    return _decided(
+        wanted,
+        candidates.drop("zeker"),
+        candidates.filter("zeker").drop("zeker"),
+        BY_NAME_AT_ADDRESS,
+        brp,
+        none_left=NEARLY,
+    )
 
 
 def _decided(
-    wanted: pl.DataFrame, candidates: pl.DataFrame, narrowed: pl.DataFrame, regel: str
+    wanted: pl.DataFrame,
+    candidates: pl.DataFrame,
+    narrowed: pl.DataFrame,
+    regel: str,
+    brp: pl.DataFrame,
+    none_left: str,
 ) -> pl.DataFrame:
-    """One row per wanted signal: the person when exactly one remains after narrowing, else
-    why not (nobody fitted, or several did)."""
-    fitted = candidates.group_by(_ROW).agg(kandidaten=pl.col("bsn").n_unique())
-    kept = narrowed.group_by(_ROW).agg(blijft=pl.col("bsn").n_unique(), persoon=pl.col("bsn").min())
-    one = (pl.col("blijft") == 1).fill_null(False)
+    """One row per wanted signal: the person when exactly one remains after narrowing; the
+    household when all who remain live at one address, none of them deceased (a widow is
+    not sent her late husband's debt); else why not: nobody fitted, several did, or
+    (`none_left`) why narrowing left none of those who fitted.
+
+    `kandidaten` are the residents the household is matched on, or, for a signal that waits
+    for a person, those who fitted before narrowing: whom that person chooses from."""
+    fitted = candidates.group_by(_ROW).agg(gevonden=pl.col("bsn").unique().sort())
+    kept = (
+        narrowed.join(brp.select("bsn", "adres_sleutel", "overleden"), on="bsn")
+        .group_by(_ROW)
+        .agg(
+            blijft=pl.col("bsn").unique().sort(),
+            huishoudens=pl.col("adres_sleutel").n_unique(),
+            overleden=pl.col("overleden").any(),
+        )
+    )
+    one = (pl.col("blijft").list.len() == 1).fill_null(False)
+    household = (~one & (pl.col("huishoudens") == 1) & ~pl.col("overleden")).fill_null(False)
     return (
         wanted.select(_ROW)
         .join(fitted, on=_ROW, how="left")
         .join(kept, on=_ROW, how="left")
         .select(
             _ROW,
-            persoon_bsn=pl.when(one).then("persoon"),
-            match_regel=pl.when(one).then(pl.lit(regel)),
-            niet_gekoppeld=pl.when(pl.col("kandidaten").is_null())
+            persoon_bsn=pl.when(one).then(pl.col("blijft").list.first()),
+            kandidaten=pl.when(household).then("blijft").when(~one).then("gevonden"),
+            match_regel=pl.when(one).then(pl.lit(regel)).when(household).then(pl.lit(BY_HOUSEHOLD)),
+            niet_gekoppeld=pl.when(pl.col("gevonden").is_null())
             .then(pl.lit(NOBODY))
-            .when(~one)
+            .when(pl.col("blijft").is_null())
+            .then(pl.lit(none_left))
+            .when(~one & ~household)
             .then(pl.lit(SEVERAL)),
         )
     )
@@ -215,8 +256,8 @@ def _pairs(
     wanted: pl.DataFrame, register: pl.DataFrame, left_on: str, right_on: str
 ) -> pl.DataFrame:
     """Signals beside the residents that share `left_on` with them, each resident with both
-    ways of writing the surname, where the initials do not disagree and, without initials,
-    the surname is spelt alike."""
+    ways of writing the surname, where the initials do not disagree; `zeker` where the
+    signal has initials or the surname is spelt alike."""
     residents = _brp_name_keys(
         register.with_columns(normalize.voorletters_sleutel(pl.col("voorletters"))),
         "bsn",
@@ -228,8 +269,8 @@ def _pairs(
     return (
         wanted.select(_ROW, "letters", "sleutel", blok=left_on)
         .join(residents.rename({"sleutel": "naam"}), left_on="blok", right_on=right_on)
-        .filter(_initials_agree() & alike)
-        .select(_ROW, "bsn", "sleutel", "naam")
+        .filter(_initials_agree())
+        .select(_ROW, "bsn", "sleutel", "naam", zeker=alike)
     )
 
 

@@ -13,6 +13,9 @@ _OWN_ADDRESS: Final = (
     "|| coalesce(huisnummertoevoeging, '')"
 )
 """A signal's address as its partner wrote it, in the form of an address key."""
+_ABOUT_PERSON: Final = "bsn = ? OR persoon_bsn = ? OR list_contains(kandidaten, ?)"
+"""A signal about a person: as sent, as matched, or as a candidate of the household it was
+matched to or of the doubt it waits in (three times the BSN)."""
 
 
 class PrivacyQueries(Connection):
@@ -101,7 +104,7 @@ class PrivacyQueries(Connection):
         as written), and every signal of the cases those joined or of a case there."""
         values: list[str | None]
         if bsn:
-            where, values = "bsn = ? OR persoon_bsn = ?", [bsn, bsn]
+            where, values = _ABOUT_PERSON, [bsn] * 3
         else:
             where, values = f"adres_sleutel = ? OR ({_OWN_ADDRESS}) = ?", [adres_sleutel] * 2
         return self._query(
@@ -127,9 +130,8 @@ class PrivacyQueries(Connection):
         """A person's signals, as sent or as matched, with the date they came in."""
         return self._query(
             "SELECT s.*, r.verwerkingsdatum FROM signalen s JOIN runs r USING (run_id) "
-            "WHERE s.bsn = ? OR s.persoon_bsn = ? "
-            "ORDER BY s.run_id, s.signaalpartner, s.signaal_id",
-            [bsn, bsn],
+            f"WHERE {_ABOUT_PERSON} ORDER BY s.run_id, s.signaalpartner, s.signaal_id",
+            [bsn] * 3,
         )
 
     def people_held(self, besides: pl.DataFrame | None = None) -> frozenset[str]:
@@ -140,7 +142,8 @@ class PrivacyQueries(Connection):
             going = pl.concat([going, besides.select(going.columns)])
         rows = self._query(
             "SELECT DISTINCT p FROM (SELECT bsn AS p, signaalpartner, signaal_id FROM signalen "
-            "UNION ALL SELECT persoon_bsn, signaalpartner, signaal_id FROM signalen) "
+            "UNION ALL SELECT persoon_bsn, signaalpartner, signaal_id FROM signalen "
+            "UNION ALL SELECT unnest(kandidaten), signaalpartner, signaal_id FROM signalen) "
             "ANTI JOIN going USING (signaalpartner, signaal_id) WHERE p IS NOT NULL",
             frames={"going": going},
         )

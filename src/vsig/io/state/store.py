@@ -216,6 +216,11 @@ MIGRATIONS: Final = (
     ALTER TABLE acties_7 RENAME TO acties;
     """
     + _ACTION_MUNICIPALITIES,
+    # 8: the residents a signal could be about when its person is not determined: those of
+    # the household it was matched to, or those a person at the SDD chooses from.
+    """
+    ALTER TABLE signalen ADD COLUMN kandidaten VARCHAR[];
+    """,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)
