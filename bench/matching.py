@@ -33,6 +33,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import openpyxl
 import polars as pl
 
 from vsig import DEFAULT_CONFIG
@@ -413,6 +414,17 @@ def run_vsig(home: Path) -> dict[tuple[str, str], tuple[str | None, ...]]:
     return {(p, i): rest for p, i, *rest in found}
 
 
+def sheet_rows(home: Path) -> int:
+    """The signals the SDD's sheet "Twijfel" lists for a person to decide: every signal
+    waiting (`op_controle`) should be one of them."""
+    (workbook,) = (home / "out").glob("*/exports/sdd/bellijst.xlsx")
+    book = openpyxl.load_workbook(workbook, read_only=True)
+    try:
+        return sum(1 for _ in book["Twijfel"].iter_rows(min_row=2))
+    finally:
+        book.close()
+
+
 def sweep(home: Path, thresholds: list[float]) -> list[dict]:
     """The same night matched in-process at each threshold (no outputs written)."""
     config = load_config(DEFAULT_CONFIG)
@@ -452,6 +464,7 @@ def main() -> None:
         write_home(home, region, signals)
         report = {"residents": len(region.people), "signals": len(signals), "seed": args.seed}
         report["vsig_run"] = judge(signals, run_vsig(home))
+        report["vsig_run"]["op_het_blad_twijfel"] = sheet_rows(home)
         report["drempels"] = []
         for result in sweep(home, args.thresholds):
             matched = result["matched"]

@@ -14,6 +14,7 @@ from typing import Any
 
 import polars as pl
 import yaml
+from pypdf import PdfReader
 from typer.testing import CliRunner, Result
 
 from vsig.cli import app
@@ -166,3 +167,8 @@ class Home:
         return pl.read_csv(
             self.path / "out" / run_id / name, separator=";", infer_schema=False
         ).rename(lambda c: c.lstrip("\ufeff"))
+
+    def letter(self, run_id: str, bestand: str) -> str:
+        """A letter's text as a resident reads it, its white space made single."""
+        pdf = PdfReader(self.path / "out" / run_id / "letters" / bestand)
+        return " ".join("".join(page.extract_text() for page in pdf.pages).split())

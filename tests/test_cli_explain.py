@@ -71,6 +71,7 @@ def test_a_signal_shows_how_it_matched_and_what_the_partner_heard(story: Story) 
         "regel": "bsn",
         "niet_gekoppeld": None,
         "kandidaten": 0,
+        "keuze": None,
         "verhuisd": True,
         "adres_sleutel": f"{MOVED.postcode}|{MOVED.huisnummer}||",
         "gemeentecode": "0505",

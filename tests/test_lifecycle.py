@@ -122,6 +122,16 @@ def test_a_signal_matched_to_a_household_follows_its_candidates_while_they_live_
         assert followed(*parted).open_cases.select("adres_sleutel").rows() == [(HOME,)]
     gone = followed(("A", HOME, True), ("B", HOME, True))
     assert gone.closed.select("zaak_id", "sluitreden").rows() == [("Z1", CloseReason.OVERLEDEN)]
+    # A later signal about the same debt, matched to A alone, names the debtor: the debt
+    # goes where A went, with the case.
+    named = pl.concat(
+        [household, case_signals(("Z1", "S2", "A")).with_columns(klantnummer=pl.lit("S1"))]
+    )
+    after = lifecycle.follow(
+        open_cases(("Z1", HOME)), named, brp(("A", NEW_HOME, False), ("B", HOME, False)), TODAY
+    )
+    assert after.open_cases.select("adres_sleutel").rows() == [(NEW_HOME,)]
+    assert after.regrouped.is_empty()
 
 
 def test_close_splits_the_open_cases_from_those_closed_by_a_result_or_by_silence() -> None:

@@ -850,7 +850,10 @@ def test_the_matching_benchmark_runs(tmp_path: Path) -> None:
     alle = report["vsig_run"]["per_soort"][0]
     assert (alle["soort"], alle["signalen"]) == ("alle", 300)
     assert alle["fout_huishouden"] == 0
+    assert alle["fout_definitief"] == 0
     assert alle["bereikt"] > 0.9 * alle["over_inwoners"]
+    # Every signal that waits is on the SDD's sheet for a person to decide.
+    assert report["vsig_run"]["op_het_blad_twijfel"] == alle["op_controle"]
     assert report["drempels"][0]["drempel"] == 0.8
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from vsig import messages, schemas
 from vsig.config import Layout
+from vsig.rules import keuzes
 from vsig.schemas import Field
 
 DAY = date(2026, 11, 26)
@@ -34,9 +35,19 @@ ROW_AND_FILE_REASONS = [
     "line 4 cannot be read as CSV: unexpected end of data",
     "the same file (SHA-256) was already processed in run 20261102-01",
 ]
+CHOICE_REASONS = [
+    keuzes.REJECT_NOT_WAITING,
+    keuzes.REJECT_CHOSEN_TWICE,
+    keuzes.REJECT_NO_CANDIDATES,
+    keuzes.REJECT_UNNAMED,
+    keuzes.REJECT_NOT_SDD,
+    keuzes.REJECT_NOT_LISTED,
+    "is not a candidate of this signal, which has 3",
+]
+"""Why a choice on the SDD's sheet "Twijfel" is refused."""
 
 
-@pytest.mark.parametrize("reason", sorted(EVERY_ROW_REASON) + ROW_AND_FILE_REASONS)
+@pytest.mark.parametrize("reason", sorted(EVERY_ROW_REASON) + ROW_AND_FILE_REASONS + CHOICE_REASONS)
 def test_every_reason_a_partner_can_get_back_is_said_in_dutch(reason: str) -> None:
     dutch = messages.in_dutch(reason)
     assert dutch != reason

@@ -26,8 +26,9 @@ def empty(store_: Store, table: str) -> pl.DataFrame:
 
 
 def changes(store_: Store, **frames: pl.DataFrame) -> Changes:
-    tables = ("bestanden", "signalen", "zaken", "routeringen", "acties", "gebeurtenissen")
+    tables = ("bestanden", "signalen", "zaken", "routeringen", "acties", "gebeurtenissen", "keuzes")
     given = {t: frames.get(t, empty(store_, t)) for t in tables}
+    given["besluiten"] = frames.get("besluiten", empty(store_, "signalen"))
     moved = frames.get(
         "herindeling",
         pl.DataFrame(

@@ -350,7 +350,9 @@ def test_the_sheet_that_goes_out_is_pinned() -> None:
     """Golden: the columns, the locked and open cells, and the drop-down lists, which must
     hold exactly the VNG v1.2 value lists."""
     rows = sheets()["0505"]
-    data = spreadsheets.xlsx(pl.DataFrame({"Zaak": ["Z1"]}), date(2026, 11, 26), (rows, "0505"))
+    data = spreadsheets.xlsx(
+        pl.DataFrame({"Zaak": ["Z1"]}), date(2026, 11, 26), (rows, "0505", None)
+    )
     assert_golden("uitkomsten-0505.json", layout(data))
     described = json.loads(layout(data))["validations"]
     assert described["Contactsoort"]["accepts"] == list(vng.CONTACTSOORTEN)
@@ -371,7 +373,9 @@ def test_a_case_takes_several_entries_on_one_sheet_in_the_words_of_its_lists(
     the CSV form."""
     sent = tmp_path / "sent.xlsx"
     sent.write_bytes(
-        spreadsheets.xlsx(pl.DataFrame({"x": [1]}), date(2026, 11, 26), (sheets()["0505"], "0505"))
+        spreadsheets.xlsx(
+            pl.DataFrame({"x": [1]}), date(2026, 11, 26), (sheets()["0505"], "0505", None)
+        )
     )
     book = openpyxl.load_workbook(sent)
     sheet = book[uitkomsten.SHEET]
@@ -414,7 +418,7 @@ def test_every_reason_a_sheet_row_can_get_is_said_in_dutch() -> None:
 
 def workbook(tmp_path: Path, *rows: dict[str, Any], organisatie: str = "0505") -> bytes:
     data = spreadsheets.xlsx(
-        pl.DataFrame({"x": [1]}), date(2026, 11, 26), (sheets()[organisatie], organisatie)
+        pl.DataFrame({"x": [1]}), date(2026, 11, 26), (sheets()[organisatie], organisatie, None)
     )
     source = tmp_path / "sent.xlsx"
     source.write_bytes(data)

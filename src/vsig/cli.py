@@ -406,10 +406,12 @@ def _print_run(summary: Summary, config: Config, seconds: float) -> None:
     due = summary.termijnen.get(termijnen.BIJNA, 0)
     if due:
         out.print(f"[yellow]{due} obligation(s) to a resident due within days[/yellow]")
+    if summary.besloten:
+        out.print(f"{summary.besloten} signal(s) in doubt decided by the SDD's choice")
     if summary.wachtend:
         out.print(
             f"[yellow]{summary.wachtend} signal(s) no single person fits, waiting for a "
-            "person at the SDD[/yellow]: exports/sdd/niet_gekoppeld.csv"
+            "person at the SDD[/yellow]: sheet Twijfel of exports/sdd/bellijst.xlsx"
         )
     for notice in summary.notices:
         out.print(f"[yellow]notice[/yellow] {_shown(notice)}")

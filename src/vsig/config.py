@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Final, Literal, Self, get_args
 
 import yaml
+from dateutil.relativedelta import relativedelta
 from pydantic import (
     Field,
     PrivateAttr,
@@ -211,6 +212,10 @@ class Serve(Strict):
 class Retention(Strict):
     months: int = Field(6, ge=1, le=120)
     outputs_keep_days: int | None = Field(None, ge=1, le=3650)
+
+    def cutoff(self, day: date) -> date:
+        """The first day still kept on `day`: data of any day before it goes."""
+        return day - relativedelta(months=self.months)
 
 
 class UitgeslotenAdres(Strict):

@@ -184,6 +184,20 @@ _FACTS: Final = (
     "crisis",
     "warme_overdracht",
 )
+MATCHED_COLUMNS: Final = (
+    "persoon_bsn",
+    "match_regel",
+    "verhuisd",
+    "adres_sleutel",
+    "gemeentecode",
+    "status",
+    "zaak_id",
+    "niet_gekoppeld",
+    "kandidaten",
+    "kandidaten_omschrijving",
+)
+"""What the state keeps of a signal besides what it said: how it matched, its status and
+case, and, in doubt, why and whom it could be about. A person's choice changes these."""
 STATE_COLUMNS: Final = {
     "schema_versie": ("versie",),
     "runs": ("run_id", "verwerkingsdatum", "exit_code"),
@@ -197,15 +211,7 @@ STATE_COLUMNS: Final = {
         *SIGNAL_COLUMNS[2:],
         "bestand",
         "regelnummer",
-        "persoon_bsn",
-        "match_regel",
-        "verhuisd",
-        "adres_sleutel",
-        "gemeentecode",
-        "status",
-        "zaak_id",
-        "niet_gekoppeld",
-        "kandidaten",
+        *MATCHED_COLUMNS,
     ),
     "zaken": (
         "zaak_id",
@@ -249,6 +255,15 @@ STATE_COLUMNS: Final = {
         "datum",
         "gebeurtenis",
         "waarde",
+        "bestand",
+        "regelnummer",
+    ),
+    "keuzes": (
+        "run_id",
+        "signaalpartner",
+        "signaal_id",
+        "keuze",
+        "organisatie",
         "bestand",
         "regelnummer",
     ),

@@ -18,6 +18,13 @@ from vsig.rules.events import (
     REJECT_RECORDED,
     REJECT_UNKNOWN_CASE,
 )
+from vsig.rules.keuzes import (
+    REJECT_CHOSEN_TWICE,
+    REJECT_NO_CANDIDATES,
+    REJECT_NOT_SDD,
+    REJECT_NOT_WAITING,
+    REJECT_UNNAMED,
+)
 from vsig.schemas import AFTER_PROCESSING_DATE, WAARDE_FITS
 
 _DUTCH: Final = tuple(
@@ -108,6 +115,24 @@ _DUTCH: Final = tuple(
             "en geen contactpoging, aanmelding, eerste gesprek of beschikking op of voor die "
             "datum vastgelegd",
         ),
+        (
+            re.escape(REJECT_NOT_WAITING),
+            "wacht niet (meer) op een keuze: al beslist, of na zes maanden verwijderd",
+        ),
+        (re.escape(REJECT_CHOSEN_TWICE), "is vannacht al eerder gekozen"),
+        (
+            re.escape(REJECT_NO_CANDIDATES),
+            "heeft geen kandidaten: kies Niemand van deze of Geen inwoner",
+        ),
+        (
+            r"is not a candidate of this signal, which has (\d+)",
+            r"is geen kandidaat van dit signaal, dat er \1 heeft",
+        ),
+        (
+            re.escape(REJECT_UNNAMED),
+            "is geen signaal van dit werkblad (signaalpartner/signaal_id)",
+        ),
+        (re.escape(REJECT_NOT_SDD), "is een keuze die alleen de SDD maakt"),
     )
 )
 

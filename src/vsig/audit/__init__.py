@@ -32,7 +32,7 @@ from vsig.io.ingest import Ingested
 from vsig.io.sources import Source
 from vsig.io.state.store import Store
 from vsig.night.tonight import Summary, Tonight
-from vsig.rules import cases, match
+from vsig.rules import cases, keuzes, match
 
 REGISTERS: Final = "registers"
 STATE_FOLDER: Final = "state"
@@ -113,18 +113,21 @@ def write_archive(
 def state_read(db: Store, tonight: Tonight) -> dict[str, pl.DataFrame]:
     """The rows of earlier nights that decided something tonight: every open case (each
     is a row of tonight's sheets of outcomes, `uitkomsten`), and the closed cases holding
-    tonight's debts, with their signals, actions and events; and the earlier files that
-    tonight's files repeat."""
+    tonight's debts, with their signals, actions and events; every signal that waited for
+    a person (each a row of the sheet "Twijfel", or decided by a choice tonight); and the
+    earlier files that tonight's files repeat."""
     holding = db.cases_holding(tonight.signals.select("signaalpartner", "klantnummer"))
     relevant = pl.concat([tonight.read_before, db.closed_cases(holding)], how="diagonal_relaxed")
     shas = pl.DataFrame({"sha256": [i.sha256 for i in tonight.inputs.consumed]})
-    return {"zaken": relevant} | db.state_slice(
-        relevant.select("zaak_id"), _signal_keys_read(tonight), shas
-    )
+    read = db.state_slice(relevant.select("zaak_id"), _signal_keys_read(tonight), shas)
+    # The night did not read what tonight's purge takes (`night.read`): nor does its replay.
+    signals = read["signalen"].join(tonight.outlived, on=list(keuzes.KEY), how="anti")
+    return {"zaken": relevant} | read | {"signalen": signals}
 
 
 def _signal_keys_read(tonight: Tonight) -> pl.DataFrame:
-    """Partner and signal id of every signal row read tonight, accepted or sent before."""
+    """Partner and signal id of every signal row read tonight, accepted or sent before, and
+    of every signal that waited for a person."""
     frames = [
         pl.concat(
             [
@@ -135,8 +138,10 @@ def _signal_keys_read(tonight: Tonight) -> pl.DataFrame:
         for i in tonight.inputs.consumed
         if i.source.kind == "signalen" and i.source.partner and not i.file_reason
     ]
+    waited = [tonight.waiting.select(keuzes.KEY), tonight.besloten.select(keuzes.KEY)]
     empty = pl.DataFrame(schema={"signaal_id": pl.String, "signaalpartner": pl.String})
-    return pl.concat([empty, *frames]).select("signaalpartner", "signaal_id").unique()
+    frames = [f.select("signaalpartner", "signaal_id") for f in [*frames, *waited]]
+    return pl.concat([empty.select(keuzes.KEY), *frames]).unique()
 
 
 def run_manifest(

@@ -30,6 +30,10 @@ def explain(home: Home, config: Config, wanted: str, run: str | None = None) -> 
     """The story of a signal (by signaal_id) or a case (by zaak_id), as plain data."""
     with Store.snapshot(home.state) as db:
         signals = db.signals_named(wanted, run)
+        chosen = {
+            (c["signaalpartner"], c["signaal_id"]): c
+            for c in db.choices_for(wanted).iter_rows(named=True)
+        }
         zaak_ids = signals["zaak_id"].drop_nulls().unique().sort().to_list() or [wanted]
         found_cases = [_case(db, home, config, zaak_id, run) for zaak_id in zaak_ids]
     found_cases = [c for c in found_cases if c is not None]
@@ -37,12 +41,15 @@ def explain(home: Home, config: Config, wanted: str, run: str | None = None) -> 
         raise NotFoundError(f"no signal or case {wanted!r} in the state of {home.root}")
     return {
         "id": wanted,
-        "signalen": [_signal(row, config) for row in signals.iter_rows(named=True)],
+        "signalen": [
+            _signal(row, config, chosen.get((row["signaalpartner"], row["signaal_id"])))
+            for row in signals.iter_rows(named=True)
+        ],
         "zaken": found_cases,
     }
 
 
-def _signal(row: dict[str, Any], config: Config) -> dict[str, Any]:
+def _signal(row: dict[str, Any], config: Config, chosen: dict[str, Any] | None) -> dict[str, Any]:
     unfounded = row["status"] == vng.ONTERECHT
     return {
         "signaal_id": row["signaal_id"],
@@ -56,6 +63,8 @@ def _signal(row: dict[str, Any], config: Config) -> dict[str, Any]:
             "verhuisd": row["verhuisd"],
             "adres_sleutel": row["adres_sleutel"],
             "gemeentecode": row["gemeentecode"],
+            # Who decided a signal in doubt, and where it is written down.
+            "keuze": {k: chosen[k] for k in _CHOICE} if chosen else None,
         },
         "zaak_id": row["zaak_id"],
         "terugmelding": row["status"],
@@ -185,11 +194,22 @@ def in_words(story: dict[str, Any]) -> list[str]:
     return lines
 
 
+_CHOICE = ("keuze", "organisatie", "bestand", "regelnummer", "run_id")
+
+
 def _matched(how: dict[str, Any]) -> str:
     fitting = f"{how['kandidaten']} residents fit"
+    if how["keuze"]:
+        c = how["keuze"]
+        chose = (
+            f"{c['organisatie']} chose {c['keuze']!r} on the sheet Twijfel of {c['bestand']} row"
+        )
+        decided = f"; {chose} {c['regelnummer']}, read in run {c['run_id']}"
+    else:
+        decided = ""
     if how["regel"] is None:
         why = how["niet_gekoppeld"] or "not found in the BRP"
-        return f"to nobody: {why}" + (f" ({fitting})" if how["kandidaten"] else "")
+        return f"to nobody: {why}" + (f" ({fitting})" if how["kandidaten"] else "") + decided
     moved = ", the person moved there" if how["verhuisd"] else ""
     household = (
         f"; {fitting}, all of this household: the person within it is not determined"
@@ -198,7 +218,7 @@ def _matched(how: dict[str, Any]) -> str:
     )
     return (
         f"by {how['regel']} to the BRP address {adres_uit_sleutel(how['adres_sleutel'])} "
-        f"(gemeente {how['gemeentecode']}){moved}{household}"
+        f"(gemeente {how['gemeentecode']}){moved}{household}{decided}"
     )
 
 

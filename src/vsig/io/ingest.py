@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Final
@@ -62,10 +62,13 @@ class Ingested:
     delivered_sha256: str = ""
     """The SHA-256 of the file as delivered, where `sha256` is of what was read of it (a
     workbook's entries); the inbox takes a file away only while it is still these bytes."""
+    keuzes: pl.DataFrame = field(default_factory=uitkomsten.no_choices)
+    """The choices taken from a workbook's sheet "Twijfel" (`uitkomsten`): `regelnummer,
+    signaalpartner, signaal_id, keuze`; they count among the rows `read`."""
 
     @property
     def rejected(self) -> int:
-        return self.read - self.accepted.height - self.unused
+        return self.read - self.accepted.height - self.keuzes.height - self.unused
 
     @property
     def processes_nothing(self) -> bool:
@@ -224,12 +227,15 @@ def _ingest_workbook(
     kept = entries.archived()
     sha256 = hashlib.sha256(kept).hexdigest()
     try:
-        if entries.entered.height:  # a sheet sent back unchanged has nothing to take twice
+        # A sheet sent back unchanged has nothing to take twice.
+        if entries.entered.height or entries.chosen.height:
             _check_new(sha256, processed)
     except RejectedFileError as reason:
         result = _rejected_whole(source, sha256, b"", str(reason))
     else:
         result = _validated(source, sha256, entries.rows, entries.rejects, entries.empty, fields)
+        choices = entries.keuzes.height
+        result = replace(result, read=result.read + choices, keuzes=entries.keuzes)
     return replace(
         result,
         content=kept if keep else b"",

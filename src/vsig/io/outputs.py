@@ -79,10 +79,11 @@ def write(
     sheets = outcome_sheets(tonight, config)
     for code, rows in per_gemeente.items():
         path = folder / "exports" / "gemeente" / f"{code}.csv"
-        spreadsheets.write_for_people(rows, path, day, (sheets[code], code))
+        spreadsheets.write_for_people(rows, path, day, (sheets[code], code, None))
     calls = exports.bellijst(tonight.calls, te_doen, households, schulden, verstuurd, config, day)
     path = folder / "exports" / "sdd" / "bellijst.csv"
-    spreadsheets.write_for_people(calls, path, day, (sheets[SDD], SDD))
+    twijfel = exports.twijfel(tonight.waiting, config)
+    spreadsheets.write_for_people(calls, path, day, (sheets[SDD], SDD, twijfel))
     unmatched = exports.niet_gekoppeld(signals)
     spreadsheets.write_for_people(unmatched, folder / "exports" / "sdd" / "niet_gekoppeld.csv", day)
     deadlines = exports.termijnen(tonight.deadlines, config)

@@ -37,12 +37,12 @@ def neutralise(value: pl.Expr) -> pl.Expr:
 
 
 def write_for_people(
-    frame: pl.DataFrame, path: Path, day: date, outcomes: tuple[pl.DataFrame, str] | None = None
+    frame: pl.DataFrame, path: Path, day: date, outcomes: uitkomsten.Outcomes | None = None
 ) -> None:
     """The CSV, and an `.xlsx` beside it for a spreadsheet: text stays text (a phone number
     or gemeentecode keeps its leading zero, `+31…` needs no guard), amounts are numbers and
-    dates are dates. With `outcomes` (rows and organisation) the workbook also carries the
-    sheet its case workers record outcomes in (`uitkomsten`)."""
+    dates are dates. With `outcomes` (rows, organisation, and for the SDD the signals in
+    doubt) the workbook also carries the sheets its case workers fill in (`uitkomsten`)."""
     write_csv(frame, path)
     write_atomic(path.with_suffix(".xlsx"), xlsx(frame, day, outcomes))
 
@@ -51,7 +51,7 @@ WIDEST: Final = 60
 """Characters at most a spreadsheet column is made wide for its contents."""
 
 
-def xlsx(frame: pl.DataFrame, day: date, outcomes: tuple[pl.DataFrame, str] | None = None) -> bytes:
+def xlsx(frame: pl.DataFrame, day: date, outcomes: uitkomsten.Outcomes | None = None) -> bytes:
     """One sheet with typed cells, the header frozen and filtered. No text is ever a
     formula, and the workbook is dated by the processing date, so that a replay writes the
     same bytes.

@@ -12,8 +12,8 @@ import io
 import re
 import warnings
 import zipfile
-from collections.abc import Collection, Iterator
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -24,10 +24,8 @@ import xlsxwriter.workbook
 
 from vsig import messages
 from vsig.contracts import TE_DOEN_COLUMNS
-from vsig.rules import vng
-from vsig.rules.events import (
-    SDD,
-)
+from vsig.rules import keuzes, vng
+from vsig.rules.events import SDD
 from vsig.rules.formats import LIST_SEPARATOR, postcode, straat
 from vsig.schemas import (
     BESCHIKKINGEN,
@@ -133,9 +131,19 @@ def sheets(
     }
 
 
-def add(book: xlsxwriter.workbook.Workbook, rows: pl.DataFrame, organisatie: str) -> None:
+Outcomes = tuple[pl.DataFrame, str, pl.DataFrame | None]
+"""What `add` puts in a workbook: the sheet's rows, whose it is, and the SDD's "Twijfel"."""
+
+
+def add(
+    book: xlsxwriter.workbook.Workbook,
+    rows: pl.DataFrame,
+    organisatie: str,
+    twijfel: pl.DataFrame | None = None,
+) -> None:
     """The sheet `rows` (from `sheets`) into `book`, with a hidden, locked sheet of the
-    lists it picks from, and whose it is."""
+    lists it picks from, and whose it is; for the SDD also the sheet `twijfel` (from
+    `exports.twijfel`)."""
     sheet = book.add_worksheet(SHEET)
     entry = book.add_format({"locked": False, "bg_color": "#FFF9DB"})
     formats = {
@@ -168,7 +176,68 @@ def add(book: xlsxwriter.workbook.Workbook, rows: pl.DataFrame, organisatie: str
     sheet.repeat_rows(0)
     sheet.autofilter(0, 0, number, len(COLUMNS) - 1)
     sheet.protect("", {"autofilter": True, "format_columns": True})
+    if twijfel is not None:
+        _add_twijfel(book, twijfel)
     _add_lists(book, organisatie)
+
+
+TWIJFEL: Final = keuzes.SHEET
+TWIJFEL_COLUMNS: Final = (
+    "Signaal",
+    "Schuldeiser",
+    "Soort",
+    "Bedrag",
+    "Gesignaleerd",
+    "Naam zoals gemeld",
+    "Geboortedatum zoals gemeld",
+    "Adres zoals gemeld",
+    "Waarom twijfel",
+    "Kandidaten",
+    "Keuze",
+)
+"""The SDD's sheet of signals in doubt: what the creditor wrote, why vsig could not place
+it, the residents who fitted, and the one column a person fills in."""
+TWIJFEL_READ: Final = ("Signaal", "Keuze")
+_LITERAL_LIST: Final = 255
+"""The most characters a drop-down's own list may have in a spreadsheet; a longer one
+(some twenty candidates) gets no drop-down, and the choice is checked when it comes back."""
+
+
+def _add_twijfel(book: xlsxwriter.workbook.Workbook, rows: pl.DataFrame) -> None:
+    """Each signal in doubt on a row, its choice from its own list: its candidates by
+    number, "Niemand van deze" or "Geen inwoner". Only the choice can be typed in."""
+    sheet = book.add_worksheet(TWIJFEL)
+    entry = book.add_format({"locked": False, "bg_color": "#FFF9DB"})
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    formats = {
+        "Bedrag": book.add_format({"num_format": "#,##0.00", "valign": "top"}),
+        **dict.fromkeys(
+            ("Gesignaleerd", "Geboortedatum zoals gemeld"),
+            book.add_format({"num_format": "dd-mm-yyyy", "valign": "top"}),
+        ),
+    }
+    sheet.write_row(0, 0, TWIJFEL_COLUMNS, book.add_format({"bold": True}))
+    choice = len(TWIJFEL_COLUMNS) - 1
+    for number, row in enumerate(rows.iter_rows(named=True), start=1):
+        for column, name in enumerate(TWIJFEL_COLUMNS[:-1]):
+            sheet.write(number, column, row[name], formats.get(name, wrap))
+        sheet.write_blank(number, choice, None, entry)
+        allowed = keuzes.choices(row["aantal_kandidaten"])
+        if len(",".join(allowed)) <= _LITERAL_LIST:
+            rule = {"validate": "list", "source": allowed, "error_title": "Keuze"}
+            sheet.data_validation(
+                number, choice, number, choice, rule | {"error_message": "Kies uit de lijst."}
+            )
+    widths = {"Signaal": 24, "Naam zoals gemeld": 24, "Adres zoals gemeld": 30}
+    widths |= {"Waarom twijfel": 30, "Kandidaten": 60, "Keuze": 20}
+    for column, name in enumerate(TWIJFEL_COLUMNS):
+        sheet.set_column(column, column, widths.get(name, len(name) + 4))
+    sheet.freeze_panes(1, 1)
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0)
+    sheet.autofilter(0, 0, max(rows.height, 1), choice)
+    sheet.protect("", {"autofilter": True, "format_columns": True})
 
 
 def _entry_rules() -> dict[str, dict[str, object]]:
@@ -229,12 +298,16 @@ class Entries:
     empty: int
     entered: pl.DataFrame
     """The rows with an entry as the sheet had them: `line`, Zaak and the entry columns."""
+    keuzes: pl.DataFrame
+    """The choices on the sheet "Twijfel": `regelnummer, signaalpartner, signaal_id, keuze`."""
+    chosen: pl.DataFrame
+    """The rows with a choice as the sheet had them: `line`, Signaal, Keuze."""
 
     def archived(self) -> bytes:
-        """What the archive keeps of the workbook: each entry at its row, and whose it
-        is; not the case columns vsig wrote itself (names and addresses), which a replay
-        does not need and erasure would otherwise have to find in a spreadsheet."""
-        return _archive_copy(self.entered, self.organisatie)
+        """What the archive keeps of the workbook: each entry and each choice at its row,
+        and whose it is; not the columns vsig wrote itself (names and addresses), which a
+        replay does not need and erasure would otherwise have to find in a spreadsheet."""
+        return _archive_copy(self.entered, self.organisatie, self.chosen)
 
 
 CONTRACT_NAMES: Final = {
@@ -276,7 +349,8 @@ def read(data: bytes, name: str, line: str) -> Entries:
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
             try:
                 organisatie, header, cells = _cells(book)
-                return _entries(header, cells, organisatie, name, line)
+                entries = _entries(header, cells, organisatie, name, line)
+                return _with_choices(entries, book, name, line)
             finally:
                 book.close()
     except WorkbookError:
@@ -311,15 +385,23 @@ def _cells(book: Any) -> tuple[str, list[str | None], Iterator[tuple[object, ...
     organisatie = _text(book[LISTS][ORGANISATION_CELL].value)
     if organisatie is None:
         raise WorkbookError(f"does not say whose it is ({LISTS}!{ORGANISATION_CELL} is empty)")
-    sheet = book[SHEET]
+    header, rows = _columns(book, SHEET, READ)
+    return organisatie, header, rows
+
+
+def _columns(
+    book: Any, name: str, read: tuple[str, ...]
+) -> tuple[list[str | None], Iterator[tuple[object, ...]]]:
+    """The sheet's header, and the values of its rows below it as far right as the columns
+    `read` (which it must have), as far as cells are present."""
+    sheet = book[name]
     sheet.reset_dimensions()
     header = [_text(c) for c in next(sheet.iter_rows(max_row=1, values_only=True), ())]
-    missing = [c for c in READ if c not in header]
+    missing = [c for c in read if c not in header]
     if missing:
-        raise WorkbookError(f"the sheet {SHEET!r} misses the column(s) {missing}")
-    width = max(header.index(c) for c in READ) + 1
-    rows = sheet.iter_rows(min_row=2, max_row=MAX_ROWS + 1, max_col=width, values_only=True)
-    return organisatie, header, rows
+        raise WorkbookError(f"the sheet {name!r} misses the column(s) {missing}")
+    width = max(header.index(c) for c in read) + 1
+    return header, sheet.iter_rows(min_row=2, max_row=MAX_ROWS + 1, max_col=width, values_only=True)
 
 
 READ: Final = ("Zaak", *ENTRY_COLUMNS)
@@ -353,6 +435,7 @@ def _entries(
     # of the value columns belong to the row.
     entered = entered.with_columns(Gebeurtenis=gebeurtenis(pl.col("Gebeurtenis")))
     mixed = _mixed(entered, name, line)
+    nothing = pl.DataFrame(schema=dict.fromkeys([line, *TWIJFEL_READ], pl.String))
     return Entries(
         organisatie,
         entered.filter(~pl.col(line).is_in(mixed["regelnummer"].implode())).select(
@@ -366,7 +449,91 @@ def _entries(
         mixed,
         empty,
         entered,
+        no_choices(),
+        nothing.with_columns(pl.col(line).cast(pl.Int64)),
     )
+
+
+def no_choices() -> pl.DataFrame:
+    """No choices: the frame `Entries.keuzes` is, empty."""
+    return pl.DataFrame(
+        schema={"regelnummer": pl.Int64, **dict.fromkeys(keuzes.KEY, pl.String), "keuze": pl.String}
+    )
+
+
+_KEUZE_SPELLINGS: Final = {c.casefold(): c for c in keuzes.BESLUITEN}
+_KANDIDAAT: Final = re.compile(rf"^{keuzes.KANDIDAAT.strip().casefold()}\s*(\d{{1,4}})$")
+
+
+def _with_choices(entries: Entries, book: Any, name: str, line: str) -> Entries:
+    """The entries with the choices of the sheet "Twijfel", where the workbook has one: each
+    as its list spells it (typed in any case), a choice not of the list's kinds or for a
+    signal named unlike the sheet names it refused, and all of them when the workbook is not
+    the SDD's (only the SDD decides doubt)."""
+    if TWIJFEL not in book.sheetnames:
+        return entries
+    header, cells = _columns(book, TWIJFEL, TWIJFEL_READ)
+    at = [header.index(c) for c in TWIJFEL_READ]
+    rows = []
+    for number, row in enumerate(cells, start=2):
+        signal, choice = (_text(row[i]) if i < len(row) else None for i in at)
+        if choice is not None:
+            rows.append((number, signal, choice))
+    chosen = pl.DataFrame(
+        rows, schema={line: pl.Int64, "Signaal": pl.String, "Keuze": pl.String}, orient="row"
+    )
+    read = chosen.with_columns(
+        pl.col("Signaal").str.split_exact("/", 1).struct.rename_fields(list(keuzes.KEY)),
+        keuze=pl.col("Keuze").map_elements(_spelt, return_dtype=pl.String),
+    ).unnest("Signaal")
+    named = pl.all_horizontal(pl.col(c).str.len_chars() > 0 for c in keuzes.KEY).fill_null(False)
+    refused = pl.concat(
+        [
+            read.filter(~named).select(
+                line,
+                kolom=pl.lit("Signaal"),
+                waarde=pl.col("signaalpartner"),
+                reden=pl.lit(keuzes.REJECT_UNNAMED),
+            ),
+            read.filter(named & pl.col("keuze").is_null()).select(
+                line,
+                kolom=pl.lit("Keuze"),
+                waarde=pl.col("Keuze"),
+                reden=pl.lit(keuzes.REJECT_NOT_LISTED),
+            ),
+            read.filter(
+                named & pl.col("keuze").is_not_null() & (entries.organisatie != SDD)
+            ).select(
+                line,
+                kolom=pl.lit("Keuze"),
+                waarde=pl.col("Keuze"),
+                reden=pl.lit(keuzes.REJECT_NOT_SDD),
+            ),
+        ]
+    )
+    taken = read.join(refused.select(line), on=line, how="anti")
+    rejects = refused.select(
+        bestand=pl.lit(name),
+        regelnummer=line,
+        kolom=pl.format("{}!{}", pl.lit(TWIJFEL), "kolom"),
+        waarde="waarde",
+        reden="reden",
+    ).cast(REJECTS)  # type: ignore[arg-type]
+    return replace(
+        entries,
+        rejects=pl.concat([entries.rejects, rejects]).sort("regelnummer", "kolom"),
+        keuzes=taken.select(line, *keuzes.KEY, "keuze").rename({line: "regelnummer"}),
+        chosen=chosen,
+    )
+
+
+def _spelt(typed: str) -> str | None:
+    """A choice as its list spells it, however it was typed; None for no choice of the list."""
+    folded = " ".join(typed.split()).casefold()
+    if folded in _KEUZE_SPELLINGS:
+        return _KEUZE_SPELLINGS[folded]
+    number = _KANDIDAAT.match(folded)
+    return f"{keuzes.KANDIDAAT}{int(number.group(1))}" if number and int(number.group(1)) else None
 
 
 def _waarde() -> pl.Expr:
@@ -423,43 +590,84 @@ def _text(value: object) -> str | None:
     return text or None
 
 
-def mentions(path: Path, zaken: Collection[str], names: Collection[str]) -> bool:
+def mentions(
+    path: Path,
+    zaken: Collection[str],
+    names: Collection[str],
+    signals: Collection[str] = (),
+    debts: Mapping[str, Collection[str]] | None = None,
+) -> bool:
     """Whether the workbook's sheet of outcomes lists one of these cases, or one of these
-    names among a household's residents (for erasure)."""
+    names among a household's residents, or one of a case's `debts` (as its Schulden
+    cell lists them) beside that case; or its sheet "Twijfel" one of these signals
+    (`partner/signaal_id`) or one of these names among a signal's candidates (for
+    erasure)."""
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
-        if SHEET not in book.sheetnames:
-            return False
-        rows = book[SHEET].iter_rows(values_only=True)
-        header = [_text(c) for c in next(rows, ())]
-        zaak = header.index("Zaak")
-        bewoners = header.index("Bewoners") if "Bewoners" in header else None  # not archived
-        wanted = set(names)
-        return any(
-            row[zaak] in zaken
-            or (
-                bewoners is not None
-                and not wanted.isdisjoint(str(row[bewoners]).split(LIST_SEPARATOR))
-            )
-            for row in rows
+        return (
+            _lists(book, SHEET, "Zaak", zaken, "Bewoners", names)
+            or _lists(book, TWIJFEL, "Signaal", signals, "Kandidaten", names)
+            or _owes(book, debts or {})
         )
     finally:
         book.close()
+
+
+def _owes(book: Any, debts: Mapping[str, Collection[str]]) -> bool:
+    """Whether the sheet of outcomes lists one of these debts beside its case."""
+    if not debts or SHEET not in book.sheetnames:
+        return False
+    rows = book[SHEET].iter_rows(values_only=True)
+    header = [_text(c) for c in next(rows, ())]
+    if "Schulden" not in header:  # an archived copy holds no debts
+        return False
+    zaak, schulden = header.index("Zaak"), header.index("Schulden")
+    return any(
+        row[schulden] is not None
+        and not set(debts.get(str(row[zaak]), ())).isdisjoint(
+            str(row[schulden]).split(LIST_SEPARATOR)
+        )
+        for row in rows
+    )
+
+
+def _lists(
+    book: Any, name: str, key: str, keys: Collection[str], people: str, names: Collection[str]
+) -> bool:
+    """Whether the sheet `name` has a row whose `key` is one of `keys`, or whose `people`
+    cell names one of `names` (as the sheet writes a name: a whole entry of a list, or in
+    a candidate's line)."""
+    if name not in book.sheetnames:
+        return False
+    rows = book[name].iter_rows(values_only=True)
+    header = [_text(c) for c in next(rows, ())]
+    at = header.index(key)
+    listed = header.index(people) if people in header else None  # not archived
+    wanted = set(names)
+    for row in rows:
+        if row[at] in keys:
+            return True
+        if listed is not None and row[listed] is not None:
+            text = str(row[listed])
+            entries = set(text.split(LIST_SEPARATOR))
+            if not wanted.isdisjoint(entries) or any(f": {n}, " in text for n in wanted):
+                return True
+    return False
 
 
 def without_rows(data: bytes, lines: Collection[int]) -> bytes:
     """An archived workbook (`Entries.archived`) without the entries on these rows."""
     entries = read(data, "archived", _LINE)
     kept = entries.entered.filter(~pl.col(_LINE).is_in(list(lines)))
-    return _archive_copy(kept, entries.organisatie)
+    return _archive_copy(kept, entries.organisatie, entries.chosen)
 
 
 _LINE: Final = "line"
 
 
-def _archive_copy(entered: pl.DataFrame, organisatie: str) -> bytes:
-    """Entries at their rows in a workbook of the sheet's layout, the same bytes for the
-    same entries."""
+def _archive_copy(entered: pl.DataFrame, organisatie: str, chosen: pl.DataFrame) -> bytes:
+    """Entries and choices at their rows in a workbook of the sheets' layout, the same bytes
+    for the same entries."""
     buffer = io.BytesIO()
     # Entries are text as typed: never made into a formula, a link or a number.
     as_typed = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
@@ -470,5 +678,10 @@ def _archive_copy(entered: pl.DataFrame, organisatie: str) -> bytes:
         line = entered.columns[0]
         for row in entered.select(line, *READ).iter_rows():
             sheet.write_row(row[0] - 1, 0, row[1:])
+        if chosen.height:
+            choices = book.add_worksheet(TWIJFEL)
+            choices.write_row(0, 0, TWIJFEL_READ)
+            for row in chosen.select(chosen.columns[0], *TWIJFEL_READ).iter_rows():
+                choices.write_row(row[0] - 1, 0, row[1:])
         _add_lists(book, organisatie)
     return buffer.getvalue()

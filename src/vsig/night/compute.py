@@ -16,7 +16,7 @@ from vsig.config import Config
 from vsig.contracts import ACTION_COLUMNS
 from vsig.night.read import Read
 from vsig.night.tonight import Tonight
-from vsig.rules import bellijst, cases, exports, lifecycle, match, route, termijnen
+from vsig.rules import bellijst, cases, exports, keuzes, lifecycle, match, route, termijnen
 from vsig.rules.events import out_of_order, outcomes, split_events
 
 STAGES: Final = (
@@ -77,7 +77,17 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
         known = cases.known_debts(
             followed.signals, pl.concat([read.closed_signals, closed_tonight])
         )
-        matched = match.match(inputs.signals, brp, config, day, known)
+        besloten, refused = keuzes.decided(read.waiting, inputs.keuzes)
+        inputs = inputs.with_choices_refused(refused)
+        chosen = read.waiting.select(inputs.signals.columns).join(
+            besloten.select(*keuzes.KEY, "gekozen", "besluit", "keuze"), on=keuzes.KEY
+        )
+        matched = match.match(
+            pl.concat([inputs.signals, chosen], how="diagonal_relaxed"), brp, config, day, known
+        )
+        matched = matched.join(
+            exports.kandidaten_omschreven(matched, brp), on=keuzes.KEY, how="left"
+        )
     with stage("zaken"):
         bundled = cases.bundle(matched, followed, read.run_id, day)
         bekend = match.bekend_bij_sdd(
@@ -130,6 +140,13 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
         households = exports.households(open_now, brp, bundled.open_signals)
         schulden = exports.schulden(bundled.open_signals, brp, config)
         verstuurd = exports.verstuurd(case_actions, config.routing.action_labels())
+        waiting = pl.concat(
+            [
+                read.waiting.join(besloten, on=keuzes.KEY, how="anti"),
+                keuzes.waiting(bundled.signals),
+            ],
+            how="diagonal_relaxed",
+        ).select(keuzes.WAITING_COLUMNS)
     return Tonight(
         run_id=read.run_id,
         inputs=inputs,
@@ -156,4 +173,7 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
         households=households,
         schulden=schulden,
         verstuurd=verstuurd,
+        waiting=waiting,
+        besloten=besloten,
+        outlived=read.outlived,
     )

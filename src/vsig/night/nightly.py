@@ -35,7 +35,7 @@ from vsig.night.read import read
 from vsig.night.tonight import Replay, RunAbortedError, Summary, Tonight, summarise
 from vsig.privacy import erasure, retention
 from vsig.privacy.purge_log import counted
-from vsig.rules import lifecycle
+from vsig.rules import keuzes, lifecycle
 
 STAGES: Final = (*COMPUTED, "uitvoer", "brieven", "vastleggen")
 Progress = Callable[[str, int, int], None]
@@ -203,7 +203,13 @@ def _changes(tonight: Tonight, processing_date: date) -> Changes:
         verwerkingsdatum=processing_date,
         exit_code=tonight.exit_code,
         bestanden=_consumed_files(tonight.inputs.consumed, run_id),
-        signalen=tonight.signals.with_columns(stamp).drop("overleden"),
+        signalen=tonight.signals.join(tonight.besloten, on=keuzes.KEY, how="anti")
+        .with_columns(stamp)
+        .drop("overleden"),
+        besluiten=tonight.signals.join(tonight.besloten, on=keuzes.KEY, how="semi"),
+        keuzes=tonight.besloten.select(
+            *keuzes.KEY, "keuze", "organisatie", "bestand", "regelnummer"
+        ).with_columns(stamp),
         zaken=pl.concat(
             [tonight.closed, tonight.active, lifecycle.open_rows(tonight.routed)],
             how="diagonal_relaxed",

@@ -10,10 +10,12 @@ from typing import Final
 import polars as pl
 
 from vsig.config import Config
+from vsig.contracts import SIGNAL_KEY
 from vsig.io import inbox
 from vsig.io.home import Home
 from vsig.io.state.store import Store
 from vsig.night.tonight import Inputs, Replay
+from vsig.rules import keuzes
 from vsig.rules.cases import CASE_SIGNAL_COLUMNS, debtor_bsns
 from vsig.rules.exports import DECISION_COLUMNS
 
@@ -31,6 +33,8 @@ class Read:
     open_cases: pl.DataFrame  # every open case, as the state holds it
     open_signals: pl.DataFrame  # their signals (OPEN_SIGNAL_COLUMNS)
     closed_signals: pl.DataFrame  # the signals of the closed cases still kept
+    waiting: pl.DataFrame  # every signal waiting for a person, whole (`keuzes.waiting`)
+    outlived: pl.DataFrame  # the signals tonight's purge takes from cases kept for others
     recorded: pl.DataFrame  # every event kept: zaak_id, datum, gebeurtenis, waarde
     performed: pl.DataFrame  # every action taken (ACTION_COLUMNS)
 
@@ -39,9 +43,20 @@ def read(db: Store, home: Home, config: Config, day: date, replay: Replay | None
     """Read tonight's inbox (a replay brings its archived registers and run id) and every
     state frame the night needs."""
     run_id = replay.run_id if replay else db.next_run_id(day)
-    open_signals = db.case_signals(OPEN_SIGNAL_COLUMNS)
+    # What tonight's purge deletes is no longer shown, nor decided: a person's signals
+    # outlived in a case kept for others, a signal that waited six months. (A replay's
+    # scratch state has no runs to date them by: its slice holds what its night read.)
+    cutoff = config.retention.cutoff(day)
+    outlived = db.signals_outlived(cutoff).select(SIGNAL_KEY)
+    open_signals = db.case_signals(OPEN_SIGNAL_COLUMNS).join(
+        outlived, on=list(SIGNAL_KEY), how="anti"
+    )
+    waiting = keuzes.waiting(db.unplaced_signals(cutoff))
     registers = (replay.brp, replay.sdd) if replay else None
-    persons = debtor_bsns(open_signals)["persoon_bsn"]
+    # A candidate chosen on the sheet "Twijfel" is matched tonight: their register row
+    # must be read, wherever they live now.
+    about = pl.concat([open_signals, waiting], how="diagonal_relaxed")
+    persons = debtor_bsns(about)["persoon_bsn"]
     inputs = inbox.read(home, config, day, db, run_id, persons, registers)
     return Read(
         run_id=run_id,
@@ -49,6 +64,8 @@ def read(db: Store, home: Home, config: Config, day: date, replay: Replay | None
         open_cases=db.open_cases(),
         open_signals=open_signals,
         closed_signals=db.case_signals(CASE_SIGNAL_COLUMNS, closed=True),
+        waiting=waiting,
+        outlived=outlived,
         recorded=db.event_history(),
         performed=db.performed_actions(),
     )

@@ -14,10 +14,9 @@ import polars as pl
 
 from vsig.config import Config
 from vsig.exitcodes import ExitCode
-from vsig.io import ingest
+from vsig.io import ingest, uitkomsten
 from vsig.io.ingest import Ingested
 from vsig.io.sources import Unread
-from vsig.rules import vng
 from vsig.text import escaped
 
 
@@ -48,7 +47,10 @@ class Summary:
     termijnen: dict[str, int] = field(default_factory=dict)
     purged: dict[str, int] = field(default_factory=dict)
     wachtend: int = 0
-    """Tonight's signals no single person fits: `Nog niet opgepakt`, waiting for a person."""
+    """The signals no single person fits, waiting for a person on the SDD's sheet
+    "Twijfel" after tonight (tonight's and earlier nights')."""
+    besloten: int = 0
+    """Signals in doubt a person decided on that sheet, taken tonight."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,56 @@ class Inputs:
 
         return replace(self, consumed=tuple(checked(i) for i in self.consumed))
 
+    @property
+    def keuzes(self) -> pl.DataFrame:
+        """The choices taken from tonight's workbooks (sheet "Twijfel"), in the order they
+        were read: `signaalpartner, signaal_id, keuze, regelnummer`, with the file's place
+        among the consumed (`bron`), its name (`bestand`) and whose it is (`organisatie`)."""
+        frames = [
+            result.keuzes.with_columns(
+                bron=pl.lit(place),
+                bestand=pl.lit(result.source.path.name),
+                organisatie=pl.lit(result.organisatie, pl.String),
+            )
+            for place, result in enumerate(self.consumed)
+            if result.keuzes.height and not result.file_reason
+        ]
+        empty = (
+            uitkomsten.no_choices()
+            .with_columns(bron=pl.lit(0), bestand=pl.lit(""), organisatie=pl.lit(""))
+            .clear()
+        )
+        return pl.concat([empty, *frames])
+
+    def with_choices_refused(self, refused: pl.DataFrame) -> "Inputs":
+        """The same inputs, with the choices `refused` (`regelnummer, kolom, waarde, reden,
+        bron`) moved from their file's choices to its rejects."""
+        return self._refused(refused, "keuzes")
+
+    def _refused(self, refused: pl.DataFrame, taken: str) -> "Inputs":
+        """The same inputs, with the rows `refused` (each tagged with its file's place,
+        `bron`) moved from their file's `taken` rows (`accepted`, `keuzes`) to its rejects."""
+        consumed = list(self.consumed)
+        for place, result in enumerate(self.consumed):
+            theirs = refused.filter(pl.col("bron") == place)
+            if not theirs.height:
+                continue
+            rows = getattr(result, taken).join(
+                theirs.select("regelnummer"), on="regelnummer", how="anti"
+            )
+            rejected = theirs.with_columns(bestand=pl.lit(result.source.path.name))
+            consumed[place] = replace(
+                result,
+                **{taken: rows},
+                rejects=pl.concat(
+                    [
+                        result.rejects,
+                        rejected.select(result.rejects.columns).cast(result.rejects.schema),
+                    ]
+                ),
+            )
+        return replace(self, consumed=tuple(consumed))
+
     def with_order_checked(self, refused: Callable[[pl.DataFrame], pl.DataFrame]) -> "Inputs":
         """The same inputs, with the rows `refused` finds among the events accepted from
         every outcome file (each row tagged with its file's place, `bron`) moved from their
@@ -129,20 +181,7 @@ class Inputs:
         tonight = pl.concat(
             [result.accepted.with_columns(bron=pl.lit(place)) for place, result in files]
         )
-        out = refused(tonight)
-        consumed = list(self.consumed)
-        for place, result in files:
-            theirs = out.filter(pl.col("bron") == place)
-            if not theirs.height:
-                continue
-            consumed[place] = replace(
-                result,
-                accepted=result.accepted.join(
-                    theirs.select("regelnummer"), on="regelnummer", how="anti"
-                ),
-                rejects=pl.concat([result.rejects, theirs.select(result.rejects.columns)]),
-            )
-        return replace(self, consumed=tuple(consumed))
+        return self._refused(refused(tonight), "accepted")
 
 
 def empty_signals() -> pl.DataFrame:
@@ -185,6 +224,9 @@ class Tonight:
     households: pl.DataFrame  # who lives in each open case's home (`exports.households`)
     schulden: pl.DataFrame  # each open case's debts as people read them
     verstuurd: pl.DataFrame  # the letters each open case was sent
+    waiting: pl.DataFrame  # every signal waiting for a person after tonight (`keuzes.waiting`)
+    besloten: pl.DataFrame  # tonight's choices that decided a waiting signal (`Inputs.keuzes`)
+    outlived: pl.DataFrame  # signals of cases kept for others that tonight's purge takes
 
     @property
     def exit_code(self) -> "ExitCode":
@@ -231,9 +273,8 @@ def summarise(
         ],
         timings=timings,
         termijnen=_counts(tonight.deadlines, "stand"),
-        wachtend=tonight.signals.filter(
-            pl.col("niet_gekoppeld").is_not_null() & (pl.col("status") == vng.OPGEPAKT)
-        ).height,
+        wachtend=tonight.waiting.height,
+        besloten=tonight.besloten.height,
     )
 
 

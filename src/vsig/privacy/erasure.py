@@ -137,6 +137,7 @@ def erase(
         | set(events["run_id"])
         | runs_mentioning(home, cases)
         | runs_registering(home, people)
+        | runs_holding(home, signals.filter(pl.col("zaak_id").is_null()))
     )
     at = frozenset([subject.adres_sleutel] if subject.adres_sleutel else [])
     erased = erased_people(
@@ -217,6 +218,21 @@ def runs_mentioning(home: Home, cases: list[str]) -> set[str]:
     return found
 
 
+def runs_holding(home: Home, signals: pl.DataFrame) -> set[str]:
+    """Runs whose archived state slice holds one of these signals (`signaalpartner,
+    signaal_id`): a signal that waited for a person is read, and archived, by every night
+    it waited (each shows it on the sheet "Twijfel")."""
+    if not signals.height:
+        return set()
+    wanted = signals.select(SIGNAL_KEY).unique()
+    found = set()
+    for path in sorted(home.archive.glob(f"*/{audit.STATE_FOLDER}/signalen.parquet")):
+        held = pl.read_parquet(path, columns=list(SIGNAL_KEY))
+        if held.join(wanted, on=list(SIGNAL_KEY), how="semi").height:
+            found.add(path.parent.parent.name)
+    return found
+
+
 def _remove_naming(folder: Path, people: set[str]) -> list[str]:
     """Files that name one of these people, with every file of the same name beside them:
     a report (a CBS delivery, delivered already, not to be kept with them in it), or an
@@ -270,6 +286,7 @@ def erase_in_run(
             named,
             _debts_as_exported(erased.signals, config),
             _contact_as_exported(erased.signals),
+            _debts_on_sheet(erased.signals, config),
         )
 
 
@@ -470,6 +487,25 @@ def _debts_as_exported(signals: pl.DataFrame, config: Config) -> set[tuple[str, 
     }
 
 
+def _debts_on_sheet(signals: pl.DataFrame, config: Config) -> dict[str, set[str]]:
+    """Per case, the erased signals' debts as the sheet of outcomes lists them: `Evides
+    (Water) 120,50`, at each amount a signal had."""
+    names = {p.code: p.naam for p in config.signaalpartners}
+    listed = signals.filter(pl.col("zaak_id").is_not_null()).select(
+        "zaak_id",
+        schuld=pl.format(
+            "{} ({}) {}",
+            pl.col("signaalpartner").replace(names),
+            "soort",
+            formats.euros_komma(pl.col("bedrag")),
+        ),
+    )
+    owed: dict[str, set[str]] = {}
+    for zaak, schuld in listed.unique().rows():
+        owed.setdefault(zaak, set()).add(schuld)
+    return owed
+
+
 def _contact_as_exported(signals: pl.DataFrame) -> list[str]:
     """The erased signals' phone numbers and e-mail addresses as the exports write them."""
     contact = signals.select(
@@ -485,15 +521,23 @@ def _erase_in_outputs(
     named: list[str],
     debts: set[tuple[str, str]],
     contact: list[str],
+    owed: dict[str, set[str]],
 ) -> None:
     """Rows about the subject in every kept CSV, the names of the erased people where they
-    are listed among a household's residents, and the letters to the household. A print
-    file holding one of its letters goes whole: it cannot be rebuilt without the others';
-    so does the spreadsheet beside a CSV that changed, and any whose sheet of outcomes
-    lists the subject's case or names them."""
+    are listed among a household's residents (unless the household stays: a person
+    outlived in it still lives there), and the letters to the household. A print file
+    holding one of its letters goes whole: it cannot be rebuilt without the others'; so
+    does the spreadsheet beside a CSV that changed, and any whose sheet of outcomes lists
+    the subject's case, names them, or lists their debt (`owed`), or whose sheet "Twijfel"
+    lists an erased signal."""
     if not out.is_dir():
         return
     ids = set(signals.select(*SIGNAL_KEY).rows())
+    # A person outlived in a household kept (`households` false) still lives there: they
+    # stay among its residents, where only their debts and contact data go.
+    residents = named if erased.households else []
+    # The sheet "Twijfel" of a later night lists a signal of an earlier run that waited.
+    waited = {f"{p}/{i}" for p, i in erased.signals.select(*SIGNAL_KEY).rows()}
     debtors = set(named)
     index = out / "letters" / "index.csv"
     if index.is_file():
@@ -521,15 +565,15 @@ def _erase_in_outputs(
             )
 
         changed = rewrite_csv(table, about)
-        for column in RESIDENTS_COLUMNS if named else ():
-            changed = rewrite_cells(table, column, lambda c: _without(c, named)) or changed
+        for column in RESIDENTS_COLUMNS if residents else ():
+            changed = rewrite_cells(table, column, lambda c: _without(c, residents)) or changed
         # A household's contact data lists theirs beside their housemates'.
         for column in CONTACT_COLUMNS if contact else ():
             changed = rewrite_cells(table, column, lambda c: _without(c, contact)) or changed
         if changed:  # its spreadsheet copy still holds what went; the CSV is the record
             table.with_suffix(".xlsx").unlink(missing_ok=True)
     for workbook in sorted(out.rglob("*.xlsx")):  # a sheet of outcomes lists every open case
-        if uitkomsten.mentions(workbook, erased.cases, named):
+        if uitkomsten.mentions(workbook, erased.cases, residents, waited, owed):
             workbook.unlink()
 
 

@@ -13,9 +13,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
-from dateutil.relativedelta import relativedelta
 
 from vsig.config import Config
+from vsig.contracts import SIGNAL_KEY
 from vsig.io.files import crash_point, private_files
 from vsig.io.home import MANIFEST, Home
 from vsig.io.sources import extract_date
@@ -28,11 +28,13 @@ from vsig.privacy.erasure import (
     case_addresses,
     erase_in_run,
     erased_people,
+    named_bsns,
+    runs_holding,
     runs_mentioning,
     signal_ids,
 )
 from vsig.privacy.purge_log import CLOSED, DELETED_OWED, ERASED_BY_RETENTION, Purged, append_log
-from vsig.rules import lifecycle, route, termijnen
+from vsig.rules import keuzes, lifecycle, route, termijnen
 
 
 def purge(config: Config, home: Home, day: date, secret: bytes) -> list[Purged]:
@@ -94,22 +96,29 @@ def _expire(
     """Retention's deletions: the files first, then the log, then the state. The data of a
     case still owed a duty goes too, six months after its last activity as the letters
     promise; the log counts those cases apart (`DELETED_OWED`)."""
-    cutoff = day - relativedelta(months=config.retention.months)
+    cutoff = config.retention.cutoff(day)
     retention = Purged("retention")
     old_runs = db.runs_before(cutoff)
     stale = db.cases_last_active_before(cutoff)
     still_open = set(db.open_cases()["zaak_id"]) - set(settled)
     retention.add(DELETED_OWED, [z for z in stale if z in still_open])
-    signals, events = db.expiring(stale, old_runs)
+    expiring, events = db.expiring(stale, old_runs)
+    # A signal that waited on the sheet "Twijfel" was read by every night since it came in
+    # (below); the others are the cases' and those that reached no one.
+    waiting = keuzes.waiting(expiring)
+    signals = expiring.join(waiting, on=list(SIGNAL_KEY), how="anti")
     outlived = db.signals_outlived(cutoff)
     for run_id in old_runs:
         if _remove_run_folders(home, run_id):
             retention.add("run", [run_id])
     later = set(signals["run_id"]) | set(events["run_id"])
     of_cases = sorted((later | runs_mentioning(home, stale)) - set(old_runs))
-    cases_gone = erased_people(
-        db, Erased(signals, events, stale, frozenset()), case_addresses(home, of_cases, stale)
+    # Whom the state keeps nothing about once every expiring signal is gone, the waiting
+    # ones too; of them, those the cases' signals name.
+    every = erased_people(
+        db, Erased(expiring, events, stale, frozenset()), case_addresses(home, of_cases, stale)
     )
+    cases_gone = replace(every, signals=signals, people=every.people & named_bsns(signals))
     for run_id in of_cases:
         erase_in_run(home, config, run_id, cases_gone, ERASED_BY_RETENTION, secret)
     # The persons outlived in a case kept for others: only they go, not their household.
@@ -117,16 +126,29 @@ def _expire(
     of_persons = sorted(
         (set(outlived["run_id"]) | runs_mentioning(home, kept_alive)) - set(old_runs)
     )
-    persons_gone = _persons_outlived(db, signals, outlived, events.clear())
+    persons_gone = _persons_outlived(db, expiring, outlived, events.clear())
     for run_id in of_persons:
         erase_in_run(home, config, run_id, persons_gone, ERASED_BY_RETENTION, secret)
-    scrubbed = sorted(set(of_cases) | set(of_persons))
+    # The nights a signal waited hold it in their state slices and sheets, its candidates
+    # as described (not their register rows, which only the night it came in kept, and
+    # which went with that run). Nobody is erased with it: a candidate is whoever fitted,
+    # and the creditor's phone number for it was never shown beside a household's.
+    waited_in = sorted(runs_holding(home, waiting) - set(old_runs))
+    waited = Erased(
+        waiting.with_columns(telefoonnummer=pl.lit(None, pl.String), email=pl.lit(None, pl.String)),
+        events.clear(),
+        [],
+        frozenset(),
+    )
+    for run_id in waited_in:
+        erase_in_run(home, config, run_id, waited, ERASED_BY_RETENTION, secret)
+    scrubbed = sorted(set(of_cases) | set(of_persons) | set(waited_in))
     retention.add("run_geschoond", scrubbed)
     retention.add("extract", _remove_old_extracts(home, cutoff))
     retention.add("rapport", _remove_older(home.reports, cutoff))
     retention.add("inzage", _remove_older(home.inzage, cutoff))
     retention.add("zaak", stale)
-    retention.add("signaal", signal_ids(pl.concat([signals, outlived])))
+    retention.add("signaal", signal_ids(pl.concat([expiring, outlived])))
     crash_point("erasure-files")
     append_log(home, retention, day, secret)
     crash_point("erasure-logged")
@@ -145,7 +167,7 @@ def _persons_outlived(
     going = erased_people(
         db, Erased(pl.concat([signals, outlived]), no_events, [], frozenset()), frozenset()
     )
-    named = erasure.named_bsns(outlived)
+    named = named_bsns(outlived)
     return replace(
         going,
         signals=outlived,

@@ -219,12 +219,13 @@ def debtors_at_home(bundled: Bundled) -> pl.DataFrame:
 
 
 def debtor_bsns(case_signals: pl.DataFrame) -> pl.DataFrame:
-    """`zaak_id, persoon_bsn`: every resident a case's signals may be about, the person each
-    was matched to or each candidate of the household it was matched to."""
+    """`zaak_id, persoon_bsn`: every resident signals may be about, the person each was
+    matched to or each candidate of the household it was matched to or of the doubt it
+    waits in (`zaak_id` null)."""
     candidates = case_signals.select("zaak_id", persoon_bsn="kandidaten").explode("persoon_bsn")
     return (
         pl.concat([case_signals.select("zaak_id", "persoon_bsn"), candidates])
-        .drop_nulls()
+        .drop_nulls("persoon_bsn")
         .unique()
         .sort("zaak_id", "persoon_bsn")
     )

@@ -19,9 +19,10 @@ from vsig.contracts import (
     TERMIJNEN_CSV,
     TERUGMELDING_CSV,
 )
-from vsig.rules import cases, match, vng
+from vsig.rules import cases, keuzes, match, vng
 from vsig.rules.formats import (
     LIST_SEPARATOR,
+    adres_zoals_gemeld,
     adresregel,
     datum_kort,
     euros_komma,
@@ -337,6 +338,79 @@ def niet_gekoppeld(signals: pl.DataFrame) -> pl.DataFrame:
         )
         .select(NIET_GEKOPPELD_CSV)
         .sort("signaalpartner", "signaal_id")
+    )
+
+
+def kandidaten_omschreven(matched: pl.DataFrame, brp: pl.DataFrame) -> pl.DataFrame:
+    """`signaalpartner, signaal_id, kandidaten_omschrijving`: each candidate of tonight's
+    signals that wait for a person, in the order of `kandidaten`, with no more than a
+    choice needs (initials and surname, birth year, address), as the register has them
+    tonight. The state keeps it with the signal: the sheet "Twijfel" shows it for as long
+    as the signal waits, and no later night needs the candidates' register rows for it."""
+    described = brp.select(
+        kandidaat="bsn",
+        omschrijving=pl.format(
+            "{}, geboren {}, {}",
+            naam(),
+            pl.col("geboortedatum").dt.year(),
+            pl.format("{}, {} {}", straat(), postcode(), pl.col("woonplaats")),
+        )
+        + pl.when(pl.col("overleden")).then(pl.lit(" (overleden)")).otherwise(pl.lit("")),
+    )
+    waiting = matched.filter(
+        pl.col("adres_sleutel").is_null() & pl.col("kandidaten").is_not_null()
+    ).select(*keuzes.KEY, kandidaat="kandidaten")
+    return (
+        waiting.with_row_index("_signaal")
+        .explode("kandidaat")
+        .with_row_index("_plaats")
+        .join(described, on="kandidaat", how="left")
+        .sort("_plaats")
+        .group_by("_signaal", *keuzes.KEY, maintain_order=True)
+        .agg(kandidaten_omschrijving=pl.col("omschrijving").fill_null("niet in de BRP"))
+        .drop("_signaal")
+    )
+
+
+def twijfel(waiting: pl.DataFrame, config: Config) -> pl.DataFrame:
+    """A row per signal waiting for a person (`keuzes.WAITING_COLUMNS`), for the SDD's sheet
+    "Twijfel": what the creditor wrote, why vsig could not place it, and each candidate by
+    number as described when the signal came in (`kandidaten_omschreven`);
+    `aantal_kandidaten` sets the choices' list."""
+    partners = pl.DataFrame(
+        {
+            "signaalpartner": [p.code for p in config.signaalpartners],
+            "Schuldeiser": [p.naam for p in config.signaalpartners],
+        }
+    )
+    return (
+        waiting.join(partners, on="signaalpartner", how="left")
+        .with_columns(
+            Kandidaten=pl.col("kandidaten_omschrijving")
+            .list.eval(
+                pl.format(
+                    "{}{}: {}",
+                    pl.lit(keuzes.KANDIDAAT),
+                    pl.int_range(1, pl.len() + 1),
+                    pl.element(),
+                )
+            )
+            .list.join("\n")
+        )
+        .select(
+            pl.format("{}/{}", "signaalpartner", "signaal_id").alias("Signaal"),
+            pl.col("Schuldeiser").fill_null(pl.col("signaalpartner")),
+            pl.col("soort").alias("Soort"),
+            (pl.col("bedrag") / 100).alias("Bedrag"),
+            pl.col("signaaldatum").alias("Gesignaleerd"),
+            geschreven_naam().alias("Naam zoals gemeld"),
+            pl.col("geboortedatum").alias("Geboortedatum zoals gemeld"),
+            adres_zoals_gemeld().alias("Adres zoals gemeld"),
+            pl.col("niet_gekoppeld").alias("Waarom twijfel"),
+            pl.col("Kandidaten").replace("", None).fill_null(pl.lit("geen")),
+            aantal_kandidaten=pl.col("kandidaten").list.len().fill_null(0),
+        )
+        .sort("Signaal")
     )
 
 

@@ -189,10 +189,12 @@ def _whereabouts(
     null: gone or dead).
 
     A signal matched to a household follows its candidates while all of them live together,
-    and is gone when none lives in the region. When they part (one moved, left or died, the
-    other not), following either would lay the debt on one of them: the signal stays with
-    its case, where the household was matched. A signal matched to no person (as matching
-    by address once did) stays with its case too."""
+    and is gone when none lives in the region; once a signal about the same debt names one
+    of them (the creditor later wrote to them alone), it is that person's. When they part
+    (one moved, left or died, the other not) and nothing names the debtor, following
+    either would lay the debt on one of them: the signal stays with its case, where the
+    household was matched. A signal matched to no person (as matching by address once
+    did) stays with its case too."""
     now = brp.select(
         persoon_bsn="bsn",
         nu_adres=pl.when(~pl.col("overleden")).then("adres_sleutel"),
@@ -200,8 +202,25 @@ def _whereabouts(
         overleden="overleden",
     )
     key = ["zaak_id", "signaalpartner", "signaal_id"]
-    signals = case_signals.select(*key, "persoon_bsn", "kandidaten").with_columns(
-        persoon=pl.coalesce("persoon_bsn", pl.col("kandidaten").list.join(","))
+    debt = ["zaak_id", "signaalpartner", "klantnummer"]
+    # A signal about the same debt matched to one of the candidates names its debtor.
+    named = (
+        case_signals.filter(pl.col("persoon_bsn").is_not_null())
+        .sort("signaaldatum", "signaal_id")
+        .unique(debt, keep="last")
+        .select(*debt, genoemd="persoon_bsn")
+    )
+    signals = (
+        case_signals.select(*key, "klantnummer", "persoon_bsn", "kandidaten")
+        .join(named, on=debt, how="left")
+        .with_columns(
+            persoon_bsn=pl.coalesce(
+                "persoon_bsn",
+                pl.when(pl.col("kandidaten").list.contains(pl.col("genoemd"))).then("genoemd"),
+            )
+        )
+        .with_columns(persoon=pl.coalesce("persoon_bsn", pl.col("kandidaten").list.join(",")))
+        .drop("klantnummer", "genoemd")
     )
     each = (
         signals.with_columns(

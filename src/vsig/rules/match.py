@@ -22,7 +22,7 @@ from rapidfuzz.process import cpdist
 
 from vsig.config import Config
 from vsig.contracts import DEBT_KEY
-from vsig.rules import normalize, vng
+from vsig.rules import keuzes, normalize, vng
 from vsig.rules.formats import bedrag
 
 _ROW = "_rij"
@@ -86,14 +86,20 @@ def match(
 
     `brp` comes from `prepare_brp`; `known_debts` holds, per partner and klantnummer of a
     case, the amount a new signal must exceed (`cases.known_debts`). A signal no single
-    person fits has no address and says why in `niet_gekoppeld`.
+    person fits has no address and says why in `niet_gekoppeld`. A signal a person decided
+    (`keuzes.decided`: `gekozen`, or `besluit` with its `keuze`) is matched by that choice.
     """
     rows = _numbered(signals)
+    if "gekozen" not in rows.columns:
+        rows = rows.with_columns(pl.lit(None, pl.String).alias(c) for c in _CHOICE)
+    by_choice = pl.col("gekozen").is_not_null() | pl.col("besluit").is_not_null()
+    open_rows = rows.filter(~by_choice)
     decided = pl.concat(
         [
-            _by_bsn(rows, brp),
-            _by_name_and_birth(rows, brp, config.naam_gelijkenis),
-            _by_name_at_address(rows, brp, config.naam_gelijkenis),
+            _by_choice(rows.filter(by_choice), brp),
+            _by_bsn(open_rows, brp),
+            _by_name_and_birth(open_rows, brp, config.naam_gelijkenis),
+            _by_name_at_address(open_rows, brp, config.naam_gelijkenis),
         ],
         how="diagonal",
     )
@@ -122,7 +128,26 @@ def match(
         judged.join(repeated, on=_ROW, how="left")
         .with_columns(status=pl.coalesce("status", "herhaald", pl.lit(vng.OPGEPAKT)))
         .sort(_ROW)
-        .drop(_ROW, "signaal_sleutel", "postcode_huisnummer", "herhaald")
+        .drop(_ROW, "signaal_sleutel", "postcode_huisnummer", "herhaald", *_CHOICE)
+    )
+
+
+_CHOICE: Final = ("gekozen", "besluit", "keuze")
+"""What a person's choice for a signal in doubt brings to its matching (`keuzes.decided`)."""
+
+
+def _by_choice(rows: pl.DataFrame, brp: pl.DataFrame) -> pl.DataFrame:
+    """A person chose: the candidate they chose, or nobody with the status they gave. A
+    candidate no longer in the register is no resident (a fact, as for a BSN)."""
+    known = pl.col("gekozen").is_in(brp["bsn"].implode())
+    return rows.select(
+        _ROW,
+        persoon_bsn=pl.when(known).then("gekozen"),
+        match_regel=pl.lit(keuzes.BY_CHOICE),
+        niet_gekoppeld=pl.when(pl.col("besluit").is_not_null())
+        .then(pl.format("{}: {}", pl.lit(keuzes.CHOSEN), "keuze"))
+        .when(~known)
+        .then(pl.lit(BSN_UNKNOWN)),
     )
 
 
@@ -553,6 +578,7 @@ def _folded_spellings(keys: pl.DataFrame) -> pl.DataFrame:
 
 def _status(config: Config, processing_date: date) -> pl.Expr:
     """Every status but the repeated signal, in DESIGN.md's order; null = still eligible.
+    A person's decision that a signal is about nobody of its candidates comes first.
 
     Only a fact of the register makes a final status: a BSN the register does not hold, a
     person who lives outside the region, a date of death. A signal no single person fits is
@@ -572,7 +598,9 @@ def _status(config: Config, processing_date: date) -> pl.Expr:
     unknown_bsn = (pl.col("niet_gekoppeld") == BSN_UNKNOWN).fill_null(False)
     elsewhere = pl.col("adres_sleutel").is_not_null() & ~pl.col("gemeentecode").is_in(configured)
     return (
-        pl.when(unknown_bsn | elsewhere)
+        pl.when(pl.col("besluit").is_not_null())
+        .then("besluit")
+        .when(unknown_bsn | elsewhere)
         .then(pl.lit(vng.GEEN_INWONER))
         .when(pl.col("overleden"))
         .then(pl.lit(vng.OVERLEDEN))

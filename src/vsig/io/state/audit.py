@@ -70,6 +70,13 @@ class AuditQueries(Connection):
             [signaal_id, run, run],
         )
 
+    def choices_for(self, signaal_id: str) -> pl.DataFrame:
+        """The choices a person made for the signals with this id (sheet "Twijfel")."""
+        return self._query(
+            "SELECT * FROM keuzes WHERE signaal_id = ? ORDER BY run_id, signaalpartner",
+            [signaal_id],
+        )
+
     def signals_of_case(self, zaak_id: str) -> pl.DataFrame:
         return self._query(
             "SELECT * FROM signalen WHERE zaak_id = ? ORDER BY run_id, signaalpartner, signaal_id",

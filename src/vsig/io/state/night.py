@@ -46,6 +46,18 @@ class NightQueries(Connection):
             f"WHERE z.gesloten IS {state} ORDER BY s.zaak_id, s.signaalpartner, s.signaal_id"
         )
 
+    def unplaced_signals(self, received_from: date) -> pl.DataFrame:
+        """Every signal received from that day on that no person was found for, whole:
+        among them those that wait for a person (`keuzes.waiting` decides which). A replay's
+        scratch state holds no runs, only what its run read: all of it counts."""
+        return self._query(
+            "SELECT s.* FROM signalen s LEFT JOIN runs r USING (run_id) "
+            "WHERE s.zaak_id IS NULL AND s.niet_gekoppeld IS NOT NULL "
+            "AND (r.verwerkingsdatum IS NULL OR r.verwerkingsdatum >= ?) "
+            "ORDER BY s.signaalpartner, s.signaal_id",
+            [received_from],
+        )
+
     def performed_actions(self) -> pl.DataFrame:
         """Every action taken (`ACTION_COLUMNS`): what a case has had, and what is open."""
         columns = ", ".join(ACTION_COLUMNS)

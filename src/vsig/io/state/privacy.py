@@ -13,6 +13,11 @@ _OWN_ADDRESS: Final = (
     "|| coalesce(huisnummertoevoeging, '')"
 )
 """A signal's address as its partner wrote it, in the form of an address key."""
+_CHOICES_OF_DELETED: Final = (
+    "DELETE FROM keuzes WHERE (signaalpartner, signaal_id) NOT IN "
+    "(SELECT signaalpartner, signaal_id FROM signalen)"
+)
+"""A choice goes with its signal: it says which of the signal's candidates it was about."""
 _ABOUT_PERSON: Final = "bsn = ? OR persoon_bsn = ? OR list_contains(kandidaten, ?)"
 """A signal about a person: as sent, as matched, or as a candidate of the household it was
 matched to or of the doubt it waits in (three times the BSN)."""
@@ -161,6 +166,7 @@ class PrivacyQueries(Connection):
         )["id"].to_list()
         with self._transaction(), self._registered(going):
             self._db.execute(f"DELETE FROM signalen WHERE {where}")
+            self._db.execute(_CHOICES_OF_DELETED)
         return signals
 
     def delete_signals(self, keys: list[tuple[str, str, str]]) -> None:
@@ -173,3 +179,4 @@ class PrivacyQueries(Connection):
                 "DELETE FROM signalen WHERE (run_id, signaalpartner, signaal_id) IN "
                 "(SELECT * FROM weg)"
             )
+            self._db.execute(_CHOICES_OF_DELETED)

@@ -20,6 +20,7 @@ from typing import Final
 import duckdb
 import polars as pl
 
+from vsig.contracts import MATCHED_COLUMNS, SIGNAL_KEY
 from vsig.io.files import crash_point
 from vsig.io.state.audit import AuditQueries
 from vsig.io.state.lock import IN_USE, READER_WAIT, SNAPSHOT_PREFIX, erasure_generation, locked
@@ -221,6 +222,22 @@ MIGRATIONS: Final = (
     """
     ALTER TABLE signalen ADD COLUMN kandidaten VARCHAR[];
     """,
+    # 9: a person's choice for a signal in doubt, from the SDD's sheet "Twijfel": which
+    # workbook and row it came from, and the run that took it; and each candidate of a
+    # signal in doubt as the register described them when it came in, which the sheet
+    # shows for as long as the signal waits.
+    """
+    ALTER TABLE signalen ADD COLUMN kandidaten_omschrijving VARCHAR[];
+    CREATE TABLE keuzes (
+        run_id VARCHAR NOT NULL,
+        signaalpartner VARCHAR NOT NULL,
+        signaal_id VARCHAR NOT NULL,
+        keuze VARCHAR NOT NULL,
+        organisatie VARCHAR NOT NULL,
+        bestand VARCHAR NOT NULL,
+        regelnummer BIGINT NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)
@@ -247,6 +264,8 @@ class Changes:
     acties: pl.DataFrame
     gebeurtenissen: pl.DataFrame
     herindeling: pl.DataFrame  # earlier signals now in another case: partner, id, zaak_id
+    besluiten: pl.DataFrame  # earlier signals a person decided tonight, as matched now
+    keuzes: pl.DataFrame  # the choices that decided them
 
 
 class Store(NightQueries, PrivacyQueries, ReportQueries, AuditQueries):
@@ -331,6 +350,7 @@ class Store(NightQueries, PrivacyQueries, ReportQueries, AuditQueries):
             "routeringen": changes.routeringen,
             "acties": changes.acties,
             "gebeurtenissen": changes.gebeurtenissen,
+            "keuzes": changes.keuzes,
         }
         with self._transaction():
             self._db.execute(
@@ -341,6 +361,7 @@ class Store(NightQueries, PrivacyQueries, ReportQueries, AuditQueries):
                 self._insert(table, frame)
             self._insert("zaken", changes.zaken, "INSERT OR REPLACE")
             self._regroup(changes.herindeling)
+            self._decide(changes.besluiten)
 
     def _regroup(self, moved: pl.DataFrame) -> None:
         """Signals that follow their person into another case (a partner's ids are unique)."""
@@ -352,6 +373,23 @@ class Store(NightQueries, PrivacyQueries, ReportQueries, AuditQueries):
                 "WHERE signalen.signaalpartner = v.signaalpartner "
                 "AND signalen.signaal_id = v.signaal_id"
             )
+
+    def _decide(self, decided: pl.DataFrame) -> None:
+        """Signals that waited for a person, as matched after their choice: the row keeps
+        the run that received it, and what it said."""
+        if not decided.height:
+            return
+        with self._registered({"besloten": decided.select(_DECIDED)}):
+            self._db.execute(
+                "UPDATE signalen SET "
+                + ", ".join(f"{c} = b.{c}" for c in _DECIDED[2:])
+                + " FROM besloten b WHERE signalen.signaalpartner = b.signaalpartner "
+                "AND signalen.signaal_id = b.signaal_id"
+            )
+
+
+_DECIDED: Final = (*SIGNAL_KEY, *MATCHED_COLUMNS)
+"""What a person's choice changes of a signal: how it matched, and what followed."""
 
 
 def compact(state_dir: Path) -> None:
