@@ -72,11 +72,13 @@ def test_a_choice_names_a_candidate_of_its_signal_or_nobody() -> None:
         (5, keuzes.REJECT_NOT_WAITING),
     ]
     _, rejects = keuzes.decided(
-        waiting_frame(), made(("S1", "Kandidaat 3", 2), ("S2", "Kandidaat 1", 3))
+        waiting_frame(),
+        made(("S1", "Kandidaat 3", 2), ("S2", "Kandidaat 1", 3), ("S1", "Kandidaat 0", 4)),
     )
     assert rejects.select("regelnummer", "reden").rows() == [
         (2, "is not a candidate of this signal, which has 2"),
         (3, keuzes.REJECT_NO_CANDIDATES),
+        (4, "is not a candidate of this signal, which has 2"),  # not the last one
     ]
     assert keuzes.choices(2) == ["Kandidaat 1", "Kandidaat 2", "Niemand van deze", "Geen inwoner"]
 

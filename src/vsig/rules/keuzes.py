@@ -24,8 +24,8 @@ resident at all."""
 BY_CHOICE: Final = "keuze"
 """`match_regel` of a signal a person decided."""
 CHOSEN: Final = "gekozen op het werkblad Twijfel"
-"""`niet_gekoppeld` of a signal a person said is about none of its candidates, before
-their choice."""
+"""`niet_gekoppeld` of a signal a person said is about none of its candidates, or about no
+resident: why it reached no case, followed by their choice."""
 KEY: Final = ("signaalpartner", "signaal_id")
 SHEET: Final = "Twijfel"
 REJECT_NOT_WAITING: Final = "waits for no choice (any more): decided, or gone with retention"
@@ -84,7 +84,7 @@ def decided(waiting_signals: pl.DataFrame, made: pl.DataFrame) -> tuple[pl.DataF
         .join(candidates, on=KEY, how="left")
         .with_columns(
             wacht=pl.col("wacht").fill_null(False),
-            nummer=pl.when(pl.col("keuze").str.starts_with(KANDIDAAT)).then(number),
+            nummer=pl.when(pl.col("keuze").str.starts_with(KANDIDAAT) & (number > 0)).then(number),
         )
         .with_columns(
             gekozen=pl.col("kandidaten").list.get(pl.col("nummer") - 1, null_on_oob=True),
