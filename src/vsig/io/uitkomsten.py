@@ -461,8 +461,8 @@ def no_choices() -> pl.DataFrame:
     )
 
 
-_KEUZE_SPELLINGS: Final = {c.casefold(): c for c in keuzes.BESLUITEN}
-_KANDIDAAT: Final = re.compile(rf"^{keuzes.KANDIDAAT.strip().casefold()}\s*(\d{{1,4}})$")
+_KEUZE_SPELLINGS: Final = {c.lower(): c for c in keuzes.BESLUITEN}
+_KANDIDAAT: Final = rf"^{keuzes.KANDIDAAT.strip().lower()}\s*(\d{{1,4}})$"
 
 
 def _with_choices(entries: Entries, book: Any, name: str, line: str) -> Entries:
@@ -484,7 +484,7 @@ def _with_choices(entries: Entries, book: Any, name: str, line: str) -> Entries:
     )
     read = chosen.with_columns(
         pl.col("Signaal").str.split_exact("/", 1).struct.rename_fields(list(keuzes.KEY)),
-        keuze=pl.col("Keuze").map_elements(_spelt, return_dtype=pl.String),
+        keuze=_spelt(pl.col("Keuze")),
     ).unnest("Signaal")
     named = pl.all_horizontal(pl.col(c).str.len_chars() > 0 for c in keuzes.KEY).fill_null(False)
     refused = pl.concat(
@@ -527,13 +527,16 @@ def _with_choices(entries: Entries, book: Any, name: str, line: str) -> Entries:
     )
 
 
-def _spelt(typed: str) -> str | None:
-    """A choice as its list spells it, however it was typed; None for no choice of the list."""
-    folded = " ".join(typed.split()).casefold()
-    if folded in _KEUZE_SPELLINGS:
-        return _KEUZE_SPELLINGS[folded]
-    number = _KANDIDAAT.match(folded)
-    return f"{keuzes.KANDIDAAT}{int(number.group(1))}" if number and int(number.group(1)) else None
+def _spelt(typed: pl.Expr) -> pl.Expr:
+    """A choice as its list spells it, however it was typed (any case, any spacing); null
+    for no choice of the list (a candidate numbered 0 is none)."""
+    folded = typed.str.replace_all(r"\s+", " ").str.strip_chars().str.to_lowercase()
+    number = folded.str.extract(_KANDIDAAT, 1).cast(pl.Int64, strict=False)
+    return (
+        pl.when(number > 0)
+        .then(pl.format("{}{}", pl.lit(keuzes.KANDIDAAT), number))
+        .otherwise(folded.replace_strict(_KEUZE_SPELLINGS, default=None))
+    )
 
 
 def _waarde() -> pl.Expr:
