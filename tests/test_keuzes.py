@@ -3,6 +3,8 @@ waits, with its candidates; a choice made on it is taken the next night, a choic
 no choice for its signal is refused in Dutch."""
 
 import io
+import json
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -16,9 +18,10 @@ from typer.testing import CliRunner
 from vsig.cli import app
 from vsig.io import spreadsheets, uitkomsten
 from vsig.rules import keuzes, vng
+from vsig.rules.formats import datum
 
 from .conftest import bytes_held
-from .scenario import Home, Resident, make_bsn
+from .scenario import Home, Resident, csv_text, make_bsn
 
 NIGHT_1 = date(2027, 1, 4)
 NIGHT_2 = NIGHT_1 + timedelta(days=1)
@@ -81,6 +84,26 @@ def test_a_choice_names_a_candidate_of_its_signal_or_nobody() -> None:
         (4, "is not a candidate of this signal, which has 2"),  # not the last one
     ]
     assert keuzes.choices(2) == ["Kandidaat 1", "Kandidaat 2", "Niemand van deze", "Geen inwoner"]
+
+
+def test_the_night_of_a_choice_keeps_only_the_chosen_and_judges_the_same_again() -> None:
+    """A replay reads what the night kept (`chosen_only`): the chosen candidate in their
+    place, the others gone, no description; every choice of that night is judged the same
+    against it, a second one for a candidate not chosen too."""
+    waiting = waiting_frame().with_columns(
+        kandidaten_omschrijving=pl.Series([["a", "b"], None], dtype=pl.List(pl.String))
+    )
+    night = made(("S1", "Kandidaat 2", 1), ("S1", "Kandidaat 1", 2), ("S2", "Geen inwoner", 3))
+    accepted, rejects = keuzes.decided(waiting, night)
+    kept = keuzes.chosen_only(waiting, accepted)
+    assert kept.select("kandidaten", "kandidaten_omschrijving").rows() == [
+        ([None, "B"], None),
+        (None, None),
+    ]
+    again, refused_again = keuzes.decided(kept, night)
+    assert again.rows() == accepted.rows()
+    assert refused_again.rows() == rejects.rows()
+    assert rejects["reden"].to_list() == [keuzes.REJECT_CHOSEN_TWICE]
 
 
 def state(home: Home, sql: str) -> list[tuple[object, ...]]:
@@ -335,3 +358,203 @@ def test_a_signal_that_waited_six_months_goes_from_every_night_that_listed_it(
     # The creditor's number for the waiting signal was never shown beside a household's:
     # the household's own stays on the call list that named it.
     assert home.out(run_2, "exports/sdd/bellijst.csv")["Telefoon"].to_list() == ["06 11111111"]
+
+
+PARENT = Resident(make_bsn(941), "Tweeling", date(1962, 2, 2), "3320AA", 7, voorletters="T.")
+CHILD = Resident(make_bsn(942), "Tweeling", date(2001, 3, 3), "3320AA", 7, voorletters="T.")
+NEWCOMER = Resident(make_bsn(943), "Nieuw", date(1985, 5, 5), "3320AA", 7)
+PARTED = NIGHT_1 + timedelta(days=60)
+"""The night the namesakes are found apart, neither at number 7 any more."""
+APART = [replace(PARENT, huisnummer=9), replace(CHILD, huisnummer=11), NEWCOMER]
+
+
+def parted_household(tmp_path: Path, contact: date | None = None) -> Home:
+    """`T. Tweeling`, parent and grown child at number 7, without BSN or birth date: the
+    household gets the letter (and, on the night `contact`, a call that reaches nobody).
+    Sixty days on, the parent lives at 9, the child at 11, and a newcomer at 7, whose own
+    creditor signals them that night."""
+    home = Home.create(tmp_path)
+    home.registers(NIGHT_1, [PARENT, CHILD])
+    written = {"bsn": "", "geboortedatum": "", "voorletters": "T."}
+    home.signals("VGZ", NIGHT_1, [PARENT.signal("V-1", "300.00", NIGHT_1, **written)])
+    assert home.run(NIGHT_1).exit_code == 0
+    ((regel, zaak),) = state(home, "SELECT match_regel, zaak_id FROM signalen")
+    assert (regel, zaak is not None) == ("naam_huishouden", True)
+    if contact:
+        home.registers(contact, [PARENT, CHILD])
+        call = {
+            "zaak_id": str(zaak),
+            "datum": str(contact),
+            "gebeurtenis": "contactpoging",
+        }
+        home.write(
+            f"uitkomsten/uitkomsten-{contact:%Y%m%d}.csv",
+            csv_text([call | {"waarde": "Telefoon|nee|"}]),
+        )
+        assert home.run(contact).exit_code == 0
+    home.registers(PARTED, APART)
+    home.signals("EVIDES", PARTED, [NEWCOMER.signal("E-1", "250.00", PARTED, bsn=NEWCOMER.bsn)])
+    assert home.run(PARTED).exit_code == 0
+    return home
+
+
+def test_a_household_that_parted_leaves_its_debt_on_the_sheet_for_a_person_to_place(
+    tmp_path: Path,
+) -> None:
+    """Issue 33: following either namesake would lay the debt on one of them, and staying at
+    number 7 would leave it with the newcomer. The signal leaves its case (closed as
+    parted) and waits on the sheet with where each of them lives now; the newcomer gets a
+    case and a letter of their own. The SDD chooses the parent: the next night the debt is
+    theirs, at their address, with a letter in their name."""
+    home = parted_household(tmp_path)
+    run_2 = f"{PARTED:%Y%m%d}-01"
+    assert state(
+        home,
+        "SELECT zaak_id, adres_sleutel, niet_gekoppeld, status, laatste_activiteit "
+        "FROM signalen WHERE signaal_id = 'V-1'",
+    ) == [(None, None, keuzes.UITEEN, vng.OPGEPAKT, NIGHT_1)]
+    assert state(home, "SELECT adres_sleutel, sluitreden FROM zaken ORDER BY geopend") == [
+        ("3320AA|7||", "uiteengegaan"),
+        ("3320AA|7||", None),
+    ]
+    told = CliRunner().invoke(
+        app, ["explain", "V-1", "--home", str(home.path), "--config", str(home.config)]
+    )
+    waits = f"waiting for a person: {keuzes.UITEEN} (its case last active {NIGHT_1})"
+    assert waits in " ".join(told.output.split())
+    (row,) = twijfel(home, run_2)
+    assert row["Signaal"] == "VGZ/V-1"
+    assert row["Waarom twijfel"] == keuzes.UITEEN
+    assert row["Kandidaten"] == (
+        "Kandidaat 1: T. Tweeling, geboren 1962, Voorstraat 9, 3320 AA Dordrecht\n"
+        "Kandidaat 2: T. Tweeling, geboren 2001, Voorstraat 11, 3320 AA Dordrecht"
+    )
+    index = home.out(run_2, "letters/index.csv")
+    (newcomers,) = index["zaak_id"].to_list()
+    assert "Nieuw" in home.letter(run_2, index["bestand"].item())
+    export = home.path / "out" / run_2 / "exports" / "gemeente" / "0505.csv"
+    assert set(home.out(run_2, "exports/gemeente/0505.csv")["Zaak"]) == {newcomers}
+    assert "Tweeling" not in export.read_text(encoding="utf-8-sig")
+
+    replayed = CliRunner().invoke(
+        app, ["replay", run_2, "--home", str(home.path), "--config", str(home.config)]
+    )
+    assert replayed.stdout.splitlines()[-1].endswith("outputs, identical"), replayed.output
+
+    choose(home, run_2, {"VGZ/V-1": "Kandidaat 1"}, "bellijst-sdd.xlsx")
+    night_3 = PARTED + timedelta(days=1)
+    home.registers(night_3, APART)
+    assert home.run(night_3).exit_code == 0
+    run_3 = f"{night_3:%Y%m%d}-01"
+    ((persoon, adres, zaak),) = state(
+        home, "SELECT persoon_bsn, adres_sleutel, zaak_id FROM signalen WHERE signaal_id = 'V-1'"
+    )
+    assert (persoon, adres) == (PARENT.bsn, "3320AA|9||")
+    index = home.out(run_3, "letters/index.csv")
+    assert index["zaak_id"].to_list() == [zaak]
+    letter = home.letter(run_3, index["bestand"].item())
+    assert "Voorstraat 9" in letter
+    assert "Voorstraat 11" not in letter
+    assert twijfel(home, run_3) == []
+    # Six months after the household's case was last active, the child, whom the debt no
+    # longer names, is gone from every night that case kept (the parent's case lives on).
+    purged = CliRunner().invoke(
+        app,
+        [
+            *("purge", "--home", str(home.path), "--config", str(home.config)),
+            *("--date", str(NIGHT_1 + relativedelta(months=6) + timedelta(days=1))),
+        ],
+    )
+    assert purged.exit_code == 0, purged.output
+    held = [p for p in home.path.rglob("*") if p.is_file() and CHILD.bsn.encode() in bytes_held(p)]
+    assert {p.relative_to(home.path).parts[:2] for p in held} == {("inbox", "brp")}
+
+
+def test_a_debt_whose_household_parted_is_kept_six_months_from_its_case_s_last_activity(
+    tmp_path: Path,
+) -> None:
+    """Waiting is no activity: retention counts a parted household's debt from the last
+    activity of the case it left (a call a month on), as the household's letter promised;
+    not from the night it came in, nor from the night they parted."""
+    called = NIGHT_1 + timedelta(days=30)
+    home = parted_household(tmp_path, contact=called)
+    runner = CliRunner()
+
+    def purge(day: date) -> list[tuple[object, ...]]:
+        purged = runner.invoke(
+            app,
+            ["purge", "--home", str(home.path), "--config", str(home.config), "--date", str(day)],
+        )
+        assert purged.exit_code == 0, purged.output
+        return state(home, "SELECT signaal_id FROM signalen WHERE signaal_id = 'V-1'")
+
+    told = runner.invoke(
+        app,
+        ["inzage", "--bsn", CHILD.bsn, "--home", str(home.path), "--config", str(home.config)],
+    )
+    assert told.exit_code == 0, told.output
+    (asked,) = (home.path / "inzage").glob("*.json")
+    (melding,) = json.loads(asked.read_text(encoding="utf-8"))["meldingen"]
+    assert melding["verwijderd_uiterlijk"] == datum(called + relativedelta(months=6))
+    later = NIGHT_1 + relativedelta(months=6) + timedelta(days=1)
+    home.registers(later, APART)
+    assert home.run(later).exit_code == 0
+    assert [row["Signaal"] for row in twijfel(home, f"{later:%Y%m%d}-01")] == ["VGZ/V-1"]
+    assert purge(later) == [("V-1",)]
+    assert purge(called + relativedelta(months=6)) == [("V-1",)]
+    assert purge(called + relativedelta(months=6) + timedelta(days=1)) == []
+    # Only the register itself, its extracts in the inbox, still holds the parent.
+    held = [p for p in home.path.rglob("*") if p.is_file() and PARENT.bsn.encode() in bytes_held(p)]
+    assert {p.relative_to(home.path).parts[:2] for p in held} == {("inbox", "brp")}
+
+
+def test_a_candidate_not_chosen_goes_from_every_night_when_the_signal_would_have(
+    tmp_path: Path,
+) -> None:
+    """`J. Jansen` waits two nights with both flats as candidates, then the SDD chooses the
+    upstairs one. The night that took the choice keeps only them; six months after the
+    signal came in, downstairs (whom nothing else names) is gone from the nights it waited
+    too, their BSN and the sheet's description of them, as if nobody had chosen."""
+    home = Home.create(tmp_path)
+    home.registers(NIGHT_1, REGISTER, [UPSTAIRS.bsn])
+    home.signals("WOONKRACHT10", NIGHT_1, [DOWNSTAIRS.signal("W-1", "900.00", NIGHT_1, **UNSURE)])
+    assert home.run(NIGHT_1).exit_code == 0
+    home.registers(NIGHT_2, REGISTER, [UPSTAIRS.bsn])
+    assert home.run(NIGHT_2).exit_code == 0
+    waited = f"{NIGHT_2:%Y%m%d}-01"
+    choose(home, waited, {"WOONKRACHT10/W-1": "Kandidaat 2"}, "bellijst-sdd.xlsx")
+    home.registers(NIGHT_3, REGISTER, [UPSTAIRS.bsn])
+    assert home.run(NIGHT_3).exit_code == 0
+    taken = pl.read_parquet(
+        home.path / "archive" / f"{NIGHT_3:%Y%m%d}-01" / "state" / "signalen.parquet"
+    ).filter(pl.col("signaal_id") == "W-1")
+    assert taken.select("kandidaten", "kandidaten_omschrijving").rows() == [
+        ([None, UPSTAIRS.bsn], None)
+    ]
+    described = b"Voorstraat 3-1, 3320 AA"
+
+    def held(text: bytes) -> set[tuple[str, ...]]:
+        found = [p for p in home.path.rglob("*") if p.is_file() and text in bytes_held(p)]
+        return {p.relative_to(home.path).parts[:2] for p in found}
+
+    assert ("out", waited) in held(described)
+    later = NIGHT_1 + relativedelta(months=6) + timedelta(days=1)
+    purged = CliRunner().invoke(
+        app,
+        [
+            *("purge", "--home", str(home.path), "--config", str(home.config)),
+            *("--date", str(later)),
+        ],
+    )
+    assert purged.exit_code == 0, purged.output
+    # Left: the register, and, as for every signal matched at number 3, the night that
+    # matched it keeps the register rows of that building (the residents compared).
+    found = [
+        p for p in home.path.rglob("*") if p.is_file() and DOWNSTAIRS.bsn.encode() in bytes_held(p)
+    ]
+    building = Path("archive", f"{NIGHT_3:%Y%m%d}-01", "registers", "brp.parquet")
+    assert {p.relative_to(home.path) for p in found if "inbox" not in p.parts} == {building}
+    assert held(described) == set()
+    assert state(home, "SELECT persoon_bsn FROM signalen WHERE signaal_id = 'W-1'") == [
+        (UPSTAIRS.bsn,)
+    ]

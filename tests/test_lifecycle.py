@@ -106,8 +106,8 @@ def test_a_case_whose_signal_names_no_person_stays_where_it_is() -> None:
 def test_a_signal_matched_to_a_household_follows_its_candidates_while_they_live_together() -> None:
     """Issue 33: `F. Jansen` is A or B of one household. Moving together, the case goes
     along; parting (moving apart, one leaving the region or dying), it stays where the
-    household was matched, for the debt is not laid on either; when both died, it closes
-    as theirs."""
+    household was matched while one of them lives there, for the debt is not laid on
+    either; when both died, it closes as theirs."""
     household = case_signals(("Z1", "S1", ["A", "B"]))
 
     def followed(*register: tuple[str, str, bool]) -> lifecycle.Followed:
@@ -115,13 +115,16 @@ def test_a_signal_matched_to_a_household_follows_its_candidates_while_they_live_
 
     together = followed(("A", NEW_HOME, False), ("B", NEW_HOME, False), ("N", HOME, False))
     assert together.open_cases.select("adres_sleutel", "verhuisd").rows() == [(NEW_HOME, True)]
-    apart = followed(("A", NEW_HOME, False), ("B", ELSEWHERE, False))
-    assert apart.open_cases.select("adres_sleutel", "verhuisd").rows() == [(HOME, False)]
-    assert apart.regrouped.is_empty()
-    for parted in [(("A", NEW_HOME, False),), (("A", NEW_HOME, False), ("B", HOME, True))]:
-        assert followed(*parted).open_cases.select("adres_sleutel").rows() == [(HOME,)]
+    assert together.parted.is_empty()
+    one_moved_out = followed(("A", NEW_HOME, False), ("B", HOME, False))
+    assert one_moved_out.open_cases.select("adres_sleutel", "verhuisd").rows() == [(HOME, False)]
+    assert one_moved_out.regrouped.is_empty()
+    assert one_moved_out.parted.is_empty()
+    for one_left in [(("A", HOME, False),), (("A", HOME, False), ("B", NEW_HOME, True))]:
+        assert followed(*one_left).open_cases.select("adres_sleutel").rows() == [(HOME,)]
     gone = followed(("A", HOME, True), ("B", HOME, True))
     assert gone.closed.select("zaak_id", "sluitreden").rows() == [("Z1", CloseReason.OVERLEDEN)]
+    assert gone.parted.is_empty()
     # A later signal about the same debt, matched to A alone, names the debtor: the debt
     # goes where A went, with the case.
     named = pl.concat(
@@ -132,6 +135,41 @@ def test_a_signal_matched_to_a_household_follows_its_candidates_while_they_live_
     )
     assert after.open_cases.select("adres_sleutel").rows() == [(NEW_HOME,)]
     assert after.regrouped.is_empty()
+
+
+def test_a_household_that_parted_with_none_left_at_home_leaves_its_debt_to_a_person() -> None:
+    """Issue 33: A and B both left the address the household was matched at (apart, or one
+    of them dead or gone from the region). Following either would lay the debt on one of
+    them; staying would leave it with whoever lives there now (N). The signal leaves its
+    case to wait for a person, and a case with nobody else to follow closes as parted; a
+    case with a person of its own follows them without it."""
+    household = case_signals(("Z1", "S1", ["A", "B"]))
+    for register in [
+        (("A", NEW_HOME, False), ("B", ELSEWHERE, False), ("N", HOME, False)),
+        (("A", NEW_HOME, False),),
+        (("A", NEW_HOME, False), ("B", HOME, True)),
+    ]:
+        apart = lifecycle.follow(open_cases(("Z1", HOME)), household, brp(*register), TODAY)
+        assert apart.parted.rows() == [("VGZ", "S1", "Z1", BEFORE)], register
+        assert apart.open_cases.is_empty()
+        assert apart.closed.select("zaak_id", "gesloten", "sluitreden").rows() == [
+            ("Z1", TODAY, CloseReason.UITEENGEGAAN)
+        ]
+        assert apart.signals.is_empty()
+        assert apart.regrouped.is_empty()
+    # With a person of its own (C, by BSN), the case stays with C, its debts one fewer
+    # (touched, so that its facts are routed again); the household's debt waits.
+    shared = pl.concat([household, case_signals(("Z1", "S2", "C"))])
+    now = brp(("A", NEW_HOME, False), ("B", ELSEWHERE, False), ("C", HOME, False))
+    followed = lifecycle.follow(open_cases(("Z1", HOME)), shared, now, TODAY)
+    assert followed.parted["signaal_id"].to_list() == ["S1"]
+    assert followed.open_cases.select("zaak_id", "adres_sleutel").rows() == [("Z1", HOME)]
+    assert followed.signals["signaal_id"].to_list() == ["S2"]
+    assert followed.closed.is_empty()
+    assert followed.regrouped.is_empty()
+    bundled = cases.bundle(matched(), followed, "20270301-01", TODAY)
+    assert bundled.open_signals["signaal_id"].to_list() == ["S2"]
+    assert bundled.touched["zaak_id"].to_list() == ["Z1"]
 
 
 def test_close_splits_the_open_cases_from_those_closed_by_a_result_or_by_silence() -> None:

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import openpyxl
 import polars as pl
 import pytest
 from typer.testing import CliRunner
@@ -470,3 +471,35 @@ def test_forget_reaches_the_persons_rejected_rows(tmp_path: Path) -> None:
     forget(home, "--bsn", person.bsn)
     assert found_in_home(home.path, [person.bsn, person.geslachtsnaam]) == []
     assert found_in_home(home.path, [STAYS.geslachtsnaam])
+
+
+def test_a_night_shows_no_case_its_own_purge_deletes(tmp_path: Path) -> None:
+    """A case still owed an attempt after its letter stays open through its silence, and
+    six months after its last activity retention deletes it. The night of that purge lists
+    it nowhere (the SDD's sheet, termijnen.csv), so the purge leaves tonight's workbook
+    whole; the earlier nights' files no longer name it."""
+    quiet = Resident(make_bsn(711), "Stilte", date(1970, 1, 1), "3311AB", 3)
+    other = Resident(make_bsn(712), "Anders", date(1980, 1, 1), "3311AB", 5)
+    home = Home.create(tmp_path)
+    first = date(2027, 1, 4)
+    home.registers(first, [quiet, other])
+    home.signals("VGZ", first, [quiet.signal("V-1", "300.00", first, bsn=quiet.bsn)])
+    assert home.run(first).exit_code == 0
+    later = first + timedelta(days=120)  # past the 90 days, open: owed an attempt
+    home.registers(later, [quiet, other])
+    assert home.run(later).exit_code == 0
+    overdue = home.out(f"{later:%Y%m%d}-01", "exports/termijnen.csv")
+    assert overdue["zaak_id"].to_list() == [f"Z{first:%Y%m%d}-01-0001"]
+    purged = first + timedelta(days=190)
+    home.registers(purged, [quiet, other])
+    home.signals("VGZ", purged, [other.signal("V-2", "300.00", purged, bsn=other.bsn)])
+    assert home.run(purged).exit_code == 0
+    tonight = home.path / "out" / f"{purged:%Y%m%d}-01"
+    book = openpyxl.load_workbook(tonight / "exports" / "sdd" / "bellijst.xlsx", read_only=True)
+    listed = {row[0] for row in book["Uitkomsten"].iter_rows(min_row=2, values_only=True)}
+    book.close()
+    assert listed == {f"Z{purged:%Y%m%d}-01-0001"}
+    assert home.out(tonight.name, "exports/termijnen.csv")["zaak_id"].to_list() == []
+    assert home.out(f"{later:%Y%m%d}-01", "exports/termijnen.csv")["zaak_id"].to_list() == []
+    held = [p for p in home.path.rglob("*") if p.is_file() and quiet.bsn.encode() in bytes_held(p)]
+    assert {p.relative_to(home.path).parts[:2] for p in held} == {("inbox", "brp")}

@@ -29,6 +29,7 @@ def changes(store_: Store, **frames: pl.DataFrame) -> Changes:
     tables = ("bestanden", "signalen", "zaken", "routeringen", "acties", "gebeurtenissen", "keuzes")
     given = {t: frames.get(t, empty(store_, t)) for t in tables}
     given["besluiten"] = frames.get("besluiten", empty(store_, "signalen"))
+    given["uiteen"] = frames.get("uiteen", empty(store_, "signalen"))
     moved = frames.get(
         "herindeling",
         pl.DataFrame(

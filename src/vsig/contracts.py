@@ -212,6 +212,7 @@ STATE_COLUMNS: Final = {
         "bestand",
         "regelnummer",
         *MATCHED_COLUMNS,
+        "laatste_activiteit",
     ),
     "zaken": (
         "zaak_id",

@@ -114,14 +114,16 @@ def state_read(db: Store, tonight: Tonight) -> dict[str, pl.DataFrame]:
     """The rows of earlier nights that decided something tonight: every open case (each
     is a row of tonight's sheets of outcomes, `uitkomsten`), and the closed cases holding
     tonight's debts, with their signals, actions and events; every signal that waited for
-    a person (each a row of the sheet "Twijfel", or decided by a choice tonight); and the
-    earlier files that tonight's files repeat."""
+    a person (each a row of the sheet "Twijfel", or decided by a choice tonight: of those,
+    only the chosen candidate, `keuzes.chosen_only`); and the earlier files that tonight's
+    files repeat."""
     holding = db.cases_holding(tonight.signals.select("signaalpartner", "klantnummer"))
     relevant = pl.concat([tonight.read_before, db.closed_cases(holding)], how="diagonal_relaxed")
     shas = pl.DataFrame({"sha256": [i.sha256 for i in tonight.inputs.consumed]})
     read = db.state_slice(relevant.select("zaak_id"), _signal_keys_read(tonight), shas)
     # The night did not read what tonight's purge takes (`night.read`): nor does its replay.
     signals = read["signalen"].join(tonight.outlived, on=list(keuzes.KEY), how="anti")
+    signals = keuzes.chosen_only(signals, tonight.besloten)
     return {"zaken": relevant} | read | {"signalen": signals}
 
 

@@ -63,6 +63,8 @@ def _signal(row: dict[str, Any], config: Config, chosen: dict[str, Any] | None) 
             "verhuisd": row["verhuisd"],
             "adres_sleutel": row["adres_sleutel"],
             "gemeentecode": row["gemeentecode"],
+            # Kept from the last activity of the case it left when its household parted.
+            "laatste_activiteit": _plain(row["laatste_activiteit"]),
             # Who decided a signal in doubt, and where it is written down.
             "keuze": {k: chosen[k] for k in _CHOICE} if chosen else None,
         },
@@ -210,6 +212,12 @@ def _matched(how: dict[str, Any]) -> str:
     if how["regel"] is None:
         why = how["niet_gekoppeld"] or "not found in the BRP"
         return f"to nobody: {why}" + (f" ({fitting})" if how["kandidaten"] else "") + decided
+    if how["adres_sleutel"] is None:  # its household parted: nobody's to follow
+        return (
+            f"by {how['regel']} to a household of which {fitting}; waiting for a person: "
+            f"{how['niet_gekoppeld']} (its case last active {how['laatste_activiteit']})"
+            f"{decided}"
+        )
     moved = ", the person moved there" if how["verhuisd"] else ""
     household = (
         f"; {fitting}, all of this household: the person within it is not determined"

@@ -70,6 +70,7 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
         theirs = stored.filter(pl.col("zaak_id").is_in(still_open["zaak_id"].implode()))
         followed = lifecycle.follow(still_open, theirs, brp, day)
         moves = lifecycle.moves(still_open, followed.open_cases)
+        uiteen = keuzes.parted(read.household_signals, followed.parted)
     with stage("matchen"):
         closed_tonight = stored.join(
             followed.signals, on=["signaalpartner", "signaal_id"], how="anti"
@@ -87,6 +88,10 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
         )
         matched = matched.join(
             exports.kandidaten_omschreven(matched, brp), on=keuzes.KEY, how="left"
+        )
+        # Whom a parted household's signal could be about: where each of them lives now.
+        uiteen = uiteen.drop("kandidaten_omschrijving").join(
+            exports.kandidaten_omschreven(uiteen, brp), on=keuzes.KEY, how="left"
         )
     with stage("zaken"):
         bundled = cases.bundle(matched, followed, read.run_id, day)
@@ -109,7 +114,11 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
             routed,
             offer_terms,
         )
-        open_now = lifecycle.open_after(followed.open_cases, routed)
+        # A case tonight's purge deletes (six months without activity, owed a duty or not)
+        # is shown by no output of tonight: none would outlive the purge whole.
+        open_now = lifecycle.open_after(followed.open_cases, routed).filter(
+            pl.col("laatste_activiteit") >= config.retention.cutoff(day)
+        )
         every_forward = route.forwards(read.performed, actions, open_now, offer_terms)
         forwarded = route.forwarded(every_forward)
     with stage("termijnen"):
@@ -144,6 +153,7 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
             [
                 read.waiting.join(besloten, on=keuzes.KEY, how="anti"),
                 keuzes.waiting(bundled.signals),
+                uiteen,
             ],
             how="diagonal_relaxed",
         ).select(keuzes.WAITING_COLUMNS)
@@ -158,6 +168,7 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
         signals=bundled.signals,
         case_signals=bundled.case_signals,
         regrouped=bundled.regrouped,
+        parted=uiteen,
         moves=moves,
         routed=routed,
         actions=actions,

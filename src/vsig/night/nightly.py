@@ -207,6 +207,7 @@ def _changes(tonight: Tonight, processing_date: date) -> Changes:
         .with_columns(stamp)
         .drop("overleden"),
         besluiten=tonight.signals.join(tonight.besloten, on=keuzes.KEY, how="semi"),
+        uiteen=tonight.parted,
         keuzes=tonight.besloten.select(
             *keuzes.KEY, "keuze", "organisatie", "bestand", "regelnummer"
         ).with_columns(stamp),

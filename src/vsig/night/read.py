@@ -34,6 +34,7 @@ class Read:
     open_signals: pl.DataFrame  # their signals (OPEN_SIGNAL_COLUMNS)
     closed_signals: pl.DataFrame  # the signals of the closed cases still kept
     waiting: pl.DataFrame  # every signal waiting for a person, whole (`keuzes.waiting`)
+    household_signals: pl.DataFrame  # the open cases' signals matched to a household, whole
     outlived: pl.DataFrame  # the signals tonight's purge takes from cases kept for others
     recorded: pl.DataFrame  # every event kept: zaak_id, datum, gebeurtenis, waarde
     performed: pl.DataFrame  # every action taken (ACTION_COLUMNS)
@@ -65,6 +66,7 @@ def read(db: Store, home: Home, config: Config, day: date, replay: Replay | None
         open_signals=open_signals,
         closed_signals=db.case_signals(CASE_SIGNAL_COLUMNS, closed=True),
         waiting=waiting,
+        household_signals=db.household_signals(),
         outlived=outlived,
         recorded=db.event_history(),
         performed=db.performed_actions(),

@@ -209,6 +209,7 @@ class Tonight:
     signals: pl.DataFrame
     case_signals: pl.DataFrame
     regrouped: pl.DataFrame  # earlier signals that follow their person into another case
+    parted: pl.DataFrame  # earlier signals, whole, that wait since their household parted
     moves: pl.DataFrame  # cases moved to another municipality tonight (`lifecycle.moves`)
     routed: pl.DataFrame
     actions: pl.DataFrame

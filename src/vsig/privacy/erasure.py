@@ -182,6 +182,19 @@ def case_addresses(home: Home, runs: list[str], zaak_ids: list[str]) -> frozense
     return frozenset(found)
 
 
+def case_persons(home: Home, runs: list[str], zaak_ids: list[str]) -> frozenset[str]:
+    """Whom the cases' signals named in these runs, as their archived state slices say: a
+    case keeps no signal that left it (a household that parted), but its nights read and
+    kept the register rows of the persons that signal named."""
+    found: set[str] = set()
+    for run_id in runs:
+        path = home.archived(run_id) / audit.STATE_FOLDER / "signalen.parquet"
+        if path.is_file():
+            rows = pl.read_parquet(path, columns=["zaak_id", "bsn", "persoon_bsn", "kandidaten"])
+            found |= named_bsns(rows.filter(pl.col("zaak_id").is_in(zaak_ids)))
+    return frozenset(found)
+
+
 def erased_people(db: Store, erased: Erased, lived: frozenset[str]) -> Erased:
     """The erasure with `people`: those it was about (and any it already names) of whom
     the state keeps nothing besides the erased signals, and the addresses its cases and
@@ -231,6 +244,25 @@ def runs_holding(home: Home, signals: pl.DataFrame) -> set[str]:
         if held.join(wanted, on=list(SIGNAL_KEY), how="semi").height:
             found.add(path.parent.parent.name)
     return found
+
+
+def runs_waited(home: Home, decided: pl.DataFrame) -> tuple[set[str], frozenset[str]]:
+    """The runs before the one that took its choice (`gekozen_in`) whose archived state
+    slice holds one of these decided signals, as it waited; and whom those rows named
+    (its candidates then)."""
+    wanted = decided.select(*SIGNAL_KEY, "gekozen_in")
+    found: set[str] = set()
+    named: frozenset[str] = frozenset()
+    if not wanted.height:
+        return found, named
+    for path in sorted(home.archive.glob(f"*/{audit.STATE_FOLDER}/signalen.parquet")):
+        run_id = path.parent.parent.name
+        held = pl.read_parquet(path, columns=[*SIGNAL_KEY, "bsn", "persoon_bsn", "kandidaten"])
+        rows = held.join(wanted, on=list(SIGNAL_KEY)).filter(pl.col("gekozen_in") > run_id)
+        if rows.height:
+            found.add(run_id)
+            named |= named_bsns(rows)
+    return found, named
 
 
 def _remove_naming(folder: Path, people: set[str]) -> list[str]:

@@ -120,8 +120,10 @@ def _melding(row: dict[str, Any], config: Config, deleted: dict[str, str]) -> di
         "zaak": row["zaak_id"],
         "teruggemeld": f"status teruggemeld aan {partner.naam if partner else 'de schuldeiser'}"
         f" op {datum(row['verwerkingsdatum'])}",
+        # A signal in no case goes six months after it came in, or after the last activity
+        # of the case it left when its household parted.
         "verwijderd_uiterlijk": deleted.get(row["zaak_id"])
-        or _na(row["verwerkingsdatum"], config.retention.months),
+        or _na(row["laatste_activiteit"] or row["verwerkingsdatum"], config.retention.months),
     }
 
 

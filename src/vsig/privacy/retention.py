@@ -26,11 +26,13 @@ from vsig.privacy import erasure
 from vsig.privacy.erasure import (
     Erased,
     case_addresses,
+    case_persons,
     erase_in_run,
     erased_people,
     named_bsns,
     runs_holding,
     runs_mentioning,
+    runs_waited,
     signal_ids,
 )
 from vsig.privacy.purge_log import CLOSED, DELETED_OWED, ERASED_BY_RETENTION, Purged, append_log
@@ -102,7 +104,7 @@ def _expire(
     stale = db.cases_last_active_before(cutoff)
     still_open = set(db.open_cases()["zaak_id"]) - set(settled)
     retention.add(DELETED_OWED, [z for z in stale if z in still_open])
-    expiring, events = db.expiring(stale, old_runs)
+    expiring, events = db.expiring(stale, old_runs, cutoff)
     # A signal that waited on the sheet "Twijfel" was read by every night since it came in
     # (below); the others are the cases' and those that reached no one.
     waiting = keuzes.waiting(expiring)
@@ -114,11 +116,17 @@ def _expire(
     later = set(signals["run_id"]) | set(events["run_id"])
     of_cases = sorted((later | runs_mentioning(home, stale)) - set(old_runs))
     # Whom the state keeps nothing about once every expiring signal is gone, the waiting
-    # ones too; of them, those the cases' signals name.
+    # ones too; of them, those the cases' signals name, or named on the nights they kept.
+    named_then = case_persons(home, of_cases, stale)
     every = erased_people(
-        db, Erased(expiring, events, stale, frozenset()), case_addresses(home, of_cases, stale)
+        db, Erased(expiring, events, stale, named_then), case_addresses(home, of_cases, stale)
     )
-    cases_gone = replace(every, signals=signals, people=every.people & named_bsns(signals))
+    # Found before the cases' erasure: a parted household's debt left its case, and the
+    # nights it was in that case hold it as the case's.
+    waited_in = sorted(runs_holding(home, waiting) - set(old_runs))
+    cases_gone = replace(
+        every, signals=signals, people=every.people & (named_bsns(signals) | named_then)
+    )
     for run_id in of_cases:
         erase_in_run(home, config, run_id, cases_gone, ERASED_BY_RETENTION, secret)
     # The persons outlived in a case kept for others: only they go, not their household.
@@ -130,19 +138,35 @@ def _expire(
     for run_id in of_persons:
         erase_in_run(home, config, run_id, persons_gone, ERASED_BY_RETENTION, secret)
     # The nights a signal waited hold it in their state slices and sheets, its candidates
-    # as described (not their register rows, which only the night it came in kept, and
-    # which went with that run). Nobody is erased with it: a candidate is whoever fitted,
-    # and the creditor's phone number for it was never shown beside a household's.
-    waited_in = sorted(runs_holding(home, waiting) - set(old_runs))
+    # as described (their register rows only the night it came in kept, or, for a
+    # household that parted, its case's nights). Its candidates go with it unless the
+    # state still holds something about them; the creditor's phone number for it was never
+    # shown beside a household's.
     waited = Erased(
         waiting.with_columns(telefoonnummer=pl.lit(None, pl.String), email=pl.lit(None, pl.String)),
         events.clear(),
         [],
-        frozenset(),
+        every.people & named_bsns(waiting),
     )
     for run_id in waited_in:
         erase_in_run(home, config, run_id, waited, ERASED_BY_RETENTION, secret)
-    scrubbed = sorted(set(of_cases) | set(of_persons) | set(waited_in))
+    # A signal a person decided waited as long as it would have: the nights before the
+    # choice hold it as it waited, its candidates with it; those the choice did not name
+    # go now, as they would have had nobody chosen.
+    decided = db.choices_waited(cutoff)
+    chose_in, named_before = runs_waited(home, decided)
+    chose_in -= set(old_runs)
+    before = Erased(
+        decided.drop("gekozen_in").with_columns(
+            telefoonnummer=pl.lit(None, pl.String), email=pl.lit(None, pl.String)
+        ),
+        events.clear(),
+        [],
+        named_before - db.people_held(),
+    )
+    for run_id in sorted(chose_in):
+        erase_in_run(home, config, run_id, before, ERASED_BY_RETENTION, secret)
+    scrubbed = sorted(set(of_cases) | set(of_persons) | set(waited_in) | chose_in)
     retention.add("run_geschoond", scrubbed)
     retention.add("extract", _remove_old_extracts(home, cutoff))
     retention.add("rapport", _remove_older(home.reports, cutoff))
@@ -154,7 +178,7 @@ def _expire(
     crash_point("erasure-logged")
     db.delete_cases(stale)
     db.delete_signals(outlived.select("run_id", "signaalpartner", "signaal_id").rows())
-    db.delete_unbundled_signals(old_runs)
+    db.delete_unbundled_signals(old_runs, cutoff)
     return retention
 
 

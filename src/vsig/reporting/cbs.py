@@ -197,10 +197,11 @@ _RESULT_OF_CLOSING: Final = {
     CloseReason.VERTROKKEN: vng.GEEN_INWONER,
     CloseReason.SAMENGEVOEGD: vng.ANDERE_REDEN,
     CloseReason.RESULTAAT: vng.ANDERE_REDEN,
+    CloseReason.UITEENGEGAAN: vng.ANDERE_REDEN,
 }
 """The v1.2 result of a case that closed without a result of its own recorded (a case
-closed for its result always has one; merged into the case of the household it joined is
-"another reason")."""
+closed for its result always has one; merged into the case of the household it joined, or
+left by a household that parted, is "another reason")."""
 
 
 def resultaat(case: dict[str, Any], events: pl.DataFrame, end: date) -> str | None:

@@ -121,7 +121,7 @@ def bundle(matched: pl.DataFrame, followed: Followed, run_id: str, today: date) 
     assigned = assign(wanting, followed.open_cases, holding, run_id)
     signals = matched.join(assigned.select(*key, "zaak_id"), on=key, how="left")
     earlier = followed.signals.update(assigned.select(*key, "zaak_id"), on=key)
-    moved_away = followed.regrouped["van"]
+    moved_away = pl.concat([followed.regrouped["van"], followed.parted["van"]])
     ids = pl.concat(
         [
             assigned["zaak_id"].drop_nulls(),

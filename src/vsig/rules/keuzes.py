@@ -26,6 +26,9 @@ BY_CHOICE: Final = "keuze"
 CHOSEN: Final = "gekozen op het werkblad Twijfel"
 """`niet_gekoppeld` of a signal a person said is about none of its candidates, or about no
 resident: why it reached no case, followed by their choice."""
+UITEEN: Final = "het huishouden is uit elkaar gegaan en woont niet meer op het adres"
+"""`niet_gekoppeld` of a signal matched to a household that parted, none of it left at the
+address of its case (`lifecycle.Followed.parted`): whose debt it is waits for a person."""
 KEY: Final = ("signaalpartner", "signaal_id")
 SHEET: Final = "Twijfel"
 REJECT_NOT_WAITING: Final = "waits for no choice (any more): decided, or gone with retention"
@@ -56,12 +59,34 @@ def choices(candidates: int) -> list[str]:
 
 def waiting(signals: pl.DataFrame) -> pl.DataFrame:
     """The signals that wait for a person: matched to nobody and to no household, and not
-    otherwise decided (`Nog niet opgepakt`, in no case)."""
+    otherwise decided (in no case, `Nog niet opgepakt`, or a repeat whose household
+    parted)."""
     return signals.filter(
         pl.col("zaak_id").is_null()
         & pl.col("adres_sleutel").is_null()
         & pl.col("niet_gekoppeld").is_not_null()
-        & (pl.col("status") == vng.OPGEPAKT)
+        & pl.col("status").is_in([vng.OPGEPAKT, vng.HERHAALD])
+    )
+
+
+def parted(signals: pl.DataFrame, parted: pl.DataFrame) -> pl.DataFrame:
+    """The signals (whole, as the state holds them) whose household parted
+    (`lifecycle.Followed.parted`), as they wait for a person: in no case and at no address,
+    with why, and their candidates still. The status stays what the creditor and CBS were
+    told: a repeat was one, and doubt is never a final status. Each keeps the last activity
+    of the case it left (`laatste_activiteit`): waiting is none, and retention counts six
+    months from it, as the household's letter promised."""
+    kept_from = parted.select(*KEY, "laatste_activiteit")
+    return (
+        signals.drop("laatste_activiteit")
+        .join(kept_from, on=KEY)
+        .with_columns(
+            zaak_id=pl.lit(None, pl.String),
+            adres_sleutel=pl.lit(None, pl.String),
+            gemeentecode=pl.lit(None, pl.String),
+            verhuisd=pl.lit(False),
+            niet_gekoppeld=pl.lit(UITEEN),
+        )
     )
 
 
@@ -78,7 +103,10 @@ def decided(waiting_signals: pl.DataFrame, made: pl.DataFrame) -> tuple[pl.DataF
     """
     candidates = waiting_signals.select(*KEY, "kandidaten", wacht=pl.lit(True))
     number = pl.col("keuze").str.strip_prefix(KANDIDAAT).cast(pl.Int64, strict=False)
-    chose = pl.col("gekozen").is_not_null() | pl.col("besluit").is_not_null()
+    # By its place in the list: the night that took a choice keeps only the chosen one's
+    # BSN (`chosen_only`), and its replay must judge every choice as the night did.
+    listed = pl.col("nummer") <= pl.col("kandidaten").list.len()
+    chose = listed.fill_null(False) | pl.col("besluit").is_not_null()
     judged = (
         made.sort("bron", "regelnummer")
         .join(candidates, on=KEY, how="left")
@@ -106,6 +134,29 @@ def decided(waiting_signals: pl.DataFrame, made: pl.DataFrame) -> tuple[pl.DataF
     )
     accepted = judged.filter(pl.col("reden").is_null()).select(*made.columns, "gekozen", "besluit")
     return accepted, rejects
+
+
+def chosen_only(signals: pl.DataFrame, decided: pl.DataFrame) -> pl.DataFrame:
+    """The signals as the night that decided some of them keeps them (`decided` from
+    `decided`): of a decided signal only the chosen candidate's BSN, in its place, and no
+    description. The candidates not chosen are about nobody's debt any more; the replay
+    needs no more to judge the same choices."""
+    kept = (
+        signals.join(decided.select(*KEY, "gekozen"), on=KEY)
+        .filter(pl.col("kandidaten").is_not_null())
+        .explode("kandidaten")
+        .group_by(KEY, maintain_order=True)
+        .agg(gekozen_alleen=pl.when(pl.col("kandidaten") == pl.col("gekozen")).then("kandidaten"))
+    )
+    reduced = pl.col("gekozen_alleen").is_not_null()
+    return (
+        signals.join(kept, on=KEY, how="left")
+        .with_columns(
+            kandidaten=pl.coalesce("gekozen_alleen", "kandidaten"),
+            kandidaten_omschrijving=pl.when(~reduced).then("kandidaten_omschrijving"),
+        )
+        .drop("gekozen_alleen")
+    )
 
 
 def _choose_from() -> pl.Expr:

@@ -9,6 +9,8 @@ address has at most one open case. Each night, in this order:
 - cases follow their persons (`follow`): to a new address in the region, into the case of
   the household they joined, or closed when they all left the region or died. A person
   who left the others takes their own debts along; a new occupant never inherits a case.
+  A debt laid on a household whose members parted, none of them left at the address,
+  waits for a person to say whose it is.
 Activity is a signal about a case's debts (picked up or a repeat) or an event;
 `laatste_activiteit` is the last night with activity. Retention counts from it.
 """
@@ -34,6 +36,10 @@ class CloseReason(StrEnum):
     """Every person of the case died."""
     VERTROKKEN = "vertrokken"
     """Every person of the case left the region (some may have died)."""
+    UITEENGEGAAN = "uiteengegaan"
+    """The household a signal of the case was matched to parted, none of it living at the
+    case's address any more: who owes the debt is for a person to decide (`Followed.parted`),
+    and nobody else was left to follow."""
 
 
 def after_events(open_cases: pl.DataFrame, events: pl.DataFrame, today: date) -> pl.DataFrame:
@@ -132,6 +138,7 @@ class Followed:
     closed: pl.DataFrame  # everyone gone or dead, or merged into the case of their new home
     regrouped: pl.DataFrame  # signals changing case: `zaak_id` the new one, or null to assign
     signals: pl.DataFrame  # the signals of the open cases, regrouped (`zaak_id` null: to assign)
+    parted: pl.DataFrame  # signals leaving their case to wait: key, `van`, its laatste_activiteit
 
 
 def follow(
@@ -142,9 +149,18 @@ def follow(
     The case stays where any of them still lives, else goes where most of them went. A case
     arriving where another open case lives is merged into that one. A person living
     elsewhere than their case leaves it with their signals, which `assign` then places at
-    their new address. A case whose persons all left the region or died is closed.
+    their new address. A signal whose household parted with none of it left at the case's
+    address leaves its case to wait for a person (`parted`). A case whose persons all left
+    the region or died, or who parted so, is closed.
     """
     where = _whereabouts(case_signals, brp, open_cases)
+    key = ["signaalpartner", "signaal_id"]
+    parted = (
+        where.filter(pl.col("uiteen"))
+        .join(open_cases.select("zaak_id", "laatste_activiteit"), on="zaak_id")
+        .select(*key, van="zaak_id", laatste_activiteit="laatste_activiteit")
+        .sort(key)
+    )
     homes = _homes(open_cases, where)
     merged = homes.filter(pl.col("zaak_id") != pl.col("doel"))
     why = pl.concat(
@@ -171,14 +187,16 @@ def follow(
         .sort("zaak_id")
     )
     regrouped = _regrouped(where, homes, open_cases)
-    kept = case_signals.join(homes.select("zaak_id"), on="zaak_id", how="semi")
+    kept = case_signals.join(homes.select("zaak_id"), on="zaak_id", how="semi").join(
+        parted, on=key, how="anti"
+    )
     signals = kept.update(
         regrouped.select("signaalpartner", "signaal_id", "zaak_id"),
         on=["signaalpartner", "signaal_id"],
         include_nulls=True,
     )
     return Followed(
-        still_open, closed.select(open_cases.columns).sort("zaak_id"), regrouped, signals
+        still_open, closed.select(open_cases.columns).sort("zaak_id"), regrouped, signals, parted
     )
 
 
@@ -186,15 +204,17 @@ def _whereabouts(
     case_signals: pl.DataFrame, brp: pl.DataFrame, open_cases: pl.DataFrame
 ) -> pl.DataFrame:
     """Each case signal with who it is about (`persoon`) and where they live now (`nu_adres`
-    null: gone or dead).
+    null: gone or dead, or `uiteen`).
 
     A signal matched to a household follows its candidates while all of them live together,
     and is gone when none lives in the region; once a signal about the same debt names one
     of them (the creditor later wrote to them alone), it is that person's. When they part
     (one moved, left or died, the other not) and nothing names the debtor, following
-    either would lay the debt on one of them: the signal stays with its case, where the
-    household was matched. A signal matched to no person (as matching by address once
-    did) stays with its case too."""
+    either would lay the debt on one of them: the signal stays with its case while one of
+    them still lives at its address, and otherwise (`uiteen`) is nobody's to follow and
+    waits for a person to say whose it is; staying would leave it with whoever lives there
+    now. A signal matched to no person (as matching by address once did) stays with its
+    case."""
     now = brp.select(
         persoon_bsn="bsn",
         nu_adres=pl.when(~pl.col("overleden")).then("adres_sleutel"),
@@ -240,13 +260,16 @@ def _whereabouts(
         )
     )
     living = pl.col("adressen").list.len()
-    stays = pl.col("persoon").is_null() | (living > 1) | ((living == 1) & pl.col("elders"))
+    parted = (living > 1) | ((living == 1) & pl.col("elders"))
+    uiteen = parted & ~pl.col("adressen").list.contains(pl.col("adres_sleutel"))
+    stays = pl.col("persoon").is_null() | (parted & ~uiteen)
     return (
         each.join(open_cases.select("zaak_id", "adres_sleutel", "gemeentecode"), on="zaak_id")
+        .with_columns(uiteen=uiteen)
         .with_columns(
-            nu_adres=pl.when(stays).then("adres_sleutel").otherwise("nu_adres"),
-            nu_gemeente=pl.when(stays).then("gemeentecode").otherwise("nu_gemeente"),
-            overleden=pl.when(stays).then(pl.lit(False)).otherwise("overleden"),
+            nu_adres=pl.when(stays).then("adres_sleutel").when(~uiteen).then("nu_adres"),
+            nu_gemeente=pl.when(stays).then("gemeentecode").when(~uiteen).then("nu_gemeente"),
+            overleden=pl.when(stays | uiteen).then(pl.lit(False)).otherwise("overleden"),
         )
         .drop("adres_sleutel", "gemeentecode", "adressen", "elders")
     )
@@ -287,9 +310,12 @@ def _homes(open_cases: pl.DataFrame, where: pl.DataFrame) -> pl.DataFrame:
 
 
 def _why_gone(where: pl.DataFrame) -> pl.DataFrame:
-    """The closing reason of a case none of whose persons lives in the region."""
+    """The closing reason of a case none of whose persons lives in the region, or whose
+    household parted (which says more than that the others died or left)."""
     return where.group_by("zaak_id").agg(
-        sluitreden=pl.when(pl.col("overleden").fill_null(False).all())
+        sluitreden=pl.when(pl.col("uiteen").any())
+        .then(pl.lit(CloseReason.UITEENGEGAAN.value))
+        .when(pl.col("overleden").fill_null(False).all())
         .then(pl.lit(CloseReason.OVERLEDEN.value))
         .otherwise(pl.lit(CloseReason.VERTROKKEN.value)),
         samengevoegd_in=pl.lit(None, pl.String),
@@ -301,7 +327,8 @@ def _regrouped(where: pl.DataFrame, homes: pl.DataFrame, open_cases: pl.DataFram
     their person's new address; each keeps the activity of the case it left."""
     elsewhere = pl.col("nu_adres").is_not_null() & (pl.col("nu_adres") != pl.col("thuis"))
     return (
-        where.join(homes, on="zaak_id")
+        where.filter(~pl.col("uiteen"))
+        .join(homes, on="zaak_id")
         .join(open_cases.select("zaak_id", "laatste_activiteit"), on="zaak_id")
         .with_columns(nieuw=pl.when(~elsewhere).then("doel"))
         .filter(pl.col("nieuw").is_null() | (pl.col("nieuw") != pl.col("zaak_id")))

@@ -47,15 +47,26 @@ class NightQueries(Connection):
         )
 
     def unplaced_signals(self, received_from: date) -> pl.DataFrame:
-        """Every signal received from that day on that no person was found for, whole:
-        among them those that wait for a person (`keuzes.waiting` decides which). A replay's
-        scratch state holds no runs, only what its run read: all of it counts."""
+        """Every signal in no case received from that day on (or last active then in the
+        case it left, `laatste_activiteit`) that no person was found for, whole: among them
+        those that wait for a person (`keuzes.waiting` decides which). A replay's scratch
+        state holds no runs, only what its run read: all of it counts."""
         return self._query(
             "SELECT s.* FROM signalen s LEFT JOIN runs r USING (run_id) "
             "WHERE s.zaak_id IS NULL AND s.niet_gekoppeld IS NOT NULL "
-            "AND (r.verwerkingsdatum IS NULL OR r.verwerkingsdatum >= ?) "
+            "AND (r.verwerkingsdatum IS NULL "
+            "OR coalesce(s.laatste_activiteit, r.verwerkingsdatum) >= ?) "
             "ORDER BY s.signaalpartner, s.signaal_id",
             [received_from],
+        )
+
+    def household_signals(self) -> pl.DataFrame:
+        """Every signal of an open case matched to a household, whole: should the household
+        part, it waits for a person on the sheet "Twijfel" as its creditor wrote it."""
+        return self._query(
+            "SELECT * FROM signalen WHERE persoon_bsn IS NULL AND kandidaten IS NOT NULL "
+            "AND zaak_id IN (SELECT zaak_id FROM zaken WHERE gesloten IS NULL) "
+            "ORDER BY signaalpartner, signaal_id"
         )
 
     def performed_actions(self) -> pl.DataFrame:

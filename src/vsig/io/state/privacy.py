@@ -18,6 +18,12 @@ _CHOICES_OF_DELETED: Final = (
     "(SELECT signaalpartner, signaal_id FROM signalen)"
 )
 """A choice goes with its signal: it says which of the signal's candidates it was about."""
+_UNBUNDLED: Final = (
+    "zaak_id IS NULL AND run_id IN (SELECT run_id FROM runs_weg) "
+    "AND (laatste_activiteit IS NULL OR laatste_activiteit < ?)"
+)
+"""A signal in no case of a run past retention (`runs_weg`), unless the case it left when
+its household parted was active after the cutoff: its six months count from that."""
 _ABOUT_PERSON: Final = "bsn = ? OR persoon_bsn = ? OR list_contains(kandidaten, ?)"
 """A signal about a person: as sent, as matched, or as a candidate of the household it was
 matched to or of the doubt it waits in (three times the BSN)."""
@@ -51,14 +57,14 @@ class PrivacyQueries(Connection):
         return signals
 
     def expiring(
-        self, zaak_ids: list[str], run_ids: list[str]
+        self, zaak_ids: list[str], run_ids: list[str], cutoff: date
     ) -> tuple[pl.DataFrame, pl.DataFrame]:
         """The signals and the events' places (run, file, line) of these cases, and the
-        signals of these runs that never joined a case."""
+        signals of these runs in no case (`_UNBUNDLED`)."""
         signals = self._query(
             "SELECT * FROM signalen WHERE zaak_id IN (SELECT zaak_id FROM zaken_weg) "
-            "OR (zaak_id IS NULL AND run_id IN (SELECT run_id FROM runs_weg)) "
-            "ORDER BY run_id, signaalpartner, signaal_id",
+            f"OR ({_UNBUNDLED}) ORDER BY run_id, signaalpartner, signaal_id",
+            [cutoff],
             frames={"zaken_weg": ids("zaak_id", zaak_ids), "runs_weg": ids("run_id", run_ids)},
         )
         return signals, self.event_places(zaak_ids)
@@ -79,6 +85,18 @@ class PrivacyQueries(Connection):
             "WHERE o.zaak_id = s.zaak_id AND o.laatst >= ?) "
             "ORDER BY s.run_id, s.signaalpartner, s.signaal_id",
             [cutoff, cutoff, cutoff],
+        )
+
+    def choices_waited(self, cutoff: date) -> pl.DataFrame:
+        """The signals a person decided whose wait would have ended before `cutoff` (six
+        months after they came in, or after the case they left was last active), whole,
+        with the run that took the choice (`gekozen_in`)."""
+        return self._query(
+            "SELECT s.*, k.run_id AS gekozen_in FROM signalen s "
+            "JOIN keuzes k USING (signaalpartner, signaal_id) JOIN runs r ON r.run_id = s.run_id "
+            "WHERE coalesce(s.laatste_activiteit, r.verwerkingsdatum) < ? "
+            "ORDER BY s.run_id, s.signaalpartner, s.signaal_id",
+            [cutoff],
         )
 
     def event_places(self, zaak_ids: list[str]) -> pl.DataFrame:
@@ -154,18 +172,18 @@ class PrivacyQueries(Connection):
         )
         return frozenset(rows["p"].to_list())
 
-    def delete_unbundled_signals(self, run_ids: list[str]) -> list[str]:
-        """Remove the signals of these runs that never joined a case; returns their ids."""
+    def delete_unbundled_signals(self, run_ids: list[str], cutoff: date) -> list[str]:
+        """Remove the signals of these runs in no case (`_UNBUNDLED`); returns their ids."""
         if not run_ids:
             return []
-        where = "zaak_id IS NULL AND run_id IN (SELECT run_id FROM weg)"
-        going = {"weg": ids("run_id", run_ids)}
+        going = {"runs_weg": ids("run_id", run_ids)}
         signals = self._query(
-            f"SELECT signaalpartner || '/' || signaal_id AS id FROM signalen WHERE {where}",
+            f"SELECT signaalpartner || '/' || signaal_id AS id FROM signalen WHERE {_UNBUNDLED}",
+            [cutoff],
             frames=going,
         )["id"].to_list()
         with self._transaction(), self._registered(going):
-            self._db.execute(f"DELETE FROM signalen WHERE {where}")
+            self._db.execute(f"DELETE FROM signalen WHERE {_UNBUNDLED}", [cutoff])
             self._db.execute(_CHOICES_OF_DELETED)
         return signals
 

@@ -238,6 +238,12 @@ MIGRATIONS: Final = (
         regelnummer BIGINT NOT NULL
     );
     """,
+    # 10: the last activity retention counts a signal in no case from, when that is not the
+    # night it came in: a signal whose household parted (`lifecycle.Followed.parted`)
+    # keeps the last activity of the case it left.
+    """
+    ALTER TABLE signalen ADD COLUMN laatste_activiteit DATE;
+    """,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)
@@ -265,6 +271,7 @@ class Changes:
     gebeurtenissen: pl.DataFrame
     herindeling: pl.DataFrame  # earlier signals now in another case: partner, id, zaak_id
     besluiten: pl.DataFrame  # earlier signals a person decided tonight, as matched now
+    uiteen: pl.DataFrame  # signals whose household parted, waiting now (`laatste_activiteit`)
     keuzes: pl.DataFrame  # the choices that decided them
 
 
@@ -361,7 +368,8 @@ class Store(NightQueries, PrivacyQueries, ReportQueries, AuditQueries):
                 self._insert(table, frame)
             self._insert("zaken", changes.zaken, "INSERT OR REPLACE")
             self._regroup(changes.herindeling)
-            self._decide(changes.besluiten)
+            self._rematch(changes.besluiten, _DECIDED)
+            self._rematch(changes.uiteen, (*_DECIDED, "laatste_activiteit"))
 
     def _regroup(self, moved: pl.DataFrame) -> None:
         """Signals that follow their person into another case (a partner's ids are unique)."""
@@ -374,22 +382,22 @@ class Store(NightQueries, PrivacyQueries, ReportQueries, AuditQueries):
                 "AND signalen.signaal_id = v.signaal_id"
             )
 
-    def _decide(self, decided: pl.DataFrame) -> None:
-        """Signals that waited for a person, as matched after their choice: the row keeps
-        the run that received it, and what it said."""
-        if not decided.height:
+    def _rematch(self, signals: pl.DataFrame, columns: tuple[str, ...]) -> None:
+        """Earlier signals as matched anew: decided by a person, or waiting for one since
+        their household parted. The row keeps the run that received it, and what it said."""
+        if not signals.height:
             return
-        with self._registered({"besloten": decided.select(_DECIDED)}):
+        with self._registered({"opnieuw": signals.select(columns)}):
             self._db.execute(
                 "UPDATE signalen SET "
-                + ", ".join(f"{c} = b.{c}" for c in _DECIDED[2:])
-                + " FROM besloten b WHERE signalen.signaalpartner = b.signaalpartner "
-                "AND signalen.signaal_id = b.signaal_id"
+                + ", ".join(f"{c} = o.{c}" for c in columns[len(SIGNAL_KEY) :])
+                + " FROM opnieuw o WHERE signalen.signaalpartner = o.signaalpartner "
+                "AND signalen.signaal_id = o.signaal_id"
             )
 
 
 _DECIDED: Final = (*SIGNAL_KEY, *MATCHED_COLUMNS)
-"""What a person's choice changes of a signal: how it matched, and what followed."""
+"""What matching anew changes of a signal: how it matched, and what followed."""
 
 
 def compact(state_dir: Path) -> None:
