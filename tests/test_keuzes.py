@@ -216,6 +216,10 @@ def test_a_signal_in_doubt_is_decided_by_a_choice_on_the_sheet_the_next_night(
     feedback = home.out(run_3, "exports/terugmelding/WOONKRACHT10.csv")
     assert feedback.select("signaal_id", "status").rows() == [("W-2", vng.GEEN_INWONER)]
     assert twijfel(home, run_3) == []
+    told = CliRunner().invoke(
+        app, ["explain", "W-2", "--home", str(home.path), "--config", str(home.config)]
+    )
+    assert f"to nobody: {keuzes.CHOSEN}: Geen inwoner" in " ".join(told.output.split())
     replayed = CliRunner().invoke(
         app, ["replay", run_2, "--home", str(home.path), "--config", str(home.config)]
     )
@@ -368,11 +372,14 @@ PARTED = NIGHT_1 + timedelta(days=60)
 APART = [replace(PARENT, huisnummer=9), replace(CHILD, huisnummer=11), NEWCOMER]
 
 
-def parted_household(tmp_path: Path, contact: date | None = None) -> Home:
+def parted_household(
+    tmp_path: Path, contact: date | None = None, parted: date = PARTED, repeat: bool = False
+) -> Home:
     """`T. Tweeling`, parent and grown child at number 7, without BSN or birth date: the
     household gets the letter (and, on the night `contact`, a call that reaches nobody).
-    Sixty days on, the parent lives at 9, the child at 11, and a newcomer at 7, whose own
-    creditor signals them that night."""
+    On the night `parted` the parent lives at 9, the child at 11, and a newcomer at 7, whose
+    own creditor signals them that night (and, with `repeat`, the namesakes' creditor
+    writes to the parent alone, by BSN, about the same debt)."""
     home = Home.create(tmp_path)
     home.registers(NIGHT_1, [PARENT, CHILD])
     written = {"bsn": "", "geboortedatum": "", "voorletters": "T."}
@@ -392,9 +399,12 @@ def parted_household(tmp_path: Path, contact: date | None = None) -> Home:
             csv_text([call | {"waarde": "Telefoon|nee|"}]),
         )
         assert home.run(contact).exit_code == 0
-    home.registers(PARTED, APART)
-    home.signals("EVIDES", PARTED, [NEWCOMER.signal("E-1", "250.00", PARTED, bsn=NEWCOMER.bsn)])
-    assert home.run(PARTED).exit_code == 0
+    home.registers(parted, APART)
+    home.signals("EVIDES", parted, [NEWCOMER.signal("E-1", "250.00", parted, bsn=NEWCOMER.bsn)])
+    if repeat:
+        again = APART[0].signal("V-2", "300.00", parted, bsn=PARENT.bsn, klantnummer="K-V-1")
+        home.signals("VGZ", parted, [again])
+    assert home.run(parted).exit_code == 0
     return home
 
 
@@ -558,3 +568,28 @@ def test_a_candidate_not_chosen_goes_from_every_night_when_the_signal_would_have
     assert state(home, "SELECT persoon_bsn FROM signalen WHERE signaal_id = 'W-1'") == [
         (UPSTAIRS.bsn,)
     ]
+
+
+def test_the_night_they_part_the_creditor_may_name_the_debtor(tmp_path: Path) -> None:
+    """The night the namesakes are found apart, their creditor writes to the parent alone
+    about the same debt: that signal is the parent's, in a case at their address, and not
+    taken for a repeat of the debt that left its case to wait."""
+    home = parted_household(tmp_path, repeat=True)
+    ((persoon, adres, status, zaak),) = state(
+        home,
+        "SELECT persoon_bsn, adres_sleutel, status, zaak_id FROM signalen WHERE signaal_id = 'V-2'",
+    )
+    assert (persoon, adres, status) == (PARENT.bsn, "3320AA|9||", vng.OPGEPAKT)
+    assert zaak is not None
+
+
+def test_a_night_shows_no_parted_debt_its_own_purge_deletes(tmp_path: Path) -> None:
+    """The namesakes part on the night their case has been silent six months (still owed an
+    attempt after its letter): their debt goes with tonight's purge, as the letter
+    promised, so tonight's sheet does not list it, and the workbook outlives the purge."""
+    late = NIGHT_1 + relativedelta(months=6) + timedelta(days=1)
+    home = parted_household(tmp_path, parted=late)
+    run = f"{late:%Y%m%d}-01"
+    assert (home.path / "out" / run / "exports" / "sdd" / "bellijst.xlsx").is_file()
+    assert twijfel(home, run) == []
+    assert state(home, "SELECT signaal_id FROM signalen WHERE signaal_id = 'V-1'") == []

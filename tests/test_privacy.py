@@ -21,6 +21,8 @@ from typer.testing import CliRunner
 
 from vsig.cli import app
 from vsig.contracts import PURGE_LOG_COLUMNS
+from vsig.io.home import Home as DataHome
+from vsig.privacy import erasure
 from vsig.privacy.secret import MIN_SECRET, keyed
 
 from .conftest import PROCESSING_DATE, REPO, TEST_SECRET, bytes_held
@@ -503,3 +505,26 @@ def test_a_night_shows_no_case_its_own_purge_deletes(tmp_path: Path) -> None:
     assert home.out(f"{later:%Y%m%d}-01", "exports/termijnen.csv")["zaak_id"].to_list() == []
     held = [p for p in home.path.rglob("*") if p.is_file() and quiet.bsn.encode() in bytes_held(p)]
     assert {p.relative_to(home.path).parts[:2] for p in held} == {("inbox", "brp")}
+
+
+def test_a_slice_archived_before_candidates_still_tells_whom_it_named(tmp_path: Path) -> None:
+    """Runs archived before state migration 8 keep no `kandidaten`: retention reads whom
+    their signals named all the same, instead of stopping every night after an upgrade."""
+    home = DataHome(tmp_path)
+    folder = home.archived("20260101-01") / "state"
+    folder.mkdir(parents=True)
+    pl.DataFrame(
+        {
+            "signaalpartner": ["VGZ"],
+            "signaal_id": ["S1"],
+            "zaak_id": ["Z1"],
+            "bsn": [None],
+            "persoon_bsn": [STAYS.bsn],
+        },
+        schema_overrides={"bsn": pl.String},
+    ).write_parquet(folder / "signalen.parquet")
+    assert erasure.case_persons(home, ["20260101-01"], ["Z1"]) == {STAYS.bsn}
+    decided = pl.DataFrame(
+        {"signaalpartner": ["VGZ"], "signaal_id": ["S1"], "gekozen_in": ["20260102-01"]}
+    )
+    assert erasure.runs_waited(home, decided) == ({"20260101-01"}, frozenset({STAYS.bsn}))

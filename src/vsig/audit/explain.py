@@ -15,7 +15,7 @@ from vsig.contracts import SIGNAL_COLUMNS
 from vsig.io.home import Home
 from vsig.io.state.store import Store
 from vsig.routing import FACTS, Routing
-from vsig.rules import match, route, vng
+from vsig.rules import keuzes, match, route, vng
 from vsig.rules.formats import adres_uit_sleutel, bedrag
 
 RECEIVED = ("signaalpartner", "soort", *SIGNAL_COLUMNS[1:], "bestand", "regelnummer")
@@ -209,15 +209,16 @@ def _matched(how: dict[str, Any]) -> str:
         decided = f"; {chose} {c['regelnummer']}, read in run {c['run_id']}"
     else:
         decided = ""
-    if how["regel"] is None:
-        why = how["niet_gekoppeld"] or "not found in the BRP"
-        return f"to nobody: {why}" + (f" ({fitting})" if how["kandidaten"] else "") + decided
-    if how["adres_sleutel"] is None:  # its household parted: nobody's to follow
+    if how["niet_gekoppeld"] == keuzes.UITEEN:  # its household parted: nobody's to follow
         return (
             f"by {how['regel']} to a household of which {fitting}; waiting for a person: "
             f"{how['niet_gekoppeld']} (its case last active {how['laatste_activiteit']})"
             f"{decided}"
         )
+    # No rule found a person, or a person chose nobody (or a candidate since gone).
+    if how["regel"] is None or how["adres_sleutel"] is None:
+        why = how["niet_gekoppeld"] or "not found in the BRP"
+        return f"to nobody: {why}" + (f" ({fitting})" if how["kandidaten"] else "") + decided
     moved = ", the person moved there" if how["verhuisd"] else ""
     household = (
         f"; {fitting}, all of this household: the person within it is not determined"

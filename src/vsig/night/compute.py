@@ -72,8 +72,10 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
         moves = lifecycle.moves(still_open, followed.open_cases)
         uiteen = keuzes.parted(read.household_signals, followed.parted)
     with stage("matchen"):
-        closed_tonight = stored.join(
-            followed.signals, on=["signaalpartner", "signaal_id"], how="anti"
+        # The signals of the cases closed tonight (not those parted: they wait, and hold
+        # no debt a new signal would repeat).
+        closed_tonight = stored.join(followed.signals, on=keuzes.KEY, how="anti").join(
+            followed.parted, on=keuzes.KEY, how="anti"
         )
         known = cases.known_debts(
             followed.signals, pl.concat([read.closed_signals, closed_tonight])
@@ -114,11 +116,11 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
             routed,
             offer_terms,
         )
-        # A case tonight's purge deletes (six months without activity, owed a duty or not)
-        # is shown by no output of tonight: none would outlive the purge whole.
-        open_now = lifecycle.open_after(followed.open_cases, routed).filter(
-            pl.col("laatste_activiteit") >= config.retention.cutoff(day)
-        )
+        # What tonight's purge deletes (a case six months without activity, owed a duty or
+        # not; a parted debt whose case was) is shown by no output of tonight: none would
+        # outlive the purge whole.
+        kept = pl.col("laatste_activiteit") >= config.retention.cutoff(day)
+        open_now = lifecycle.open_after(followed.open_cases, routed).filter(kept)
         every_forward = route.forwards(read.performed, actions, open_now, offer_terms)
         forwarded = route.forwarded(every_forward)
     with stage("termijnen"):
@@ -153,7 +155,7 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
             [
                 read.waiting.join(besloten, on=keuzes.KEY, how="anti"),
                 keuzes.waiting(bundled.signals),
-                uiteen,
+                uiteen.filter(kept),
             ],
             how="diagonal_relaxed",
         ).select(keuzes.WAITING_COLUMNS)

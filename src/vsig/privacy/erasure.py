@@ -190,9 +190,19 @@ def case_persons(home: Home, runs: list[str], zaak_ids: list[str]) -> frozenset[
     for run_id in runs:
         path = home.archived(run_id) / audit.STATE_FOLDER / "signalen.parquet"
         if path.is_file():
-            rows = pl.read_parquet(path, columns=["zaak_id", "bsn", "persoon_bsn", "kandidaten"])
+            rows = _naming(path, ["zaak_id"])
             found |= named_bsns(rows.filter(pl.col("zaak_id").is_in(zaak_ids)))
     return frozenset(found)
+
+
+def _naming(path: Path, columns: list[str]) -> pl.DataFrame:
+    """These columns of an archived state slice's signals and whom each names; a slice
+    archived before state migration 8 has no `kandidaten`: it named no candidates."""
+    named = "kandidaten" in pl.read_parquet_schema(path)
+    rows = pl.read_parquet(
+        path, columns=[*columns, "bsn", "persoon_bsn", *(["kandidaten"] if named else [])]
+    )
+    return rows if named else rows.with_columns(kandidaten=pl.lit(None, pl.List(pl.String)))
 
 
 def erased_people(db: Store, erased: Erased, lived: frozenset[str]) -> Erased:
@@ -257,8 +267,11 @@ def runs_waited(home: Home, decided: pl.DataFrame) -> tuple[set[str], frozenset[
         return found, named
     for path in sorted(home.archive.glob(f"*/{audit.STATE_FOLDER}/signalen.parquet")):
         run_id = path.parent.parent.name
-        held = pl.read_parquet(path, columns=[*SIGNAL_KEY, "bsn", "persoon_bsn", "kandidaten"])
-        rows = held.join(wanted, on=list(SIGNAL_KEY)).filter(pl.col("gekozen_in") > run_id)
+        rows = (
+            _naming(path, list(SIGNAL_KEY))
+            .join(wanted, on=list(SIGNAL_KEY))
+            .filter(pl.col("gekozen_in") > run_id)
+        )
         if rows.height:
             found.add(run_id)
             named |= named_bsns(rows)
