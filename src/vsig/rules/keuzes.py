@@ -69,14 +69,14 @@ def waiting(signals: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def parted(signals: pl.DataFrame, parted: pl.DataFrame) -> pl.DataFrame:
+def parted(signals: pl.DataFrame, leaving: pl.DataFrame) -> pl.DataFrame:
     """The signals (whole, as the state holds them) whose household parted
     (`lifecycle.Followed.parted`), as they wait for a person: in no case and at no address,
     with why, and their candidates still. The status stays what the creditor and CBS were
     told: a repeat was one, and doubt is never a final status. Each keeps the last activity
     of the case it left (`laatste_activiteit`): waiting is none, and retention counts six
     months from it, as the household's letter promised."""
-    kept_from = parted.select(*KEY, "laatste_activiteit")
+    kept_from = leaving.select(*KEY, "laatste_activiteit")
     return (
         signals.drop("laatste_activiteit")
         .join(kept_from, on=KEY)

@@ -90,13 +90,15 @@ class PrivacyQueries(Connection):
     def choices_waited(self, cutoff: date) -> pl.DataFrame:
         """The signals a person decided whose wait would have ended before `cutoff` (six
         months after they came in, or after the case they left was last active), whole,
-        with the run that took the choice (`gekozen_in`)."""
+        with the run that took the choice (`gekozen_in`); not once that run is itself past
+        the cutoff, for every night the signal waited went before it."""
         return self._query(
             "SELECT s.*, k.run_id AS gekozen_in FROM signalen s "
             "JOIN keuzes k USING (signaalpartner, signaal_id) JOIN runs r ON r.run_id = s.run_id "
+            "JOIN runs d ON d.run_id = k.run_id "
             "WHERE coalesce(s.laatste_activiteit, r.verwerkingsdatum) < ? "
-            "ORDER BY s.run_id, s.signaalpartner, s.signaal_id",
-            [cutoff],
+            "AND d.verwerkingsdatum >= ? ORDER BY s.run_id, s.signaalpartner, s.signaal_id",
+            [cutoff, cutoff],
         )
 
     def event_places(self, zaak_ids: list[str]) -> pl.DataFrame:
