@@ -348,11 +348,11 @@ def judge(signals: list[Signal], outcome: dict[tuple[str, str], tuple[str | None
         wrong = told and (truth != "resident" or adres != key(person.address) or not meant)
         household = told and not persoon
         reached = told and not wrong
-        expected = {"resident": vng.OPGEPAKT, "overleden": vng.OVERLEDEN}.get(
+        expected = {"resident": vng.NOG_NIET_OPGEPAKT, "overleden": vng.OVERLEDEN}.get(
             truth, vng.GEEN_INWONER
         )
         # Doubt waits for a person at the SDD: picked up by nobody, yet no final status.
-        review = not told and status == vng.OPGEPAKT
+        review = not told and status == vng.NOG_NIET_OPGEPAKT
         false_final = status in FINAL and status != expected
         right = status == expected and not review
         for kind in ["alle", *signal.mess]:
@@ -468,7 +468,9 @@ def main() -> None:
         report["drempels"] = []
         for result in sweep(home, args.thresholds):
             matched = result["matched"]
-            placed = pl.col("adres_sleutel").is_not_null() & (pl.col("status") == vng.OPGEPAKT)
+            placed = pl.col("adres_sleutel").is_not_null() & (
+                pl.col("status") == vng.NOG_NIET_OPGEPAKT
+            )
             outcome = {
                 (p, i): (b, a, s, z, k)
                 for p, i, b, a, s, z, k in matched.select(

@@ -66,7 +66,7 @@ def case_signals(*rows: tuple[str, str, str | list[str]]) -> pl.DataFrame:
                 "signaaldatum": BEFORE,
                 "ontstaansdatum": BEFORE,
                 "signaal_id": signaal,
-                "status": vng.OPGEPAKT,
+                "status": vng.NOG_NIET_OPGEPAKT,
                 "crisissignaal": False,
                 "warme_overdracht": False,
                 "persoon_bsn": None if isinstance(bsn, list) else bsn,

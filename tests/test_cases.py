@@ -15,7 +15,7 @@ def test_a_new_occupant_signalled_after_the_move_gets_a_case_of_their_own() -> N
         brp(("A", NEW_HOME, False), ("N", HOME, False)),
         TODAY,
     )
-    tonight = matched(("S9", "N", HOME, vng.OPGEPAKT))
+    tonight = matched(("S9", "N", HOME, vng.NOG_NIET_OPGEPAKT))
     bundled = cases.bundle(tonight, followed, "20270301-01", TODAY)
     assert bundled.signals["zaak_id"].to_list() == ["Z20270301-01-0001"]
     by_case = dict(bundled.touched.select("zaak_id", "adres_sleutel").iter_rows())

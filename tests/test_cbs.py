@@ -35,23 +35,26 @@ def signal(signaal_id: str, gemeentecode: str | None, **changes: Any) -> dict[st
     return {
         "signaalpartner": "VGZ", "signaal_id": signaal_id, "soort": "Zorg", "bedrag": 12350,
         "ontstaansdatum": date(2026, 9, 1), "signaaldatum": date(2026, 11, 2),
-        "status": vng.OPGEPAKT, "crisissignaal": False, "warme_overdracht": False,
+        "status": vng.NOG_NIET_OPGEPAKT, "crisissignaal": False, "warme_overdracht": False,
         "persoon_bsn": "111222333", "bsn": None, "voorletters": "J.", "voorvoegsel": None,
         "achternaam": "Jansen", "geboortedatum": date(1980, 1, 1), "straatnaam": "Voorstraat",
         "postcode": "3311AB", "huisnummer": 1, "huisletter": None, "huisnummertoevoeging": None,
-        "plaatsnaam": "Dordrecht", "gemeentecode": gemeentecode, "opgepakt": None,
+        "plaatsnaam": "Dordrecht", "gemeentecode": gemeentecode, "zaak_id": None,
+        "gesloten": None, "sluitreden": None,
     } | changes  # fmt: skip
 
 
 def case(zaak_id: str, **changes: Any) -> dict[str, Any]:
     return {
         "zaak_id": zaak_id, "gemeentecode": "0505", "geopend": date(2026, 11, 2),
-        "gesloten": None, "sluitreden": None, "opgepakt": date(2026, 11, 2),
+        "gesloten": None, "sluitreden": None,
     } | changes  # fmt: skip
 
 
 CASE_SCHEMA = {"zaak_id": pl.String, "gemeentecode": pl.String, "geopend": pl.Date,
-               "gesloten": pl.Date, "sluitreden": pl.String, "opgepakt": pl.Date}  # fmt: skip
+               "gesloten": pl.Date, "sluitreden": pl.String}  # fmt: skip
+SIGNAL_SCHEMA = {"zaak_id": pl.String, "gesloten": pl.Date, "sluitreden": pl.String,
+                 "gemeentecode": pl.String}  # fmt: skip
 EVENT_SCHEMA = {"zaak_id": pl.String, "datum": pl.Date, "gebeurtenis": pl.String,
                 "waarde": pl.String}  # fmt: skip
 
@@ -69,7 +72,7 @@ def rows(
         if s.get("zaak_id") == c["zaak_id"]
     ]
     return {
-        "signalen": pl.DataFrame(signals),
+        "signalen": pl.DataFrame(signals, schema_overrides=SIGNAL_SCHEMA),
         "zaken": pl.DataFrame(cases, schema=CASE_SCHEMA),
         "leden": pl.DataFrame(
             members, schema=["zaak_id", "signaalpartner", "signaal_id"], orient="row"
@@ -151,14 +154,27 @@ def test_the_client_is_the_bsn_alone_or_an_address_never_a_name(config: Config) 
     assert "Jansen" not in json.dumps(clients)
 
 
-def test_a_signal_whose_case_was_acted_on_is_opgepakt(config: Config) -> None:
+def test_each_signal_has_its_status_as_told_by_the_period_end(config: Config) -> None:
+    """A letter or an attempt makes a case `Opgepakt`; a forward does not; a case closed
+    before anyone acted tells why; a final status stays."""
+    moved_away = {"gesloten": date(2026, 11, 20), "sluitreden": CloseReason.VERTROKKEN}
     frames = rows(
-        [signal("S1", "0505", opgepakt=date(2026, 11, 2)), signal("S2", "0505"),
-         signal("S3", "0505", status=vng.HERHAALD, opgepakt=date(2026, 11, 2))],
-        [],
+        [signal("S1", "0505", zaak_id="Z1"), signal("S2", "0505", zaak_id="Z2"),
+         signal("S3", "0505", zaak_id="Z3"), signal("S4", "0505", zaak_id="Z4", **moved_away),
+         signal("S5", "0505", status=vng.HERHAALD, zaak_id="Z1")],
+        [case("Z1"), case("Z2"), case("Z3"), case("Z4", **moved_away)],
+        events=[("Z3", date(2026, 11, 9), "contactpoging", "Telefoon|nee|")],
+        letters=[("Z1", date(2026, 11, 2))],
     )  # fmt: skip
-    statuses = [s["status"] for s in levering(made(config, frames), "0505")["vroegsignalen"]]
-    assert statuses == ["Opgepakt", vng.OPGEPAKT, vng.HERHAALD]
+    delivery = levering(made(config, frames), "0505")
+    statuses = [s["status"] for s in delivery["vroegsignalen"]]
+    assert statuses == ["Opgepakt", vng.NOG_NIET_OPGEPAKT, "Opgepakt", vng.GEEN_INWONER,
+                        vng.HERHAALD]  # fmt: skip
+    opgepakt = {
+        z["vroegsignalen"][0]["ID"]: z.get("datumOpgepakt") for z in delivery["vroegsignaalzaken"]
+    }
+    assert opgepakt == {"VGZ-S1": "2026-11-02", "VGZ-S2": None, "VGZ-S3": "2026-11-09",
+                        "VGZ-S4": None}  # fmt: skip
 
 
 def test_letters_and_recorded_attempts_are_contactpogingen_by_date(config: Config) -> None:

@@ -38,7 +38,8 @@ def doctor(home: Home, day: date) -> tuple[int, dict[str, str]]:
 
 
 def test_doctor_passes_a_ready_home_and_names_what_is_missing(tmp_path: Path) -> None:
-    home = Home.create(tmp_path)
+    cbs = Home.default_config()["cbs"] | {"kvk_nummer": "12345678"}
+    home = Home.create(tmp_path, cbs=cbs)
     home.path.chmod(0o700)
     code, verdicts = doctor(home, NIGHT_1)
     assert code == 1
@@ -48,6 +49,22 @@ def test_doctor_passes_a_ready_home_and_names_what_is_missing(tmp_path: Path) ->
     assert (code, set(verdicts.values())) == (0, {"ok"})
     code, verdicts = doctor(home, date(2026, 12, 1))  # a month later the extracts are stale
     assert (code, verdicts["brp"]) == (1, "problem")
+
+
+def test_doctor_says_before_the_first_delivery_that_the_kvk_number_is_missing(
+    tmp_path: Path,
+) -> None:
+    home = Home.create(tmp_path)  # the default config leaves it for the SDD to fill in
+    home.path.chmod(0o700)
+    home.registers(NIGHT_1, RESIDENTS, KNOWN)
+    code, verdicts = doctor(home, NIGHT_1)
+    assert (code, verdicts["cbs"]) == (1, "warning")  # needs attention before a delivery
+    assert {v for name, v in verdicts.items() if name != "cbs"} == {"ok"}
+    result = runner.invoke(
+        app, ["doctor", "--home", str(home.path), "--config", str(home.config),
+              "--date", str(NIGHT_1)],
+    )  # fmt: skip
+    assert "cbs.kvk_nummer is not set" in " ".join(result.stdout.split())
 
 
 def test_doctor_and_run_choose_the_extract_by_one_rule(tmp_path: Path) -> None:
@@ -67,7 +84,7 @@ def test_doctor_says_when_the_home_cannot_be_written(
 ) -> None:
     """A home on a read-only mount (root too is refused there), or one the user may not
     write in: the mode bits say neither, so doctor asks the file system and tries."""
-    home = Home.create(tmp_path)
+    home = Home.create(tmp_path, cbs=Home.default_config()["cbs"] | {"kvk_nummer": "12345678"})
     home.registers(NIGHT_1, RESIDENTS, KNOWN)
     home.path.chmod(0o700)
     assert doctor(home, NIGHT_1) == (0, dict.fromkeys(doctor(home, NIGHT_1)[1], "ok"))

@@ -77,7 +77,7 @@ def test_a_signal_shows_how_it_matched_and_what_the_partner_heard(story: Story) 
         "gemeentecode": "0505",
         "laatste_activiteit": None,
     }
-    assert signal["terugmelding"] == vng.OPGEPAKT
+    assert signal["terugmelding"] == vng.NOG_NIET_OPGEPAKT
     assert [c["zaak_id"] for c in found["zaken"]] == [signal["zaak_id"]]
 
 

@@ -137,7 +137,7 @@ def test_repeated_signal_with_the_same_amount_is_not_picked_up_but_is_activity(
     first = story.cases("20261102-01")[at(REPEATS)]
     assert signals["Z-10b"]["status"] == vng.HERHAALD
     assert signals["Z-10b"]["zaak_id"] == first["zaak_id"]
-    assert signals["Z-9b"]["status"] == vng.OPGEPAKT
+    assert signals["Z-9b"]["status"] == vng.NOG_NIET_OPGEPAKT
     again = story.cases("20261103-01")[at(REPEATS)]
     assert (again["aantal_signalen"], again["totaal_achterstand"], again["acties"]) == (
         "1",
@@ -152,7 +152,7 @@ def test_repeated_signal_with_the_same_amount_is_not_picked_up_but_is_activity(
 
 def test_a_moved_person_is_followed_to_the_current_address(story: Story) -> None:
     signal = story.signals("20261102-01")["W-11"]
-    assert signal["status"] == vng.OPGEPAKT
+    assert signal["status"] == vng.NOG_NIET_OPGEPAKT
     case = story.cases("20261102-01")[at(MOVED)]
     assert case["zaak_id"] == signal["zaak_id"]
     assert "3311AB 11" not in story.cases("20261102-01")
@@ -161,13 +161,13 @@ def test_a_moved_person_is_followed_to_the_current_address(story: Story) -> None
 @pytest.mark.parametrize(
     ("signaal_id", "status"),
     [
-        ("W-99", vng.OPGEPAKT),  # no BSN, and nobody of that name and birth date: doubt
+        ("W-99", vng.NOG_NIET_OPGEPAKT),  # no BSN, and nobody of that name and birth date: doubt
         ("W-15", vng.GEEN_INWONER),  # registered in Gorinchem, outside the region
         ("W-12", vng.OVERLEDEN),
         ("W-13", vng.ANDERE_REDEN),  # address on the exclusion list
         ("W-14", vng.ANDERE_REDEN),  # Hardinxveld-Giessendam starts in 2027
         ("Z-22", vng.ONTERECHT),  # €150 of premium 120 days in arrears: outside 30-100
-        ("W-18", vng.OPGEPAKT),  # the name fits nobody at the address: no guess, no fact
+        ("W-18", vng.NOG_NIET_OPGEPAKT),  # the name fits nobody at the address: no guess, no fact
     ],
 )
 def test_signals_not_picked_up_get_their_vng_status(story: Story, signaal_id, status) -> None:
@@ -177,7 +177,7 @@ def test_signals_not_picked_up_get_their_vng_status(story: Story, signaal_id, st
 
 
 def test_a_municipality_is_picked_up_from_its_start_date(story: Story) -> None:
-    assert story.signals("20270205-01")["W-14b"]["status"] == vng.OPGEPAKT
+    assert story.signals("20270205-01")["W-14b"]["status"] == vng.NOG_NIET_OPGEPAKT
 
 
 def test_a_flat_left_vague_is_settled_by_the_surname_and_an_address_alone_by_nobody(
@@ -279,7 +279,7 @@ def test_manifest_accounts_for_every_row(story: Story) -> None:
     assert manifest["brieven_per_template"] == {}  # tonight escalates: a call, a forward
     assert manifest["signalen_per_status"] == {
         vng.HERHAALD: 1,
-        vng.OPGEPAKT: 2,
+        vng.NOG_NIET_OPGEPAKT: 2,
     }
 
 
@@ -487,6 +487,6 @@ def test_a_signal_no_one_fits_waits_for_a_person_and_is_told_as_not_yet_picked_u
     assert "1 signal(s) no single person fits, waiting for a person at the SDD" in said
     run = f"{NIGHT_1:%Y%m%d}-01"
     (told,) = home.out(run, "exports/terugmelding/WOONKRACHT10.csv").to_dicts()
-    assert told["status"] == vng.OPGEPAKT
+    assert told["status"] == vng.NOG_NIET_OPGEPAKT
     assert home.out(run, "exports/sdd/niet_gekoppeld.csv")["signaal_id"].to_list() == ["W-1"]
     assert home.out(run, "cases.csv").is_empty()

@@ -128,6 +128,11 @@ def test_a_decision_term_beyond_the_legal_eight_weeks_is_refused(tmp_path: Path)
     assert "less than or equal to 8" in problem
 
 
+def test_a_kvk_number_is_eight_digits(tmp_path: Path) -> None:
+    (problem,) = broken(tmp_path, {"cbs.kvk_nummer": "KvK 1234"})
+    assert "cbs.kvk_nummer" in problem
+
+
 @pytest.mark.parametrize(
     "setting",
     [

@@ -23,6 +23,7 @@ OUTPUTS = {
     "gemeente": contracts.GEMEENTE_CSV,
     "bellijst.csv": contracts.BELLIJST_CSV,
     "niet_gekoppeld.csv": contracts.NIET_GEKOPPELD_CSV,
+    "schuldhulpverlening.csv": contracts.SCHULDHULPVERLENING_CSV,
     "termijnen.csv": contracts.TERMIJNEN_CSV,
     "terugmelding": contracts.TERUGMELDING_CSV,
     "index.csv": tuple(schemas.LETTER_INDEX),

@@ -48,10 +48,12 @@ def test_each_creditor_gets_its_own_rows_its_decisions_and_its_refusals_only(
     nor the case they share."""
     tonight = signals(
         ("VGZ", 2, "V-2", vng.HERHAALD),
-        ("EVIDES", 2, "E-2", vng.OPGEPAKT),
+        ("EVIDES", 2, "E-2", vng.NOG_NIET_OPGEPAKT),
         ("VGZ", 3, "V-3", vng.ONTERECHT),
     )
-    earlier = signals(("VGZ", 5, "V-1", vng.OPGEPAKT), ("EVIDES", 3, "E-1", vng.OPGEPAKT))
+    earlier = signals(
+        ("VGZ", 5, "V-1", vng.NOG_NIET_OPGEPAKT), ("EVIDES", 3, "E-1", vng.NOG_NIET_OPGEPAKT)
+    )
     decisions = earlier.with_columns(
         beschikking=pl.lit("toegelaten"), resultaat=pl.lit(None, pl.String)
     )
@@ -72,7 +74,7 @@ def test_each_creditor_gets_its_own_rows_its_decisions_and_its_refusals_only(
     assert feedback["VGZ"].select("signaal_id", "status", "beschikking").rows() == [
         ("V-2", vng.HERHAALD, None),
         ("V-3", vng.ONTERECHT, None),
-        ("V-1", vng.OPGEPAKT, "toegelaten"),
+        ("V-1", vng.NOG_NIET_OPGEPAKT, "toegelaten"),
     ]
     told = feedback["VGZ"].select("signaal_id", "toelichting").drop_nulls().rows()
     assert [(signaal, why[:50]) for signaal, why in told] == [

@@ -159,8 +159,8 @@ def test_a_signal_in_doubt_is_decided_by_a_choice_on_the_sheet_the_next_night(
     assert home.run(NIGHT_1).exit_code == 0
     run_1 = f"{NIGHT_1:%Y%m%d}-01"
     assert state(home, "SELECT signaal_id, status, zaak_id FROM signalen ORDER BY 1") == [
-        ("W-1", vng.OPGEPAKT, None),
-        ("W-2", vng.OPGEPAKT, None),
+        ("W-1", vng.NOG_NIET_OPGEPAKT, None),
+        ("W-2", vng.NOG_NIET_OPGEPAKT, None),
     ]
     sheet = {row["Signaal"]: row for row in twijfel(home, run_1)}
     first = sheet["WOONKRACHT10/W-1"]
@@ -422,7 +422,7 @@ def test_a_household_that_parted_leaves_its_debt_on_the_sheet_for_a_person_to_pl
         home,
         "SELECT zaak_id, adres_sleutel, niet_gekoppeld, status, laatste_activiteit "
         "FROM signalen WHERE signaal_id = 'V-1'",
-    ) == [(None, None, keuzes.UITEEN, vng.OPGEPAKT, NIGHT_1)]
+    ) == [(None, None, keuzes.UITEEN, vng.NOG_NIET_OPGEPAKT, NIGHT_1)]
     assert state(home, "SELECT adres_sleutel, sluitreden FROM zaken ORDER BY geopend") == [
         ("3320AA|7||", "uiteengegaan"),
         ("3320AA|7||", None),
@@ -579,7 +579,7 @@ def test_the_night_they_part_the_creditor_may_name_the_debtor(tmp_path: Path) ->
         home,
         "SELECT persoon_bsn, adres_sleutel, status, zaak_id FROM signalen WHERE signaal_id = 'V-2'",
     )
-    assert (persoon, adres, status) == (PARENT.bsn, "3320AA|9||", vng.OPGEPAKT)
+    assert (persoon, adres, status) == (PARENT.bsn, "3320AA|9||", vng.NOG_NIET_OPGEPAKT)
     assert zaak is not None
 
 

@@ -49,6 +49,24 @@ def test_a_case_closes_when_its_persons_left_the_region_or_died() -> None:
     ]
 
 
+def test_a_person_registered_outside_the_region_has_left_it() -> None:
+    """A register that still lists someone who moved to Gorinchem (0512): their case is not
+    followed there (no forward to a municipality vsig does not serve), it closes."""
+    register = brp(("A", NEW_HOME, False), ("N", HOME, False)).with_columns(
+        gemeentecode=pl.when(pl.col("bsn") == "A").then(pl.lit("0512")).otherwise("gemeentecode")
+    )
+    followed = lifecycle.follow(
+        open_cases(("Z1", HOME)),
+        case_signals(("Z1", "S1", "A")),
+        lifecycle.in_region(register, ["0505", "0590"]),
+        TODAY,
+    )
+    assert followed.open_cases.is_empty()
+    assert followed.closed.select("zaak_id", "sluitreden").rows() == [
+        ("Z1", CloseReason.VERTROKKEN)
+    ]
+
+
 def test_moving_in_with_a_household_that_has_a_case_merges_the_two() -> None:
     followed = lifecycle.follow(
         open_cases(("Z1", HOME), ("Z2", NEW_HOME)),

@@ -81,8 +81,8 @@ def test_repeats_within_one_night_keep_only_a_higher_amount(tmp_path: Path, conf
     ]
     found = statuses(tmp_path, config, [person], {"WOONKRACHT10": rows})
     assert [found[s]["status"] for s in ("S1", "S2", "S3", "S4")] == [
-        vng.OPGEPAKT,
-        vng.OPGEPAKT,
+        vng.NOG_NIET_OPGEPAKT,
+        vng.NOG_NIET_OPGEPAKT,
         vng.HERHAALD,
         vng.HERHAALD,
     ]
@@ -90,7 +90,7 @@ def test_repeats_within_one_night_keep_only_a_higher_amount(tmp_path: Path, conf
 
 @pytest.mark.parametrize(
     ("amount", "status"),
-    [("299.99", vng.HERHAALD), ("300.00", vng.HERHAALD), ("300.01", vng.OPGEPAKT)],
+    [("299.99", vng.HERHAALD), ("300.00", vng.HERHAALD), ("300.01", vng.NOG_NIET_OPGEPAKT)],
 )
 def test_repeat_of_a_debt_in_an_open_case(tmp_path: Path, config, amount, status) -> None:
     person = resident(1)
@@ -117,8 +117,14 @@ def test_doubt_repeats_no_debt_and_no_debt_repeats_it(tmp_path: Path, config) ->
     doubt = person.signal("doubt", "900.00", TODAY, achternaam="Onbekend", **unknown)
     good = person.signal("good", "800.00", TODAY, klantnummer="K1")
     found = statuses(tmp_path, config, [person], {"WOONKRACHT10": [doubt, good]})
-    assert (found["good"]["status"], found["good"]["persoon_bsn"]) == (vng.OPGEPAKT, person.bsn)
-    assert (found["doubt"]["status"], found["doubt"]["adres_sleutel"]) == (vng.OPGEPAKT, None)
+    assert (found["good"]["status"], found["good"]["persoon_bsn"]) == (
+        vng.NOG_NIET_OPGEPAKT,
+        person.bsn,
+    )
+    assert (found["doubt"]["status"], found["doubt"]["adres_sleutel"]) == (
+        vng.NOG_NIET_OPGEPAKT,
+        None,
+    )
     held = pl.DataFrame(
         {"signaalpartner": ["WOONKRACHT10"], "klantnummer": ["K1"], "bedrag": [1000_00]}
     )
@@ -126,7 +132,7 @@ def test_doubt_repeats_no_debt_and_no_debt_repeats_it(tmp_path: Path, config) ->
     (tmp_path / "later").mkdir()
     found = statuses(tmp_path / "later", config, [person], {"WOONKRACHT10": [later]}, held)
     assert (found["later"]["status"], found["later"]["niet_gekoppeld"]) == (
-        vng.OPGEPAKT,
+        vng.NOG_NIET_OPGEPAKT,
         match.NOBODY,
     )
 
@@ -145,7 +151,7 @@ def test_an_excluded_address_counts_as_the_partner_wrote_it(tmp_path: Path, conf
     moved = mover.signal("M", "100.00", TODAY, huisnummer="1", klantnummer="K2")
     found = statuses(tmp_path, excluding, [person, mover], {"WOONKRACHT10": [doubt, moved]})
     assert found["S"]["status"] == vng.ANDERE_REDEN
-    assert (found["M"]["status"], found["M"]["persoon_bsn"]) == (vng.OPGEPAKT, mover.bsn)
+    assert (found["M"]["status"], found["M"]["persoon_bsn"]) == (vng.NOG_NIET_OPGEPAKT, mover.bsn)
 
 
 def test_the_same_klantnummer_at_another_partner_is_another_debt(tmp_path: Path, config) -> None:
@@ -159,7 +165,10 @@ def test_the_same_klantnummer_at_another_partner_is_another_debt(tmp_path: Path,
             "EVIDES": [person.signal("S2", "100.00", TODAY, klantnummer="K1")],
         },
     )
-    assert (found["S1"]["status"], found["S2"]["status"]) == (vng.OPGEPAKT, vng.OPGEPAKT)
+    assert (found["S1"]["status"], found["S2"]["status"]) == (
+        vng.NOG_NIET_OPGEPAKT,
+        vng.NOG_NIET_OPGEPAKT,
+    )
 
 
 def test_two_people_with_one_name_and_birth_date_are_told_apart_by_address(
@@ -184,7 +193,10 @@ def test_two_people_with_one_name_and_birth_date_are_told_apart_by_address(
     # Both fit, neither lives at number 3 and nobody does: no person, no address, and no
     # final status either (doubt is not a fact): it waits for a person at the SDD.
     assert (found["S3"]["persoon_bsn"], found["S3"]["adres_sleutel"]) == (None, None)
-    assert (found["S3"]["status"], found["S3"]["niet_gekoppeld"]) == (vng.OPGEPAKT, match.SEVERAL)
+    assert (found["S3"]["status"], found["S3"]["niet_gekoppeld"]) == (
+        vng.NOG_NIET_OPGEPAKT,
+        match.SEVERAL,
+    )
 
 
 def test_a_bsn_beats_a_name_and_an_address(tmp_path: Path, config) -> None:
@@ -208,7 +220,7 @@ def test_a_deceased_residents_address_alone_matches_no_one(tmp_path: Path, confi
     gone = resident(1, datum_overlijden=date(2026, 1, 1))
     signal = gone.signal("S", "10.00", TODAY, achternaam="Iemand", geboortedatum="")
     found = statuses(tmp_path, config, [gone], {"WOONKRACHT10": [signal]})
-    assert (found["S"]["persoon_bsn"], found["S"]["status"]) == (None, vng.OPGEPAKT)
+    assert (found["S"]["persoon_bsn"], found["S"]["status"]) == (None, vng.NOG_NIET_OPGEPAKT)
     assert found["S"]["niet_gekoppeld"] == match.NOBODY
 
 
@@ -226,7 +238,7 @@ def test_minimum_amount_is_unfounded(tmp_path: Path, config) -> None:
             ]
         },
     )
-    assert (found["low"]["status"], found["ok"]["status"]) == (vng.ONTERECHT, vng.OPGEPAKT)
+    assert (found["low"]["status"], found["ok"]["status"]) == (vng.ONTERECHT, vng.NOG_NIET_OPGEPAKT)
 
 
 def test_arrears_younger_than_30_days_are_unfounded(tmp_path: Path, config) -> None:
@@ -253,8 +265,8 @@ def test_serious_arrears_outside_their_window_still_get_the_offer(tmp_path: Path
     }
     found = statuses(tmp_path, config, [person], signals)
     assert {k: v["status"] for k, v in found.items()} == {
-        "rent": vng.OPGEPAKT,
-        "premium": vng.OPGEPAKT,
+        "rent": vng.NOG_NIET_OPGEPAKT,
+        "premium": vng.NOG_NIET_OPGEPAKT,
         "small": vng.ONTERECHT,
     }
     small = pl.DataFrame(
@@ -524,7 +536,7 @@ def test_a_name_nobody_at_the_address_has_reaches_nobody(tmp_path: Path, config)
     occupant = resident(1, geslachtsnaam="Nieuw")
     signal = occupant.signal("S", "10.00", TODAY, achternaam="Vertrokken", geboortedatum="")
     found = statuses(tmp_path, config, [occupant], {"WOONKRACHT10": [signal]})["S"]
-    assert (found["status"], found["niet_gekoppeld"]) == (vng.OPGEPAKT, match.NOBODY)
+    assert (found["status"], found["niet_gekoppeld"]) == (vng.NOG_NIET_OPGEPAKT, match.NOBODY)
     assert found["adres_sleutel"] is None
 
 
@@ -592,7 +604,7 @@ def test_namesakes_of_one_household_match_the_household(tmp_path: Path, config) 
     assert (home["adres_sleutel"], home["gemeentecode"], home["status"]) == (
         "3311AB|1||1",
         "0505",
-        vng.OPGEPAKT,
+        vng.NOG_NIET_OPGEPAKT,
     )
     assert home["kandidaten"] == sorted([parent.bsn, child.bsn])
     flat = found["flat"]
@@ -612,7 +624,7 @@ def test_a_surname_nearly_alike_without_initials_is_a_candidate(tmp_path: Path, 
     assert (found["persoon_bsn"], found["adres_sleutel"], found["status"]) == (
         None,
         None,
-        vng.OPGEPAKT,
+        vng.NOG_NIET_OPGEPAKT,
     )
     assert (found["niet_gekoppeld"], found["kandidaten"]) == (match.NEARLY, [person.bsn])
     initialled = person.signal("S", "10.00", TODAY, achternaam="Schoutne", geboortedatum="")

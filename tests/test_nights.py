@@ -91,7 +91,7 @@ def test_monthly_repeats_keep_one_case_one_letter_and_a_lower_amount_counts(
         runs.append(night(home, day, [OWNER], WOONKRACHT10=[signal]))
     first = home.out(runs[0], "cases.csv").row(0, named=True)
     assert [home.out(r, "signals.csv")["status"].item() for r in runs] == [
-        vng.OPGEPAKT,
+        vng.NOG_NIET_OPGEPAKT,
         *[vng.HERHAALD] * 4,
     ]
     assert {home.out(r, "signals.csv")["zaak_id"].item() for r in runs} == {first["zaak_id"]}
@@ -207,7 +207,7 @@ def test_namesakes_of_one_household_get_one_letter_in_the_name_the_creditor_wrot
     ((persoon, regel, kandidaten, status, zaak),) = state(
         home, "SELECT persoon_bsn, match_regel, kandidaten, status, zaak_id FROM signalen"
     )
-    assert (persoon, regel, status) == (None, "naam_huishouden", vng.OPGEPAKT)
+    assert (persoon, regel, status) == (None, "naam_huishouden", vng.NOG_NIET_OPGEPAKT)
     assert kandidaten == sorted([parent.bsn, child.bsn])
     assert zaak is not None
     index = home.out(run_id, "letters/index.csv")

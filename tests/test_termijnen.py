@@ -228,7 +228,8 @@ def test_the_cbs_delivery_of_a_quarter_holds_it_as_it_stood_at_its_end(
     assert attempts(q1["EVIDES-E-2"])[-1] == ("Huisbezoek", "2027-01-04", True)
     forwarded = next(c for c in q1.values() if len(c["vroegsignalen"]) == 2)
     assert forwarded["resultaat"] == "Vervolghulp en/of verwijzing financieel"
-    assert forwarded["datumOpgepakt"] == "2026-12-21"
+    # Forwarded on 21 December; picked up when the resident's aanmelding came, not before.
+    assert forwarded["datumOpgepakt"] == "2026-12-22"
     empty = monitor(months, "2027-Q2", tmp_path)
     assert all(not lev["vroegsignalen"] for lev in empty["leveringen"])
     assert all(not lev["vroegsignaalzaken"] for lev in empty["leveringen"])

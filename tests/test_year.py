@@ -544,7 +544,11 @@ def assert_households_matched_where_they_live(db: Db, lives: dict[str, str], day
         f"AND adres_sleutel IS NULL AND niet_gekoppeld = '{keuzes.UITEEN}'",
     ):
         assert active >= day - relativedelta(months=6), (day, "a parted debt kept too long")
-        assert status in (vng.OPGEPAKT, vng.HERHAALD), (day, status, "doubt told as a fact")
+        assert status in (vng.NOG_NIET_OPGEPAKT, vng.HERHAALD), (
+            day,
+            status,
+            "doubt told as a fact",
+        )
         street_parted.add(tuple(kandidaten))
     # The parent chosen: their debt's signals are theirs, in a case where they live.
     for zaak_id, adres in state(

@@ -174,7 +174,9 @@ class Cbs(Strict):
 
     code_gegevensleverancier: str
     organisatie: str
-    kvk_nummer: str | None = None
+    kvk_nummer: str | None = Field(
+        None, pattern=r"^\d{8}$", description="the delivering organisation's KvK number"
+    )
     contactpersonen: list[dict[str, str]] = Field(min_length=1)
     centrumgemeente: str | None = Field(
         None,
@@ -324,6 +326,14 @@ class Config(Strict):
 
     def gemeente(self, code: str) -> Gemeente | None:
         return next((g for g in self.gemeenten if g.code == code), None)
+
+    def gemeentecodes(self) -> list[str]:
+        """The region: each municipality's code, in the config's order."""
+        return [g.code for g in self.gemeenten]
+
+    def offer_terms(self) -> dict[str, int]:
+        """Each municipality's code → the working days of its first offer on a forward."""
+        return {g.code: g.aanbod_werkdagen for g in self.gemeenten}
 
     def gemeentenamen(self) -> dict[str, str]:
         """Each municipality's code → its name, as people read it."""

@@ -141,6 +141,10 @@ BELLIJST_CSV: Final = (
 
 NIET_GEKOPPELD_CSV: Final = ("signaalpartner", "soort", "reden", *SIGNAL_COLUMNS)
 
+SCHULDHULPVERLENING_CSV: Final = ("signaalpartner", "soort", "persoon_bsn", *SIGNAL_COLUMNS)
+"""Tonight's signals of residents already in schuldhulpverlening, for their
+schuldhulpverlener: the person found (none for a household) and what the creditor wrote."""
+
 TERUGMELDING_CSV: Final = (
     "bestand",
     "regelnummer",

@@ -84,13 +84,13 @@ def _case(
         return None
     case = found.row(0, named=True)
     evaluations = db.routes_of(zaak_id, run)
-    actions = db.actions_of(zaak_id).select(
+    actions = db.actions_of([zaak_id]).select(
         "run_id", "actie", "actietype", "template", "wie", "uiterlijk"
     )
     signals = db.signals_of_case(zaak_id).select(
         "run_id", "signaal_id", "signaalpartner", "soort", "bedrag", "status"
     )
-    events = db.events_of(zaak_id).select(
+    events = db.events_of([zaak_id]).select(
         "run_id", "datum", "gebeurtenis", "waarde", "bestand", "regelnummer"
     )
     return {

@@ -6,6 +6,7 @@ letters/                          the letters, their print files and index.csv
 exports/gemeente/<code>.csv       each municipality's cases, a row per debt when forwarded
 exports/sdd/bellijst.csv          the SDD's worklist: every call due or overdue
 exports/sdd/niet_gekoppeld.csv    signals no household could be found for
+exports/sdd/schuldhulpverlening.csv  signals of residents already in schuldhulpverlening
 exports/termijnen.csv             what the open cases owe that is due soon or late
 exports/terugmelding/<partner>.csv  each creditor's feedback
 """
@@ -86,10 +87,13 @@ def write(
     spreadsheets.write_for_people(calls, path, day, (sheets[SDD], SDD, twijfel))
     unmatched = exports.niet_gekoppeld(signals)
     spreadsheets.write_for_people(unmatched, folder / "exports" / "sdd" / "niet_gekoppeld.csv", day)
+    in_shv = exports.schuldhulpverlening(signals)
+    path = folder / "exports" / "sdd" / "schuldhulpverlening.csv"
+    spreadsheets.write_for_people(in_shv, path, day)
     deadlines = exports.termijnen(tonight.deadlines, config)
     spreadsheets.write_for_people(deadlines, folder / "exports" / "termijnen.csv", day)
     refused = spreadsheets.afwijzingen(tonight.inputs.consumed)
-    feedback = exports.terugmeldingen(signals, tonight.decisions, refused, config, day)
+    feedback = exports.terugmeldingen(tonight.told, tonight.decisions, refused, config, day)
     for partner, rows in feedback.items():
         path = folder / "exports" / "terugmelding" / f"{partner}.csv"
         spreadsheets.write_for_people(rows, path, day)
@@ -135,7 +139,7 @@ def outcome_sheets(tonight: Tonight, config: Config) -> dict[str, pl.DataFrame]:
         tonight.verstuurd,
         exports.te_doen(tonight.owed, config),
         tonight.forwarded,
-        [g.code for g in config.gemeenten],
+        config.gemeentecodes(),
     )
 
 

@@ -16,7 +16,17 @@ from vsig.config import Config
 from vsig.contracts import ACTION_COLUMNS
 from vsig.night.read import Read
 from vsig.night.tonight import Tonight
-from vsig.rules import bellijst, cases, exports, keuzes, lifecycle, match, route, termijnen
+from vsig.rules import (
+    bellijst,
+    cases,
+    exports,
+    keuzes,
+    lifecycle,
+    match,
+    route,
+    status,
+    termijnen,
+)
 from vsig.rules.events import out_of_order, outcomes, split_events
 
 STAGES: Final = (
@@ -27,10 +37,13 @@ STAGES: Final = (
     "zaken",
     "routeren",
     "termijnen",
+    "terugmelden",
     "bellijst",
     "overzichten",
 )
 """The stages of `compute`, after "inlezen" (`read`); writing adds its own."""
+KNOWN_CASE: Final = ("zaak_id", "gesloten", "sluitreden")
+"""What a status needs of a closed case (`status.Known`)."""
 Tick = Callable[[int, int], None]
 """How far the stage under way is: `done` of `total`."""
 Stage = Callable[[str], AbstractContextManager[Tick]]
@@ -49,12 +62,13 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
         ).with_order_checked(lambda tonight: out_of_order(tonight, read.recorded, read.performed))
         events = inputs.accepted_events
         history = pl.concat([read.recorded, events.select(read.recorded.columns)])
-        offer_terms = {g.code: g.aanbod_werkdagen for g in config.gemeenten}
         owed_before = termijnen.obligations(
             read.open_cases,
             history,
             read.performed,
-            route.forwards(read.performed, read.performed.clear(), read.open_cases, offer_terms),
+            route.forwards(
+                read.performed, read.performed.clear(), read.open_cases, config.offer_terms()
+            ),
             config.termijnen,
             config.case_close_after_days,
         )
@@ -68,7 +82,9 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
     with stage("verhuizingen"):
         stored = read.open_signals.select(cases.CASE_SIGNAL_COLUMNS)
         theirs = stored.filter(pl.col("zaak_id").is_in(still_open["zaak_id"].implode()))
-        followed = lifecycle.follow(still_open, theirs, brp, day)
+        followed = lifecycle.follow(
+            still_open, theirs, lifecycle.in_region(brp, config.gemeentecodes()), day
+        )
         moves = lifecycle.moves(still_open, followed.open_cases)
         uiteen = keuzes.parted(read.household_signals, followed.parted)
     with stage("matchen"):
@@ -88,6 +104,7 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
         matched = match.match(
             pl.concat([inputs.signals, chosen], how="diagonal_relaxed"), brp, config, day, known
         )
+        matched = match.schuldhulpverlening(matched, brp, inputs.sdd.accepted, config, day)
         matched = matched.join(
             exports.kandidaten_omschreven(matched, brp), on=keuzes.KEY, how="left"
         )
@@ -114,14 +131,14 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
             config.routing,
             day,
             routed,
-            offer_terms,
+            config.offer_terms(),
         )
         # What tonight's purge deletes (a case six months without activity, owed a duty or
         # not; a parted debt whose case was) is shown by no output of tonight: none would
         # outlive the purge whole.
         kept = pl.col("laatste_activiteit") >= config.retention.cutoff(day)
         open_now = lifecycle.open_after(followed.open_cases, routed).filter(kept)
-        every_forward = route.forwards(read.performed, actions, open_now, offer_terms)
+        every_forward = route.forwards(read.performed, actions, open_now, config.offer_terms())
         forwarded = route.forwarded(every_forward)
     with stage("termijnen"):
         case_actions = pl.concat([read.performed, actions.select(ACTION_COLUMNS)]).join(
@@ -136,12 +153,9 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
             config.case_close_after_days,
         )
         deadlines = termijnen.deadlines(owed, config.termijnen, day)
-        decided = outcomes(events)
-        decisions = (
-            read.open_signals.select("zaak_id", *exports.DECISION_COLUMNS)
-            .join(decided, on="zaak_id")
-            .drop("zaak_id")
-        )
+    with stage("terugmelden"):
+        closed = pl.concat([closed_by_events, followed.closed], how="diagonal_relaxed")
+        told, decisions = _feedback(read, bundled, uiteen, closed, actions, history, events)
     with stage("bellijst"):
         calls = bellijst.open_calls(case_actions, history, forwarded, day).join(
             open_now, on="zaak_id"
@@ -164,7 +178,7 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
         inputs=inputs,
         brp=brp,
         read_before=read.open_cases,
-        closed=pl.concat([closed_by_events, followed.closed], how="diagonal_relaxed"),
+        closed=closed,
         active=lifecycle.active_unrouted(followed.open_cases, routed, day),
         events=events,
         signals=bundled.signals,
@@ -177,6 +191,7 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
         forwarded=forwarded,
         owed=owed,
         deadlines=deadlines,
+        told=told,
         decisions=decisions,
         letters=letters,
         open_signals=bundled.open_signals,
@@ -190,3 +205,27 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
         besloten=besloten,
         outlived=read.outlived,
     )
+
+
+def _feedback(
+    read: Read,
+    bundled: cases.Bundled,
+    parted: pl.DataFrame,
+    closed: pl.DataFrame,
+    actions: pl.DataFrame,
+    history: pl.DataFrame,
+    events: pl.DataFrame,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Tonight's signals with their status as told, and the earlier signals decided or told
+    otherwise tonight: what the creditors' feedback says (`exports.terugmeldingen`)."""
+    before = status.Known(
+        closed.clear().select(KNOWN_CASE), status.letters(read.performed), read.recorded
+    )
+    after = status.Known(
+        closed.select(KNOWN_CASE),
+        status.letters(pl.concat([read.performed, actions.select(ACTION_COLUMNS)])),
+        history,
+    )
+    earlier = read.open_signals.select("zaak_id", *exports.DECISION_COLUMNS)
+    retold = status.retold(earlier, bundled.open_signals, parted, before, after)
+    return status.told(bundled.signals, after), exports.decisions(retold, outcomes(events))

@@ -216,7 +216,8 @@ class Tonight:
     forwarded: pl.DataFrame
     owed: pl.DataFrame  # each open case's one current obligation (`termijnen.obligations`)
     deadlines: pl.DataFrame  # those due soon or overdue: termijnen.csv
-    decisions: pl.DataFrame  # earlier signals of cases decided tonight, for the feedback
+    told: pl.DataFrame  # tonight's signals with their status as told (`status.told`)
+    decisions: pl.DataFrame  # earlier signals decided or told otherwise tonight, for feedback
     letters: pl.DataFrame  # tonight's letters: a letter action × a debtor (`letters_due`)
     open_signals: pl.DataFrame  # all signals of every case open after tonight
     case_actions: pl.DataFrame  # every action of those cases, tonight's included

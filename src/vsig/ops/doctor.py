@@ -40,6 +40,7 @@ def doctor(config: Config, home: Home, today: date) -> list[Check]:
         _disk(home),
         _lock(home),
         _state(home),
+        _cbs(config),
     ]
 
 
@@ -137,3 +138,17 @@ def _state(home: Home) -> Check:
     except StoreError as problem:
         return Check("state", "problem", str(problem))
     return Check("state", "ok", f"schema version {version} of {SCHEMA_VERSION}")
+
+
+def _cbs(config: Config) -> Check:
+    """Whether the CBS delivery can name who delivers it: v1.2 has a place for the
+    organisation's KvK number, and a delivery without it is hard for CBS to place."""
+    if config.cbs is None:
+        return Check("cbs", "warning", "no `cbs` section: vsig cannot make the CBS delivery")
+    if config.cbs.kvk_nummer is None:
+        return Check(
+            "cbs",
+            "warning",
+            "cbs.kvk_nummer is not set: the delivery names the organisation without it",
+        )
+    return Check("cbs", "ok", f"delivered by {config.cbs.organisatie}, KvK {config.cbs.kvk_nummer}")

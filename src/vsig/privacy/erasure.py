@@ -327,7 +327,6 @@ def erase_in_run(
         _erase_in_outputs(
             out,
             erased,
-            mine,
             named,
             _debts_as_exported(erased.signals, config),
             _contact_as_exported(erased.signals),
@@ -562,7 +561,6 @@ def _contact_as_exported(signals: pl.DataFrame) -> list[str]:
 def _erase_in_outputs(
     out: Path,
     erased: Erased,
-    signals: pl.DataFrame,
     named: list[str],
     debts: set[tuple[str, str]],
     contact: list[str],
@@ -577,12 +575,14 @@ def _erase_in_outputs(
     lists an erased signal."""
     if not out.is_dir():
         return
-    ids = set(signals.select(*SIGNAL_KEY).rows())
+    # A later night's feedback tells a signal's creditor what became of it (a decision, a
+    # status changed): every erased signal's row goes, wherever it came in.
+    ids = set(erased.signals.select(*SIGNAL_KEY).rows())
     # A person outlived in a household kept (`households` false) still lives there: they
     # stay among its residents, where only their debts and contact data go.
     residents = named if erased.households else []
     # The sheet "Twijfel" of a later night lists a signal of an earlier run that waited.
-    waited = {f"{p}/{i}" for p, i in erased.signals.select(*SIGNAL_KEY).rows()}
+    waited = {f"{p}/{i}" for p, i in ids}
     debtors = set(named)
     index = out / "letters" / "index.csv"
     if index.is_file():

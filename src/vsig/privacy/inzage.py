@@ -28,6 +28,7 @@ from vsig.privacy.erasure import (
     rejects_files,
     runs_registering,
 )
+from vsig.rules import status
 from vsig.rules.formats import adres_uit_sleutel, adres_zoals_gemeld, bedrag, datum
 from vsig.rules.normalize import contactpoging
 
@@ -77,8 +78,18 @@ def held_about(db: Store, home: Home, config: Config, bsn: str, day: date) -> di
     """Everything held about one person, each item with the date it is deleted by."""
     months = config.retention.months
     own = db.person_signals(bsn).with_columns(adres_gemeld=adres_zoals_gemeld())
-    cases = db.cases(own["zaak_id"].drop_nulls().unique().sort().to_list())
-    zaken = [_zaak(db, config, row) for row in cases.iter_rows(named=True)]
+    ids = own["zaak_id"].drop_nulls().unique().sort().to_list()
+    cases, actions, events = db.cases(ids), db.actions_of(ids), db.events_of(ids)
+    # The status as its creditor and CBS are told it today.
+    known = status.Known(
+        cases.filter(pl.col("gesloten").is_not_null()), status.letters(actions), events
+    )
+    own = status.told(own, known)
+    zaken = [
+        _zaak(config, row, actions.filter(mine), events.filter(mine))
+        for row in cases.iter_rows(named=True)
+        for mine in [pl.col("zaak_id") == row["zaak_id"]]
+    ]
     deleted = {z["zaak_id"]: z["verwijderd_uiterlijk"] for z in zaken}
     found = {
         "bsn": bsn,
@@ -127,22 +138,21 @@ def _melding(row: dict[str, Any], config: Config, deleted: dict[str, str]) -> di
     }
 
 
-def _zaak(db: Store, config: Config, case: dict[str, Any]) -> dict[str, Any]:
+def _zaak(
+    config: Config, case: dict[str, Any], actions: pl.DataFrame, events: pl.DataFrame
+) -> dict[str, Any]:
     zaak_id = case["zaak_id"]
     gemeente = config.gemeente(case["gemeentecode"])
     naam = gemeente.naam if gemeente else case["gemeentecode"]
     deleted = _na(case["laatste_activiteit"], config.retention.months)
-    actions = db.actions_of(zaak_id).iter_rows(named=True)
     return {
         "zaak_id": zaak_id,
         "adres": adres_uit_sleutel(case["adres_sleutel"]),
         "gemeente": naam,
         "geopend": datum(case["geopend"]),
         "gesloten": datum(case["gesloten"]) if case["gesloten"] else None,
-        "acties": [_actie(row, naam) for row in actions],
-        "gebeurtenissen": [
-            _gebeurtenis(row) for row in db.events_of(zaak_id).iter_rows(named=True)
-        ],
+        "acties": [_actie(row, naam) for row in actions.iter_rows(named=True)],
+        "gebeurtenissen": [_gebeurtenis(row) for row in events.iter_rows(named=True)],
         "verwijderd_uiterlijk": deleted
         if case["gesloten"]
         else f"{deleted}, of later als er nog een melding of contact volgt",

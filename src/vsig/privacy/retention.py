@@ -81,12 +81,11 @@ def retain(db: Store, home: Home, config: Config, day: date, secret: bytes) -> l
 def owed(db: Store, open_cases: pl.DataFrame, config: Config) -> pl.DataFrame:
     """What each open case is owed (`termijnen.obligations`), as the last night left it."""
     performed = db.performed_actions()
-    offer_terms = {g.code: g.aanbod_werkdagen for g in config.gemeenten}
     return termijnen.obligations(
         open_cases,
         db.event_history(),
         performed,
-        route.forwards(performed, performed.clear(), open_cases, offer_terms),
+        route.forwards(performed, performed.clear(), open_cases, config.offer_terms()),
         config.termijnen,
         config.case_close_after_days,
     )

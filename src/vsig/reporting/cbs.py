@@ -23,7 +23,7 @@ from vsig.io.home import Home
 from vsig.io.state.lock import READER_WAIT
 from vsig.io.state.store import Store
 from vsig.io.state.upkeep import publish
-from vsig.rules import bellijst, formats, normalize, vng
+from vsig.rules import bellijst, formats, normalize, status, vng
 from vsig.rules.lifecycle import CloseReason
 
 
@@ -63,7 +63,14 @@ def delivery(
     made: datetime | None = None,
 ) -> dict[str, Any]:
     """The Uitwisselmodel of a period from its `rows` (see `Store.delivery_rows`)."""
-    signals = rows["signalen"].with_columns(levering=levering(config, cbs))
+    acted = status.opgepakt(rows["brieven"], rows["gebeurtenissen"])
+    known = status.Known(
+        rows["signalen"].select("zaak_id", "gesloten", "sluitreden").drop_nulls("zaak_id").unique(),
+        rows["brieven"],
+        rows["gebeurtenissen"],
+    )
+    signals = status.told(rows["signalen"], known).with_columns(levering=levering(config, cbs))
+    cases = rows["zaken"].join(acted, on="zaak_id", how="left")
     organisation: dict[str, Any] = {"naam": cbs.organisatie, "contactpersonen": cbs.contactpersonen}
     if cbs.kvk_nummer:
         organisation["kvk-nummer"] = cbs.kvk_nummer
@@ -78,12 +85,10 @@ def delivery(
             ],
             "vroegsignaalzaken": [
                 _zaak(row, rows, start, end)
-                for row in rows["zaken"]
-                .filter(
+                for row in cases.filter(
                     (pl.col("gemeentecode") == gemeente.code)
                     & pl.col("zaak_id").is_in(rows["leden"]["zaak_id"].implode())  # purged
-                )
-                .iter_rows(named=True)
+                ).iter_rows(named=True)
             ],
         }
         for number, gemeente in enumerate(config.gemeenten, start=1)
@@ -101,7 +106,7 @@ def levering(config: Config, cbs: Cbs) -> pl.Expr:
     """The municipality a signal is delivered for: its resident's, when it matched someone
     in the region; else the one its creditor named as the town; else the centrumgemeente.
     Every signal is in exactly one levering."""
-    codes = [g.code for g in config.gemeenten]
+    codes = config.gemeentecodes()
     by_town = {g.naam.lower(): g.code for g in config.gemeenten}
     town = pl.col("plaatsnaam").str.strip_chars().str.to_lowercase()
     named = town.replace_strict(by_town, default=None, return_dtype=pl.String)
@@ -115,7 +120,6 @@ def _id(partner: str, signaal_id: str) -> str:
 
 
 def _vroegsignaal(row: dict[str, Any]) -> dict[str, Any]:
-    acted = row["status"] == vng.OPGEPAKT and row["opgepakt"] is not None
     return {
         "ID": _id(row["signaalpartner"], row["signaal_id"]),
         "crisissignaal": row["crisissignaal"],
@@ -123,7 +127,7 @@ def _vroegsignaal(row: dict[str, Any]) -> dict[str, Any]:
         "bedrag": formats.hele_euros(row["bedrag"]),
         "ontstaansdatum": row["ontstaansdatum"].isoformat(),
         "signaaldatum": row["signaaldatum"].isoformat(),
-        "status": vng.IN_BEHANDELING if acted else row["status"],
+        "status": row["status"],
         "signaalpartner": {"type": row["soort"]},
         "client": client(row),
     }

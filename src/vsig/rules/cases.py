@@ -100,7 +100,7 @@ def bundle(matched: pl.DataFrame, followed: Followed, run_id: str, today: date) 
     with their person, into cases (see `assign`); tonight's signals are activity."""
     # A signal no person was found for waits for a person at the SDD: it is no case's.
     placed = pl.col("adres_sleutel").is_not_null()
-    eligible = pl.col("status").is_in([vng.OPGEPAKT, vng.HERHAALD]) & placed
+    eligible = pl.col("status").is_in([vng.NOG_NIET_OPGEPAKT, vng.HERHAALD]) & placed
     key = ["signaalpartner", "signaal_id"]
     wanting = pl.concat(
         [
@@ -254,7 +254,7 @@ def facts(case_signals: pl.DataFrame) -> pl.DataFrame:
         .agg(totaal_achterstand=pl.col("bedrag").sum(), meervoudig=pl.len() > 1)
     )
     counts = case_signals.group_by("zaak_id").agg(
-        aantal_signalen=(pl.col("status") == vng.OPGEPAKT).sum().cast(pl.Int32),
+        aantal_signalen=(pl.col("status") == vng.NOG_NIET_OPGEPAKT).sum().cast(pl.Int32),
         soorten=pl.col("soort").unique().sort(),
         crisis=pl.col("crisissignaal").any(),
         warme_overdracht=pl.col("warme_overdracht").any(),

@@ -11,6 +11,7 @@ from typing import Final
 import polars as pl
 
 from vsig.rules import normalize, vng
+from vsig.rules.status import ACTED_ON
 
 REJECT_UNKNOWN_CASE: Final = "is not the zaak_id of an open case"
 REJECT_OTHER_MUNICIPALITY: Final = "is a case of another municipality than the workbook's"
@@ -90,8 +91,6 @@ def out_of_order(
 
 _REQUESTS: Final = ("aanmelding", "eerste_gesprek")
 """What a beschikking answers: the resident asked for help, or had the first conversation."""
-_ACTED_ON: Final = ("contactpoging", "aanmelding", "eerste_gesprek", "beschikking")
-"""Events that show a case was acted on, besides a letter sent."""
 
 
 def _in_order(
@@ -108,7 +107,7 @@ def _in_order(
     decided = _needs(checked, recorded, "beschikking", _REQUESTS, REJECT_NO_REQUEST)
     # A result known without contact (the resident died, left, paid) needs no action first.
     told = pl.col("waarde").is_in(vng.ZONDER_CONTACT)
-    return _needs(decided, recorded, "resultaat", _ACTED_ON, REJECT_NOT_ACTED_ON, letters, told)
+    return _needs(decided, recorded, "resultaat", ACTED_ON, REJECT_NOT_ACTED_ON, letters, told)
 
 
 def _needs(

@@ -15,6 +15,7 @@ from vsig.contracts import (
     GEMEENTE_CSV,
     NIET_GEKOPPELD_CSV,
     SCHULD_COLUMNS,
+    SCHULDHULPVERLENING_CSV,
     TE_DOEN_COLUMNS,
     TERMIJNEN_CSV,
     TERUGMELDING_CSV,
@@ -327,16 +328,29 @@ def termijnen(deadlines: pl.DataFrame, config: Config) -> pl.DataFrame:
 def niet_gekoppeld(signals: pl.DataFrame) -> pl.DataFrame:
     """Tonight's signals that no single person fits, as the partner wrote them, with why:
     nobody was told, so a person at the SDD follows them up."""
+    unmatched = signals.filter(pl.col("niet_gekoppeld").is_not_null())
+    return _as_written(unmatched.with_columns(reden=pl.col("niet_gekoppeld")), NIET_GEKOPPELD_CSV)
+
+
+def schuldhulpverlening(signals: pl.DataFrame) -> pl.DataFrame:
+    """Tonight's signals of residents already in schuldhulpverlening
+    (`match.schuldhulpverlening`): no case and no letter, so that their schuldhulpverlener
+    at the SDD takes the new debt into the arrangement that runs."""
+    in_shv = signals.filter(pl.col("status") == vng.BEKEND_SHV)
+    return _as_written(in_shv, SCHULDHULPVERLENING_CSV)
+
+
+def _as_written(signals: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
+    """Signals as their partner wrote them, for a person at the SDD: the amount with a
+    decimal comma, the flags ja/nee."""
     return (
-        signals.filter(pl.col("niet_gekoppeld").is_not_null())
-        .with_columns(
-            reden=pl.col("niet_gekoppeld"),
+        signals.with_columns(
             bedrag=euros_komma(pl.col("bedrag")),
             crisissignaal=ja_nee(pl.col("crisissignaal")),
             warme_overdracht=ja_nee(pl.col("warme_overdracht")),
             huisnummer=pl.col("huisnummer").cast(pl.String),
         )
-        .select(NIET_GEKOPPELD_CSV)
+        .select(columns)
         .sort("signaalpartner", "signaal_id")
     )
 
@@ -418,6 +432,17 @@ DECISION_COLUMNS: Final = ("signaalpartner", *TERUGMELDING_CSV[:6])
 """What the feedback says of a signal, besides its decision: where it came from, its ids,
 date and status. Of tonight's signals, and of each earlier signal of a case decided
 tonight."""
+
+
+def decisions(earlier: pl.DataFrame, decided: pl.DataFrame) -> pl.DataFrame:
+    """Of the `earlier` signals (`status.retold`), those whose case was `decided` tonight
+    (`events.outcomes`) or whose status as told changed: what their creditors hear of them
+    tonight (`DECISION_COLUMNS`, `beschikking`, `resultaat`)."""
+    return (
+        earlier.join(decided, on="zaak_id", how="left")
+        .filter(pl.col("anders") | pl.col("zaak_id").is_in(decided["zaak_id"].implode()))
+        .select(*DECISION_COLUMNS, "beschikking", "resultaat")
+    )
 
 
 def terugmeldingen(

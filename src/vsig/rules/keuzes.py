@@ -65,7 +65,7 @@ def waiting(signals: pl.DataFrame) -> pl.DataFrame:
         pl.col("zaak_id").is_null()
         & pl.col("adres_sleutel").is_null()
         & pl.col("niet_gekoppeld").is_not_null()
-        & pl.col("status").is_in([vng.OPGEPAKT, vng.HERHAALD])
+        & pl.col("status").is_in([vng.NOG_NIET_OPGEPAKT, vng.HERHAALD])
     )
 
 

@@ -200,6 +200,13 @@ def follow(
     )
 
 
+def in_region(brp: pl.DataFrame, region: list[str]) -> pl.DataFrame:
+    """The register as cases follow it: a person it places in a municipality outside the
+    `region` (`gemeentecode`s) has left it, as one it no longer holds. Following them there
+    would forward their case to a municipality vsig does not serve."""
+    return brp.filter(pl.col("gemeentecode").is_in(region))
+
+
 def _whereabouts(
     case_signals: pl.DataFrame, brp: pl.DataFrame, open_cases: pl.DataFrame
 ) -> pl.DataFrame:

@@ -126,7 +126,7 @@ def match(
     repeated = _repeated(judged.filter(pl.col("status").is_null() & placed), known_debts)
     return (
         judged.join(repeated, on=_ROW, how="left")
-        .with_columns(status=pl.coalesce("status", "herhaald", pl.lit(vng.OPGEPAKT)))
+        .with_columns(status=pl.coalesce("status", "herhaald", pl.lit(vng.NOG_NIET_OPGEPAKT)))
         .sort(_ROW)
         .drop(_ROW, "signaal_sleutel", "postcode_huisnummer", "herhaald", *_CHOICE)
     )
@@ -585,7 +585,7 @@ def _status(config: Config, processing_date: date) -> pl.Expr:
     doubt, never a fact: it stays `Nog niet opgepakt`, in no case, and waits for a person at
     the SDD (`niet_gekoppeld`), so that neither its creditor nor CBS is told that a resident
     does not live there."""
-    configured = [g.code for g in config.gemeenten]
+    configured = config.gemeentecodes()
     live = [g.code for g in config.gemeenten if g.startdatum <= processing_date]
     unsafe = [a.adres_sleutel() for a in config.uitsluitingen.adressen]
     # A signal in doubt has no address but the one its partner wrote; a person found is
@@ -703,7 +703,7 @@ def outside_window(signal: dict[str, Any], config: Config) -> list[str]:
     nothing for any other signal."""
     rescue = config.buiten_venster_vanaf
     placed = signal["adres_sleutel"] is not None  # doubt is `Nog niet opgepakt` too
-    picked = placed and signal["status"] in (vng.OPGEPAKT, vng.HERHAALD)
+    picked = placed and signal["status"] in (vng.NOG_NIET_OPGEPAKT, vng.HERHAALD)
     if rescue is None or not picked or signal["bedrag"] < max(rescue, config.minimum_bedrag):
         return []
     return why_unfounded(signal, config.model_copy(update={"buiten_venster_vanaf": None}))
@@ -726,9 +726,45 @@ def _repeated(eligible: pl.DataFrame, known_debts: pl.DataFrame) -> pl.DataFrame
             _ROW,
             herhaald=pl.when(pl.col("bedrag") <= pl.col("eerder"))
             .then(pl.lit(vng.HERHAALD))
-            .otherwise(pl.lit(vng.OPGEPAKT)),
+            .otherwise(pl.lit(vng.NOG_NIET_OPGEPAKT)),
         )
     )
+
+
+def schuldhulpverlening(
+    matched: pl.DataFrame,
+    brp: pl.DataFrame,
+    sdd: pl.DataFrame,
+    config: Config,
+    processing_date: date,
+) -> pl.DataFrame:
+    """`matched` (from `match`) with `Inwoner al bekend bij schuldhulpverlening` for each
+    signal that would open or join a case while its resident already has a running
+    schuldhulpverlening arrangement at the SDD on the processing date: the offer of a first
+    conversation is made, and the debt goes to their schuldhulpverlener instead
+    (`exports.schuldhulpverlening`). The resident is the signal's person; for a household
+    matched, or in household scope (`known_scope`), any living resident of its address.
+    Doubt stays doubt, a repeat a repeat, and a final status final."""
+    running = _running(sdd, ["schuldhulpverlening"], processing_date)
+    people = running["bsn"].implode()
+    homes = brp.filter(~pl.col("overleden") & pl.col("bsn").is_in(people))["adres_sleutel"]
+    household = pl.lit(config.known_scope == "household") | pl.col("persoon_bsn").is_null()
+    known = pl.col("persoon_bsn").is_in(people).fill_null(False) | (
+        household & pl.col("adres_sleutel").is_in(homes.implode())
+    )
+    picked = (pl.col("status") == vng.NOG_NIET_OPGEPAKT) & pl.col("adres_sleutel").is_not_null()
+    return matched.with_columns(
+        status=pl.when(picked & known).then(pl.lit(vng.BEKEND_SHV)).otherwise("status")
+    )
+
+
+def _running(sdd: pl.DataFrame, regelingen: list[str], processing_date: date) -> pl.DataFrame:
+    """`bsn` of each person with a running arrangement of these kinds on the date."""
+    return sdd.filter(
+        (pl.col("startdatum") <= processing_date)
+        & (pl.col("einddatum").is_null() | (pl.col("einddatum") >= processing_date))
+        & pl.col("regeling").is_in(regelingen)
+    ).select("bsn")
 
 
 def bekend_bij_sdd(
@@ -740,11 +776,7 @@ def bekend_bij_sdd(
     Household scope: any living resident of the address has a running arrangement of a kind
     in `bekend_regelingen`. Person scope: one of the case's debtors has.
     """
-    running = sdd.filter(
-        (pl.col("startdatum") <= processing_date)
-        & (pl.col("einddatum").is_null() | (pl.col("einddatum") >= processing_date))
-        & pl.col("regeling").is_in(config.bekend_regelingen)
-    ).select("bsn")
+    running = _running(sdd, list(config.bekend_regelingen), processing_date)
     if config.known_scope == "household":
         residents = brp.filter(~pl.col("overleden")).select("adres_sleutel", "bsn")
         people = cases.select("zaak_id", "adres_sleutel").join(residents, on="adres_sleutel")

@@ -33,10 +33,13 @@ Signaalstatus = Literal[
     "Persoon is geen inwoner (meer) in de gemeente",
 ]
 SIGNAALSTATUSSEN: Final = get_args(Signaalstatus)
-OPGEPAKT: Final[Signaalstatus] = "Nog niet opgepakt"
-"""A signal in a case that nobody acted on yet; the CBS delivery says `Opgepakt` (below)
-from the night its case was first acted on."""
-IN_BEHANDELING: Final[Signaalstatus] = "Opgepakt"
+NOG_NIET_OPGEPAKT: Final[Signaalstatus] = "Nog niet opgepakt"
+"""A signal in a case nobody acted on yet, or waiting for a person to say whose it is. The
+state keeps it for every signal in a case; what a reader is told follows from the case
+(`rules.status`)."""
+OPGEPAKT: Final[Signaalstatus] = "Opgepakt"
+"""A signal whose case was acted on (`rules.status.opgepakt`); never stored."""
+BEKEND_SHV: Final[Signaalstatus] = "Inwoner al bekend bij schuldhulpverlening"
 ONTERECHT: Final[Signaalstatus] = "Niet opgepakt: onterecht signaal"
 OVERLEDEN: Final[Signaalstatus] = "Inwoner is overleden"
 GEEN_INWONER: Final[Signaalstatus] = "Persoon is geen inwoner (meer) in de gemeente"

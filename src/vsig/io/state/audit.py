@@ -91,13 +91,16 @@ class AuditQueries(Connection):
             [zaak_id, until_run, until_run],
         )
 
-    def actions_of(self, zaak_id: str) -> pl.DataFrame:
+    def actions_of(self, zaak_ids: list[str]) -> pl.DataFrame:
         return self._query(
-            "SELECT * FROM acties WHERE zaak_id = ? ORDER BY run_id, volgorde", [zaak_id]
+            "SELECT * FROM acties WHERE zaak_id IN (SELECT zaak_id FROM deze) "
+            "ORDER BY zaak_id, run_id, volgorde",
+            frames={"deze": ids("zaak_id", zaak_ids)},
         )
 
-    def events_of(self, zaak_id: str) -> pl.DataFrame:
+    def events_of(self, zaak_ids: list[str]) -> pl.DataFrame:
         return self._query(
-            "SELECT * FROM gebeurtenissen WHERE zaak_id = ? ORDER BY datum, run_id, regelnummer",
-            [zaak_id],
+            "SELECT * FROM gebeurtenissen WHERE zaak_id IN (SELECT zaak_id FROM deze) "
+            "ORDER BY zaak_id, datum, run_id, regelnummer",
+            frames={"deze": ids("zaak_id", zaak_ids)},
         )

@@ -11,33 +11,37 @@ class ReportQueries(Connection):
     """What the reports read of a period."""
 
     def delivery_rows(self, start: date, end: date) -> dict[str, pl.DataFrame]:
-        """For the CBS delivery of a period, as the state stood at its end: every signal
-        received in it (`opgepakt`: when its case was first acted on), the cases opened,
-        acted on, with an event or closed in it (`opgepakt` too), and of those cases the
-        signals received by its end (`leden`), the events dated in it or before and the
-        letters sent by then (`brieven`). A later night adds nothing to a past period."""
+        """For the CBS delivery of a period, as the state stood after the last night of it:
+        every signal received in it (with its case's `gesloten` and `sluitreden` by then),
+        the cases opened, acted on, with an event recorded or closed in it, and of those
+        cases the signals received by its end (`leden`); of both, the events recorded by a
+        night of the period or before (`gebeurtenissen`) and the letters sent by then
+        (`brieven`). An event a later night records, whatever its date, is in the period
+        that recorded it: a later night adds nothing to a past period."""
         period = {"start": start, "end": end}
-        acted = (
-            "LEFT JOIN (SELECT zaak_id, min(geboekt) AS opgepakt FROM acties "
-            "WHERE geboekt <= $end GROUP BY zaak_id) a USING (zaak_id)"
-        )
+        recorded = "SELECT g.* FROM gebeurtenissen g JOIN runs r USING (run_id) WHERE "
         cases = self._query(
-            f"SELECT z.*, a.opgepakt FROM zaken z {acted} WHERE z.geopend <= $end AND ("
-            "z.geopend >= $start OR z.gesloten BETWEEN $start AND $end "
-            "OR zaak_id IN (SELECT zaak_id FROM gebeurtenissen "
-            "WHERE datum BETWEEN $start AND $end) "
+            "SELECT * FROM zaken WHERE geopend <= $end AND ("
+            "geopend >= $start OR gesloten BETWEEN $start AND $end "
+            f"OR zaak_id IN (SELECT zaak_id FROM ({recorded} "
+            "r.verwerkingsdatum BETWEEN $start AND $end)) "
             "OR zaak_id IN (SELECT zaak_id FROM acties WHERE geboekt BETWEEN $start AND $end)) "
             "ORDER BY zaak_id",
             period,
         )
-        frames = {"cases": cases.select("zaak_id")}
+        signals = self._query(
+            "SELECT s.*, r.verwerkingsdatum, "
+            "CASE WHEN z.gesloten <= $end THEN z.gesloten END AS gesloten, z.sluitreden "
+            "FROM signalen s JOIN runs r USING (run_id) LEFT JOIN zaken z USING (zaak_id) "
+            "WHERE r.verwerkingsdatum BETWEEN $start AND $end "
+            "ORDER BY s.signaalpartner, s.signaal_id, s.run_id",
+            period,
+        )
+        frames = {
+            "cases": pl.concat([cases.select("zaak_id"), signals.select("zaak_id").drop_nulls()])
+        }
         return {
-            "signalen": self._query(
-                f"SELECT s.*, r.verwerkingsdatum, a.opgepakt FROM signalen s JOIN runs r "
-                f"USING (run_id) {acted} WHERE r.verwerkingsdatum BETWEEN $start AND $end "
-                "ORDER BY s.signaalpartner, s.signaal_id, s.run_id",
-                period,
-            ),
+            "signalen": signals,
             "zaken": cases,
             "leden": self._query(
                 "SELECT s.zaak_id, s.signaalpartner, s.signaal_id FROM signalen s JOIN runs r "
@@ -47,9 +51,10 @@ class ReportQueries(Connection):
                 frames=frames,
             ),
             "gebeurtenissen": self._query(
-                "SELECT * FROM gebeurtenissen WHERE zaak_id IN (SELECT zaak_id FROM cases) "
-                "AND datum <= ? ORDER BY zaak_id, datum, run_id, regelnummer",
-                [end],
+                f"{recorded} g.zaak_id IN (SELECT zaak_id FROM cases) "
+                "AND r.verwerkingsdatum <= ? AND g.datum <= ? "
+                "ORDER BY g.zaak_id, g.datum, g.run_id, g.regelnummer",
+                [end, end],
                 frames=frames,
             ),
             "brieven": self._query(

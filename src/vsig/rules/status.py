@@ -1,0 +1,144 @@
+"""A signal's status as everyone is told it: the creditor in its feedback, CBS in its
+delivery and the resident in the inzage, each as of its own day, by this one rule.
+
+The state keeps what matching decided (`signalen.status`): a final status, or `Nog niet
+opgepakt` for a signal in a case or waiting for a person. What follows from the case is
+derived here, from what was known by the day asked about:
+
+- a final status stays what it is;
+- `Opgepakt` once its case was acted on (`opgepakt`): a letter sent, contact attempted or
+  made, the resident's request, a decision, or a result that does not say the signal was
+  not taken up. A forward or a booked call is no action until its municipality or case
+  worker records one, so a forwarded case stays `Nog niet opgepakt` until then;
+- a case closed before anyone acted on it tells why (`niet_opgepakt`): the result recorded
+  when it is itself a signal status, else the death or departure that closed it, else
+  `Niet opgepakt: andere reden`;
+- otherwise `Nog niet opgepakt`.
+"""
+
+from dataclasses import dataclass
+from typing import Final
+
+import polars as pl
+
+from vsig.contracts import SIGNAL_KEY
+from vsig.rules import vng
+from vsig.rules.lifecycle import CloseReason
+
+ACTED_ON: Final = ("contactpoging", "aanmelding", "eerste_gesprek", "beschikking")
+"""Events that show a case was acted on, besides a letter sent and a result."""
+
+_CLOSED_UNTOUCHED: Final = {
+    CloseReason.OVERLEDEN: vng.OVERLEDEN,
+    CloseReason.VERTROKKEN: vng.GEEN_INWONER,
+}
+"""What a case closed before anyone acted on it tells of its signals, when no result was
+recorded that says it: every other reason is `Niet opgepakt: andere reden`."""
+
+
+@dataclass(frozen=True)
+class Known:
+    """What was known of the cases by one day."""
+
+    cases: pl.DataFrame  # zaak_id, gesloten, sluitreden: the cases closed by then
+    letters: pl.DataFrame  # zaak_id, datum: each letter sent by then
+    events: pl.DataFrame  # zaak_id, datum, gebeurtenis, waarde: recorded by then, in order
+
+
+def told(signals: pl.DataFrame, known: Known) -> pl.DataFrame:
+    """`signals` (`status`, `zaak_id`) with `status` as told, from what was `known` by one
+    day."""
+    acted = opgepakt(known.letters, known.events)
+    untouched = niet_opgepakt(known.cases, known.events).join(acted, on="zaak_id", how="anti")
+    derived = pl.col("status") == vng.NOG_NIET_OPGEPAKT
+    return (
+        signals.join(acted, on="zaak_id", how="left")
+        .join(untouched, on="zaak_id", how="left")
+        .with_columns(
+            status=pl.when(derived & pl.col("opgepakt").is_not_null())
+            .then(pl.lit(vng.OPGEPAKT))
+            .when(derived & pl.col("niet_opgepakt").is_not_null())
+            .then(pl.col("niet_opgepakt"))
+            .otherwise(pl.col("status"))
+        )
+        .drop("opgepakt", "niet_opgepakt")
+    )
+
+
+def retold(
+    earlier: pl.DataFrame, placed: pl.DataFrame, parted: pl.DataFrame, before: Known, after: Known
+) -> pl.DataFrame:
+    """`earlier` signals (`signaalpartner, signaal_id, status, zaak_id` as before tonight)
+    with `status` as told after tonight, and whether that differs from before (`anders`):
+    their creditors hear it tonight. A signal may have followed its person into another
+    case (`placed`: each signal of an open case after tonight, with its `zaak_id`), or left
+    its case when its household parted (`parted`); one of a case closed tonight stays."""
+    key = list(SIGNAL_KEY)
+    moved = pl.concat(
+        [
+            placed.select(*key, "zaak_id"),
+            parted.select(*key, zaak_id=pl.lit(None, pl.String)),
+        ]
+    ).select(*key, zaak_na="zaak_id", verplaatst=pl.lit(True))
+    was = told(earlier, before).select(*key, voor="status")
+    now = told(
+        earlier.join(moved, on=key, how="left").select(
+            pl.exclude("zaak_id", "zaak_na", "verplaatst"),
+            zaak_id=pl.when("verplaatst").then("zaak_na").otherwise("zaak_id"),
+        ),
+        after,
+    )
+    return (
+        now.drop("zaak_id")
+        .join(earlier.select(*key, "zaak_id"), on=key)
+        .join(was, on=key)
+        .with_columns(anders=pl.col("status") != pl.col("voor"))
+        .drop("voor")
+    )
+
+
+def letters(actions: pl.DataFrame) -> pl.DataFrame:
+    """`zaak_id, datum` of each letter among `actions` (`ACTION_COLUMNS`): it went the
+    night it was booked."""
+    sent = (pl.col("actietype") == "brief") & pl.col("geboekt").is_not_null()
+    return actions.filter(sent).select("zaak_id", datum="geboekt")
+
+
+def opgepakt(letters: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
+    """`zaak_id, opgepakt`: the day each case was first acted on (CBS's `datumOpgepakt`),
+    for the cases that were."""
+    acting = pl.col("gebeurtenis").is_in(ACTED_ON) | (
+        (pl.col("gebeurtenis") == "resultaat") & ~pl.col("waarde").is_in(vng.SIGNAALSTATUSSEN)
+    )
+    return (
+        pl.concat(
+            [
+                letters.select("zaak_id", "datum"),
+                events.filter(acting.fill_null(False)).select("zaak_id", "datum"),
+            ]
+        )
+        .group_by("zaak_id")
+        .agg(opgepakt=pl.col("datum").min())
+    )
+
+
+def niet_opgepakt(cases: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
+    """`zaak_id, niet_opgepakt`: for each closed case, what its signals are told if nobody
+    acted on it (see the module's list)."""
+    said = (
+        events.filter(
+            (pl.col("gebeurtenis") == "resultaat") & pl.col("waarde").is_in(vng.SIGNAALSTATUSSEN)
+        )
+        .group_by("zaak_id")
+        .agg(resultaat=pl.col("waarde").last())
+    )
+    reason = pl.col("sluitreden").replace_strict(
+        {str(k): v for k, v in _CLOSED_UNTOUCHED.items()},
+        default=vng.ANDERE_REDEN,
+        return_dtype=pl.String,
+    )
+    return (
+        cases.filter(pl.col("gesloten").is_not_null())
+        .join(said, on="zaak_id", how="left")
+        .select("zaak_id", niet_opgepakt=pl.coalesce("resultaat", reason))
+    )
