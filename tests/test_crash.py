@@ -69,9 +69,10 @@ def deliver(home: Home, day: date, signals: dict[str, list[dict[str, str]]]) -> 
         home.signals(partner, day, rows)
 
 
-KEPT_APART = ("manifest.json", "vsig.jsonl", "vsig.duckdb", "vsig.lock", ERASURES)
+KEPT_APART = ("manifest.json", "vsig.jsonl", "vsig.duckdb", "vsig.lock", ERASURES, "purge-log.csv")
 """Compared otherwise, or bookkeeping: the erasure generation counts erasures begun, and a
-killed purge begun again is one more (a report read between them is then refused, rightly)."""
+killed purge begun again is one more (a report read between them is then refused, rightly);
+the purge log by its lines without the moment they were written."""
 
 
 def snapshot(home: Home) -> dict[str, object]:
@@ -84,7 +85,10 @@ def snapshot(home: Home) -> dict[str, object]:
     with duckdb.connect(home.path / "state" / "vsig.duckdb", read_only=True) as db:
         tables = [t for (t,) in db.execute("SHOW TABLES").fetchall()]
         state = {t: sorted(map(str, db.execute(f"SELECT * FROM {t}").fetchall())) for t in tables}
-    return {"files": files, "state": state}
+    log = home.path / "purge-log.csv"
+    lines = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+    purged = sorted(line.split(";", 1)[1] for line in lines[1:])  # without `tijdstip`
+    return {"files": files, "state": state, "purged": purged}
 
 
 @pytest.fixture(scope="module")
@@ -147,7 +151,8 @@ def test_a_disk_full_only_after_the_commit_says_the_night_is_done(
     tmp_path: Path, uninterrupted: dict[str, object]
 ) -> None:
     """The purge after the commit cannot write: exit 3, but the message says the run is
-    committed and is not to be run again, and indeed nothing is missing."""
+    committed and is not to be run again; `vsig purge` finishes it (tonight's purge takes the
+    first night's extracts, superseded), and then nothing is missing."""
     home = Home.create(tmp_path)
     deliver(home, NIGHT_1, first_night())
     assert run(home, NIGHT_1).returncode == 0
@@ -156,4 +161,8 @@ def test_a_disk_full_only_after_the_commit_says_the_night_is_done(
     assert full.returncode == 3, full.stderr
     assert "run 20261103-01 is committed" in full.stderr
     assert "Do not run the night again" in full.stderr
+    assert (home.path / "inbox" / "brp" / f"brp-{NIGHT_1:%Y%m%d}.csv").exists()  # not yet
+    purge = [VSIG, "purge", "--home", str(home.path), "--config", str(home.config)]
+    finished = subprocess.run([*purge, "--date", str(NIGHT_2)], capture_output=True, check=False)
+    assert finished.returncode == 0, finished.stderr
     assert snapshot(home) == uninterrupted

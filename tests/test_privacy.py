@@ -528,3 +528,30 @@ def test_a_slice_archived_before_candidates_still_tells_whom_it_named(tmp_path: 
         {"signaalpartner": ["VGZ"], "signaal_id": ["S1"], "gekozen_in": ["20260102-01"]}
     )
     assert erasure.runs_waited(home, decided) == ({"20260101-01"}, frozenset({STAYS.bsn}))
+
+
+def test_a_superseded_extract_goes_once_a_night_read_a_newer_one(tmp_path: Path) -> None:
+    """Each extract holds the whole region. The night of 6 January reads the extract of that
+    day: the one of the 5th goes, with the only copy of a resident nobody signalled, and
+    the purge log says so in keyed hashes; the extract delivered early for the 7th stays,
+    as does the one the next night may read."""
+    home = Home.create(tmp_path)
+    bystander = Resident(make_bsn(741), "Omstander", date(1950, 6, 6), "3318ZZ", 1)
+    second = START + timedelta(days=1)
+    home.registers(START, [STAYS, bystander])
+    home.signals("WOONKRACHT10", START, [STAYS.signal("S-1", "100.00", START)])
+    assert home.run(START).exit_code == 0
+    inbox = home.path / "inbox"
+    assert sorted(p.name for p in (inbox / "brp").iterdir()) == [f"brp-{START:%Y%m%d}.csv"]
+    home.registers(second, [STAYS])
+    home.registers(second + timedelta(days=1), [STAYS])  # delivered early, for tomorrow
+    assert home.run(second).exit_code == 0
+    for kind in ("brp", "sdd"):
+        left = sorted(p.name for p in (inbox / kind).iterdir())
+        assert left == [f"{kind}-{d:%Y%m%d}.csv" for d in (second, second + timedelta(days=1))]
+    assert found_in_home(home.path, [bystander.bsn, bystander.geslachtsnaam]) == []
+    log = pl.read_csv(home.path / "purge-log.csv", separator=";", infer_schema=False)
+    (extracts,) = log.filter(pl.col("soort") == "extract").rows(named=True)
+    names = [f"{kind}/{kind}-{START:%Y%m%d}.csv" for kind in ("brp", "sdd")]
+    secret = TEST_SECRET.encode()
+    assert extracts["kenmerken"].split() == [keyed(secret, "extract", n) for n in names]

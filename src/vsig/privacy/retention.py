@@ -1,10 +1,10 @@
 """Retention: what the law and the letters allow to be kept, and no longer.
 
 Cases close after `case_close_after_days` without activity when they are owed nothing but
-their result (`termijnen.settled`); cases, open or closed, signals, run folders,
-superseded extracts and reports go `retention.months` after their last activity; delivered
-letters and exports may go sooner (`outputs_keep_days`). What went is scrubbed from the
-runs kept since.
+their result (`termijnen.settled`); cases, open or closed, signals, run folders and
+reports go `retention.months` after their last activity; delivered letters and exports may
+go sooner (`outputs_keep_days`); a BRP or SDD extract goes once a committed night read a
+newer one. What went is scrubbed from the runs kept since.
 """
 
 import shutil
@@ -16,8 +16,9 @@ import polars as pl
 
 from vsig.config import Config
 from vsig.contracts import SIGNAL_KEY
+from vsig.io import sources
 from vsig.io.files import crash_point, private_files
-from vsig.io.home import MANIFEST, Home
+from vsig.io.home import MANIFEST, Home, run_date
 from vsig.io.sources import extract_date
 from vsig.io.state.lock import WRITER_WAIT, locked
 from vsig.io.state.store import Store
@@ -167,7 +168,9 @@ def _expire(
         erase_in_run(home, config, run_id, before, ERASED_BY_RETENTION, secret)
     scrubbed = sorted(set(of_cases) | set(of_persons) | set(waited_in) | chose_in)
     retention.add("run_geschoond", scrubbed)
-    retention.add("extract", _remove_old_extracts(home, cutoff))
+    nights = db.run_ids()
+    last_night = max(map(run_date, nights)) if nights else None
+    retention.add("extract", _remove_superseded_extracts(home, config, last_night, cutoff))
     retention.add("rapport", _remove_older(home.reports, cutoff))
     retention.add("inzage", _remove_older(home.inzage, cutoff))
     retention.add("zaak", stale)
@@ -236,13 +239,26 @@ def _remove_older(folder: Path, cutoff: date) -> list[str]:
     return removed
 
 
-def _remove_old_extracts(home: Home, cutoff: date) -> list[str]:
-    """Superseded BRP and SDD extracts past retention; the newest of each kind stays."""
+def _remove_superseded_extracts(
+    home: Home, config: Config, last_night: date | None, cutoff: date
+) -> list[str]:
+    """The BRP and SDD extracts a newer one replaced: each older than the one the last
+    committed night read (`sources.newest_extract`, the rule the night chose it by), and any
+    superseded one past retention. An extract holds the whole region: kept until retention,
+    a nightly delivery would keep some 180 copies of it. The one the next night may read
+    stays, and so does one delivered for a later night; the archive keeps the rows each
+    night used."""
+    delivered = sources.discover(home.inbox, config)
     removed = []
     for kind in ("brp", "sdd"):
-        files = sorted(home.extracts(kind), key=lambda p: (extract_date(p), p.name))
+        files = sorted(
+            (s.path for s in delivered if s.kind == kind), key=lambda p: (extract_date(p), p.name)
+        )
+        used = sources.newest_extract(delivered, kind, last_night) if last_night else None
+        read = (extract_date(used.path), used.path.name) if used else None
         for path in files[:-1]:
-            if extract_date(path) < cutoff:
+            replaced = read is not None and (extract_date(path), path.name) < read
+            if replaced or extract_date(path) < cutoff:
                 path.unlink()
                 removed.append(f"{kind}/{path.name}")
     return removed
