@@ -32,7 +32,9 @@ runner = CliRunner()
 
 
 def signal(signaal_id: str, gemeentecode: str | None, **changes: Any) -> dict[str, Any]:
-    return {
+    """A signal as it stood at the period's end; told what matching gave unless said."""
+    told = changes.get("status", vng.NOG_NIET_OPGEPAKT)
+    return {"teruggemeld": told} | {
         "signaalpartner": "VGZ", "signaal_id": signaal_id, "soort": "Zorg", "bedrag": 12350,
         "ontstaansdatum": date(2026, 9, 1), "signaaldatum": date(2026, 11, 2),
         "status": vng.NOG_NIET_OPGEPAKT, "crisissignaal": False, "warme_overdracht": False,
@@ -40,7 +42,7 @@ def signal(signaal_id: str, gemeentecode: str | None, **changes: Any) -> dict[st
         "achternaam": "Jansen", "geboortedatum": date(1980, 1, 1), "straatnaam": "Voorstraat",
         "postcode": "3311AB", "huisnummer": 1, "huisletter": None, "huisnummertoevoeging": None,
         "plaatsnaam": "Dordrecht", "gemeentecode": gemeentecode, "zaak_id": None,
-        "gesloten": None, "sluitreden": None,
+        "zaak_gemeente": None, "gesloten": None, "sluitreden": None,
     } | changes  # fmt: skip
 
 
@@ -54,7 +56,7 @@ def case(zaak_id: str, **changes: Any) -> dict[str, Any]:
 CASE_SCHEMA = {"zaak_id": pl.String, "gemeentecode": pl.String, "geopend": pl.Date,
                "gesloten": pl.Date, "sluitreden": pl.String}  # fmt: skip
 SIGNAL_SCHEMA = {"zaak_id": pl.String, "gesloten": pl.Date, "sluitreden": pl.String,
-                 "gemeentecode": pl.String}  # fmt: skip
+                 "gemeentecode": pl.String, "zaak_gemeente": pl.String}  # fmt: skip
 EVENT_SCHEMA = {"zaak_id": pl.String, "datum": pl.Date, "gebeurtenis": pl.String,
                 "waarde": pl.String}  # fmt: skip
 
@@ -121,19 +123,24 @@ def test_each_municipality_gets_its_signals_and_every_signal_is_in_one_levering(
 
 @given(
     st.sampled_from(["0505", "0590", "0599", None]),
+    st.sampled_from(["0505", "0590", "0599", None]),
     st.sampled_from(["Dordrecht", "PAPENDRECHT", "Rotterdam", "", None]),
 )
 def test_a_signal_always_has_exactly_one_configured_levering(
-    config: Config, gemeentecode: str | None, plaatsnaam: str | None
+    config: Config, zaak_gemeente: str | None, gemeentecode: str | None, plaatsnaam: str | None
 ) -> None:
+    """Its case's municipality first: a case and its signals are in one levering."""
     assert config.cbs is not None
     frame = pl.DataFrame(
-        {"gemeentecode": [gemeentecode], "plaatsnaam": [plaatsnaam]},
-        schema={"gemeentecode": pl.String, "plaatsnaam": pl.String},
-    )
+        {"zaak_gemeente": [zaak_gemeente], "gemeentecode": [gemeentecode],
+         "plaatsnaam": [plaatsnaam]},
+        schema={"zaak_gemeente": pl.String, "gemeentecode": pl.String, "plaatsnaam": pl.String},
+    )  # fmt: skip
     (code,) = frame.select(cbs.levering(config, config.cbs)).to_series().to_list()
     assert code in {g.code for g in config.gemeenten}
-    if gemeentecode in ("0505", "0590"):
+    if zaak_gemeente in ("0505", "0590"):
+        assert code == zaak_gemeente
+    elif gemeentecode in ("0505", "0590"):
         assert code == gemeentecode
 
 
@@ -154,22 +161,27 @@ def test_the_client_is_the_bsn_alone_or_an_address_never_a_name(config: Config) 
     assert "Jansen" not in json.dumps(clients)
 
 
-def test_each_signal_has_its_status_as_told_by_the_period_end(config: Config) -> None:
-    """A letter or an attempt makes a case `Opgepakt`; a forward does not; a case closed
-    before anyone acted tells why; a final status stays."""
-    moved_away = {"gesloten": date(2026, 11, 20), "sluitreden": CloseReason.VERTROKKEN}
+def test_each_signal_has_its_status_as_told_and_a_case_the_day_of_its_first_action(
+    config: Config,
+) -> None:
+    """The status as told by the period's last night (`rules.status`, recorded by it);
+    `datumOpgepakt` from a letter or an attempt, not from a forward, nor from a result
+    known without contact."""
+    paid = ("resultaat", "Inwoner heeft zelf al betaald/betalingsregeling getroffen")
     frames = rows(
-        [signal("S1", "0505", zaak_id="Z1"), signal("S2", "0505", zaak_id="Z2"),
-         signal("S3", "0505", zaak_id="Z3"), signal("S4", "0505", zaak_id="Z4", **moved_away),
-         signal("S5", "0505", status=vng.HERHAALD, zaak_id="Z1")],
-        [case("Z1"), case("Z2"), case("Z3"), case("Z4", **moved_away)],
-        events=[("Z3", date(2026, 11, 9), "contactpoging", "Telefoon|nee|")],
+        [signal("S1", "0505", zaak_id="Z1", teruggemeld=vng.OPGEPAKT),
+         signal("S2", "0505", zaak_id="Z2"),
+         signal("S3", "0505", zaak_id="Z3", teruggemeld=vng.OPGEPAKT),
+         signal("S4", "0505", zaak_id="Z4", teruggemeld=vng.ANDERE_REDEN)],
+        [case("Z1"), case("Z2"), case("Z3"),
+         case("Z4", gesloten=date(2026, 11, 20), sluitreden=CloseReason.RESULTAAT)],
+        events=[("Z3", date(2026, 11, 9), "contactpoging", "Telefoon|nee|"),
+                ("Z4", date(2026, 11, 20), *paid)],
         letters=[("Z1", date(2026, 11, 2))],
     )  # fmt: skip
     delivery = levering(made(config, frames), "0505")
     statuses = [s["status"] for s in delivery["vroegsignalen"]]
-    assert statuses == ["Opgepakt", vng.NOG_NIET_OPGEPAKT, "Opgepakt", vng.GEEN_INWONER,
-                        vng.HERHAALD]  # fmt: skip
+    assert statuses == [vng.OPGEPAKT, vng.NOG_NIET_OPGEPAKT, vng.OPGEPAKT, vng.ANDERE_REDEN]
     opgepakt = {
         z["vroegsignalen"][0]["ID"]: z.get("datumOpgepakt") for z in delivery["vroegsignaalzaken"]
     }
@@ -240,45 +252,79 @@ def test_a_case_closed_after_the_period_has_no_result_in_it(config: Config) -> N
 
 START = date(2026, 11, 2)
 DEBTOR = Resident(make_bsn(951), "Maandelijks", date(1975, 1, 1), "3311AB", 3)
+MOVER = Resident(make_bsn(952), "Verhuizer", date(1976, 2, 2), "2951AA", 4,
+                 gemeentecode="0482", woonplaats="Alblasserdam")  # fmt: skip
+MOVED = Resident(MOVER.bsn, "Verhuizer", date(1976, 2, 2), "3331AA", 8,
+                 gemeentecode="0642", woonplaats="Zwijndrecht")  # fmt: skip
+JOINER = Resident(make_bsn(953), "Samen", date(1977, 3, 3), "3311AB", 5)
+JOINED = Resident(JOINER.bsn, "Samen", date(1977, 3, 3), "3311AB", 7)
+HOST = Resident(make_bsn(954), "Gastvrij", date(1978, 4, 4), "3311AB", 7)
 
 
 def test_a_past_month_gives_the_same_delivery_after_later_nights(tmp_path: Path) -> None:
-    """The next month's signal to the same case, its events and its result change nothing
-    in November's delivery but the moment it was made."""
+    """After November: the next month's signal to the same case, its events and its result;
+    a household that moves from Alblasserdam to Zwijndrecht; one that moves in with another
+    whose case then takes its signal; an attempt dated in November that a workbook brings in
+    December. November's delivery is what it was, but for the moment it was made, and in
+    every month a case and the signals of that month it refers to are in one levering."""
     home = Home.create(tmp_path)
 
-    def night(day: date, *signals: dict[str, str], events: str | None = None) -> None:
-        home.registers(day, [DEBTOR])
-        if signals:
-            home.signals("VGZ", day, list(signals))
+    def night(day: date, people: list[Resident], events: str | None = None,
+              **signals: list[dict[str, str]]) -> None:  # fmt: skip
+        home.registers(day, people)
+        for partner, rows in signals.items():
+            home.signals(partner, day, rows)
         if events:
             home.write(f"uitkomsten/u-{day:%Y%m%d}.csv", events)
         assert home.run(day).exit_code == 0
 
-    def november() -> dict[str, Any]:
+    def month(period: str) -> dict[str, Any]:
         target = tmp_path / "monitor.json"
         args = ["--home", str(home.path), "--config", str(home.config), "--out", str(target)]
-        result = runner.invoke(app, ["report", "monitor", "--period", "2026-11", *args])
+        result = runner.invoke(app, ["report", "monitor", "--period", period, *args])
         assert result.exit_code == 0, result.output
         delivery: dict[str, Any] = json.loads(target.read_text())
         VALID.validate(delivery)
         delivery.pop("aanleverdatumEnTijd")
+        for lev in delivery["leveringen"]:
+            own = {s["ID"] for s in lev["vroegsignalen"]}
+            received = {s["ID"] for other in delivery["leveringen"] for s in other["vroegsignalen"]}
+            for case in lev["vroegsignaalzaken"]:
+                refers = {ref["ID"] for ref in case["vroegsignalen"]}
+                assert refers & received <= own, (period, lev["gemeentecode"], refers)
         return delivery
 
-    night(START, DEBTOR.signal("V-1", "300.00", START, bsn=DEBTOR.bsn))
-    first = november()
-    (zaak_id,) = home.out(f"{START:%Y%m%d}-01", "cases.csv")["zaak_id"]
+    night(
+        START,
+        [DEBTOR, MOVER, JOINER, HOST],
+        VGZ=[DEBTOR.signal("V-1", "300.00", START, bsn=DEBTOR.bsn)],
+        EVIDES=[p.signal(f"E-{p.huisnummer}", "120.00", START, bsn=p.bsn)
+                for p in (MOVER, JOINER, HOST)],
+    )  # fmt: skip
+    first = month("2026-11")
+    cases = home.out(f"{START:%Y%m%d}-01", "cases.csv")
+    zaak_id = cases.filter(pl.col("huisnummer") == "3")["zaak_id"].item()
+    host_case = cases.filter(pl.col("huisnummer") == "7")["zaak_id"].item()
     later = date(2026, 12, 7)
-    header = "zaak_id;datum;gebeurtenis;waarde\n"
     night(
         later,
-        DEBTOR.signal("V-2", "400.00", later, bsn=DEBTOR.bsn),
-        events=header + f"{zaak_id};{later};contactpoging;Telefoon|ja|Middag\n"
-        f"{zaak_id};{later};resultaat;(Budget)advies en/of quick fix\n",
+        [DEBTOR, MOVED, JOINED, HOST],
+        events="zaak_id;datum;gebeurtenis;waarde\n"
+        f"{zaak_id};{later};contactpoging;Telefoon|ja|Middag\n"
+        f"{zaak_id};{later};resultaat;(Budget)advies en/of quick fix\n"
+        f"{host_case};2026-11-20;contactpoging;Huisbezoek|nee|Ochtend\n",
+        VGZ=[DEBTOR.signal("V-2", "400.00", later, bsn=DEBTOR.bsn)],
     )
-    assert november() == first
-    (zaak,) = levering(first, "0505")["vroegsignaalzaken"]
-    assert zaak["vroegsignalen"] == [{"ID": "VGZ-V-1"}]
+    assert month("2026-11") == first
+    (zaak,) = [z for z in levering(first, "0505")["vroegsignaalzaken"]
+               if z["vroegsignalen"] == [{"ID": "VGZ-V-1"}]]  # fmt: skip
     assert zaak["contactpogingen"] == [{"soort": "Brief", "datum": "2026-11-02"}]
     assert "resultaat" not in zaak
+    assert [s["ID"] for s in levering(first, "0482")["vroegsignalen"]] == ["EVIDES-E-4"]
+    december = month("2026-12")
+    # The moved case is Zwijndrecht's now; the merged one ends, its signal in the host's case.
+    (moved,) = levering(december, "0642")["vroegsignaalzaken"]
+    assert moved["vroegsignalen"] == [{"ID": "EVIDES-E-4"}]
+    held = [z["vroegsignalen"] for z in levering(december, "0505")["vroegsignaalzaken"]]
+    assert [{"ID": "EVIDES-E-5"}, {"ID": "EVIDES-E-7"}] in held
     assert START + timedelta(days=35) == later

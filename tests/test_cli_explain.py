@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 from typer.testing import CliRunner
 
 from vsig.cli import app
@@ -77,7 +78,9 @@ def test_a_signal_shows_how_it_matched_and_what_the_partner_heard(story: Story) 
         "gemeentecode": "0505",
         "laatste_activiteit": None,
     }
-    assert signal["terugmelding"] == vng.NOG_NIET_OPGEPAKT
+    heard = story.home.out("20261102-01", "exports/terugmelding/WOONKRACHT10.csv")
+    told = heard.filter(pl.col("signaal_id") == "W-11")["status"].item()
+    assert signal["terugmelding"] == told == vng.OPGEPAKT  # its letter went that night
     assert [c["zaak_id"] for c in found["zaken"]] == [signal["zaak_id"]]
 
 
@@ -110,7 +113,8 @@ def test_explain_speaks_in_euros_words_and_addresses(story: Story) -> None:
         assert python not in text, python
     assert "crisis no" in text
     assert "soorten Water," in text  # a list, joined
-    assert " at huisnummer " in text
+    # The case's address with its street and town, as the register row the run kept has it.
+    assert f" at Voorstraat {ESCALATES.huisnummer}, 3311 AB Dordrecht " in text
 
 
 def test_a_signal_outside_its_window_says_which_and_why_it_was_picked_up_or_not(

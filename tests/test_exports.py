@@ -27,8 +27,10 @@ HUUR = ("Huur", 100_00, TODAY - timedelta(days=21))
 """Each test signal's soort, amount and start of its arrears."""
 
 
-def signals(*rows: tuple[str, int, str, str]) -> pl.DataFrame:
-    """(partner, line, signal id, status) of tonight's signals."""
+def signals(*rows: tuple[str, int, str, str], told: dict[str, str] | None = None) -> pl.DataFrame:
+    """(partner, line, signal id, status) of tonight's signals, each told its status unless
+    `told` says otherwise (`rules.status`)."""
+    told = told or {}
     return pl.DataFrame(
         [
             (partner, f"{partner}.csv", line, signaal, f"K{signaal}", TODAY, status, *HUUR)
@@ -36,7 +38,7 @@ def signals(*rows: tuple[str, int, str, str]) -> pl.DataFrame:
         ],
         schema=SIGNAL,
         orient="row",
-    )
+    ).with_columns(teruggemeld=pl.col("signaal_id").replace_strict(told, default=pl.col("status")))
 
 
 def test_each_creditor_gets_its_own_rows_its_decisions_and_its_refusals_only(
@@ -50,6 +52,7 @@ def test_each_creditor_gets_its_own_rows_its_decisions_and_its_refusals_only(
         ("VGZ", 2, "V-2", vng.HERHAALD),
         ("EVIDES", 2, "E-2", vng.NOG_NIET_OPGEPAKT),
         ("VGZ", 3, "V-3", vng.ONTERECHT),
+        told={"E-2": vng.OPGEPAKT},  # its letter went tonight
     )
     earlier = signals(
         ("VGZ", 5, "V-1", vng.NOG_NIET_OPGEPAKT), ("EVIDES", 3, "E-1", vng.NOG_NIET_OPGEPAKT)
@@ -79,6 +82,11 @@ def test_each_creditor_gets_its_own_rows_its_decisions_and_its_refusals_only(
     told = feedback["VGZ"].select("signaal_id", "toelichting").drop_nulls().rows()
     assert [(signaal, why[:50]) for signaal, why in told] == [
         ("V-3", "21 dagen achterstand. Meldingen over Huur pakken w")
+    ]
+    assert feedback["EVIDES"].select("signaal_id", "status", "afwijzing").rows() == [
+        ("E-2", vng.OPGEPAKT, None),
+        ("E-1", vng.NOG_NIET_OPGEPAKT, None),
+        ("E-3", None, "bedrag: moet meer dan 0 zijn"),
     ]
     assert feedback["EVIDES"].select("signaal_id", "beschikking", "afwijzing").rows() == [
         ("E-2", None, None),

@@ -71,17 +71,28 @@ def test_the_debtor_sees_what_the_creditor_wrote_and_what_was_done(home: Home) -
     assert melding["zoals_gemeld"]["naam"] == "Inzicht"
     assert melding["zoals_gemeld"]["adres"] == "5, 3317XY"  # no street or town was sent
     (zaak,) = found["zaken"]
-    assert zaak["adres"] == "huisnummer 5, 3317 XY"
+    assert zaak["adres"] == "Voorstraat 5, 3317 XY Dordrecht"  # as the run's register row had it
     assert zaak["gemeente"] == "Dordrecht"
     forwarded = "Wij gaven uw gegevens door aan de gemeente Dordrecht"  # over 500, not known
     offer_by = formats.datum(date(2026, 1, 19))  # 10 working days after 5 January
     promised = f"{forwarded}, die uiterlijk {offer_by} contact met u zou opnemen"
     assert [a["wat"] for a in zaak["acties"]] == [promised]
-    for shown in ("K-V-1", "0612345678", "huisnummer 5, 3317 XY", forwarded):
+    for shown in ("K-V-1", "0612345678", "Voorstraat 5, 3317 XY Dordrecht", forwarded):
         assert shown in text
     assert "Verwijderd uiterlijk 5 juli 2026" in text  # six months after the last activity
     assert "privacy@sddrechtsteden.nl" in text
     assert "Autoriteit Persoonsgegevens" in text
+    # AVG art. 15: the sources, every recipient, the decision and the privacy officer.
+    for said in (
+        "Basisregistratie Personen",
+        "onze eigen administratie",
+        "Centraal Bureau voor de Statistiek (CBS) krijgt uw burgerservicenummer",
+        "De gemeente Dordrecht kreeg uw naam",
+        "Wat wij besloten",
+        "functionaris gegevensbescherming",
+        "Wat wij uw schuldeiser terugmeldden",
+    ):
+        assert said in text, said  # fmt: skip
     for jargon in ("|", "vanaf_500", "informatiebrief", "2026-01-05", "out/"):
         assert jargon not in text, jargon
 
@@ -101,6 +112,10 @@ def test_a_housemate_learns_their_register_row_was_kept(home: Home) -> None:
     assert len(found["als_huisgenoot"]) == 1
     assert "geen gegevens" not in text
     assert "Gegevens van u als bewoner" in text
+    # No creditor signalled them, nor was anything of theirs sent to CBS or forwarded.
+    assert "schuldeiser die u meldde" not in text
+    assert "CBS" not in text
+    assert "lijst van bewoners" in text
 
 
 def test_nothing_held_is_said_only_when_nothing_is(home: Home) -> None:

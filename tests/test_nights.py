@@ -250,7 +250,7 @@ def test_a_forwarded_case_that_moves_is_owed_by_its_new_municipality(tmp_path: P
         "A. Eigenaar",
         "Eerste aanbod doen",
     )
-    assert (new["Door"], new["Te doen uiterlijk"]) == ("Zwijndrecht", "2027-02-08")
+    assert (new["Door"], new["Te doen uiterlijk"]) == ("Zwijndrecht", "08-02-2027")
     old = home.out(after, "exports/gemeente/0505.csv").row(0, named=True)
     assert (old["Verhuisd"], old["Door"], old["Bewoners"]) == (
         "naar Zwijndrecht",
@@ -276,7 +276,7 @@ def test_a_move_keeps_the_sdds_crisis_call_and_moving_back_revives_no_forward(
     (call,) = home.out(there, "exports/sdd/bellijst.csv").to_dicts()
     assert (call["Bellen"], call["Uiterlijk"]) == (
         "SDD belt binnen 3 werkdagen (crisis)",
-        "2027-01-08",
+        "08-01-2027",
     )
     back = START + timedelta(days=28)  # Monday 1 February
     home_again = night(home, back, [OWNER])
@@ -284,7 +284,7 @@ def test_a_move_keeps_the_sdds_crisis_call_and_moving_back_revives_no_forward(
     assert (row["Verhuisd"], row["Door"], row["Te doen uiterlijk"]) == (
         "van Zwijndrecht",
         "Dordrecht",
-        "2027-02-15",
+        "15-02-2027",
     )
     late = home.out(home_again, "exports/termijnen.csv").filter(
         pl.col("termijn") == "eerste_aanbod"
@@ -393,8 +393,8 @@ def test_a_call_is_on_the_worklist_from_its_day_until_the_household_is_reached(
     (due,) = night_on(9)  # Wednesday 13 January
     assert (due["Zaak"], due["Bellen vanaf"], due["Uiterlijk"]) == (
         cases["vanaf_500_bekend"],
-        "2027-01-13",
-        "2027-01-18",
+        "13-01-2027",
+        "18-01-2027",
     )
     assert due["Al verstuurd"] == "Brief met het aanbod van de SDD (04-01-2027)"
     assert (due["Te laat"], due["Pogingen"]) == ("nee", "0")
@@ -408,7 +408,7 @@ def test_a_call_is_on_the_worklist_from_its_day_until_the_household_is_reached(
     assert (tried["Te laat"], tried["Pogingen"], tried["Laatste poging"]) == (
         "nee",
         "1",
-        "2027-01-20",
+        "20-01-2027",
     )
     assert tried["Nu te doen"] != "Bellen zoals de brief belooft"
     assert night_on(17, (cases["vanaf_500_bekend"], "contactpoging", "Telefoon|ja|Middag")) == []

@@ -98,6 +98,33 @@ def test_letter_text_is_pinned(out: Path, template: str, case: str) -> None:
     assert_golden(f"letters/{template}.txt", pdf_text(letter))
 
 
+@pytest.mark.parametrize(
+    ("template", "case"),
+    [("brief_lokaal_aanbod", "Z20261102-01-0003"), ("informatiebrief", "Z20261102-01-0005")],
+)
+def test_a_letter_tells_where_its_data_came_from_and_who_gets_it(
+    out: Path, template: str, case: str
+) -> None:
+    """AVG art. 13 and 14: the sources, the categories of data, every recipient, how long,
+    and that the privacy address is the data protection officer's; on two pages still (the
+    longest letter: a local offer, a forward, its terms)."""
+    letter = out / "letters" / f"{case}-{template}-1.pdf"
+    text = " ".join(pdf_text(letter).split())
+    for said in (
+        "wat uw schuldeiser meldde (uw naam, adres, geboortedatum, telefoon en e-mail, en de "
+        "achterstand)",
+        "burgerservicenummer en huisgenoten uit de Basisregistratie Personen",
+        "of u al hulp van ons krijgt",
+        "Uw schuldeiser hoort alleen of wij de melding oppakten",
+        "Uw gemeente krijgt uw naam, adres en de achterstand",
+        "het Centraal Bureau voor de Statistiek uw burgerservicenummer en de melding",
+        "Wij verwijderen alles 6 maanden na de laatste melding of het laatste contact",
+        "onze functionaris gegevensbescherming, privacy@sddrechtsteden.nl",
+    ):
+        assert said in text, said
+    assert len(PdfReader(letter).pages) == 2
+
+
 def test_two_adults_with_debts_get_a_letter_each_naming_only_their_own(out: Path) -> None:
     """One case for the household, a letter per debtor; each names its creditor."""
     first, second = (
@@ -238,6 +265,16 @@ DATE_COLUMNS = (
 )  # fmt: skip
 
 
+def test_a_date_reads_one_way_in_a_file_people_open(out: Path) -> None:
+    """`02-11-2026` in every date column of an export, as in the text beside it (`Brief
+    (02-11-2026)`) and in the workbook."""
+    iso = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+    for csv_path in sorted((out / "exports").rglob("*.csv")):
+        assert not iso.search(csv_path.read_text(encoding="utf-8-sig")), csv_path
+    calls = (out / "exports" / "sdd" / "bellijst.csv").read_text(encoding="utf-8-sig")
+    assert "02-11-2026;05-11-2026" in calls  # bellen vanaf, uiterlijk
+
+
 def test_every_export_has_a_spreadsheet_beside_it_with_typed_cells(out: Path) -> None:
     """What Excel did to the CSV: 0612… lost its zero, 0482 became 482, +31… showed the
     guard's apostrophe. In the .xlsx text is text, amounts are numbers, dates dates."""
@@ -288,6 +325,27 @@ def test_a_spreadsheet_opening_the_csv_keeps_phones_and_codes_as_text(out: Path)
         assert not phone.isdigit(), phone
         assert not phone.startswith(("+", "'+")), phone
     assert "06 12345678" in phones
+
+
+def test_every_sheet_people_print_prints_a_row_across_one_page(out: Path) -> None:
+    """Landscape A4, one page wide however many columns, the header on every page and page
+    numbers below: the export, the call list and their sheets of outcomes and doubt."""
+    printed = {}
+    for workbook in sorted((out / "exports").rglob("*.xlsx")):
+        for sheet in openpyxl.load_workbook(workbook).worksheets:
+            if sheet.sheet_state != "visible":
+                continue  # the value lists behind the drop-downs
+            setup = sheet.page_setup
+            printed[f"{workbook.name}/{sheet.title}"] = (
+                setup.orientation, setup.paperSize, setup.fitToWidth or 1,  # 1 if not said
+                setup.fitToHeight,
+                sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.print_title_rows,
+                sheet.oddFooter.right.text,
+            )  # fmt: skip
+    assert {"0505.xlsx/export", "0505.xlsx/Uitkomsten", "bellijst.xlsx/Twijfel"} <= set(printed)
+    assert set(printed.values()) == {("landscape", 9, 1, 0, True, "$1:$1", "pagina &P van &N")}, (
+        printed
+    )
 
 
 def test_a_spreadsheet_shows_what_was_sent_and_never_runs_it(out: Path) -> None:

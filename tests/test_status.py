@@ -19,6 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import polars as pl
 import pytest
 from hypothesis import given
@@ -88,15 +89,22 @@ def feedback(home: Home, run_id: str) -> dict[str, str]:
         return {row["signaal_id"]: row["status"] for row in csv.DictReader(handle, delimiter=";")}
 
 
-def cbs_statuses(home: Home, tmp_path: Path) -> tuple[dict[str, str], dict[str, Any]]:
-    target = tmp_path / "2026-11.json"
+def monitor(home: Home, tmp_path: Path, period: str) -> dict[str, Any]:
+    """A month's CBS delivery, without the moment it was made."""
+    target = tmp_path / f"{period}.json"
     result = runner.invoke(
         app,
-        ["report", "monitor", "--period", "2026-11", "--out", str(target),
+        ["report", "monitor", "--period", period, "--out", str(target),
          "--home", str(home.path), "--config", str(home.config)],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    delivery = json.loads(target.read_text())
+    delivery: dict[str, Any] = json.loads(target.read_text())
+    delivery.pop("aanleverdatumEnTijd")
+    return delivery
+
+
+def cbs_statuses(home: Home, tmp_path: Path) -> tuple[dict[str, str], dict[str, Any]]:
+    delivery = monitor(home, tmp_path, "2026-11")
     signals = [s for lev in delivery["leveringen"] for s in lev["vroegsignalen"]]
     cases = {
         c["vroegsignalen"][0]["ID"]: c for lev in delivery["leveringen"]
@@ -155,6 +163,65 @@ def test_a_resident_in_schuldhulpverlening_gets_no_letter_and_their_debt_goes_to
     assert home.out("20261102-01", "letters/index.csv")["zaak_id"].to_list() == letter
 
 
+def test_a_signal_picked_up_stays_picked_up_in_the_case_it_follows_its_person_into(
+    tmp_path: Path,
+) -> None:
+    """A (€120) had a letter on 2 November; on the 9th A moves in with B, whose forwarded
+    case nobody acted on, and A's signal follows into B's case. It was picked up: its
+    creditor hears nothing new, and the inzage, November's CBS month (made before and
+    after) and `explain` all still say `Opgepakt`; B's signal stays as it was."""
+    home = Home.create(tmp_path)
+    a, b = resident(11), resident(12)
+    moved = resident(11, huisnummer=b.huisnummer)
+    home.registers(NIGHT_1, [a, b])
+    home.signals("VATTENFALL", NIGHT_1, [a.signal("V-A", "120.00", NIGHT_1),
+                                         b.signal("V-B", "900.00", NIGHT_1)])  # fmt: skip
+    assert home.run(NIGHT_1).exit_code == 0
+    november, _ = cbs_statuses(home, tmp_path)
+    home.registers(NIGHT_2, [moved, b])
+    assert home.run(NIGHT_2).exit_code == 0
+    with duckdb.connect(home.path / "state" / "vsig.duckdb", read_only=True) as db:
+        merged = db.execute("SELECT count(DISTINCT zaak_id) FROM signalen").fetchall()
+    assert merged == [(1,)]
+    assert feedback(home, "20261102-01") == {"V-A": vng.OPGEPAKT, "V-B": vng.NOG_NIET_OPGEPAKT}
+    assert not (home.path / "out" / "20261109-01" / "exports" / "terugmelding").exists()
+    assert cbs_statuses(home, tmp_path)[0] == november
+    assert inzage_status(home, moved, tmp_path) == {"V-A": vng.OPGEPAKT}
+    explained = runner.invoke(
+        app, ["explain", "V-A", "--home", str(home.path), "--config", str(home.config)]
+    )
+    assert "fed back to VATTENFALL: Opgepakt" in explained.stdout
+
+
+def test_a_result_a_later_night_records_leaves_the_month_it_is_dated_in(tmp_path: Path) -> None:
+    """A forwarded case, and on 2 December a workbook with its result dated 28 November
+    ("zelf al betaald", known without contact). November's delivery stays as made on 1
+    December; December's has the closing. Nobody acted: its creditor is told `Niet
+    opgepakt: andere reden`, and no `datumOpgepakt` is given."""
+    home = Home.create(tmp_path)
+    a = resident(13)
+    december = date(2026, 12, 2)
+    home.registers(NIGHT_1, [a])
+    home.signals("VATTENFALL", NIGHT_1, [a.signal("V-1", "900.00", NIGHT_1)])
+    assert home.run(NIGHT_1).exit_code == 0
+    first = monitor(home, tmp_path, "2026-11")
+    (zaak_id,) = home.out("20261102-01", "cases.csv")["zaak_id"]
+    paid = "Inwoner heeft zelf al betaald/betalingsregeling getroffen"
+    home.write(
+        "uitkomsten/uitkomsten-20261202.csv",
+        csv_text([{"zaak_id": zaak_id, "datum": "2026-11-28", "gebeurtenis": "resultaat",
+                   "waarde": paid}]),
+    )  # fmt: skip
+    home.registers(december, [a])
+    assert home.run(december).exit_code == 0
+    assert monitor(home, tmp_path, "2026-11") == first
+    (case,) = [c for lev in monitor(home, tmp_path, "2026-12")["leveringen"]
+               for c in lev["vroegsignaalzaken"]]  # fmt: skip
+    assert case["resultaat"] == paid
+    assert "datumOpgepakt" not in case
+    assert feedback(home, "20261202-01") == {"V-1": vng.ANDERE_REDEN}
+
+
 # The rule itself, over frames.
 
 CASES = {"zaak_id": pl.String, "gesloten": pl.Date, "sluitreden": pl.String}
@@ -167,19 +234,26 @@ def told_one(
     stored: str,
     closed: str | None = None,
     letters: int = 0,
-    events: Sequence[tuple[str, str | None]] = (),
+    events: Sequence[tuple[str, str | None] | tuple[str, str | None, int]] = (),
+    before: str | None = None,
 ) -> str:
+    """What a signal stored with `stored` (told `before`) is told, its case `closed` for a
+    reason, with `letters` and `events` (kind, value, and the day of November)."""
     signals = pl.DataFrame(
-        {"signaalpartner": ["P"], "signaal_id": ["S"], "status": [stored], "zaak_id": ["Z"]}
-    )
+        {"signaalpartner": ["P"], "signaal_id": ["S"], "status": [stored], "zaak_id": ["Z"],
+         "teruggemeld": [before]},
+        schema_overrides={"teruggemeld": pl.String},
+    )  # fmt: skip
     known = status.Known(
         pl.DataFrame([("Z", DAY, closed)] if closed else [], schema=CASES, orient="row"),
         pl.DataFrame([("Z", DAY)] * letters, schema=LETTERS, orient="row"),
         pl.DataFrame(
-            [("Z", DAY, kind, value) for kind, value in events], schema=EVENTS, orient="row"
+            [("Z", date(2026, 11, e[2] if len(e) == 3 else 2), e[0], e[1]) for e in events],
+            schema=EVENTS,
+            orient="row",
         ),
     )
-    (found,) = status.told(signals, known)["status"].to_list()
+    (found,) = status.told(signals, known)["teruggemeld"].to_list()
     return str(found)
 
 
@@ -193,6 +267,16 @@ def told_one(
         # A result that says the signal was not taken up is told as such, once closed.
         ({"events": [("resultaat", vng.BEKEND_SHV)], "closed": CloseReason.RESULTAAT},
          vng.BEKEND_SHV),
+        # A result known without contact is no action.
+        ({"events": [("resultaat", "Inwoner heeft zelf al betaald/betalingsregeling getroffen")],
+          "closed": CloseReason.RESULTAAT}, vng.ANDERE_REDEN),
+        # Two results: the latest by date counts, whatever the order they came in.
+        ({"events": [("resultaat", vng.OVERLEDEN, 8), ("resultaat", vng.BEKEND_SHV, 5)],
+          "closed": CloseReason.RESULTAAT}, vng.OVERLEDEN),
+        # Told `Opgepakt` before (in a case it left): it stays, however this one goes.
+        ({"before": vng.OPGEPAKT}, vng.OPGEPAKT),
+        ({"before": vng.OPGEPAKT, "closed": CloseReason.VERTROKKEN}, vng.OPGEPAKT),
+        ({"before": vng.NOG_NIET_OPGEPAKT, "closed": CloseReason.VERTROKKEN}, vng.GEEN_INWONER),
         ({"closed": CloseReason.VERTROKKEN}, vng.GEEN_INWONER),
         ({"closed": CloseReason.OVERLEDEN}, vng.OVERLEDEN),
         ({"closed": CloseReason.SAMENGEVOEGD}, vng.ANDERE_REDEN),

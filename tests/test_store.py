@@ -30,6 +30,7 @@ def changes(store_: Store, **frames: pl.DataFrame) -> Changes:
     given = {t: frames.get(t, empty(store_, t)) for t in tables}
     given["besluiten"] = frames.get("besluiten", empty(store_, "signalen"))
     given["uiteen"] = frames.get("uiteen", empty(store_, "signalen"))
+    given["teruggemeld"] = frames.get("teruggemeld", empty(store_, "signalen"))
     moved = frames.get(
         "herindeling",
         pl.DataFrame(

@@ -183,7 +183,7 @@ def test_a_filled_sheet_is_the_next_nights_events(tmp_path: Path) -> None:
     # The aanmelding of 3 November: the first conversation is due by 1 December.
     deadlines = home.out(run_2, "exports/termijnen.csv")
     due = deadlines.filter(pl.col("zaak_id") == aangemeld).select("termijn", "uiterlijk")
-    assert due.rows() == [("eerste_gesprek", "2026-12-01")]
+    assert due.rows() == [("eerste_gesprek", "01-12-2026")]
     feedback = home.out(run_2, "exports/terugmelding/VGZ.csv")
     decided = feedback.filter(pl.col("resultaat").is_not_null())
     assert decided.select("signaal_id", "resultaat").rows() == [

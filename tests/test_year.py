@@ -30,7 +30,7 @@ import os
 import random
 import zlib
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -42,8 +42,10 @@ import pytest
 from dateutil.relativedelta import relativedelta
 
 from vsig.cli import app
+from vsig.config import Config, load_config
 from vsig.io.uitkomsten import ENTRIES_PER_CASE
 from vsig.privacy.purge_log import ERASED_BY_RETENTION
+from vsig.reporting import cbs
 from vsig.rules import keuzes, vng, werkdagen
 from vsig.rules.lifecycle import CloseReason
 
@@ -132,6 +134,8 @@ class Street:
         self.doubts: dict[str, tuple[date, str, str]] = {}
         """Signals no one fits for sure, by id: the night they came in, who they are about
         and where that person lived then."""
+        self.deliveries: dict[date, dict[str, Any]] = {}
+        """Each month's CBS delivery as first made, the night after the month ended."""
 
     def residents(self) -> list[Resident]:
         return [p for b, p in sorted(self.people.items()) if b not in self.gone]
@@ -515,13 +519,83 @@ def check_the_night(db: Db, home: Home, street: Street, day: date) -> None:
     assert_doubt_waits(db, street, day)
     deadlines = home.out(f"{day:%Y%m%d}-01", "exports/termijnen.csv")["uiterlijk"].to_list()
     actions = state(db, "SELECT uiterlijk FROM acties WHERE uiterlijk IS NOT NULL")
-    for due in [date.fromisoformat(d) for d in deadlines] + [d for (d,) in actions]:
+    read = [datetime.strptime(d, "%d-%m-%Y").date() for d in deadlines]
+    for due in read + [d for (d,) in actions]:
         assert werkdagen.is_werkdag(due), (day, due)
     assert_calls_listed_while_due_and_unanswered(db, home, day)
     assert_no_call_promised_without_a_number(db, day)
     assert_forwards_overdue_without_an_offer(db, home, day)
     assert_moves_told(db, home, street, day)
+    assert_past_deliveries_unchanged(db, home, street, day)
     assert_forgotten(home, street, day)
+
+
+def assert_past_deliveries_unchanged(db: Db, home: Home, street: Street, day: date) -> None:
+    """On the first night of a month, the month before is delivered; every month delivered
+    so far is made again and is what it was, apart from when it was made and what retention
+    has taken out since (moves, merges, partings, choices and later events change nothing
+    in a past month). In every delivery, a case and the signals of the period it refers to
+    are in one levering."""
+    if day.day != 1 or day == START:
+        return
+    config = load_config(home.config)
+    begin = day - relativedelta(months=1)
+    street.deliveries.setdefault(begin, delivered(home, config, begin))
+    kept = {f"{p}-{i}" for p, i in state(db, "SELECT signaalpartner, signaal_id FROM signalen")}
+    cases_gone = sum(
+        int(n) for (n,) in purged(home, "zaak")
+    )  # a case retention deleted may have referred to a signal kept in another case
+    for month, first in street.deliveries.items():
+        again = delivered(home, config, month)
+        expected = without_erased(first, kept)
+        for new, old in zip(again["leveringen"], expected["leveringen"], strict=True):
+            where = (day, month, new["gemeentecode"], "a past month changed")
+            assert new["vroegsignalen"] == old["vroegsignalen"], where
+            listed = [json.dumps(c, sort_keys=True) for c in old["vroegsignaalzaken"]]
+            for case in new["vroegsignaalzaken"]:
+                assert json.dumps(case, sort_keys=True) in listed, (*where, case)
+            dropped = len(old["vroegsignaalzaken"]) - len(new["vroegsignaalzaken"])
+            assert 0 <= dropped <= cases_gone, (*where, dropped, cases_gone)
+        assert {k: v for k, v in again.items() if k != "leveringen"} == {
+            k: v for k, v in expected.items() if k != "leveringen"
+        }
+        received = {s["ID"] for lev in again["leveringen"] for s in lev["vroegsignalen"]}
+        for lev in again["leveringen"]:
+            own = {s["ID"] for s in lev["vroegsignalen"]}
+            for case in lev["vroegsignaalzaken"]:
+                refers = {ref["ID"] for ref in case["vroegsignalen"]}
+                assert refers & received <= own, (day, month, lev["gemeentecode"], refers)
+
+
+def purged(home: Home, soort: str) -> list[tuple[str]]:
+    """The counts of the purge log's lines of one kind."""
+    log = home.path / "purge-log.csv"
+    if not log.exists():
+        return []
+    lines = pl.read_csv(log, separator=";", infer_schema=False)
+    return lines.filter(pl.col("soort") == soort).select("aantal").rows()
+
+
+def delivered(home: Home, config: Config, month: date) -> dict[str, Any]:
+    """A month's CBS delivery, without the moment it was made."""
+    end = month + relativedelta(months=1) - timedelta(days=1)
+    found, _ = cbs.read_delivery(home.data, config, month, end)
+    return {k: v for k, v in found.items() if k != "aanleverdatumEnTijd"}
+
+
+def without_erased(delivery: dict[str, Any], kept: set[str]) -> dict[str, Any]:
+    """A delivery as it reads once retention removed every signal not `kept`, and with
+    them their cases."""
+    leveringen = []
+    for lev in delivery["leveringen"]:
+        cases = []
+        for case in lev["vroegsignaalzaken"]:
+            refers = [ref for ref in case["vroegsignalen"] if ref["ID"] in kept]
+            if refers:
+                cases.append(case | {"vroegsignalen": refers})
+        signals = [s for s in lev["vroegsignalen"] if s["ID"] in kept]
+        leveringen.append(lev | {"vroegsignalen": signals, "vroegsignaalzaken": cases})
+    return delivery | {"leveringen": leveringen}
 
 
 def assert_households_matched_where_they_live(db: Db, lives: dict[str, str], day: date) -> None:
@@ -791,8 +865,9 @@ def assert_calls_listed_while_due_and_unanswered(db: Db, home: Home, day: date) 
         "WHERE g.zaak_id = a.zaak_id AND g.datum >= a.geboekt AND (g.gebeurtenis <> "
         "'contactpoging' OR g.waarde LIKE '%|ja|%')) ORDER BY ALL",
     )
-    shown = sorted(zip(listed["Zaak"], listed["Bellen vanaf"], strict=True))
-    assert shown == [(z, str(d)) for z, d in due], (day, "call list")
+    days = [datetime.strptime(d, "%d-%m-%Y").date() for d in listed["Bellen vanaf"]]
+    shown = sorted(zip(listed["Zaak"], days, strict=True))
+    assert shown == sorted(due), (day, "call list")
     street_calls.extend(z for z, _ in due)
 
 

@@ -202,6 +202,10 @@ MATCHED_COLUMNS: Final = (
 )
 """What the state keeps of a signal besides what it said: how it matched, its status and
 case, and, in doubt, why and whom it could be about. A person's choice changes these."""
+STANDING_COLUMNS: Final = ("zaak_id", "teruggemeld", "persoon_bsn", "gemeentecode")
+"""What of a signal a later night may change and a past CBS period must show as it stood:
+its case, its status as told (`rules.status`), whom it is about and where they lived
+(`signaalstanden`, a row per night that set them)."""
 STATE_COLUMNS: Final = {
     "schema_versie": ("versie",),
     "runs": ("run_id", "verwerkingsdatum", "exit_code"),
@@ -217,6 +221,7 @@ STATE_COLUMNS: Final = {
         "regelnummer",
         *MATCHED_COLUMNS,
         "laatste_activiteit",
+        "teruggemeld",
     ),
     "zaken": (
         "zaak_id",
@@ -271,6 +276,12 @@ STATE_COLUMNS: Final = {
         "organisatie",
         "bestand",
         "regelnummer",
+    ),
+    "signaalstanden": (
+        "run_id",
+        "signaalpartner",
+        "signaal_id",
+        *STANDING_COLUMNS,
     ),
 }
 """Each table's columns in order: `regel` is always a routing rule's name, `regelnummer`

@@ -32,7 +32,7 @@ from vsig.io.ingest import Ingested
 from vsig.io.sources import Source
 from vsig.io.state.store import Store
 from vsig.night.tonight import Summary, Tonight
-from vsig.rules import cases, keuzes, match
+from vsig.rules import cases, formats, keuzes, match, normalize
 
 REGISTERS: Final = "registers"
 STATE_FOLDER: Final = "state"
@@ -200,6 +200,23 @@ def load_register(folder: Path, kind: str) -> Ingested:
         accepted,
         rejects,
     )
+
+
+def archived_addresses(home: Home, keys: list[str]) -> dict[str, str]:
+    """Each of these address keys on one line with its street and town
+    (`formats.adresregel`), as the newest run that kept a register row there had it: the
+    state keeps a case's address as its key only. A key no kept row has is left out."""
+    found: dict[str, str] = {}
+    wanted = set(keys)
+    for path in sorted(home.archive.glob(f"*/{REGISTERS}/brp.parquet"), reverse=True):
+        if not wanted - found.keys():
+            break
+        rows = pl.read_parquet(path).select(
+            sleutel=normalize.adres_sleutel(), regel=formats.adresregel()
+        )
+        for key, line in rows.filter(pl.col("sleutel").is_in(wanted - found.keys())).rows():
+            found.setdefault(key, line)
+    return found
 
 
 def write_state(folder: Path, tables: dict[str, pl.DataFrame]) -> None:

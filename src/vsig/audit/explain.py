@@ -9,6 +9,7 @@ from typing import Any
 import polars as pl
 
 from vsig import audit
+from vsig.audit import archived_addresses
 from vsig.audit.replay import ReplayError, manifest_of
 from vsig.config import Config, ConfigError, load_config
 from vsig.contracts import SIGNAL_COLUMNS
@@ -35,10 +36,14 @@ def explain(home: Home, config: Config, wanted: str, run: str | None = None) -> 
             for c in db.choices_for(wanted).iter_rows(named=True)
         }
         zaak_ids = signals["zaak_id"].drop_nulls().unique().sort().to_list() or [wanted]
-        found_cases = [_case(db, home, config, zaak_id, run) for zaak_id in zaak_ids]
-    found_cases = [c for c in found_cases if c is not None]
+        maybe = [_case(db, home, config, zaak_id, run) for zaak_id in zaak_ids]
+    found_cases = [c for c in maybe if c is not None]
     if not signals.height and not found_cases:
         raise NotFoundError(f"no signal or case {wanted!r} in the state of {home.root}")
+    keys = [*signals["adres_sleutel"].drop_nulls(), *(c["adres_sleutel"] for c in found_cases)]
+    where = archived_addresses(home, keys)
+    for case in found_cases:  # with its street and town, as a register row had them
+        case["adres"] = where.get(case["adres_sleutel"]) or adres_uit_sleutel(case["adres_sleutel"])
     return {
         "id": wanted,
         "signalen": [
@@ -69,7 +74,9 @@ def _signal(row: dict[str, Any], config: Config, chosen: dict[str, Any] | None) 
             "keuze": {k: chosen[k] for k in _CHOICE} if chosen else None,
         },
         "zaak_id": row["zaak_id"],
-        "terugmelding": row["status"],
+        # What its creditor was last told (`rules.status`; a state before migration 11
+        # told the status matching gave).
+        "terugmelding": row["teruggemeld"] or row["status"],
         "dagen_achterstand": (row["signaaldatum"] - row["ontstaansdatum"]).days,
         "onterecht": match.why_unfounded(row, config) if unfounded else [],
         "buiten_venster": match.outside_window(row, config),
@@ -172,7 +179,7 @@ def in_words(story: dict[str, Any]) -> list[str]:
         why = f" ({case['sluitreden']}{into})"
         closed = f", closed {case['gesloten']}{why}" if case["gesloten"] else ""
         lines.append(
-            f"Case {case['zaak_id']} at {adres_uit_sleutel(case['adres_sleutel'])} (gemeente "
+            f"Case {case['zaak_id']} at {case['adres']} (gemeente "
             f"{case['gemeentecode']}), opened {case['geopend']}{closed}"
         )
         for s in case["signalen"]:

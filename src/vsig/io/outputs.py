@@ -93,7 +93,7 @@ def write(
     deadlines = exports.termijnen(tonight.deadlines, config)
     spreadsheets.write_for_people(deadlines, folder / "exports" / "termijnen.csv", day)
     refused = spreadsheets.afwijzingen(tonight.inputs.consumed)
-    feedback = exports.terugmeldingen(tonight.told, tonight.decisions, refused, config, day)
+    feedback = exports.terugmeldingen(signals, tonight.decisions, refused, config, day)
     for partner, rows in feedback.items():
         path = folder / "exports" / "terugmelding" / f"{partner}.csv"
         spreadsheets.write_for_people(rows, path, day)

@@ -21,6 +21,7 @@ from vsig.contracts import (
 from vsig.io import uitkomsten
 from vsig.io.files import write_atomic
 from vsig.io.ingest import Ingested
+from vsig.rules import formats
 
 FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 
@@ -42,8 +43,10 @@ def write_for_people(
     """The CSV, and an `.xlsx` beside it for a spreadsheet: text stays text (a phone number
     or gemeentecode keeps its leading zero, `+31…` needs no guard), amounts are numbers and
     dates are dates. With `outcomes` (rows, organisation, and for the SDD the signals in
-    doubt) the workbook also carries the sheets its case workers fill in (`uitkomsten`)."""
-    write_csv(frame, path)
+    doubt) the workbook also carries the sheets its case workers fill in (`uitkomsten`).
+    A date reads as in the workbook and in the text beside it, `02-11-2026`, in the CSV
+    too."""
+    write_csv(frame, path, formats.DATUM_KORT)
     write_atomic(path.with_suffix(".xlsx"), xlsx(frame, day, outcomes))
 
 
@@ -84,6 +87,7 @@ def xlsx(frame: pl.DataFrame, day: date, outcomes: uitkomsten.Outcomes | None = 
             sheet.write_row(number, 0, row)
         sheet.autofilter(0, 0, typed.height, typed.width - 1)
         sheet.freeze_panes(1, 0)
+        uitkomsten.printed(sheet)
         if outcomes is not None:
             uitkomsten.add(book, *outcomes)
     return buffer.getvalue()
@@ -98,12 +102,14 @@ def _widths(frame: pl.DataFrame) -> dict[str, int]:
     }
 
 
-def write_csv(frame: pl.DataFrame, path: Path) -> Path:
+def write_csv(frame: pl.DataFrame, path: Path, dates: str | None = None) -> Path:
     text_columns = [name for name, dtype in frame.schema.items() if dtype == pl.String]
     safe = frame.with_columns(neutralise(pl.col(name)).alias(name) for name in text_columns)
     path.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()  # polars reports a failed file write as a ComputeError; this can't
-    safe.write_csv(buffer, separator=";", include_bom=True, line_terminator="\r\n")
+    safe.write_csv(
+        buffer, separator=";", include_bom=True, line_terminator="\r\n", date_format=dates
+    )
     write_atomic(path, buffer.getvalue())
     return path
 

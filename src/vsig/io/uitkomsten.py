@@ -21,6 +21,7 @@ from typing import Any, Final
 import openpyxl
 import polars as pl
 import xlsxwriter.workbook
+import xlsxwriter.worksheet
 
 from vsig import messages
 from vsig.contracts import TE_DOEN_COLUMNS
@@ -171,9 +172,7 @@ def add(
             rule = rules[name] | {"error_title": name}
             sheet.data_validation(1, column, max(number, 1), column, rule)
     sheet.freeze_panes(1, 1)
-    sheet.set_landscape()  # printed, a row reads across one page
-    sheet.fit_to_pages(1, 0)
-    sheet.repeat_rows(0)
+    printed(sheet)
     sheet.autofilter(0, 0, number, len(COLUMNS) - 1)
     sheet.protect("", {"autofilter": True, "format_columns": True})
     if twijfel is not None:
@@ -233,11 +232,19 @@ def _add_twijfel(book: xlsxwriter.workbook.Workbook, rows: pl.DataFrame) -> None
     for column, name in enumerate(TWIJFEL_COLUMNS):
         sheet.set_column(column, column, widths.get(name, len(name) + 4))
     sheet.freeze_panes(1, 1)
+    printed(sheet)
+    sheet.autofilter(0, 0, max(rows.height, 1), choice)
+    sheet.protect("", {"autofilter": True, "format_columns": True})
+
+
+def printed(sheet: xlsxwriter.worksheet.Worksheet) -> None:
+    """A sheet people print: A4 landscape, one page wide so that a row reads across one
+    page, the header row on every page, and the sheet's name and page numbers below."""
+    sheet.set_paper(9)  # A4
     sheet.set_landscape()
     sheet.fit_to_pages(1, 0)
     sheet.repeat_rows(0)
-    sheet.autofilter(0, 0, max(rows.height, 1), choice)
-    sheet.protect("", {"autofilter": True, "format_columns": True})
+    sheet.set_footer("&L&A&Rpagina &P van &N")
 
 
 def _entry_rules() -> dict[str, dict[str, object]]:

@@ -104,7 +104,7 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
         matched = match.match(
             pl.concat([inputs.signals, chosen], how="diagonal_relaxed"), brp, config, day, known
         )
-        matched = match.schuldhulpverlening(matched, brp, inputs.sdd.accepted, config, day)
+        matched = match.schuldhulpverlening(matched, inputs.sdd.accepted, day)
         matched = matched.join(
             exports.kandidaten_omschreven(matched, brp), on=keuzes.KEY, how="left"
         )
@@ -155,7 +155,7 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
         deadlines = termijnen.deadlines(owed, config.termijnen, day)
     with stage("terugmelden"):
         closed = pl.concat([closed_by_events, followed.closed], how="diagonal_relaxed")
-        told, decisions = _feedback(read, bundled, uiteen, closed, actions, history, events)
+        told, retold, decisions = _feedback(read, bundled, uiteen, closed, actions, history, events)
     with stage("bellijst"):
         calls = bellijst.open_calls(case_actions, history, forwarded, day).join(
             open_now, on="zaak_id"
@@ -181,7 +181,7 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
         closed=closed,
         active=lifecycle.active_unrouted(followed.open_cases, routed, day),
         events=events,
-        signals=bundled.signals,
+        signals=told,
         case_signals=bundled.case_signals,
         regrouped=bundled.regrouped,
         parted=uiteen,
@@ -191,7 +191,7 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
         forwarded=forwarded,
         owed=owed,
         deadlines=deadlines,
-        told=told,
+        retold=retold,
         decisions=decisions,
         letters=letters,
         open_signals=bundled.open_signals,
@@ -215,17 +215,19 @@ def _feedback(
     actions: pl.DataFrame,
     history: pl.DataFrame,
     events: pl.DataFrame,
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Tonight's signals with their status as told, and the earlier signals decided or told
-    otherwise tonight: what the creditors' feedback says (`exports.terugmeldingen`)."""
-    before = status.Known(
-        closed.clear().select(KNOWN_CASE), status.letters(read.performed), read.recorded
-    )
-    after = status.Known(
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Tonight's signals with their status as told (`teruggemeld`), the earlier signals
+    told otherwise tonight, and what the creditors hear of earlier signals: those decided
+    or told otherwise tonight (`exports.terugmeldingen`)."""
+    known = status.Known(
         closed.select(KNOWN_CASE),
         status.letters(pl.concat([read.performed, actions.select(ACTION_COLUMNS)])),
         history,
     )
-    earlier = read.open_signals.select("zaak_id", *exports.DECISION_COLUMNS)
-    retold = status.retold(earlier, bundled.open_signals, parted, before, after)
-    return status.told(bundled.signals, after), exports.decisions(retold, outcomes(events))
+    earlier = read.open_signals.select("zaak_id", *exports.DECISION_COLUMNS, "teruggemeld")
+    retold = status.retold(earlier, bundled.open_signals, parted, known)
+    return (
+        status.told(bundled.signals, known),
+        retold.filter("anders").select(*keuzes.KEY, "teruggemeld"),
+        exports.decisions(retold, outcomes(events)),
+    )

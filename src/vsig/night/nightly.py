@@ -216,6 +216,10 @@ def _changes(tonight: Tonight, processing_date: date) -> Changes:
             how="diagonal_relaxed",
         ),
         herindeling=tonight.regrouped,
+        teruggemeld=pl.concat(
+            [tonight.signals.join(tonight.besloten, on=keuzes.KEY, how="semi"), tonight.retold],
+            how="diagonal_relaxed",
+        ).select(*keuzes.KEY, "teruggemeld"),
         routeringen=tonight.routed.select("zaak_id", *routing.FACTS, "regel").with_columns(stamp),
         acties=tonight.actions.select("volgorde", *ACTION_COLUMNS).with_columns(stamp),
         gebeurtenissen=tonight.events.with_columns(stamp),

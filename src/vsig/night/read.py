@@ -19,9 +19,11 @@ from vsig.rules import keuzes
 from vsig.rules.cases import CASE_SIGNAL_COLUMNS, debtor_bsns
 from vsig.rules.exports import DECISION_COLUMNS
 
-OPEN_SIGNAL_COLUMNS: Final = tuple(dict.fromkeys((*CASE_SIGNAL_COLUMNS, *DECISION_COLUMNS)))
+OPEN_SIGNAL_COLUMNS: Final = tuple(
+    dict.fromkeys((*CASE_SIGNAL_COLUMNS, *DECISION_COLUMNS, "teruggemeld"))
+)
 """What the night needs of an open case's signals: for the case, and for the creditor's
-feedback when the case is decided tonight."""
+feedback when the case is decided or its status told otherwise tonight."""
 
 
 @dataclass(frozen=True)

@@ -206,7 +206,7 @@ class Tonight:
     closed: pl.DataFrame
     active: pl.DataFrame  # open cases whose only change tonight is activity (events)
     events: pl.DataFrame
-    signals: pl.DataFrame
+    signals: pl.DataFrame  # tonight's matched signals, with their status as told (`teruggemeld`)
     case_signals: pl.DataFrame
     regrouped: pl.DataFrame  # earlier signals that follow their person into another case
     parted: pl.DataFrame  # earlier signals, whole, that wait since their household parted
@@ -216,7 +216,7 @@ class Tonight:
     forwarded: pl.DataFrame
     owed: pl.DataFrame  # each open case's one current obligation (`termijnen.obligations`)
     deadlines: pl.DataFrame  # those due soon or overdue: termijnen.csv
-    told: pl.DataFrame  # tonight's signals with their status as told (`status.told`)
+    retold: pl.DataFrame  # earlier signals told otherwise tonight: key, teruggemeld
     decisions: pl.DataFrame  # earlier signals decided or told otherwise tonight, for feedback
     letters: pl.DataFrame  # tonight's letters: a letter action × a debtor (`letters_due`)
     open_signals: pl.DataFrame  # all signals of every case open after tonight

@@ -15,6 +15,7 @@ import polars as pl
 from dateutil.relativedelta import relativedelta
 
 from vsig import messages
+from vsig.audit import archived_addresses
 from vsig.config import Config
 from vsig.io import letters
 from vsig.io.files import private_files, write_atomic, write_text_atomic
@@ -28,7 +29,6 @@ from vsig.privacy.erasure import (
     rejects_files,
     runs_registering,
 )
-from vsig.rules import status
 from vsig.rules.formats import adres_uit_sleutel, adres_zoals_gemeld, bedrag, datum
 from vsig.rules.normalize import contactpoging
 
@@ -80,13 +80,9 @@ def held_about(db: Store, home: Home, config: Config, bsn: str, day: date) -> di
     own = db.person_signals(bsn).with_columns(adres_gemeld=adres_zoals_gemeld())
     ids = own["zaak_id"].drop_nulls().unique().sort().to_list()
     cases, actions, events = db.cases(ids), db.actions_of(ids), db.events_of(ids)
-    # The status as its creditor and CBS are told it today.
-    known = status.Known(
-        cases.filter(pl.col("gesloten").is_not_null()), status.letters(actions), events
-    )
-    own = status.told(own, known)
+    where = archived_addresses(home, cases["adres_sleutel"].to_list())
     zaken = [
-        _zaak(config, row, actions.filter(mine), events.filter(mine))
+        _zaak(config, row, actions.filter(mine), events.filter(mine), where)
         for row in cases.iter_rows(named=True)
         for mine in [pl.col("zaak_id") == row["zaak_id"]]
     ]
@@ -120,7 +116,7 @@ def _melding(row: dict[str, Any], config: Config, deleted: dict[str, str]) -> di
         "ontvangen": datum(row["verwerkingsdatum"]),
         "crisis": row["crisissignaal"],
         "warme_overdracht": row["warme_overdracht"],
-        "status": row["status"],
+        "status": row["teruggemeld"] or row["status"],  # as its creditor and CBS are told
         "zoals_gemeld": {
             "naam": name,
             "geboortedatum": datum(row["geboortedatum"]) if row["geboortedatum"] else None,
@@ -129,8 +125,8 @@ def _melding(row: dict[str, Any], config: Config, deleted: dict[str, str]) -> di
             "email": row["email"],
         },
         "zaak": row["zaak_id"],
-        "teruggemeld": f"status teruggemeld aan {partner.naam if partner else 'de schuldeiser'}"
-        f" op {datum(row['verwerkingsdatum'])}",
+        "teruggemeld": f"{partner.naam if partner else 'de schuldeiser'} hoorde dit van ons "
+        f"op {datum(row['teruggemeld_op'] or row['verwerkingsdatum'])}",
         # A signal in no case goes six months after it came in, or after the last activity
         # of the case it left when its household parted.
         "verwijderd_uiterlijk": deleted.get(row["zaak_id"])
@@ -139,7 +135,11 @@ def _melding(row: dict[str, Any], config: Config, deleted: dict[str, str]) -> di
 
 
 def _zaak(
-    config: Config, case: dict[str, Any], actions: pl.DataFrame, events: pl.DataFrame
+    config: Config,
+    case: dict[str, Any],
+    actions: pl.DataFrame,
+    events: pl.DataFrame,
+    where: dict[str, str],
 ) -> dict[str, Any]:
     zaak_id = case["zaak_id"]
     gemeente = config.gemeente(case["gemeentecode"])
@@ -147,8 +147,12 @@ def _zaak(
     deleted = _na(case["laatste_activiteit"], config.retention.months)
     return {
         "zaak_id": zaak_id,
-        "adres": adres_uit_sleutel(case["adres_sleutel"]),
+        "adres": where.get(case["adres_sleutel"]) or adres_uit_sleutel(case["adres_sleutel"]),
         "gemeente": naam,
+        # The routing decision, in the words case workers read, and what it rested on.
+        "besluit": config.routing.rule_labels().get(case["regel"], case["regel"]),
+        "bekend_bij_sdd": case["bekend_bij_sdd"],
+        "doorgestuurd": not actions.filter(pl.col("actietype") == "doorsturen").is_empty(),
         "geopend": datum(case["geopend"]),
         "gesloten": datum(case["gesloten"]) if case["gesloten"] else None,
         "acties": [_actie(row, naam) for row in actions.iter_rows(named=True)],

@@ -63,13 +63,8 @@ def delivery(
     made: datetime | None = None,
 ) -> dict[str, Any]:
     """The Uitwisselmodel of a period from its `rows` (see `Store.delivery_rows`)."""
+    signals = rows["signalen"].with_columns(levering=levering(config, cbs))
     acted = status.opgepakt(rows["brieven"], rows["gebeurtenissen"])
-    known = status.Known(
-        rows["signalen"].select("zaak_id", "gesloten", "sluitreden").drop_nulls("zaak_id").unique(),
-        rows["brieven"],
-        rows["gebeurtenissen"],
-    )
-    signals = status.told(rows["signalen"], known).with_columns(levering=levering(config, cbs))
     cases = rows["zaken"].join(acted, on="zaak_id", how="left")
     organisation: dict[str, Any] = {"naam": cbs.organisatie, "contactpersonen": cbs.contactpersonen}
     if cbs.kvk_nummer:
@@ -103,7 +98,8 @@ def delivery(
 
 
 def levering(config: Config, cbs: Cbs) -> pl.Expr:
-    """The municipality a signal is delivered for: its resident's, when it matched someone
+    """The municipality a signal is delivered for: its case's (`zaak_gemeente`), so that a
+    case and its signals are in one levering; else its resident's, when it matched someone
     in the region; else the one its creditor named as the town; else the centrumgemeente.
     Every signal is in exactly one levering."""
     codes = config.gemeentecodes()
@@ -111,8 +107,9 @@ def levering(config: Config, cbs: Cbs) -> pl.Expr:
     town = pl.col("plaatsnaam").str.strip_chars().str.to_lowercase()
     named = town.replace_strict(by_town, default=None, return_dtype=pl.String)
     fallback = cbs.centrumgemeente or codes[0]
+    case = pl.when(pl.col("zaak_gemeente").is_in(codes)).then(pl.col("zaak_gemeente"))
     resident = pl.when(pl.col("gemeentecode").is_in(codes)).then(pl.col("gemeentecode"))
-    return pl.coalesce(resident, named, pl.lit(fallback))
+    return pl.coalesce(case, resident, named, pl.lit(fallback))
 
 
 def _id(partner: str, signaal_id: str) -> str:
@@ -127,7 +124,7 @@ def _vroegsignaal(row: dict[str, Any]) -> dict[str, Any]:
         "bedrag": formats.hele_euros(row["bedrag"]),
         "ontstaansdatum": row["ontstaansdatum"].isoformat(),
         "signaaldatum": row["signaaldatum"].isoformat(),
-        "status": row["status"],
+        "status": row["teruggemeld"],
         "signaalpartner": {"type": row["soort"]},
         "client": client(row),
     }

@@ -65,6 +65,8 @@ def overview_of(
     names = config.gemeentenamen()
     routes = config.routing.rule_labels()
     held = conversations.height
+    # The headline gives their total: a small count among them is hidden from it too.
+    gesprekken = _parts([_bar("op tijd", on_time), _bar("te laat", held - on_time)], together=True)
     return {
         "periode": f"{formats.datum(start)} – {formats.datum(end)}",
         "stand_per": formats.datum(min(day, end)),
@@ -74,14 +76,11 @@ def overview_of(
             _bar("zaken geopend", int(cases["n"].sum())),
             _bar("eerste gesprekken", held),
         ],
-        "op_tijd": f"{round(100 * on_time / held)}%" if held else None,
-        "signalen": [_bar(s, n, _maand(m)) for m, s, n in signals.rows()],
-        "zaken": [_bar(routes.get(r, r), n, names.get(g, g)) for g, r, n in cases.rows()],
+        "op_tijd": f"{round(100 * on_time / held)}%" if held and _whole(gesprekken) else None,
+        "signalen": _parts([_bar(s, n, _maand(m)) for m, s, n in signals.rows()]),
+        "zaken": _parts([_bar(routes.get(r, r), n, names.get(g, g)) for g, r, n in cases.rows()]),
         "resultaten": [_bar(r, n) for r, n in outcomes.rows()],
-        "gesprekken": [
-            _bar("op tijd", on_time),
-            _bar("te laat", conversations.height - on_time),
-        ],
+        "gesprekken": gesprekken,
     }
 
 
@@ -91,6 +90,29 @@ def _bar(label: str, n: int, groep: str | None = None) -> dict[str, Any]:
     shown = f"< {SMALL}" if 0 < n < SMALL else str(n)
     return {"label": f"{groep}: {label}" if groep else label, "n": n, "getoond": shown,
             "groep": groep or label, "deel": label if groep else None}  # fmt: skip
+
+
+HIDDEN: Final = "•"
+"""A count hidden beside a small one of its group: with the group's bar (its total) and
+the other counts, the small one would follow by subtraction."""
+
+
+def _parts(rows: list[dict[str, Any]], together: bool = False) -> list[dict[str, Any]]:
+    """The parts of each group (all `together`, when the page shows their total), where a
+    group with exactly one small part hides its next smallest part as well (`HIDDEN`)."""
+    hidden: set[int] = set()
+    for groep in dict.fromkeys(None if together else r["groep"] for r in rows):
+        mine = [i for i, r in enumerate(rows) if (together or r["groep"] == groep) and r["n"]]
+        small = [i for i in mine if rows[i]["n"] < SMALL]
+        if len(small) == 1 and len(mine) > 1:
+            others = [i for i in mine if i not in small]
+            hidden.add(min(others, key=lambda i: (rows[i]["n"], i)))
+    return [r | {"getoond": HIDDEN} if i in hidden else r for i, r in enumerate(rows)]
+
+
+def _whole(rows: list[dict[str, Any]]) -> bool:
+    """Whether every count of these rows is shown as it is."""
+    return all(r["getoond"] == str(r["n"]) for r in rows)
 
 
 def _maand(month: str) -> str:
@@ -112,29 +134,40 @@ def overview_html(data: dict[str, Any]) -> str:
 
 
 def chart(rows: list[dict[str, Any]]) -> Markup:
-    """A bar per group, in parts by colour where rows have them, drawn by Vega-Lite to SVG
-    (its text escaped by Vega): a count below `SMALL` gets no bar, which would show it."""
+    """A bar per group with its total, in one colour, drawn by Vega-Lite to SVG (its text
+    escaped by Vega); the parts are in the table beside it. A total below `SMALL` gets no
+    bar, which would show it. A stacked bar would either show a small part or leave it out,
+    and so be shorter than the group it stands for."""
     import altair as alt  # noqa: PLC0415 - a second to import: only the overview needs it
     import vl_convert  # noqa: PLC0415
 
-    values = pl.DataFrame(
-        [(r["groep"], r["deel"], r["n"] if r["n"] >= SMALL else 0) for r in rows],
-        schema={"groep": pl.String, "deel": pl.String, "aantal": pl.Int64},
-        orient="row",
+    # A group of one part is drawn only when the table shows its count (not "< 5", nor
+    # hidden beside a small one); the total of several parts, from five on.
+    totals = (
+        pl.DataFrame(
+            [(r["groep"], r["n"], _whole([r])) for r in rows],
+            schema={"groep": pl.String, "aantal": pl.Int64, "getoond": pl.Boolean},
+            orient="row",
+        )
+        .group_by("groep", maintain_order=True)
+        .agg(pl.col("aantal").sum(), delen=pl.len(), getoond=pl.col("getoond").all())
+        .select(
+            "groep",
+            aantal=pl.when((pl.col("aantal") >= SMALL) & ((pl.col("delen") > 1) | "getoond"))
+            .then("aantal")
+            .otherwise(0),
+        )
     )
     bars = (
-        alt.Chart(values)
+        alt.Chart(totals)
         .mark_bar(color="#2a6f97")
         .encode(
             x=alt.X("aantal:Q", title="Aantal", axis=alt.Axis(format="d", tickMinStep=1)),
             y=alt.Y("groep:N", sort=None, title=None, axis=alt.Axis(labelLimit=180)),
         )
-        .properties(width=280)
+        # Vega measures labels in its own font; a browser with a wider one (DejaVu Sans, say)
+        # would push them past the left edge: room to spare keeps them whole.
+        .properties(width=280, padding={"left": 24, "top": 5, "right": 5, "bottom": 5})
     )
-    if values["deel"].is_not_null().any():
-        legend = alt.Legend(orient="bottom", direction="vertical", labelLimit=340, title=None)
-        bars = bars.encode(color=alt.Color("deel:N", sort=None, legend=legend))
-    readable = bars.configure_axis(labelFontSize=13, titleFontSize=13).configure_legend(
-        labelFontSize=13
-    )
+    readable = bars.configure_axis(labelFontSize=13, titleFontSize=13)
     return Markup(vl_convert.vegalite_to_svg(readable.to_json()))

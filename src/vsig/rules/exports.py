@@ -441,6 +441,7 @@ def decisions(earlier: pl.DataFrame, decided: pl.DataFrame) -> pl.DataFrame:
     return (
         earlier.join(decided, on="zaak_id", how="left")
         .filter(pl.col("anders") | pl.col("zaak_id").is_in(decided["zaak_id"].implode()))
+        .with_columns(status="teruggemeld")
         .select(*DECISION_COLUMNS, "beschikking", "resultaat")
     )
 
@@ -453,8 +454,9 @@ def terugmeldingen(
     processing_date: date,
 ) -> dict[str, pl.DataFrame]:
     """Per partner, every row it sent tonight, and those of its earlier signals whose case
-    got a decision (beschikking) or result tonight; nothing of any other partner. A row it
-    sent comes back with its status, or with why it was refused (`afwijzing`, in Dutch; see
+    got a decision (beschikking) or result tonight, or whose status as told changed
+    (`decisions`); nothing of any other partner. A row it sent comes back with its status
+    as told (`teruggemeld`, `rules.status`), or with why it was refused (`afwijzing`, in Dutch; see
     `afwijzingen`), so that the partner can account for every row; an unfounded signal
     with why, and when to signal it again (`toelichting`, `match.unfounded_reason`).
 
@@ -464,9 +466,11 @@ def terugmeldingen(
     """
     unfounded = pl.col("status") == vng.ONTERECHT
     tonight = signals.select(
-        *DECISION_COLUMNS,
+        *(pl.col("teruggemeld").alias(c) if c == "status" else c for c in DECISION_COLUMNS),
         toelichting=pl.when(unfounded).then(match.unfounded_reason(config)),
-    ).with_columns(beschikking=pl.lit(None, pl.String), resultaat=pl.lit(None, pl.String))
+        beschikking=pl.lit(None, pl.String),
+        resultaat=pl.lit(None, pl.String),
+    )
     rows = (
         pl.concat([tonight, decisions], how="diagonal_relaxed")
         .unique(["signaalpartner", "signaal_id", "klantnummer"], keep="last")

@@ -37,9 +37,13 @@ def datum(day: date) -> str:
     return f"{day.day}\u00a0{MAANDEN[day.month - 1]}\u00a0{day.year}"
 
 
+DATUM_KORT: Final = "%d-%m-%Y"
+"""`26-11-2026`: a date as Dutch readers write it in a list or a table."""
+
+
 def datum_kort(day: pl.Expr) -> pl.Expr:
     """`26-11-2026`: a date inside a list, as Dutch readers write it."""
-    return day.dt.to_string("%d-%m-%Y")
+    return day.dt.to_string(DATUM_KORT)
 
 
 def bedrag(cents: int) -> str:

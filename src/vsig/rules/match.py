@@ -23,7 +23,7 @@ from rapidfuzz.process import cpdist
 from vsig.config import Config
 from vsig.contracts import DEBT_KEY
 from vsig.rules import keuzes, normalize, vng
-from vsig.rules.formats import bedrag
+from vsig.rules.formats import bedrag, datum_kort
 
 _ROW = "_rij"
 _HOME = "_woont"
@@ -651,9 +651,7 @@ def _unfounded_tests(config: Config) -> list[tuple[pl.Expr, str, pl.Expr]]:
     anyway = f", en bij een achterstand vanaf {bedrag(rescue)} altijd" if rescue is not None else ""
     for soort, venster in config.dagen_achterstand.items():
         is_soort = (pl.col("soort") == soort) & small
-        opnieuw = (pl.col("ontstaansdatum") + pl.duration(days=venster.min_dagen)).dt.strftime(
-            "%d-%m-%Y"
-        )
+        opnieuw = datum_kort(pl.col("ontstaansdatum") + pl.duration(days=venster.min_dagen))
         tests.append(
             (
                 is_soort & (days < venster.min_dagen),
@@ -732,25 +730,22 @@ def _repeated(eligible: pl.DataFrame, known_debts: pl.DataFrame) -> pl.DataFrame
 
 
 def schuldhulpverlening(
-    matched: pl.DataFrame,
-    brp: pl.DataFrame,
-    sdd: pl.DataFrame,
-    config: Config,
-    processing_date: date,
+    matched: pl.DataFrame, sdd: pl.DataFrame, processing_date: date
 ) -> pl.DataFrame:
     """`matched` (from `match`) with `Inwoner al bekend bij schuldhulpverlening` for each
-    signal that would open or join a case while its resident already has a running
-    schuldhulpverlening arrangement at the SDD on the processing date: the offer of a first
-    conversation is made, and the debt goes to their schuldhulpverlener instead
-    (`exports.schuldhulpverlening`). The resident is the signal's person; for a household
-    matched, or in household scope (`known_scope`), any living resident of its address.
-    Doubt stays doubt, a repeat a repeat, and a final status final."""
-    running = _running(sdd, ["schuldhulpverlening"], processing_date)
-    people = running["bsn"].implode()
-    homes = brp.filter(~pl.col("overleden") & pl.col("bsn").is_in(people))["adres_sleutel"]
-    household = pl.lit(config.known_scope == "household") | pl.col("persoon_bsn").is_null()
+    signal that would open or join a case while the resident it is about already has a
+    running schuldhulpverlening arrangement at the SDD on the processing date: the offer of
+    a first conversation is made, and the debt goes to their schuldhulpverlener instead
+    (`exports.schuldhulpverlening`). It is a fact about the person, never a housemate's:
+    the signal's person, or for a household matched every one of its candidates (whoever
+    of them owes the debt, they have the help). Doubt stays doubt, a repeat a repeat, and a
+    final status final."""
+    people = _running(sdd, ["schuldhulpverlening"], processing_date)["bsn"].implode()
+    candidates = pl.col("kandidaten").list.eval(pl.element().is_in(people))
     known = pl.col("persoon_bsn").is_in(people).fill_null(False) | (
-        household & pl.col("adres_sleutel").is_in(homes.implode())
+        pl.col("persoon_bsn").is_null()
+        & (pl.col("kandidaten").list.len() > 0).fill_null(False)
+        & candidates.list.all().fill_null(False)
     )
     picked = (pl.col("status") == vng.NOG_NIET_OPGEPAKT) & pl.col("adres_sleutel").is_not_null()
     return matched.with_columns(

@@ -13,11 +13,13 @@ _OWN_ADDRESS: Final = (
     "|| coalesce(huisnummertoevoeging, '')"
 )
 """A signal's address as its partner wrote it, in the form of an address key."""
-_CHOICES_OF_DELETED: Final = (
-    "DELETE FROM keuzes WHERE (signaalpartner, signaal_id) NOT IN "
+_WITH_THE_SIGNALS: Final = tuple(
+    f"DELETE FROM {table} WHERE (signaalpartner, signaal_id) NOT IN "
     "(SELECT signaalpartner, signaal_id FROM signalen)"
+    for table in ("keuzes", "signaalstanden")
 )
-"""A choice goes with its signal: it says which of the signal's candidates it was about."""
+"""What goes with a signal: a choice says which of its candidates it was about, and its
+standings whom it was about on each night."""
 _UNBUNDLED: Final = (
     "zaak_id IS NULL AND run_id IN (SELECT run_id FROM runs_weg) "
     "AND (laatste_activiteit IS NULL OR laatste_activiteit < ?)"
@@ -54,6 +56,8 @@ class PrivacyQueries(Connection):
         with self._transaction(), self._registered(going):
             for table in ("signalen", "acties", "gebeurtenissen", "routeringen", "zaken"):
                 self._db.execute(f"DELETE FROM {table} WHERE zaak_id IN (SELECT zaak_id FROM weg)")
+            for statement in _WITH_THE_SIGNALS:
+                self._db.execute(statement)
         return signals
 
     def expiring(
@@ -152,9 +156,13 @@ class PrivacyQueries(Connection):
         )
 
     def person_signals(self, bsn: str) -> pl.DataFrame:
-        """A person's signals, as sent or as matched, with the date they came in."""
+        """A person's signals, as sent or as matched, with the date they came in and the
+        date their creditor was last told their status (`teruggemeld_op`)."""
         return self._query(
-            "SELECT s.*, r.verwerkingsdatum FROM signalen s JOIN runs r USING (run_id) "
+            "SELECT s.*, r.verwerkingsdatum, (SELECT min(t.verwerkingsdatum) FROM "
+            "signaalstanden st JOIN runs t USING (run_id) WHERE st.signaalpartner = "
+            "s.signaalpartner AND st.signaal_id = s.signaal_id AND st.teruggemeld = "
+            "s.teruggemeld) AS teruggemeld_op FROM signalen s JOIN runs r USING (run_id) "
             f"WHERE {_ABOUT_PERSON} ORDER BY s.run_id, s.signaalpartner, s.signaal_id",
             [bsn] * 3,
         )
@@ -186,7 +194,8 @@ class PrivacyQueries(Connection):
         )["id"].to_list()
         with self._transaction(), self._registered(going):
             self._db.execute(f"DELETE FROM signalen WHERE {_UNBUNDLED}", [cutoff])
-            self._db.execute(_CHOICES_OF_DELETED)
+            for statement in _WITH_THE_SIGNALS:
+                self._db.execute(statement)
         return signals
 
     def delete_signals(self, keys: list[tuple[str, str, str]]) -> None:
@@ -199,4 +208,5 @@ class PrivacyQueries(Connection):
                 "DELETE FROM signalen WHERE (run_id, signaalpartner, signaal_id) IN "
                 "(SELECT * FROM weg)"
             )
-            self._db.execute(_CHOICES_OF_DELETED)
+            for statement in _WITH_THE_SIGNALS:
+                self._db.execute(statement)

@@ -4,6 +4,7 @@ from datetime import date
 
 import polars as pl
 
+from vsig.contracts import STANDING_COLUMNS
 from vsig.io.state.connection import Connection
 
 
@@ -11,18 +12,40 @@ class ReportQueries(Connection):
     """What the reports read of a period."""
 
     def delivery_rows(self, start: date, end: date) -> dict[str, pl.DataFrame]:
-        """For the CBS delivery of a period, as the state stood after the last night of it:
-        every signal received in it (with its case's `gesloten` and `sluitreden` by then),
-        the cases opened, acted on, with an event recorded or closed in it, and of those
-        cases the signals received by its end (`leden`); of both, the events recorded by a
-        night of the period or before (`gebeurtenissen`) and the letters sent by then
-        (`brieven`). An event a later night records, whatever its date, is in the period
-        that recorded it: a later night adds nothing to a past period."""
+        """For the CBS delivery of a period, as the state stood after its last night (a
+        later night adds nothing to it and changes nothing in it; only retention takes
+        out): every signal received in it, standing as then (`signaalstanden`: its case,
+        status as told, person and municipality) with its case's municipality
+        (`zaak_gemeente`); the cases opened, acted on, with an event recorded or closed in
+        it, in the municipality they had then and closed if that was known then; of those cases the
+        signals they held then (`leden`: a case emptied by then, merged into another or
+        left by a household that parted, the signals it held before); and of both, the
+        events recorded by a night of the period or before (`gebeurtenissen`, whatever
+        their date) and the letters sent by then (`brieven`)."""
         period = {"start": start, "end": end}
+        # A case closed by a result is closed in a period once a night of it recorded the
+        # result, whatever the result's date; any other closing is dated by its night.
+        closed = (
+            "CASE WHEN z.gesloten <= $end AND (z.sluitreden IS DISTINCT FROM 'resultaat' OR "
+            "EXISTS (SELECT 1 FROM gebeurtenissen e JOIN runs r USING (run_id) WHERE "
+            "e.zaak_id = z.zaak_id AND e.gebeurtenis = 'resultaat' "
+            "AND r.verwerkingsdatum <= $end)) THEN z.gesloten END"
+        )
+        then = (
+            "WITH stand AS (SELECT st.* FROM signaalstanden st JOIN runs r USING (run_id) "
+            "WHERE r.verwerkingsdatum <= $end QUALIFY row_number() OVER (PARTITION BY "
+            "signaalpartner, signaal_id ORDER BY r.verwerkingsdatum DESC, run_id DESC) = 1), "
+            "gemeente AS (SELECT ro.zaak_id, ro.gemeentecode FROM routeringen ro JOIN runs r "
+            "USING (run_id) WHERE r.verwerkingsdatum <= $end QUALIFY row_number() OVER "
+            "(PARTITION BY zaak_id ORDER BY r.verwerkingsdatum DESC, run_id DESC) = 1) "
+        )
         recorded = "SELECT g.* FROM gebeurtenissen g JOIN runs r USING (run_id) WHERE "
         cases = self._query(
-            "SELECT * FROM zaken WHERE geopend <= $end AND ("
-            "geopend >= $start OR gesloten BETWEEN $start AND $end "
+            f"{then} SELECT * FROM (SELECT z.* REPLACE (coalesce(g.gemeentecode, "
+            f"z.gemeentecode) AS gemeentecode, {closed} AS gesloten) FROM zaken z "
+            "LEFT JOIN gemeente g USING (zaak_id)) "
+            "WHERE geopend <= $end AND (geopend >= $start "
+            "OR gesloten BETWEEN $start AND $end "
             f"OR zaak_id IN (SELECT zaak_id FROM ({recorded} "
             "r.verwerkingsdatum BETWEEN $start AND $end)) "
             "OR zaak_id IN (SELECT zaak_id FROM acties WHERE geboekt BETWEEN $start AND $end)) "
@@ -30,10 +53,13 @@ class ReportQueries(Connection):
             period,
         )
         signals = self._query(
-            "SELECT s.*, r.verwerkingsdatum, "
-            "CASE WHEN z.gesloten <= $end THEN z.gesloten END AS gesloten, z.sluitreden "
-            "FROM signalen s JOIN runs r USING (run_id) LEFT JOIN zaken z USING (zaak_id) "
-            "WHERE r.verwerkingsdatum BETWEEN $start AND $end "
+            f"{then} SELECT s.* REPLACE ({', '.join(f'st.{c} AS {c}' for c in STANDING_COLUMNS)}), "
+            "r.verwerkingsdatum, coalesce(g.gemeentecode, z.gemeentecode) AS zaak_gemeente "
+            "FROM signalen s JOIN runs r USING (run_id) "
+            "JOIN stand st ON st.signaalpartner = s.signaalpartner "
+            "AND st.signaal_id = s.signaal_id "
+            "LEFT JOIN zaken z ON z.zaak_id = st.zaak_id LEFT JOIN gemeente g "
+            "ON g.zaak_id = st.zaak_id WHERE r.verwerkingsdatum BETWEEN $start AND $end "
             "ORDER BY s.signaalpartner, s.signaal_id, s.run_id",
             period,
         )
@@ -44,10 +70,14 @@ class ReportQueries(Connection):
             "signalen": signals,
             "zaken": cases,
             "leden": self._query(
-                "SELECT s.zaak_id, s.signaalpartner, s.signaal_id FROM signalen s JOIN runs r "
-                "USING (run_id) WHERE s.zaak_id IN (SELECT zaak_id FROM cases) "
-                "AND r.verwerkingsdatum <= ? ORDER BY s.signaalpartner, s.signaal_id",
-                [end],
+                f"{then}, held AS (SELECT zaak_id, signaalpartner, signaal_id FROM stand "
+                "WHERE zaak_id IN (SELECT zaak_id FROM cases)) "
+                "SELECT * FROM held UNION SELECT DISTINCT st.zaak_id, st.signaalpartner, "
+                "st.signaal_id FROM signaalstanden st JOIN runs r USING (run_id) "
+                "WHERE r.verwerkingsdatum <= $end AND st.zaak_id IN (SELECT zaak_id FROM cases) "
+                "AND st.zaak_id NOT IN (SELECT zaak_id FROM held) "
+                "ORDER BY signaalpartner, signaal_id, zaak_id",
+                {"end": end},
                 frames=frames,
             ),
             "gebeurtenissen": self._query(

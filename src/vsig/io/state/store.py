@@ -20,7 +20,7 @@ from typing import Final
 import duckdb
 import polars as pl
 
-from vsig.contracts import MATCHED_COLUMNS, SIGNAL_KEY
+from vsig.contracts import MATCHED_COLUMNS, SIGNAL_KEY, STANDING_COLUMNS
 from vsig.io.files import crash_point
 from vsig.io.state.audit import AuditQueries
 from vsig.io.state.lock import IN_USE, READER_WAIT, SNAPSHOT_PREFIX, erasure_generation, locked
@@ -244,6 +244,26 @@ MIGRATIONS: Final = (
     """
     ALTER TABLE signalen ADD COLUMN laatste_activiteit DATE;
     """,
+    # 11: a signal's status as everyone is told it (`rules.status`; before, the creditor
+    # was told the status matching gave), and its case, status, person and municipality as
+    # each night left them, so that a past CBS period shows them as they stood at its end
+    # (`ReportQueries.delivery_rows`). A state made before it knows only the present: it
+    # stands from the signal's own night.
+    """
+    ALTER TABLE signalen ADD COLUMN teruggemeld VARCHAR;
+    UPDATE signalen SET teruggemeld = status;
+    CREATE TABLE signaalstanden (
+        run_id VARCHAR NOT NULL,
+        signaalpartner VARCHAR NOT NULL,
+        signaal_id VARCHAR NOT NULL,
+        zaak_id VARCHAR,
+        teruggemeld VARCHAR NOT NULL,
+        persoon_bsn VARCHAR,
+        gemeentecode VARCHAR
+    );
+    INSERT INTO signaalstanden SELECT run_id, signaalpartner, signaal_id, zaak_id,
+        teruggemeld, persoon_bsn, gemeentecode FROM signalen;
+    """,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)
@@ -273,6 +293,7 @@ class Changes:
     besluiten: pl.DataFrame  # earlier signals a person decided tonight, as matched now
     uiteen: pl.DataFrame  # signals whose household parted, waiting now (`laatste_activiteit`)
     keuzes: pl.DataFrame  # the choices that decided them
+    teruggemeld: pl.DataFrame  # earlier signals told otherwise tonight (`status.retold`)
 
 
 class Store(NightQueries, PrivacyQueries, ReportQueries, AuditQueries):
@@ -370,6 +391,35 @@ class Store(NightQueries, PrivacyQueries, ReportQueries, AuditQueries):
             self._regroup(changes.herindeling)
             self._rematch(changes.besluiten, _DECIDED)
             self._rematch(changes.uiteen, (*_DECIDED, "laatste_activiteit"))
+            self._rematch(changes.teruggemeld, (*SIGNAL_KEY, "teruggemeld"))
+            self._stand(changes)
+
+    def _stand(self, changes: Changes) -> None:
+        """Record how tonight left each signal it received, moved, matched anew or told
+        otherwise (a signal of a state older than migration 11 told nothing yet: its
+        status)."""
+        touched = pl.concat(
+            [
+                frame.select(SIGNAL_KEY)
+                for frame in (
+                    changes.signalen,
+                    changes.herindeling,
+                    changes.besluiten,
+                    changes.uiteen,
+                    changes.teruggemeld,
+                )
+            ]
+        ).unique()
+        standing = {c: f"s.{c}" for c in STANDING_COLUMNS} | {
+            "teruggemeld": "coalesce(s.teruggemeld, s.status)"
+        }
+        with self._registered({"vannacht": touched}):
+            self._db.execute(
+                f"INSERT INTO signaalstanden SELECT ?, s.signaalpartner, s.signaal_id, "
+                f"{', '.join(standing.values())} FROM signalen s "
+                "WHERE (s.signaalpartner, s.signaal_id) IN (SELECT * FROM vannacht)",
+                [changes.run_id],
+            )
 
     def _regroup(self, moved: pl.DataFrame) -> None:
         """Signals that follow their person into another case (a partner's ids are unique)."""
@@ -383,8 +433,9 @@ class Store(NightQueries, PrivacyQueries, ReportQueries, AuditQueries):
             )
 
     def _rematch(self, signals: pl.DataFrame, columns: tuple[str, ...]) -> None:
-        """Earlier signals as matched anew: decided by a person, or waiting for one since
-        their household parted. The row keeps the run that received it, and what it said."""
+        """Earlier signals set anew: matched as a person decided, waiting for one since
+        their household parted, or told otherwise. The row keeps the run that received it,
+        and what it said."""
         if not signals.height:
             return
         with self._registered({"opnieuw": signals.select(columns)}):
