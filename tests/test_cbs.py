@@ -1,6 +1,7 @@
 """The CBS delivery in the Uitwisselmodel v1.2, from frames of a few rows and over nights."""
 
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -77,7 +78,9 @@ def rows(
         "signalen": pl.DataFrame(signals, schema_overrides=SIGNAL_SCHEMA),
         "zaken": pl.DataFrame(cases, schema=CASE_SCHEMA),
         "leden": pl.DataFrame(
-            members, schema=["zaak_id", "signaalpartner", "signaal_id"], orient="row"
+            members,
+            schema={"zaak_id": pl.String, "signaalpartner": pl.String, "signaal_id": pl.String},
+            orient="row",
         ),
         "gebeurtenissen": pl.DataFrame(events or [], schema=EVENT_SCHEMA, orient="row"),
         "brieven": pl.DataFrame(
@@ -261,6 +264,52 @@ JOINED = Resident(JOINER.bsn, "Samen", date(1977, 3, 3), "3311AB", 7)
 HOST = Resident(make_bsn(954), "Gastvrij", date(1978, 4, 4), "3311AB", 7)
 
 
+def assert_one_levering(delivery: dict[str, Any]) -> None:
+    """A case and the signals of the period it refers to are in one levering."""
+    received = {s["ID"] for lev in delivery["leveringen"] for s in lev["vroegsignalen"]}
+    for lev in delivery["leveringen"]:
+        own = {s["ID"] for s in lev["vroegsignalen"]}
+        for case in lev["vroegsignaalzaken"]:
+            refers = {ref["ID"] for ref in case["vroegsignalen"]}
+            assert refers & received <= own, (lev["gemeentecode"], refers)
+
+
+def test_a_case_emptied_within_its_month_refers_only_to_its_own_leverings_signals(
+    tmp_path: Path,
+) -> None:
+    """Within November a Zwijndrecht resident moves in with a Dordrecht household whose
+    case takes their signal, and a Papendrecht household of namesakes parts (its signal
+    waits, delivered by the town its creditor wrote, or Dordrecht's). Neither emptied case
+    refers to a signal delivered by another municipality."""
+    joiner = Resident(make_bsn(961), "Samen", date(1977, 3, 3), "3331AA", 5,
+                      gemeentecode="0642", woonplaats="Zwijndrecht")  # fmt: skip
+    host = Resident(make_bsn(962), "Gastvrij", date(1978, 4, 4), "3311AB", 7)
+    joined = Resident(joiner.bsn, "Samen", date(1977, 3, 3), "3311AB", 7)
+    twins = [Resident(make_bsn(970 + n), "Tweeling", born, "3351AA", 7, voorletters="T.",
+                      gemeentecode="0590", woonplaats="Papendrecht")
+             for n, born in ((1, date(1962, 2, 2)), (2, date(2001, 3, 3)))]  # fmt: skip
+    apart = [replace(t, huisnummer=9 + 2 * n) for n, t in enumerate(twins)]
+    home = Home.create(tmp_path)
+    home.registers(START, [joiner, host, *twins])
+    home.signals(
+        "EVIDES", START, [p.signal(f"E-{p.huisnummer}", "120.00", START, bsn=p.bsn)
+                          for p in (joiner, host)]
+    )  # fmt: skip
+    written = {"bsn": "", "geboortedatum": "", "voorletters": "T.", "plaatsnaam": ""}
+    home.signals("VGZ", START, [twins[0].signal("V-1", "300.00", START, **written)])
+    assert home.run(START).exit_code == 0
+    later = START + timedelta(days=7)
+    home.registers(later, [joined, host, *apart])
+    assert home.run(later).exit_code == 0
+    target = tmp_path / "november.json"
+    args = ["--home", str(home.path), "--config", str(home.config), "--out", str(target)]
+    result = runner.invoke(app, ["report", "monitor", "--period", "2026-11", *args])
+    assert result.exit_code == 0, result.output
+    delivery = json.loads(target.read_text())
+    VALID.validate(delivery)
+    assert_one_levering(delivery)
+
+
 def test_a_past_month_gives_the_same_delivery_after_later_nights(tmp_path: Path) -> None:
     """After November: the next month's signal to the same case, its events and its result;
     a household that moves from Alblasserdam to Zwijndrecht; one that moves in with another
@@ -286,12 +335,7 @@ def test_a_past_month_gives_the_same_delivery_after_later_nights(tmp_path: Path)
         delivery: dict[str, Any] = json.loads(target.read_text())
         VALID.validate(delivery)
         delivery.pop("aanleverdatumEnTijd")
-        for lev in delivery["leveringen"]:
-            own = {s["ID"] for s in lev["vroegsignalen"]}
-            received = {s["ID"] for other in delivery["leveringen"] for s in other["vroegsignalen"]}
-            for case in lev["vroegsignaalzaken"]:
-                refers = {ref["ID"] for ref in case["vroegsignalen"]}
-                assert refers & received <= own, (period, lev["gemeentecode"], refers)
+        assert_one_levering(delivery)
         return delivery
 
     night(

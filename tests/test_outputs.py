@@ -115,7 +115,7 @@ def test_a_letter_tells_where_its_data_came_from_and_who_gets_it(
         "achterstand)",
         "burgerservicenummer en huisgenoten uit de Basisregistratie Personen",
         "of u al hulp van ons krijgt",
-        "Uw schuldeiser hoort alleen of wij de melding oppakten",
+        "Uw schuldeiser hoort alleen of wij de melding oppakten en hoe het afliep",
         "Uw gemeente krijgt uw naam, adres en de achterstand",
         "het Centraal Bureau voor de Statistiek uw burgerservicenummer en de melding",
         "Wij verwijderen alles 6 maanden na de laatste melding of het laatste contact",

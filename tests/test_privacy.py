@@ -555,3 +555,46 @@ def test_a_superseded_extract_goes_once_a_night_read_a_newer_one(tmp_path: Path)
     names = [f"{kind}/{kind}-{START:%Y%m%d}.csv" for kind in ("brp", "sdd")]
     secret = TEST_SECRET.encode()
     assert extracts["kenmerken"].split() == [keyed(secret, "extract", n) for n in names]
+
+
+def test_the_extract_a_night_read_stays_when_a_later_one_comes_for_the_same_day(
+    tmp_path: Path,
+) -> None:
+    """The night of the 6th read the extract of the 5th: the one of the 6th came late, and
+    broken. A purge must not take the 5th's: it is what the night read, and the only one
+    the next night could read."""
+    home = Home.create(tmp_path)
+    second = START + timedelta(days=1)
+    home.registers(START, [STAYS])
+    assert home.run(second).exit_code == 0  # reads the 5th's: the 6th's is not there yet
+    late = home.write(f"brp/brp-{second:%Y%m%d}.csv", "bsn;geslachtsnaam\\n")
+    args = ["purge", "--home", str(home.path), "--config", str(home.config)]
+    assert runner.invoke(app, [*args, "--date", str(second)]).exit_code == 0
+    left = sorted(p.name for p in (home.path / "inbox" / "brp").iterdir())
+    assert left == [f"brp-{START:%Y%m%d}.csv", late.name]
+
+
+def test_a_person_who_moved_in_with_another_household_is_forgotten_with_their_old_case(
+    tmp_path: Path,
+) -> None:
+    """Their signal followed them into their host's case; the case they left behind in
+    Zwijndrecht, emptied, still had their address, letter and routing. Forgotten, none of
+    it is left."""
+    joiner = Resident(make_bsn(961), "Samenwoner", date(1977, 3, 3), "3331AA", 5,
+                      gemeentecode="0642", woonplaats="Zwijndrecht")  # fmt: skip
+    host = Resident(make_bsn(962), "Gastvrij", date(1978, 4, 4), "3311AB", 7)
+    joined = replace(joiner, postcode="3311AB", huisnummer=7, gemeentecode="0505",
+                     woonplaats="Dordrecht")  # fmt: skip
+    home = Home.create(tmp_path)
+    home.registers(START, [joiner, host])
+    home.signals("EVIDES", START, [p.signal(f"E-{p.huisnummer}", "120.00", START, bsn=p.bsn)
+                                   for p in (joiner, host)])  # fmt: skip
+    assert home.run(START).exit_code == 0
+    later = START + timedelta(days=7)
+    home.registers(later, [joined, host])
+    assert home.run(later).exit_code == 0
+    args = ["--home", str(home.path), "--config", str(home.config)]
+    result = runner.invoke(app, ["forget", "--bsn", joiner.bsn, *args])
+    assert result.exit_code == 0, result.output
+    assert found_in_home(home.path, [joiner.bsn, joiner.geslachtsnaam, "3331AA", "3331 AA"]) == []
+    assert found_in_home(home.path, [host.bsn])  # the host's own case stays

@@ -130,3 +130,30 @@ def test_the_share_on_time_is_given_only_when_its_counts_are(config: Config) -> 
     assert headline(7, 2) == (None, [report.HIDDEN, "< 5"])
     assert headline(15, 5) == ("75%", ["15", "5"])
     assert headline(9, 0) == ("100%", ["9", "0"])
+
+
+def test_a_small_group_cannot_be_found_from_the_headline_less_the_other_bars(
+    config: Config,
+) -> None:
+    """Dordrecht 30 and 20 cases, Alblasserdam 2, 52 in the headline: Alblasserdam's "< 5"
+    would be 52 less Dordrecht's bar, or less Dordrecht's parts. So Dordrecht has no bar
+    and its smaller part is hidden."""
+    counts = {
+        "signalen": pl.DataFrame({"maand": ["2026-11"], "soort": ["Zorg"], "n": [60]}),
+        "zaken": pl.DataFrame(
+            {"gemeentecode": ["0505", "0505", "0482"], "regel": ["a", "b", "a"], "n": [30, 20, 2]}
+        ),
+        "resultaten": pl.DataFrame(schema={"resultaat": pl.String, "n": pl.Int64}),
+        "gesprekken": pl.DataFrame(
+            schema={"crisis": pl.Boolean, "aanmelding": pl.Date, "gesprek": pl.Date}
+        ),
+    }
+    bars = report.overview_of(counts, config, *NOV, date(2026, 12, 2))
+    assert [(b["label"], b["getoond"]) for b in bars["zaken"]] == [
+        ("Dordrecht: a", "30"),
+        ("Dordrecht: b", report.HIDDEN),
+        ("Alblasserdam: a", "< 5"),
+    ]
+    nothing = [report._bar("a", 0, "Dordrecht"), report._bar("a", 0, "Alblasserdam")]
+    assert str(report.chart(bars["zaken"])) == str(report.chart(nothing))
+    assert [b["getoond"] for b in bars["totalen"]][:2] == ["60", "52"]

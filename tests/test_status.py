@@ -15,6 +15,7 @@ Five households of Dordrecht, each signalled once on 2 November by Vattenfall:
 import csv
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from vsig.rules import status, vng
 from vsig.rules.lifecycle import CloseReason
 
 from .scenario import Home, Resident, csv_text, make_bsn
+from .test_keuzes import choose
 
 runner = CliRunner()
 NIGHT_1, NIGHT_2 = date(2026, 11, 2), date(2026, 11, 9)
@@ -83,8 +85,11 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Home:
     return home
 
 
-def feedback(home: Home, run_id: str) -> dict[str, str]:
-    path = home.path / "out" / run_id / "exports" / "terugmelding" / "VATTENFALL.csv"
+def feedback(home: Home, run_id: str, partner: str = "VATTENFALL") -> dict[str, str]:
+    """What the partner heard that night (nothing: no file)."""
+    path = home.path / "out" / run_id / "exports" / "terugmelding" / f"{partner}.csv"
+    if not path.exists():
+        return {}
     with path.open(encoding="utf-8-sig", newline="") as handle:
         return {row["signaal_id"]: row["status"] for row in csv.DictReader(handle, delimiter=";")}
 
@@ -220,6 +225,75 @@ def test_a_result_a_later_night_records_leaves_the_month_it_is_dated_in(tmp_path
     assert case["resultaat"] == paid
     assert "datumOpgepakt" not in case
     assert feedback(home, "20261202-01") == {"V-1": vng.ANDERE_REDEN}
+
+
+def test_a_debt_picked_up_stays_picked_up_when_a_person_decides_whose_it_is(
+    tmp_path: Path,
+) -> None:
+    """A household of namesakes, its €900 forwarded, and the municipality's call of 9
+    November reached them: `Opgepakt`. They part on the 16th; the debt waits, still
+    `Opgepakt`. The SDD chooses the parent; the new case is only forwarded, and the
+    creditor is not told `Nog niet opgepakt` again."""
+    parent = resident(21, geslachtsnaam="Tweeling", geboortedatum=date(1962, 2, 2))
+    child = resident(22, geslachtsnaam="Tweeling", geboortedatum=date(2001, 3, 3),
+                     huisnummer=parent.huisnummer)  # fmt: skip
+    apart = [replace(parent, huisnummer=31), replace(child, huisnummer=33)]
+    parted, chosen = date(2026, 11, 16), date(2026, 12, 7)
+    home = Home.create(tmp_path)
+    home.registers(NIGHT_1, [parent, child])
+    written = {"bsn": "", "geboortedatum": "", "voorletters": "A."}
+    home.signals("VGZ", NIGHT_1, [parent.signal("V-1", "900.00", NIGHT_1, **written)])
+    assert home.run(NIGHT_1).exit_code == 0
+    (zaak_id,) = home.out("20261102-01", "cases.csv")["zaak_id"]
+    home.write(
+        "uitkomsten/u-20261109.csv",
+        csv_text([{"zaak_id": zaak_id, "datum": NIGHT_2.isoformat(),
+                   "gebeurtenis": "contactpoging", "waarde": "Telefoon|ja|"}]),
+    )  # fmt: skip
+    home.registers(NIGHT_2, [parent, child])
+    assert home.run(NIGHT_2).exit_code == 0
+    home.registers(parted, apart)
+    assert home.run(parted).exit_code == 0
+    choose(home, f"{parted:%Y%m%d}-01", {"VGZ/V-1": "Kandidaat 1"}, "bellijst-sdd.xlsx")
+    home.registers(chosen, apart)
+    assert home.run(chosen).exit_code == 0
+    told: dict[str, str] = {}
+    for run_id in ("20261102-01", "20261109-01", "20261116-01", "20261207-01"):
+        told |= feedback(home, run_id, "VGZ")
+    assert told == {"V-1": vng.OPGEPAKT}
+    assert inzage_status(home, apart[0], tmp_path) == {"V-1": vng.OPGEPAKT}
+
+
+def test_a_state_from_before_the_rule_keeps_its_past_months_and_tells_its_closed_cases(
+    tmp_path: Path,
+) -> None:
+    """A state made before migration 11: its creditors were told the status matching gave,
+    and CBS `Opgepakt` from a case's first action of any kind. Its past months stay as
+    they were; on the next night the signal of a case closed before (a letter, then the
+    resident left) is told `Opgepakt` by the rule, once, as is the open one."""
+    home = Home.create(tmp_path)
+    stays, leaves = resident(14), resident(15)
+    gone = resident(15, postcode="4201AA", huisnummer=1, gemeentecode="0512")
+    home.registers(NIGHT_1, [stays, leaves])
+    home.signals("VATTENFALL", NIGHT_1, [p.signal(f"V-{p.huisnummer}", "120.00", NIGHT_1)
+                                         for p in (stays, leaves)])  # fmt: skip
+    assert home.run(NIGHT_1).exit_code == 0
+    home.registers(NIGHT_2, [stays, gone])
+    assert home.run(NIGHT_2).exit_code == 0
+    november = monitor(home, tmp_path, "2026-11")
+    # As a vsig before migration 11 left it: nothing told by the rule, no standings.
+    with duckdb.connect(home.path / "state" / "vsig.duckdb") as db:
+        db.execute("UPDATE signalen SET teruggemeld = NULL")
+        db.execute("DROP TABLE signaalstanden")
+        db.execute("ALTER TABLE signalen DROP COLUMN teruggemeld")
+        db.execute("DELETE FROM schema_versie WHERE versie = 11")
+    assert monitor(home, tmp_path, "2026-11") == november  # migrated as it is read
+    later = date(2026, 11, 16)
+    home.registers(later, [stays])
+    assert home.run(later).exit_code == 0
+    assert feedback(home, "20261116-01") == {"V-14": vng.OPGEPAKT, "V-15": vng.OPGEPAKT}
+    assert inzage_status(home, gone, tmp_path) == {"V-15": vng.OPGEPAKT}
+    assert monitor(home, tmp_path, "2026-11") == november
 
 
 # The rule itself, over frames.

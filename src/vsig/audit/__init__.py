@@ -183,6 +183,15 @@ def write_register(folder: Path, result: Ingested, used: pl.DataFrame) -> None:
     write_text_atomic(target / f"{kind}.json", json.dumps(about, sort_keys=True) + "\n")
 
 
+def register_read(folder: Path, kind: str) -> str | None:
+    """The name of the extract a run read, from its archive (none once purged)."""
+    about = folder / REGISTERS / f"{kind}.json"
+    if not about.is_file():
+        return None
+    name: str = json.loads(about.read_text())["file"]
+    return name
+
+
 def load_register(folder: Path, kind: str) -> Ingested:
     """An archived extract as the run saw it: its used rows, rejects and file name.
 

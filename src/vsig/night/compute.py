@@ -220,14 +220,22 @@ def _feedback(
     told otherwise tonight, and what the creditors hear of earlier signals: those decided
     or told otherwise tonight (`exports.terugmeldingen`)."""
     known = status.Known(
-        closed.select(KNOWN_CASE),
+        pl.concat([closed.select(KNOWN_CASE), read.untold.select(KNOWN_CASE).unique()]),
         status.letters(pl.concat([read.performed, actions.select(ACTION_COLUMNS)])),
         history,
     )
-    earlier = read.open_signals.select("zaak_id", *exports.DECISION_COLUMNS, "teruggemeld")
+    columns = ("zaak_id", *exports.DECISION_COLUMNS, "teruggemeld")
+    earlier = pl.concat([read.open_signals.select(columns), read.untold.select(columns)])
     retold = status.retold(earlier, bundled.open_signals, parted, known)
+    # Told by the rule from now on, changed or not (a state from before migration 11).
+    first = retold.join(read.untold, on=keuzes.KEY, how="semi")
+    # A signal a person decided tonight was told something while it waited: `Opgepakt`
+    # stays, as for any signal that changes case.
+    told_before = read.waiting.select(*keuzes.KEY, "teruggemeld")
     return (
-        status.told(bundled.signals, known),
-        retold.filter("anders").select(*keuzes.KEY, "teruggemeld"),
+        status.told(bundled.signals.join(told_before, on=keuzes.KEY, how="left"), known),
+        pl.concat([retold.filter("anders"), first])
+        .unique(keuzes.KEY, keep="first", maintain_order=True)
+        .select(*keuzes.KEY, "teruggemeld"),
         exports.decisions(retold, outcomes(events)),
     )

@@ -37,6 +37,7 @@ class Read:
     closed_signals: pl.DataFrame  # the signals of the closed cases still kept
     waiting: pl.DataFrame  # every signal waiting for a person, whole (`keuzes.waiting`)
     household_signals: pl.DataFrame  # the open cases' signals matched to a household, whole
+    untold: pl.DataFrame  # closed cases' signals not yet told by the rule (migration 11)
     outlived: pl.DataFrame  # the signals tonight's purge takes from cases kept for others
     recorded: pl.DataFrame  # every event kept: zaak_id, datum, gebeurtenis, waarde
     performed: pl.DataFrame  # every action taken (ACTION_COLUMNS)
@@ -69,6 +70,7 @@ def read(db: Store, home: Home, config: Config, day: date, replay: Replay | None
         closed_signals=db.case_signals(CASE_SIGNAL_COLUMNS, closed=True),
         waiting=waiting,
         household_signals=db.household_signals(),
+        untold=db.untold_signals(OPEN_SIGNAL_COLUMNS),
         outlived=outlived,
         recorded=db.event_history(),
         performed=db.performed_actions(),

@@ -129,7 +129,8 @@ def erase(
     """
     purged = Purged("request")
     signals = db.signals_about(subject.bsn, subject.adres_sleutel)
-    cases = db.cases_at(signals["zaak_id"].drop_nulls().unique().to_list(), subject.adres_sleutel)
+    held = signals["zaak_id"].drop_nulls().unique().to_list() + db.cases_left(signals)
+    cases = db.cases_at(held, subject.adres_sleutel)
     events = db.event_places(cases)
     people = frozenset([subject.bsn] if subject.bsn else [])
     touched = sorted(

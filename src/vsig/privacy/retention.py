@@ -14,11 +14,12 @@ from pathlib import Path
 
 import polars as pl
 
+from vsig import audit
 from vsig.config import Config
 from vsig.contracts import SIGNAL_KEY
 from vsig.io import sources
 from vsig.io.files import crash_point, private_files
-from vsig.io.home import MANIFEST, Home, run_date
+from vsig.io.home import MANIFEST, Home
 from vsig.io.sources import extract_date
 from vsig.io.state.lock import WRITER_WAIT, locked
 from vsig.io.state.store import Store
@@ -169,7 +170,7 @@ def _expire(
     scrubbed = sorted(set(of_cases) | set(of_persons) | set(waited_in) | chose_in)
     retention.add("run_geschoond", scrubbed)
     nights = db.run_ids()
-    last_night = max(map(run_date, nights)) if nights else None
+    last_night = max(nights) if nights else None  # `YYYYMMDD-NN` sorts as the nights ran
     retention.add("extract", _remove_superseded_extracts(home, config, last_night, cutoff))
     retention.add("rapport", _remove_older(home.reports, cutoff))
     retention.add("inzage", _remove_older(home.inzage, cutoff))
@@ -240,22 +241,21 @@ def _remove_older(folder: Path, cutoff: date) -> list[str]:
 
 
 def _remove_superseded_extracts(
-    home: Home, config: Config, last_night: date | None, cutoff: date
+    home: Home, config: Config, last_night: str | None, cutoff: date
 ) -> list[str]:
     """The BRP and SDD extracts a newer one replaced: each older than the one the last
-    committed night read (`sources.newest_extract`, the rule the night chose it by), and any
-    superseded one past retention. An extract holds the whole region: kept until retention,
-    a nightly delivery would keep some 180 copies of it. The one the next night may read
-    stays, and so does one delivered for a later night; the archive keeps the rows each
-    night used."""
+    committed night read (as its archive records), and any superseded one past retention.
+    An extract holds the whole region: kept until retention, a nightly delivery would keep
+    some 180 copies of it. The one that night read stays (the next night may need it),
+    and so does any newer one, read or not; the archive keeps the rows each night used."""
     delivered = sources.discover(home.inbox, config)
     removed = []
     for kind in ("brp", "sdd"):
         files = sorted(
             (s.path for s in delivered if s.kind == kind), key=lambda p: (extract_date(p), p.name)
         )
-        used = sources.newest_extract(delivered, kind, last_night) if last_night else None
-        read = (extract_date(used.path), used.path.name) if used else None
+        used = audit.register_read(home.archived(last_night), kind) if last_night else None
+        read = (extract_date(Path(used)), used) if used else None
         for path in files[:-1]:
             replaced = read is not None and (extract_date(path), path.name) < read
             if replaced or extract_date(path) < cutoff:

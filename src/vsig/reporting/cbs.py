@@ -66,6 +66,17 @@ def delivery(
     signals = rows["signalen"].with_columns(levering=levering(config, cbs))
     acted = status.opgepakt(rows["brieven"], rows["gebeurtenissen"])
     cases = rows["zaken"].join(acted, on="zaak_id", how="left")
+    # A case refers to a signal of the period only in its own levering: one emptied by a
+    # merge or a parting in the period no longer holds what went to another municipality.
+    key = ["signaalpartner", "signaal_id"]
+    rows = rows | {
+        "leden": rows["leden"]
+        .join(cases.select("zaak_id", "gemeentecode"), on="zaak_id")
+        .join(signals.select(*key, "levering"), on=key, how="left")
+        .filter(pl.col("levering").is_null() | (pl.col("levering") == pl.col("gemeentecode")))
+        .select(rows["leden"].columns)
+        .sort(*key, "zaak_id")
+    }
     organisation: dict[str, Any] = {"naam": cbs.organisatie, "contactpersonen": cbs.contactpersonen}
     if cbs.kvk_nummer:
         organisation["kvk-nummer"] = cbs.kvk_nummer

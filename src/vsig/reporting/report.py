@@ -77,8 +77,10 @@ def overview_of(
             _bar("eerste gesprekken", held),
         ],
         "op_tijd": f"{round(100 * on_time / held)}%" if held and _whole(gesprekken) else None,
-        "signalen": _parts([_bar(s, n, _maand(m)) for m, s, n in signals.rows()]),
-        "zaken": _parts([_bar(routes.get(r, r), n, names.get(g, g)) for g, r, n in cases.rows()]),
+        "signalen": _in_headline([_bar(s, n, _maand(m)) for m, s, n in signals.rows()]),
+        "zaken": _in_headline(
+            [_bar(routes.get(r, r), n, names.get(g, g)) for g, r, n in cases.rows()]
+        ),
         "resultaten": [_bar(r, n) for r, n in outcomes.rows()],
         "gesprekken": gesprekken,
     }
@@ -99,15 +101,43 @@ the other counts, the small one would follow by subtraction."""
 
 def _parts(rows: list[dict[str, Any]], together: bool = False) -> list[dict[str, Any]]:
     """The parts of each group (all `together`, when the page shows their total), where a
-    group with exactly one small part hides its next smallest part as well (`HIDDEN`)."""
+    group with exactly one count not shown (a small one) hides its next smallest part as
+    well (`HIDDEN`): with the group's total, one count not shown would follow from the
+    others by subtraction."""
     hidden: set[int] = set()
     for groep in dict.fromkeys(None if together else r["groep"] for r in rows):
         mine = [i for i, r in enumerate(rows) if (together or r["groep"] == groep) and r["n"]]
-        small = [i for i in mine if rows[i]["n"] < SMALL]
-        if len(small) == 1 and len(mine) > 1:
-            others = [i for i in mine if i not in small]
+        unshown = [i for i in mine if not _whole([rows[i]])]
+        if len(unshown) == 1 and len(mine) > 1:
+            others = [i for i in mine if i not in unshown]
             hidden.add(min(others, key=lambda i: (rows[i]["n"], i)))
     return [r | {"getoond": HIDDEN} if i in hidden else r for i, r in enumerate(rows)]
+
+
+def _in_headline(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Parts hidden within their groups, and across them: the headline gives the chart's
+    total. A group whose one count is small (a municipality's only route) would follow
+    from the headline less the other groups' bars, so the smallest other group loses its
+    bar (`staaf`) and its smallest part."""
+    rows = _parts(rows)
+    counted = [i for i, r in enumerate(rows) if r["n"]]
+    if sum(not _whole([rows[i]]) for i in counted) != 1:
+        return rows
+    (lone,) = [rows[i]["groep"] for i in counted if not _whole([rows[i]])]
+    totals: dict[str, int] = {}
+    for i in counted:
+        if rows[i]["groep"] != lone:
+            totals[rows[i]["groep"]] = totals.get(rows[i]["groep"], 0) + rows[i]["n"]
+    if not totals:
+        return rows
+    other = min(totals, key=lambda g: (totals[g], g))
+    part = min((i for i in counted if rows[i]["groep"] == other), key=lambda i: (rows[i]["n"], i))
+    return [
+        r | {"staaf": False} | ({"getoond": HIDDEN} if i == part else {})
+        if r["groep"] == other
+        else r
+        for i, r in enumerate(rows)
+    ]
 
 
 def _whole(rows: list[dict[str, Any]]) -> bool:
@@ -145,15 +175,27 @@ def chart(rows: list[dict[str, Any]]) -> Markup:
     # hidden beside a small one); the total of several parts, from five on.
     totals = (
         pl.DataFrame(
-            [(r["groep"], r["n"], _whole([r])) for r in rows],
-            schema={"groep": pl.String, "aantal": pl.Int64, "getoond": pl.Boolean},
+            [(r["groep"], r["n"], _whole([r]), r.get("staaf", True)) for r in rows],
+            schema={
+                "groep": pl.String,
+                "aantal": pl.Int64,
+                "getoond": pl.Boolean,
+                "staaf": pl.Boolean,
+            },
             orient="row",
         )
         .group_by("groep", maintain_order=True)
-        .agg(pl.col("aantal").sum(), delen=pl.len(), getoond=pl.col("getoond").all())
+        .agg(
+            pl.col("aantal").sum(),
+            delen=pl.len(),
+            getoond=pl.col("getoond").all(),
+            staaf=pl.col("staaf").all(),
+        )
         .select(
             "groep",
-            aantal=pl.when((pl.col("aantal") >= SMALL) & ((pl.col("delen") > 1) | "getoond"))
+            aantal=pl.when(
+                (pl.col("aantal") >= SMALL) & ((pl.col("delen") > 1) | "getoond") & "staaf"
+            )
             .then("aantal")
             .otherwise(0),
         )

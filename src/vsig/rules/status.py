@@ -76,9 +76,10 @@ def told(signals: pl.DataFrame, known: Known) -> pl.DataFrame:
 def retold(
     earlier: pl.DataFrame, placed: pl.DataFrame, parted: pl.DataFrame, known: Known
 ) -> pl.DataFrame:
-    """`earlier` signals (`signaalpartner, signaal_id, status, teruggemeld`, and `zaak_id`
-    as before tonight) with `teruggemeld` as told after tonight, and whether that differs
-    from what their creditors were told (`anders`): they hear it tonight. A signal may
+    """`earlier` signals (`signaalpartner, signaal_id, status, teruggemeld`, empty before
+    any night told it by this rule, and `zaak_id` as before tonight) with `teruggemeld` as
+    told after tonight, and whether that differs from what their creditors were told
+    (`anders`): they hear it tonight. A signal may
     have followed its person into another case (`placed`: each signal of an open case
     after tonight, with its `zaak_id`), or left its case when its household parted
     (`parted`); one of a case closed tonight stays in it. `zaak_id` stays the case before,
@@ -93,7 +94,8 @@ def retold(
     now = told(
         earlier.join(moved, on=key, how="left")
         .with_columns(
-            voor="teruggemeld",
+            # Before migration 11 a creditor was told the status matching gave.
+            voor=pl.coalesce("teruggemeld", "status"),
             zaak_id=pl.when("verplaatst").then("zaak_na").otherwise("zaak_id"),
         )
         .drop("zaak_na", "verplaatst"),
@@ -102,7 +104,7 @@ def retold(
     return (
         now.drop("zaak_id")
         .join(earlier.select(*key, "zaak_id"), on=key)
-        .with_columns(anders=(pl.col("teruggemeld") != pl.col("voor")).fill_null(True))
+        .with_columns(anders=pl.col("teruggemeld") != pl.col("voor"))
         .drop("voor")
     )
 

@@ -46,6 +46,16 @@ class NightQueries(Connection):
             f"WHERE z.gesloten IS {state} ORDER BY s.zaak_id, s.signaalpartner, s.signaal_id"
         )
 
+    def untold_signals(self, columns: tuple[str, ...]) -> pl.DataFrame:
+        """The signals of the closed cases that no night told by `rules.status` yet (a
+        state from before migration 11), with their case's `gesloten` and `sluitreden`."""
+        selected = ", ".join(f"s.{c}" for c in columns)
+        return self._query(
+            f"SELECT {selected}, z.gesloten, z.sluitreden FROM signalen s "
+            "JOIN zaken z USING (zaak_id) WHERE z.gesloten IS NOT NULL "
+            "AND s.teruggemeld IS NULL ORDER BY s.zaak_id, s.signaalpartner, s.signaal_id"
+        )
+
     def unplaced_signals(self, received_from: date) -> pl.DataFrame:
         """Every signal in no case received from that day on (or last active then in the
         case it left, `laatste_activiteit`) that no person was found for, whole: among them

@@ -144,6 +144,20 @@ class PrivacyQueries(Connection):
             [*values, adres_sleutel],
         )
 
+    def cases_left(self, signals: pl.DataFrame) -> list[str]:
+        """The cases these signals (`signaalpartner, signaal_id`) were in and that hold no
+        signal now: emptied when their persons moved in with another household, or parted.
+        Their rows (address, letters, routing) are still about those persons."""
+        return list(
+            self._query(
+                "SELECT DISTINCT st.zaak_id FROM signaalstanden st WHERE st.zaak_id IS NOT NULL "
+                "AND (st.signaalpartner, st.signaal_id) IN (SELECT signaalpartner, signaal_id "
+                "FROM deze) AND st.zaak_id NOT IN (SELECT zaak_id FROM signalen "
+                "WHERE zaak_id IS NOT NULL) ORDER BY st.zaak_id",
+                frames={"deze": signals.select("signaalpartner", "signaal_id")},
+            )["zaak_id"]
+        )
+
     def cases_at(self, zaak_ids: list[str], adres_sleutel: str | None) -> list[str]:
         """These cases, and those at the address."""
         return list(

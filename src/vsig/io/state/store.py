@@ -249,9 +249,11 @@ MIGRATIONS: Final = (
     # each night left them, so that a past CBS period shows them as they stood at its end
     # (`ReportQueries.delivery_rows`). A state made before it knows only the present: it
     # stands from the signal's own night.
+    # `teruggemeld` stays empty until the next night tells it by the rule (the creditor
+    # was told `status`); the standings say what CBS was told until then: `Opgepakt` from
+    # the night of the case's first action of any kind, the status before.
     """
     ALTER TABLE signalen ADD COLUMN teruggemeld VARCHAR;
-    UPDATE signalen SET teruggemeld = status;
     CREATE TABLE signaalstanden (
         run_id VARCHAR NOT NULL,
         signaalpartner VARCHAR NOT NULL,
@@ -261,8 +263,17 @@ MIGRATIONS: Final = (
         persoon_bsn VARCHAR,
         gemeentecode VARCHAR
     );
-    INSERT INTO signaalstanden SELECT run_id, signaalpartner, signaal_id, zaak_id,
-        teruggemeld, persoon_bsn, gemeentecode FROM signalen;
+    CREATE TEMP TABLE eerste_actie AS SELECT zaak_id, min(run_id) AS run_id FROM acties
+        GROUP BY zaak_id;
+    INSERT INTO signaalstanden SELECT s.run_id, s.signaalpartner, s.signaal_id, s.zaak_id,
+        CASE WHEN s.status = 'Nog niet opgepakt' AND e.run_id <= s.run_id THEN 'Opgepakt'
+        ELSE s.status END, s.persoon_bsn, s.gemeentecode
+        FROM signalen s LEFT JOIN eerste_actie e USING (zaak_id);
+    INSERT INTO signaalstanden SELECT e.run_id, s.signaalpartner, s.signaal_id, s.zaak_id,
+        'Opgepakt', s.persoon_bsn, s.gemeentecode
+        FROM signalen s JOIN eerste_actie e USING (zaak_id)
+        WHERE s.status = 'Nog niet opgepakt' AND e.run_id > s.run_id;
+    DROP TABLE eerste_actie;
     """,
 )
 
