@@ -35,7 +35,7 @@ class Summary:
     dry_run: bool
     out: str | None
     inputs: list[dict[str, Any]]
-    signalen_per_status: dict[str, int]
+    signalen_per_status: dict[str, int]  # as told tonight (`teruggemeld`, `rules.status`)
     zaken: dict[str, int]
     zaken_per_regel: dict[str, int]
     zaken_per_gemeente: dict[str, int]
@@ -257,7 +257,7 @@ def summarise(
         dry_run=dry_run,
         out=None,
         inputs=[_input_summary(i, inbox) for i in inputs.all],
-        signalen_per_status=_counts(tonight.signals, "status"),
+        signalen_per_status=_counts(tonight.signals, "teruggemeld"),
         zaken={
             "geopend": opened,
             "gewijzigd": routed.height - opened,
