@@ -79,11 +79,10 @@ def retold(
     """`earlier` signals (`signaalpartner, signaal_id, status, teruggemeld`, empty before
     any night told it by this rule, and `zaak_id` as before tonight) with `teruggemeld` as
     told after tonight, and whether that differs from what their creditors were told
-    (`anders`): they hear it tonight. A signal may
-    have followed its person into another case (`placed`: each signal of an open case
-    after tonight, with its `zaak_id`), or left its case when its household parted
-    (`parted`); one of a case closed tonight stays in it. `zaak_id` stays the case before,
-    whose decisions tonight its creditor hears of too."""
+    (`anders`): they hear it tonight. A signal may have followed its person into another
+    case (`placed`: each signal of an open case after tonight, with its `zaak_id`), or left
+    its case when its household parted (`parted`); one of a case closed tonight stays in
+    it. `zaak_id` stays the case before, whose decisions tonight its creditor hears of."""
     key = list(SIGNAL_KEY)
     moved = pl.concat(
         [
