@@ -38,7 +38,8 @@ NOG_NIET_OPGEPAKT: Final[Signaalstatus] = "Nog niet opgepakt"
 state keeps it for every signal in a case; what a reader is told follows from the case
 (`rules.status`)."""
 OPGEPAKT: Final[Signaalstatus] = "Opgepakt"
-"""A signal whose case was acted on (`rules.status.opgepakt`); never stored."""
+"""A signal whose case was acted on (`rules.status.opgepakt`): told (`teruggemeld`), never
+what matching gives."""
 BEKEND_SHV: Final[Signaalstatus] = "Inwoner al bekend bij schuldhulpverlening"
 ONTERECHT: Final[Signaalstatus] = "Niet opgepakt: onterecht signaal"
 OVERLEDEN: Final[Signaalstatus] = "Inwoner is overleden"
