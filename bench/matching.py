@@ -440,10 +440,11 @@ def sweep(home: Path, thresholds: list[float]) -> list[dict]:
     empty = pl.DataFrame(
         schema={"signaalpartner": pl.String, "klantnummer": pl.String, "bedrag": pl.Int64}
     )
+    nobody = pl.DataFrame(schema={"soort": pl.String, "sleutel": pl.String})
     results = []
     for threshold in thresholds:
         tuned = config.model_copy(update={"naam_gelijkenis": threshold})
-        matched = match.match(signals, brp, tuned, DAY, empty)
+        matched = match.match(signals, brp, tuned, DAY, empty, nobody)
         results.append({"drempel": threshold, "matched": matched})
     return results
 

@@ -153,6 +153,12 @@ class Home:
     def signals(self, partner: str, day: date, rows: list[dict[str, str]]) -> Path:
         return self.write(f"signalen/{partner}/{partner.lower()}-{day:%Y%m%d}.csv", csv_text(rows))
 
+    def vsig(self, *args: str) -> Result:
+        """Any command on this home, with its config."""
+        return self.runner.invoke(
+            app, [*args, "--home", str(self.path), "--config", str(self.config)]
+        )
+
     def run(self, day: date, *options: str) -> Result:
         return self.runner.invoke(
             app,

@@ -149,11 +149,10 @@ def build_story(tmp_path_factory: pytest.TempPathFactory) -> Story:
     for gemeente in gemeenten:
         if gemeente["code"] == "0523":
             gemeente["startdatum"] = date(2027, 1, 1)
-    home = Home.create(
-        tmp_path_factory.mktemp("story"),
-        gemeenten=gemeenten,
-        uitsluitingen={"adressen": [{"postcode": "3311 ab", "huisnummer": 13}], "personen": []},
-    )
+    home = Home.create(tmp_path_factory.mktemp("story"), gemeenten=gemeenten)
+    unsafe = ("--address", "3311 ab 13", "--reason", "onveilig adres", "--date", str(NIGHT_1))
+    added = home.vsig("uitsluiten", "toevoegen", *unsafe)
+    assert added.exit_code == 0, added.output
     results: dict[str, int] = {}
     outputs: dict[str, str] = {}
 

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 import vsig
 from vsig import __version__
 from vsig.cli import app
+from vsig.privacy import uitsluitingen
 
 from .conftest import REPO
 
@@ -68,6 +69,8 @@ COMMAND_VERBS = {
     "validate": "validate",
     "doctor": "doctor",
 }
+EXCLUSION_VERBS = {f"uitsluiten {verb}": verb for verb in ("toevoegen", "verwijderen", "lijst")}
+"""The exclusion list's commands, each a verb of its module (`vsig.privacy.uitsluitingen`)."""
 
 
 def test_each_command_calls_the_library_verb_of_its_name() -> None:
@@ -80,15 +83,21 @@ def test_each_command_calls_the_library_verb_of_its_name() -> None:
                 if isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute):
                     group = decorator.func.value.id  # type: ignore[attr-defined]
                     name = decorator.args[0].value if decorator.args else node.name  # type: ignore[attr-defined]
-                    prefix = {"app": "", "report_app": "report ", "config_app": "config "}[group]
+                    prefix = {
+                        "app": "",
+                        "report_app": "report ",
+                        "config_app": "config ",
+                        "uitsluiten_app": "uitsluiten ",
+                    }[group]
                     commands[prefix + name] = node
-    assert set(COMMAND_VERBS) <= set(commands)
-    for command, verb in COMMAND_VERBS.items():
+    assert set(COMMAND_VERBS) | set(EXCLUSION_VERBS) <= set(commands)
+    for command, verb in {**COMMAND_VERBS, **EXCLUSION_VERBS}.items():
         called = {
             call.func.attr
             for call in ast.walk(commands[command])
             if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
         }
         assert verb in called, f"`vsig {command}` does not call the verb {verb}"
-        assert callable(getattr(vsig, verb))
-        assert getattr(vsig, verb).__name__ == verb
+        library = uitsluitingen if command in EXCLUSION_VERBS else vsig
+        assert callable(getattr(library, verb))
+        assert getattr(library, verb).__name__ == verb

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz.distance import OSA
 
-from vsig.config import Config, Uitsluitingen
+from vsig.config import Config
 from vsig.io import ingest, sources
 from vsig.rules import match, vng
 
@@ -59,6 +59,7 @@ def frames(
 NO_DEBTS = pl.DataFrame(
     schema={"signaalpartner": pl.String, "klantnummer": pl.String, "bedrag": pl.Int64}
 )
+NOBODY_EXCLUDED = pl.DataFrame(schema={"soort": pl.String, "sleutel": pl.String})
 
 
 def statuses(
@@ -67,9 +68,10 @@ def statuses(
     residents: list[Resident],
     signals: dict[str, list[dict[str, str]]],
     open_debts: pl.DataFrame = NO_DEBTS,
+    excluded: pl.DataFrame = NOBODY_EXCLUDED,
 ) -> dict[str, dict[str, object]]:
     brp, frame = frames(tmp_path, config, residents, signals)
-    matched = match.match(frame, brp, config, TODAY, open_debts)
+    matched = match.match(frame, brp, config, TODAY, open_debts, excluded)
     return {row["signaal_id"]: row for row in matched.iter_rows(named=True)}
 
 
@@ -141,15 +143,14 @@ def test_an_excluded_address_counts_as_the_partner_wrote_it(tmp_path: Path, conf
     """A signal in doubt has no address but the one its partner wrote: an address on the
     exclusion list (unsafe to visit) is `andere reden` all the same, not a case for a
     person to follow up."""
-    unsafe = {"postcode": "3311AB", "huisnummer": 1}
-    excluding = config.model_copy(
-        update={"uitsluitingen": Uitsluitingen.model_validate({"adressen": [unsafe]})}
-    )
+    unsafe = pl.DataFrame({"soort": ["adres"], "sleutel": ["3311AB|1||"]})
     person, mover = resident(1), resident(2, geslachtsnaam="Verhuisd", huisnummer=7)
     doubt = person.signal("S", "100.00", TODAY, achternaam="Onbekend", geboortedatum="")
     # The mover lives at number 7 now; the partner still wrote the unsafe number 1.
     moved = mover.signal("M", "100.00", TODAY, huisnummer="1", klantnummer="K2")
-    found = statuses(tmp_path, excluding, [person, mover], {"WOONKRACHT10": [doubt, moved]})
+    found = statuses(
+        tmp_path, config, [person, mover], {"WOONKRACHT10": [doubt, moved]}, NO_DEBTS, unsafe
+    )
     assert found["S"]["status"] == vng.ANDERE_REDEN
     assert (found["M"]["status"], found["M"]["persoon_bsn"]) == (vng.NOG_NIET_OPGEPAKT, mover.bsn)
 
@@ -454,8 +455,8 @@ def test_matching_on_the_needed_brp_rows_is_matching_on_all(
     assert needed.rejects.join(
         everyone.rejects, on=["regelnummer", "kolom", "reden"], how="anti"
     ).is_empty()
-    on_whole = match.match(signals, whole, config, TODAY, NO_DEBTS)
-    assert match.match(signals, part, config, TODAY, NO_DEBTS).equals(on_whole)
+    on_whole = match.match(signals, whole, config, TODAY, NO_DEBTS, NOBODY_EXCLUDED)
+    assert match.match(signals, part, config, TODAY, NO_DEBTS, NOBODY_EXCLUDED).equals(on_whole)
     used = match.rows_used(signals, whole, on_whole, persons, THRESHOLD)
     on_part = match.rows_used(signals, part, on_whole, persons, THRESHOLD)
     assert on_part.sort("bsn").equals(used.sort("bsn"))
@@ -745,7 +746,7 @@ def test_a_bsn_not_in_the_register_never_gets_a_case(
     bsn = make_bsn(data.draw(st.integers(500, 600)))
     signal = model.signal("S", "600.00", TODAY, bsn=bsn)
     brp, signals = frames_from(config, residents, [signal])
-    found = match.match(signals, brp, config, TODAY, NO_DEBTS).row(0, named=True)
+    found = match.match(signals, brp, config, TODAY, NO_DEBTS, NOBODY_EXCLUDED).row(0, named=True)
     assert (found["status"], found["persoon_bsn"], found["adres_sleutel"]) == (
         vng.GEEN_INWONER,
         None,
@@ -813,7 +814,7 @@ def test_any_spelling_of_a_registered_surname_reaches_the_household(
         huisnummertoevoeging=data.draw(st.sampled_from(["", "Z"])),
     )
     brp, signals = frames_from(config, [person, *others], [signal])
-    found = match.match(signals, brp, config, TODAY, NO_DEBTS).row(0, named=True)
+    found = match.match(signals, brp, config, TODAY, NO_DEBTS, NOBODY_EXCLUDED).row(0, named=True)
     assert found["adres_sleutel"] == "3311AB|1||", (written_prefix, written)
 
 
@@ -842,7 +843,7 @@ def test_unrelated_residents_never_change_a_match(
     results = []
     for register_ in (residents, residents + moved):
         brp, signals = frames_from(config, register_, rows)
-        results.append(match.match(signals, brp, config, TODAY, NO_DEBTS))
+        results.append(match.match(signals, brp, config, TODAY, NO_DEBTS, NOBODY_EXCLUDED))
     assert results[1].equals(results[0])
 
 

@@ -48,6 +48,11 @@ config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True
 app.add_typer(config_app, name="config")
 report_app = typer.Typer(help="Reports over a period.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
+uitsluiten_app = typer.Typer(
+    help="The exclusion list: residents who objected, addresses unsafe to visit.",
+    no_args_is_help=True,
+)
+app.add_typer(uitsluiten_app, name="uitsluiten")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -582,8 +587,103 @@ def forget_command(
     data_home, day = _home(home, config), _processing_date(when)
     secret = _secret(config, data_home)
     with _refused(LockedError, "locked", ExitCode.LOCKED):
-        _print_purged(erasure.forget(config, data_home, subject, day, secret))
+        purges = erasure.forget(config, data_home, subject, day, secret)
+    _print_purged(purges)
     out.print("runs whose data changed are marked: their replay reports the erasure")
+    if any(erasure.UNLISTED in p.ids for p in purges):
+        out.print(
+            "taken off the exclusion list with the rest: a new signal about them is picked "
+            "up again (`vsig uitsluiten toevoegen` puts them back, if they still object)"
+        )
+
+
+ExcludedBsn = Annotated[str | None, typer.Option("--bsn", help="A resident, by BSN.")]
+ExcludedAddress = Annotated[
+    str | None,
+    typer.Option("--address", help='An address: "POSTCODE HUISNUMMER [LETTER] [TOEVOEGING]".'),
+]
+
+
+@uitsluiten_app.command("toevoegen")
+def uitsluiten_toevoegen(
+    reason: Annotated[str, typer.Option("--reason", help="Why (an objection, an unsafe address).")],
+    bsn: ExcludedBsn = None,
+    address: ExcludedAddress = None,
+    home: HomeOption = None,
+    config_path: ConfigOption = DEFAULT_CONFIG,
+    when: DateOption = None,
+) -> None:
+    """Put a resident or an address on the exclusion list: from the next night their
+    signals are "Niet opgepakt: andere reden", and no letter goes out."""
+    from vsig.io.state.lock import LockedError
+    from vsig.privacy import uitsluitingen
+
+    config = _load(config_path)
+    subject = _subject(bsn, address)
+    if not printable(reason).strip():
+        _fail("--reason is empty: say why, for whoever reads the list later")
+    data_home, day = _home(home, config), _processing_date(when)
+    with _refused(LockedError, "locked", ExitCode.LOCKED):
+        since = uitsluitingen.toevoegen(config, data_home, subject, reason.strip(), day)
+    if since is None:
+        out.print(f"added the {subject.kind} to the exclusion list from {day:%d-%m-%Y}")
+    else:
+        out.print(f"the {subject.kind} is on the exclusion list already, since {since:%d-%m-%Y}")
+
+
+@uitsluiten_app.command("verwijderen")
+def uitsluiten_verwijderen(
+    bsn: ExcludedBsn = None,
+    address: ExcludedAddress = None,
+    home: HomeOption = None,
+    config_path: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Take a resident or an address off the exclusion list: from the next night their
+    signals are picked up again."""
+    from vsig.io.state.lock import LockedError
+    from vsig.privacy import uitsluitingen
+
+    config = _load(config_path)
+    subject = _subject(bsn, address)
+    data_home = _home(home, config)
+    with _refused(LockedError, "locked", ExitCode.LOCKED):
+        removed = uitsluitingen.verwijderen(config, data_home, subject)
+    if not removed:
+        _fail(f"the {subject.kind} is not on the exclusion list")
+    out.print(f"took the {subject.kind} off the exclusion list")
+
+
+@uitsluiten_app.command("lijst")
+def uitsluiten_lijst(
+    home: HomeOption = None,
+    config_path: ConfigOption = DEFAULT_CONFIG,
+    as_json: JsonOption = False,
+) -> None:
+    """Show the exclusion list, with why and since when: for its keeper, on the terminal
+    only (it is never logged)."""
+    from vsig.privacy import uitsluitingen
+    from vsig.rules.formats import adres_uit_sleutel
+
+    listed = uitsluitingen.lijst(_home(home, _load(config_path)))
+    rows = [
+        {
+            "soort": soort,
+            "wie": adres_uit_sleutel(sleutel) if soort == "adres" else sleutel,
+            "reden": reden,
+            "sinds": since.isoformat() if since else None,
+        }
+        for soort, sleutel, reden, since in listed.iter_rows()
+    ]
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table(title=f"Exclusion list ({len(rows)})", title_justify="left")
+    for column in ("kind", "who", "reason", "since"):
+        table.add_column(column)
+    for row in rows:
+        since = date.fromisoformat(row["sinds"]).strftime("%d-%m-%Y") if row["sinds"] else ""
+        table.add_row(_shown(row["soort"]), _shown(row["wie"]), _shown(row["reden"]), since)
+    out.print(table)
 
 
 @app.command("inzage")

@@ -15,14 +15,12 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationError,
-    field_validator,
     model_validator,
 )
-from stdnum.nl import bsn as stdnum_bsn
 
 from vsig import templates
 from vsig.contracts import HUISNUMMER_PARTS, REQUIRED_SIGNAL_COLUMNS, SIGNAL_COLUMNS
-from vsig.models import Cents, DecimalStyle, Strict, adres_sleutel_van
+from vsig.models import Cents, DecimalStyle, Strict
 from vsig.routing import Routing
 from vsig.rules.vng import Signaalpartnersoort
 
@@ -220,40 +218,24 @@ class Retention(Strict):
         return day - relativedelta(months=self.months)
 
 
-class UitgeslotenAdres(Strict):
-    """An address not to be visited or written to (unsafe, or the residents objected)."""
+class Uitsluitingen(Strict):
+    """Where the exclusion list was before it moved to the data home (`vsig uitsluiten`):
+    taken only empty, as the configs of earlier runs have it, so that their replay still
+    loads them. An entry here is refused: it would sit in plain text in a file under
+    version control and in every run's archive, out of reach of `vsig forget`."""
 
-    postcode: str
-    huisnummer: int = Field(ge=1, le=99999)
-    huisletter: str | None = None
-    huisnummertoevoeging: str | None = None
-
-    def adres_sleutel(self) -> str | None:
-        """The normalised address key, or None when a part is not a valid value."""
-        return adres_sleutel_van(
-            self.postcode, str(self.huisnummer), self.huisletter, self.huisnummertoevoeging
-        )
+    adressen: list[object] = Field(default_factory=list)
+    personen: list[object] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _valid(self) -> Self:
-        if self.adres_sleutel() is None:
-            raise ValueError("not a valid Dutch address (postcode 1234AB, house number, letter)")
+    def _empty(self) -> Self:
+        if self.adressen or self.personen:
+            raise ValueError(
+                "the exclusion list lives in the data home now: put each entry there with "
+                "`vsig uitsluiten toevoegen --bsn ... | --address ... --reason ...`, then "
+                "remove this section"
+            )
         return self
-
-
-class Uitsluitingen(Strict):
-    """The exclusion list: signals for these are `Niet opgepakt: andere reden`."""
-
-    adressen: list[UitgeslotenAdres] = Field(default_factory=list)
-    personen: list[str] = Field(default_factory=list, description="BSNs of residents who objected")
-
-    @field_validator("personen")
-    @classmethod
-    def _bsns(cls, values: list[str]) -> list[str]:
-        wrong = [i for i, v in enumerate(values) if not stdnum_bsn.is_valid(v)]
-        if wrong:
-            raise ValueError(f"entries {wrong} are not valid BSNs (9 digits, 11-check)")
-        return values
 
 
 Regeling = Literal["bijstand", "schuldhulpverlening", "beschermingsbewind"]

@@ -28,12 +28,3 @@ def euros_to_cents(value: Any) -> Any:
 
 Cents = Annotated[int, BeforeValidator(euros_to_cents)]
 """An amount in a config file, in euros as a person writes it, held as integer cents."""
-
-
-def adres_sleutel_van(
-    postcode: str, nummer: str, letter: str | None = None, addition: str | None = None
-) -> str | None:
-    """The `adres_sleutel` of one address in the config; None when it is none."""
-    from vsig.rules import normalize  # noqa: PLC0415 - polars only for a config with addresses
-
-    return normalize.adres_sleutel_van(postcode, nummer, letter, addition)

@@ -32,6 +32,7 @@ from vsig.io.ingest import Ingested
 from vsig.io.sources import Source
 from vsig.io.state.store import Store
 from vsig.night.tonight import Summary, Tonight
+from vsig.privacy import uitsluitingen
 from vsig.rules import cases, formats, keuzes, match, normalize
 
 REGISTERS: Final = "registers"
@@ -39,6 +40,9 @@ STATE_FOLDER: Final = "state"
 CONFIG: Final = "config"
 TEMPLATES: Final = "templates"
 STATE_TABLES: Final = ("bestanden", "zaken", "signalen", "acties", "gebeurtenissen")
+EXCLUSIONS: Final = f"{STATE_FOLDER}/uitsluitingen.parquet"
+"""The entries of the exclusion list that could decide one of the run's signals, each as
+its keyed hash (`uitsluitingen.hashed`): never a BSN or address in plain text."""
 
 
 SEAL: Final = "seal"
@@ -82,10 +86,13 @@ def write_archive(
     state: dict[str, pl.DataFrame],
     config: Config,
     letter_templates: Path,
+    secret: bytes | None,
 ) -> None:
     """What a replay needs, in as little personal data as reproduces the run: the
     consumed files as they were read, the extracts' used rows, the `state` the run read
-    (see `state_read`), the config and the letter templates."""
+    (see `state_read`) with the exclusions that could decide a signal (keyed under the
+    `secret`: a replay's own scratch run, which has none, keeps none), the config and the
+    letter templates."""
     inputs = tonight.inputs
     for consumed in inputs.consumed:
         target = folder / consumed.source.path.relative_to(home.inbox)
@@ -106,6 +113,11 @@ def write_archive(
         inputs.sdd.accepted.filter(pl.col("bsn").is_in(brp_used["bsn"].implode())),
     )
     write_state(folder, state)
+    if secret is not None:
+        signals = pl.concat([inputs.signals, state["signalen"]], how="diagonal_relaxed")
+        found = uitsluitingen.candidates(signals, brp_used)
+        hashed = uitsluitingen.hashed(tonight.uitsluitingen, *found, secret)
+        write_parquet_atomic(hashed, folder / EXCLUSIONS)
     copy_files(folder / CONFIG, list(config.files))
     copy_files(folder / TEMPLATES, templates.letter_files(letter_templates))
 
@@ -238,6 +250,15 @@ def write_state(folder: Path, tables: dict[str, pl.DataFrame]) -> None:
 def load_state(folder: Path) -> dict[str, pl.DataFrame]:
     state = folder / STATE_FOLDER
     return {t: _renamed(pl.read_parquet(state / f"{t}.parquet"), t) for t in STATE_TABLES}
+
+
+def load_exclusions(folder: Path) -> pl.DataFrame:
+    """The keyed entries of the exclusion list a run's archive keeps (`EXCLUSIONS`); none
+    in an archive made before the list left the config."""
+    path = folder / EXCLUSIONS
+    if not path.is_file():
+        return pl.DataFrame(schema={"soort": pl.String, "sleutel": pl.String})
+    return pl.read_parquet(path)
 
 
 _RENAMED: Final = {

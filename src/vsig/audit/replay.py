@@ -114,6 +114,8 @@ def replay(home: Home, run_id: str, secret: bytes) -> Report:
                     audit.load_register(archive, "brp"),
                     audit.load_register(archive, "sdd"),
                     archive / audit.TEMPLATES,
+                    audit.load_exclusions(archive),
+                    secret,
                 ),
             )
         except pdf.LayoutError:

@@ -102,7 +102,12 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
             besloten.select(*keuzes.KEY, "gekozen", "besluit", "keuze"), on=keuzes.KEY
         )
         matched = match.match(
-            pl.concat([inputs.signals, chosen], how="diagonal_relaxed"), brp, config, day, known
+            pl.concat([inputs.signals, chosen], how="diagonal_relaxed"),
+            brp,
+            config,
+            day,
+            known,
+            read.uitsluitingen,
         )
         matched = match.schuldhulpverlening(matched, inputs.sdd.accepted, day)
         matched = matched.join(
@@ -204,6 +209,7 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
         waiting=waiting,
         besloten=besloten,
         outlived=read.outlived,
+        uitsluitingen=read.uitsluitingen,
     )
 
 

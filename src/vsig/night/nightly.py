@@ -153,7 +153,9 @@ class _Night:
                 )
                 crash_point("outputs")
                 state = audit.state_read(self.db, tonight)
-                audit.write_archive(archive, self.home, tonight, state, self.config, self.templates)
+                audit.write_archive(
+                    archive, self.home, tonight, state, self.config, self.templates, self.secret
+                )
                 summary.notices += inbox.changed_since_read(tonight.inputs.consumed)
                 manifest = audit.run_manifest(
                     summary, self.started_at, self.config, self.templates, out, archive, written

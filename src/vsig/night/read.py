@@ -15,6 +15,7 @@ from vsig.io import inbox
 from vsig.io.home import Home
 from vsig.io.state.store import Store
 from vsig.night.tonight import Inputs, Replay
+from vsig.privacy import uitsluitingen
 from vsig.rules import keuzes
 from vsig.rules.cases import CASE_SIGNAL_COLUMNS, debtor_bsns
 from vsig.rules.exports import DECISION_COLUMNS
@@ -41,6 +42,7 @@ class Read:
     outlived: pl.DataFrame  # the signals tonight's purge takes from cases kept for others
     recorded: pl.DataFrame  # every event kept: zaak_id, datum, gebeurtenis, waarde
     performed: pl.DataFrame  # every action taken (ACTION_COLUMNS)
+    uitsluitingen: pl.DataFrame  # the exclusion list: soort, sleutel
 
 
 def read(db: Store, home: Home, config: Config, day: date, replay: Replay | None) -> Read:
@@ -62,6 +64,14 @@ def read(db: Store, home: Home, config: Config, day: date, replay: Replay | None
     about = pl.concat([open_signals, waiting], how="diagonal_relaxed")
     persons = debtor_bsns(about)["persoon_bsn"]
     inputs = inbox.read(home, config, day, db, run_id, persons, registers)
+    if replay:
+        # The archive keeps the exclusions only as keyed hashes: found again among the
+        # persons and addresses its night could match.
+        signals = pl.concat([inputs.signals, waiting], how="diagonal_relaxed")
+        found = uitsluitingen.candidates(signals, inputs.brp.accepted)
+        excluded = uitsluitingen.found(replay.uitsluitingen, *found, replay.secret)
+    else:
+        excluded = db.exclusions().select("soort", "sleutel")
     return Read(
         run_id=run_id,
         inputs=inputs,
@@ -74,4 +84,5 @@ def read(db: Store, home: Home, config: Config, day: date, replay: Replay | None
         outlived=outlived,
         recorded=db.event_history(),
         performed=db.performed_actions(),
+        uitsluitingen=excluded,
     )

@@ -55,14 +55,16 @@ class Summary:
 
 @dataclass(frozen=True)
 class Replay:
-    """What a replay brings in place of the home's own: the archived run's id, extracts and
-    letter templates. The archived signal files sit in the scratch inbox, the archived state
-    slice in the scratch state."""
+    """What a replay brings in place of the home's own: the archived run's id, extracts,
+    letter templates and keyed exclusions (found again under the `secret`). The archived
+    signal files sit in the scratch inbox, the archived state slice in the scratch state."""
 
     run_id: str
     brp: Ingested
     sdd: Ingested
     templates: Path
+    uitsluitingen: pl.DataFrame
+    secret: bytes
 
 
 @dataclass(frozen=True)
@@ -229,6 +231,7 @@ class Tonight:
     waiting: pl.DataFrame  # every signal waiting for a person after tonight (`keuzes.waiting`)
     besloten: pl.DataFrame  # tonight's choices that decided a waiting signal (`Inputs.keuzes`)
     outlived: pl.DataFrame  # signals of cases kept for others that tonight's purge takes
+    uitsluitingen: pl.DataFrame  # the exclusion list as read: soort, sleutel
 
     @property
     def exit_code(self) -> "ExitCode":

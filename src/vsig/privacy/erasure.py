@@ -30,10 +30,14 @@ from vsig.io.state import upkeep
 from vsig.io.state.lock import WRITER_WAIT, locked
 from vsig.io.state.store import Store
 from vsig.io.state.upkeep import clear_leftovers, erasing
+from vsig.privacy import uitsluitingen
 from vsig.privacy.purge_log import ERASED, Purged, append_log
 from vsig.privacy.records import lines_where, rewrite_cells, rewrite_csv
 from vsig.rules import exports, formats, normalize
 from vsig.rules.formats import LIST_SEPARATOR
+
+UNLISTED: Final = "uitsluiting"
+"""The kind under which an erasure records the entries it took off the exclusion list."""
 
 
 @dataclass(frozen=True)
@@ -157,6 +161,15 @@ def erase(
     purged.add("rapport", _remove_naming(home.reports, named))
     purged.add("inzage", _remove_naming(home.inzage, named))
     purged.add(subject.kind, [subject.value])
+    # Whom the erasure is about leaves the exclusion list too: a household with the
+    # address, and each of its people the erasure takes. (From the next night their
+    # signals are picked up again; `vsig forget` says so.)
+    listed = db.exclusions()
+    unlisted = {"persoon": people | (erased.people if at else frozenset()), "adres": at}
+    for soort, keys in unlisted.items():
+        mine = listed.filter(pl.col("soort") == soort, pl.col("sleutel").is_in(sorted(keys)))
+        unlisted[soort] = frozenset(mine["sleutel"])
+        purged.add(UNLISTED, (f"{soort}:{key}" for key in unlisted[soort]))
     purged.add("zaak", cases)
     purged.add("signaal", signal_ids(signals))
     purged.add("run", touched)
@@ -165,6 +178,8 @@ def erase(
     crash_point("erasure-logged")
     db.delete_cases(cases)
     db.delete_signals(signals.select("run_id", "signaalpartner", "signaal_id").rows())
+    for soort, keys in unlisted.items():
+        db.delete_exclusions(soort, sorted(keys))
     return purged
 
 
@@ -325,6 +340,7 @@ def erase_in_run(
                 rewrite_csv(kept, _starting_on(rows))
         named = _names_in(archive, erased.people)
         _erase_in_archive_tables(archive, erased)
+        _erase_exclusions(archive, erased, secret)
         _erase_in_outputs(
             out,
             erased,
@@ -499,6 +515,21 @@ def _erase_in_archive_tables(archive: Path, erased: Erased) -> None:
                 erased_rows = pl.concat([erased_rows, theirs])
             left = rows.join(erased_rows.select("_rij"), on="_rij", how="anti")
             write_parquet_atomic(left.sort("_rij").drop("_rij"), path)
+
+
+def _erase_exclusions(archive: Path, erased: Erased, secret: bytes) -> None:
+    """The keyed entries of the exclusion list the archive keeps for the erased people and
+    addresses."""
+    path = archive / audit.EXCLUSIONS
+    if not path.is_file():
+        return
+    people = pl.Series(sorted(erased.people), dtype=pl.String)
+    addresses = pl.Series(sorted(erased.adressen), dtype=pl.String)
+    gone = uitsluitingen.pseudonyms(people, addresses, secret).select("soort", sleutel="hash")
+    rows = pl.read_parquet(path)
+    left = rows.join(gone, on=["soort", "sleutel"], how="anti")
+    if left.height < rows.height:
+        write_parquet_atomic(left, path)
 
 
 def _at(adres_sleutel: str, parsed: bool = True) -> pl.Expr:

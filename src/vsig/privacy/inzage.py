@@ -96,10 +96,21 @@ def held_about(db: Store, home: Home, config: Config, bsn: str, day: date) -> di
         "zaken": zaken,
         "als_huisgenoot": _als_huisgenoot(home, bsn, set(own["run_id"]), months),
         "rapporten": _rapporten(home, bsn),
+        "uitsluiting": _uitsluiting(db.exclusions(), bsn),
     }
-    held = ("meldingen", "afgewezen", "zaken", "als_huisgenoot", "rapporten")
+    held = ("meldingen", "afgewezen", "zaken", "als_huisgenoot", "rapporten", "uitsluiting")
     found["niets"] = not any(found[k] for k in held)
     return found
+
+
+def _uitsluiting(exclusions: pl.DataFrame, bsn: str) -> dict[str, str] | None:
+    """The person's entry on the exclusion list (`vsig uitsluiten`), kept until it is
+    taken off."""
+    mine = exclusions.filter(pl.col("soort") == "persoon", pl.col("sleutel") == bsn)
+    if mine.is_empty():
+        return None
+    reden, sinds = mine.row(0, named=True)["reden"], mine.row(0, named=True)["datum"]
+    return {"reden": reden or "", "sinds": datum(sinds) if sinds else ""}
 
 
 def _melding(row: dict[str, Any], config: Config, deleted: dict[str, str]) -> dict[str, Any]:

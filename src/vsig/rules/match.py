@@ -81,13 +81,16 @@ def match(
     config: Config,
     processing_date: date,
     known_debts: pl.DataFrame,
+    uitsluitingen: pl.DataFrame,
 ) -> pl.DataFrame:
     """Every signal with its person, BRP address, municipality and VNG `status`.
 
     `brp` comes from `prepare_brp`; `known_debts` holds, per partner and klantnummer of a
-    case, the amount a new signal must exceed (`cases.known_debts`). A signal no single
-    person fits has no address and says why in `niet_gekoppeld`. A signal a person decided
-    (`keuzes.decided`: `gekozen`, or `besluit` with its `keuze`) is matched by that choice.
+    case, the amount a new signal must exceed (`cases.known_debts`); `uitsluitingen` the
+    exclusion list (`soort`: persoon or adres, `sleutel`: a BSN or an address key). A
+    signal no single person fits has no address and says why in `niet_gekoppeld`. A signal
+    a person decided (`keuzes.decided`: `gekozen`, or `besluit` with its `keuze`) is
+    matched by that choice.
     """
     rows = _numbered(signals)
     if "gekozen" not in rows.columns:
@@ -120,7 +123,7 @@ def match(
             overleden=pl.col("overleden").fill_null(False),
         )
     )
-    judged = matched.with_columns(status=_status(config, processing_date))
+    judged = matched.with_columns(status=_status(config, processing_date, uitsluitingen))
     # Doubt waits for a person as it is: it repeats no debt, and no debt repeats it.
     placed = pl.col("adres_sleutel").is_not_null()
     repeated = _repeated(judged.filter(pl.col("status").is_null() & placed), known_debts)
@@ -576,7 +579,7 @@ def _folded_spellings(keys: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _status(config: Config, processing_date: date) -> pl.Expr:
+def _status(config: Config, processing_date: date, uitsluitingen: pl.DataFrame) -> pl.Expr:
     """Every status but the repeated signal, in DESIGN.md's order; null = still eligible.
     A person's decision that a signal is about nobody of its candidates comes first.
 
@@ -584,16 +587,24 @@ def _status(config: Config, processing_date: date) -> pl.Expr:
     person who lives outside the region, a date of death. A signal no single person fits is
     doubt, never a fact: it stays `Nog niet opgepakt`, in no case, and waits for a person at
     the SDD (`niet_gekoppeld`), so that neither its creditor nor CBS is told that a resident
-    does not live there."""
+    does not live there.
+
+    A signal is excluded when its person, or any resident of the household it was matched
+    to, is on the list, or its address is: a letter to the household reaches each of them."""
     configured = config.gemeentecodes()
     live = [g.code for g in config.gemeenten if g.startdatum <= processing_date]
-    unsafe = [a.adres_sleutel() for a in config.uitsluitingen.adressen]
+    listed, unsafe = (
+        uitsluitingen.filter(pl.col("soort") == soort)["sleutel"].to_list()
+        for soort in ("persoon", "adres")
+    )
     # A signal in doubt has no address but the one its partner wrote; a person found is
     # where the register says, wherever the partner wrote.
     excluded = (
         pl.col("adres_sleutel").is_in(unsafe)
         | (pl.col("adres_sleutel").is_null() & pl.col("signaal_sleutel").is_in(unsafe))
-        | pl.col("persoon_bsn").is_in(config.uitsluitingen.personen)
+        | pl.col("persoon_bsn").is_in(listed)
+        | (pl.col("match_regel") == BY_HOUSEHOLD)
+        & pl.col("kandidaten").list.eval(pl.element().is_in(listed)).list.any()
     )
     unknown_bsn = (pl.col("niet_gekoppeld") == BSN_UNKNOWN).fill_null(False)
     elsewhere = pl.col("adres_sleutel").is_not_null() & ~pl.col("gemeentecode").is_in(configured)

@@ -224,3 +224,38 @@ class PrivacyQueries(Connection):
             )
             for statement in _WITH_THE_SIGNALS:
                 self._db.execute(statement)
+
+    def exclusions(self) -> pl.DataFrame:
+        """The exclusion list (`soort`: persoon or adres; `sleutel`: a BSN or an address
+        key; `reden`, `datum`), in order."""
+        return self._query(
+            "SELECT soort, sleutel, reden, datum FROM uitsluitingen ORDER BY soort, sleutel"
+        )
+
+    def exclude(self, soort: str, sleutel: str, reden: str, datum: date) -> date | None:
+        """Put one on the exclusion list; when it is on already, the date it was put there
+        (and the list is left as it is)."""
+        with self._transaction():
+            before = self._db.execute(
+                "SELECT datum FROM uitsluitingen WHERE soort = ? AND sleutel = ?", [soort, sleutel]
+            ).fetchall()
+            if before:
+                since: date = before[0][0]
+                return since
+            self._db.execute(
+                "INSERT INTO uitsluitingen VALUES (?, ?, ?, ?)", [soort, sleutel, reden, datum]
+            )
+        return None
+
+    def delete_exclusions(self, soort: str, sleutels: list[str]) -> list[str]:
+        """Take these off the exclusion list; returns those that were on it."""
+        if not sleutels:
+            return []
+        going = {"weg": ids("sleutel", sleutels)}
+        where = "soort = ? AND sleutel IN (SELECT sleutel FROM weg)"
+        found = self._query(
+            f"SELECT sleutel FROM uitsluitingen WHERE {where} ORDER BY sleutel", [soort], going
+        )["sleutel"].to_list()
+        with self._transaction(), self._registered(going):
+            self._db.execute(f"DELETE FROM uitsluitingen WHERE {where}", [soort])
+        return found

@@ -275,6 +275,19 @@ MIGRATIONS: Final = (
         WHERE s.status = 'Nog niet opgepakt' AND e.run_id > s.run_id;
     DROP TABLE eerste_actie;
     """,
+    # 12: the exclusion list, moved out of the config (a file under version control, copied
+    # into every archive) into the state, where `vsig forget` reaches it: a resident who
+    # objected (`persoon`, by BSN) or an address (`adres`, by its key), with why and since
+    # when. A replay's scratch state holds only the keys its night needed.
+    """
+    CREATE TABLE uitsluitingen (
+        soort VARCHAR NOT NULL,
+        sleutel VARCHAR NOT NULL,
+        reden VARCHAR,
+        datum DATE,
+        PRIMARY KEY (soort, sleutel)
+    );
+    """,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)
