@@ -283,6 +283,7 @@ STATE_COLUMNS: Final = {
         "signaal_id",
         *STANDING_COLUMNS,
     ),
+    "uitsluitingen": ("soort", "sleutel", "reden", "datum"),
 }
 """Each table's columns in order: `regel` is always a routing rule's name, `regelnummer`
 the line a row started on in its file, `soort` a creditor's type."""
