@@ -70,8 +70,9 @@ def test_runs_get_ids_per_day_and_exit_codes(story: Story) -> None:
             "vanaf_500_bekend_geen_telefoon",
             "brief_lokaal_aanbod+doorsturen_naar_gemeente",
         ),
-        (UNKNOWN_HIGH, "vanaf_500_niet_bekend", "doorsturen_naar_gemeente"),
-        (EXACTLY_500, "vanaf_500_niet_bekend", "doorsturen_naar_gemeente"),
+        # the notice of the forward (AVG art. 14) first, vsig's own
+        (UNKNOWN_HIGH, "vanaf_500_niet_bekend", "kennisgeving+doorsturen_naar_gemeente"),
+        (EXACTLY_500, "vanaf_500_niet_bekend", "kennisgeving+doorsturen_naar_gemeente"),
         (CRISIS, "crisis_huisbezoek", "informatiebrief+huisbezoek_gemeente"),
     ],
 )

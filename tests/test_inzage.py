@@ -76,7 +76,8 @@ def test_the_debtor_sees_what_the_creditor_wrote_and_what_was_done(home: Home) -
     forwarded = "Wij gaven uw gegevens door aan de gemeente Dordrecht"  # over 500, not known
     offer_by = formats.datum(date(2026, 1, 19))  # 10 working days after 5 January
     promised = f"{forwarded}, die uiterlijk {offer_by} contact met u zou opnemen"
-    assert [a["wat"] for a in zaak["acties"]] == [promised]
+    told = "Wij schreven u dat wij uw gegevens aan de gemeente doorgaven"  # AVG art. 14
+    assert [a["wat"] for a in zaak["acties"]] == [told, promised]
     for shown in ("K-V-1", "0612345678", "Voorstraat 5, 3317 XY Dordrecht", forwarded):
         assert shown in text
     assert "Verwijderd uiterlijk 5 juli 2026" in text  # six months after the last activity

@@ -593,3 +593,37 @@ def test_a_night_shows_no_parted_debt_its_own_purge_deletes(tmp_path: Path) -> N
     assert (home.path / "out" / run / "exports" / "sdd" / "bellijst.xlsx").is_file()
     assert twijfel(home, run) == []
     assert state(home, "SELECT signaal_id FROM signalen WHERE signaal_id = 'V-1'") == []
+
+
+def test_forgetting_a_candidate_not_chosen_takes_them_from_the_nights_the_signal_waited(
+    tmp_path: Path,
+) -> None:
+    """The SDD chose upstairs for `J. Jansen`; downstairs asks to be forgotten. The nights
+    the signal waited listed them as a candidate, on the sheet and in their archived state:
+    nothing of them is left anywhere under the home, and upstairs keeps the debt."""
+    home = Home.create(tmp_path)
+    home.registers(NIGHT_1, REGISTER, [UPSTAIRS.bsn])
+    home.signals("WOONKRACHT10", NIGHT_1, [DOWNSTAIRS.signal("W-1", "900.00", NIGHT_1, **UNSURE)])
+    assert home.run(NIGHT_1).exit_code == 0
+    home.registers(NIGHT_2, REGISTER, [UPSTAIRS.bsn])
+    assert home.run(NIGHT_2).exit_code == 0
+    waited = f"{NIGHT_2:%Y%m%d}-01"
+    choose(home, waited, {"WOONKRACHT10/W-1": "Kandidaat 2"}, "bellijst-sdd.xlsx")
+    home.registers(NIGHT_3, REGISTER, [UPSTAIRS.bsn])
+    assert home.run(NIGHT_3).exit_code == 0
+    forgot = CliRunner().invoke(
+        app,
+        ["forget", "--bsn", DOWNSTAIRS.bsn, "--home", str(home.path), "--config", str(home.config)],
+    )
+    assert forgot.exit_code == 0, forgot.output
+    found = [
+        str(p.relative_to(home.path))
+        for p in sorted(home.path.rglob("*"))
+        if p.is_file() and DOWNSTAIRS.bsn.encode() in bytes_held(p)
+    ]
+    assert found == []
+    described = b"Voorstraat 3-1, 3320 AA"  # as the sheet "Twijfel" described them
+    assert [p for p in home.path.rglob("*") if p.is_file() and described in bytes_held(p)] == []
+    assert state(home, "SELECT persoon_bsn FROM signalen WHERE signaal_id = 'W-1'") == [
+        (UPSTAIRS.bsn,)
+    ]

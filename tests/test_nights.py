@@ -95,8 +95,9 @@ def test_monthly_repeats_keep_one_case_one_letter_and_a_lower_amount_counts(
         *[vng.HERHAALD] * 4,
     ]
     assert {home.out(r, "signals.csv")["zaak_id"].item() for r in runs} == {first["zaak_id"]}
-    letters = [home.out(r, "letters/index.csv").height for r in runs]
-    assert letters == [0, 0, 0, 0, 0]  # forwarded to the municipality, never a letter
+    letters = [home.out(r, "letters/index.csv")["template"].to_list() for r in runs]
+    # Forwarded to the municipality: the notice of it once, never an offer letter.
+    assert letters == [["kennisgeving"], [], [], [], []]
     last = home.out(runs[-1], "cases.csv").row(0, named=True)
     assert (last["totaal_achterstand"], last["aantal_signalen"]) == ("450.00", "1")
     assert state(home, "SELECT count(*) FROM zaken") == [(1,)]
@@ -243,7 +244,10 @@ def test_a_forwarded_case_that_moves_is_owed_by_its_new_municipality(tmp_path: P
     night(home, START, [OWNER], WOONKRACHT10=[OWNER.signal("W-1", "800.00", START)])
     day = START + timedelta(days=21)  # a Monday; Dordrecht's ten working days have passed
     after = night(home, day, [moved(OWNER)])
-    assert home.out(after, "letters/index.csv").is_empty()  # forwarded: never a letter
+    # Forwarded, never an offer letter: the notice that Zwijndrecht has their data now.
+    (notice,) = home.out(after, "letters/index.csv").iter_rows(named=True)
+    assert notice["template"] == "kennisgeving"
+    assert "gemeente Zwijndrecht" in home.letter(after, notice["bestand"])
     new = home.out(after, "exports/gemeente/0642.csv").row(0, named=True)
     assert (new["Doorgestuurd"], new["Bewoners"], new["Nu te doen"]) == (
         "ja",

@@ -19,6 +19,7 @@ from pypdf import PdfReader
 
 from vsig import contracts
 from vsig.io import letters, outputs
+from vsig.io.uitkomsten import PAGE_WIDTH
 from vsig.rules import formats
 
 from .golden import assert_golden
@@ -91,7 +92,11 @@ def pdf_text(path: Path) -> str:
 
 @pytest.mark.parametrize(
     ("template", "case"),
-    [("brief_lokaal_aanbod", "Z20261102-01-0001"), ("informatiebrief", "Z20261102-01-0005")],
+    [
+        ("brief_lokaal_aanbod", "Z20261102-01-0001"),
+        ("informatiebrief", "Z20261102-01-0005"),
+        ("kennisgeving", "Z20261102-01-0006"),
+    ],
 )
 def test_letter_text_is_pinned(out: Path, template: str, case: str) -> None:
     letter = out / "letters" / f"{case}-{template}-1.pdf"
@@ -100,7 +105,11 @@ def test_letter_text_is_pinned(out: Path, template: str, case: str) -> None:
 
 @pytest.mark.parametrize(
     ("template", "case"),
-    [("brief_lokaal_aanbod", "Z20261102-01-0003"), ("informatiebrief", "Z20261102-01-0005")],
+    [
+        ("brief_lokaal_aanbod", "Z20261102-01-0003"),
+        ("informatiebrief", "Z20261102-01-0005"),
+        ("kennisgeving", "Z20261102-01-0006"),  # a forward without a letter: the notice
+    ],
 )
 def test_a_letter_tells_where_its_data_came_from_and_who_gets_it(
     out: Path, template: str, case: str
@@ -123,6 +132,19 @@ def test_a_letter_tells_where_its_data_came_from_and_who_gets_it(
     ):
         assert said in text, said
     assert len(PdfReader(letter).pages) == 2
+
+
+def test_the_notice_of_a_forward_names_the_municipality_and_offers_nothing_itself(
+    out: Path,
+) -> None:
+    """The forwarded resident hears from the SDD that the municipality has their data and
+    will contact them by its term; the offer is the municipality's."""
+    text = " ".join(pdf_text(out / "letters" / "Z20261102-01-0006-kennisgeving-1.pdf").split())
+    assert "Hulp van de gemeente Papendrecht" in text
+    assert "Wij geven uw gegevens door aan de gemeente Papendrecht" in text
+    assert "uiterlijk 16 november 2026 contact met u op" in text
+    assert "Woonkracht10 (huur)" in text  # the source, art. 14
+    assert "spreekt u ons binnen" not in text  # no offer of the SDD's own
 
 
 def test_two_adults_with_debts_get_a_letter_each_naming_only_their_own(out: Path) -> None:
@@ -182,7 +204,8 @@ def test_formulas_from_the_inputs_are_neutralised(out: Path) -> None:
 def test_letters_are_pdf_a_2b_and_the_same_bytes_every_run(out: Path, tmp_path: Path) -> None:
     again = night(tmp_path).path / "out" / "20261102-01"
     pdfs = sorted(p.relative_to(out) for p in (out / "letters").rglob("*.pdf"))
-    assert len(pdfs) == 9  # 6 letters (one for the crisis) and 3 print files
+    # 6 letters (one for the crisis), the notice of the forward and 4 print files
+    assert len(pdfs) == 11
     for pdf in pdfs:
         data = (out / pdf).read_bytes()
         assert data == (again / pdf).read_bytes(), pdf
@@ -205,7 +228,9 @@ def test_print_file_holds_its_letters_at_the_indexed_pages(out: Path) -> None:
 
 def test_a_letter_is_addressed_to_the_adults_debtor_first(out: Path) -> None:
     index = (out / "letters" / "index.csv").read_text(encoding="utf-8-sig")
-    assert "Z20261102-01-0006" not in index  # forwarded: the municipality acts, no letter
+    # Forwarded: the municipality makes the offer; the SDD's letter is the notice alone.
+    assert "Z20261102-01-0006-kennisgeving-1;" in index
+    assert "Z20261102-01-0006-informatiebrief" not in index
     export = (out / "exports" / "gemeente" / "0590.csv").read_text(encoding="utf-8")
     assert "A. de Groot / A. Öztürk" in export  # the child is not named
 
@@ -327,25 +352,43 @@ def test_a_spreadsheet_opening_the_csv_keeps_phones_and_codes_as_text(out: Path)
     assert "06 12345678" in phones
 
 
-def test_every_sheet_people_print_prints_a_row_across_one_page(out: Path) -> None:
-    """Landscape A4, one page wide however many columns, the header on every page and page
-    numbers below: the export, the call list and their sheets of outcomes and doubt."""
+XLSXWRITER_PADDING = 0.7109375
+
+
+def test_every_sheet_people_print_prints_readable_on_as_few_pages_as_it_can(out: Path) -> None:
+    """Landscape A4, the header on every page and page numbers below: the export, the call
+    list and their sheets of outcomes and doubt. As few pages wide as keep the text
+    readable (a sheet's width over its pages never more than a page holds at some 80 %);
+    wider than one page, its first column (the case, the signal) is on every page and a
+    row's pages follow one another."""
     printed = {}
+    across = {}
     for workbook in sorted((out / "exports").rglob("*.xlsx")):
         for sheet in openpyxl.load_workbook(workbook).worksheets:
             if sheet.sheet_state != "visible":
                 continue  # the value lists behind the drop-downs
             setup = sheet.page_setup
-            printed[f"{workbook.name}/{sheet.title}"] = (
-                setup.orientation, setup.paperSize, setup.fitToWidth or 1,  # 1 if not said
-                setup.fitToHeight,
+            name = f"{workbook.name}/{sheet.title}"
+            printed[name] = (
+                setup.orientation, setup.paperSize, setup.fitToHeight,
                 sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.print_title_rows,
                 sheet.oddFooter.right.text,
             )  # fmt: skip
+            # As set, without the padding XlsxWriter adds to each stored width.
+            columns = sorted(sheet.column_dimensions.items(), key=lambda c: (len(c[0]), c[0]))
+            widths = [d.width - XLSXWRITER_PADDING for _, d in columns]
+            wide = int(setup.fitToWidth or 1)  # 1 if not said
+            first, rest = widths[0], sum(widths[1:])
+            assert rest / wide <= PAGE_WIDTH - first, name  # readable
+            assert wide == 1 or rest / (wide - 1) > PAGE_WIDTH - first, name  # no more pages
+            across[name] = (wide, sheet.print_title_cols, setup.pageOrder)
     assert {"0505.xlsx/export", "0505.xlsx/Uitkomsten", "bellijst.xlsx/Twijfel"} <= set(printed)
-    assert set(printed.values()) == {("landscape", 9, 1, 0, True, "$1:$1", "pagina &P van &N")}, (
+    assert set(printed.values()) == {("landscape", 9, 0, True, "$1:$1", "pagina &P van &N")}, (
         printed
     )
+    assert across["0505.xlsx/export"][0] > 1  # 26 columns
+    for wide, columns, order in across.values():
+        assert (columns, order) == (("$A:$A", "overThenDown") if wide > 1 else (None, None))
 
 
 def test_a_spreadsheet_shows_what_was_sent_and_never_runs_it(out: Path) -> None:

@@ -32,6 +32,7 @@ MATRIX_CASE = {
     "telefoon_bekend": True,
 }
 PERFORMED = {"zaak_id": pl.String, "actie": pl.String, "actietype": pl.String}
+NONE_BEFORE = pl.DataFrame(schema=PERFORMED)
 
 
 def problems_with(tmp_path: Path, routing: str) -> list[str]:
@@ -300,7 +301,9 @@ def test_a_crisis_without_a_phone_number_gets_a_letter_and_a_home_visit(config) 
     facts = {**MATRIX_CASE, "crisis": True, "telefoon_bekend": False}
     routed = route.route(pl.DataFrame([facts]), config.routing)
     new = route.new_actions(routed, config.routing, pl.DataFrame(schema=PERFORMED))
-    planned = route.action_details(new, config.routing, date(2026, 11, 28), routed, {"0505": 10})
+    planned = route.action_details(
+        new, config.routing, date(2026, 11, 28), routed, {"0505": 10}, NONE_BEFORE
+    )
     assert planned.select("actietype", "uiterlijk").rows() == [
         ("brief", None),
         ("doorsturen", date(2026, 12, 2)),  # the visit's own term wins
@@ -316,12 +319,62 @@ def test_a_forward_is_due_by_its_municipalitys_term_for_the_first_offer(config) 
     )
     cases = pl.DataFrame({"zaak_id": ["Z1", "Z2"], "gemeentecode": ["0505", "0590"]})
     planned = route.action_details(
-        actions, config.routing, date(2026, 12, 14), cases, {"0505": 10, "0590": 5}
-    )
+        actions, config.routing, date(2026, 12, 14), cases, {"0505": 10, "0590": 5}, NONE_BEFORE
+    ).filter(pl.col("actietype") == "doorsturen")
     assert planned.select("zaak_id", "uiterlijk").rows() == [
         ("Z1", date(2026, 12, 29)),
         ("Z2", date(2026, 12, 21)),
     ]
+
+
+def test_a_forward_without_a_letter_brings_the_notice(config) -> None:
+    """AVG art. 14: the resident hears from the SDD itself that the municipality has their
+    data. Z1 is forwarded tonight with nothing before: the notice. Z2 had a letter before,
+    Z3 gets a letter tonight with its forward: they were told already. Z4 is forwarded again
+    after a move, and never had a letter: a notice naming the new municipality."""
+    actions = pl.DataFrame(
+        {
+            "zaak_id": ["Z1", "Z2", "Z3", "Z3", "Z4"],
+            "actie": [
+                "doorsturen_naar_gemeente", "doorsturen_naar_gemeente", "informatiebrief",
+                "huisbezoek_gemeente", "doorsturen_naar_gemeente",
+            ],
+            "volgorde": [0, 0, 0, 1, -1],
+        },
+        schema_overrides={"volgorde": pl.Int32},
+    )  # fmt: skip
+    cases = pl.DataFrame({"zaak_id": ["Z1", "Z2", "Z3", "Z4"], "gemeentecode": "0505"})
+    before = pl.DataFrame(
+        {
+            "zaak_id": ["Z2", "Z4", "Z4"],
+            "actie": ["informatiebrief", "doorsturen_naar_gemeente", "kennisgeving"],
+            "actietype": ["brief", "doorsturen", "kennisgeving"],
+        }
+    )
+    planned = route.action_details(
+        actions, config.routing, date(2026, 12, 14), cases, {"0505": 10}, before
+    )
+    notices = planned.filter(pl.col("actietype") == "kennisgeving")
+    assert notices.select("zaak_id", "actie", "template", "gemeentecode", "uiterlijk").rows() == [
+        ("Z1", "kennisgeving", "kennisgeving", "0505", None),
+        ("Z4", "kennisgeving", "kennisgeving", "0505", None),
+    ]
+    # Before the forward in each case's letters and exports.
+    assert planned.filter(pl.col("zaak_id") == "Z1")["actie"].to_list() == [
+        "kennisgeving",
+        "doorsturen_naar_gemeente",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("edit", "into", "problem"),
+    [
+        ("template: informatiebrief", "template: kennisgeving", "no route sends it"),
+        ("  informatiebrief:\n", "  kennisgeving:\n", "give this action another name"),
+    ],
+)
+def test_the_notice_is_vsigs_own(tmp_path: Path, edit: str, into: str, problem: str) -> None:
+    assert any(problem in p for p in problems_with(tmp_path, changed(edit, into)))
 
 
 def test_call_after_two_weeks_lands_on_a_working_day(config) -> None:
@@ -331,7 +384,9 @@ def test_call_after_two_weeks_lands_on_a_working_day(config) -> None:
     )
     # 14 days after Saturday 12 December 2026 is Saturday 26 December (Boxing Day).
     cases = pl.DataFrame({"zaak_id": ["Z"], "gemeentecode": ["0505"]})
-    planned = route.action_details(actions, config.routing, date(2026, 12, 12), cases, {})
+    planned = route.action_details(
+        actions, config.routing, date(2026, 12, 12), cases, {}, NONE_BEFORE
+    )
     assert planned.select("actietype", "wie", "uiterlijk").row(0) == (
         "bellen",
         "sdd",

@@ -30,6 +30,7 @@ from typer.testing import CliRunner
 from vsig.cli import app
 from vsig.rules import status, vng
 from vsig.rules.lifecycle import CloseReason
+from vsig.templates import NOTICE
 
 from .scenario import Home, Resident, csv_text, make_bsn
 from .test_keuzes import choose
@@ -165,7 +166,8 @@ def test_a_resident_in_schuldhulpverlening_gets_no_letter_and_their_debt_goes_to
     cases = home.out("20261102-01", "cases.csv")
     assert str(IN_SHV.huisnummer) not in cases["huisnummer"].to_list()
     letter = cases.filter(pl.col("huisnummer") == str(LETTER.huisnummer))["zaak_id"].to_list()
-    assert home.out("20261102-01", "letters/index.csv")["zaak_id"].to_list() == letter
+    offers = home.out("20261102-01", "letters/index.csv").filter(pl.col("template") != NOTICE)
+    assert offers["zaak_id"].to_list() == letter
 
 
 def test_a_signal_picked_up_stays_picked_up_in_the_case_it_follows_its_person_into(
@@ -286,7 +288,8 @@ def test_a_state_from_before_the_rule_keeps_its_past_months_and_tells_its_closed
         db.execute("UPDATE signalen SET teruggemeld = NULL")
         db.execute("DROP TABLE signaalstanden")
         db.execute("ALTER TABLE signalen DROP COLUMN teruggemeld")
-        db.execute("DELETE FROM schema_versie WHERE versie = 11")
+        db.execute("DROP TABLE uitsluitingen")  # migration 12's, made after it
+        db.execute("DELETE FROM schema_versie WHERE versie >= 11")
     assert monitor(home, tmp_path, "2026-11") == november  # migrated as it is read
     later = date(2026, 11, 16)
     home.registers(later, [stays])

@@ -17,6 +17,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from vsig.models import Strict, euros_to_cents
 from vsig.rules import werkdagen
 from vsig.rules.vng import SIGNAALPARTNERSOORTEN
+from vsig.templates import NOTICE
 
 FactKind = Literal["ja/nee", "bedrag", "aantal", "soorten", "gemeentecode"]
 FACTS: Final[dict[str, FactKind]] = {
@@ -78,6 +79,11 @@ class BriefActie(_Described):
     @classmethod
     def _known_template(cls, name: str, info: ValidationInfo) -> str:
         known = (info.context or {}).get("templates", ())
+        if name == NOTICE:
+            raise ValueError(
+                f"{NOTICE!r} is the notice vsig sends itself when a case is forwarded without "
+                "a letter; it offers nothing, so no route sends it"
+            )
         if name not in known:
             raise ValueError(f"unknown template {name!r}; known: {', '.join(known)}")
         return name
@@ -227,6 +233,12 @@ class Routing(Strict):
 
     @model_validator(mode="after")
     def _complete(self) -> Self:
+        if NOTICE in self.actions:
+            raise RuleError(
+                ("actions", NOTICE),
+                f"the name {NOTICE!r} is vsig's own notice on a forward without a letter; "
+                "give this action another name",
+            )
         names = [r.name for r in self.rules]
         doubles = sorted({n for n in names if names.count(n) > 1})
         if doubles:
@@ -277,5 +289,7 @@ class Routing(Strict):
         return {r.name: r.label(r.name) for r in self.rules}
 
     def action_labels(self) -> dict[str, str]:
-        """Each action's name → what people read for it (`omschrijving`)."""
-        return {name: action.label(name) for name, action in self.actions.items()}
+        """Each action's name → what people read for it (`omschrijving`), vsig's own notice
+        (`NOTICE`) included."""
+        labels = {name: action.label(name) for name, action in self.actions.items()}
+        return labels | {NOTICE: "Brief: gegevens doorgegeven aan de gemeente"}

@@ -26,7 +26,7 @@ from vsig.io import pdf
 from vsig.rules import werkdagen
 from vsig.rules.formats import adresregels, bedrag, datum
 from vsig.schemas import LETTER_INDEX
-from vsig.templates import BRIEVEN, DOCUMENTEN, SUFFIX
+from vsig.templates import BRIEVEN, DOCUMENTEN, NOTICE, SUFFIX
 
 if TYPE_CHECKING:  # the config names its templates from here: no import at run time
     from vsig.config import Config
@@ -101,7 +101,7 @@ def letters_for(
     only, with the case's other actions tonight and a call it still owes from before (a
     letter after a move: `owed`, `termijnen.obligations`), undated once its day has
     passed; in print order: municipality, template, case, debtor."""
-    steps = performed_tonight.filter(pl.col("actietype") != "brief").select(
+    steps = performed_tonight.filter(~pl.col("actietype").is_in(["brief", NOTICE])).select(
         "zaak_id", "volgorde", "actietype", "wie", "uiterlijk"
     )
     promised = (

@@ -79,7 +79,8 @@ def xlsx(frame: pl.DataFrame, day: date, outcomes: uitkomsten.Outcomes | None = 
         book.set_properties({"created": datetime(day.year, day.month, day.day)})
         sheet = book.add_worksheet("export")
         money = book.add_format({"num_format": "#,##0.00"})
-        for column, (name, width) in enumerate(_widths(typed).items()):
+        widths = _widths(typed)
+        for column, (name, width) in enumerate(widths.items()):
             amount = typed.schema[name] == pl.Float64
             sheet.set_column(column, column, width, money if amount else None)
         sheet.write_row(0, 0, typed.columns, book.add_format({"bold": True}))
@@ -87,7 +88,7 @@ def xlsx(frame: pl.DataFrame, day: date, outcomes: uitkomsten.Outcomes | None = 
             sheet.write_row(number, 0, row)
         sheet.autofilter(0, 0, typed.height, typed.width - 1)
         sheet.freeze_panes(1, 0)
-        uitkomsten.printed(sheet)
+        uitkomsten.printed(sheet, list(widths.values()))
         if outcomes is not None:
             uitkomsten.add(book, *outcomes)
     return buffer.getvalue()

@@ -9,6 +9,7 @@ columns are locked, so that only the entry columns can be typed in.
 """
 
 import io
+import math
 import re
 import warnings
 import zipfile
@@ -166,13 +167,14 @@ def add(
             for column, name in enumerate(ENTRY_COLUMNS, start=len(CASE_COLUMNS)):
                 sheet.write_blank(number, column, None, formats[name])
     rules = _entry_rules()
+    widths = [WIDTHS.get(name, len(name) + 4) for name in COLUMNS]
     for column, name in enumerate(COLUMNS):
-        sheet.set_column(column, column, WIDTHS.get(name, len(name) + 4), formats.get(name))
+        sheet.set_column(column, column, widths[column], formats.get(name))
         if name in rules:
             rule = rules[name] | {"error_title": name}
             sheet.data_validation(1, column, max(number, 1), column, rule)
     sheet.freeze_panes(1, 1)
-    printed(sheet)
+    printed(sheet, widths)
     sheet.autofilter(0, 0, number, len(COLUMNS) - 1)
     sheet.protect("", {"autofilter": True, "format_columns": True})
     if twijfel is not None:
@@ -227,23 +229,36 @@ def _add_twijfel(book: xlsxwriter.workbook.Workbook, rows: pl.DataFrame) -> None
             sheet.data_validation(
                 number, choice, number, choice, rule | {"error_message": "Kies uit de lijst."}
             )
-    widths = {"Signaal": 24, "Naam zoals gemeld": 24, "Adres zoals gemeld": 30}
-    widths |= {"Waarom twijfel": 30, "Kandidaten": 60, "Keuze": 20}
-    for column, name in enumerate(TWIJFEL_COLUMNS):
-        sheet.set_column(column, column, widths.get(name, len(name) + 4))
+    wider = {"Signaal": 24, "Naam zoals gemeld": 24, "Adres zoals gemeld": 30}
+    wider |= {"Waarom twijfel": 30, "Kandidaten": 60, "Keuze": 20}
+    widths = [wider.get(name, len(name) + 4) for name in TWIJFEL_COLUMNS]
+    for column, width in enumerate(widths):
+        sheet.set_column(column, column, width)
     sheet.freeze_panes(1, 1)
-    printed(sheet)
+    printed(sheet, widths)
     sheet.autofilter(0, 0, max(rows.height, 1), choice)
     sheet.protect("", {"autofilter": True, "format_columns": True})
 
 
-def printed(sheet: xlsxwriter.worksheet.Worksheet) -> None:
-    """A sheet people print: A4 landscape, one page wide so that a row reads across one
-    page, the header row on every page, and the sheet's name and page numbers below."""
+PAGE_WIDTH: Final = 170
+"""The column widths (in characters) an A4 landscape page holds at a scale people can
+read on paper: some 80 %, 9 pt."""
+
+
+def printed(sheet: xlsxwriter.worksheet.Worksheet, widths: list[int]) -> None:
+    """A sheet people print: A4 landscape, the header row on every page, and the sheet's
+    name and page numbers below. As few pages wide as keep the text readable (`widths`,
+    its columns'): one when the columns fit, else the first column (the case or signal)
+    repeated on each page, printed across before down so a row's pages follow."""
     sheet.set_paper(9)  # A4
     sheet.set_landscape()
-    sheet.fit_to_pages(1, 0)
+    first, rest = widths[0], sum(widths[1:])
+    wide = max(1, math.ceil(rest / (PAGE_WIDTH - first)))
+    sheet.fit_to_pages(wide, 0)
     sheet.repeat_rows(0)
+    if wide > 1:
+        sheet.repeat_columns(0)
+        sheet.print_across()
     sheet.set_footer("&L&A&Rpagina &P van &N")
 
 

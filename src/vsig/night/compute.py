@@ -137,6 +137,7 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
             day,
             routed,
             config.offer_terms(),
+            read.performed,
         )
         # What tonight's purge deletes (a case six months without activity, owed a duty or
         # not; a parted debt whose case was) is shown by no output of tonight: none would

@@ -153,6 +153,13 @@ def erase(
     known = identities(home, subject, signals, day)
     for run_id in touched:
         erase_in_run(home, config, run_id, erased, ERASED, secret)
+    # A signal a person decided for someone else listed them among its candidates on the
+    # nights it waited: the state forgot them with the choice, those nights did not.
+    listed = candidate_of(home, erased.people).join(signals, on=list(SIGNAL_KEY), how="anti")
+    waited_in = runs_holding(home, listed) | set(listed["run_id"])
+    for run_id in sorted(waited_in):
+        _erase_candidacy(home, run_id, listed, secret)
+    touched = sorted(set(touched) | waited_in)
     _erase_in_extracts(home, subject)
     rejected = _erase_rejected_rows(home, config, subject, known, secret)
     touched = sorted(set(touched) | rejected)
@@ -270,6 +277,35 @@ def runs_holding(home: Home, signals: pl.DataFrame) -> set[str]:
         if held.join(wanted, on=list(SIGNAL_KEY), how="semi").height:
             found.add(path.parent.parent.name)
     return found
+
+
+def candidate_of(home: Home, people: frozenset[str]) -> pl.DataFrame:
+    """The signals (`signaalpartner, signaal_id` and the `run_id` that received them) an
+    archived state slice lists with one of these people among their candidates."""
+    found = [pl.DataFrame(schema={**dict.fromkeys(SIGNAL_KEY, pl.String), "run_id": pl.String})]
+    for path in sorted(home.archive.glob(f"*/{audit.STATE_FOLDER}/signalen.parquet")):
+        rows = _naming(path, [*SIGNAL_KEY, "run_id"])
+        listing = pl.col("kandidaten").list.eval(pl.element().is_in(sorted(people))).list.any()
+        found.append(rows.filter(listing.fill_null(False)).select(*SIGNAL_KEY, "run_id"))
+    return pl.concat(found).unique().sort(*SIGNAL_KEY)
+
+
+def _erase_candidacy(home: Home, run_id: str, listed: pl.DataFrame, secret: bytes) -> None:
+    """These signals as one night held them while they waited: its archived state slice's
+    rows, and the workbook whose sheet "Twijfel" described their candidates. The signal
+    itself, its creditor's file and its feedback stay: it is someone else's debt now."""
+    keys = listed.select(SIGNAL_KEY)
+    with _marked(home, run_id, ERASED, secret):
+        path = home.archived(run_id) / audit.STATE_FOLDER / "signalen.parquet"
+        if path.is_file():
+            rows = pl.read_parquet(path)
+            left = rows.join(keys, on=list(SIGNAL_KEY), how="anti")
+            if left.height < rows.height:
+                write_parquet_atomic(left, path)
+        waited = {f"{p}/{i}" for p, i in keys.rows()}
+        for workbook in sorted(home.outputs(run_id).rglob("*.xlsx")):
+            if uitkomsten.mentions(workbook, [], [], waited, {}):
+                workbook.unlink()
 
 
 def runs_waited(home: Home, decided: pl.DataFrame) -> tuple[set[str], frozenset[str]]:

@@ -31,10 +31,12 @@ from vsig.privacy.erasure import (
 )
 from vsig.rules.formats import adres_uit_sleutel, adres_zoals_gemeld, bedrag, datum
 from vsig.rules.normalize import contactpoging
+from vsig.templates import NOTICE
 
 _ACTIES = {
     "brief": "Wij stuurden u een brief",
     "bellen": "Wij planden een telefoongesprek met u",
+    NOTICE: "Wij schreven u dat wij uw gegevens aan de gemeente doorgaven",
 }
 _GEBEURTENISSEN = {
     "contactpoging": "Contactpoging",

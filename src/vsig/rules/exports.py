@@ -33,6 +33,7 @@ from vsig.rules.formats import (
     telefoon,
 )
 from vsig.rules.termijnen import TE_DOEN
+from vsig.templates import NOTICE
 
 NIET_VASTGESTELD: Final = "huishouden; wie van hen is niet vastgesteld"
 """Beside the name a creditor wrote, for a debt matched to a household of namesakes."""
@@ -118,10 +119,12 @@ def debtors(case_signals: pl.DataFrame, brp: pl.DataFrame) -> pl.DataFrame:
 
 
 def letters_due(actions: pl.DataFrame, debtors_: pl.DataFrame) -> pl.DataFrame:
-    """Tonight's letters: each `brief` action booked tonight × each person the case's debts
+    """Tonight's letters: each `brief` action booked tonight, and each notice of a forward
+    without one (`route.notices`), × each person the case's debts
     are about (`debtors`), the one place that decides who gets a letter. The letters, the
     summary and the manifest all count these rows."""
-    return actions.filter(pl.col("actietype") == "brief").join(debtors_, on="zaak_id")
+    letter = pl.col("actietype").is_in(["brief", NOTICE])
+    return actions.filter(letter).join(debtors_, on="zaak_id")
 
 
 def schulden(case_signals: pl.DataFrame, brp: pl.DataFrame, config: Config) -> pl.DataFrame:
@@ -160,7 +163,7 @@ def schulden(case_signals: pl.DataFrame, brp: pl.DataFrame, config: Config) -> p
 def verstuurd(case_actions: pl.DataFrame, labels: dict[str, str]) -> pl.DataFrame:
     """Per case the letters it was sent: `zaak_id, Al verstuurd` as `Informatiebrief
     (26-11-2026)`."""
-    letters = case_actions.filter(pl.col("actietype") == "brief")
+    letters = case_actions.filter(pl.col("actietype").is_in(["brief", NOTICE]))
     return letters.group_by("zaak_id").agg(
         pl.format("{} ({})", _named("actie", labels), datum_kort(pl.col("geboekt")))
         .sort_by("geboekt", "actie")

@@ -11,6 +11,7 @@ import polars as pl
 
 from vsig.routing import COMPARE, BelActie, BriefActie, Condition, DoorstuurActie, Routing, Rule
 from vsig.rules import bellijst, werkdagen
+from vsig.templates import NOTICE
 
 
 def condition_expr(condition: Condition) -> pl.Expr:
@@ -133,11 +134,13 @@ def action_details(
     processing_date: date,
     cases: pl.DataFrame,
     offer_terms: dict[str, int],
+    performed: pl.DataFrame,
 ) -> pl.DataFrame:
     """Type, template, the day it is for and due date per action, from its one definition
     in the routing; booked tonight for the case's municipality (`cases`: zaak_id,
     gemeentecode). A forward without a term of its own is due when that municipality must
-    have made its first offer: `offer_terms` working days on."""
+    have made its first offer: `offer_terms` working days on. With them, the notice of a
+    forward to a case never sent a letter (`notices`; `performed`: the actions before)."""
     details = pl.DataFrame(
         [_detail(name, action, processing_date) for name, action in routing.actions.items()],
         schema={
@@ -155,9 +158,33 @@ def action_details(
         .join(cases.select("zaak_id", "gemeentecode"), on="zaak_id", how="left")
         .with_columns(geboekt=pl.lit(processing_date))
     )
-    return pl.concat(
-        [booked.filter(~forward), _offer_due(booked.filter(forward), offer_terms)]
-    ).sort("zaak_id", "volgorde")
+    detailed = pl.concat([booked.filter(~forward), _offer_due(booked.filter(forward), offer_terms)])
+    return pl.concat([detailed, notices(detailed, performed)]).sort("zaak_id", "volgorde")
+
+
+def notices(actions: pl.DataFrame, performed: pl.DataFrame) -> pl.DataFrame:
+    """The notice (`NOTICE`) for each case forwarded tonight that the SDD never sent a
+    letter, in the shape of `action_details`: the resident hears from the SDD itself where
+    its data came from and that the municipality has it now (AVG art. 14); a forward
+    after a move names the new municipality. It offers nothing, so it is no letter to
+    the status (`status.letters`), no contact attempt and no term: the municipality's
+    offer is still owed."""
+    kinds = pl.concat([frame.select("zaak_id", "actietype") for frame in (performed, actions)])
+    lettered = kinds.filter(pl.col("actietype") == "brief")
+    return (
+        actions.filter(pl.col("actietype") == "doorsturen")
+        .join(lettered, on="zaak_id", how="anti")
+        .unique("zaak_id", keep="first", maintain_order=True)
+        .with_columns(
+            actie=pl.lit(NOTICE),
+            volgorde=pl.lit(-3, actions.schema["volgorde"]),
+            actietype=pl.lit(NOTICE),
+            template=pl.lit(NOTICE),
+            wie=pl.lit(None, pl.String),
+            gepland="geboekt",
+            uiterlijk=pl.lit(None, pl.Date),
+        )
+    )
 
 
 def forwards(
