@@ -611,6 +611,9 @@ def test_forgetting_a_candidate_not_chosen_takes_them_from_the_nights_the_signal
     choose(home, waited, {"WOONKRACHT10/W-1": "Kandidaat 2"}, "bellijst-sdd.xlsx")
     home.registers(NIGHT_3, REGISTER, [UPSTAIRS.bsn])
     assert home.run(NIGHT_3).exit_code == 0
+    after = NIGHT_3 + timedelta(days=1)
+    home.registers(after, REGISTER, [UPSTAIRS.bsn])
+    assert home.run(after).exit_code == 0
     forgot = CliRunner().invoke(
         app,
         ["forget", "--bsn", DOWNSTAIRS.bsn, "--home", str(home.path), "--config", str(home.config)],
@@ -622,6 +625,10 @@ def test_forgetting_a_candidate_not_chosen_takes_them_from_the_nights_the_signal
         if p.is_file() and DOWNSTAIRS.bsn.encode() in bytes_held(p)
     ]
     assert found == []
+    # The nights from the choice on keep the signal, the chosen person's debt.
+    for night in (NIGHT_3, after):
+        kept = home.path / "archive" / f"{night:%Y%m%d}-01" / "state" / "signalen.parquet"
+        assert pl.read_parquet(kept)["signaal_id"].to_list() == ["W-1"], night
     described = b"Voorstraat 3-1, 3320 AA"  # as the sheet "Twijfel" described them
     assert [p for p in home.path.rglob("*") if p.is_file() and described in bytes_held(p)] == []
     assert state(home, "SELECT persoon_bsn FROM signalen WHERE signaal_id = 'W-1'") == [

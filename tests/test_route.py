@@ -32,7 +32,8 @@ MATRIX_CASE = {
     "telefoon_bekend": True,
 }
 PERFORMED = {"zaak_id": pl.String, "actie": pl.String, "actietype": pl.String}
-NONE_BEFORE = pl.DataFrame(schema=PERFORMED)
+NONE_BEFORE = pl.DataFrame(schema=PERFORMED | {"gemeentecode": pl.String})
+NONE_SILENCED = pl.DataFrame(schema={"zaak_id": pl.String})
 
 
 def problems_with(tmp_path: Path, routing: str) -> list[str]:
@@ -302,7 +303,7 @@ def test_a_crisis_without_a_phone_number_gets_a_letter_and_a_home_visit(config) 
     routed = route.route(pl.DataFrame([facts]), config.routing)
     new = route.new_actions(routed, config.routing, pl.DataFrame(schema=PERFORMED))
     planned = route.action_details(
-        new, config.routing, date(2026, 11, 28), routed, {"0505": 10}, NONE_BEFORE
+        new, config.routing, date(2026, 11, 28), routed, {"0505": 10}, NONE_BEFORE, NONE_SILENCED
     )
     assert planned.select("actietype", "uiterlijk").rows() == [
         ("brief", None),
@@ -319,7 +320,13 @@ def test_a_forward_is_due_by_its_municipalitys_term_for_the_first_offer(config) 
     )
     cases = pl.DataFrame({"zaak_id": ["Z1", "Z2"], "gemeentecode": ["0505", "0590"]})
     planned = route.action_details(
-        actions, config.routing, date(2026, 12, 14), cases, {"0505": 10, "0590": 5}, NONE_BEFORE
+        actions,
+        config.routing,
+        date(2026, 12, 14),
+        cases,
+        {"0505": 10, "0590": 5},
+        NONE_BEFORE,
+        NONE_SILENCED,
     ).filter(pl.col("actietype") == "doorsturen")
     assert planned.select("zaak_id", "uiterlijk").rows() == [
         ("Z1", date(2026, 12, 29)),
@@ -331,39 +338,55 @@ def test_a_forward_without_a_letter_brings_the_notice(config) -> None:
     """AVG art. 14: the resident hears from the SDD itself that the municipality has their
     data. Z1 is forwarded tonight with nothing before: the notice. Z2 had a letter before,
     Z3 gets a letter tonight with its forward: they were told already. Z4 is forwarded again
-    after a move, and never had a letter: a notice naming the new municipality."""
+    after a move, and never had a letter: a notice naming the new municipality. Z5 was
+    told of its forward to Dordrecht and gets a crisis visit from Dordrecht: nothing new.
+    Z6 is silenced by the exclusion list: neither its letter nor a notice."""
     actions = pl.DataFrame(
         {
-            "zaak_id": ["Z1", "Z2", "Z3", "Z3", "Z4"],
+            "zaak_id": ["Z1", "Z2", "Z3", "Z3", "Z4", "Z5", "Z6", "Z6"],
             "actie": [
                 "doorsturen_naar_gemeente", "doorsturen_naar_gemeente", "informatiebrief",
-                "huisbezoek_gemeente", "doorsturen_naar_gemeente",
+                "huisbezoek_gemeente", "doorsturen_naar_gemeente", "huisbezoek_gemeente",
+                "informatiebrief", "huisbezoek_gemeente",
             ],
-            "volgorde": [0, 0, 0, 1, -1],
+            "volgorde": [0, 0, 0, 1, -1, 1, 0, 1],
         },
         schema_overrides={"volgorde": pl.Int32},
     )  # fmt: skip
-    cases = pl.DataFrame({"zaak_id": ["Z1", "Z2", "Z3", "Z4"], "gemeentecode": "0505"})
+    places = {"Z1": "0505", "Z2": "0505", "Z3": "0505", "Z4": "0642", "Z5": "0505", "Z6": "0505"}
+    cases = pl.DataFrame({"zaak_id": list(places), "gemeentecode": list(places.values())})
     before = pl.DataFrame(
         {
-            "zaak_id": ["Z2", "Z4", "Z4"],
-            "actie": ["informatiebrief", "doorsturen_naar_gemeente", "kennisgeving"],
-            "actietype": ["brief", "doorsturen", "kennisgeving"],
+            "zaak_id": ["Z2", "Z4", "Z4", "Z5", "Z5"],
+            "actie": [
+                "informatiebrief", "doorsturen_naar_gemeente", "kennisgeving",
+                "doorsturen_naar_gemeente", "kennisgeving",
+            ],
+            "actietype": ["brief", "doorsturen", "kennisgeving", "doorsturen", "kennisgeving"],
+            "gemeentecode": ["0505", "0505", "0505", "0505", "0505"],
         }
-    )
+    )  # fmt: skip
+    silenced = pl.DataFrame({"zaak_id": ["Z6"]})
     planned = route.action_details(
-        actions, config.routing, date(2026, 12, 14), cases, {"0505": 10}, before
+        actions,
+        config.routing,
+        date(2026, 12, 14),
+        cases,
+        {"0505": 10, "0642": 10},
+        before,
+        silenced,
     )
     notices = planned.filter(pl.col("actietype") == "kennisgeving")
     assert notices.select("zaak_id", "actie", "template", "gemeentecode", "uiterlijk").rows() == [
         ("Z1", "kennisgeving", "kennisgeving", "0505", None),
-        ("Z4", "kennisgeving", "kennisgeving", "0505", None),
+        ("Z4", "kennisgeving", "kennisgeving", "0642", None),
     ]
     # Before the forward in each case's letters and exports.
     assert planned.filter(pl.col("zaak_id") == "Z1")["actie"].to_list() == [
         "kennisgeving",
         "doorsturen_naar_gemeente",
     ]
+    assert planned.filter(pl.col("zaak_id") == "Z6")["actie"].to_list() == ["huisbezoek_gemeente"]
 
 
 @pytest.mark.parametrize(
@@ -385,7 +408,7 @@ def test_call_after_two_weeks_lands_on_a_working_day(config) -> None:
     # 14 days after Saturday 12 December 2026 is Saturday 26 December (Boxing Day).
     cases = pl.DataFrame({"zaak_id": ["Z"], "gemeentecode": ["0505"]})
     planned = route.action_details(
-        actions, config.routing, date(2026, 12, 12), cases, {}, NONE_BEFORE
+        actions, config.routing, date(2026, 12, 12), cases, {}, NONE_BEFORE, NONE_SILENCED
     )
     assert planned.select("actietype", "wie", "uiterlijk").row(0) == (
         "bellen",

@@ -28,9 +28,9 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from vsig.cli import app
+from vsig.routing import NOTICE
 from vsig.rules import status, vng
 from vsig.rules.lifecycle import CloseReason
-from vsig.templates import NOTICE
 
 from .scenario import Home, Resident, csv_text, make_bsn
 from .test_keuzes import choose

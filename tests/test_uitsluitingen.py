@@ -1,6 +1,8 @@
 """`vsig uitsluiten`: the exclusion list lives in the data home, decides the night, is kept
 in an archive only as keyed hashes, and goes with `vsig forget`."""
 
+import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -10,10 +12,14 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from vsig.audit import write_manifest
 from vsig.cli import app
-from vsig.rules import vng
+from vsig.io.files import sha256
+from vsig.privacy import erasure
+from vsig.privacy.purge_log import ERASED
+from vsig.rules import match, vng
 
-from .conftest import REPO
+from .conftest import REPO, TEST_SECRET
 from .scenario import Home, Resident, make_bsn
 from .test_privacy import found_in_home
 
@@ -198,11 +204,112 @@ def test_forgetting_a_household_takes_its_address_off_the_list(tmp_path: Path) -
     assert left == [("persoon",), ("persoon",)]
 
 
-def test_an_entry_in_the_config_is_refused_with_where_it_goes(tmp_path: Path) -> None:
+def test_an_entry_in_the_config_stops_the_night_until_it_is_moved(tmp_path: Path) -> None:
+    """The upgrade in its order: with an entry left in the config no night runs (its
+    residents would get letters) and `config check` says where it goes; putting it on
+    the list works meanwhile; once the section is gone, the night runs."""
     home = Home.create(tmp_path, uitsluitingen={"adressen": [], "personen": [OBJECTED.bsn]})
-    result = runner.invoke(app, ["config", "check", "--config", str(home.config)])
-    assert result.exit_code == 2
-    assert "vsig uitsluiten toevoegen" in result.output
+    home.registers(DAY, [OBJECTED])
+    checked = runner.invoke(app, ["config", "check", "--config", str(home.config)])
+    assert checked.exit_code == 2
+    assert "vsig uitsluiten toevoegen" in checked.output
+    refused = home.run(DAY)
+    assert refused.exit_code == 2
+    assert "lists 1 exclusion(s)" in refused.output
+    assert not (home.path / "out").exists()
+    moved = home.vsig("uitsluiten", "toevoegen", "--bsn", OBJECTED.bsn, "--reason", "bezwaar")
+    assert moved.exit_code == 0, moved.output
+    config = yaml.safe_load(home.config.read_text())
+    del config["uitsluitingen"]
+    home.config.write_text(yaml.safe_dump(config))
+    assert home.run(DAY).exit_code == 0
     empty = Home.create(tmp_path / "empty", uitsluitingen={"adressen": [], "personen": []})
-    # as the configs of earlier runs have it, for their replay
+    # as the configs of earlier runs have it
     assert runner.invoke(app, ["config", "check", "--config", str(empty.config)]).exit_code == 0
+
+
+def test_a_case_whose_resident_is_listed_later_gets_no_letter_after_a_move(
+    tmp_path: Path,
+) -> None:
+    """Forwarded on the first night (and told so), the resident then objects and moves to
+    Papendrecht: the case follows them and is forwarded there, but no notice or letter
+    goes to someone on the list."""
+    home = Home.create(tmp_path)
+    home.registers(DAY, [NEIGHBOUR])
+    home.signals("WOONKRACHT10", DAY, [NEIGHBOUR.signal("N-1", "800.00", DAY)])
+    assert home.run(DAY).exit_code == 0
+    first = home.out("20261102-01", "letters/index.csv")
+    assert first["template"].to_list() == ["kennisgeving"]
+    add = ("uitsluiten", "toevoegen", "--bsn", NEIGHBOUR.bsn, "--reason", "bezwaar")
+    assert home.vsig(*add).exit_code == 0
+    later = date(2026, 11, 9)
+    moved = replace(NEIGHBOUR, postcode="3351AB", huisnummer=4, gemeentecode="0590")
+    home.registers(later, [moved])
+    assert home.run(later).exit_code == 0
+    cases = home.out("20261109-01", "cases.csv")
+    assert cases["gemeentecode"].to_list() == ["0590"]
+    assert "doorsturen_naar_gemeente" in cases["acties"].item()
+    assert home.out("20261109-01", "letters/index.csv").is_empty()
+
+
+def test_a_case_is_silenced_at_a_listed_address_or_when_each_debtor_is_listed() -> None:
+    case_signals = pl.DataFrame(
+        {
+            "zaak_id": ["Z1", "Z2", "Z2", "Z3", "Z4"],
+            "persoon_bsn": ["A", "A", "B", None, "C"],
+            "kandidaten": [None, None, None, ["A", "D"], None],
+        }
+    )
+    cases = pl.DataFrame(
+        {"zaak_id": ["Z1", "Z2", "Z3", "Z4"], "adres_sleutel": ["a", "b", "c", "unsafe"]}
+    )
+    listed = pl.DataFrame({"soort": ["persoon", "adres"], "sleutel": ["A", "unsafe"]})
+    silenced = match.silenced(case_signals, cases, listed)
+    # Z2's B and Z3's D are not listed: their letters go.
+    assert sorted(silenced["zaak_id"]) == ["Z1", "Z4"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "key"),
+    [
+        ("3311AB 12", "3311AB|12||"),
+        ("3311 ab 12 a", "3311AB|12|A|"),
+        ("3311AB 12A-2", "3311AB|12|A|2"),
+        ("3311AB 12 A 2", "3311AB|12|A|2"),
+        ("3320AA 3 1", "3320AA|3||1"),  # an addition alone, as the register writes 3-1
+        ("3320AA 3-1", "3320AA|3||1"),
+        ("3320AA 3 - 1", "3320AA|3||1"),
+        ("3311AB 12 BIS", "3311AB|12||BIS"),
+    ],
+)
+def test_an_address_is_read_as_a_person_types_it(typed: str, key: str) -> None:
+    """The same reading for `uitsluiten` and `forget`: a part after the number that is no
+    single letter is the addition, never dropped."""
+    assert erasure.Subject.household(typed).adres_sleutel == key
+
+
+@pytest.mark.parametrize("typed", ["Voorstraat 1", "3311AB", "3311AB 12 A B C", "33111AB 12"])
+def test_what_is_no_address_is_refused(typed: str) -> None:
+    with pytest.raises(ValueError, match="not an address"):
+        erasure.Subject.household(typed)
+
+
+def test_forget_reaches_the_list_a_run_from_before_archived_with_its_config(
+    tmp_path: Path,
+) -> None:
+    """A run from before the list left the config archived it in plain text: `forget`
+    takes the person's BSN out of that copy too, and marks the run."""
+    home = night(tmp_path)
+    run = "20261102-01"
+    archived = home.path / "archive" / run / "config" / "vsig.yaml"
+    legacy = archived.read_text() + f"uitsluitingen:\n  personen: ['{OBJECTED.bsn}']\n"
+    archived.write_text(legacy)  # as a vsig before the move wrote it, sealed as such
+    manifest_path = home.path / "out" / run / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["archive"]["config/vsig.yaml"] = sha256(archived)
+    write_manifest(manifest_path, manifest, TEST_SECRET.encode())
+    assert home.vsig("forget", "--bsn", OBJECTED.bsn).exit_code == 0
+    assert found_in_home(home.path, [OBJECTED.bsn]) == []
+    assert json.loads(manifest_path.read_text())[ERASED]
+    replayed = home.vsig("replay", run)
+    assert "data erased on request" in replayed.output  # not "tampered"

@@ -316,6 +316,8 @@ def run(
     from vsig.night.tonight import RunAbortedError
 
     config = _load(config_path)
+    if moved := config.uitsluitingen.moved():
+        _fail(moved)
     processing_date = _processing_date(when)
     data_home = _home(home, config)
     secret = _secret(config, data_home)
@@ -620,11 +622,12 @@ def uitsluiten_toevoegen(
 
     config = _load(config_path)
     subject = _subject(bsn, address)
-    if not printable(reason).strip():
+    why = " ".join(printable(reason).split())  # one line, nothing that steers a terminal
+    if not why:
         _fail("--reason is empty: say why, for whoever reads the list later")
     data_home, day = _home(home, config), _processing_date(when)
     with _refused(LockedError, "locked", ExitCode.LOCKED):
-        since = uitsluitingen.toevoegen(config, data_home, subject, reason.strip(), day)
+        since = uitsluitingen.toevoegen(config, data_home, subject, why, day)
     if since is None:
         out.print(f"added the {subject.kind} to the exclusion list from {day:%d-%m-%Y}")
     else:
@@ -906,6 +909,9 @@ def config_check(config_path: ConfigOption = DEFAULT_CONFIG) -> None:
         layout = "canonical" if p.layout.is_canonical else "legacy mapping"
         partners.add_row(p.code, p.soort, f"{layout}, {p.layout.encoding}, '{p.layout.separator}'")
     out.print(gemeenten, partners, _routing_matrix(config))
+    if moved := config.uitsluitingen.moved():
+        err.print(f"[red]config error:[/red] {_shown(moved)}", soft_wrap=True)
+        raise typer.Exit(ExitCode.USAGE)
     out.print(f"[green]config OK[/green]: {config_path}")
 
 

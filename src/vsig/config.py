@@ -219,23 +219,26 @@ class Retention(Strict):
 
 
 class Uitsluitingen(Strict):
-    """Where the exclusion list was before it moved to the data home (`vsig uitsluiten`):
-    taken only empty, as the configs of earlier runs have it, so that their replay still
-    loads them. An entry here is refused: it would sit in plain text in a file under
-    version control and in every run's archive, out of reach of `vsig forget`."""
+    """Where the exclusion list was before it moved to the data home (`vsig uitsluiten`).
+    An entry here would sit in plain text in a file under version control and in every
+    run's archive, out of reach of `vsig forget`: a night refuses to run while there is
+    one (`moved`), and every other command works, so that the entries can be put on the
+    list in the home first and the section removed after."""
 
     adressen: list[object] = Field(default_factory=list)
     personen: list[object] = Field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _empty(self) -> Self:
-        if self.adressen or self.personen:
-            raise ValueError(
-                "the exclusion list lives in the data home now: put each entry there with "
-                "`vsig uitsluiten toevoegen --bsn ... | --address ... --reason ...`, then "
-                "remove this section"
-            )
-        return self
+    def moved(self) -> str | None:
+        """Why no night may run with this config; None when the section is empty, as the
+        configs of earlier runs have it."""
+        if not (self.adressen or self.personen):
+            return None
+        return (
+            f"the config lists {len(self.adressen) + len(self.personen)} exclusion(s) under "
+            "`uitsluitingen`; the exclusion list lives in the data home now. Put each entry "
+            'there with `vsig uitsluiten toevoegen --bsn N | --address "POSTCODE NUMMER" '
+            "--reason ...`, then remove the section"
+        )
 
 
 Regeling = Literal["bijstand", "schuldhulpverlening", "beschermingsbewind"]

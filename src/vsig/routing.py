@@ -17,7 +17,11 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from vsig.models import Strict, euros_to_cents
 from vsig.rules import werkdagen
 from vsig.rules.vng import SIGNAALPARTNERSOORTEN
-from vsig.templates import NOTICE
+
+NOTICE: Final = "kennisgeving"
+"""The letter vsig sends itself, under this name as action and template, when a case is
+forwarded and the SDD never sent it a letter (AVG art. 14, `route.notices`): no route
+sends it, and no action may take its name."""
 
 FactKind = Literal["ja/nee", "bedrag", "aantal", "soorten", "gemeentecode"]
 FACTS: Final[dict[str, FactKind]] = {

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from jinja2.exceptions import SecurityError
 
@@ -26,6 +26,10 @@ from vsig.io.state.store import Store
 from vsig.night import nightly
 from vsig.night.tonight import Replay
 from vsig.privacy.purge_log import ERASED, ERASED_BY_RETENTION
+from vsig.routing import NOTICE
+from vsig.templates import SUFFIX
+
+NOTICE_FILE: Final = f"{NOTICE}{SUFFIX}"
 
 
 class ReplayError(Exception):
@@ -103,6 +107,12 @@ def replay(home: Home, run_id: str, secret: bytes) -> Report:
                 f"vsig ({'; '.join(error.problems)}); replay it with the vsig the run had (its "
                 "manifest's environment)"
             ) from None
+        if config.uitsluitingen.moved() or not (archive / audit.TEMPLATES / NOTICE_FILE).is_file():
+            raise ReplayError(
+                f"run {run_id} is not replayed: it is from before the exclusion list left the "
+                "config and forwards brought a notice, both of which this vsig decides "
+                "otherwise; replay it with the vsig the run had (its manifest's environment)"
+            )
         try:
             nightly.run_night(
                 config,

@@ -23,10 +23,11 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from vsig import text
 from vsig.io import pdf
+from vsig.routing import NOTICE
 from vsig.rules import werkdagen
 from vsig.rules.formats import adresregels, bedrag, datum
 from vsig.schemas import LETTER_INDEX
-from vsig.templates import BRIEVEN, DOCUMENTEN, NOTICE, SUFFIX
+from vsig.templates import BRIEVEN, DOCUMENTEN, SUFFIX
 
 if TYPE_CHECKING:  # the config names its templates from here: no import at run time
     from vsig.config import Config

@@ -138,6 +138,7 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
             routed,
             config.offer_terms(),
             read.performed,
+            match.silenced(bundled.case_signals, routed, read.uitsluitingen),
         )
         # What tonight's purge deletes (a case six months without activity, owed a duty or
         # not; a parted debt whose case was) is shown by no output of tonight: none would

@@ -65,21 +65,30 @@ class Subject:
 
     @classmethod
     def household(cls, address: str) -> "Subject":
-        """A household, by its address as a person types it ("3311 AB 12 A"); ValueError
-        when it is not one."""
+        """A household, by its address as a person types it ("3311 AB 12 A", "3311AB
+        12-2", "3320AA 3 1" for an addition alone); ValueError when it is not one."""
         parts = address.split()
-        if (
-            len(parts) >= 2
-            and re.fullmatch(r"\d{4}", parts[0])
-            and re.fullmatch(r"[A-Za-z]{2}", parts[1])
-        ):
+        if len(parts) >= 2 and re.fullmatch(r"[A-Za-z]{2}", parts[1]):
             parts = [parts[0] + parts[1], *parts[2:]]
-        key = normalize.adres_sleutel_van(*parts[:4]) if len(parts) >= 2 else None
+        number = _NUMBER.fullmatch(" ".join(parts[1:]))
+        key = (
+            normalize.adres_sleutel_van(parts[0], *number.groups())
+            if number and re.fullmatch(r"\d{4}[A-Za-z]{2}", parts[0])
+            else None
+        )
         if key is None:
             raise ValueError(
-                'not an address: "POSTCODE HUISNUMMER [LETTER] [TOEVOEGING]", e.g. "3311AB 12 A"'
+                'not an address: "POSTCODE HUISNUMMER [LETTER] [TOEVOEGING]", e.g. "3311AB '
+                '12 A", "3311AB 12-2"'
             )
         return cls(adres_sleutel=key)
+
+
+_NUMBER: Final = re.compile(
+    r"(\d{1,5})(?:\s*([A-Za-z])(?![A-Za-z0-9]))?(?:\s*-?\s*([A-Za-z0-9]{1,4}))?"
+)
+"""A house number as a person types it after the postcode: the number, a letter (one, on
+its own or against the number), an addition (after a space or a dash)."""
 
 
 def named_bsns(signals: pl.DataFrame) -> frozenset[str]:
@@ -156,10 +165,13 @@ def erase(
     # A signal a person decided for someone else listed them among its candidates on the
     # nights it waited: the state forgot them with the choice, those nights did not.
     listed = candidate_of(home, erased.people).join(signals, on=list(SIGNAL_KEY), how="anti")
-    waited_in = runs_holding(home, listed) | set(listed["run_id"])
-    for run_id in sorted(waited_in):
-        _erase_candidacy(home, run_id, listed, secret)
-    touched = sorted(set(touched) | waited_in)
+    waited_in = {
+        run_id
+        for run_id in sorted(set(listed["in_run"]) | set(listed["run_id"]))
+        if _erase_candidacy(home, run_id, listed, secret)
+    }
+    configured = _erase_in_archived_configs(home, erased.people, secret)
+    touched = sorted(set(touched) | waited_in | configured)
     _erase_in_extracts(home, subject)
     rejected = _erase_rejected_rows(home, config, subject, known, secret)
     touched = sorted(set(touched) | rejected)
@@ -280,32 +292,61 @@ def runs_holding(home: Home, signals: pl.DataFrame) -> set[str]:
 
 
 def candidate_of(home: Home, people: frozenset[str]) -> pl.DataFrame:
-    """The signals (`signaalpartner, signaal_id` and the `run_id` that received them) an
-    archived state slice lists with one of these people among their candidates."""
-    found = [pl.DataFrame(schema={**dict.fromkeys(SIGNAL_KEY, pl.String), "run_id": pl.String})]
+    """The signals (`signaalpartner, signaal_id` and the `run_id` that received them) each
+    night's archived state slice (`in_run`) lists with one of these people among their
+    candidates: the nights they waited."""
+    schema = dict.fromkeys([*SIGNAL_KEY, "run_id", "in_run"], pl.String)
+    found = [pl.DataFrame(schema=schema)]
     for path in sorted(home.archive.glob(f"*/{audit.STATE_FOLDER}/signalen.parquet")):
         rows = _naming(path, [*SIGNAL_KEY, "run_id"])
         listing = pl.col("kandidaten").list.eval(pl.element().is_in(sorted(people))).list.any()
-        found.append(rows.filter(listing.fill_null(False)).select(*SIGNAL_KEY, "run_id"))
-    return pl.concat(found).unique().sort(*SIGNAL_KEY)
+        night = pl.lit(path.parent.parent.name).alias("in_run")
+        found.append(rows.filter(listing.fill_null(False)).select(*SIGNAL_KEY, "run_id", night))
+    return pl.concat(found).unique().sort(*SIGNAL_KEY, "in_run")
 
 
-def _erase_candidacy(home: Home, run_id: str, listed: pl.DataFrame, secret: bytes) -> None:
-    """These signals as one night held them while they waited: its archived state slice's
-    rows, and the workbook whose sheet "Twijfel" described their candidates. The signal
-    itself, its creditor's file and its feedback stay: it is someone else's debt now."""
-    keys = listed.select(SIGNAL_KEY)
+def _erase_candidacy(home: Home, run_id: str, listed: pl.DataFrame, secret: bytes) -> bool:
+    """A night as it listed these signals while they waited (`candidate_of`): the rows its
+    archived state slice holds naming the erased, and the workbook whose sheet "Twijfel"
+    described their candidates, which the night a signal came in wrote too. The signal
+    itself, its creditor's file and its feedback stay: it is someone else's debt now.
+    Whether the night changed (and is marked)."""
+    path = home.archived(run_id) / audit.STATE_FOLDER / "signalen.parquet"
+    rows = pl.read_parquet(path) if path.is_file() else None
+    keys = listed.filter(pl.col("in_run") == run_id).select(SIGNAL_KEY)
+    shown = listed.filter((pl.col("in_run") == run_id) | (pl.col("run_id") == run_id))
+    waited = {f"{p}/{i}" for p, i in shown.select(SIGNAL_KEY).rows()}
+    workbooks = [
+        book
+        for book in sorted(home.outputs(run_id).rglob("*.xlsx"))
+        if uitkomsten.mentions(book, [], [], waited, {})
+    ]
+    if not keys.height and not workbooks:
+        return False
     with _marked(home, run_id, ERASED, secret):
-        path = home.archived(run_id) / audit.STATE_FOLDER / "signalen.parquet"
-        if path.is_file():
-            rows = pl.read_parquet(path)
-            left = rows.join(keys, on=list(SIGNAL_KEY), how="anti")
-            if left.height < rows.height:
-                write_parquet_atomic(left, path)
-        waited = {f"{p}/{i}" for p, i in keys.rows()}
-        for workbook in sorted(home.outputs(run_id).rglob("*.xlsx")):
-            if uitkomsten.mentions(workbook, [], [], waited, {}):
-                workbook.unlink()
+        if rows is not None and keys.height:
+            write_parquet_atomic(rows.join(keys, on=list(SIGNAL_KEY), how="anti"), path)
+        for workbook in workbooks:
+            workbook.unlink()
+    return True
+
+
+def _erase_in_archived_configs(home: Home, people: frozenset[str], secret: bytes) -> set[str]:
+    """The runs from before the exclusion list left the config archived it with their
+    config, BSNs in plain text: these people's go. Returns the runs changed."""
+    changed = set()
+    for path in sorted(home.archive.glob(f"*/{audit.CONFIG}/*")):
+        text = path.read_bytes()
+        named = [bsn for bsn in sorted(people) if bsn.encode() in text]
+        if not named:
+            continue
+        run_id = path.relative_to(home.archive).parts[0]
+        with _marked(home, run_id, ERASED, secret):
+            for bsn in named:
+                text = text.replace(bsn.encode(), b"verwijderd")
+            write_atomic(path, text)
+        changed.add(run_id)
+    return changed
 
 
 def runs_waited(home: Home, decided: pl.DataFrame) -> tuple[set[str], frozenset[str]]:

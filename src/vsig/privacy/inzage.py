@@ -29,9 +29,9 @@ from vsig.privacy.erasure import (
     rejects_files,
     runs_registering,
 )
+from vsig.routing import NOTICE
 from vsig.rules.formats import adres_uit_sleutel, adres_zoals_gemeld, bedrag, datum
 from vsig.rules.normalize import contactpoging
-from vsig.templates import NOTICE
 
 _ACTIES = {
     "brief": "Wij stuurden u een brief",

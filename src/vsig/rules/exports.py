@@ -20,6 +20,7 @@ from vsig.contracts import (
     TERMIJNEN_CSV,
     TERUGMELDING_CSV,
 )
+from vsig.routing import NOTICE
 from vsig.rules import cases, keuzes, match, vng
 from vsig.rules.formats import (
     LIST_SEPARATOR,
@@ -33,7 +34,6 @@ from vsig.rules.formats import (
     telefoon,
 )
 from vsig.rules.termijnen import TE_DOEN
-from vsig.templates import NOTICE
 
 NIET_VASTGESTELD: Final = "huishouden; wie van hen is niet vastgesteld"
 """Beside the name a creditor wrote, for a debt matched to a household of namesakes."""

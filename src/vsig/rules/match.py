@@ -624,6 +624,28 @@ def _status(config: Config, processing_date: date, uitsluitingen: pl.DataFrame) 
     )
 
 
+def silenced(
+    case_signals: pl.DataFrame, cases: pl.DataFrame, uitsluitingen: pl.DataFrame
+) -> pl.DataFrame:
+    """The cases (`zaak_id`) no letter or notice may go to (`route.action_details`): at an
+    address on the exclusion list, or whose every debtor is on it (each person matched,
+    each candidate of a household matched). A case opened before its people were listed
+    gets no letter after a move or a forward while they are."""
+    listed, unsafe = (
+        uitsluitingen.filter(pl.col("soort") == soort)["sleutel"].to_list()
+        for soort in ("persoon", "adres")
+    )
+    own = pl.when(pl.col("persoon_bsn").is_not_null()).then(pl.concat_list("persoon_bsn"))
+    debtors = case_signals.select("zaak_id", debtor=own.otherwise("kandidaten")).explode("debtor")
+    everyone = debtors.group_by("zaak_id").agg(pl.col("debtor").is_in(listed).all())
+    return pl.concat(
+        [
+            cases.filter(pl.col("adres_sleutel").is_in(unsafe)).select("zaak_id"),
+            everyone.filter("debtor").select("zaak_id"),
+        ]
+    ).unique()
+
+
 def _unfounded(config: Config) -> pl.Expr:
     """Below the minimum, or outside the days-of-arrears window of the partner's soort
     with less than `buiten_venster_vanaf`."""

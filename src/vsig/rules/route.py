@@ -9,9 +9,17 @@ from typing import Any, Final
 
 import polars as pl
 
-from vsig.routing import COMPARE, BelActie, BriefActie, Condition, DoorstuurActie, Routing, Rule
+from vsig.routing import (
+    COMPARE,
+    NOTICE,
+    BelActie,
+    BriefActie,
+    Condition,
+    DoorstuurActie,
+    Routing,
+    Rule,
+)
 from vsig.rules import bellijst, werkdagen
-from vsig.templates import NOTICE
 
 
 def condition_expr(condition: Condition) -> pl.Expr:
@@ -135,12 +143,15 @@ def action_details(
     cases: pl.DataFrame,
     offer_terms: dict[str, int],
     performed: pl.DataFrame,
+    silenced: pl.DataFrame,
 ) -> pl.DataFrame:
     """Type, template, the day it is for and due date per action, from its one definition
     in the routing; booked tonight for the case's municipality (`cases`: zaak_id,
     gemeentecode). A forward without a term of its own is due when that municipality must
     have made its first offer: `offer_terms` working days on. With them, the notice of a
-    forward to a case never sent a letter (`notices`; `performed`: the actions before)."""
+    forward to a case never sent a letter (`notices`; `performed`: the actions before).
+    A case `silenced` by the exclusion list (`match.silenced`) gets neither letter nor
+    notice: its route offers the letter again each night, for when it is off the list."""
     details = pl.DataFrame(
         [_detail(name, action, processing_date) for name, action in routing.actions.items()],
         schema={
@@ -159,21 +170,30 @@ def action_details(
         .with_columns(geboekt=pl.lit(processing_date))
     )
     detailed = pl.concat([booked.filter(~forward), _offer_due(booked.filter(forward), offer_terms)])
-    return pl.concat([detailed, notices(detailed, performed)]).sort("zaak_id", "volgorde")
+    written = pl.col("actietype").is_in(["brief", NOTICE])
+    unwritten = written & pl.col("zaak_id").is_in(silenced["zaak_id"].implode())
+    return (
+        pl.concat([detailed, notices(detailed, performed)])
+        .filter(~unwritten)
+        .sort("zaak_id", "volgorde")
+    )
 
 
 def notices(actions: pl.DataFrame, performed: pl.DataFrame) -> pl.DataFrame:
     """The notice (`NOTICE`) for each case forwarded tonight that the SDD never sent a
     letter, in the shape of `action_details`: the resident hears from the SDD itself where
     its data came from and that the municipality has it now (AVG art. 14); a forward
-    after a move names the new municipality. It offers nothing, so it is no letter to
+    after a move names the new municipality (a later forward to the same one, a crisis
+    visit, tells nothing new). It offers nothing, so it is no letter to
     the status (`status.letters`), no contact attempt and no term: the municipality's
     offer is still owed."""
     kinds = pl.concat([frame.select("zaak_id", "actietype") for frame in (performed, actions)])
     lettered = kinds.filter(pl.col("actietype") == "brief")
+    told = performed.filter(pl.col("actietype") == NOTICE).select("zaak_id", "gemeentecode")
     return (
         actions.filter(pl.col("actietype") == "doorsturen")
         .join(lettered, on="zaak_id", how="anti")
+        .join(told, on=["zaak_id", "gemeentecode"], how="anti")
         .unique("zaak_id", keep="first", maintain_order=True)
         .with_columns(
             actie=pl.lit(NOTICE),

@@ -17,9 +17,6 @@ RAPPORTEN: Final = Path(__file__).parent / "rapporten"
 FONTS: Final = Path(__file__).parent / "fonts"
 """Source Sans Pro (SIL Open Font License, `fonts/OFL.txt`), for easy-read letters."""
 SUFFIX: Final = ".typ.j2"
-NOTICE: Final = "kennisgeving"
-"""The letter vsig sends itself, under this name as action and template, when a case is
-forwarded and the SDD sent no letter (AVG art. 14); no route sends it."""
 
 
 def letter_files(folder: Path = BRIEVEN) -> list[Path]:
@@ -28,7 +25,6 @@ def letter_files(folder: Path = BRIEVEN) -> list[Path]:
 
 
 def letter_types() -> tuple[str, ...]:
-    """The letter types a route may send; templates whose name starts with `_` are shared
-    parts, and the notice (`NOTICE`) is vsig's own."""
+    """The letter types; templates whose name starts with `_` are shared parts."""
     names = (p.name.removesuffix(SUFFIX) for p in letter_files())
-    return tuple(sorted(n for n in names if not n.startswith("_") and n != NOTICE))
+    return tuple(sorted(n for n in names if not n.startswith("_")))

@@ -278,7 +278,8 @@ MIGRATIONS: Final = (
     # 12: the exclusion list, moved out of the config (a file under version control, copied
     # into every archive) into the state, where `vsig forget` reaches it: a resident who
     # objected (`persoon`, by BSN) or an address (`adres`, by its key), with why and since
-    # when. A replay's scratch state holds only the keys its night needed.
+    # when. A replay's night finds its entries in the run's archive instead, keyed
+    # (`audit.EXCLUSIONS`).
     """
     CREATE TABLE uitsluitingen (
         soort VARCHAR NOT NULL,
