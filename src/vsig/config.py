@@ -21,7 +21,7 @@ from pydantic import (
 from vsig import templates
 from vsig.contracts import HUISNUMMER_PARTS, REQUIRED_SIGNAL_COLUMNS, SIGNAL_COLUMNS
 from vsig.models import Cents, DecimalStyle, Strict
-from vsig.routing import Routing
+from vsig.routing import NOTICE, Routing
 from vsig.rules.vng import Signaalpartnersoort
 
 DEFAULT_HOME = Path("var")
@@ -334,7 +334,9 @@ def load_config(path: Path) -> Config:
     routing_path = path.parent / str(data.get("routing") or DEFAULT_ROUTING)
     routing_root, routing_data = _read_yaml(routing_path, "routing")
     codes = [g.get("code") for g in data.get("gemeenten") or [] if isinstance(g, dict)]
-    context = {"templates": templates.letter_types(), "gemeentecodes": codes}
+    # The notice is vsig's own letter: a route may name every other.
+    routable = tuple(t for t in templates.letter_types() if t != NOTICE)
+    context = {"templates": routable, "gemeentecodes": codes}
     problems: list[str] = []
     try:
         data["routing"] = Routing.model_validate(routing_data, context=context)
