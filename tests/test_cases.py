@@ -71,3 +71,29 @@ def test_a_closed_case_still_tells_what_a_new_signal_must_exceed() -> None:
         ("S1", "Z0", 300_00),
         ("S2", "Z1", 120_00),
     ]
+
+
+def test_a_mobile_number_and_an_e_mail_address_are_known_only_when_they_would_reach() -> None:
+    """The routing facts for a message: a phone number that takes an SMS, however the
+    partner wrote it, and an e-mail address a mail server would take."""
+    contact = {
+        "Z1": ("06-12345678", None),  # mobile, as written
+        "Z2": ("+31 6 1234 5678", "a.jansen@example.nl"),
+        "Z3": ("078 770 8910", "geen e-mail"),  # a landline; no address
+        "Z4": ("0612", "jansen@"),  # too short; no domain
+        "Z5": (None, "Jansen@Voorbeeld.NL"),
+    }
+    signals = case_signals(*((zaak, f"S-{zaak}", "A") for zaak in contact)).with_columns(
+        telefoonnummer=pl.Series([phone for phone, _ in contact.values()], dtype=pl.String),
+        email=pl.Series([mail for _, mail in contact.values()], dtype=pl.String),
+    )
+    facts = cases.facts(signals).select(
+        "zaak_id", "telefoon_bekend", "mobiel_bekend", "email_bekend"
+    )
+    assert facts.rows() == [
+        ("Z1", True, True, False),
+        ("Z2", True, True, True),
+        ("Z3", True, False, False),
+        ("Z4", True, False, False),
+        ("Z5", False, False, True),
+    ]

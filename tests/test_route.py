@@ -151,6 +151,8 @@ FACTS = st.fixed_dictionaries(
         "gemeentecode": st.sampled_from(["0482", "0505", "0642"]),
         "meervoudig": st.booleans(),
         "telefoon_bekend": st.booleans(),
+        "mobiel_bekend": st.booleans(),
+        "email_bekend": st.booleans(),
     }
 )
 
@@ -203,6 +205,14 @@ def test_amount_operators_compare_cents(facts, op, threshold) -> None:
         ">=": total >= threshold,
     }[op]
     assert routed == ("test" if expected else "rest")
+
+
+@given(FACTS, st.sampled_from(["mobiel_bekend", "email_bekend"]), st.booleans())
+def test_a_rule_can_ask_for_a_mobile_number_or_an_e_mail_address(facts, fact, wanted) -> None:
+    """The facts a message needs (issue 35): a rule on them takes the cases that have it."""
+    rule = routing_with({fact: {"==": wanted}})
+    routed = route.route(pl.DataFrame([facts]), rule)["regel"].item()
+    assert routed == ("test" if facts[fact] == wanted else "rest")
 
 
 @given(FACTS, st.lists(st.sampled_from(SIGNAALPARTNERSOORTEN), min_size=1, unique=True))

@@ -236,6 +236,8 @@ STATE_COLUMNS: Final = {
         "regel",
         "telefoon_bekend",
         "samengevoegd_in",
+        "mobiel_bekend",
+        "email_bekend",
     ),
     "routeringen": (
         "run_id",
@@ -245,6 +247,8 @@ STATE_COLUMNS: Final = {
         "meervoudig",
         "regel",
         "telefoon_bekend",
+        "mobiel_bekend",
+        "email_bekend",
     ),
     "acties": (
         "run_id",

@@ -34,6 +34,8 @@ FACTS: Final[dict[str, FactKind]] = {
     "gemeentecode": "gemeentecode",
     "meervoudig": "ja/nee",
     "telefoon_bekend": "ja/nee",
+    "mobiel_bekend": "ja/nee",
+    "email_bekend": "ja/nee",
 }
 COMPARE: Final[dict[str, Callable[[Any, Any], Any]]] = {
     "==": operator.eq,

@@ -14,7 +14,7 @@ from typing import Final
 import polars as pl
 
 from vsig.contracts import DEBT_KEY
-from vsig.rules import vng
+from vsig.rules import normalize, vng
 from vsig.rules.lifecycle import Followed
 
 CASE_SIGNAL_COLUMNS: Final = (
@@ -253,11 +253,15 @@ def facts(case_signals: pl.DataFrame) -> pl.DataFrame:
         .group_by("zaak_id")
         .agg(totaal_achterstand=pl.col("bedrag").sum(), meervoudig=pl.len() > 1)
     )
+    mobile = normalize.mobiel(case_signals["telefoonnummer"])
+    mail = normalize.bezorgbaar(case_signals["email"])
     counts = case_signals.group_by("zaak_id").agg(
         aantal_signalen=(pl.col("status") == vng.NOG_NIET_OPGEPAKT).sum().cast(pl.Int32),
         soorten=pl.col("soort").unique().sort(),
         crisis=pl.col("crisissignaal").any(),
         warme_overdracht=pl.col("warme_overdracht").any(),
         telefoon_bekend=pl.col("telefoonnummer").is_not_null().any(),
+        mobiel_bekend=pl.col("telefoonnummer").is_in(mobile).any(),
+        email_bekend=pl.col("email").is_in(mail).any(),
     )
     return totals.join(counts, on="zaak_id").sort("zaak_id")

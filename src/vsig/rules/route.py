@@ -352,6 +352,8 @@ def _cell(
             "gemeentecode": [gemeentecode],
             "meervoudig": [False],
             "telefoon_bekend": [phone],
+            "mobiel_bekend": [phone],
+            "email_bekend": [False],
         }
     )
     name = route(case, routing)["regel"].item()

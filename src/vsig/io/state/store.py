@@ -289,6 +289,15 @@ MIGRATIONS: Final = (
         PRIMARY KEY (soort, sleutel)
     );
     """,
+    # 13: the routing facts "a mobile number is known" and "an e-mail address is known"
+    # (`cases.facts`). A case routed before has neither recorded: its next routing, when
+    # its signals or address change, computes them from its signals.
+    """
+    ALTER TABLE zaken ADD COLUMN mobiel_bekend BOOLEAN;
+    ALTER TABLE zaken ADD COLUMN email_bekend BOOLEAN;
+    ALTER TABLE routeringen ADD COLUMN mobiel_bekend BOOLEAN;
+    ALTER TABLE routeringen ADD COLUMN email_bekend BOOLEAN;
+    """,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)
