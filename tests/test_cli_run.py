@@ -306,7 +306,8 @@ def test_a_municipality_gets_only_its_own_cases(story: Story) -> None:
     gemeente_of = dict(story.state("SELECT zaak_id, gemeentecode FROM zaken"))
     seen = set()
     for run_id in story.results:
-        for path in (story.home.path / "out" / run_id / "exports" / "gemeente").glob("*.csv"):
+        exports = story.home.path / "out" / run_id / "exports"
+        for path in [*exports.glob("gemeente/*.csv"), *exports.glob("huisbezoeken/*.csv")]:
             for row in cells(path):
                 assert gemeente_of[row["Zaak"]] == path.stem
                 seen.add(path.stem)

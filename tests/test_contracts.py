@@ -21,6 +21,7 @@ OUTPUTS = {
     "cases.csv": contracts.CASES_CSV,
     "rejects": tuple(schemas.REJECTS),
     "gemeente": contracts.GEMEENTE_CSV,
+    "huisbezoeken": contracts.HUISBEZOEKEN_CSV,
     "bellijst.csv": contracts.BELLIJST_CSV,
     "niet_gekoppeld.csv": contracts.NIET_GEKOPPELD_CSV,
     "schuldhulpverlening.csv": contracts.SCHULDHULPVERLENING_CSV,

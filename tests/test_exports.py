@@ -1,12 +1,15 @@
 """What each export holds, on frames of a few rows: each creditor hears of its own rows only."""
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import polars as pl
 
 from vsig.config import Config
 from vsig.contracts import TE_DOEN_COLUMNS, TERUGMELDING_CSV
 from vsig.rules import exports, vng
+
+from .scenario import Home, Resident, csv_text, make_bsn
 
 TODAY = date(2026, 12, 1)
 SIGNAL = {
@@ -200,3 +203,45 @@ def test_a_municipality_sees_its_own_cases_and_only_a_forwarded_case_names_peopl
     ]
     others = [rows.height for code, rows in exports_.items() if code not in ("0505", "0590")]
     assert others == [0] * len(others)
+
+
+def test_a_municipality_gets_its_home_visits_in_the_order_a_route_walks_them(
+    tmp_path: Path,
+) -> None:
+    """Three crisis households without a phone number are forwarded for a visit within 3
+    working days: Dordrecht's list orders them by postcode, then number, letter and
+    addition, each with its deadline. A visit recorded on the sheet of outcomes (a
+    contactpoging "Huisbezoek") takes its case off the list; one not made by its day
+    is marked late; Papendrecht's list is there, empty."""
+    home = Home.create(tmp_path)
+    people = [
+        Resident(make_bsn(901), "Later", date(1970, 1, 1), "3312AA", 10, toevoeging="2"),
+        Resident(make_bsn(902), "Eerder", date(1970, 1, 1), "3312AA", 10, huisletter="A"),
+        Resident(make_bsn(903), "Eerst", date(1970, 1, 1), "3311ZZ", 99),
+    ]
+    day = date(2026, 12, 21)  # a Monday: three working days on is Thursday the 24th
+    home.registers(day, people)
+    crisis = {"crisissignaal": "ja"}
+    home.signals(
+        "EVIDES", day, [p.signal(f"E-{n}", "90.00", day, **crisis) for n, p in enumerate(people)]
+    )
+    assert home.run(day).exit_code == 0
+    visits = home.out("20261221-01", "exports/huisbezoeken/0505.csv")
+    assert visits.select("Adres", "Postcode", "Bezoeken uiterlijk", "Te laat", "Crisis").rows() == [
+        ("Voorstraat 99", "3311 ZZ", "24-12-2026", "nee", "ja"),
+        ("Voorstraat 10A", "3312 AA", "24-12-2026", "nee", "ja"),
+        ("Voorstraat 10-2", "3312 AA", "24-12-2026", "nee", "ja"),
+    ]
+    assert home.out("20261221-01", "exports/huisbezoeken/0590.csv").is_empty()
+    visited = visits["Zaak"][0]
+    later = date(2026, 12, 28)
+    home.registers(later, people)
+    row = {"zaak_id": visited, "datum": "2026-12-23", "gebeurtenis": "contactpoging",
+           "waarde": "Huisbezoek|ja|Middag"}  # fmt: skip
+    home.write("uitkomsten/bezoek.csv", csv_text([row], list(row)))
+    assert home.run(later).exit_code == 0
+    left = home.out("20261228-01", "exports/huisbezoeken/0505.csv")
+    assert left.select("Adres", "Te laat").rows() == [
+        ("Voorstraat 10A", "ja"),
+        ("Voorstraat 10-2", "ja"),
+    ]

@@ -368,7 +368,7 @@ def test_every_sheet_people_print_prints_readable_on_as_few_pages_as_it_can(out:
             if sheet.sheet_state != "visible":
                 continue  # the value lists behind the drop-downs
             setup = sheet.page_setup
-            name = f"{workbook.name}/{sheet.title}"
+            name = f"{workbook.relative_to(out / 'exports')}/{sheet.title}"
             printed[name] = (
                 setup.orientation, setup.paperSize, setup.fitToHeight,
                 sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.print_title_rows,
@@ -382,11 +382,16 @@ def test_every_sheet_people_print_prints_readable_on_as_few_pages_as_it_can(out:
             assert rest / wide <= PAGE_WIDTH - first, name  # readable
             assert wide == 1 or rest / (wide - 1) > PAGE_WIDTH - first, name  # no more pages
             across[name] = (wide, sheet.print_title_cols, setup.pageOrder)
-    assert {"0505.xlsx/export", "0505.xlsx/Uitkomsten", "bellijst.xlsx/Twijfel"} <= set(printed)
+    assert {
+        "gemeente/0505.xlsx/export",
+        "gemeente/0505.xlsx/Uitkomsten",
+        "huisbezoeken/0505.xlsx/export",
+        "sdd/bellijst.xlsx/Twijfel",
+    } <= set(printed)
     assert set(printed.values()) == {("landscape", 9, 0, True, "$1:$1", "pagina &P van &N")}, (
         printed
     )
-    assert across["0505.xlsx/export"][0] > 1  # 26 columns
+    assert across["gemeente/0505.xlsx/export"][0] > 1  # 26 columns
     for wide, columns, order in across.values():
         assert (columns, order) == (("$A:$A", "overThenDown") if wide > 1 else (None, None))
 

@@ -118,6 +118,18 @@ GEMEENTE_CSV: Final = (
 forwarded case, one row for any other case; a case that moved to another municipality
 tonight once more in the old one's, as `Verhuisd` `naar …` only."""
 
+HUISBEZOEKEN_CSV: Final = (
+    "Zaak",
+    "Adres",
+    "Postcode",
+    "Woonplaats",
+    "Bewoners",
+    "Telefoon",
+    "Bezoeken uiterlijk",
+    "Te laat",
+    "Crisis",
+)
+"""A municipality's list of home visits, in the order a route walks them."""
 BELLIJST_CSV: Final = (
     "Zaak",
     "Gemeente",

@@ -131,10 +131,12 @@ class BelActie(_Described):
 
 class DoorstuurActie(_Described):
     """Forward the case to the household's municipality, which acts on it; with
-    `binnen_werkdagen` it must act (e.g. visit) within that many working days."""
+    `binnen_werkdagen` it must act (e.g. visit) within that many working days, and with
+    `huisbezoek` it acts by a visit: the case is on its list of visits until then."""
 
     type: Literal["doorsturen"]
     binnen_werkdagen: int | None = Field(None, ge=1, le=60)
+    huisbezoek: bool = False
 
     def uiterlijk(self, processing_date: date) -> date | None:
         if self.binnen_werkdagen is None:
@@ -293,6 +295,12 @@ class Routing(Strict):
     def rule_labels(self) -> dict[str, str]:
         """Each rule's name → what people read for it (`omschrijving`)."""
         return {r.name: r.label(r.name) for r in self.rules}
+
+    def visits(self) -> list[str]:
+        """The actions that forward a case for a home visit (`DoorstuurActie.huisbezoek`)."""
+        return sorted(
+            n for n, a in self.actions.items() if isinstance(a, DoorstuurActie) and a.huisbezoek
+        )
 
     def action_labels(self) -> dict[str, str]:
         """Each action's name → what people read for it (`omschrijving`), vsig's own notice

@@ -4,6 +4,7 @@ signals.csv, cases.csv            every signal and every routed case of the nigh
 rejects/<inbox path>.csv          each input file's rejected rows, with the reason
 letters/                          the letters, their print files and index.csv
 exports/gemeente/<code>.csv       each municipality's cases, a row per debt when forwarded
+exports/huisbezoeken/<code>.csv   the home visits each municipality owes, in route order
 exports/sdd/bellijst.csv          the SDD's worklist: every call due or overdue
 exports/sdd/niet_gekoppeld.csv    signals no household could be found for
 exports/sdd/schuldhulpverlening.csv  signals of residents already in schuldhulpverlening
@@ -81,6 +82,12 @@ def write(
     for code, rows in per_gemeente.items():
         path = folder / "exports" / "gemeente" / f"{code}.csv"
         spreadsheets.write_for_people(rows, path, day, (sheets[code], code, None))
+    visits = exports.huisbezoeken(
+        tonight.owed, tonight.case_actions, tonight.households, tonight.open_now, config, day
+    )
+    for code, rows in visits.items():
+        path = folder / "exports" / "huisbezoeken" / f"{code}.csv"
+        spreadsheets.write_for_people(rows, path, day)
     calls = exports.bellijst(tonight.calls, te_doen, households, schulden, verstuurd, config, day)
     path = folder / "exports" / "sdd" / "bellijst.csv"
     twijfel = exports.twijfel(tonight.waiting, config)

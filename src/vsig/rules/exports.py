@@ -13,6 +13,7 @@ from vsig.contracts import (
     ADDRESS_COLUMNS,
     BELLIJST_CSV,
     GEMEENTE_CSV,
+    HUISBEZOEKEN_CSV,
     NIET_GEKOPPELD_CSV,
     SCHULD_COLUMNS,
     SCHULDHULPVERLENING_CSV,
@@ -265,6 +266,55 @@ def gemeente_exports(
         g.code: every.filter(pl.col("gemeentecode") == g.code)
         .select(GEMEENTE_CSV)
         .sort("Zaak", "Schuldeiser", "Klantnummer", nulls_last=True)
+        for g in config.gemeenten
+    }
+
+
+def huisbezoeken(
+    owed: pl.DataFrame,
+    case_actions: pl.DataFrame,
+    households_: pl.DataFrame,
+    open_cases: pl.DataFrame,
+    config: Config,
+    today: date,
+) -> dict[str, pl.DataFrame]:
+    """Per municipality, the home visits it owes (`HUISBEZOEKEN_CSV`): each open case
+    forwarded to it by a visit action (`Routing.visits`) whose first offer is still owed
+    (`termijnen`: no contact recorded since), by when, in the order a route walks them:
+    postcode, then house number, letter and addition. Every municipality gets its list,
+    if need be an empty one. A visit is recorded on the sheet of outcomes, as a
+    contactpoging "Huisbezoek"."""
+    visiting = case_actions.join(
+        open_cases.select("zaak_id", "gemeentecode", "crisis"), on="zaak_id"
+    )
+    visits = visiting.filter(
+        pl.col("actie").is_in(config.routing.visits()),
+        pl.coalesce("gemeentecode", "gemeentecode_right") == pl.col("gemeentecode_right"),
+    ).select("zaak_id", gemeentecode="gemeentecode_right", crisis="crisis")
+    due = owed.filter(pl.col("termijn") == "eerste_aanbod", pl.col("wie") == "gemeente")
+    listed = (
+        due.select("zaak_id", "uiterlijk")
+        .join(visits.unique("zaak_id"), on="zaak_id")
+        .join(households_, on="zaak_id", how="left")
+        .sort(
+            "gemeentecode", "postcode", "huisnummer", "huisletter", "huisnummertoevoeging",
+            "zaak_id", nulls_last=True,
+        )
+        .select(
+            "gemeentecode",
+            pl.col("zaak_id").alias("Zaak"),
+            straat().alias("Adres"),
+            postcode().alias("Postcode"),
+            pl.col("woonplaats").alias("Woonplaats"),
+            _joined("bewoners").alias("Bewoners"),
+            _joined("telefoonnummers").alias("Telefoon"),
+            pl.col("uiterlijk").alias("Bezoeken uiterlijk"),
+            ja_nee(pl.col("uiterlijk") < today).alias("Te laat"),
+            ja_nee(pl.col("crisis")).alias("Crisis"),
+        )
+    )  # fmt: skip
+    return {
+        g.code: listed.filter(pl.col("gemeentecode") == g.code).select(HUISBEZOEKEN_CSV)
         for g in config.gemeenten
     }
 
