@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from vsig.contracts import ACTION_COLUMNS
-from vsig.rules.bellijst import open_calls
+from vsig.rules.bellijst import open_calls, open_visits
 
 TODAY = date(2026, 11, 16)
 BOOKED = date(2026, 11, 2)
@@ -108,3 +108,46 @@ def test_a_later_event_never_puts_a_call_back_on_the_list(
         assert after == before
     else:
         assert after == before - {zaak}
+
+
+def test_a_visit_is_owed_only_for_the_forward_the_case_is_under_now() -> None:
+    """Z1's visit reached the household, then a plain forward followed: no visit. Z2 was
+    visited-forwarded before it moved away and back, and is under a plain forward now.
+    Z3 moved on to Zwijndrecht, whose forward is no visit. Z4's visit is owed. Z5 lives
+    at an address on the exclusion list."""
+    d = [date(2026, 12, day) for day in range(1, 8)]
+    visit = {"actie": "huisbezoek_gemeente", "actietype": "doorsturen"}
+    plain = {"actie": "doorsturen_naar_gemeente", "actietype": "doorsturen"}
+    rows = [
+        ("Z1", visit, d[0], "0505"), ("Z1", plain, d[2], "0505"),
+        ("Z2", visit, d[0], "0505"), ("Z2", plain, d[1], "0505"), ("Z2", plain, d[4], "0505"),
+        ("Z3", visit, d[0], "0505"), ("Z3", plain, d[3], "0642"),
+        ("Z4", visit, d[0], "0505"),
+        ("Z5", visit, d[0], "0505"),
+    ]  # fmt: skip
+    actions = pl.DataFrame(
+        [{"zaak_id": z, **a, "geboekt": g, "uiterlijk": g + timedelta(days=3), "gemeentecode": c}
+         for z, a, g, c in rows]
+    )  # fmt: skip
+    forwarded = pl.DataFrame(
+        {"zaak_id": ["Z1", "Z2", "Z3", "Z4", "Z5"], "laatst": [d[2], d[1], d[3], d[0], d[0]]}
+    )
+    cases = pl.DataFrame(
+        {"zaak_id": ["Z1", "Z2", "Z3", "Z4", "Z5"],
+         "gemeentecode": ["0505", "0505", "0642", "0505", "0505"]}
+    )  # fmt: skip
+    events = pl.DataFrame(
+        {"zaak_id": ["Z1"], "datum": [d[1]], "gebeurtenis": ["contactpoging"],
+         "waarde": ["Huisbezoek|ja|Middag"]}
+    )  # fmt: skip
+    owed = open_visits(
+        actions,
+        events,
+        forwarded,
+        cases,
+        ["huisbezoek_gemeente"],
+        pl.DataFrame({"zaak_id": ["Z5"]}),
+    )
+    assert owed.select("zaak_id", "gemeentecode", "uiterlijk", "pogingen").rows() == [
+        ("Z4", "0505", d[3], 0)
+    ]

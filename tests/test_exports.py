@@ -208,40 +208,50 @@ def test_a_municipality_sees_its_own_cases_and_only_a_forwarded_case_names_peopl
 def test_a_municipality_gets_its_home_visits_in_the_order_a_route_walks_them(
     tmp_path: Path,
 ) -> None:
-    """Three crisis households without a phone number are forwarded for a visit within 3
-    working days: Dordrecht's list orders them by postcode, then number, letter and
-    addition, each with its deadline. A visit recorded on the sheet of outcomes (a
-    contactpoging "Huisbezoek") takes its case off the list; one not made by its day
-    is marked late; Papendrecht's list is there, empty."""
+    """Five crisis households without a phone number are forwarded for a visit within 3
+    working days: Dordrecht's list orders them by postcode, then the number, its
+    additions in number order, its letters; each with its deadline. A visit that reached
+    the household takes its case off the list; one that found nobody home stays, as an
+    attempt, and is not late; one not made by its day is late; an address put on the
+    exclusion list as unsafe is visited by nobody. Papendrecht's list is there, empty."""
     home = Home.create(tmp_path)
     people = [
-        Resident(make_bsn(901), "Later", date(1970, 1, 1), "3312AA", 10, toevoeging="2"),
-        Resident(make_bsn(902), "Eerder", date(1970, 1, 1), "3312AA", 10, huisletter="A"),
-        Resident(make_bsn(903), "Eerst", date(1970, 1, 1), "3311ZZ", 99),
+        Resident(make_bsn(901), "Tien", date(1970, 1, 1), "3312AA", 10),
+        Resident(make_bsn(902), "Letter", date(1970, 1, 1), "3312AA", 10, huisletter="A"),
+        Resident(make_bsn(903), "Twee", date(1970, 1, 1), "3312AA", 10, toevoeging="2"),
+        Resident(make_bsn(904), "Tiende", date(1970, 1, 1), "3312AA", 10, toevoeging="10"),
+        Resident(make_bsn(905), "Eerst", date(1970, 1, 1), "3311ZZ", 99),
     ]
     day = date(2026, 12, 21)  # a Monday: three working days on is Thursday the 24th
     home.registers(day, people)
-    crisis = {"crisissignaal": "ja"}
-    home.signals(
-        "EVIDES", day, [p.signal(f"E-{n}", "90.00", day, **crisis) for n, p in enumerate(people)]
-    )
+    crisis = [p.signal(f"E-{n}", "90.00", day, crisissignaal="ja") for n, p in enumerate(people)]
+    home.signals("EVIDES", day, crisis)
     assert home.run(day).exit_code == 0
     visits = home.out("20261221-01", "exports/huisbezoeken/0505.csv")
-    assert visits.select("Adres", "Postcode", "Bezoeken uiterlijk", "Te laat", "Crisis").rows() == [
-        ("Voorstraat 99", "3311 ZZ", "24-12-2026", "nee", "ja"),
-        ("Voorstraat 10A", "3312 AA", "24-12-2026", "nee", "ja"),
-        ("Voorstraat 10-2", "3312 AA", "24-12-2026", "nee", "ja"),
+    assert visits.select("Adres", "Postcode", "Bezoeken uiterlijk", "Te laat").rows() == [
+        ("Voorstraat 99", "3311 ZZ", "24-12-2026", "nee"),
+        ("Voorstraat 10", "3312 AA", "24-12-2026", "nee"),
+        ("Voorstraat 10-2", "3312 AA", "24-12-2026", "nee"),
+        ("Voorstraat 10-10", "3312 AA", "24-12-2026", "nee"),
+        ("Voorstraat 10A", "3312 AA", "24-12-2026", "nee"),
     ]
     assert home.out("20261221-01", "exports/huisbezoeken/0590.csv").is_empty()
-    visited = visits["Zaak"][0]
+    zaak = dict(zip(visits["Adres"], visits["Zaak"], strict=True))
     later = date(2026, 12, 28)
     home.registers(later, people)
-    row = {"zaak_id": visited, "datum": "2026-12-23", "gebeurtenis": "contactpoging",
-           "waarde": "Huisbezoek|ja|Middag"}  # fmt: skip
-    home.write("uitkomsten/bezoek.csv", csv_text([row], list(row)))
+    header = ["zaak_id", "datum", "gebeurtenis", "waarde"]
+    made = {"Voorstraat 99": "Huisbezoek|ja|Middag", "Voorstraat 10": "Huisbezoek|nee|Ochtend"}
+    rows = [
+        dict(zip(header, (zaak[at], "2026-12-23", "contactpoging", waarde), strict=True))
+        for at, waarde in made.items()
+    ]
+    home.write("uitkomsten/bezoek.csv", csv_text(rows, header))
+    unsafe = ("--address", "3312AA 10-10", "--reason", "onveilig")
+    assert home.vsig("uitsluiten", "toevoegen", *unsafe).exit_code == 0
     assert home.run(later).exit_code == 0
     left = home.out("20261228-01", "exports/huisbezoeken/0505.csv")
-    assert left.select("Adres", "Te laat").rows() == [
-        ("Voorstraat 10A", "ja"),
-        ("Voorstraat 10-2", "ja"),
+    assert left.select("Adres", "Te laat", "Pogingen", "Laatste poging").rows() == [
+        ("Voorstraat 10", "nee", "1", "23-12-2026"),  # nobody home: tried, still owed
+        ("Voorstraat 10-2", "ja", "0", None),
+        ("Voorstraat 10A", "ja", "0", None),
     ]

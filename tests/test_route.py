@@ -539,8 +539,12 @@ def test_a_rule_that_books_a_call_must_require_a_number_to_call() -> None:
     context = {"templates": ("informatiebrief",), "gemeentecodes": ("0505",)}
     with pytest.raises(ValueError, match=r"books a call \(bellen\) without requiring"):
         routing.Routing.model_validate(data, context=context)
-    data["rules"][0]["when"]["telefoon_bekend"] = {"==": True}  # type: ignore[index]
-    assert routing.Routing.model_validate(data, context=context).rules[0].name == "groot"
+    for number in ("telefoon_bekend", "mobiel_bekend"):  # a mobile number is a number
+        data["rules"][0]["when"] = {"totaal_achterstand": {">=": 500}, number: {"==": True}}  # type: ignore[index]
+        assert routing.Routing.model_validate(data, context=context).rules[0].name == "groot"
+    data["rules"][0]["when"] = {"email_bekend": {"==": True}}  # type: ignore[index]
+    with pytest.raises(ValueError, match="without requiring"):
+        routing.Routing.model_validate(data, context=context)
 
 
 def test_a_call_is_on_the_list_from_its_window_and_due_on_the_day_the_letter_promised() -> None:

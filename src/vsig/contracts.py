@@ -127,7 +127,8 @@ HUISBEZOEKEN_CSV: Final = (
     "Telefoon",
     "Bezoeken uiterlijk",
     "Te laat",
-    "Crisis",
+    "Pogingen",
+    "Laatste poging",
 )
 """A municipality's list of home visits, in the order a route walks them."""
 BELLIJST_CSV: Final = (

@@ -270,11 +270,14 @@ class Routing(Strict):
                     "the rules after it could never match",
                 )
             calls = [a for a in rule.actions if isinstance(self.actions[a], BelActie)]
-            if calls and (rule.when or {}).get("telefoon_bekend") != {"==": True}:
+            when = rule.when or {}
+            numbered = {"==": True} in (when.get("telefoon_bekend"), when.get("mobiel_bekend"))
+            if calls and not numbered:
                 raise RuleError(
                     ("rules", index, "when"),
                     f"books a call ({', '.join(calls)}) without requiring "
-                    '`telefoon_bekend: {"==": true}`: its letter would promise a call to a '
+                    '`telefoon_bekend: {"==": true}` (or `mobiel_bekend`): its letter would '
+                    "promise a call to a "
                     "household whose number nobody has. Require the number here, and let a "
                     "rule below take the same cases without one (a home visit or a forward "
                     "to the municipality)",

@@ -82,9 +82,7 @@ def write(
     for code, rows in per_gemeente.items():
         path = folder / "exports" / "gemeente" / f"{code}.csv"
         spreadsheets.write_for_people(rows, path, day, (sheets[code], code, None))
-    visits = exports.huisbezoeken(
-        tonight.owed, tonight.case_actions, tonight.households, tonight.open_now, config, day
-    )
+    visits = exports.huisbezoeken(tonight.visits, tonight.households, config, day)
     for code, rows in visits.items():
         path = folder / "exports" / "huisbezoeken" / f"{code}.csv"
         spreadsheets.write_for_people(rows, path, day)

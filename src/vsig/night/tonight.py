@@ -224,6 +224,7 @@ class Tonight:
     open_signals: pl.DataFrame  # all signals of every case open after tonight
     case_actions: pl.DataFrame  # every action of those cases, tonight's included
     calls: pl.DataFrame  # the SDD's calls due today or overdue (`bellijst.open_calls`)
+    visits: pl.DataFrame  # the home visits the municipalities owe (`bellijst.open_visits`)
     open_now: pl.DataFrame  # every case open after tonight (`lifecycle.open_after`)
     households: pl.DataFrame  # who lives in each open case's home (`exports.households`)
     schulden: pl.DataFrame  # each open case's debts as people read them

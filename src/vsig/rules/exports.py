@@ -271,34 +271,21 @@ def gemeente_exports(
 
 
 def huisbezoeken(
-    owed: pl.DataFrame,
-    case_actions: pl.DataFrame,
-    households_: pl.DataFrame,
-    open_cases: pl.DataFrame,
-    config: Config,
-    today: date,
+    visits: pl.DataFrame, households_: pl.DataFrame, config: Config, today: date
 ) -> dict[str, pl.DataFrame]:
-    """Per municipality, the home visits it owes (`HUISBEZOEKEN_CSV`): each open case
-    forwarded to it by a visit action (`Routing.visits`) whose first offer is still owed
-    (`termijnen`: no contact recorded since), by when, in the order a route walks them:
-    postcode, then house number, letter and addition. Every municipality gets its list,
-    if need be an empty one. A visit is recorded on the sheet of outcomes, as a
+    """Per municipality, the home visits it owes (`bellijst.open_visits`) as its workers
+    read them (`HUISBEZOEKEN_CSV`), in the order a route walks them: postcode, house
+    number, then the number without letter or addition, its additions in number order,
+    its letters. Late while not tried by its day. Every municipality gets its list, if
+    need be an empty one. A visit is recorded on the export's sheet of outcomes, as a
     contactpoging "Huisbezoek"."""
-    visiting = case_actions.join(
-        open_cases.select("zaak_id", "gemeentecode", "crisis"), on="zaak_id"
-    )
-    visits = visiting.filter(
-        pl.col("actie").is_in(config.routing.visits()),
-        pl.coalesce("gemeentecode", "gemeentecode_right") == pl.col("gemeentecode_right"),
-    ).select("zaak_id", gemeentecode="gemeentecode_right", crisis="crisis")
-    due = owed.filter(pl.col("termijn") == "eerste_aanbod", pl.col("wie") == "gemeente")
+    toevoeging = pl.col("huisnummertoevoeging")
     listed = (
-        due.select("zaak_id", "uiterlijk")
-        .join(visits.unique("zaak_id"), on="zaak_id")
-        .join(households_, on="zaak_id", how="left")
+        visits.join(households_, on="zaak_id", how="left")
         .sort(
-            "gemeentecode", "postcode", "huisnummer", "huisletter", "huisnummertoevoeging",
-            "zaak_id", nulls_last=True,
+            "gemeentecode", "postcode", "huisnummer", "huisletter",
+            toevoeging.str.to_integer(strict=False), toevoeging, "zaak_id",
+            nulls_last=False,
         )
         .select(
             "gemeentecode",
@@ -309,8 +296,9 @@ def huisbezoeken(
             _joined("bewoners").alias("Bewoners"),
             _joined("telefoonnummers").alias("Telefoon"),
             pl.col("uiterlijk").alias("Bezoeken uiterlijk"),
-            ja_nee(pl.col("uiterlijk") < today).alias("Te laat"),
-            ja_nee(pl.col("crisis")).alias("Crisis"),
+            ja_nee((pl.col("uiterlijk") < today) & (pl.col("pogingen") == 0)).alias("Te laat"),
+            pl.col("pogingen").alias("Pogingen"),
+            pl.col("laatste_poging").alias("Laatste poging"),
         )
     )  # fmt: skip
     return {
