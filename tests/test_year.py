@@ -281,6 +281,19 @@ class Street:
             out.setdefault(partner, []).append(row)
             for bsn in about:
                 self.last_activity[bsn] = day
+        if day == START + timedelta(days=330):
+            # A crisis without a number to call: the municipality owes a home visit. Drawn
+            # from nothing random, and late in the year, which the seed makes as it was
+            # until then (the events of an extra case draw from it after).
+            free = sorted(living - {d.bsn for d in self.debts.values()})
+            person = self.people[free[0]]
+            self.signal_number += 1
+            visit = person.signal(
+                f"J-{self.signal_number}", "120.00", day, bsn=person.bsn,
+                klantnummer="K-bezoek", crisissignaal="ja", voorletters="",
+            )  # fmt: skip
+            out.setdefault("EVIDES", []).append(visit)
+            self.last_activity[person.bsn] = day
         if (day - START).days in (20, 200) and living:
             # A creditor misspells a name and knows nothing else: doubt, which waits for a
             # person at the SDD and ages out with retention, whoever moves meanwhile.
@@ -523,6 +536,7 @@ def check_the_night(db: Db, home: Home, street: Street, day: date) -> None:
     for due in read + [d for (d,) in actions]:
         assert werkdagen.is_werkdag(due), (day, due)
     assert_calls_listed_while_due_and_unanswered(db, home, day)
+    assert_visits_listed_while_owed_and_unreached(db, home, day)
     assert_no_call_promised_without_a_number(db, day)
     assert_forwards_overdue_without_an_offer(db, home, day)
     assert_moves_told(db, home, street, day)
@@ -875,6 +889,37 @@ street_calls: list[str] = []
 """Each case on each night's call list, to show the year had calls to check."""
 
 
+def assert_visits_listed_while_owed_and_unreached(db: Db, home: Home, day: date) -> None:
+    """The municipalities' visit lists hold exactly the open cases whose forward they are
+    under now (owed where the case is, begun last: a move's forward carries on the first)
+    is a home visit, and whose household nobody reached since it began."""
+    owed = state(
+        db,
+        "WITH fw AS (SELECT a.zaak_id, a.actie, a.geboekt, z.gemeentecode AS hier, "
+        "(SELECT min(f.geboekt) FROM acties f WHERE f.zaak_id = a.zaak_id AND "
+        "f.actie = a.actie) AS sinds FROM acties a JOIN zaken z USING (zaak_id) "
+        f"WHERE z.gesloten IS NULL AND a.actietype = 'doorsturen' AND {counted('a')}), "
+        "laatst AS (SELECT zaak_id, max(sinds) AS laatst FROM fw GROUP BY zaak_id) "
+        "SELECT DISTINCT fw.hier, fw.zaak_id FROM fw JOIN laatst USING (zaak_id) "
+        "WHERE fw.actie = 'huisbezoek_gemeente' AND fw.geboekt >= laatst.laatst "
+        "AND NOT EXISTS (SELECT 1 FROM gebeurtenissen g WHERE g.zaak_id = fw.zaak_id "
+        "AND g.datum >= laatst.laatst AND (g.gebeurtenis <> 'contactpoging' "
+        "OR g.waarde LIKE '%|ja|%')) ORDER BY ALL",
+    )
+    folder = home.path / "out" / f"{day:%Y%m%d}-01" / "exports" / "huisbezoeken"
+    listed = sorted(
+        (path.stem, zaak)
+        for path in folder.glob("*.csv")
+        for zaak in home.out(f"{day:%Y%m%d}-01", f"exports/huisbezoeken/{path.name}")["Zaak"]
+    )
+    assert listed == owed, (day, "visit lists")
+    street_visits.extend(z for _, z in owed)
+
+
+street_visits: list[str] = []
+"""Each case on each night's visit lists, to show the year had visits to check."""
+
+
 def assert_one_letter_per_debt(db: Db, day: date) -> None:
     """A household gets a second letter about a debt only when the debt grew since the
     first: per address and debt, the cases with a letter, in order, count ever more."""
@@ -936,6 +981,7 @@ def test_a_year_of_nights_keeps_every_invariant(year: tuple[Home, Street]) -> No
     assert street_stale_overdue, "no case stayed open for a duty: the year checked nothing"
     assert len(set(street_calls)) >= 2, street_calls  # cases
     assert len(street_calls) >= 10, street_calls  # nights on the list
+    assert street_visits, "no case was on a visit list: the year checked nothing"
     assert street_household_cases, "no signal reached the namesakes' household"
     assert max(street_waited.values(), default=0) >= 150, street_waited  # months in doubt
     assert street_moved_in_doubt, "nobody moved while a signal about them waited"
