@@ -518,13 +518,10 @@ def test_a_debt_whose_household_parted_is_kept_six_months_from_its_case_s_last_a
     assert {p.relative_to(home.path).parts[:2] for p in held} == {("inbox", "brp")}
 
 
-def test_a_candidate_not_chosen_goes_from_every_night_when_the_signal_would_have(
-    tmp_path: Path,
-) -> None:
-    """`J. Jansen` waits two nights with both flats as candidates, then the SDD chooses the
-    upstairs one. The night that took the choice keeps only them; six months after the
-    signal came in, downstairs (whom nothing else names) is gone from the nights it waited
-    too, their BSN and the sheet's description of them, as if nobody had chosen."""
+def chosen_upstairs(tmp_path: Path) -> tuple[Home, str]:
+    """`J. Jansen` waits two nights with both flats as candidates; the SDD chooses the
+    upstairs one on the second night's sheet, which the third night takes. The home, and
+    the run the signal last waited in."""
     home = Home.create(tmp_path)
     home.registers(NIGHT_1, REGISTER, [UPSTAIRS.bsn])
     home.signals("WOONKRACHT10", NIGHT_1, [DOWNSTAIRS.signal("W-1", "900.00", NIGHT_1, **UNSURE)])
@@ -535,6 +532,17 @@ def test_a_candidate_not_chosen_goes_from_every_night_when_the_signal_would_have
     choose(home, waited, {"WOONKRACHT10/W-1": "Kandidaat 2"}, "bellijst-sdd.xlsx")
     home.registers(NIGHT_3, REGISTER, [UPSTAIRS.bsn])
     assert home.run(NIGHT_3).exit_code == 0
+    return home, waited
+
+
+def test_a_candidate_not_chosen_goes_from_every_night_when_the_signal_would_have(
+    tmp_path: Path,
+) -> None:
+    """`J. Jansen` waits two nights with both flats as candidates, then the SDD chooses the
+    upstairs one. The night that took the choice keeps only them; six months after the
+    signal came in, downstairs (whom nothing else names) is gone from the nights it waited
+    too, their BSN and the sheet's description of them, as if nobody had chosen."""
+    home, waited = chosen_upstairs(tmp_path)
     taken = pl.read_parquet(
         home.path / "archive" / f"{NIGHT_3:%Y%m%d}-01" / "state" / "signalen.parquet"
     ).filter(pl.col("signaal_id") == "W-1")
@@ -601,16 +609,7 @@ def test_forgetting_a_candidate_not_chosen_takes_them_from_the_nights_the_signal
     """The SDD chose upstairs for `J. Jansen`; downstairs asks to be forgotten. The nights
     the signal waited listed them as a candidate, on the sheet and in their archived state:
     nothing of them is left anywhere under the home, and upstairs keeps the debt."""
-    home = Home.create(tmp_path)
-    home.registers(NIGHT_1, REGISTER, [UPSTAIRS.bsn])
-    home.signals("WOONKRACHT10", NIGHT_1, [DOWNSTAIRS.signal("W-1", "900.00", NIGHT_1, **UNSURE)])
-    assert home.run(NIGHT_1).exit_code == 0
-    home.registers(NIGHT_2, REGISTER, [UPSTAIRS.bsn])
-    assert home.run(NIGHT_2).exit_code == 0
-    waited = f"{NIGHT_2:%Y%m%d}-01"
-    choose(home, waited, {"WOONKRACHT10/W-1": "Kandidaat 2"}, "bellijst-sdd.xlsx")
-    home.registers(NIGHT_3, REGISTER, [UPSTAIRS.bsn])
-    assert home.run(NIGHT_3).exit_code == 0
+    home, _ = chosen_upstairs(tmp_path)
     after = NIGHT_3 + timedelta(days=1)
     home.registers(after, REGISTER, [UPSTAIRS.bsn])
     assert home.run(after).exit_code == 0
