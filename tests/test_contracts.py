@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 from vsig import audit, contracts, schemas
+from vsig.io import berichten
 from vsig.io.state import store
 from vsig.io.state.store import Store
 from vsig.rules.lifecycle import CloseReason
@@ -28,6 +29,8 @@ OUTPUTS = {
     "termijnen.csv": contracts.TERMIJNEN_CSV,
     "terugmelding": contracts.TERUGMELDING_CSV,
     "index.csv": tuple(schemas.LETTER_INDEX),
+    "berichten.csv": contracts.BERICHTEN_CSV,
+    "berichten": berichten.INDEX_COLUMNS,
 }
 
 
@@ -55,6 +58,7 @@ def test_every_csv_of_a_run_has_the_columns_of_its_contract(story: Story) -> Non
     for path in sorted((story.home.path / "out").rglob("*.csv")):
         relative = path.relative_to(story.home.path / "out").parts
         kind = "rejects" if relative[1] == "rejects" else path.name
+        kind = path.parent.name if relative[1] == "berichten" else kind
         kind = kind if kind in OUTPUTS else path.parent.name
         with path.open(encoding="utf-8-sig", newline="") as handle:
             header = tuple(next(csv.reader(handle, delimiter=";")))

@@ -26,8 +26,14 @@ def empty(store_: Store, table: str) -> pl.DataFrame:
 
 
 def changes(store_: Store, **frames: pl.DataFrame) -> Changes:
-    tables = ("bestanden", "signalen", "zaken", "routeringen", "acties", "gebeurtenissen", "keuzes")
+    tables = (
+        "bestanden", "signalen", "zaken", "routeringen", "acties", "gebeurtenissen", "keuzes",
+        "berichten",
+    )  # fmt: skip
     given = {t: frames.get(t, empty(store_, t)) for t in tables}
+    given["berichtbesluiten"] = frames.get(
+        "berichtbesluiten", empty(store_, "berichten").select("bericht_id", "status", "reden")
+    )
     given["besluiten"] = frames.get("besluiten", empty(store_, "signalen"))
     given["uiteen"] = frames.get("uiteen", empty(store_, "signalen"))
     given["teruggemeld"] = frames.get("teruggemeld", empty(store_, "signalen"))

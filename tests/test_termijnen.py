@@ -318,7 +318,9 @@ def test_each_term_runs_over_the_holidays_to_a_working_day_and_goes_to_who_handl
             "uiterlijk": [date(2026, 12, 4), date(2026, 12, 29)],
         }
     ).with_columns(sinds="geboekt")
-    owed = termijnen.obligations(cases, recorded, ACTIONS.clear(), forwarded, Termijnen(), 90)
+    owed = termijnen.obligations(
+        cases, recorded, ACTIONS.clear(), forwarded, Termijnen(), 90, NO_MESSAGES
+    )
     due = termijnen.deadlines(owed, Termijnen(), date(2026, 12, 24))
     assert due.select("wie", "zaak_id", "termijn", "uiterlijk", "stand").rows() == [
         ("sdd", "Z3", "beschikking", date(2026, 12, 7), termijnen.TE_LAAT),
@@ -328,6 +330,8 @@ def test_each_term_runs_over_the_holidays_to_a_working_day_and_goes_to_who_handl
     ]
 
 
+NO_MESSAGES = pl.DataFrame(schema={"zaak_id": pl.String, "datum": pl.Date, "soort": pl.String})
+"""No e-mail or SMS was sent (`berichten.attempts`)."""
 CRISIS_DAY = date(2026, 12, 8)
 LAST = date(2026, 12, 1)
 """The last activity of every case below: each closes for silence from 1 March 2027 at the
@@ -369,7 +373,7 @@ def owed_on_frames(
         orient="row",
     ).with_columns(sinds="geboekt")
     actions = pl.concat([ACTIONS, *(action(**a) for a in booked)])
-    owed = termijnen.obligations(cases, recorded, actions, forwards, Termijnen(), 90)
+    owed = termijnen.obligations(cases, recorded, actions, forwards, Termijnen(), 90, NO_MESSAGES)
     assert owed["zaak_id"].to_list() == sorted(histories)  # exactly one row per open case
     return owed
 

@@ -53,6 +53,11 @@ uitsluiten_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(uitsluiten_app, name="uitsluiten")
+berichten_app = typer.Typer(
+    help="E-mails and SMS: send the outbox, and the residents who want none.",
+    no_args_is_help=True,
+)
+app.add_typer(berichten_app, name="berichten")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -404,6 +409,8 @@ def _print_run(summary: Summary, config: Config, seconds: float) -> None:
         _count_table("Letters by template", "template", summary.brieven_per_template),
         _count_table("Cases", "", cases, total=False),
     )
+    if summary.berichten:
+        out.print(_count_table("E-mails and SMS", "status", summary.berichten, total=False))
     overdue = summary.termijnen.get(termijnen.TE_LAAT, 0)
     if overdue:
         out.print(
@@ -689,6 +696,101 @@ def uitsluiten_lijst(
     out.print(table)
 
 
+MessageEmail = Annotated[str | None, typer.Option("--email", help="An e-mail address.")]
+MessagePhone = Annotated[str | None, typer.Option("--telefoon", help="A mobile number.")]
+
+
+def _message_address(email: str | None, telefoon: str | None) -> tuple[str, str]:
+    if (email is None) == (telefoon is None):
+        _fail("give --email or --telefoon, one of them")
+    return ("mail", email) if email is not None else ("sms", telefoon or "")
+
+
+@berichten_app.command("verzenden")
+def berichten_verzenden(
+    home: HomeOption = None,
+    config_path: ConfigOption = DEFAULT_CONFIG,
+    as_json: JsonOption = False,
+) -> None:
+    """Send the e-mails and SMS the nights committed, inside the hours of
+    `kanalen.venster` (cron runs it in the morning; `vsig run` sends too, if inside them).
+    Exit 1 when a message failed or a service could not be used."""
+    from datetime import UTC, datetime
+
+    from vsig.io import kanalen
+    from vsig.io.state.lock import LockedError
+
+    config = _load(config_path)
+    if config.kanalen is None:
+        _fail("the config has no `kanalen`: nothing sends messages")
+    with _refused(LockedError, "locked", ExitCode.LOCKED):
+        sent = kanalen.send(config, _home(home, config), datetime.now(UTC).astimezone())
+    if as_json:
+        _print_json(asdict(sent))
+    else:
+        out.print(_count_table("E-mails and SMS", "status", sent.berichten, total=False))
+        for notice in sent.notices:
+            out.print(f"[yellow]notice[/yellow] {_shown(notice)}")
+    failed = {"mislukt", "geweigerd", "onzeker"} & set(sent.berichten)
+    raise typer.Exit(ExitCode.REJECTS if failed or sent.notices else ExitCode.OK)
+
+
+@berichten_app.command("stop")
+def berichten_stop(
+    reason: Annotated[str, typer.Option("--reason", help="Why (answered STOP, asked by phone).")],
+    email: MessageEmail = None,
+    telefoon: MessagePhone = None,
+    home: HomeOption = None,
+    config_path: ConfigOption = DEFAULT_CONFIG,
+    when: DateOption = None,
+) -> None:
+    """Send no more e-mail (or SMS) to this address (or number): a resident answered STOP
+    or asked. Messages booked for it lapse."""
+    from vsig.io import kanalen
+    from vsig.io.state.lock import LockedError
+
+    config = _load(config_path)
+    kanaal, adres = _message_address(email, telefoon)
+    why = " ".join(printable(reason).split())
+    if not why:
+        _fail("--reason is empty: say why, for whoever reads the list later")
+    data_home, day = _home(home, config), _processing_date(when)
+    with _refused(LockedError, "locked", ExitCode.LOCKED):
+        try:
+            since = kanalen.stop(config, data_home, kanaal, adres, why, day)
+        except ValueError as error:
+            _fail(str(error))
+    what = "address" if kanaal == "mail" else "number"
+    if since is None:
+        out.print(f"no more messages to this {what} from {day:%d-%m-%Y}")
+    else:
+        out.print(f"this {what} gets no messages already, since {since:%d-%m-%Y}")
+
+
+@berichten_app.command("toestaan")
+def berichten_toestaan(
+    email: MessageEmail = None,
+    telefoon: MessagePhone = None,
+    home: HomeOption = None,
+    config_path: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Allow messages to this address (or number) again: the resident asked for them."""
+    from vsig.io import kanalen
+    from vsig.io.state.lock import LockedError
+
+    config = _load(config_path)
+    kanaal, adres = _message_address(email, telefoon)
+    with _refused(LockedError, "locked", ExitCode.LOCKED):
+        try:
+            allowed = kanalen.toestaan(config, _home(home, config), kanaal, adres)
+        except ValueError as error:
+            _fail(str(error))
+    what = "address" if kanaal == "mail" else "number"
+    if not allowed:
+        _fail(f"this {what} is not on the list of those who want no messages")
+    out.print(f"messages may go to this {what} again")
+
+
 @app.command("inzage")
 def inzage_command(
     bsn: Annotated[str, typer.Option("--bsn", help="The person asking.")],
@@ -909,8 +1011,13 @@ def config_check(config_path: ConfigOption = DEFAULT_CONFIG) -> None:
         layout = "canonical" if p.layout.is_canonical else "legacy mapping"
         partners.add_row(p.code, p.soort, f"{layout}, {p.layout.encoding}, '{p.layout.separator}'")
     out.print(gemeenten, partners, _routing_matrix(config))
-    if moved := config.uitsluitingen.moved():
-        err.print(f"[red]config error:[/red] {_shown(moved)}", soft_wrap=True)
+    from vsig.io import berichten
+
+    problems = [moved] if (moved := config.uitsluitingen.moved()) else []
+    problems += berichten.problems(config)
+    for problem in problems:
+        err.print(f"[red]config error:[/red] {_shown(problem)}", soft_wrap=True)
+    if problems:
         raise typer.Exit(ExitCode.USAGE)
     out.print(f"[green]config OK[/green]: {config_path}")
 

@@ -241,6 +241,100 @@ class Uitsluitingen(Strict):
         )
 
 
+LOOPBACK: Final = ("127.0.0.1", "::1", "localhost")
+
+
+class Smtp(Strict):
+    """An SMTP relay for e-mail (`smtplib`). The password is read from a file outside the
+    data home when a message is sent, never from the config."""
+
+    host: str = Field(min_length=1)
+    port: int = Field(587, ge=1, le=65535)
+    beveiliging: Literal["starttls", "tls", "geen"] = Field(
+        "starttls",
+        description="STARTTLS on the port, TLS from the first byte, or none (this machine only)",
+    )
+    gebruiker: str | None = None
+    wachtwoord_bestand: Path | None = Field(None, description="a file holding the password")
+    afzender: str = Field(min_length=3, description='the From of every e-mail: "Naam <adres>"')
+    timeout_seconden: float = Field(30, gt=0, le=300)
+
+    @model_validator(mode="after")
+    def _safe(self) -> Self:
+        if self.beveiliging == "geen" and self.host not in LOOPBACK:
+            raise ValueError(
+                f"beveiliging: geen sends residents' addresses and the password in plain text; "
+                f"it is allowed only to a relay on this machine ({', '.join(LOOPBACK)})"
+            )
+        if (self.gebruiker is None) != (self.wachtwoord_bestand is None):
+            raise ValueError("gebruiker and wachtwoord_bestand go together")
+        return self
+
+
+class Notify(Strict):
+    """NotifyNL (GOV.UK Notify's API) for SMS, and for e-mail when `mail_via: notify`.
+    Each template in Notify holds only `((onderwerp))` and `((bericht))`: vsig writes the
+    text, so that the archive keeps what was sent."""
+
+    url: str = Field("https://api.notifynl.nl", pattern=r"^https?://")
+    sleutel_bestand: Path = Field(description="a file holding the API key")
+    sms_template: str | None = Field(None, description="the id of the Notify SMS template")
+    mail_template: str | None = Field(None, description="the id of the Notify e-mail template")
+    timeout_seconden: float = Field(30, gt=0, le=300)
+
+
+class Kanalen(Strict):
+    """How `mail` and `sms` actions reach residents, and when."""
+
+    smtp: Smtp | None = None
+    notify: Notify | None = None
+    mail_via: Literal["smtp", "notify"] = "smtp"
+    pogingen: int = Field(
+        4, ge=1, le=10, description="tries before a message that could not be sent has failed"
+    )
+    venster: tuple[str, str] | None = Field(
+        ("09:00", "20:00"),
+        description="messages go out between these times of day only; null: at any time",
+    )
+
+    @model_validator(mode="after")
+    def _window(self) -> Self:
+        if self.venster is not None:
+            start, end = (_clock(t) for t in self.venster)
+            if start >= end:
+                raise ValueError("venster: the first time must be before the second")
+        return self
+
+    def via(self, kanaal: str) -> str | None:
+        """The service that sends this kind of message, or None when none is configured."""
+        service = self.mail_via if kanaal == "mail" else "notify"
+        if service == "smtp":
+            return service if self.smtp else None
+        template = (
+            (self.notify.mail_template if kanaal == "mail" else self.notify.sms_template)
+            if self.notify
+            else None
+        )
+        return service if template else None
+
+    def open_at(self, clock: str) -> bool:
+        """Whether a message may go out at this time of day ("HH:MM")."""
+        if self.venster is None:
+            return True
+        start, end = (_clock(t) for t in self.venster)
+        return start <= _clock(clock) < end
+
+
+def _clock(value: str) -> tuple[int, int]:
+    hours, _, minutes = value.partition(":")
+    if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
+        raise ValueError(f"{value!r} is no time of day such as 09:00")
+    parsed = int(hours), int(minutes)
+    if not (0 <= parsed[0] <= 24 and 0 <= parsed[1] < 60) or parsed > (24, 0):
+        raise ValueError(f"{value!r} is no time of day such as 09:00")
+    return parsed
+
+
 Regeling = Literal["bijstand", "schuldhulpverlening", "beschermingsbewind"]
 REGELINGEN: Final = get_args(Regeling)
 
@@ -281,6 +375,7 @@ class Config(Strict):
     cbs: Cbs | None = None
     serve: Serve | None = None
     uitsluitingen: Uitsluitingen = Uitsluitingen()
+    kanalen: Kanalen | None = None
     afzender: Afzender
     gemeenten: list[Gemeente] = Field(min_length=1)
     signaalpartners: list[Signaalpartner] = Field(min_length=1)
@@ -301,6 +396,17 @@ class Config(Strict):
             doubles = sorted({c for c in codes if codes.count(c) > 1})
             if doubles:
                 raise ValueError(f"{name}: code used more than once: {doubles}")
+        for name, action in self.routing.messages().items():
+            if self.kanalen is None or self.kanalen.via(action.type) is None:
+                service = "kanalen.notify with sms_template"
+                if action.type == "mail":
+                    service = (
+                        "kanalen.smtp, or kanalen.notify with mail_template and mail_via: notify"
+                    )
+                raise ValueError(
+                    f"routing action {name!r} sends {action.type}, and nothing is configured "
+                    f"to send it: add {service}"
+                )
         centrum = self.cbs.centrumgemeente if self.cbs else None
         if centrum and not self.gemeente(centrum):
             raise ValueError(f"cbs.centrumgemeente {centrum} is none of the gemeenten")
@@ -336,7 +442,11 @@ def load_config(path: Path) -> Config:
     codes = [g.get("code") for g in data.get("gemeenten") or [] if isinstance(g, dict)]
     # The notice is vsig's own letter: a route may name every other.
     routable = tuple(t for t in templates.letter_types() if t != NOTICE)
-    context = {"templates": routable, "gemeentecodes": codes}
+    context = {
+        "templates": routable,
+        "berichten": templates.message_types(),
+        "gemeentecodes": codes,
+    }
     problems: list[str] = []
     try:
         data["routing"] = Routing.model_validate(routing_data, context=context)

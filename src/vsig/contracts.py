@@ -131,6 +131,22 @@ HUISBEZOEKEN_CSV: Final = (
     "Laatste poging",
 )
 """A municipality's list of home visits, in the order a route walks them."""
+BERICHTEN_CSV: Final = (
+    "Zaak",
+    "Kanaal",
+    "Aan",
+    "Uitkomst",
+    "Reden",
+    "Verzenden op",
+    "Pogingen",
+    "Adres",
+    "Postcode",
+    "Woonplaats",
+    "Bewoners",
+    "Telefoon",
+)
+"""The SDD's list of e-mails and SMS that did not arrive, or may not have, with the
+household's address and numbers: a person tries another way."""
 BELLIJST_CSV: Final = (
     "Zaak",
     "Gemeente",
@@ -219,6 +235,16 @@ STANDING_COLUMNS: Final = ("zaak_id", "teruggemeld", "persoon_bsn", "gemeentecod
 """What of a signal a later night may change and a past CBS period must show as it stood:
 its case, its status as told (`rules.status`), whom it is about and where they lived
 (`signaalstanden`, a row per night that set them)."""
+OUTBOX_COLUMNS: Final = (
+    "bericht_id", "zaak_id", "actie", "kanaal", "template", "adres", "onderwerp", "tekst",
+    "geboekt", "gepland", "status", "reden", "pogingen", "volgende", "referentie",
+    "verzonden", "run_id",
+)  # fmt: skip
+"""A message in the outbox (`rules.berichten`): its idempotency key (`bericht_id`, the
+provider's reference too), its case and action, where it goes, its text (`onderwerp`: an
+e-mail's subject) as the night that booked it wrote it, the day it was booked and is for,
+how it stands (`status`, `reden`), the tries made and the day of the next, the provider's
+id for it, the day it went, and the run that booked it."""
 STATE_COLUMNS: Final = {
     "schema_versie": ("versie",),
     "runs": ("run_id", "verwerkingsdatum", "exit_code"),
@@ -301,6 +327,8 @@ STATE_COLUMNS: Final = {
         *STANDING_COLUMNS,
     ),
     "uitsluitingen": ("soort", "sleutel", "reden", "datum"),
+    "berichten": OUTBOX_COLUMNS,
+    "geen_berichten": ("kanaal", "adres", "reden", "datum"),
 }
 """Each table's columns in order: `regel` is always a routing rule's name, `regelnummer`
 the line a row started on in its file, `soort` a creditor's type."""

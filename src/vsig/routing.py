@@ -144,7 +144,44 @@ class DoorstuurActie(_Described):
         return werkdagen.plus_werkdagen(processing_date, self.binnen_werkdagen)
 
 
-Actie = Annotated[BriefActie | BelActie | DoorstuurActie, Field(discriminator="type")]
+class BerichtActie(_Described):
+    """An e-mail (`mail`) or SMS (`sms`) to the household, `na_werkdagen` working days
+    after the night that books it: a further contact attempt beside the letter of the same
+    rule, which it points to. It goes only to a case whose signals gave an address or
+    mobile number that takes it (`email_bekend`, `mobiel_bekend`), through the channel
+    configured under `kanalen`, and says little: no amount, no creditor (template in
+    `vsig/templates/brieven/<template>.txt.j2`)."""
+
+    type: Literal["mail", "sms"]
+    template: str
+    na_werkdagen: int = Field(0, ge=0, le=20)
+
+    @field_validator("template")
+    @classmethod
+    def _known_message(cls, name: str, info: ValidationInfo) -> str:
+        known = (info.context or {}).get("berichten", ())
+        if name not in known:
+            raise ValueError(f"unknown message template {name!r}; known: {', '.join(known)}")
+        return name
+
+    @property
+    def nodig(self) -> str:
+        """The routing fact a case must have for this message to be booked."""
+        return MESSAGE_NEEDS[self.type]
+
+    def gepland(self, processing_date: date) -> date:
+        """The day the message is sent: its working days after the booking night."""
+        if not self.na_werkdagen:
+            return processing_date
+        return werkdagen.plus_werkdagen(processing_date, self.na_werkdagen)
+
+
+MESSAGE_NEEDS: Final = {"mail": "email_bekend", "sms": "mobiel_bekend"}
+"""What a message needs of its case: an address that takes it."""
+
+Actie = Annotated[
+    BriefActie | BelActie | DoorstuurActie | BerichtActie, Field(discriminator="type")
+]
 
 
 @dataclass(frozen=True)
@@ -269,6 +306,15 @@ class Routing(Strict):
                     "only the last rule may go without `when`; "
                     "the rules after it could never match",
                 )
+            messages = [a for a in rule.actions if isinstance(self.actions[a], BerichtActie)]
+            lettered = any(isinstance(self.actions[a], BriefActie) for a in rule.actions)
+            if messages and not lettered:
+                raise RuleError(
+                    ("rules", index, "actions"),
+                    f"sends a message ({', '.join(messages)}) without a letter: a message "
+                    "says little and points to the letter, which holds the offer and its "
+                    "details. Add the letter to this rule",
+                )
             calls = [a for a in rule.actions if isinstance(self.actions[a], BelActie)]
             when = rule.when or {}
             numbered = {"==": True} in (when.get("telefoon_bekend"), when.get("mobiel_bekend"))
@@ -304,6 +350,10 @@ class Routing(Strict):
         return sorted(
             n for n, a in self.actions.items() if isinstance(a, DoorstuurActie) and a.huisbezoek
         )
+
+    def messages(self) -> dict[str, BerichtActie]:
+        """The actions that send an e-mail or SMS, by name."""
+        return {n: a for n, a in self.actions.items() if isinstance(a, BerichtActie)}
 
     def action_labels(self) -> dict[str, str]:
         """Each action's name → what people read for it (`omschrijving`), vsig's own notice

@@ -39,7 +39,9 @@ REGISTERS: Final = "registers"
 STATE_FOLDER: Final = "state"
 CONFIG: Final = "config"
 TEMPLATES: Final = "templates"
-STATE_TABLES: Final = ("bestanden", "zaken", "signalen", "acties", "gebeurtenissen")
+STATE_TABLES: Final = ("bestanden", "zaken", "signalen", "acties", "gebeurtenissen", "berichten")
+SINCE: Final = {"berichten": "the outbox (state migration 14)"}
+"""State tables an archive made before they existed does not hold: its night had none."""
 EXCLUSIONS: Final = f"{STATE_FOLDER}/uitsluitingen.parquet"
 """The entries of the exclusion list that could decide one of the run's signals, each as
 its keyed hash (`uitsluitingen.hashed`): never a BSN or address in plain text."""
@@ -119,7 +121,7 @@ def write_archive(
         hashed = uitsluitingen.hashed(tonight.uitsluitingen, *found, secret)
         write_parquet_atomic(hashed, folder / EXCLUSIONS)
     copy_files(folder / CONFIG, list(config.files))
-    copy_files(folder / TEMPLATES, templates.letter_files(letter_templates))
+    copy_files(folder / TEMPLATES, templates.archived_files(letter_templates))
 
 
 def state_read(db: Store, tonight: Tonight) -> dict[str, pl.DataFrame]:
@@ -176,7 +178,7 @@ def run_manifest(
         "environment": environment(),
         "config_file": config.files[0].name,
         "config": {p.name: sha256(p) for p in config.files},
-        "templates": {p.name: sha256(p) for p in templates.letter_files(letter_templates)},
+        "templates": {p.name: sha256(p) for p in templates.archived_files(letter_templates)},
         "outputs": [{"path": p, "sha256": h} for p, h in hashes(out, written).items()],
         "archive": dict(sorted(hashes(archive).items())),
     }
@@ -249,7 +251,11 @@ def write_state(folder: Path, tables: dict[str, pl.DataFrame]) -> None:
 
 def load_state(folder: Path) -> dict[str, pl.DataFrame]:
     state = folder / STATE_FOLDER
-    return {t: _renamed(pl.read_parquet(state / f"{t}.parquet"), t) for t in STATE_TABLES}
+    return {
+        t: _renamed(pl.read_parquet(state / f"{t}.parquet"), t)
+        for t in STATE_TABLES
+        if t not in SINCE or (state / f"{t}.parquet").is_file()
+    }
 
 
 def load_exclusions(folder: Path) -> pl.DataFrame:

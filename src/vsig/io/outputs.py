@@ -3,9 +3,11 @@
 signals.csv, cases.csv            every signal and every routed case of the night
 rejects/<inbox path>.csv          each input file's rejected rows, with the reason
 letters/                          the letters, their print files and index.csv
+berichten/index.csv               the e-mails and SMS booked tonight, with their text
 exports/gemeente/<code>.csv       each municipality's cases, a row per debt when forwarded
 exports/huisbezoeken/<code>.csv   the home visits each municipality owes, in route order
 exports/sdd/bellijst.csv          the SDD's worklist: every call due or overdue
+exports/sdd/berichten.csv         the messages that did not arrive: try another way
 exports/sdd/niet_gekoppeld.csv    signals no household could be found for
 exports/sdd/schuldhulpverlening.csv  signals of residents already in schuldhulpverlening
 exports/termijnen.csv             what the open cases owe that is due soon or late
@@ -21,7 +23,7 @@ import polars as pl
 
 from vsig.config import Config
 from vsig.contracts import CASES_CSV, SIGNALS_CSV
-from vsig.io import letters, spreadsheets, uitkomsten
+from vsig.io import berichten, letters, spreadsheets, uitkomsten
 from vsig.io.ingest import Ingested
 from vsig.io.sources import WORKBOOK, rejects_of
 from vsig.night.tonight import Tonight
@@ -32,13 +34,16 @@ from vsig.rules.events import SDD
 def write(
     folder: Path,
     tonight: Tonight,
+    messages: pl.DataFrame,
     config: Config,
     day: date,
     letter_templates: Path,
     stage: Callable[[str], AbstractContextManager[Callable[[int, int], None]]],
 ) -> dict[Path, str]:
     """Every output of the night under `folder`; the letters inside `stage("brieven")`,
-    told each letter written. Returns the SHA-256 of every PDF, taken as it was written."""
+    told each letter written; `messages` the e-mails and SMS booked tonight, with their
+    text (`io.berichten.rendered`). Returns the SHA-256 of every PDF, taken as it was
+    written."""
     signals, routed, actions = tonight.signals, tonight.routed, tonight.actions
     spreadsheets.write_csv(
         signals.select(SIGNALS_CSV).sort("signaalpartner", "signaal_id", "zaak_id"),
@@ -66,6 +71,7 @@ def write(
         )
         written = letters.write(folder / "letters", briefs, config, day, letter_templates, tick)
     spreadsheets.write_csv(written.index, folder / "letters" / "index.csv")
+    spreadsheets.write_csv(berichten.index(messages), folder / "berichten" / "index.csv")
     te_doen = exports.te_doen(tonight.owed, config)
     per_gemeente = exports.gemeente_exports(
         routed,
@@ -90,6 +96,8 @@ def write(
     path = folder / "exports" / "sdd" / "bellijst.csv"
     twijfel = exports.twijfel(tonight.waiting, config)
     spreadsheets.write_for_people(calls, path, day, (sheets[SDD], SDD, twijfel))
+    undelivered = exports.niet_aangekomen(tonight.niet_aangekomen, tonight.households)
+    spreadsheets.write_for_people(undelivered, folder / "exports" / "sdd" / "berichten.csv", day)
     unmatched = exports.niet_gekoppeld(signals)
     spreadsheets.write_for_people(unmatched, folder / "exports" / "sdd" / "niet_gekoppeld.csv", day)
     in_shv = exports.schuldhulpverlening(signals)

@@ -18,6 +18,7 @@ from vsig.night.read import Read
 from vsig.night.tonight import Tonight
 from vsig.rules import (
     bellijst,
+    berichten,
     cases,
     exports,
     keuzes,
@@ -39,6 +40,7 @@ STAGES: Final = (
     "termijnen",
     "terugmelden",
     "bellijst",
+    "berichten",
     "overzichten",
 )
 """The stages of `compute`, after "inlezen" (`read`); writing adds its own."""
@@ -49,8 +51,9 @@ Tick = Callable[[int, int], None]
 Stage = Callable[[str], AbstractContextManager[Tick]]
 
 
-def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
-    """Everything the night decides, from what was `read`."""
+def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:  # noqa: PLR0915
+    """Everything the night decides, from what was `read`: one function, so that the
+    night's wiring reads top to bottom in one place."""
     with stage("gebeurtenissen"):
         brp = match.prepare_brp(read.inputs.brp.accepted, day)
         inputs = read.inputs.with_events_checked(
@@ -71,6 +74,7 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
             ),
             config.termijnen,
             config.case_close_after_days,
+            berichten.attempts(read.outbox),
         )
         still_open, closed_by_events = lifecycle.close(
             read.open_cases,
@@ -158,6 +162,7 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
             every_forward,
             config.termijnen,
             config.case_close_after_days,
+            berichten.attempts(read.outbox),
         )
         deadlines = termijnen.deadlines(owed, config.termijnen, day)
     with stage("terugmelden"):
@@ -166,6 +171,17 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
     with stage("bellijst"):
         calls = bellijst.open_calls(case_actions, history, forwarded, day).join(
             open_now, on="zaak_id"
+        )
+    with stage("berichten"):
+        silenced_now = match.silenced(bundled.open_signals, open_now, read.uitsluitingen)
+        booked = berichten.booked(actions, case_actions, bundled.case_signals, read.run_id)
+        message_decisions = berichten.decided(
+            pl.concat([read.outbox, booked.drop("brief_datum")], how="diagonal_relaxed"),
+            open_now,
+            history,
+            silenced_now,
+            read.unwanted,
+            day,
         )
     with stage("overzichten"):
         letters = exports.letters_due(actions, exports.debtors(bundled.case_signals, brp))
@@ -210,7 +226,7 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
             forwarded,
             open_now,
             config.routing.visits(),
-            match.silenced(bundled.open_signals, open_now, read.uitsluitingen),
+            silenced_now,
         ),
         open_now=open_now,
         households=households,
@@ -220,6 +236,9 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:
         besloten=besloten,
         outlived=read.outlived,
         uitsluitingen=read.uitsluitingen,
+        berichten=booked,
+        berichtbesluiten=message_decisions,
+        niet_aangekomen=berichten.undelivered(read.outbox, open_now),
     )
 
 

@@ -22,7 +22,7 @@ import polars as pl
 from vsig import audit, routing, templates
 from vsig.config import Config
 from vsig.contracts import ACTION_COLUMNS
-from vsig.io import inbox, outputs
+from vsig.io import berichten, inbox, kanalen, outputs
 from vsig.io.files import crash_point, private_files
 from vsig.io.home import MANIFEST, Home
 from vsig.io.ingest import Ingested
@@ -73,6 +73,13 @@ def run_night(
                 if secret is not None and not dry_run:
                     erasing(home.state)
                     purges = retention.retain(db, home, config, processing_date, secret)
+            with _after_commit(summary.run_id, dry_run):
+                if not dry_run and replay is None:
+                    sent = kanalen.deliver(
+                        db, config, home, processing_date, datetime.now(UTC).astimezone()
+                    )
+                    summary.berichten |= sent.berichten
+                    summary.notices += sent.notices
         with _after_commit(summary.run_id, dry_run):
             summary.purged = counted(erasure.finish(home, purges))
             if not dry_run and replay is None:
@@ -148,8 +155,9 @@ class _Night:
             with self.stage("uitvoer"), _removed_on_error(out, archive):
                 for folder in (out, archive):
                     shutil.rmtree(folder, ignore_errors=True)
+                messages = berichten.rendered(tonight.berichten, self.config, self.templates)
                 written = outputs.write(
-                    out, tonight, self.config, self.date, self.templates, self.stage
+                    out, tonight, messages, self.config, self.date, self.templates, self.stage
                 )
                 crash_point("outputs")
                 state = audit.state_read(self.db, tonight)
@@ -163,7 +171,7 @@ class _Night:
                 audit.write_manifest(out / MANIFEST, manifest, self.secret)
             crash_point("before-commit")
             with self.stage("vastleggen"), _removed_on_error(out, archive):
-                self.db.write(_changes(tonight, self.date))
+                self.db.write(_changes(tonight, messages, self.date))
         except (OSError, duckdb.Error) as error:
             raise RunAbortedError(
                 f"cannot write the run ({_reason(error)}); nothing was committed and the state "
@@ -197,7 +205,7 @@ def _reason(error: BaseException) -> str:
     return str(error).splitlines()[0]
 
 
-def _changes(tonight: Tonight, processing_date: date) -> Changes:
+def _changes(tonight: Tonight, messages: pl.DataFrame, processing_date: date) -> Changes:
     run_id = tonight.run_id
     stamp = pl.lit(run_id).alias("run_id")
     return Changes(
@@ -225,6 +233,8 @@ def _changes(tonight: Tonight, processing_date: date) -> Changes:
         routeringen=tonight.routed.select("zaak_id", *routing.FACTS, "regel").with_columns(stamp),
         acties=tonight.actions.select("volgorde", *ACTION_COLUMNS).with_columns(stamp),
         gebeurtenissen=tonight.events.with_columns(stamp),
+        berichten=messages,
+        berichtbesluiten=tonight.berichtbesluiten,
     )
 
 

@@ -43,6 +43,8 @@ class Read:
     recorded: pl.DataFrame  # every event kept: zaak_id, datum, gebeurtenis, waarde
     performed: pl.DataFrame  # every action taken (ACTION_COLUMNS)
     uitsluitingen: pl.DataFrame  # the exclusion list: soort, sleutel
+    outbox: pl.DataFrame  # every message kept (`berichten.OUTBOX_COLUMNS`)
+    unwanted: pl.DataFrame  # the addresses that get no messages: kanaal, adres
 
 
 def read(db: Store, home: Home, config: Config, day: date, replay: Replay | None) -> Read:
@@ -85,4 +87,6 @@ def read(db: Store, home: Home, config: Config, day: date, replay: Replay | None
         recorded=db.event_history(),
         performed=db.performed_actions(),
         uitsluitingen=excluded,
+        outbox=db.outbox(),
+        unwanted=db.unwanted().select("kanaal", "adres"),
     )

@@ -46,6 +46,9 @@ class Summary:
     timings: dict[str, float] = field(default_factory=dict)
     termijnen: dict[str, int] = field(default_factory=dict)
     purged: dict[str, int] = field(default_factory=dict)
+    berichten: dict[str, int] = field(default_factory=dict)
+    """The e-mails and SMS booked tonight (`geboekt`), and what the send after the commit
+    did, by the status each got (`rules.berichten`)."""
     wachtend: int = 0
     """The signals no single person fits, waiting for a person on the SDD's sheet
     "Twijfel" after tonight (tonight's and earlier nights')."""
@@ -233,6 +236,9 @@ class Tonight:
     besloten: pl.DataFrame  # tonight's choices that decided a waiting signal (`Inputs.keuzes`)
     outlived: pl.DataFrame  # signals of cases kept for others that tonight's purge takes
     uitsluitingen: pl.DataFrame  # the exclusion list as read: soort, sleutel
+    berichten: pl.DataFrame  # the messages booked tonight, but their text (`berichten.booked`)
+    berichtbesluiten: pl.DataFrame  # the messages due tonight: to send, or lapsed
+    niet_aangekomen: pl.DataFrame  # the open cases' messages that did not arrive
 
     @property
     def exit_code(self) -> "ExitCode":
@@ -279,6 +285,7 @@ def summarise(
         ],
         timings=timings,
         termijnen=_counts(tonight.deadlines, "stand"),
+        berichten={"geboekt": tonight.berichten.height} if tonight.berichten.height else {},
         wachtend=tonight.waiting.height,
         besloten=tonight.besloten.height,
     )

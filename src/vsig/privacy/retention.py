@@ -38,7 +38,7 @@ from vsig.privacy.erasure import (
     signal_ids,
 )
 from vsig.privacy.purge_log import CLOSED, DELETED_OWED, ERASED_BY_RETENTION, Purged, append_log
-from vsig.rules import keuzes, lifecycle, route, termijnen
+from vsig.rules import berichten, keuzes, lifecycle, route, termijnen
 
 
 def purge(config: Config, home: Home, day: date, secret: bytes) -> list[Purged]:
@@ -90,6 +90,7 @@ def owed(db: Store, open_cases: pl.DataFrame, config: Config) -> pl.DataFrame:
         route.forwards(performed, performed.clear(), open_cases, config.offer_terms()),
         config.termijnen,
         config.case_close_after_days,
+        berichten.attempts(db.outbox()),
     )
 
 

@@ -23,7 +23,7 @@ from vsig.io.home import Home
 from vsig.io.state.lock import READER_WAIT
 from vsig.io.state.store import Store
 from vsig.io.state.upkeep import publish
-from vsig.rules import bellijst, formats, normalize, status, vng
+from vsig.rules import bellijst, berichten, formats, normalize, status, vng
 from vsig.rules.lifecycle import CloseReason
 
 
@@ -172,7 +172,9 @@ def _zaak(
             .select("signaalpartner", "signaal_id")
             .rows()
         ],
-        "contactpogingen": _contactpogingen(rows["brieven"].filter(mine), events),
+        "contactpogingen": _contactpogingen(
+            rows["brieven"].filter(mine), rows["berichten"].filter(mine), events
+        ),
     }
     if case["opgepakt"] is not None:
         zaak["datumOpgepakt"] = case["opgepakt"].isoformat()
@@ -182,11 +184,19 @@ def _zaak(
     return zaak
 
 
-def _contactpogingen(letters: pl.DataFrame, events: pl.DataFrame) -> list[dict[str, Any]]:
-    """Each letter sent (`Brief`, on the night it went) and each contactpoging recorded, by
-    date. A call the routing booked is an attempt once a case worker records it: a call
-    not yet made is no attempt."""
+def _contactpogingen(
+    letters: pl.DataFrame, messages: pl.DataFrame, events: pl.DataFrame
+) -> list[dict[str, Any]]:
+    """Each letter sent (`Brief`, on the night it went), each e-mail and SMS a service took
+    (`Mail`, `SMS/Whatsapp`, on the day it did; whether it reached anyone is not known
+    until someone answers) and each contactpoging recorded, by date. A call the routing
+    booked is an attempt once a case worker records it: a call not yet made is no
+    attempt."""
     sent = [(day, {"soort": "Brief", "datum": day.isoformat()}) for day in letters["datum"]]
+    sent += [
+        (day, {"soort": berichten.SOORT[kanaal], "datum": day.isoformat()})
+        for day, kanaal in messages.select("datum", "kanaal").rows()
+    ]
     recorded = [
         (row["datum"], _contactpoging(row["datum"], row["waarde"]))
         for row in events.filter(pl.col("gebeurtenis") == "contactpoging").iter_rows(named=True)

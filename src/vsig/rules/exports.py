@@ -12,6 +12,7 @@ from vsig.config import Config
 from vsig.contracts import (
     ADDRESS_COLUMNS,
     BELLIJST_CSV,
+    BERICHTEN_CSV,
     GEMEENTE_CSV,
     HUISBEZOEKEN_CSV,
     NIET_GEKOPPELD_CSV,
@@ -22,7 +23,7 @@ from vsig.contracts import (
     TERUGMELDING_CSV,
 )
 from vsig.routing import NOTICE
-from vsig.rules import cases, keuzes, match, vng
+from vsig.rules import berichten, cases, keuzes, match, vng
 from vsig.rules.formats import (
     LIST_SEPARATOR,
     adres_zoals_gemeld,
@@ -305,6 +306,34 @@ def huisbezoeken(
         g.code: listed.filter(pl.col("gemeentecode") == g.code).select(HUISBEZOEKEN_CSV)
         for g in config.gemeenten
     }
+
+
+def niet_aangekomen(undelivered: pl.DataFrame, households_: pl.DataFrame) -> pl.DataFrame:
+    """The SDD's list of messages that did not arrive, or may not have
+    (`berichten.undelivered`), as its workers read them (`BERICHTEN_CSV`), with the
+    household's address and numbers to try another way."""
+    kanaal = {"mail": "E-mail", "sms": "SMS"}
+    return (
+        undelivered.join(households_, on="zaak_id", how="left")
+        .sort("zaak_id", "gepland", "bericht_id")
+        .select(
+            pl.col("zaak_id").alias("Zaak"),
+            pl.col("kanaal").replace_strict(kanaal, return_dtype=pl.String).alias("Kanaal"),
+            pl.col("adres").alias("Aan"),
+            pl.col("status")
+            .replace_strict(berichten.IN_WORDS, return_dtype=pl.String)
+            .alias("Uitkomst"),
+            pl.col("reden").alias("Reden"),
+            pl.col("gepland").alias("Verzenden op"),
+            pl.col("pogingen").alias("Pogingen"),
+            straat().alias("Adres"),
+            postcode().alias("Postcode"),
+            pl.col("woonplaats").alias("Woonplaats"),
+            _joined("bewoners").alias("Bewoners"),
+            _joined("telefoonnummers").alias("Telefoon"),
+        )
+        .select(BERICHTEN_CSV)
+    )
 
 
 def bellijst(

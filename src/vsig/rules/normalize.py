@@ -301,10 +301,16 @@ def naam_sleutel(voorvoegsel: pl.Expr, achternaam: pl.Expr) -> pl.Expr:
 
 def mobiel(numbers: pl.Series) -> list[str]:
     """Of these phone numbers as partners wrote them, those of a mobile phone (one that
-    takes an SMS; a Dutch number without country code is read as Dutch), each distinct
-    value parsed once. A number that may be a landline (`FIXED_LINE_OR_MOBILE`, where a
-    country's numbers do not tell) is none: a message to it would be lost."""
-    found = []
+    takes an SMS; a Dutch number without country code is read as Dutch). A number that
+    may be a landline (`FIXED_LINE_OR_MOBILE`, where a country's numbers do not tell) is
+    none: a message to it would be lost."""
+    return list(mobile_numbers(numbers))
+
+
+def mobile_numbers(numbers: pl.Series) -> dict[str, str]:
+    """`mobiel`'s numbers, each as written → in the international form a service sends
+    to (E.164), each distinct value parsed once."""
+    found = {}
     for number in numbers.drop_nulls().unique().sort():
         try:
             parsed = phonenumbers.parse(number, "NL")
@@ -312,7 +318,7 @@ def mobiel(numbers: pl.Series) -> list[str]:
             continue
         mobile = phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.MOBILE
         if mobile and phonenumbers.is_valid_number(parsed):
-            found.append(number)
+            found[number] = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     return found
 
 
@@ -320,11 +326,17 @@ def bezorgbaar(addresses: pl.Series) -> list[str]:
     """Of these e-mail addresses as partners wrote them, those a mail server would take:
     valid in form, with a domain that could exist (email-validator; no lookup, so a night
     asks nothing of the network)."""
-    found = []
+    return list(mail_addresses(addresses))
+
+
+def mail_addresses(addresses: pl.Series) -> dict[str, str]:
+    """`bezorgbaar`'s addresses, each as written → as a mail server takes it (its domain
+    in lower case, its spaces trimmed), each distinct value checked once."""
+    found = {}
     for address in addresses.drop_nulls().unique().sort():
         try:
-            validate_email(address, check_deliverability=False)
+            valid = validate_email(address, check_deliverability=False)
         except EmailNotValidError:
             continue
-        found.append(address)
+        found[address] = valid.normalized
     return found

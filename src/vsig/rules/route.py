@@ -11,8 +11,11 @@ import polars as pl
 
 from vsig.routing import (
     COMPARE,
+    MESSAGE_NEEDS,
     NOTICE,
+    Actie,
     BelActie,
+    BerichtActie,
     BriefActie,
     Condition,
     DoorstuurActie,
@@ -80,7 +83,9 @@ def new_actions(routed: pl.DataFrame, routing: Routing, performed: pl.DataFrame)
     Actions are idempotent per case, and a case gets at most one letter, never after it was
     forwarded: one first offer. A case whose route changes, because its total rose or fell
     or the SDD got to know the household, gains only what the new rule adds (the call, the
-    forward).
+    forward). An e-mail or SMS goes only to a case whose signals gave an address that takes
+    it (`BerichtActie.nodig`), and only beside a letter, had or booked now: it points to
+    the letter.
     """
     planned = pl.DataFrame(
         [
@@ -93,11 +98,25 @@ def new_actions(routed: pl.DataFrame, routing: Routing, performed: pl.DataFrame)
     # The first offer is a letter, or the forward after which the municipality makes it.
     offered = performed.filter(pl.col("actietype").is_in(["brief", "doorsturen"])).select("zaak_id")
     letter = pl.col("actie").is_in([n for n, a in routing.actions.items() if a.type == "brief"])
-    return (
-        routed.select("zaak_id", "regel")
-        .join(planned, on="regel")
+    booked = (
+        routed.join(planned, on="regel")
         .join(performed.select("zaak_id", "actie"), on=["zaak_id", "actie"], how="anti")
         .filter(~(letter & pl.col("zaak_id").is_in(offered["zaak_id"].implode())))
+    )
+    lettered = pl.concat(
+        [
+            performed.filter(pl.col("actietype") == "brief").select("zaak_id"),
+            booked.filter(letter).select("zaak_id"),
+        ]
+    )
+    reachable = pl.lit(False)
+    for name, action in routing.messages().items():
+        reachable = reachable | ((pl.col("actie") == name) & pl.col(action.nodig))
+    message = pl.col("actie").is_in(list(routing.messages()))
+    return (
+        booked.filter(
+            ~message | (reachable & pl.col("zaak_id").is_in(lettered["zaak_id"].implode()))
+        )
         .select(*ACTION_SCHEMA)
         .sort("zaak_id", "volgorde")
     )
@@ -170,7 +189,7 @@ def action_details(
         .with_columns(geboekt=pl.lit(processing_date))
     )
     detailed = pl.concat([booked.filter(~forward), _offer_due(booked.filter(forward), offer_terms)])
-    written = pl.col("actietype").is_in(["brief", NOTICE])
+    written = pl.col("actietype").is_in(["brief", NOTICE, *MESSAGE_NEEDS])
     unwritten = written & pl.col("zaak_id").is_in(silenced["zaak_id"].implode())
     return (
         pl.concat([detailed, notices(detailed, performed)])
@@ -287,17 +306,19 @@ def _offer_due(forwards: pl.DataFrame, offer_terms: dict[str, int]) -> pl.DataFr
     )
 
 
-def _detail(
-    name: str, action: BriefActie | BelActie | DoorstuurActie, processing_date: date
-) -> dict[str, Any]:
-    gepland = action.gepland(processing_date) if isinstance(action, BelActie) else processing_date
+def _detail(name: str, action: Actie, processing_date: date) -> dict[str, Any]:
+    gepland = processing_date
+    if isinstance(action, BelActie | BerichtActie):
+        gepland = action.gepland(processing_date)
     return {
         "actie": name,
         "actietype": action.type,
-        "template": action.template if isinstance(action, BriefActie) else None,
+        "template": action.template if isinstance(action, BriefActie | BerichtActie) else None,
         "wie": action.wie if isinstance(action, BelActie) else None,
         "gepland": gepland,
-        "uiterlijk": None if isinstance(action, BriefActie) else action.uiterlijk(processing_date),
+        "uiterlijk": action.uiterlijk(processing_date)
+        if isinstance(action, BelActie | DoorstuurActie)
+        else None,
     }
 
 

@@ -65,13 +65,15 @@ def obligations(
     forwards: pl.DataFrame,
     termijnen: Termijnen,
     close_after_days: int,
+    messages: pl.DataFrame,
 ) -> pl.DataFrame:
     """Each open case's one current obligation (`OBLIGATION_COLUMNS`), by zaak_id.
 
     `open_cases` has zaak_id, gemeentecode, crisis, laatste_activiteit; `events` zaak_id,
     datum, gebeurtenis, waarde; `actions` the actions of the cases (`ACTION_COLUMNS`);
     `forwards` every forward (`route.forwards`: zaak_id, geboekt, uiterlijk, sinds): the
-    municipality handles those cases, the SDD the others, and the SDD's calls in either."""
+    municipality handles those cases, the SDD the others, and the SDD's calls in either;
+    `messages` the e-mails and SMS sent (`berichten.attempts`: zaak_id, datum)."""
     cases = open_cases.select("zaak_id", "gemeentecode", "crisis", "laatste_activiteit")
     first = _first_events(events)
     steps = cases.join(first, on="zaak_id", how="left")
@@ -92,7 +94,7 @@ def obligations(
     def after_silence(column: str) -> pl.Expr:
         return (pl.col(column) + pl.duration(days=close_after_days)).cast(pl.Date)
 
-    attempts = _attempts(events, actions)
+    attempts = _attempts(events, actions, messages)
     tried = cases.join(attempts, on="zaak_id", how="left").with_columns(
         pl.col("pogingen").fill_null(0), pl.col("bereikt").fill_null(False)
     )
@@ -215,12 +217,16 @@ def _first_events(events: pl.DataFrame) -> pl.DataFrame:
     return first.select("zaak_id", "aanmelding", "eerste_gesprek", "beschikking")
 
 
-def _attempts(events: pl.DataFrame, actions: pl.DataFrame) -> pl.DataFrame:
+def _attempts(events: pl.DataFrame, actions: pl.DataFrame, messages: pl.DataFrame) -> pl.DataFrame:
     """Per case, the contact attempts made (`pogingen`: its letters as one, dated by the
-    first, each recorded contactpoging as one), the day of the last (`laatste_poging`) and
-    whether anyone was ever reached (`bereikt`). The letter after a move repeats the offer
-    at the new address: it is no new attempt, and moves no term."""
+    first, each recorded contactpoging and each e-mail or SMS sent as one), the day of the
+    last (`laatste_poging`) and whether anyone was ever reached (`bereikt`). The letter
+    after a move repeats the offer at the new address: it is no new attempt, and moves no
+    term."""
     attempt = pl.col("gebeurtenis") == "contactpoging"
+    sent = messages.group_by("zaak_id").agg(
+        berichten=pl.len().cast(pl.Int64), bericht=pl.col("datum").max()
+    )
     letters = (
         actions.filter(pl.col("actietype") == "brief")
         .group_by("zaak_id")
@@ -231,11 +237,17 @@ def _attempts(events: pl.DataFrame, actions: pl.DataFrame) -> pl.DataFrame:
         gepoogd=pl.col("datum").filter(attempt).max(),
         bereikt=bellijst.contact().any(),
     )
-    return letters.join(recorded, on="zaak_id", how="full", coalesce=True).select(
-        "zaak_id",
-        pogingen=pl.col("brieven").fill_null(0) + pl.col("gebeld").fill_null(0),
-        laatste_poging=pl.max_horizontal("brief", "gepoogd"),
-        bereikt=pl.col("bereikt").fill_null(False),
+    return (
+        letters.join(recorded, on="zaak_id", how="full", coalesce=True)
+        .join(sent, on="zaak_id", how="full", coalesce=True)
+        .select(
+            "zaak_id",
+            pogingen=pl.col("brieven").fill_null(0)
+            + pl.col("gebeld").fill_null(0)
+            + pl.col("berichten").fill_null(0),
+            laatste_poging=pl.max_horizontal("brief", "gepoogd", "bericht"),
+            bereikt=pl.col("bereikt").fill_null(False),
+        )
     )
 
 

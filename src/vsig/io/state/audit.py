@@ -30,8 +30,8 @@ class AuditQueries(Connection):
         self, zaak_ids: pl.DataFrame, sent: pl.DataFrame, files: pl.DataFrame
     ) -> dict[str, pl.DataFrame]:
         """The rows of these cases (a `zaak_id` column) besides the cases themselves: their
-        signals with the signals `sent` (`signaalpartner, signaal_id`), their actions and
-        events; and the rows of these processed `files` (a `sha256` column)."""
+        signals with the signals `sent` (`signaalpartner, signaal_id`), their actions,
+        events and messages; and the rows of these processed `files` (a `sha256` column)."""
         frames = {"ids": zaak_ids, "sent": sent, "shas": files}
         return {
             "signalen": self._query(
@@ -48,6 +48,11 @@ class AuditQueries(Connection):
             "gebeurtenissen": self._query(
                 "SELECT * FROM gebeurtenissen WHERE zaak_id IN (SELECT zaak_id FROM ids) "
                 "ORDER BY zaak_id, datum, run_id, regelnummer",
+                frames=frames,
+            ),
+            "berichten": self._query(
+                "SELECT * FROM berichten WHERE zaak_id IN (SELECT zaak_id FROM ids) "
+                "ORDER BY bericht_id",
                 frames=frames,
             ),
             "bestanden": self._query(

@@ -54,7 +54,14 @@ class PrivacyQueries(Connection):
             frames=going,
         )["id"].to_list()
         with self._transaction(), self._registered(going):
-            for table in ("signalen", "acties", "gebeurtenissen", "routeringen", "zaken"):
+            for table in (
+                "signalen",
+                "acties",
+                "gebeurtenissen",
+                "routeringen",
+                "berichten",
+                "zaken",
+            ):
                 self._db.execute(f"DELETE FROM {table} WHERE zaak_id IN (SELECT zaak_id FROM weg)")
             for statement in _WITH_THE_SIGNALS:
                 self._db.execute(statement)

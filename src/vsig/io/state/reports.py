@@ -21,8 +21,10 @@ class ReportQueries(Connection):
         signals they held then (`leden`: a case emptied by then, merged into another or
         left by a household that parted, the signals it held before); and of both, the
         events recorded by a night of the period or before (`gebeurtenissen`, whatever
-        their date) and the letters sent by then (`brieven`)."""
+        their date), the letters sent by then (`brieven`) and the e-mails and SMS a
+        service took by then (`berichten`: zaak_id, datum, kanaal)."""
         period = {"start": start, "end": end}
+        sent = "status IN ('verzonden', 'afgeleverd')"  # `rules.berichten.SENT`
         # A case closed by a result is closed in a period once a night of it recorded the
         # result, whatever the result's date; any other closing is dated by its night.
         closed = (
@@ -48,7 +50,9 @@ class ReportQueries(Connection):
             "OR gesloten BETWEEN $start AND $end "
             f"OR zaak_id IN (SELECT zaak_id FROM ({recorded} "
             "r.verwerkingsdatum BETWEEN $start AND $end)) "
-            "OR zaak_id IN (SELECT zaak_id FROM acties WHERE geboekt BETWEEN $start AND $end)) "
+            "OR zaak_id IN (SELECT zaak_id FROM acties WHERE geboekt BETWEEN $start AND $end) "
+            f"OR zaak_id IN (SELECT zaak_id FROM berichten WHERE {sent} "
+            "AND verzonden BETWEEN $start AND $end)) "
             "ORDER BY zaak_id",
             period,
         )
@@ -91,6 +95,13 @@ class ReportQueries(Connection):
                 "SELECT zaak_id, geboekt AS datum FROM acties WHERE actietype = 'brief' "
                 "AND zaak_id IN (SELECT zaak_id FROM cases) AND geboekt <= ? "
                 "ORDER BY zaak_id, geboekt, actie",
+                [end],
+                frames=frames,
+            ),
+            "berichten": self._query(
+                f"SELECT zaak_id, verzonden AS datum, kanaal FROM berichten WHERE {sent} "
+                "AND zaak_id IN (SELECT zaak_id FROM cases) AND verzonden <= ? "
+                "ORDER BY zaak_id, verzonden, bericht_id",
                 [end],
                 frames=frames,
             ),

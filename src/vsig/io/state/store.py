@@ -23,6 +23,7 @@ import polars as pl
 from vsig.contracts import MATCHED_COLUMNS, SIGNAL_KEY, STANDING_COLUMNS
 from vsig.io.files import crash_point
 from vsig.io.state.audit import AuditQueries
+from vsig.io.state.berichten import OutboxQueries
 from vsig.io.state.lock import IN_USE, READER_WAIT, SNAPSHOT_PREFIX, erasure_generation, locked
 from vsig.io.state.night import NightQueries
 from vsig.io.state.privacy import PrivacyQueries
@@ -298,6 +299,37 @@ MIGRATIONS: Final = (
     ALTER TABLE routeringen ADD COLUMN mobiel_bekend BOOLEAN;
     ALTER TABLE routeringen ADD COLUMN email_bekend BOOLEAN;
     """,
+    # 14: the outbox of e-mails and SMS (`rules.berichten`): booked in a night's commit,
+    # sent after it one by one, each result recorded as it comes; and the addresses and
+    # numbers of residents who asked for no more messages.
+    """
+    CREATE TABLE berichten (
+        bericht_id VARCHAR PRIMARY KEY,
+        zaak_id VARCHAR NOT NULL,
+        actie VARCHAR NOT NULL,
+        kanaal VARCHAR NOT NULL,
+        template VARCHAR NOT NULL,
+        adres VARCHAR NOT NULL,
+        onderwerp VARCHAR,
+        tekst VARCHAR NOT NULL,
+        geboekt DATE NOT NULL,
+        gepland DATE NOT NULL,
+        status VARCHAR NOT NULL,
+        reden VARCHAR,
+        pogingen INTEGER NOT NULL,
+        volgende DATE,
+        referentie VARCHAR,
+        verzonden DATE,
+        run_id VARCHAR NOT NULL
+    );
+    CREATE TABLE geen_berichten (
+        kanaal VARCHAR NOT NULL,
+        adres VARCHAR NOT NULL,
+        reden VARCHAR,
+        datum DATE,
+        PRIMARY KEY (kanaal, adres)
+    );
+    """,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)
@@ -328,9 +360,11 @@ class Changes:
     uiteen: pl.DataFrame  # signals whose household parted, waiting now (`laatste_activiteit`)
     keuzes: pl.DataFrame  # the choices that decided them
     teruggemeld: pl.DataFrame  # earlier signals told otherwise tonight (`status.retold`)
+    berichten: pl.DataFrame  # the messages booked tonight (`berichten.OUTBOX_COLUMNS`)
+    berichtbesluiten: pl.DataFrame  # the messages due tonight: bericht_id, status, reden
 
 
-class Store(NightQueries, PrivacyQueries, ReportQueries, AuditQueries):
+class Store(NightQueries, PrivacyQueries, ReportQueries, AuditQueries, OutboxQueries):
     """The state, open. Its queries are grouped by who asks for them (the mixins)."""
 
     @classmethod
@@ -427,6 +461,8 @@ class Store(NightQueries, PrivacyQueries, ReportQueries, AuditQueries):
             self._rematch(changes.uiteen, (*_DECIDED, "laatste_activiteit"))
             self._rematch(changes.teruggemeld, (*SIGNAL_KEY, "teruggemeld"))
             self._stand(changes)
+            self._insert("berichten", changes.berichten)
+            self._decide_messages(changes.berichtbesluiten)
 
     def _stand(self, changes: Changes) -> None:
         """Record how tonight left each signal it received, moved, matched anew or told

@@ -1,0 +1,435 @@
+"""Sending the outbox after a night's commit: e-mail through an SMTP relay (`smtplib`),
+SMS and, if so configured, e-mail through NotifyNL (`notifications-python-client`).
+
+Exactly once, even when killed. A message goes out only when the night committed it as
+`TE_VERZENDEN`; before it is handed to a service its row says `BEZIG`, committed on its
+own, and the service's answer is recorded the moment it comes. A run killed in between
+leaves `BEZIG`, and the next send finds out what happened: NotifyNL is asked for a
+notification with the message's reference (its `bericht_id`); it is recorded as sent, or
+sent now. An SMTP relay cannot be asked, so such a message is recorded as `ONZEKER`
+("misschien verzonden"), never sent again, and put before a person on the SDD's list.
+
+A message a service could not take is tried again on a later night, after 1, 2, 4, ...
+days, until `kanalen.pogingen` tries; then it has failed (`MISLUKT`). One a service
+refused (`GEWEIGERD`: an address or number it will not send to) is not tried again. A
+service that fails three times in a row is left alone for the rest of the send: its
+messages wait for the next. Messages go out only inside `kanalen.venster`.
+
+Nothing about a person reaches a log or a notice: a message is named by its `bericht_id`.
+"""
+
+import logging
+import smtplib
+import ssl
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from pathlib import Path
+from typing import Any, Final, Protocol
+
+import polars as pl
+from notifications_python_client.errors import APIError
+from notifications_python_client.notifications import NotificationsAPIClient
+
+from vsig.config import Config, Kanalen, Notify, Smtp
+from vsig.io.files import crash_point, private_files
+from vsig.io.home import Home
+from vsig.io.state import upkeep
+from vsig.io.state.lock import WRITER_WAIT, locked
+from vsig.io.state.store import Store
+from vsig.io.state.upkeep import clear_leftovers
+from vsig.rules import normalize
+from vsig.rules.berichten import (
+    AFGELEVERD,
+    BEZIG,
+    GEWEIGERD,
+    MISLUKT,
+    NIET_BEZORGD,
+    ONZEKER,
+    OPNIEUW,
+    TE_VERZENDEN,
+    VERZONDEN,
+)
+
+# The client logs a failed request's URL and the service's words at WARNING, which Python
+# prints on stderr when nothing else is set up: not there, nor anywhere.
+logging.getLogger("notifications_python_client").addHandler(logging.NullHandler())
+logging.getLogger("notifications_python_client").propagate = False
+
+IN_A_ROW: Final = 3
+"""Failures of one service in a row after which it is left alone until the next send."""
+POLL_DAYS: Final = 7
+"""How long after sending NotifyNL is asked whether a message arrived."""
+NOTIFY_STATUS: Final = {
+    "delivered": (AFGELEVERD, None),
+    "permanent-failure": (NIET_BEZORGD, "het nummer of adres bestaat niet (NotifyNL)"),
+    "temporary-failure": (NIET_BEZORGD, "de telefoon of mailbox nam het niet aan (NotifyNL)"),
+}
+"""What NotifyNL's final word on a message means here; its other words mean wait."""
+
+
+@dataclass
+class Sent:
+    """What a send did: its messages by the status they got, and what the administrator
+    must know (never about a person)."""
+
+    berichten: dict[str, int] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    status: str
+    reden: str | None = None
+    referentie: str | None = None
+    service_down: bool = False
+    """The service failed, not the message: it counts toward leaving the service alone."""
+
+
+class _UnknowableError(Exception):
+    """The service cannot say whether it took a message."""
+
+
+class _Service(Protocol):
+    def send(self, message: dict[str, Any]) -> _Outcome: ...
+
+    def sent_before(self, bericht_id: str) -> str | None: ...
+
+    def close(self) -> None: ...
+
+
+def send(config: Config, home: Home, now: datetime) -> Sent:
+    """`vsig berichten verzenden`: send what the nights committed, under the lock."""
+    with private_files(config.umask), locked(home.state, WRITER_WAIT):
+        clear_leftovers(home)
+        with Store.open(home.state) as db:
+            return deliver(db, config, home, now.date(), now)
+
+
+def stop(config: Config, home: Home, kanaal: str, adres: str, reden: str, day: date) -> date | None:
+    """`vsig berichten stop`: from now on no message goes to this address or number (a
+    resident answered STOP, or asked); the day it was put on the list before, if so.
+    Raises ValueError for an address or number no message could go to."""
+    with private_files(config.umask), locked(home.state, WRITER_WAIT):
+        clear_leftovers(home)
+        with Store.open(home.state) as db:
+            return db.refuse_messages(kanaal, as_sent(kanaal, adres), reden, day)
+
+
+def toestaan(config: Config, home: Home, kanaal: str, adres: str) -> bool:
+    """`vsig berichten toestaan`: take an address or number off the list; whether it was
+    on it. The state file is compacted after, so that its bytes go too."""
+    with private_files(config.umask), locked(home.state, WRITER_WAIT):
+        clear_leftovers(home)
+        upkeep.erasing(home.state)
+        with Store.open(home.state) as db:
+            removed = db.allow_messages(kanaal, [as_sent(kanaal, adres)])
+        upkeep.erased(home.state, bool(removed))
+        return bool(removed)
+
+
+def as_sent(kanaal: str, adres: str) -> str:
+    """An address or number as the outbox writes it (`berichten.booked`)."""
+    written = pl.Series([adres.strip()], dtype=pl.String)
+    found = (normalize.mail_addresses if kanaal == "mail" else normalize.mobile_numbers)(written)
+    if not found:
+        what = "an e-mail address" if kanaal == "mail" else "a mobile number"
+        raise ValueError(f"{adres!r} is not {what} a message could go to")
+    return next(iter(found.values()))
+
+
+def deliver(db: Store, config: Config, home: Home, day: date, now: datetime) -> Sent:
+    """Send every message a night committed for sending (and finish any a killed send left
+    `BEZIG`), then ask NotifyNL what became of those it took lately. A message sent is
+    dated `day` (a night's processing date), and goes only if `now` is inside the hours."""
+    kanalen = config.kanalen
+    sent = Sent()
+    if kanalen is None:
+        return sent
+    outbox = db.outbox()
+    waiting = outbox.filter(pl.col("status").is_in([TE_VERZENDEN, BEZIG]))
+    if waiting.height and not kanalen.open_at(f"{now:%H:%M}"):
+        window = "-".join(kanalen.venster or ())
+        sent.notices.append(
+            f"{waiting.height} message(s) wait for the hours messages go out ({window}); "
+            "`vsig berichten verzenden` then sends them"
+        )
+        sent.berichten["wacht"] = waiting.height
+        return sent
+    counts: Counter[str] = Counter()
+    with _services(kanalen, home, sent.notices) as services:
+        failures: Counter[str] = Counter()
+        for message in waiting.sort("bericht_id").iter_rows(named=True):
+            via = kanalen.via(message["kanaal"])
+            service = services.get(via or "")
+            if service is None or failures[via or ""] >= IN_A_ROW:
+                counts["wacht"] += 1
+                continue
+            outcome = _deliver_one(db, service, message, kanalen, day)
+            counts[outcome.status] += 1
+            failures[via or ""] = failures[via or ""] + 1 if outcome.service_down else 0
+            if failures[via or ""] == IN_A_ROW:
+                sent.notices.append(
+                    f"{via} failed {IN_A_ROW} times in a row; its other messages wait for "
+                    "the next send"
+                )
+        if "notify" in services:
+            _poll(db, services["notify"], outbox, day, counts)
+    sent.berichten = dict(sorted(counts.items()))
+    return sent
+
+
+def _deliver_one(
+    db: Store, service: _Service, message: dict[str, Any], kanalen: Kanalen, today: date
+) -> _Outcome:
+    """One message, recorded before and after it is handed over."""
+    bericht_id = message["bericht_id"]
+    if message["status"] == BEZIG:  # a send was cut off while this one was handed over
+        try:
+            known = service.sent_before(bericht_id)
+        except _UnknowableError:
+            outcome = _Outcome(
+                ONZEKER,
+                "de verzending werd afgebroken; of de mailserver het bericht nam, is niet "
+                f"bekend (Message-ID {_message_id(bericht_id)})",
+            )
+            db.record_message(bericht_id, status=outcome.status, reden=outcome.reden)
+            return outcome
+        except APIError:
+            return _Outcome(BEZIG, service_down=True)  # asked again at the next send
+        if known is not None:
+            outcome = _Outcome(VERZONDEN, referentie=known)
+            db.record_message(bericht_id, status=VERZONDEN, referentie=known, reden=None)
+            return outcome
+    tries = message["pogingen"] + (message["status"] != BEZIG)
+    db.record_message(bericht_id, status=BEZIG, pogingen=tries, verzonden=today)
+    crash_point("bericht-bezig")
+    outcome = service.send(message)
+    crash_point("bericht-verzonden")
+    if outcome.status == OPNIEUW and tries >= kanalen.pogingen:
+        outcome = _Outcome(
+            MISLUKT, f"na {tries} pogingen: {outcome.reden}", None, outcome.service_down
+        )
+    db.record_message(
+        bericht_id,
+        status=outcome.status,
+        reden=outcome.reden,
+        referentie=outcome.referentie,
+        verzonden=today if outcome.status == VERZONDEN else None,
+        volgende=today + timedelta(days=2 ** (tries - 1)) if outcome.status == OPNIEUW else None,
+    )
+    return outcome
+
+
+def _poll(
+    db: Store, notify: _Service, outbox: pl.DataFrame, today: date, counts: Counter[str]
+) -> None:
+    """Ask NotifyNL what became of the messages it took in the last `POLL_DAYS` days."""
+    if not isinstance(notify, _NotifyService):
+        return
+    recent = outbox.filter(
+        (pl.col("status") == VERZONDEN)
+        & pl.col("referentie").str.starts_with(_NotifyService.PREFIX)
+        & (pl.col("verzonden") >= today - timedelta(days=POLL_DAYS))
+    )
+    for message in recent.iter_rows(named=True):
+        try:
+            word = notify.status(message["referentie"])
+        except APIError:
+            return  # the service is down: ask again at the next send
+        if word in NOTIFY_STATUS:
+            status, reden = NOTIFY_STATUS[word]
+            db.record_message(message["bericht_id"], status=status, reden=reden)
+            counts[status] += 1
+
+
+@contextmanager
+def _services(kanalen: Kanalen, home: Home, notices: list[str]) -> Iterator[dict[str, _Service]]:
+    """The configured services that can be used now; why not, for those that cannot."""
+    services: dict[str, _Service] = {}
+    made: dict[str, Any] = {
+        "smtp": (kanalen.smtp, _SmtpService),
+        "notify": (kanalen.notify, _NotifyService),
+    }
+    for name, (settings, kind) in made.items():
+        if settings is None:
+            continue
+        try:
+            services[name] = kind(settings, home)
+        except _UnusableError as error:
+            notices.append(f"{name}: {error}; its messages wait for the next send")
+    try:
+        yield services
+    finally:
+        for service in services.values():
+            with suppress(OSError, smtplib.SMTPException):
+                service.close()
+
+
+class _UnusableError(Exception):
+    """A service cannot be used as configured."""
+
+
+def _secret_file(path: Path, home: Home, what: str) -> str:
+    """A password or key, from a file outside the data home (whose files are backed up
+    and copied for readers)."""
+    if path.resolve().is_relative_to(home.root.resolve()):
+        raise _UnusableError(f"the {what} file {path} is inside the data home; keep it outside")
+    try:
+        value = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as error:
+        raise _UnusableError(f"cannot read the {what} file {path} ({error})") from None
+    if not value:
+        raise _UnusableError(f"the {what} file {path} is empty")
+    return value
+
+
+def _refused(code: int, what: str) -> _Outcome:
+    """A relay's no to one message: for good (5xx), or for now (4xx)."""
+    if code >= 500:  # SMTP's permanent reply class
+        return _Outcome(GEWEIGERD, f"de mailserver weigert {what} ({code})")
+    return _Outcome(OPNIEUW, f"de mailserver nam {what} nu niet aan ({code})")
+
+
+def _message_id(bericht_id: str) -> str:
+    return f"<{bericht_id}@vsig>"
+
+
+class _SmtpService:
+    """An SMTP relay, one connection for the whole send, opened again after a failure."""
+
+    PREFIX: Final = "smtp:"
+
+    def __init__(self, settings: Smtp, home: Home) -> None:
+        self.settings = settings
+        self.password = (
+            _secret_file(settings.wachtwoord_bestand, home, "SMTP password")
+            if settings.wachtwoord_bestand
+            else None
+        )
+        self.connection: smtplib.SMTP | None = None
+        if not parseaddr(settings.afzender)[1]:
+            raise _UnusableError(f"afzender {settings.afzender!r} is no e-mail address")
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        context = ssl.create_default_context()
+        if s.beveiliging == "tls":
+            connection: smtplib.SMTP = smtplib.SMTP_SSL(
+                s.host, s.port, timeout=s.timeout_seconden, context=context
+            )
+        else:
+            connection = smtplib.SMTP(s.host, s.port, timeout=s.timeout_seconden)
+            if s.beveiliging == "starttls":
+                connection.starttls(context=context)
+        if s.gebruiker and self.password:
+            connection.login(s.gebruiker, self.password)
+        return connection
+
+    def send(self, message: dict[str, Any]) -> _Outcome:
+        mail = EmailMessage()
+        mail["From"] = self.settings.afzender
+        mail["To"] = message["adres"]
+        mail["Subject"] = message["onderwerp"] or ""
+        mail["Message-ID"] = _message_id(message["bericht_id"])
+        mail["Date"] = format_datetime(datetime.now().astimezone())
+        mail.set_content(message["tekst"])
+        try:
+            if self.connection is None:
+                self.connection = self._connect()
+            refused = self.connection.send_message(mail)
+        except smtplib.SMTPRecipientsRefused as error:
+            code, _ = next(iter(error.recipients.values()))
+            return _refused(code, "het adres")
+        except smtplib.SMTPDataError as error:
+            return _refused(error.smtp_code, "het bericht")
+        except (OSError, smtplib.SMTPException) as error:
+            # Not this message's fault: the relay is away, or refuses vsig itself (its
+            # login, its sender), which the administrator must fix.
+            self._drop()
+            return _Outcome(
+                OPNIEUW,
+                f"de mailserver nam niets aan ({type(error).__name__})",
+                service_down=True,
+            )
+        if refused:
+            code, _ = next(iter(refused.values()))
+            return _refused(code, "het adres")
+        return _Outcome(VERZONDEN, referentie=f"{self.PREFIX}{mail['Message-ID']}")
+
+    def _drop(self) -> None:
+        if self.connection is not None:
+            with suppress(OSError, smtplib.SMTPException):
+                self.connection.close()
+        self.connection = None
+
+    def sent_before(self, bericht_id: str) -> str | None:
+        raise _UnknowableError
+
+    def close(self) -> None:
+        if self.connection is not None:
+            with suppress(OSError, smtplib.SMTPException):
+                self.connection.quit()
+        self.connection = None
+
+
+class _NotifyService:
+    """NotifyNL, through GOV.UK Notify's own client. A message is sent as the configured
+    template filled with vsig's text (`onderwerp`, `bericht`), with its `bericht_id` as
+    reference, by which a send cut off asks whether it arrived."""
+
+    PREFIX: Final = "notify:"
+
+    def __init__(self, settings: Notify, home: Home) -> None:
+        self.settings = settings
+        key = _secret_file(settings.sleutel_bestand, home, "NotifyNL API key")
+        if len(key) < 74:  # a name, the service id and the secret
+            raise _UnusableError("the NotifyNL API key is not a whole key (name-service id-secret)")
+        self.client = NotificationsAPIClient(
+            key, base_url=settings.url, timeout=settings.timeout_seconden
+        )
+
+    def send(self, message: dict[str, Any]) -> _Outcome:
+        try:
+            if message["kanaal"] == "sms":
+                answer = self.client.send_sms_notification(
+                    phone_number=message["adres"],
+                    template_id=self.settings.sms_template,
+                    personalisation={"bericht": message["tekst"]},
+                    reference=message["bericht_id"],
+                )
+            else:
+                answer = self.client.send_email_notification(
+                    email_address=message["adres"],
+                    template_id=self.settings.mail_template,
+                    personalisation={
+                        "onderwerp": message["onderwerp"],
+                        "bericht": message["tekst"],
+                    },
+                    reference=message["bericht_id"],
+                )
+        except APIError as error:
+            return self._failed(error)
+        return _Outcome(VERZONDEN, referentie=f"{self.PREFIX}{answer['id']}")
+
+    @staticmethod
+    def _failed(error: APIError) -> _Outcome:
+        code = error.status_code
+        if code == 400:  # Notify's "this message cannot be sent"
+            return _Outcome(GEWEIGERD, "NotifyNL weigert het nummer of adres (400)")
+        return _Outcome(OPNIEUW, f"NotifyNL antwoordde {code}", service_down=True)
+
+    def sent_before(self, bericht_id: str) -> str | None:
+        found = self.client.get_all_notifications(reference=bericht_id).get("notifications")
+        return f"{self.PREFIX}{found[0]['id']}" if found else None
+
+    def status(self, referentie: str) -> str:
+        answer = self.client.get_notification_by_id(referentie.removeprefix(self.PREFIX))
+        return str(answer.get("status"))
+
+    def close(self) -> None:
+        self.client.request_session.close()

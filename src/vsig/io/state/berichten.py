@@ -1,0 +1,77 @@
+"""The outbox of e-mails and SMS, and the residents who want none: what a night reads and
+decides of them, and what the sending records, a message at a time."""
+
+from datetime import date
+from typing import Any, Final
+
+import polars as pl
+
+from vsig.contracts import STATE_COLUMNS
+from vsig.io.state.connection import Connection
+
+_RECORDED: Final = ("status", "reden", "pogingen", "volgende", "referentie", "verzonden")
+"""What sending a message may change of its row."""
+
+
+class OutboxQueries(Connection):
+    """The outbox (`berichten`) and the list of residents who want no messages."""
+
+    def outbox(self) -> pl.DataFrame:
+        """Every message kept, as booked and as it stands."""
+        columns = ", ".join(STATE_COLUMNS["berichten"])
+        return self._query(f"SELECT {columns} FROM berichten ORDER BY bericht_id")
+
+    def _decide_messages(self, decided: pl.DataFrame) -> None:
+        """Tonight's word on the messages due: out tonight, or lapsed and why."""
+        if not decided.height:
+            return
+        with self._registered({"besloten": decided}):
+            self._db.execute(
+                "UPDATE berichten SET status = b.status, reden = b.reden FROM besloten b "
+                "WHERE berichten.bericht_id = b.bericht_id"
+            )
+
+    def record_message(self, bericht_id: str, **changes: Any) -> None:
+        """What became of one message (`_RECORDED` columns), at once and on its own: a
+        run killed after it never forgets it."""
+        unknown = set(changes) - set(_RECORDED)
+        if unknown:
+            raise ValueError(f"not a column sending records: {sorted(unknown)}")
+        assignments = ", ".join(f"{column} = ?" for column in changes)
+        with self._transaction():
+            self._db.execute(
+                f"UPDATE berichten SET {assignments} WHERE bericht_id = ?",
+                [*changes.values(), bericht_id],
+            )
+
+    def unwanted(self) -> pl.DataFrame:
+        """The addresses and numbers that get no messages: kanaal, adres, reden, datum."""
+        return self._query("SELECT * FROM geen_berichten ORDER BY kanaal, adres")
+
+    def refuse_messages(self, kanaal: str, adres: str, reden: str, datum: date) -> date | None:
+        """Put an address on the list; returns the day it was put there before, if so."""
+        before = self._query(
+            "SELECT datum FROM geen_berichten WHERE kanaal = ? AND adres = ?", [kanaal, adres]
+        )
+        if before.height:
+            value: date | None = before["datum"].item()
+            return value
+        with self._transaction():
+            self._db.execute(
+                "INSERT INTO geen_berichten VALUES (?, ?, ?, ?)", [kanaal, adres, reden, datum]
+            )
+        return None
+
+    def allow_messages(self, kanaal: str, adressen: list[str]) -> list[str]:
+        """Take these addresses off the list; returns those that were on it."""
+        found = self._query(
+            "SELECT adres FROM geen_berichten WHERE kanaal = ? AND list_contains(?, adres)",
+            [kanaal, adressen],
+        )["adres"].to_list()
+        if found:
+            with self._transaction():
+                self._db.execute(
+                    "DELETE FROM geen_berichten WHERE kanaal = ? AND list_contains(?, adres)",
+                    [kanaal, found],
+                )
+        return sorted(found)
