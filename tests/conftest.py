@@ -29,7 +29,9 @@ PROCESSING_DATE = date(2026, 11, 26)
 
 
 TEST_SECRET = "test-secret-0123456789abcdef0123456789abcdef"
-LONGEST_FIRST = ("test_year.py", "test_crash.py", "test_erasure_faults.py", "test_faults.py")
+LONGEST_FIRST = (
+    "test_year.py", "test_crash.py", "test_erasure_faults.py", "test_faults.py", "test_berichten.py"
+)  # fmt: skip
 
 
 def bytes_held(path: Path, pdf_text: bool = False) -> bytes:

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 import vsig
 from vsig import __version__
 from vsig.cli import app
+from vsig.io import kanalen
 from vsig.privacy import uitsluitingen
 
 from .conftest import REPO
@@ -71,6 +72,8 @@ COMMAND_VERBS = {
 }
 EXCLUSION_VERBS = {f"uitsluiten {verb}": verb for verb in ("toevoegen", "verwijderen", "lijst")}
 """The exclusion list's commands, each a verb of its module (`vsig.privacy.uitsluitingen`)."""
+MESSAGE_VERBS = {f"berichten {verb}": verb for verb in ("verzenden", "stop", "toestaan")}
+"""The messages' commands, each a verb of its module (`vsig.io.kanalen`)."""
 
 
 def test_each_command_calls_the_library_verb_of_its_name() -> None:
@@ -88,16 +91,23 @@ def test_each_command_calls_the_library_verb_of_its_name() -> None:
                         "report_app": "report ",
                         "config_app": "config ",
                         "uitsluiten_app": "uitsluiten ",
+                        "berichten_app": "berichten ",
                     }[group]
                     commands[prefix + name] = node
-    assert set(COMMAND_VERBS) | set(EXCLUSION_VERBS) <= set(commands)
-    for command, verb in {**COMMAND_VERBS, **EXCLUSION_VERBS}.items():
+    assert set(COMMAND_VERBS) | set(EXCLUSION_VERBS) | set(MESSAGE_VERBS) <= set(commands)
+    for command, verb in {**COMMAND_VERBS, **EXCLUSION_VERBS, **MESSAGE_VERBS}.items():
         called = {
             call.func.attr
             for call in ast.walk(commands[command])
             if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
         }
         assert verb in called, f"`vsig {command}` does not call the verb {verb}"
-        library = uitsluitingen if command in EXCLUSION_VERBS else vsig
+        library = (
+            uitsluitingen
+            if command in EXCLUSION_VERBS
+            else kanalen
+            if command in MESSAGE_VERBS
+            else vsig
+        )
         assert callable(getattr(library, verb))
         assert getattr(library, verb).__name__ == verb

@@ -604,6 +604,11 @@ def forget_command(
             "taken off the exclusion list with the rest: a new signal about them is picked "
             "up again (`vsig uitsluiten toevoegen` puts them back, if they still object)"
         )
+    if any(erasure.NO_MESSAGES in p.ids for p in purges):
+        out.print(
+            "their addresses and numbers left the list of those who want no messages: a "
+            "new case may send them one (`vsig berichten stop` puts them back, if they ask)"
+        )
 
 
 ExcludedBsn = Annotated[str | None, typer.Option("--bsn", help="A resident, by BSN.")]
@@ -724,7 +729,7 @@ def berichten_verzenden(
     if config.kanalen is None:
         _fail("the config has no `kanalen`: nothing sends messages")
     with _refused(LockedError, "locked", ExitCode.LOCKED):
-        sent = kanalen.send(config, _home(home, config), datetime.now(UTC).astimezone())
+        sent = kanalen.verzenden(config, _home(home, config), datetime.now(UTC).astimezone())
     if as_json:
         _print_json(asdict(sent))
     else:

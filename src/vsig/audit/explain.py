@@ -16,7 +16,7 @@ from vsig.contracts import SIGNAL_COLUMNS
 from vsig.io.home import Home
 from vsig.io.state.store import Store
 from vsig.routing import FACTS, Routing
-from vsig.rules import keuzes, match, route, vng
+from vsig.rules import berichten, keuzes, match, route, vng
 from vsig.rules.formats import adres_uit_sleutel, bedrag
 
 RECEIVED = ("signaalpartner", "soort", *SIGNAL_COLUMNS[1:], "bestand", "regelnummer")
@@ -100,6 +100,10 @@ def _case(
     events = db.events_of([zaak_id]).select(
         "run_id", "datum", "gebeurtenis", "waarde", "bestand", "regelnummer"
     )
+    # Whether each e-mail and SMS went, never to where: that is the resident's.
+    messages = db.messages_of([zaak_id]).select(
+        "run_id", "actie", "kanaal", "gepland", "status", "reden", "pogingen", "verzonden"
+    )
     return {
         "zaak_id": zaak_id,
         "adres_sleutel": case["adres_sleutel"],
@@ -112,6 +116,7 @@ def _case(
         "evaluaties": [_evaluation(home, config, row) for row in evaluations.iter_rows(named=True)],
         "acties": _rows(actions),
         "gebeurtenissen": _rows(events),
+        "berichten": _rows(messages),
     }
 
 
@@ -193,6 +198,15 @@ def in_words(story: dict[str, Any]) -> list[str]:
             due = f", due {action['uiterlijk']}" if action["uiterlijk"] else ""
             lines.append(
                 f"  action {action['actie']} ({action['actietype']}) in run {action['run_id']}{due}"
+            )
+        for message in case["berichten"]:
+            went = f", sent {message['verzonden']}" if message["verzonden"] else ""
+            why = f" ({message['reden']})" if message["reden"] else ""
+            lines.append(
+                f"  {message['kanaal']} {message['actie']} booked in run {message['run_id']} "
+                f"for {message['gepland']}: {message['status']}{why}{went}, "
+                f"{message['pogingen']} tries"
+                + (" (a contact attempt)" if message["status"] in berichten.SENT else "")
             )
         for event in case["gebeurtenissen"]:
             value = f" {event['waarde']}" if event["waarde"] else ""

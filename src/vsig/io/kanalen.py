@@ -27,6 +27,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
 from typing import Any, Final, Protocol
@@ -60,6 +61,8 @@ from vsig.rules.berichten import (
 logging.getLogger("notifications_python_client").addHandler(logging.NullHandler())
 logging.getLogger("notifications_python_client").propagate = False
 
+WACHT: Final = "wacht"
+"""Counted for a message left for the next send: outside the hours, its service away."""
 IN_A_ROW: Final = 3
 """Failures of one service in a row after which it is left alone until the next send."""
 POLL_DAYS: Final = 7
@@ -95,6 +98,8 @@ class _UnknowableError(Exception):
 
 
 class _Service(Protocol):
+    can_look_up: bool
+
     def send(self, message: dict[str, Any]) -> _Outcome: ...
 
     def sent_before(self, bericht_id: str) -> str | None: ...
@@ -102,7 +107,7 @@ class _Service(Protocol):
     def close(self) -> None: ...
 
 
-def send(config: Config, home: Home, now: datetime) -> Sent:
+def verzenden(config: Config, home: Home, now: datetime) -> Sent:
     """`vsig berichten verzenden`: send what the nights committed, under the lock."""
     with private_files(config.umask), locked(home.state, WRITER_WAIT):
         clear_leftovers(home)
@@ -158,7 +163,7 @@ def deliver(db: Store, config: Config, home: Home, day: date, now: datetime) -> 
             f"{waiting.height} message(s) wait for the hours messages go out ({window}); "
             "`vsig berichten verzenden` then sends them"
         )
-        sent.berichten["wacht"] = waiting.height
+        sent.berichten[WACHT] = waiting.height
         return sent
     counts: Counter[str] = Counter()
     with _services(kanalen, home, sent.notices) as services:
@@ -167,7 +172,7 @@ def deliver(db: Store, config: Config, home: Home, day: date, now: datetime) -> 
             via = kanalen.via(message["kanaal"])
             service = services.get(via or "")
             if service is None or failures[via or ""] >= IN_A_ROW:
-                counts["wacht"] += 1
+                counts[WACHT] += 1
                 continue
             outcome = _deliver_one(db, service, message, kanalen, day)
             counts[outcome.status] += 1
@@ -188,7 +193,10 @@ def _deliver_one(
 ) -> _Outcome:
     """One message, recorded before and after it is handed over."""
     bericht_id = message["bericht_id"]
-    if message["status"] == BEZIG:  # a send was cut off while this one was handed over
+    # A send cut off while this one was handed over, or a try that may have reached the
+    # service (a timeout): ask first, if the service can say.
+    asked = message["status"] == BEZIG or (message["pogingen"] and service.can_look_up)
+    if asked:
         try:
             known = service.sent_before(bericht_id)
         except _UnknowableError:
@@ -200,10 +208,16 @@ def _deliver_one(
             db.record_message(bericht_id, status=outcome.status, reden=outcome.reden)
             return outcome
         except APIError:
-            return _Outcome(BEZIG, service_down=True)  # asked again at the next send
+            return _Outcome(WACHT, service_down=True)  # asked again at the next send
         if known is not None:
             outcome = _Outcome(VERZONDEN, referentie=known)
-            db.record_message(bericht_id, status=VERZONDEN, referentie=known, reden=None)
+            db.record_message(
+                bericht_id,
+                status=VERZONDEN,
+                referentie=known,
+                reden=None,
+                verzonden=message["verzonden"] or today,
+            )
             return outcome
     tries = message["pogingen"] + (message["status"] != BEZIG)
     db.record_message(bericht_id, status=BEZIG, pogingen=tries, verzonden=today)
@@ -303,6 +317,7 @@ class _SmtpService:
     """An SMTP relay, one connection for the whole send, opened again after a failure."""
 
     PREFIX: Final = "smtp:"
+    can_look_up = False
 
     def __init__(self, settings: Smtp, home: Home) -> None:
         self.settings = settings
@@ -328,6 +343,7 @@ class _SmtpService:
                 connection.starttls(context=context)
         if s.gebruiker and self.password:
             connection.login(s.gebruiker, self.password)
+        connection.ehlo_or_helo_if_needed()  # the transaction is spoken step by step
         return connection
 
     def send(self, message: dict[str, Any]) -> _Outcome:
@@ -338,28 +354,49 @@ class _SmtpService:
         mail["Message-ID"] = _message_id(message["bericht_id"])
         mail["Date"] = format_datetime(datetime.now().astimezone())
         mail.set_content(message["tekst"])
+        # The transaction step by step: a failure before DATA's content went out leaves
+        # nothing sent, to try again; one while it goes out, or before the relay's answer,
+        # may have sent it: never sent again, and said.
+        refused = self._envelope(message["adres"])
+        if refused is not None or self.connection is None:
+            return refused or _Outcome(OPNIEUW, "geen verbinding", None, True)
+        connection = self.connection
+        try:
+            code, _ = connection.data(mail.as_bytes(policy=SMTP_POLICY))
+        except smtplib.SMTPDataError as error:  # refused before the content went out
+            connection.rset()
+            return _refused(error.smtp_code, "het bericht")
+        except (OSError, smtplib.SMTPException) as error:
+            self._drop()
+            return _Outcome(
+                ONZEKER,
+                f"de verbinding brak af terwijl het bericht verzonden werd "
+                f"({type(error).__name__}); of de mailserver het nam, is niet bekend "
+                f"(Message-ID {mail['Message-ID']})",
+            )
+        if code != 250:
+            return _refused(code, "het bericht")
+        return _Outcome(VERZONDEN, referentie=f"{self.PREFIX}{mail['Message-ID']}")
+
+    def _envelope(self, address: str) -> _Outcome | None:
+        """Sender and recipient told to the relay; why not, if it would not take them."""
         try:
             if self.connection is None:
                 self.connection = self._connect()
-            refused = self.connection.send_message(mail)
-        except smtplib.SMTPRecipientsRefused as error:
-            code, _ = next(iter(error.recipients.values()))
-            return _refused(code, "het adres")
-        except smtplib.SMTPDataError as error:
-            return _refused(error.smtp_code, "het bericht")
+            code, _ = self.connection.mail(parseaddr(self.settings.afzender)[1])
+            if code != 250:  # the relay refuses vsig's own sender: the administrator's
+                self._drop()
+                return _Outcome(OPNIEUW, f"de mailserver weigert de afzender ({code})", None, True)
+            code, _ = self.connection.rcpt(address)
+            if code not in (250, 251):
+                self.connection.rset()
+                return _refused(code, "het adres")
         except (OSError, smtplib.SMTPException) as error:
-            # Not this message's fault: the relay is away, or refuses vsig itself (its
-            # login, its sender), which the administrator must fix.
             self._drop()
             return _Outcome(
-                OPNIEUW,
-                f"de mailserver nam niets aan ({type(error).__name__})",
-                service_down=True,
+                OPNIEUW, f"de mailserver nam niets aan ({type(error).__name__})", None, True
             )
-        if refused:
-            code, _ = next(iter(refused.values()))
-            return _refused(code, "het adres")
-        return _Outcome(VERZONDEN, referentie=f"{self.PREFIX}{mail['Message-ID']}")
+        return None
 
     def _drop(self) -> None:
         if self.connection is not None:
@@ -383,6 +420,7 @@ class _NotifyService:
     reference, by which a send cut off asks whether it arrived."""
 
     PREFIX: Final = "notify:"
+    can_look_up = True
 
     def __init__(self, settings: Notify, home: Home) -> None:
         self.settings = settings

@@ -38,6 +38,9 @@ from vsig.rules.formats import LIST_SEPARATOR
 
 UNLISTED: Final = "uitsluiting"
 """The kind under which an erasure records the entries it took off the exclusion list."""
+NO_MESSAGES: Final = "geen_berichten"
+"""The kind under which it records the addresses it took off the list of those who want
+no messages."""
 
 
 @dataclass(frozen=True)
@@ -189,6 +192,18 @@ def erase(
         mine = listed.filter(pl.col("soort") == soort, pl.col("sleutel").is_in(sorted(keys)))
         unlisted[soort] = frozenset(mine["sleutel"])
         purged.add(UNLISTED, (f"{soort}:{key}" for key in unlisted[soort]))
+    # Their addresses and numbers leave the list of those who want no messages: whoever
+    # writes to them next starts afresh, as after the exclusion list.
+    unwanted = db.unwanted()
+    contact = {
+        "mail": normalize.mail_addresses(signals["email"]).values(),
+        "sms": normalize.mobile_numbers(signals["telefoonnummer"]).values(),
+    }
+    allowed = {
+        kanaal: sorted(set(adressen) & set(unwanted.filter(pl.col("kanaal") == kanaal)["adres"]))
+        for kanaal, adressen in contact.items()
+    }
+    purged.add(NO_MESSAGES, (f"{k}:{a}" for k, found in allowed.items() for a in found))
     purged.add("zaak", cases)
     purged.add("signaal", signal_ids(signals))
     purged.add("run", touched)
@@ -199,6 +214,8 @@ def erase(
     db.delete_signals(signals.select("run_id", "signaalpartner", "signaal_id").rows())
     for soort, keys in unlisted.items():
         db.delete_exclusions(soort, sorted(keys))
+    for kanaal, adressen in allowed.items():
+        db.allow_messages(kanaal, adressen)
     return purged
 
 

@@ -30,6 +30,7 @@ from vsig.privacy.erasure import (
     runs_registering,
 )
 from vsig.routing import NOTICE
+from vsig.rules import berichten, normalize
 from vsig.rules.formats import adres_uit_sleutel, adres_zoals_gemeld, bedrag, datum
 from vsig.rules.normalize import contactpoging
 
@@ -82,9 +83,10 @@ def held_about(db: Store, home: Home, config: Config, bsn: str, day: date) -> di
     own = db.person_signals(bsn).with_columns(adres_gemeld=adres_zoals_gemeld())
     ids = own["zaak_id"].drop_nulls().unique().sort().to_list()
     cases, actions, events = db.cases(ids), db.actions_of(ids), db.events_of(ids)
+    messages = db.messages_of(ids)
     where = archived_addresses(home, cases["adres_sleutel"].to_list())
     zaken = [
-        _zaak(config, row, actions.filter(mine), events.filter(mine), where)
+        _zaak(config, row, actions.filter(mine), events.filter(mine), messages.filter(mine), where)
         for row in cases.iter_rows(named=True)
         for mine in [pl.col("zaak_id") == row["zaak_id"]]
     ]
@@ -99,8 +101,12 @@ def held_about(db: Store, home: Home, config: Config, bsn: str, day: date) -> di
         "als_huisgenoot": _als_huisgenoot(home, bsn, set(own["run_id"]), months),
         "rapporten": _rapporten(home, bsn),
         "uitsluiting": _uitsluiting(db.exclusions(), bsn),
+        "geen_berichten": _geen_berichten(db.unwanted(), own),
     }
-    held = ("meldingen", "afgewezen", "zaken", "als_huisgenoot", "rapporten", "uitsluiting")
+    held = (
+        "meldingen", "afgewezen", "zaken", "als_huisgenoot", "rapporten", "uitsluiting",
+        "geen_berichten",
+    )  # fmt: skip
     found["niets"] = not any(found[k] for k in held)
     return found
 
@@ -113,6 +119,19 @@ def _uitsluiting(exclusions: pl.DataFrame, bsn: str) -> dict[str, str] | None:
         return None
     reden, sinds = mine.row(0, named=True)["reden"], mine.row(0, named=True)["datum"]
     return {"reden": reden or "", "sinds": datum(sinds) if sinds else ""}
+
+
+def _geen_berichten(unwanted: pl.DataFrame, own: pl.DataFrame) -> list[dict[str, str]]:
+    """The person's addresses and numbers (as their creditors gave them) on the list of
+    those who want no messages, with since when."""
+    theirs = [("mail", adres) for adres in normalize.mail_addresses(own["email"]).values()] + [
+        ("sms", adres) for adres in normalize.mobile_numbers(own["telefoonnummer"]).values()
+    ]
+    return [
+        {"adres": row["adres"], "sinds": datum(row["datum"]) if row["datum"] else ""}
+        for row in unwanted.iter_rows(named=True)
+        if (row["kanaal"], row["adres"]) in theirs
+    ]
 
 
 def _melding(row: dict[str, Any], config: Config, deleted: dict[str, str]) -> dict[str, Any]:
@@ -152,6 +171,7 @@ def _zaak(
     case: dict[str, Any],
     actions: pl.DataFrame,
     events: pl.DataFrame,
+    messages: pl.DataFrame,
     where: dict[str, str],
 ) -> dict[str, Any]:
     zaak_id = case["zaak_id"]
@@ -168,7 +188,12 @@ def _zaak(
         "doorgestuurd": not actions.filter(pl.col("actietype") == "doorsturen").is_empty(),
         "geopend": datum(case["geopend"]),
         "gesloten": datum(case["gesloten"]) if case["gesloten"] else None,
-        "acties": [_actie(row, naam) for row in actions.iter_rows(named=True)],
+        "acties": [
+            _actie(row, naam)
+            for row in actions.iter_rows(named=True)
+            if row["actietype"] not in berichten.SOORT
+        ]
+        + [_bericht(row) for row in messages.iter_rows(named=True)],
         "gebeurtenissen": [_gebeurtenis(row) for row in events.iter_rows(named=True)],
         "verwijderd_uiterlijk": deleted
         if case["gesloten"]
@@ -188,6 +213,21 @@ def _actie(row: dict[str, Any], gemeente: str) -> dict[str, str]:
     else:
         what = _ACTIES[row["actietype"]]
     return {"datum": datum(run_date(row["run_id"])), "wat": what + due}
+
+
+def _bericht(row: dict[str, Any]) -> dict[str, str]:
+    """An e-mail or SMS, as it stands: sent, to be sent, or why not."""
+    what = f"{'een e-mail' if row['kanaal'] == 'mail' else 'een sms'} aan {row['adres']}"
+    if row["status"] in berichten.SENT:
+        return {"datum": datum(row["verzonden"]), "wat": f"Wij stuurden u {what}"}
+    if row["status"] == berichten.VERVALLEN:
+        return {"datum": datum(row["gepland"]), "wat": f"Wij stuurden u toch niet {what}"}
+    if row["status"] in berichten.NOT_ARRIVED:
+        return {
+            "datum": datum(row["gepland"]),
+            "wat": f"Wij probeerden u {what} te sturen; die kwam niet of misschien niet aan",
+        }
+    return {"datum": datum(row["gepland"]), "wat": f"Wij sturen u {what}"}
 
 
 def _gebeurtenis(row: dict[str, Any]) -> dict[str, str]:

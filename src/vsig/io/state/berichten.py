@@ -7,7 +7,7 @@ from typing import Any, Final
 import polars as pl
 
 from vsig.contracts import STATE_COLUMNS
-from vsig.io.state.connection import Connection
+from vsig.io.state.connection import Connection, ids
 
 _RECORDED: Final = ("status", "reden", "pogingen", "volgende", "referentie", "verzonden")
 """What sending a message may change of its row."""
@@ -20,6 +20,14 @@ class OutboxQueries(Connection):
         """Every message kept, as booked and as it stands."""
         columns = ", ".join(STATE_COLUMNS["berichten"])
         return self._query(f"SELECT {columns} FROM berichten ORDER BY bericht_id")
+
+    def messages_of(self, zaak_ids: list[str]) -> pl.DataFrame:
+        """The messages of these cases, as booked and as they stand."""
+        return self._query(
+            "SELECT * FROM berichten WHERE zaak_id IN (SELECT zaak_id FROM deze) "
+            "ORDER BY zaak_id, gepland, bericht_id",
+            frames={"deze": ids("zaak_id", zaak_ids)},
+        )
 
     def _decide_messages(self, decided: pl.DataFrame) -> None:
         """Tonight's word on the messages due: out tonight, or lapsed and why."""
