@@ -6,7 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -14,11 +14,13 @@ from typing import Any
 import duckdb
 import jsonschema
 import phonenumbers
+import polars as pl
 import pytest
+import yaml
 from email_validator import EmailNotValidError, validate_email
 
-from .conftest import PROCESSING_DATE, REPO
-from .kanalen import Mailbox, Notify, kanalen, notify_server, smtp_server
+from .conftest import PROCESSING_DATE, REPO, bytes_held
+from .kanalen import Mailbox, Notify, free_port, kanalen, notify_server, smtp_server
 from .scenario import Home, Resident, make_bsn
 
 SENT_ON = date(2026, 11, 30)
@@ -139,10 +141,10 @@ rules:
 """Every case a letter, and on the same night an e-mail and an SMS where it can take one."""
 
 
-def street(root: Path, box: Mailbox, notify: Notify, **changes: Any) -> Home:
+def street(root: Path, box: Mailbox, service: Notify, **changes: Any) -> Home:
     """Three households signalled on `NIGHT`: one with a mobile number and an e-mail
     address, one with each; all sent the same night, after the commit."""
-    settings = kanalen(box, notify, root / "notify.key")
+    settings = kanalen(box, service, root / "notify.key")
     home = Home.create(root / "site", kanalen=settings | changes)
     home.config.with_name("routing.yaml").write_text(ROUTING, encoding="utf-8")
     residents = [BOTH, PHONE_ONLY, MAIL_ONLY]
@@ -179,9 +181,7 @@ def test_each_message_goes_once_to_the_address_its_case_gave(tmp_path: Path) -> 
 VSIG = str(Path(sys.executable).parent / "vsig")
 KILLED_AT = (
     "before-commit",
-    "after-commit",
-    "after-outputs-in-place",
-    "inbox-taken",
+    "after-commit",  # booked, not sent: the night run again sends them
     "purge",
     "bericht-bezig@1",  # the first e-mail marked as being sent, not yet handed over
     "bericht-verzonden@1",  # the relay took it, not yet recorded
@@ -233,3 +233,183 @@ def test_a_run_killed_anywhere_and_run_again_sends_nothing_twice(
         assert home.run(NIGHT + timedelta(days=1)).exit_code in (0, 1)
         listed = home.out(f"{NIGHT + timedelta(days=1):%Y%m%d}-01", "exports/sdd/berichten.csv")
         assert listed["Uitkomst"].to_list() == ["Misschien verzonden"] * len(unsure)
+
+
+def listed_next_night(home: Home, residents: list[Resident], day: date) -> pl.DataFrame:
+    """The SDD's list of messages that did not arrive, as the night of `day` writes it."""
+    home.registers(day, residents)
+    result = home.run(day)
+    assert result.exit_code in (0, 1), result.output
+    return home.out(f"{day:%Y%m%d}-01", "exports/sdd/berichten.csv")
+
+
+def test_a_message_not_taken_is_tried_again_and_then_failed_and_listed(tmp_path: Path) -> None:
+    """NotifyNL answers 500: the SMS is tried again a day later, after asking whether the
+    first try arrived after all; after `pogingen` tries it has failed and the SDD's list
+    shows it, with the household's address to try another way."""
+    with smtp_server() as box, notify_server() as notify:
+        home = street(tmp_path, box, notify, pogingen=2)
+        notify.failing = [500, 500]
+        assert home.run(NIGHT).exit_code == 0
+        tried = outbox(home)
+        assert tried["Z20261102-01-0001-sms_na_brief"] == ("opnieuw", 1)
+        assert tried["Z20261102-01-0002-sms_na_brief"] == ("opnieuw", 1)
+        notify.failing = [500]  # the first fails once more, the second goes
+        listed = listed_next_night(home, [BOTH, PHONE_ONLY, MAIL_ONLY], NIGHT + timedelta(1))
+        assert listed.is_empty()  # the list was written before tonight's sending
+        assert notify.lookups == 2  # asked by reference before each retry
+        tried = outbox(home)
+        assert tried["Z20261102-01-0001-sms_na_brief"] == ("mislukt", 2)
+        assert tried["Z20261102-01-0002-sms_na_brief"] == ("verzonden", 2)
+        listed = listed_next_night(home, [BOTH, PHONE_ONLY, MAIL_ONLY], NIGHT + timedelta(2))
+        assert listed.select("Zaak", "Kanaal", "Aan", "Uitkomst", "Pogingen").rows() == [
+            ("Z20261102-01-0001", "SMS", "'+31612345678", "Mislukt", "2")  # no formula
+        ]
+        assert listed["Reden"].item() == "na 2 pogingen: NotifyNL antwoordde 500"
+        assert listed["Adres"].item().startswith("Voorstraat 1")
+        assert [n["phone_number"] for n in notify.sent] == ["+31687654321"]
+
+
+def test_an_address_refused_is_not_tried_again(tmp_path: Path) -> None:
+    with smtp_server() as box, notify_server() as notify:
+        home = street(tmp_path, box, notify)
+        box.refuse = {"beide@example.nl"}
+        notify.failing = [400]
+        assert home.run(NIGHT).exit_code == 0
+        tried = outbox(home)
+        assert tried["Z20261102-01-0001-mail_na_brief"] == ("geweigerd", 1)
+        assert tried["Z20261102-01-0001-sms_na_brief"] == ("geweigerd", 1)
+        assert tried["Z20261102-01-0003-mail_na_brief"] == ("verzonden", 1)
+        box.refuse = set()
+        listed = listed_next_night(home, [BOTH, PHONE_ONLY, MAIL_ONLY], NIGHT + timedelta(1))
+        assert sorted(listed.select("Kanaal", "Uitkomst").rows()) == [
+            ("E-mail", "Geweigerd"),
+            ("SMS", "Geweigerd"),
+        ]
+        assert outbox(home) == tried  # not tried again
+        assert [m["To"] for m in box.received] == ["Mail@example.nl"]
+
+
+def test_a_relay_busy_for_a_moment_gets_the_message_the_next_night(tmp_path: Path) -> None:
+    with smtp_server() as box, notify_server() as notify:
+        home = street(tmp_path, box, notify)
+        box.busy = 1  # 451 for the first recipient
+        assert home.run(NIGHT).exit_code == 0
+        assert outbox(home)["Z20261102-01-0001-mail_na_brief"] == ("opnieuw", 1)
+        listed_next_night(home, [BOTH, PHONE_ONLY, MAIL_ONLY], NIGHT + timedelta(1))
+        assert outbox(home)["Z20261102-01-0001-mail_na_brief"] == ("verzonden", 2)
+        assert sorted(m["To"] for m in box.received) == sorted(MAIL_TO)
+
+
+def test_an_sms_whose_answer_timed_out_is_found_by_reference_and_not_sent_again(
+    tmp_path: Path,
+) -> None:
+    """NotifyNL took the SMS but answered after vsig stopped waiting: the next try asks
+    by reference first, finds it, and records it sent (on the day it found it)."""
+    with smtp_server() as box, notify_server() as notify:
+        settings = kanalen(box, notify, tmp_path / "notify.key")["notify"]
+        home = street(tmp_path, box, notify, notify=settings | {"timeout_seconden": 0.5})
+        notify.slow = 1.5
+        assert home.run(NIGHT).exit_code == 0
+        assert outbox(home)["Z20261102-01-0001-sms_na_brief"] == ("opnieuw", 1)
+        notify.slow = 0
+        listed_next_night(home, [BOTH, PHONE_ONLY, MAIL_ONLY], NIGHT + timedelta(1))
+        assert sorted(n["phone_number"] for n in notify.sent) == sorted(SMS_TO)  # once each
+        assert state(
+            home, "SELECT DISTINCT status, verzonden FROM berichten WHERE kanaal = 'sms'"
+        ) == [("verzonden", NIGHT + timedelta(1))]
+
+
+EXTRA = [
+    Resident(make_bsn(710 + n), f"Extra{n}", date(1980, 1, 1), "3311AB", 10 + n) for n in range(4)
+]
+
+
+def test_a_relay_that_is_away_is_left_alone_after_three_tries_and_said(tmp_path: Path) -> None:
+    with smtp_server() as box, notify_server() as notify:
+        away = kanalen(box, notify, tmp_path / "notify.key")["smtp"] | {"port": free_port()}
+        home = street(tmp_path, box, notify, smtp=away)
+        rows = [
+            r.signal(f"X-{n}", "600.00", NIGHT, email=f"x{n}@example.nl")
+            for n, r in enumerate(EXTRA)
+        ]
+        home.registers(NIGHT, [BOTH, PHONE_ONLY, MAIL_ONLY, *EXTRA])
+        home.signals("OASEN", NIGHT, rows)
+        result = home.run(NIGHT)
+        assert result.exit_code == 0, result.output
+        mails = {b: s for b, s in outbox(home).items() if "-mail" in b}
+        assert sorted(s for s, _ in mails.values()) == ["opnieuw"] * 3 + ["te_verzenden"] * 3
+        assert "smtp failed 3 times in a row" in " ".join(result.output.split())
+        assert len(notify.sent) == 2  # the SMS went their own way
+
+
+def test_messages_wait_for_their_hours_and_go_with_vsig_berichten_verzenden(
+    tmp_path: Path,
+) -> None:
+    now = datetime.now().astimezone()
+    closed = ["12:00", "24:00"] if now.hour < 12 else ["00:00", "12:00"]
+    with smtp_server() as box, notify_server() as notify:
+        home = street(tmp_path, box, notify, venster=closed)
+        result = home.run(NIGHT)
+        assert result.exit_code == 0, result.output
+        assert (box.received, notify.sent) == ([], [])
+        assert "4 message(s) wait for the hours messages go out" in " ".join(result.output.split())
+        config = yaml.safe_load(home.config.read_text())
+        config["kanalen"]["venster"] = None
+        home.config.write_text(yaml.safe_dump(config))
+        sent = home.vsig("berichten", "verzenden", "--json")
+        assert sent.exit_code == 0, sent.output
+        assert json.loads(sent.stdout)["berichten"] == {"verzonden": 4}
+        assert (len(box.received), len(notify.sent)) == (2, 2)
+
+
+def test_a_dry_run_and_a_replay_send_nothing(tmp_path: Path) -> None:
+    with smtp_server() as box, notify_server() as notify:
+        home = street(tmp_path, box, notify)
+        assert home.run(NIGHT, "--dry-run").exit_code == 0
+        assert (box.received, notify.sent) == ([], [])
+        assert home.run(NIGHT).exit_code == 0
+        replayed = home.vsig("replay", "20261102-01")
+        assert replayed.exit_code == 0, replayed.output
+        assert replayed.stdout.splitlines()[-1].endswith("outputs, identical")
+        assert (len(box.received), len(notify.sent)) == (2, 2)
+        index = home.out("20261102-01", "berichten/index.csv")
+        written = [a.removeprefix("'") for a in index["adres"]]  # a CSV's guard against formulas
+        assert sorted(written) == sorted([*MAIL_TO, *SMS_TO])
+        assert index["tekst"].str.contains("stuurden wij u een brief").all()  # as sent
+
+
+def test_a_resident_who_wants_no_messages_gets_none_until_they_ask_again(tmp_path: Path) -> None:
+    with smtp_server() as box, notify_server() as notify:
+        home = street(tmp_path, box, notify)
+        stop = home.vsig("berichten", "stop", "--telefoon", "06 1234 5678", "--reason", "STOP")
+        assert stop.exit_code == 0, stop.output
+        assert home.run(NIGHT).exit_code == 0
+        assert [n["phone_number"] for n in notify.sent] == ["+31687654321"]
+        assert state(home, "SELECT status, reden FROM berichten WHERE adres = '+31612345678'") == [
+            ("vervallen", "de inwoner wil geen berichten")
+        ]
+        bad = home.vsig("berichten", "stop", "--telefoon", "078 123 4567", "--reason", "x")
+        assert bad.exit_code == 2  # a landline takes no SMS
+        assert home.vsig("berichten", "toestaan", "--telefoon", "+31612345678").exit_code == 0
+        assert home.vsig("berichten", "toestaan", "--telefoon", "+31612345678").exit_code == 2
+
+
+def test_forget_takes_the_messages_and_the_wish_with_the_rest(tmp_path: Path) -> None:
+    with smtp_server() as box, notify_server() as notify:
+        home = street(tmp_path, box, notify)
+        assert home.run(NIGHT).exit_code == 0
+        stop = home.vsig("berichten", "stop", "--email", "beide@example.nl", "--reason", "STOP")
+        assert stop.exit_code == 0
+        forgot = home.vsig("forget", "--bsn", BOTH.bsn)
+        assert forgot.exit_code == 0, forgot.output
+        assert "left the list of those who want no messages" in " ".join(forgot.output.split())
+        needles = ["beide@example.nl", "+31612345678", "06-12345678", BOTH.bsn]
+        held = [
+            f"{p}: {n}"
+            for p in sorted(home.path.rglob("*"))
+            if p.is_file()
+            for n in needles
+            if n.encode() in bytes_held(p, pdf_text=True)
+        ]
+        assert held == []

@@ -58,8 +58,7 @@ from vsig.rules.berichten import (
 
 # The client logs a failed request's URL and the service's words at WARNING, which Python
 # prints on stderr when nothing else is set up: not there, nor anywhere.
-logging.getLogger("notifications_python_client").addHandler(logging.NullHandler())
-logging.getLogger("notifications_python_client").propagate = False
+logging.getLogger("notifications_python_client").setLevel(logging.CRITICAL + 1)
 
 WACHT: Final = "wacht"
 """Counted for a message left for the next send: outside the hours, its service away."""
