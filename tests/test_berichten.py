@@ -19,7 +19,11 @@ import pytest
 import yaml
 from email_validator import EmailNotValidError, validate_email
 
-from .conftest import PROCESSING_DATE, REPO, bytes_held
+from vsig.config import Config, ConfigError, load_config
+from vsig.io import berichten as berichten_io
+from vsig.rules import berichten, route
+
+from .conftest import PROCESSING_DATE, REPO, bytes_held, write_config
 from .kanalen import Mailbox, Notify, free_port, kanalen, notify_server, smtp_server
 from .scenario import Home, Resident, make_bsn
 
@@ -413,3 +417,181 @@ def test_forget_takes_the_messages_and_the_wish_with_the_rest(tmp_path: Path) ->
             if n.encode() in bytes_held(p, pdf_text=True)
         ]
         assert held == []
+
+
+EXAMPLE_ROUTING = (REPO / "config" / "routing-berichten.yaml").read_text(encoding="utf-8")
+KANALEN = {
+    "smtp": {"host": "smtp.example.nl", "afzender": "SDD <vroegsignalering@sddrechtsteden.nl>"},
+    "notify": {"sleutel_bestand": "/etc/vsig/notify.key", "sms_template": "t-sms"},
+}
+
+
+def example_config(tmp_path: Path, routing: str = EXAMPLE_ROUTING, **kanalen_: Any) -> Config:
+    data = Home.default_config() | {"kanalen": kanalen_ or KANALEN}
+    return load_config(write_config(tmp_path, yaml.safe_dump(data), routing))
+
+
+def refused(tmp_path: Path, routing: str = EXAMPLE_ROUTING, **data: Any) -> str:
+    text = yaml.safe_dump(Home.default_config() | data)
+    with pytest.raises(ConfigError) as caught:
+        load_config(write_config(tmp_path, text, routing))
+    return " ".join(" ".join(caught.value.problems).split())
+
+
+def test_the_config_refuses_messages_nothing_can_send_and_a_relay_in_the_clear(
+    tmp_path: Path,
+) -> None:
+    assert "nothing is configured to send it: add kanalen.smtp" in refused(tmp_path)
+    only_mail = {"smtp": KANALEN["smtp"]}
+    assert "sends sms, and nothing is configured" in refused(tmp_path, kanalen=only_mail)
+    clear = {**KANALEN, "smtp": KANALEN["smtp"] | {"beveiliging": "geen"}}
+    assert "only to a relay on this machine" in refused(tmp_path, kanalen=clear)
+    backwards = KANALEN | {"venster": ["20:00", "09:00"]}
+    assert "the first time must be before the second" in refused(tmp_path, kanalen=backwards)
+    assert example_config(tmp_path).routing.messages()["sms_na_brief"].type == "sms"
+
+
+def test_a_message_goes_only_beside_a_letter_of_the_same_rule(tmp_path: Path) -> None:
+    alone = EXAMPLE_ROUTING.replace(
+        "actions: [doorsturen_naar_gemeente]\n\n  # Unreachable",
+        "actions: [doorsturen_naar_gemeente, sms_na_brief]\n\n  # Unreachable",
+    )
+    assert alone != EXAMPLE_ROUTING
+    assert "sends a message (sms_na_brief) without a letter" in refused(
+        tmp_path, kanalen=KANALEN, routing=alone
+    )
+    unknown = EXAMPLE_ROUTING.replace("template: sms_na_brief", "template: sms_herinnering")
+    assert "unknown message template 'sms_herinnering'" in refused(
+        tmp_path, kanalen=KANALEN, routing=unknown
+    )
+
+
+def test_a_message_is_booked_where_its_case_can_take_it_and_a_letter_is_had(
+    tmp_path: Path,
+) -> None:
+    config = example_config(tmp_path)
+    routed = pl.DataFrame(
+        {
+            "zaak_id": ["Z1", "Z2", "Z3", "Z4"],
+            "regel": ["onder_500_niet_bekend"] * 3 + ["vanaf_500_niet_bekend"],
+            "email_bekend": [True, False, True, True],
+            "mobiel_bekend": [False, True, True, True],
+        }
+    )
+    # Z3 was forwarded before: no letter now, so no message pointing to one.
+    performed = pl.DataFrame(
+        {"zaak_id": ["Z3"], "actie": ["doorsturen_naar_gemeente"], "actietype": "doorsturen"}
+    )
+    new = route.new_actions(routed, config.routing, performed)
+    assert new.select("zaak_id", "actie").rows() == [
+        ("Z1", "informatiebrief"),
+        ("Z1", "mail_na_brief"),
+        ("Z2", "informatiebrief"),
+        ("Z2", "sms_na_brief"),
+        ("Z4", "doorsturen_naar_gemeente"),
+    ]
+    # Z1's creditor gives a mobile number later: the SMS beside the letter it had.
+    later = routed.filter(pl.col("zaak_id") == "Z1").with_columns(mobiel_bekend=True)
+    had = pl.DataFrame(
+        {"zaak_id": ["Z1", "Z1"], "actie": ["informatiebrief", "mail_na_brief"]}
+    ).with_columns(actietype=pl.Series(["brief", "mail"]))
+    assert route.new_actions(later, config.routing, had)["actie"].to_list() == ["sms_na_brief"]
+
+
+def test_a_message_goes_to_the_latest_address_its_case_gave_written_as_a_service_wants_it() -> None:
+    actions = pl.DataFrame(
+        {
+            "zaak_id": ["Z1", "Z1", "Z2"],
+            "actie": ["mail_na_brief", "sms_na_brief", "sms_na_brief"],
+            "actietype": ["mail", "sms", "sms"],
+            "template": ["mail_na_brief", "sms_na_brief", "sms_na_brief"],
+            "geboekt": [NIGHT] * 3,
+            "gepland": [NIGHT] * 3,
+        }
+    )
+    letters = pl.DataFrame(
+        {
+            "zaak_id": ["Z1", "Z2", "Z2"],
+            "actietype": ["brief", "brief", "brief"],
+            "geboekt": [NIGHT, NIGHT - timedelta(30), NIGHT],
+        }
+    )
+    signals = pl.DataFrame(
+        {
+            "zaak_id": ["Z1", "Z1", "Z1", "Z2"],
+            "signaal_id": ["a", "b", "c", "d"],
+            "signaaldatum": [NIGHT - timedelta(n) for n in (9, 5, 1)] + [NIGHT],
+            # The latest gave no valid address; the one before a landline.
+            "email": ["oud@example.nl", "Nieuw@Example.NL", "geen-adres", None],
+            "telefoonnummer": ["06 11111111", "078 123 4567", None, "0622222222"],
+        }
+    )
+    booked = berichten.booked(actions, letters, signals, "R1")
+    assert booked.select("bericht_id", "adres", "brief_datum", "status").rows() == [
+        ("Z1-mail_na_brief", "Nieuw@example.nl", NIGHT, "gepland"),
+        ("Z1-sms_na_brief", "+31611111111", NIGHT, "gepland"),
+        ("Z2-sms_na_brief", "+31622222222", NIGHT - timedelta(30), "gepland"),
+    ]
+
+
+def test_a_message_due_goes_out_unless_its_case_no_longer_needs_it() -> None:
+    ids = [f"Z{n}" for n in range(1, 9)]
+    outbox = pl.DataFrame(
+        {
+            "bericht_id": [f"{z}-sms" for z in ids],
+            "zaak_id": ids,
+            "kanaal": "sms",
+            "adres": [f"+3161234567{n}" for n in range(8)],
+            "gepland": [NIGHT] * 6 + [NIGHT + timedelta(1), NIGHT],
+            "status": ["gepland"] * 5 + ["opnieuw", "gepland", "verzonden"],
+            "volgende": [None] * 5 + [NIGHT + timedelta(1), None, None],
+        },
+        schema_overrides={"volgende": pl.Date},
+    )
+    open_now = pl.DataFrame({"zaak_id": [z for z in ids if z != "Z2"]})
+    history = pl.DataFrame(
+        {
+            "zaak_id": ["Z3", "Z4", "Z5"],
+            "datum": [NIGHT] * 3,
+            "gebeurtenis": ["contactpoging", "aanmelding", "contactpoging"],
+            "waarde": ["Telefoon|ja|", None, "Telefoon|nee|"],
+        }
+    )
+    unwanted = pl.DataFrame({"kanaal": ["sms"], "adres": ["+31612345670"]})
+    silenced = pl.DataFrame({"zaak_id": ["Z5"]})
+    decided = berichten.decided(outbox, open_now, history, silenced, unwanted, NIGHT)
+    assert decided.rows() == [
+        ("Z1-sms", "vervallen", "de inwoner wil geen berichten"),
+        ("Z2-sms", "vervallen", "de zaak is gesloten"),
+        ("Z3-sms", "vervallen", "het huishouden is bereikt of vroeg om hulp"),
+        ("Z4-sms", "vervallen", "het huishouden is bereikt of vroeg om hulp"),
+        ("Z5-sms", "vervallen", "het adres of de inwoner staat op de uitsluitingslijst"),
+    ]
+    unwanted = unwanted.clear()
+    open_now = pl.DataFrame({"zaak_id": ids})
+    decided = berichten.decided(
+        outbox, open_now, history.clear(), silenced.clear(), unwanted, NIGHT
+    )
+    # Z6 waits for its next try, Z7 for its day, Z8 went.
+    assert decided.rows() == [(f"Z{n}-sms", "te_verzenden", None) for n in range(1, 6)]
+
+
+def test_config_check_refuses_a_message_that_links_elsewhere_or_runs_long(tmp_path: Path) -> None:
+    config = example_config(tmp_path)
+    templates = tmp_path / "brieven"
+    shutil.copytree(REPO / "src" / "vsig" / "templates" / "brieven", templates)
+    assert berichten_io.problems(config, templates) == []
+    mail = templates / "mail_na_brief.txt.j2"
+    mail.write_text(mail.read_text() + "\nMeer op https://sdd-hulp.example.com/info.\n")
+    sms = templates / "sms_na_brief.txt.j2"
+    sms.write_text(sms.read_text().strip() + " Kijk ook op www.sddrechtsteden.nl/geld.\n")
+    found = berichten_io.problems(config, templates)
+    assert len(found) == 2
+    assert "links to 'https://sdd-hulp.example.com'" in found[0]
+    assert "its SMS has 194 characters; at most 160" in found[1]
+    assert (
+        berichten_io.foreign_links(
+            "mail ons: a@sddrechtsteden.nl, web.sddrechtsteden.nl", "sddrechtsteden.nl"
+        )
+        == []
+    )
