@@ -267,7 +267,7 @@ def test_a_message_not_taken_is_tried_again_and_then_failed_and_listed(tmp_path:
         assert tried["Z20261102-01-0002-sms_na_brief"] == ("verzonden", 2)
         listed = listed_next_night(home, [BOTH, PHONE_ONLY, MAIL_ONLY], NIGHT + timedelta(2))
         assert listed.select("Zaak", "Kanaal", "Aan", "Uitkomst", "Pogingen").rows() == [
-            ("Z20261102-01-0001", "SMS", "'+31612345678", "Mislukt", "2")  # no formula
+            ("Z20261102-01-0001", "SMS", "06 12345678", "Mislukt", "2")  # as dialled
         ]
         assert listed["Reden"].item() == "na 2 pogingen: NotifyNL antwoordde 500"
         assert listed["Adres"].item().startswith("Voorstraat 1")

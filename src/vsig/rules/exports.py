@@ -310,8 +310,8 @@ def huisbezoeken(
 
 def niet_aangekomen(undelivered: pl.DataFrame, households_: pl.DataFrame) -> pl.DataFrame:
     """The SDD's list of messages that did not arrive, or may not have
-    (`berichten.undelivered`), as its workers read them (`BERICHTEN_CSV`), with the
-    household's address and numbers to try another way."""
+    (`berichten.undelivered`), as its workers read them (`BERICHTEN_CSV`: a number as
+    they dial it), with the household's address and numbers to try another way."""
     kanaal = {"mail": "E-mail", "sms": "SMS"}
     return (
         undelivered.join(households_, on="zaak_id", how="left")
@@ -319,7 +319,10 @@ def niet_aangekomen(undelivered: pl.DataFrame, households_: pl.DataFrame) -> pl.
         .select(
             pl.col("zaak_id").alias("Zaak"),
             pl.col("kanaal").replace_strict(kanaal, return_dtype=pl.String).alias("Kanaal"),
-            pl.col("adres").alias("Aan"),
+            pl.when(pl.col("kanaal") == "sms")
+            .then(telefoon(pl.col("adres")))
+            .otherwise(pl.col("adres"))
+            .alias("Aan"),
             pl.col("status")
             .replace_strict(berichten.IN_WORDS, return_dtype=pl.String)
             .alias("Uitkomst"),
