@@ -104,6 +104,11 @@ def test_the_sample_night_sends_one_email_and_one_sms_two_working_days_after_the
         assert "26 november 2026" in text
         assert "€" not in text
         assert len(notify.sent[0]["personalisation"]["bericht"]) <= 160
+        index = home.out("20261126-01", "letters/index.csv")
+        first = index.filter(pl.col("zaak_id") == sorted(mail)[0])["bestand"][0]
+        assert "Hebben wij op 30 november 2026 nog niets van u gehoord?" in home.letter(
+            "20261126-01", first
+        )
         # Both are contact attempts in the CBS delivery of November.
         target = tmp_path / "monitor.json"
         result = home.vsig("report", "monitor", "--period", "2026-11", "--out", str(target))
@@ -180,6 +185,15 @@ def test_each_message_goes_once_to_the_address_its_case_gave(tmp_path: Path) -> 
         for secret in [*MAIL_TO, *SMS_TO, "06-12345678", "beide@example.nl", BOTH.bsn, "Beide"]:
             assert secret.lower() not in logged.lower()
         assert "E-mails and SMS" in result.output
+        # The letter says what comes next, and on what condition; nothing else.
+        both = home.letter("20261102-01", "Z20261102-01-0001-informatiebrief-1.pdf")
+        assert (
+            "Hebben wij op 2 november 2026 nog niets van u gehoord? Dan sturen wij u een "
+            "e-mail en een sms." in both
+        )
+        assert "gemeente" not in both.split("Wat gebeurt er nu?")[1].split("Wilt u geen")[0]
+        sms_only = home.letter("20261102-01", "Z20261102-01-0002-informatiebrief-1.pdf")
+        assert "Dan sturen wij u een sms." in sms_only
 
 
 VSIG = str(Path(sys.executable).parent / "vsig")

@@ -23,7 +23,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from vsig import text
 from vsig.io import pdf
-from vsig.routing import NOTICE
+from vsig.routing import MESSAGE_NEEDS
 from vsig.rules import werkdagen
 from vsig.rules.formats import adresregels, bedrag, datum
 from vsig.schemas import LETTER_INDEX
@@ -33,6 +33,8 @@ if TYPE_CHECKING:  # the config names its templates from here: no import at run 
     from vsig.config import Config
 
 
+NEXT_STEPS: Final = ("bellen", "doorsturen", "mail", "sms")
+MESSAGE_WORDS: Final = {"mail": "een e-mail", "sms": "een sms"}
 SOORT_IN_BRIEF: Final = {
     "Huur": "huur",
     "Energie": "energie",
@@ -102,8 +104,10 @@ def letters_for(
     only, with the case's other actions tonight and a call it still owes from before (a
     letter after a move: `owed`, `termijnen.obligations`), undated once its day has
     passed; in print order: municipality, template, case, debtor."""
-    steps = performed_tonight.filter(~pl.col("actietype").is_in(["brief", NOTICE])).select(
-        "zaak_id", "volgorde", "actietype", "wie", "uiterlijk"
+    # What the letter says comes next: a call, a forward, a message; another letter is
+    # no step of this one.
+    steps = performed_tonight.filter(pl.col("actietype").is_in(NEXT_STEPS)).select(
+        "zaak_id", "volgorde", "actietype", "wie", "uiterlijk", "gepland"
     )
     promised = (
         owed.filter(pl.col("termijn") == "bellen")
@@ -114,13 +118,14 @@ def letters_for(
             actietype=pl.lit("bellen"),
             wie="wie",
             uiterlijk=pl.when(pl.col("uiterlijk") >= processing_date).then("uiterlijk"),
+            gepland=pl.lit(None, pl.Date),
         )
     )
     next_steps = (
         pl.concat([promised, steps])
         .sort("volgorde")
         .group_by("zaak_id")
-        .agg(vervolg=pl.struct("actietype", "wie", "uiterlijk"))
+        .agg(vervolg=pl.struct("actietype", "wie", "uiterlijk", "gepland"))
     )
     rows = (
         due.join(routed.select("zaak_id", "gemeentecode", "crisis"), on="zaak_id")
@@ -149,7 +154,7 @@ def brief(row: dict[str, Any], config: "Config", processing_date: date) -> Brief
         "adres": row["adres"],
         "schulden": [_schuld(s, config) for s in row["schulden"]],
         "totaal": bedrag(row["totaal"]),
-        "vervolg": [_vervolg(step, gemeente.naam) for step in row["vervolg"] or []],
+        "vervolg": _vervolg_all(row["vervolg"] or [], gemeente.naam),
         "vervangt": datum(row["vervangt"]) if row.get("vervangt") else None,
         "reageren_voor": datum(
             werkdagen.termijn_einde(
@@ -176,6 +181,19 @@ def _schuld(debt: dict[str, Any], config: "Config") -> dict[str, str]:
         "gemeld": datum(debt["signaaldatum"]),
         "bedrag": bedrag(debt["bedrag"]),
     }
+
+
+def _vervolg_all(steps: list[dict[str, Any]], gemeente: str) -> list[str]:
+    """The steps after the letter, in order; its e-mail and SMS in one sentence, the
+    condition on which they go said with them (`berichten.decided`: a household that was
+    in touch by then gets none)."""
+    messages = [s for s in steps if s["actietype"] in MESSAGE_NEEDS]
+    said = [_vervolg(step, gemeente) for step in steps if step not in messages]
+    if messages:
+        what = " en ".join(MESSAGE_WORDS[s["actietype"]] for s in messages)
+        day = datum(min(s["gepland"] for s in messages))
+        said.append(f"Hebben wij op {day} nog niets van u gehoord? Dan sturen wij u {what}.")
+    return said
 
 
 def _vervolg(step: dict[str, Any], gemeente: str) -> str:
