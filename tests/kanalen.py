@@ -90,7 +90,8 @@ class Notify:
 
     port: int
     sent: list[dict[str, Any]] = field(default_factory=list)
-    failing: list[int] = field(default_factory=list)  # the next sends answered with these codes
+    failing: list[int | tuple[int, str]] = field(default_factory=list)
+    """The next sends answered with these codes (and Notify's words for them)."""
     slow: float = 0.0  # seconds each send waits before it answers
     status: dict[str, str] = field(default_factory=dict)  # number or address → final status
     lookups: int = 0
@@ -137,8 +138,9 @@ def _handler(state: Notify) -> type[BaseHTTPRequestHandler]:
             if state.slow:
                 time.sleep(state.slow)
             if state.failing:
-                code = state.failing.pop(0)
-                self._answer(code, {"errors": [{"error": "Error", "message": "stand-in"}]})
+                failure = state.failing.pop(0)
+                code, said = failure if isinstance(failure, tuple) else (failure, "stand-in")
+                self._answer(code, {"errors": [{"error": "BadRequestError", "message": said}]})
                 return
             to = body.get("phone_number" if kind == "sms" else "email_address")
             template = SMS_TEMPLATE if kind == "sms" else MAIL_TEMPLATE

@@ -67,6 +67,7 @@ def rows(
     cases: list[dict[str, Any]],
     events: list[tuple[str, date, str, str | None]] | None = None,
     letters: list[tuple[str, date]] | None = None,
+    messages: list[tuple[str, date, str]] | None = None,
 ) -> dict[str, pl.DataFrame]:
     members = [
         (c["zaak_id"], s["signaalpartner"], s["signaal_id"])
@@ -85,6 +86,11 @@ def rows(
         "gebeurtenissen": pl.DataFrame(events or [], schema=EVENT_SCHEMA, orient="row"),
         "brieven": pl.DataFrame(
             letters or [], schema={"zaak_id": pl.String, "datum": pl.Date}, orient="row"
+        ),
+        "berichten": pl.DataFrame(
+            messages or [],
+            schema={"zaak_id": pl.String, "datum": pl.Date, "kanaal": pl.String},
+            orient="row",
         ),
     }
 
@@ -199,10 +205,14 @@ def test_letters_and_recorded_attempts_are_contactpogingen_by_date(config: Confi
         events=[("Z1", date(2026, 11, 20), "contactpoging", "Telefoon|nee|Ochtend"),
                 ("Z1", date(2026, 11, 21), "aanmelding", None)],
         letters=[("Z1", date(2026, 11, 2))],
+        messages=[("Z1", date(2026, 11, 4), "sms"), ("Z1", date(2026, 11, 4), "mail")],
     )  # fmt: skip
     (zaak,) = levering(made(config, frames), "0505")["vroegsignaalzaken"]
     assert zaak["contactpogingen"] == [
         {"soort": "Brief", "datum": "2026-11-02"},
+        # A message a service took: whether it reached anyone is not known.
+        {"soort": "SMS/Whatsapp", "datum": "2026-11-04"},
+        {"soort": "Mail", "datum": "2026-11-04"},
         {"soort": "Telefoon", "bereikt": False, "datum": "2026-11-20", "dagdeel": "Ochtend"},
     ]
     assert zaak["datumOpgepakt"] == "2026-11-02"

@@ -289,6 +289,8 @@ def test_a_state_from_before_the_rule_keeps_its_past_months_and_tells_its_closed
         db.execute("DROP TABLE signaalstanden")
         db.execute("ALTER TABLE signalen DROP COLUMN teruggemeld")
         db.execute("DROP TABLE uitsluitingen")  # migration 12's, made after it
+        db.execute("DROP TABLE berichten")  # migration 14's
+        db.execute("DROP TABLE geen_berichten")
         for table in ("zaken", "routeringen"):  # migration 13's
             for fact in ("mobiel_bekend", "email_bekend"):
                 db.execute(f"ALTER TABLE {table} DROP COLUMN {fact}")

@@ -32,7 +32,8 @@ def changes(store_: Store, **frames: pl.DataFrame) -> Changes:
     )  # fmt: skip
     given = {t: frames.get(t, empty(store_, t)) for t in tables}
     given["berichtbesluiten"] = frames.get(
-        "berichtbesluiten", empty(store_, "berichten").select("bericht_id", "status", "reden")
+        "berichtbesluiten",
+        empty(store_, "berichten").select("bericht_id", "status", "reden", "adres"),
     )
     given["besluiten"] = frames.get("besluiten", empty(store_, "signalen"))
     given["uiteen"] = frames.get("uiteen", empty(store_, "signalen"))

@@ -24,13 +24,21 @@ from vsig.rules.formats import datum
 from vsig.templates import BRIEVEN, MESSAGE_SUFFIX
 
 SMS_MAX: Final = 160
-"""One text message of the GSM alphabet: a longer SMS arrives in parts, and costs more."""
+"""One text message of the GSM alphabet, in its units: a longer SMS arrives in parts."""
+GSM: Final = (
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVW"
+    "XYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+"""The GSM 03.38 alphabet, a unit each; `GSM_EXTENDED` takes two. A character outside
+both sends the whole SMS in UCS-2, 70 characters a part."""
+GSM_EXTENDED: Final = "\f^{}\\[~]|€"
 LONGEST: Final = date(2026, 9, 30)
 """A letter's date as long as one gets written out: "30 september 2026"."""
-INDEX_COLUMNS: Final = ("bericht_id", "zaak_id", "kanaal", "adres", "gepland", "onderwerp", "tekst")
+INDEX_COLUMNS: Final = ("bericht_id", "zaak_id", "kanaal", "aan", "gepland", "onderwerp", "tekst")
 _DOMAIN: Final = re.compile(
-    r"(?:https?://)?(?:[a-z0-9-]+\.)+[a-z]{2,}(?=[/\s.,;:)]|$)", re.IGNORECASE
+    r"(?:https?://)?(?:\d{1,3}(?:\.\d{1,3}){3}|(?:[a-z0-9-]+\.)+[a-z]{2,})\b", re.IGNORECASE
 )
+"""A web address or a mail domain: a host name with a top-level domain, or an IP address."""
 
 
 @cache
@@ -87,7 +95,7 @@ def rendered(booked: pl.DataFrame, config: Config, templates: Path = BRIEVEN) ->
 
 def index(messages: pl.DataFrame) -> pl.DataFrame:
     """The run's list of the messages it booked, with their text (`berichten/index.csv`)."""
-    return messages.select(INDEX_COLUMNS).sort("bericht_id")
+    return messages.rename({"adres": "aan"}).select(INDEX_COLUMNS).sort("bericht_id")
 
 
 def problems(config: Config, templates: Path = BRIEVEN) -> list[str]:
@@ -105,12 +113,25 @@ def problems(config: Config, templates: Path = BRIEVEN) -> list[str]:
                 f"only to the SDD's own domain ({home}), so that a resident can tell it from "
                 "phishing"
             )
-        if action.type == "sms" and len(body) > SMS_MAX:
+        if action.type != "sms":
+            continue
+        foreign = sorted({c for c in body if c not in GSM and c not in GSM_EXTENDED})
+        if foreign:
             found.append(
-                f"routing action {name!r}: its SMS has {len(body)} characters; at most "
-                f"{SMS_MAX} (one text message)"
+                f"routing action {name!r}: its SMS has {''.join(foreign)!r}, outside the GSM "
+                "alphabet: it would go in parts of 70 characters"
+            )
+        elif (units := sms_units(body)) > SMS_MAX:
+            found.append(
+                f"routing action {name!r}: its SMS takes {units} units; at most {SMS_MAX} "
+                "(one text message)"
             )
     return found
+
+
+def sms_units(written: str) -> int:
+    """The GSM 03.38 units an SMS of the GSM alphabet takes."""
+    return sum(2 if c in GSM_EXTENDED else 1 for c in written)
 
 
 def foreign_links(written: str, home: str) -> list[str]:

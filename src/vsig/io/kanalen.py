@@ -19,12 +19,13 @@ Nothing about a person reaches a log or a notice: a message is named by its `ber
 """
 
 import logging
+import re
 import smtplib
 import ssl
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
@@ -36,6 +37,7 @@ import polars as pl
 from notifications_python_client.errors import APIError
 from notifications_python_client.notifications import NotificationsAPIClient
 
+from vsig import audit
 from vsig.config import Config, Kanalen, Notify, Smtp
 from vsig.io.files import crash_point, private_files
 from vsig.io.home import Home
@@ -53,6 +55,8 @@ from vsig.rules.berichten import (
     ONZEKER,
     OPNIEUW,
     TE_VERZENDEN,
+    VERVALLEN,
+    VERVALT,
     VERZONDEN,
 )
 
@@ -111,7 +115,9 @@ def verzenden(config: Config, home: Home, now: datetime) -> Sent:
     with private_files(config.umask), locked(home.state, WRITER_WAIT):
         clear_leftovers(home)
         with Store.open(home.state) as db:
-            return deliver(db, config, home, now.date(), now)
+            sent = deliver(db, config, home, now.date(), now)
+        audit.log(home, "berichten", asdict(sent))  # counts, never to whom
+        return sent
 
 
 def stop(config: Config, home: Home, kanaal: str, adres: str, reden: str, day: date) -> date | None:
@@ -142,7 +148,7 @@ def as_sent(kanaal: str, adres: str) -> str:
     found = (normalize.mail_addresses if kanaal == "mail" else normalize.mobile_numbers)(written)
     if not found:
         what = "an e-mail address" if kanaal == "mail" else "a mobile number"
-        raise ValueError(f"{adres!r} is not {what} a message could go to")
+        raise ValueError(f"that is not {what} a message could go to")
     return next(iter(found.values()))
 
 
@@ -155,7 +161,7 @@ def deliver(db: Store, config: Config, home: Home, day: date, now: datetime) -> 
     if kanalen is None:
         return sent
     outbox = db.outbox()
-    waiting = outbox.filter(pl.col("status").is_in([TE_VERZENDEN, BEZIG]))
+    waiting = outbox.filter(pl.col("status").is_in([TE_VERZENDEN, BEZIG, VERVALT]))
     if waiting.height and not kanalen.open_at(f"{now:%H:%M}"):
         window = "-".join(kanalen.venster or ())
         sent.notices.append(
@@ -190,40 +196,29 @@ def deliver(db: Store, config: Config, home: Home, day: date, now: datetime) -> 
 def _deliver_one(
     db: Store, service: _Service, message: dict[str, Any], kanalen: Kanalen, today: date
 ) -> _Outcome:
-    """One message, recorded before and after it is handed over."""
+    """One message: asked after first if it may have gone, held back if it should not go
+    now, else recorded before and after it is handed over."""
     bericht_id = message["bericht_id"]
-    # A send cut off while this one was handed over, or a try that may have reached the
-    # service (a timeout): ask first, if the service can say.
-    asked = message["status"] == BEZIG or (message["pogingen"] and service.can_look_up)
-    if asked:
-        try:
-            known = service.sent_before(bericht_id)
-        except _UnknowableError:
-            outcome = _Outcome(
-                ONZEKER,
-                "de verzending werd afgebroken; of de mailserver het bericht nam, is niet "
-                f"bekend (Message-ID {_message_id(bericht_id)})",
-            )
-            db.record_message(bericht_id, status=outcome.status, reden=outcome.reden)
-            return outcome
-        except APIError:
-            return _Outcome(WACHT, service_down=True)  # asked again at the next send
+    if _in_doubt(service, message):
+        known = _ask(db, service, message, today)
         if known is not None:
-            outcome = _Outcome(VERZONDEN, referentie=known)
-            db.record_message(
-                bericht_id,
-                status=VERZONDEN,
-                referentie=known,
-                reden=None,
-                verzonden=message["verzonden"] or today,
-            )
-            return outcome
+            return known
+    held = message["reden"] if message["status"] == VERVALT else db.held_back(bericht_id)
+    if held is not None:
+        db.record_message(bericht_id, status=VERVALLEN, reden=held)
+        return _Outcome(VERVALLEN, held)
     tries = message["pogingen"] + (message["status"] != BEZIG)
     db.record_message(bericht_id, status=BEZIG, pogingen=tries, verzonden=today)
     crash_point("bericht-bezig")
     outcome = service.send(message)
     crash_point("bericht-verzonden")
     if outcome.status == OPNIEUW and tries >= kanalen.pogingen:
+        # The last try: one that may have reached the service is asked after once more.
+        late = (
+            _ask(db, service, message | {"status": BEZIG}, today) if service.can_look_up else None
+        )
+        if late is not None and late.status == VERZONDEN:
+            return late
         outcome = _Outcome(
             MISLUKT, f"na {tries} pogingen: {outcome.reden}", None, outcome.service_down
         )
@@ -236,6 +231,41 @@ def _deliver_one(
         volgende=today + timedelta(days=2 ** (tries - 1)) if outcome.status == OPNIEUW else None,
     )
     return outcome
+
+
+def _in_doubt(service: _Service, message: dict[str, Any]) -> bool:
+    """Whether a message may have reached its service: a send was cut off while it was
+    handed over (`BEZIG`), or NotifyNL may have taken an earlier try that timed out."""
+    tried = message["pogingen"] > 0 or message["status"] == VERVALT
+    return message["status"] == BEZIG or (service.can_look_up and tried)
+
+
+def _ask(db: Store, service: _Service, message: dict[str, Any], today: date) -> _Outcome | None:
+    """The service asked whether it took this message: recorded as sent if it did, as
+    `ONZEKER` if it cannot say (an SMTP relay); None if it did not, and a message to send
+    or hold back now."""
+    bericht_id = message["bericht_id"]
+    try:
+        known = service.sent_before(bericht_id)
+    except _UnknowableError:
+        reden = (
+            "de verzending werd afgebroken; of de mailserver het bericht nam, is niet "
+            f"bekend (Message-ID {_message_id(bericht_id)})"
+        )
+        db.record_message(bericht_id, status=ONZEKER, reden=reden)
+        return _Outcome(ONZEKER, reden)
+    except APIError:
+        return _Outcome(WACHT, service_down=True)  # asked again at the next send
+    if known is None:
+        return None
+    db.record_message(
+        bericht_id,
+        status=VERZONDEN,
+        referentie=known,
+        reden=None,
+        verzonden=message["verzonden"] or today,
+    )
+    return _Outcome(VERZONDEN, referentie=known)
 
 
 def _poll(
@@ -301,10 +331,20 @@ def _secret_file(path: Path, home: Home, what: str) -> str:
     return value
 
 
-def _refused(code: int, what: str) -> _Outcome:
-    """A relay's no to one message: for good (5xx), or for now (4xx)."""
+def _refused(code: int, words: bytes | str, what: str) -> _Outcome:
+    """A relay's no to one message. Only an address it does not know (5.1.x, or 550, 551
+    or 553 without an enhanced code) is refused for good; any other 5xx (relaying denied,
+    a policy, its login) is the relay's refusal of vsig, which the administrator must fix:
+    tried again, and counted toward leaving the relay alone; a 4xx is for now."""
+    said = words.decode("utf-8", "replace") if isinstance(words, bytes) else words
+    enhanced = re.search(r"\b([245])\.(\d{1,3})\.\d{1,3}\b", said)
     if code >= 500:  # SMTP's permanent reply class
-        return _Outcome(GEWEIGERD, f"de mailserver weigert {what} ({code})")
+        unknown = enhanced.group(2) == "1" if enhanced else code in (550, 551, 553)
+        if unknown:
+            return _Outcome(GEWEIGERD, f"de mailserver kent {what} niet ({code})")
+        return _Outcome(
+            OPNIEUW, f"de mailserver weigert vsig ({code}): zie de instellingen", None, True
+        )
     return _Outcome(OPNIEUW, f"de mailserver nam {what} nu niet aan ({code})")
 
 
@@ -363,8 +403,8 @@ class _SmtpService:
         try:
             code, _ = connection.data(mail.as_bytes(policy=SMTP_POLICY))
         except smtplib.SMTPDataError as error:  # refused before the content went out
-            connection.rset()
-            return _refused(error.smtp_code, "het bericht")
+            self._reset()
+            return _refused(error.smtp_code, error.smtp_error, "het bericht")
         except (OSError, smtplib.SMTPException) as error:
             self._drop()
             return _Outcome(
@@ -374,7 +414,7 @@ class _SmtpService:
                 f"(Message-ID {mail['Message-ID']})",
             )
         if code != 250:
-            return _refused(code, "het bericht")
+            return _refused(code, b"", "het bericht")
         return _Outcome(VERZONDEN, referentie=f"{self.PREFIX}{mail['Message-ID']}")
 
     def _envelope(self, address: str) -> _Outcome | None:
@@ -386,16 +426,25 @@ class _SmtpService:
             if code != 250:  # the relay refuses vsig's own sender: the administrator's
                 self._drop()
                 return _Outcome(OPNIEUW, f"de mailserver weigert de afzender ({code})", None, True)
-            code, _ = self.connection.rcpt(address)
+            code, words = self.connection.rcpt(address)
             if code not in (250, 251):
-                self.connection.rset()
-                return _refused(code, "het adres")
+                self._reset()
+                return _refused(code, words, "het adres")
         except (OSError, smtplib.SMTPException) as error:
             self._drop()
             return _Outcome(
                 OPNIEUW, f"de mailserver nam niets aan ({type(error).__name__})", None, True
             )
         return None
+
+    def _reset(self) -> None:
+        """Ready for the next message after a refusal; a relay that hung up meanwhile is
+        dropped, and called again for the next."""
+        try:
+            if self.connection is not None:
+                self.connection.rset()
+        except (OSError, smtplib.SMTPException):
+            self._drop()
 
     def _drop(self) -> None:
         if self.connection is not None:
@@ -455,9 +504,17 @@ class _NotifyService:
 
     @staticmethod
     def _failed(error: APIError) -> _Outcome:
+        """Only NotifyNL's no to the number or address itself is for good; any other 400
+        (a template id, a trial or team key, the personalisation) is the configuration's,
+        which the administrator must fix: tried again, counted toward leaving it alone."""
         code = error.status_code
-        if code == 400:  # Notify's "this message cannot be sent"
+        said = str(error.message).lower()
+        if code == 400 and ("phone_number" in said or "email_address" in said):
             return _Outcome(GEWEIGERD, "NotifyNL weigert het nummer of adres (400)")
+        if code == 400:
+            return _Outcome(
+                OPNIEUW, "NotifyNL weigert het verzoek (400): zie de instellingen", None, True
+            )
         return _Outcome(OPNIEUW, f"NotifyNL antwoordde {code}", service_down=True)
 
     def sent_before(self, bericht_id: str) -> str | None:

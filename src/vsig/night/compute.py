@@ -177,6 +177,7 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:  # 
         booked = berichten.booked(actions, case_actions, bundled.case_signals, read.run_id)
         message_decisions = berichten.decided(
             pl.concat([read.outbox, booked.drop("brief_datum")], how="diagonal_relaxed"),
+            bundled.open_signals,
             open_now,
             history,
             silenced_now,

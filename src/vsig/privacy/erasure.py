@@ -33,7 +33,7 @@ from vsig.io.state.upkeep import clear_leftovers, erasing
 from vsig.privacy import uitsluitingen
 from vsig.privacy.purge_log import ERASED, Purged, append_log
 from vsig.privacy.records import lines_where, rewrite_cells, rewrite_csv
-from vsig.rules import exports, formats, normalize
+from vsig.rules import berichten, exports, formats, normalize
 from vsig.rules.formats import LIST_SEPARATOR
 
 UNLISTED: Final = "uitsluiting"
@@ -194,15 +194,11 @@ def erase(
         purged.add(UNLISTED, (f"{soort}:{key}" for key in unlisted[soort]))
     # Their addresses and numbers leave the list of those who want no messages: whoever
     # writes to them next starts afresh, as after the exclusion list.
-    unwanted = db.unwanted()
-    contact = {
-        "mail": normalize.mail_addresses(signals["email"]).values(),
-        "sms": normalize.mobile_numbers(signals["telefoonnummer"]).values(),
-    }
-    allowed = {
-        kanaal: sorted(set(adressen) & set(unwanted.filter(pl.col("kanaal") == kanaal)["adres"]))
-        for kanaal, adressen in contact.items()
-    }
+    theirs = berichten.contact(signals)
+    allowed: dict[str, list[str]] = {}
+    for kanaal, adres in db.unwanted().select("kanaal", "adres").rows():
+        if (kanaal, adres.lower()) in theirs:
+            allowed.setdefault(kanaal, []).append(adres)
     purged.add(NO_MESSAGES, (f"{k}:{a}" for k, found in allowed.items() for a in found))
     purged.add("zaak", cases)
     purged.add("signaal", signal_ids(signals))
@@ -677,11 +673,19 @@ def _debts_on_sheet(signals: pl.DataFrame, config: Config) -> dict[str, set[str]
 
 
 def _contact_as_exported(signals: pl.DataFrame) -> list[str]:
-    """The erased signals' phone numbers and e-mail addresses as the exports write them."""
+    """The erased signals' phone numbers and e-mail addresses as the exports write them,
+    and as a message was sent to them (`berichten/index.csv`: `+31…` behind a CSV's guard
+    against formulas)."""
     contact = signals.select(
         telefoon=formats.telefoon(pl.col("telefoonnummer")), email=pl.col("email")
     )
-    return sorted(set(pl.concat([contact["telefoon"], contact["email"]]).drop_nulls()))
+    sent = [
+        *normalize.mobile_numbers(signals["telefoonnummer"]).values(),
+        *normalize.mail_addresses(signals["email"]).values(),
+    ]
+    guarded = [f"'{value}" for value in sent if value.startswith("+")]
+    shown = pl.concat([contact["telefoon"], contact["email"]]).drop_nulls()
+    return sorted({*shown, *sent, *guarded})
 
 
 def _erase_in_outputs(
@@ -752,8 +756,9 @@ CASE_COLUMNS: Final = ("zaak_id", "Zaak")
 """Where a CSV names the case: the run's own files, and the exports people read."""
 RESIDENTS_COLUMNS: Final = ("bewoners", "Bewoners")
 """Where a CSV lists a household's residents by name."""
-CONTACT_COLUMNS: Final = ("Telefoon", "E-mail")
-"""Where an export lists a household's phone numbers and e-mail addresses."""
+CONTACT_COLUMNS: Final = ("Telefoon", "E-mail", "Aan", "aan")
+"""Where an export lists a household's phone numbers and e-mail addresses, and where a
+message's address is (`exports/sdd/berichten.csv`, `berichten/index.csv`)."""
 
 
 def _without(cell: str, names: list[str]) -> str:

@@ -30,7 +30,7 @@ from vsig.privacy.erasure import (
     runs_registering,
 )
 from vsig.routing import NOTICE
-from vsig.rules import berichten, normalize
+from vsig.rules import berichten
 from vsig.rules.formats import adres_uit_sleutel, adres_zoals_gemeld, bedrag, datum
 from vsig.rules.normalize import contactpoging
 
@@ -85,8 +85,16 @@ def held_about(db: Store, home: Home, config: Config, bsn: str, day: date) -> di
     cases, actions, events = db.cases(ids), db.actions_of(ids), db.events_of(ids)
     messages = db.messages_of(ids)
     where = archived_addresses(home, cases["adres_sleutel"].to_list())
+    theirs = berichten.contact(own)
     zaken = [
-        _zaak(config, row, actions.filter(mine), events.filter(mine), messages.filter(mine), where)
+        _zaak(
+            config,
+            row,
+            actions.filter(mine),
+            events.filter(mine),
+            [_bericht(m, theirs) for m in messages.filter(mine).iter_rows(named=True)],
+            where,
+        )
         for row in cases.iter_rows(named=True)
         for mine in [pl.col("zaak_id") == row["zaak_id"]]
     ]
@@ -101,7 +109,7 @@ def held_about(db: Store, home: Home, config: Config, bsn: str, day: date) -> di
         "als_huisgenoot": _als_huisgenoot(home, bsn, set(own["run_id"]), months),
         "rapporten": _rapporten(home, bsn),
         "uitsluiting": _uitsluiting(db.exclusions(), bsn),
-        "geen_berichten": _geen_berichten(db.unwanted(), own),
+        "geen_berichten": _geen_berichten(db.unwanted(), theirs),
     }
     held = (
         "meldingen", "afgewezen", "zaken", "als_huisgenoot", "rapporten", "uitsluiting",
@@ -121,16 +129,13 @@ def _uitsluiting(exclusions: pl.DataFrame, bsn: str) -> dict[str, str] | None:
     return {"reden": reden or "", "sinds": datum(sinds) if sinds else ""}
 
 
-def _geen_berichten(unwanted: pl.DataFrame, own: pl.DataFrame) -> list[dict[str, str]]:
+def _geen_berichten(unwanted: pl.DataFrame, theirs: set[tuple[str, str]]) -> list[dict[str, str]]:
     """The person's addresses and numbers (as their creditors gave them) on the list of
     those who want no messages, with since when."""
-    theirs = [("mail", adres) for adres in normalize.mail_addresses(own["email"]).values()] + [
-        ("sms", adres) for adres in normalize.mobile_numbers(own["telefoonnummer"]).values()
-    ]
     return [
         {"adres": row["adres"], "sinds": datum(row["datum"]) if row["datum"] else ""}
         for row in unwanted.iter_rows(named=True)
-        if (row["kanaal"], row["adres"]) in theirs
+        if (row["kanaal"], row["adres"].lower()) in theirs
     ]
 
 
@@ -171,7 +176,7 @@ def _zaak(
     case: dict[str, Any],
     actions: pl.DataFrame,
     events: pl.DataFrame,
-    messages: pl.DataFrame,
+    messages: list[dict[str, str]],
     where: dict[str, str],
 ) -> dict[str, Any]:
     zaak_id = case["zaak_id"]
@@ -193,7 +198,7 @@ def _zaak(
             for row in actions.iter_rows(named=True)
             if row["actietype"] not in berichten.SOORT
         ]
-        + [_bericht(row) for row in messages.iter_rows(named=True)],
+        + messages,
         "gebeurtenissen": [_gebeurtenis(row) for row in events.iter_rows(named=True)],
         "verwijderd_uiterlijk": deleted
         if case["gesloten"]
@@ -215,19 +220,23 @@ def _actie(row: dict[str, Any], gemeente: str) -> dict[str, str]:
     return {"datum": datum(run_date(row["run_id"])), "wat": what + due}
 
 
-def _bericht(row: dict[str, Any]) -> dict[str, str]:
-    """An e-mail or SMS, as it stands: sent, to be sent, or why not."""
-    what = f"{'een e-mail' if row['kanaal'] == 'mail' else 'een sms'} aan {row['adres']}"
+def _bericht(row: dict[str, Any], theirs: set[tuple[str, str]]) -> dict[str, str]:
+    """An e-mail or SMS, as it stands: sent, to be sent, or why not. Its address only if
+    it is the person's own: a housemate's is the housemate's."""
+    noun = "e-mail" if row["kanaal"] == "mail" else "sms"
+    own = (row["kanaal"], row["adres"].lower()) in theirs
+    to, aan = ("u", f" aan {row['adres']}") if own else ("uw huishouden", "")
     if row["status"] in berichten.SENT:
-        return {"datum": datum(row["verzonden"]), "wat": f"Wij stuurden u {what}"}
-    if row["status"] == berichten.VERVALLEN:
-        return {"datum": datum(row["gepland"]), "wat": f"Wij stuurden u toch niet {what}"}
+        return {"datum": datum(row["verzonden"]), "wat": f"Wij stuurden {to} een {noun}{aan}"}
+    day = datum(row["gepland"])
+    if row["status"] in (berichten.VERVALLEN, berichten.VERVALT):
+        return {"datum": day, "wat": f"Wij stuurden {to} toch geen {noun}{aan}"}
     if row["status"] in berichten.NOT_ARRIVED:
         return {
-            "datum": datum(row["gepland"]),
-            "wat": f"Wij probeerden u {what} te sturen; die kwam niet of misschien niet aan",
+            "datum": day,
+            "wat": f"Wij stuurden {to} een {noun}{aan}; die kwam niet, of misschien niet, aan",
         }
-    return {"datum": datum(row["gepland"]), "wat": f"Wij sturen u {what}"}
+    return {"datum": day, "wat": f"Wij sturen {to} een {noun}{aan}"}
 
 
 def _gebeurtenis(row: dict[str, Any]) -> dict[str, str]:

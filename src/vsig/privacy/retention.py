@@ -182,6 +182,7 @@ def _expire(
     crash_point("erasure-logged")
     db.delete_cases(stale)
     db.delete_signals(outlived.select("run_id", "signaalpartner", "signaal_id").rows())
+    db.blank_addresses(outlived)
     db.delete_unbundled_signals(old_runs, cutoff)
     return retention
 

@@ -30,6 +30,9 @@ GEWEIGERD: Final = "geweigerd"
 NIET_BEZORGD: Final = "niet_bezorgd"
 ONZEKER: Final = "onzeker"
 VERVALLEN: Final = "vervallen"
+VERVALT: Final = "vervalt"
+"""No longer needed, but tried before: NotifyNL may have taken a try that timed out, so
+the next send asks it first, and records it sent, or `VERVALLEN`."""
 OWED: Final = (GEPLAND, OPNIEUW, TE_VERZENDEN)
 """A message not yet sent nor given up: the night decides whether it goes out."""
 SENT: Final = (VERZONDEN, AFGELEVERD)
@@ -48,12 +51,18 @@ IN_WORDS: Final = {
     NIET_BEZORGD: "Niet bezorgd",
     ONZEKER: "Misschien verzonden",
     VERVALLEN: "Vervallen",
+    VERVALT: "Vervallen",
 }
 """Each status as a case worker reads it."""
 SOORT: Final = {"mail": "Mail", "sms": "SMS/Whatsapp"}
 """Each channel as a contactpoging's soort (VNG v1.2)."""
 
-DECIDED_COLUMNS: Final = ("bericht_id", "status", "reden")
+CLOSED: Final = "de zaak is gesloten"
+IN_TOUCH: Final = "het huishouden is bereikt of vroeg om hulp"
+EXCLUDED: Final = "het adres of de inwoner staat op de uitsluitingslijst"
+UNWANTED: Final = "de inwoner wil geen berichten"
+"""Why a message lapses, as the SDD reads it."""
+DECIDED_COLUMNS: Final = ("bericht_id", "status", "reden", "adres")
 
 
 def booked(
@@ -71,28 +80,7 @@ def booked(
         .agg(brief_datum=pl.col("geboekt").min())
     )
     messages = actions.filter(pl.col("actietype").is_in(list(SOORT)))
-    latest = case_signals.join(messages.select("zaak_id").unique(), on="zaak_id").sort(
-        "zaak_id", "signaaldatum", "signaal_id", descending=[False, True, True]
-    )
-    mails = normalize.mail_addresses(latest["email"])
-    mobiles = normalize.mobile_numbers(latest["telefoonnummer"])
-    addresses = pl.concat(
-        [
-            latest.select(
-                "zaak_id",
-                kanaal=pl.lit("mail"),
-                adres=pl.col("email").replace_strict(mails, default=None, return_dtype=pl.String),
-            ),
-            latest.select(
-                "zaak_id",
-                kanaal=pl.lit("sms"),
-                adres=pl.col("telefoonnummer").replace_strict(
-                    mobiles, default=None, return_dtype=pl.String
-                ),
-            ),
-        ]
-    ).drop_nulls("adres")
-    first = addresses.unique(["zaak_id", "kanaal"], keep="first", maintain_order=True)
+    first = latest_addresses(case_signals.join(messages.select("zaak_id").unique(), on="zaak_id"))
     return (
         messages.rename({"actietype": "kanaal"})
         .join(first, on=["zaak_id", "kanaal"])
@@ -119,8 +107,32 @@ def booked(
     )
 
 
+def latest_addresses(case_signals: pl.DataFrame) -> pl.DataFrame:
+    """Per case and kanaal, the address or mobile number of its latest signal that gave
+    one that takes it (`normalize.bezorgbaar`, `normalize.mobiel`), written as a service
+    wants it: `zaak_id, kanaal, adres`."""
+    latest = case_signals.sort(
+        "zaak_id", "signaaldatum", "signaal_id", descending=[False, True, True]
+    )
+    mails = normalize.mail_addresses(latest["email"])
+    mobiles = normalize.mobile_numbers(latest["telefoonnummer"])
+    written = {"mail": ("email", mails), "sms": ("telefoonnummer", mobiles)}
+    addresses = pl.concat(
+        [
+            latest.select(
+                "zaak_id",
+                kanaal=pl.lit(kanaal),
+                adres=pl.col(column).replace_strict(found, default=None, return_dtype=pl.String),
+            )
+            for kanaal, (column, found) in written.items()
+        ]
+    ).drop_nulls("adres")
+    return addresses.unique(["zaak_id", "kanaal"], keep="first", maintain_order=True)
+
+
 def decided(
     outbox: pl.DataFrame,
+    open_signals: pl.DataFrame,
     open_now: pl.DataFrame,
     history: pl.DataFrame,
     silenced: pl.DataFrame,
@@ -131,23 +143,36 @@ def decided(
     (`TE_VERZENDEN`) or lapses (`VERVALLEN`, with why): its case is closed, its household
     was reached or asked for help, the exclusion list silences it (`match.silenced`), or
     its address is on the list of residents who want no messages (`unwanted`: kanaal,
-    adres). A message that failed waits for its next try (`volgende`)."""
-    due = outbox.filter(
-        pl.col("status").is_in(OWED)
-        & (pl.col("gepland") <= today)
-        & (pl.col("volgende").is_null() | (pl.col("volgende") <= today))
+    adres). A message that failed waits for its next try (`volgende`); one tried before
+    lapses as `VERVALT`, for the send to ask its service first. A message goes to the
+    latest address its case gave by now (`open_signals`, `latest_addresses`): a creditor
+    may have given a newer number since it was booked."""
+    latest = latest_addresses(open_signals).rename({"adres": "nu"})
+    due = (
+        outbox.filter(
+            pl.col("status").is_in(OWED)
+            & (pl.col("gepland") <= today)
+            & (pl.col("volgende").is_null() | (pl.col("volgende") <= today))
+        )
+        .join(latest, on=["zaak_id", "kanaal"], how="left")
+        .with_columns(adres=pl.coalesce("nu", "adres"))
     )
     touch = history.filter(bellijst.contact() | pl.col("gebeurtenis").is_in(ASKED))
-    stopped = due.join(unwanted, on=["kanaal", "adres"], how="semi")
+    stopped = due.join(
+        unwanted.with_columns(sleutel=pl.col("adres").str.to_lowercase()).drop("adres"),
+        left_on=["kanaal", pl.col("adres").str.to_lowercase()],
+        right_on=["kanaal", "sleutel"],
+        how="semi",
+    )
     reden = (
         pl.when(~pl.col("zaak_id").is_in(open_now["zaak_id"].implode()))
-        .then(pl.lit("de zaak is gesloten"))
+        .then(pl.lit(CLOSED))
         .when(pl.col("zaak_id").is_in(touch["zaak_id"].implode()))
-        .then(pl.lit("het huishouden is bereikt of vroeg om hulp"))
+        .then(pl.lit(IN_TOUCH))
         .when(pl.col("zaak_id").is_in(silenced["zaak_id"].implode()))
-        .then(pl.lit("het adres of de inwoner staat op de uitsluitingslijst"))
+        .then(pl.lit(EXCLUDED))
         .when(pl.col("bericht_id").is_in(stopped["bericht_id"].implode()))
-        .then(pl.lit("de inwoner wil geen berichten"))
+        .then(pl.lit(UNWANTED))
     )
     return (
         due.with_columns(reden=reden)
@@ -155,8 +180,11 @@ def decided(
             "bericht_id",
             status=pl.when(pl.col("reden").is_null())
             .then(pl.lit(TE_VERZENDEN))
+            .when(pl.col("pogingen") > 0)
+            .then(pl.lit(VERVALT))
             .otherwise(pl.lit(VERVALLEN)),
             reden="reden",
+            adres="adres",
         )
         .sort("bericht_id")
     )
@@ -184,3 +212,12 @@ def undelivered(outbox: pl.DataFrame, open_now: pl.DataFrame) -> pl.DataFrame:
         .filter(pl.col("status").is_in(NOT_ARRIVED))
         .sort("zaak_id", "gepland", "bericht_id")
     )
+
+
+def contact(signals: pl.DataFrame) -> set[tuple[str, str]]:
+    """The e-mail addresses and mobile numbers these signals gave, as `(kanaal, adres)`
+    the way the outbox writes them, in lower case: to compare with an outbox row's
+    `adres.lower()`."""
+    mails = normalize.mail_addresses(signals["email"]).values()
+    numbers = normalize.mobile_numbers(signals["telefoonnummer"]).values()
+    return {("mail", a.lower()) for a in mails} | {("sms", n.lower()) for n in numbers}

@@ -361,7 +361,7 @@ class Changes:
     keuzes: pl.DataFrame  # the choices that decided them
     teruggemeld: pl.DataFrame  # earlier signals told otherwise tonight (`status.retold`)
     berichten: pl.DataFrame  # the messages booked tonight (`berichten.OUTBOX_COLUMNS`)
-    berichtbesluiten: pl.DataFrame  # the messages due tonight: bericht_id, status, reden
+    berichtbesluiten: pl.DataFrame  # the messages due tonight: bericht_id, status, reden, adres
 
 
 class Store(NightQueries, PrivacyQueries, ReportQueries, AuditQueries, OutboxQueries):
