@@ -26,6 +26,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from vsig.config import Config, ConfigError, load_config
 from vsig.io import berichten as berichten_io
+from vsig.routing import Routing
 from vsig.rules import berichten, route
 
 from .conftest import PROCESSING_DATE, REPO, bytes_held, write_config
@@ -477,7 +478,7 @@ def test_a_message_goes_only_beside_a_letter_of_the_same_rule(tmp_path: Path) ->
         "actions: [doorsturen_naar_gemeente, sms_na_brief]\n\n  # Unreachable",
     )
     assert alone != EXAMPLE_ROUTING
-    assert "sends a message (sms_na_brief) without a letter" in refused(
+    assert "follows up a letter (sms_na_brief) without one" in refused(
         tmp_path, kanalen=KANALEN, routing=alone
     )
     unknown = EXAMPLE_ROUTING.replace("template: sms_na_brief", "template: sms_herinnering")
@@ -816,3 +817,94 @@ def test_an_inzage_shows_a_message_s_address_only_to_whom_it_belongs(tmp_path: P
                 text = json.dumps(held)
                 assert "huisgenoot@example.nl" not in text
                 assert "+31655554444" not in text
+
+
+REMINDER_ROUTING = """
+actions:
+  informatiebrief: {type: brief, template: informatiebrief}
+  herinnering: {type: herinnering, template: herinnering, na_dagen: 21}
+  doorsturen: {type: doorsturen}
+rules:
+  - name: doorgestuurd
+    when: {totaal_achterstand: {">=": 1000}}
+    actions: [informatiebrief, doorsturen, herinnering]
+  - name: iedereen
+    actions: [informatiebrief, herinnering]
+"""
+"""A reminder three weeks after every letter; a case the municipality handles gets none."""
+
+
+def test_a_reminder_is_due_weeks_after_the_first_letter_while_nobody_answered() -> None:
+    routing = Routing.model_validate(
+        yaml.safe_load(REMINDER_ROUTING), context={"templates": ("informatiebrief", "herinnering")}
+    )
+    zaken = [f"Z{n}" for n in range(1, 7)]
+    rules = pl.DataFrame({"zaak_id": zaken, "regel": ["iedereen"] * 5 + ["doorgestuurd"]})
+    performed = pl.DataFrame(
+        {
+            "zaak_id": [*zaken, "Z4", "Z6"],
+            "actie": ["informatiebrief"] * 6 + ["herinnering", "doorsturen"],
+            "actietype": ["brief"] * 6 + ["herinnering", "doorsturen"],
+            "geboekt": [NIGHT - timedelta(21), NIGHT - timedelta(20)] + [NIGHT - timedelta(30)] * 6,
+        }
+    )
+    history = pl.DataFrame(
+        {
+            "zaak_id": ["Z3", "Z5"],
+            "datum": [NIGHT - timedelta(5)] * 2,
+            "gebeurtenis": ["aanmelding", "contactpoging"],
+            "waarde": [None, "Telefoon|nee|"],  # an attempt that reached nobody
+        },
+        schema_overrides={"waarde": pl.String},
+    )
+    booked = pl.DataFrame(schema={"zaak_id": pl.String, "actie": pl.String})
+    due = route.reminders(rules, performed, booked, history, routing, NIGHT)
+    # Z1 on its day; Z2 a day early; Z3 asked for help; Z4 had it; Z5 reached nobody
+    # yet; Z6 was forwarded.
+    assert due.select("zaak_id", "eerdere_brief").rows() == [
+        ("Z1", NIGHT - timedelta(21)),
+        ("Z5", NIGHT - timedelta(30)),
+    ]
+    forwarded_tonight = pl.DataFrame({"zaak_id": ["Z1"], "actie": ["doorsturen"]})
+    again = route.reminders(rules, performed, forwarded_tonight, history, routing, NIGHT)
+    assert again["zaak_id"].to_list() == ["Z5"]
+
+
+def test_a_reminder_letter_goes_three_weeks_on_and_counts_as_an_attempt(tmp_path: Path) -> None:
+    quiet = Resident(make_bsn(730), "Stil", date(1970, 1, 1), "3311AB", 7)
+    asked = Resident(make_bsn(731), "Vraagt", date(1971, 1, 1), "3311AB", 8)
+    home = Home.create(tmp_path / "site")
+    home.config.with_name("routing.yaml").write_text(REMINDER_ROUTING, encoding="utf-8")
+    home.registers(NIGHT, [quiet, asked])
+    rows = [quiet.signal("R-1", "300.00", NIGHT), asked.signal("R-2", "300.00", NIGHT)]
+    home.signals("EVIDES", NIGHT, rows)
+    assert home.run(NIGHT).exit_code == 0
+    cases = {r["zaak_id"] for r in home.out("20261102-01", "cases.csv").iter_rows(named=True)}
+    quiet_case, asked_case = sorted(cases)
+    home.write(
+        "uitkomsten/uitkomsten-20261110.csv",
+        f"zaak_id;datum;gebeurtenis;waarde\n{asked_case};2026-11-10;aanmelding;\n",
+    )
+    for day in (date(2026, 11, 10), date(2026, 11, 22), date(2026, 11, 23), date(2026, 11, 24)):
+        home.registers(day, [quiet, asked])
+        assert home.run(day).exit_code == 0
+    reminded = home.out("20261123-01", "letters/index.csv")
+    assert reminded.select("zaak_id", "template").rows() == [(quiet_case, "herinnering")]
+    text = home.letter("20261123-01", reminded["bestand"][0])
+    assert "Herinnering: hulp bij betalingsachterstanden" in text
+    assert (
+        "Op 2 november 2026 stuurden wij u een brief. Wij hebben nog niets van u gehoord." in text
+    )
+    assert home.out("20261122-01", "letters/index.csv").is_empty()  # not a day early
+    assert home.out("20261124-01", "letters/index.csv").is_empty()  # nor twice
+    target = tmp_path / "monitor.json"
+    assert (
+        home.vsig("report", "monitor", "--period", "2026-11", "--out", str(target)).exit_code == 0
+    )
+    delivery = json.loads(target.read_text())
+    attempts = {
+        z["vroegsignalen"][0]["ID"]: [p["datum"] for p in z["contactpogingen"]]
+        for levering in delivery["leveringen"]
+        for z in levering["vroegsignaalzaken"]
+    }
+    assert sorted(attempts.values()) == [["2026-11-02"], ["2026-11-02", "2026-11-23"]]

@@ -68,7 +68,9 @@ def test_a_value_with_control_characters_or_emoji_still_makes_a_pdf_a() -> None:
 
 
 def test_template_names_are_the_letter_types() -> None:
-    assert templates.letter_types() == ("brief_lokaal_aanbod", "informatiebrief", "kennisgeving")
+    assert templates.letter_types() == (
+        "brief_lokaal_aanbod", "herinnering", "informatiebrief", "kennisgeving"
+    )  # fmt: skip
 
 
 def layouts(folder: Path, count: int) -> list[pdf.Layout]:

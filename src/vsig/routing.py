@@ -75,10 +75,9 @@ class _Described(Strict):
         return self.omschrijving or name.replace("_", " ")
 
 
-class BriefActie(_Described):
-    """Send a letter to the household, written from a template in `vsig/templates/brieven/`."""
+class _Written(_Described):
+    """A letter written from a template in `vsig/templates/brieven/`."""
 
-    type: Literal["brief"]
     template: str
 
     @field_validator("template")
@@ -93,6 +92,22 @@ class BriefActie(_Described):
         if name not in known:
             raise ValueError(f"unknown template {name!r}; known: {', '.join(known)}")
         return name
+
+
+class BriefActie(_Written):
+    """Send a letter to the household: the first offer."""
+
+    type: Literal["brief"]
+
+
+class HerinneringActie(_Written):
+    """A reminder letter `na_dagen` days after the case's first letter, on the night that
+    day has come, if by then nobody was reached and nobody asked for help: a further
+    contact attempt, never to a case the municipality handles (forwarded). The rule that
+    names it must send a letter too (`route.reminders`)."""
+
+    type: Literal["herinnering"]
+    na_dagen: int = Field(ge=1, le=180)
 
 
 class BelActie(_Described):
@@ -180,7 +195,8 @@ MESSAGE_NEEDS: Final = {"mail": "email_bekend", "sms": "mobiel_bekend"}
 """What a message needs of its case: an address that takes it."""
 
 Actie = Annotated[
-    BriefActie | BelActie | DoorstuurActie | BerichtActie, Field(discriminator="type")
+    BriefActie | BelActie | DoorstuurActie | BerichtActie | HerinneringActie,
+    Field(discriminator="type"),
 ]
 
 
@@ -306,14 +322,18 @@ class Routing(Strict):
                     "only the last rule may go without `when`; "
                     "the rules after it could never match",
                 )
-            messages = [a for a in rule.actions if isinstance(self.actions[a], BerichtActie)]
+            after = [
+                a
+                for a in rule.actions
+                if isinstance(self.actions[a], BerichtActie | HerinneringActie)
+            ]
             lettered = any(isinstance(self.actions[a], BriefActie) for a in rule.actions)
-            if messages and not lettered:
+            if after and not lettered:
                 raise RuleError(
                     ("rules", index, "actions"),
-                    f"sends a message ({', '.join(messages)}) without a letter: a message "
-                    "says little and points to the letter, which holds the offer and its "
-                    "details. Add the letter to this rule",
+                    f"follows up a letter ({', '.join(after)}) without one: a message or a "
+                    "reminder points to the letter, which holds the offer and its details. "
+                    "Add the letter to this rule",
                 )
             calls = [a for a in rule.actions if isinstance(self.actions[a], BelActie)]
             when = rule.when or {}
@@ -350,6 +370,10 @@ class Routing(Strict):
         return sorted(
             n for n, a in self.actions.items() if isinstance(a, DoorstuurActie) and a.huisbezoek
         )
+
+    def reminders(self) -> dict[str, HerinneringActie]:
+        """The reminder letters, by name."""
+        return {n: a for n, a in self.actions.items() if isinstance(a, HerinneringActie)}
 
     def messages(self) -> dict[str, BerichtActie]:
         """The actions that send an e-mail or SMS, by name."""

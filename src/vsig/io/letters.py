@@ -94,7 +94,7 @@ class Brief:
 def letters_for(
     due: pl.DataFrame,
     performed_tonight: pl.DataFrame,
-    routed: pl.DataFrame,
+    open_now: pl.DataFrame,
     households: pl.DataFrame,
     owed: pl.DataFrame,
     config: "Config",
@@ -128,7 +128,7 @@ def letters_for(
         .agg(vervolg=pl.struct("actietype", "wie", "uiterlijk", "gepland"))
     )
     rows = (
-        due.join(routed.select("zaak_id", "gemeentecode", "crisis"), on="zaak_id")
+        due.join(open_now.select("zaak_id", "gemeentecode", "crisis"), on="zaak_id")
         .join(households.select("zaak_id", adres=adresregels()), on="zaak_id")
         .join(next_steps, on="zaak_id", how="left")
         .sort("gemeentecode", "template", "zaak_id", "nummer")
@@ -139,8 +139,9 @@ def letters_for(
 def brief(row: dict[str, Any], config: "Config", processing_date: date) -> Brief:
     """One letter from its row: the action (`actie`, `template`), the case and its
     municipality, the addressee (`nummer`, `naam`, `adres`), their debts (`schulden`,
-    `totaal`), the case's other actions tonight (`vervolg`) and, after a move, the day of
-    the letter this one replaces (`vervangt`)."""
+    `totaal`), the case's other actions tonight (`vervolg`), after a move the day of the
+    letter this one replaces (`vervangt`), and for a reminder the day of the first letter
+    (`eerdere_brief`)."""
     gemeente = config.gemeente(row["gemeentecode"])
     assert gemeente is not None  # cases exist only in configured municipalities
     letter_id = f"{row['zaak_id']}-{row['actie']}-{row['nummer']}"
@@ -156,6 +157,7 @@ def brief(row: dict[str, Any], config: "Config", processing_date: date) -> Brief
         "totaal": bedrag(row["totaal"]),
         "vervolg": _vervolg_all(row["vervolg"] or [], gemeente.naam),
         "vervangt": datum(row["vervangt"]) if row.get("vervangt") else None,
+        "eerdere_brief": datum(row["eerdere_brief"]) if row.get("eerdere_brief") else None,
         "reageren_voor": datum(
             werkdagen.termijn_einde(
                 processing_date + timedelta(days=config.afzender.reageren_binnen_dagen)

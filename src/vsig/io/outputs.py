@@ -59,15 +59,18 @@ def write(
         where = "sdd" if organisatie == SDD else "gemeente"
         path = folder / "exports" / where / f"{organisatie}-uitkomsten-afgewezen.csv"
         spreadsheets.write_for_people(rejects, path, day)
-    # Tonight's routed cases, for letters and municipalities, and the cases with a call
-    # on the worklist: whose households, debts and letters the people's files show.
-    shown = pl.concat([routed.select("zaak_id"), tonight.calls.select("zaak_id")])
+    # Tonight's routed cases, for letters and municipalities, the cases with a call on the
+    # worklist, and those reminded tonight: whose households, debts and letters the
+    # people's files show.
+    shown = pl.concat(
+        [frame.select("zaak_id") for frame in (routed, tonight.calls, tonight.letters)]
+    )
     households = tonight.households.join(shown, on="zaak_id", how="semi")
     schulden = tonight.schulden.join(shown, on="zaak_id", how="semi")
     verstuurd = tonight.verstuurd
     with stage("brieven") as tick:
         briefs = letters.letters_for(
-            tonight.letters, actions, routed, households, tonight.owed, config, day
+            tonight.letters, actions, tonight.open_now, households, tonight.owed, config, day
         )
         written = letters.write(folder / "letters", briefs, config, day, letter_templates, tick)
     spreadsheets.write_csv(written.index, folder / "letters" / "index.csv")

@@ -129,26 +129,39 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:  # 
         touched = cases.touched_facts(bundled, bekend)
     with stage("routeren"):
         routed = route.route(touched, config.routing)
+        # What tonight's purge deletes (a case six months without activity, owed a duty or
+        # not; a parted debt whose case was) is shown by no output of tonight: none would
+        # outlive the purge whole.
+        kept = pl.col("laatste_activiteit") >= config.retention.cutoff(day)
+        every_open = lifecycle.open_after(followed.open_cases, routed)
+        open_now = every_open.filter(kept)
+        silenced_now = match.silenced(bundled.open_signals, open_now, read.uitsluitingen)
+        booked = route.new_actions(routed, config.routing, read.performed)
         actions = route.action_details(
             pl.concat(
                 [
                     route.after_move(moves, read.performed, history, config.routing),
-                    route.new_actions(routed, config.routing, read.performed),
+                    booked,
+                    route.reminders(
+                        lifecycle.rules_now(followed.open_cases, routed, open_now),
+                        read.performed,
+                        booked,
+                        history,
+                        config.routing,
+                        day,
+                    ),
                 ],
                 how="diagonal",
             ),
             config.routing,
             day,
-            routed,
+            every_open,
             config.offer_terms(),
             read.performed,
-            match.silenced(bundled.case_signals, routed, read.uitsluitingen),
+            pl.concat(
+                [match.silenced(bundled.case_signals, routed, read.uitsluitingen), silenced_now]
+            ).unique(),
         )
-        # What tonight's purge deletes (a case six months without activity, owed a duty or
-        # not; a parted debt whose case was) is shown by no output of tonight: none would
-        # outlive the purge whole.
-        kept = pl.col("laatste_activiteit") >= config.retention.cutoff(day)
-        open_now = lifecycle.open_after(followed.open_cases, routed).filter(kept)
         every_forward = route.forwards(read.performed, actions, open_now, config.offer_terms())
         forwarded = route.forwarded(every_forward)
     with stage("termijnen"):
@@ -173,10 +186,9 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:  # 
             open_now, on="zaak_id"
         )
     with stage("berichten"):
-        silenced_now = match.silenced(bundled.open_signals, open_now, read.uitsluitingen)
-        booked = berichten.booked(actions, case_actions, bundled.case_signals, read.run_id)
+        messages = berichten.booked(actions, case_actions, bundled.case_signals, read.run_id)
         message_decisions = berichten.decided(
-            pl.concat([read.outbox, booked.drop("brief_datum")], how="diagonal_relaxed"),
+            pl.concat([read.outbox, messages.drop("brief_datum")], how="diagonal_relaxed"),
             bundled.open_signals,
             open_now,
             history,
@@ -185,7 +197,7 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:  # 
             day,
         )
     with stage("overzichten"):
-        letters = exports.letters_due(actions, exports.debtors(bundled.case_signals, brp))
+        letters = exports.letters_due(actions, exports.debtors(bundled.open_signals, brp))
         households = exports.households(open_now, brp, bundled.open_signals)
         schulden = exports.schulden(bundled.open_signals, brp, config)
         verstuurd = exports.verstuurd(case_actions, config.routing.action_labels())
@@ -237,7 +249,7 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:  # 
         besloten=besloten,
         outlived=read.outlived,
         uitsluitingen=read.uitsluitingen,
-        berichten=booked,
+        berichten=messages,
         berichtbesluiten=message_decisions,
         niet_aangekomen=berichten.undelivered(read.outbox, open_now),
     )

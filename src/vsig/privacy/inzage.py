@@ -36,6 +36,7 @@ from vsig.rules.normalize import contactpoging
 
 _ACTIES = {
     "brief": "Wij stuurden u een brief",
+    "herinnering": "Wij stuurden u een herinnering",
     "bellen": "Wij planden een telefoongesprek met u",
     NOTICE: "Wij schreven u dat wij uw gegevens aan de gemeente doorgaven",
 }

@@ -120,12 +120,16 @@ def debtors(case_signals: pl.DataFrame, brp: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+LETTER_TYPES: Final = ("brief", "herinnering", NOTICE)
+"""The actions written as a letter."""
+
+
 def letters_due(actions: pl.DataFrame, debtors_: pl.DataFrame) -> pl.DataFrame:
-    """Tonight's letters: each `brief` action booked tonight, and each notice of a forward
-    without one (`route.notices`), × each person the case's debts
-    are about (`debtors`), the one place that decides who gets a letter. The letters, the
-    summary and the manifest all count these rows."""
-    letter = pl.col("actietype").is_in(["brief", NOTICE])
+    """Tonight's letters: each `brief` action booked tonight, each reminder
+    (`route.reminders`), and each notice of a forward without one (`route.notices`), ×
+    each person the case's debts are about (`debtors`), the one place that decides who
+    gets a letter. The letters, the summary and the manifest all count these rows."""
+    letter = pl.col("actietype").is_in(LETTER_TYPES)
     return actions.filter(letter).join(debtors_, on="zaak_id")
 
 
@@ -165,7 +169,7 @@ def schulden(case_signals: pl.DataFrame, brp: pl.DataFrame, config: Config) -> p
 def verstuurd(case_actions: pl.DataFrame, labels: dict[str, str]) -> pl.DataFrame:
     """Per case the letters it was sent: `zaak_id, Al verstuurd` as `Informatiebrief
     (26-11-2026)`."""
-    letters = case_actions.filter(pl.col("actietype").is_in(["brief", NOTICE]))
+    letters = case_actions.filter(pl.col("actietype").is_in(LETTER_TYPES))
     return letters.group_by("zaak_id").agg(
         pl.format("{} ({})", _named("actie", labels), datum_kort(pl.col("geboekt")))
         .sort_by("geboekt", "actie")

@@ -118,6 +118,18 @@ def open_after(open_cases: pl.DataFrame, routed: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def rules_now(
+    open_cases: pl.DataFrame, routed: pl.DataFrame, open_now: pl.DataFrame
+) -> pl.DataFrame:
+    """The rule each case open after tonight (`open_now`) is under: tonight's routing's,
+    else the one it was last routed by: `zaak_id, regel`."""
+    return (
+        pl.concat([open_cases.select("zaak_id", "regel"), routed.select("zaak_id", "regel")])
+        .unique("zaak_id", keep="last", maintain_order=True)
+        .join(open_now.select("zaak_id"), on="zaak_id", how="semi")
+    )
+
+
 def moves(before: pl.DataFrame, after: pl.DataFrame) -> pl.DataFrame:
     """The open cases whose household moved to another municipality of the region tonight:
     `zaak_id, van, naar` (gemeentecodes), from the cases as read (`before`) and as

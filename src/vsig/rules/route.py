@@ -19,10 +19,12 @@ from vsig.routing import (
     BriefActie,
     Condition,
     DoorstuurActie,
+    HerinneringActie,
     Routing,
     Rule,
 )
 from vsig.rules import bellijst, werkdagen
+from vsig.rules.termijnen import ASKED
 
 
 def condition_expr(condition: Condition) -> pl.Expr:
@@ -87,11 +89,13 @@ def new_actions(routed: pl.DataFrame, routing: Routing, performed: pl.DataFrame)
     it (`BerichtActie.nodig`), and only beside a letter, had or booked now: it points to
     the letter.
     """
+    # A reminder is booked on the night its day comes (`reminders`), not with its route.
     planned = pl.DataFrame(
         [
             {"regel": rule.name, "actie": action, "volgorde": order}
             for rule in routing.rules
             for order, action in enumerate(rule.actions)
+            if action not in routing.reminders()
         ],
         schema={"regel": pl.String, "actie": pl.String, "volgorde": pl.Int32},
     )
@@ -118,6 +122,57 @@ def new_actions(routed: pl.DataFrame, routing: Routing, performed: pl.DataFrame)
             ~message | (reachable & pl.col("zaak_id").is_in(lettered["zaak_id"].implode()))
         )
         .select(*ACTION_SCHEMA)
+        .sort("zaak_id", "volgorde")
+    )
+
+
+def reminders(
+    rules: pl.DataFrame,
+    performed: pl.DataFrame,
+    booked: pl.DataFrame,
+    history: pl.DataFrame,
+    routing: Routing,
+    today: date,
+) -> pl.DataFrame:
+    """The reminder letters due tonight (`ACTION_SCHEMA` with `eerdere_brief`, the day of
+    the case's first letter, which the reminder names): of each open case's current rule
+    (`rules`: zaak_id, regel), each `herinnering` it has not had, `na_dagen` after its
+    first letter or later, while nobody was reached and nobody asked for help
+    (`history`), and the municipality does not handle the case: a forward had
+    (`performed`) or booked tonight (`booked`: zaak_id, actie) makes the offer its own."""
+    planned = pl.DataFrame(
+        [
+            (rule.name, name, order, routing.reminders()[name].na_dagen)
+            for rule in routing.rules
+            for order, name in enumerate(rule.actions)
+            if name in routing.reminders()
+        ],
+        schema={"regel": pl.String, "actie": pl.String, "volgorde": pl.Int32, "na": pl.Int32},
+        orient="row",
+    )
+    forwards = [n for n, a in routing.actions.items() if isinstance(a, DoorstuurActie)]
+    handled = pl.concat(
+        [
+            performed.filter(pl.col("actietype") == "doorsturen").select("zaak_id"),
+            booked.filter(pl.col("actie").is_in(forwards)).select("zaak_id"),
+            history.filter(bellijst.contact() | pl.col("gebeurtenis").is_in(ASKED)).select(
+                "zaak_id"
+            ),
+        ]
+    )
+    first = (
+        performed.filter(pl.col("actietype") == "brief")
+        .group_by("zaak_id")
+        .agg(eerdere_brief=pl.col("geboekt").min())
+    )
+    due = (pl.col("eerdere_brief") + pl.duration(days=pl.col("na"))).cast(pl.Date) <= today
+    return (
+        rules.join(planned, on="regel")
+        .join(first, on="zaak_id")
+        .filter(due)
+        .join(performed.select("zaak_id", "actie"), on=["zaak_id", "actie"], how="anti")
+        .join(handled, on="zaak_id", how="anti")
+        .select(*ACTION_SCHEMA, "eerdere_brief")
         .sort("zaak_id", "volgorde")
     )
 
@@ -189,7 +244,7 @@ def action_details(
         .with_columns(geboekt=pl.lit(processing_date))
     )
     detailed = pl.concat([booked.filter(~forward), _offer_due(booked.filter(forward), offer_terms)])
-    written = pl.col("actietype").is_in(["brief", NOTICE, *MESSAGE_NEEDS])
+    written = pl.col("actietype").is_in(["brief", "herinnering", NOTICE, *MESSAGE_NEEDS])
     unwritten = written & pl.col("zaak_id").is_in(silenced["zaak_id"].implode())
     return (
         pl.concat([detailed, notices(detailed, performed)])
@@ -310,10 +365,11 @@ def _detail(name: str, action: Actie, processing_date: date) -> dict[str, Any]:
     gepland = processing_date
     if isinstance(action, BelActie | BerichtActie):
         gepland = action.gepland(processing_date)
+    written = action if isinstance(action, BriefActie | BerichtActie | HerinneringActie) else None
     return {
         "actie": name,
         "actietype": action.type,
-        "template": action.template if isinstance(action, BriefActie | BerichtActie) else None,
+        "template": written.template if written else None,
         "wie": action.wie if isinstance(action, BelActie) else None,
         "gepland": gepland,
         "uiterlijk": action.uiterlijk(processing_date)

@@ -219,11 +219,16 @@ def _first_events(events: pl.DataFrame) -> pl.DataFrame:
 
 def _attempts(events: pl.DataFrame, actions: pl.DataFrame, messages: pl.DataFrame) -> pl.DataFrame:
     """Per case, the contact attempts made (`pogingen`: its letters as one, dated by the
-    first, each recorded contactpoging and each e-mail or SMS sent as one), the day of the
-    last (`laatste_poging`) and whether anyone was ever reached (`bereikt`). The letter
-    after a move repeats the offer at the new address: it is no new attempt, and moves no
-    term."""
+    first, each reminder letter, each recorded contactpoging and each e-mail or SMS sent as
+    one), the day of the last (`laatste_poging`) and whether anyone was ever reached
+    (`bereikt`). The letter after a move repeats the offer at the new address: it is no
+    new attempt, and moves no term."""
     attempt = pl.col("gebeurtenis") == "contactpoging"
+    reminded = (
+        actions.filter(pl.col("actietype") == "herinnering")
+        .group_by("zaak_id")
+        .agg(herinneringen=pl.len().cast(pl.Int64), herinnerd=pl.col("geboekt").max())
+    )
     sent = messages.group_by("zaak_id").agg(
         berichten=pl.len().cast(pl.Int64), bericht=pl.col("datum").max()
     )
@@ -240,12 +245,14 @@ def _attempts(events: pl.DataFrame, actions: pl.DataFrame, messages: pl.DataFram
     return (
         letters.join(recorded, on="zaak_id", how="full", coalesce=True)
         .join(sent, on="zaak_id", how="full", coalesce=True)
+        .join(reminded, on="zaak_id", how="full", coalesce=True)
         .select(
             "zaak_id",
             pogingen=pl.col("brieven").fill_null(0)
             + pl.col("gebeld").fill_null(0)
-            + pl.col("berichten").fill_null(0),
-            laatste_poging=pl.max_horizontal("brief", "gepoogd", "bericht"),
+            + pl.col("berichten").fill_null(0)
+            + pl.col("herinneringen").fill_null(0),
+            laatste_poging=pl.max_horizontal("brief", "gepoogd", "bericht", "herinnerd"),
             bereikt=pl.col("bereikt").fill_null(False),
         )
     )

@@ -21,7 +21,7 @@ class ReportQueries(Connection):
         signals they held then (`leden`: a case emptied by then, merged into another or
         left by a household that parted, the signals it held before); and of both, the
         events recorded by a night of the period or before (`gebeurtenissen`, whatever
-        their date), the letters sent by then (`brieven`) and the e-mails and SMS a
+        their date), the letters (reminders too) sent by then (`brieven`) and the e-mails and SMS a
         service took by then (`berichten`: zaak_id, datum, kanaal)."""
         period = {"start": start, "end": end}
         sent = "status IN ('verzonden', 'afgeleverd')"  # `rules.berichten.SENT`
@@ -92,7 +92,8 @@ class ReportQueries(Connection):
                 frames=frames,
             ),
             "brieven": self._query(
-                "SELECT zaak_id, geboekt AS datum FROM acties WHERE actietype = 'brief' "
+                "SELECT zaak_id, geboekt AS datum FROM acties "
+                "WHERE actietype IN ('brief', 'herinnering') "
                 "AND zaak_id IN (SELECT zaak_id FROM cases) AND geboekt <= ? "
                 "ORDER BY zaak_id, geboekt, actie",
                 [end],
