@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -822,30 +823,41 @@ def test_an_inzage_shows_a_message_s_address_only_to_whom_it_belongs(tmp_path: P
 REMINDER_ROUTING = """
 actions:
   informatiebrief: {type: brief, template: informatiebrief}
-  herinnering: {type: herinnering, template: herinnering, na_dagen: 21}
+  brief_lokaal_aanbod: {type: brief, template: brief_lokaal_aanbod}
+  brief_na_verhuizing: {type: brief, template: brief_lokaal_aanbod}
+  herinnering: {type: herinnering, na_dagen: 21}
   doorsturen: {type: doorsturen}
+verhuizing: brief_na_verhuizing
 rules:
   - name: doorgestuurd
     when: {totaal_achterstand: {">=": 1000}}
     actions: [informatiebrief, doorsturen, herinnering]
+  - name: bekend
+    when: {bekend_bij_sdd: {"==": true}}
+    actions: [brief_lokaal_aanbod, herinnering]
   - name: iedereen
     actions: [informatiebrief, herinnering]
 """
-"""A reminder three weeks after every letter; a case the municipality handles gets none."""
+"""The last letter once more three weeks on; a case the municipality handles gets none."""
 
 
-def test_a_reminder_is_due_weeks_after_the_first_letter_while_nobody_answered() -> None:
+def test_a_reminder_is_due_weeks_after_the_last_letter_while_nobody_answered() -> None:
     routing = Routing.model_validate(
-        yaml.safe_load(REMINDER_ROUTING), context={"templates": ("informatiebrief", "herinnering")}
+        yaml.safe_load(REMINDER_ROUTING),
+        context={"templates": ("informatiebrief", "brief_lokaal_aanbod")},
     )
-    zaken = [f"Z{n}" for n in range(1, 7)]
-    rules = pl.DataFrame({"zaak_id": zaken, "regel": ["iedereen"] * 5 + ["doorgestuurd"]})
+    zaken = [f"Z{n}" for n in range(1, 8)]
+    rules = pl.DataFrame({"zaak_id": zaken, "regel": ["iedereen"] * 6 + ["doorgestuurd"]})
+    letter = NIGHT - timedelta(30)
     performed = pl.DataFrame(
         {
-            "zaak_id": [*zaken, "Z4", "Z6"],
-            "actie": ["informatiebrief"] * 6 + ["herinnering", "doorsturen"],
-            "actietype": ["brief"] * 6 + ["herinnering", "doorsturen"],
-            "geboekt": [NIGHT - timedelta(21), NIGHT - timedelta(20)] + [NIGHT - timedelta(30)] * 6,
+            "zaak_id": [*zaken, "Z4", "Z7", "Z6"],
+            "actie": ["informatiebrief"] * 7 + ["herinnering", "doorsturen", "brief_na_verhuizing"],
+            "actietype": ["brief"] * 7 + ["herinnering", "doorsturen", "brief"],
+            "template": ["informatiebrief"] * 7 + [None, None, "brief_lokaal_aanbod"],
+            "geboekt": [NIGHT - timedelta(21), NIGHT - timedelta(20)]
+            + [letter] * 7
+            + [NIGHT - timedelta(6)],
         }
     )
     history = pl.DataFrame(
@@ -860,41 +872,71 @@ def test_a_reminder_is_due_weeks_after_the_first_letter_while_nobody_answered() 
     booked = pl.DataFrame(schema={"zaak_id": pl.String, "actie": pl.String})
     due = route.reminders(rules, performed, booked, history, routing, NIGHT)
     # Z1 on its day; Z2 a day early; Z3 asked for help; Z4 had it; Z5 reached nobody
-    # yet; Z6 was forwarded.
-    assert due.select("zaak_id", "eerdere_brief").rows() == [
-        ("Z1", NIGHT - timedelta(21)),
-        ("Z5", NIGHT - timedelta(30)),
+    # yet; Z6's move letter, six days ago, replaced its first; Z7 was forwarded.
+    assert due.select("zaak_id", "eerdere_brief", "brief_template").rows() == [
+        ("Z1", NIGHT - timedelta(21), "informatiebrief"),
+        ("Z5", letter, "informatiebrief"),
     ]
-    forwarded_tonight = pl.DataFrame({"zaak_id": ["Z1"], "actie": ["doorsturen"]})
-    again = route.reminders(rules, performed, forwarded_tonight, history, routing, NIGHT)
-    assert again["zaak_id"].to_list() == ["Z5"]
+    # A night that books the case a letter (a move's) or a forward reminds it of nothing.
+    tonight = pl.DataFrame(
+        {"zaak_id": ["Z1", "Z5"], "actie": ["doorsturen", "brief_na_verhuizing"]}
+    )
+    assert route.reminders(rules, performed, tonight, history, routing, NIGHT).is_empty()
 
 
-def test_a_reminder_letter_goes_three_weeks_on_and_counts_as_an_attempt(tmp_path: Path) -> None:
-    quiet = Resident(make_bsn(730), "Stil", date(1970, 1, 1), "3311AB", 7)
-    asked = Resident(make_bsn(731), "Vraagt", date(1971, 1, 1), "3311AB", 8)
+def run_on(
+    home: Home, day: date, residents: list[Resident], known: list[str] | None = None
+) -> None:
+    home.registers(day, residents, known or [])
+    result = home.run(day)
+    assert result.exit_code == 0, result.output
+
+
+def reminder_home(tmp_path: Path) -> Home:
     home = Home.create(tmp_path / "site")
     home.config.with_name("routing.yaml").write_text(REMINDER_ROUTING, encoding="utf-8")
-    home.registers(NIGHT, [quiet, asked])
-    rows = [quiet.signal("R-1", "300.00", NIGHT), asked.signal("R-2", "300.00", NIGHT)]
+    return home
+
+
+def test_a_reminder_repeats_the_last_letter_three_weeks_on_and_counts_as_an_attempt(
+    tmp_path: Path,
+) -> None:
+    """To the person the letter went to, not a housemate signalled since; the same offer
+    (the municipality's own, for a household the SDD knows); not to a household that
+    asked for help; not a day early, nor twice; one more Brief in the CBS delivery."""
+    known = Resident(make_bsn(730), "Bekend", date(1970, 1, 1), "3311AB", 7)
+    later = Resident(make_bsn(732), "Later", date(1972, 1, 1), "3311AB", 7)
+    asked = Resident(make_bsn(731), "Vraagt", date(1971, 1, 1), "3311AB", 8)
+    people = [known, later, asked]
+    home = reminder_home(tmp_path)
+    home.registers(NIGHT, people, [known.bsn])
+    rows = [known.signal("R-1", "300.00", NIGHT), asked.signal("R-2", "300.00", NIGHT)]
     home.signals("EVIDES", NIGHT, rows)
     assert home.run(NIGHT).exit_code == 0
-    cases = {r["zaak_id"] for r in home.out("20261102-01", "cases.csv").iter_rows(named=True)}
-    quiet_case, asked_case = sorted(cases)
+    first = home.out("20261102-01", "letters/index.csv")
+    known_case, asked_case = sorted(first["zaak_id"])
+    home.signals("VGZ", date(2026, 11, 9), [later.signal("V-1", "200.00", date(2026, 11, 9))])
+    run_on(home, date(2026, 11, 9), people, [known.bsn])
     home.write(
         "uitkomsten/uitkomsten-20261110.csv",
         f"zaak_id;datum;gebeurtenis;waarde\n{asked_case};2026-11-10;aanmelding;\n",
     )
-    for day in (date(2026, 11, 10), date(2026, 11, 22), date(2026, 11, 23), date(2026, 11, 24)):
-        home.registers(day, [quiet, asked])
-        assert home.run(day).exit_code == 0
+    for day in (date(2026, 11, 10), date(2026, 11, 22)):
+        run_on(home, day, people, [known.bsn])
+    run_on(home, date(2026, 11, 23), people, [known.bsn])
+    run_on(home, date(2026, 11, 24), people, [known.bsn])
     reminded = home.out("20261123-01", "letters/index.csv")
-    assert reminded.select("zaak_id", "template").rows() == [(quiet_case, "herinnering")]
+    assert reminded.select("zaak_id", "template").rows() == [(known_case, "brief_lokaal_aanbod")]
+    assert reminded["letter_id"].item().startswith(f"{known_case}-herinnering-")
     text = home.letter("20261123-01", reminded["bestand"][0])
     assert "Herinnering: hulp bij betalingsachterstanden" in text
     assert (
-        "Op 2 november 2026 stuurden wij u een brief. Wij hebben nog niets van u gehoord." in text
+        "Op 2 november 2026 stuurden wij u een brief over een achterstand in uw betalingen. "
+        "Wij hebben nog niets van u gehoord." in text
     )
+    assert "Hulp in Dordrecht" in text  # the same offer
+    assert "A. Bekend" in text
+    assert "VGZ" not in text  # not the debt signalled since
     assert home.out("20261122-01", "letters/index.csv").is_empty()  # not a day early
     assert home.out("20261124-01", "letters/index.csv").is_empty()  # nor twice
     target = tmp_path / "monitor.json"
@@ -902,9 +944,32 @@ def test_a_reminder_letter_goes_three_weeks_on_and_counts_as_an_attempt(tmp_path
         home.vsig("report", "monitor", "--period", "2026-11", "--out", str(target)).exit_code == 0
     )
     delivery = json.loads(target.read_text())
-    attempts = {
-        z["vroegsignalen"][0]["ID"]: [p["datum"] for p in z["contactpogingen"]]
+    attempts = sorted(
+        [p["datum"] for p in z["contactpogingen"]]
         for levering in delivery["leveringen"]
         for z in levering["vroegsignaalzaken"]
-    }
-    assert sorted(attempts.values()) == [["2026-11-02"], ["2026-11-02", "2026-11-23"]]
+    )
+    assert attempts == [["2026-11-02"], ["2026-11-02", "2026-11-23"]]
+    replayed = home.vsig("replay", "20261123-01")
+    assert replayed.stdout.splitlines()[-1].endswith("outputs, identical"), replayed.output
+
+
+def test_after_a_move_the_reminder_counts_from_the_move_s_letter(tmp_path: Path) -> None:
+    quiet = Resident(make_bsn(830), "Stil", date(1970, 1, 1), "3311AB", 7)
+    moved = replace(quiet, postcode="3331AA", gemeentecode="0642", woonplaats="Zwijndrecht")
+    home = reminder_home(tmp_path)
+    home.registers(NIGHT, [quiet])
+    home.signals("EVIDES", NIGHT, [quiet.signal("R-1", "300.00", NIGHT)])
+    assert home.run(NIGHT).exit_code == 0
+    # Moved on the night the reminder would be due: the move's letter, and nothing else.
+    run_on(home, date(2026, 11, 23), [moved])
+    assert home.out("20261123-01", "letters/index.csv")["template"].to_list() == [
+        "brief_lokaal_aanbod"
+    ]
+    run_on(home, date(2026, 12, 11), [moved])
+    assert home.out("20261211-01", "letters/index.csv").is_empty()
+    run_on(home, date(2026, 12, 14), [moved])  # 21 days after 23 November
+    reminded = home.out("20261214-01", "letters/index.csv")
+    text = home.letter("20261214-01", reminded["bestand"].item())
+    assert "Op 23 november 2026 stuurden wij u een brief" in text
+    assert "Hulp in Zwijndrecht" in text

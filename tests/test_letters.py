@@ -68,9 +68,7 @@ def test_a_value_with_control_characters_or_emoji_still_makes_a_pdf_a() -> None:
 
 
 def test_template_names_are_the_letter_types() -> None:
-    assert templates.letter_types() == (
-        "brief_lokaal_aanbod", "herinnering", "informatiebrief", "kennisgeving"
-    )  # fmt: skip
+    assert templates.letter_types() == ("brief_lokaal_aanbod", "informatiebrief", "kennisgeving")
 
 
 def layouts(folder: Path, count: int) -> list[pdf.Layout]:

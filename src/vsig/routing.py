@@ -75,9 +75,10 @@ class _Described(Strict):
         return self.omschrijving or name.replace("_", " ")
 
 
-class _Written(_Described):
-    """A letter written from a template in `vsig/templates/brieven/`."""
+class BriefActie(_Described):
+    """Send a letter to the household, written from a template in `vsig/templates/brieven/`."""
 
+    type: Literal["brief"]
     template: str
 
     @field_validator("template")
@@ -94,17 +95,12 @@ class _Written(_Described):
         return name
 
 
-class BriefActie(_Written):
-    """Send a letter to the household: the first offer."""
-
-    type: Literal["brief"]
-
-
-class HerinneringActie(_Written):
-    """A reminder letter `na_dagen` days after the case's first letter, on the night that
+class HerinneringActie(_Described):
+    """The household's last letter once more, `na_dagen` days after it, on the night that
     day has come, if by then nobody was reached and nobody asked for help: a further
-    contact attempt, never to a case the municipality handles (forwarded). The rule that
-    names it must send a letter too (`route.reminders`)."""
+    contact attempt, opening with the day of that letter, to the people it went to; never
+    to a case the municipality handles (forwarded). The rule that names it must send a
+    letter too (`route.reminders`)."""
 
     type: Literal["herinnering"]
     na_dagen: int = Field(ge=1, le=180)

@@ -136,11 +136,13 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:  # 
         every_open = lifecycle.open_after(followed.open_cases, routed)
         open_now = every_open.filter(kept)
         silenced_now = match.silenced(bundled.open_signals, open_now, read.uitsluitingen)
-        booked = route.new_actions(routed, config.routing, read.performed)
+        moved = route.after_move(moves, read.performed, history, config.routing)
+        booked = pl.concat(
+            [moved, route.new_actions(routed, config.routing, read.performed)], how="diagonal"
+        )
         actions = route.action_details(
             pl.concat(
                 [
-                    route.after_move(moves, read.performed, history, config.routing),
                     booked,
                     route.reminders(
                         lifecycle.rules_now(followed.open_cases, routed, open_now),
@@ -197,7 +199,7 @@ def compute(read: Read, config: Config, day: date, stage: Stage) -> Tonight:  # 
             day,
         )
     with stage("overzichten"):
-        letters = exports.letters_due(actions, exports.debtors(bundled.open_signals, brp))
+        letters = exports.letters_due(actions, bundled.open_signals, brp)
         households = exports.households(open_now, brp, bundled.open_signals)
         schulden = exports.schulden(bundled.open_signals, brp, config)
         verstuurd = exports.verstuurd(case_actions, config.routing.action_labels())

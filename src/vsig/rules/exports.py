@@ -124,13 +124,29 @@ LETTER_TYPES: Final = ("brief", "herinnering", NOTICE)
 """The actions written as a letter."""
 
 
-def letters_due(actions: pl.DataFrame, debtors_: pl.DataFrame) -> pl.DataFrame:
-    """Tonight's letters: each `brief` action booked tonight, each reminder
-    (`route.reminders`), and each notice of a forward without one (`route.notices`), ×
-    each person the case's debts are about (`debtors`), the one place that decides who
-    gets a letter. The letters, the summary and the manifest all count these rows."""
-    letter = pl.col("actietype").is_in(LETTER_TYPES)
-    return actions.filter(letter).join(debtors_, on="zaak_id")
+def letters_due(
+    actions: pl.DataFrame, case_signals: pl.DataFrame, brp: pl.DataFrame
+) -> pl.DataFrame:
+    """Tonight's letters: each `brief` action booked tonight and each notice of a forward
+    without one (`route.notices`), × each person the case's debts are about (`debtors`
+    of its `case_signals`); and each reminder (`route.reminders`) × each person the
+    letter it repeats went to, with the debts it named (those signalled by its day,
+    `eerdere_brief`): a housemate signalled since never had a letter to be reminded of.
+    The one place that decides who gets a letter; the letters, the summary and the
+    manifest all count these rows."""
+    reminder = pl.col("actietype") == "herinnering"
+    reminded = actions.filter(reminder)
+    told = case_signals.join(reminded.select("zaak_id", "eerdere_brief"), on="zaak_id").filter(
+        pl.col("signaaldatum") <= pl.col("eerdere_brief")
+    )
+    first = actions.filter(pl.col("actietype").is_in(LETTER_TYPES) & ~reminder)
+    return pl.concat(
+        [
+            first.join(debtors(case_signals, brp), on="zaak_id"),
+            reminded.join(debtors(told.drop("eerdere_brief"), brp), on="zaak_id"),
+        ],
+        how="diagonal_relaxed",
+    )
 
 
 def schulden(case_signals: pl.DataFrame, brp: pl.DataFrame, config: Config) -> pl.DataFrame:

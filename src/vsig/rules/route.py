@@ -19,7 +19,6 @@ from vsig.routing import (
     BriefActie,
     Condition,
     DoorstuurActie,
-    HerinneringActie,
     Routing,
     Rule,
 )
@@ -134,12 +133,14 @@ def reminders(
     routing: Routing,
     today: date,
 ) -> pl.DataFrame:
-    """The reminder letters due tonight (`ACTION_SCHEMA` with `eerdere_brief`, the day of
-    the case's first letter, which the reminder names): of each open case's current rule
-    (`rules`: zaak_id, regel), each `herinnering` it has not had, `na_dagen` after its
-    first letter or later, while nobody was reached and nobody asked for help
-    (`history`), and the municipality does not handle the case: a forward had
-    (`performed`) or booked tonight (`booked`: zaak_id, actie) makes the offer its own."""
+    """The reminders due tonight (`ACTION_SCHEMA` with `eerdere_brief` and
+    `brief_template`: the day and template of the case's last letter, which the reminder
+    repeats): of each open case's current rule (`rules`: zaak_id, regel), each
+    `herinnering` it has not had, `na_dagen` after its last letter (a move's letter, which
+    replaced the first, counts from its own day) or later, while nobody was reached and
+    nobody asked for help (`history`), and the municipality does not handle the case. None
+    on a night that books the case a letter or a forward (`booked`: zaak_id, actie: a
+    move's or a route's), nor after a forward (`performed`)."""
     planned = pl.DataFrame(
         [
             (rule.name, name, order, routing.reminders()[name].na_dagen)
@@ -150,29 +151,30 @@ def reminders(
         schema={"regel": pl.String, "actie": pl.String, "volgorde": pl.Int32, "na": pl.Int32},
         orient="row",
     )
-    forwards = [n for n, a in routing.actions.items() if isinstance(a, DoorstuurActie)]
+    written = [n for n, a in routing.actions.items() if isinstance(a, BriefActie | DoorstuurActie)]
     handled = pl.concat(
         [
             performed.filter(pl.col("actietype") == "doorsturen").select("zaak_id"),
-            booked.filter(pl.col("actie").is_in(forwards)).select("zaak_id"),
+            booked.filter(pl.col("actie").is_in(written)).select("zaak_id"),
             history.filter(bellijst.contact() | pl.col("gebeurtenis").is_in(ASKED)).select(
                 "zaak_id"
             ),
         ]
     )
-    first = (
+    last = (
         performed.filter(pl.col("actietype") == "brief")
+        .sort("geboekt", "actie")
         .group_by("zaak_id")
-        .agg(eerdere_brief=pl.col("geboekt").min())
+        .agg(eerdere_brief=pl.col("geboekt").last(), brief_template=pl.col("template").last())
     )
     due = (pl.col("eerdere_brief") + pl.duration(days=pl.col("na"))).cast(pl.Date) <= today
     return (
         rules.join(planned, on="regel")
-        .join(first, on="zaak_id")
+        .join(last, on="zaak_id")
         .filter(due)
         .join(performed.select("zaak_id", "actie"), on=["zaak_id", "actie"], how="anti")
         .join(handled, on="zaak_id", how="anti")
-        .select(*ACTION_SCHEMA, "eerdere_brief")
+        .select(*ACTION_SCHEMA, "eerdere_brief", "brief_template")
         .sort("zaak_id", "volgorde")
     )
 
@@ -243,6 +245,8 @@ def action_details(
         .join(cases.select("zaak_id", "gemeentecode"), on="zaak_id", how="left")
         .with_columns(geboekt=pl.lit(processing_date))
     )
+    if "brief_template" in booked.columns:  # a reminder repeats its case's last letter
+        booked = booked.with_columns(template=pl.coalesce("brief_template", "template"))
     detailed = pl.concat([booked.filter(~forward), _offer_due(booked.filter(forward), offer_terms)])
     written = pl.col("actietype").is_in(["brief", "herinnering", NOTICE, *MESSAGE_NEEDS])
     unwritten = written & pl.col("zaak_id").is_in(silenced["zaak_id"].implode())
@@ -365,7 +369,7 @@ def _detail(name: str, action: Actie, processing_date: date) -> dict[str, Any]:
     gepland = processing_date
     if isinstance(action, BelActie | BerichtActie):
         gepland = action.gepland(processing_date)
-    written = action if isinstance(action, BriefActie | BerichtActie | HerinneringActie) else None
+    written = action if isinstance(action, BriefActie | BerichtActie) else None
     return {
         "actie": name,
         "actietype": action.type,
