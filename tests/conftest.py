@@ -1,5 +1,6 @@
 import functools
 import os
+import socket
 import zipfile
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -84,6 +85,14 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> "Story":
     from .street import build_story  # noqa: PLC0415 - street imports this module
 
     return build_story(tmp_path_factory)
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 nothing listens on now, for a server a test starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def write_config(directory: Path, text: str | None = None, routing: str | None = None) -> Path:

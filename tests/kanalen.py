@@ -3,7 +3,6 @@ keeps what it received, and a stand-in for NotifyNL that speaks GOV.UK Notify's 
 its own client expects it (the JWT checked by the client library's own decoder)."""
 
 import json
-import socket
 import threading
 import time
 import uuid
@@ -21,18 +20,13 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from notifications_python_client.authentication import decode_jwt_token, get_token_issuer
 
+from .conftest import free_port
+
 SERVICE_ID = "6f0f4d3e-1c2b-4a5d-9e8f-0a1b2c3d4e5f"
 SECRET = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
 API_KEY = f"vsig_test-{SERVICE_ID}-{SECRET}"
 SMS_TEMPLATE = "11111111-2222-3333-4444-555555555555"
 MAIL_TEMPLATE = "66666666-7777-8888-9999-000000000000"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass

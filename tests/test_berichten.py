@@ -30,8 +30,8 @@ from vsig.io import berichten as berichten_io
 from vsig.routing import Routing
 from vsig.rules import berichten, route
 
-from .conftest import PROCESSING_DATE, REPO, bytes_held, write_config
-from .kanalen import Mailbox, Notify, free_port, kanalen, notify_server, smtp_server
+from .conftest import PROCESSING_DATE, REPO, bytes_held, free_port, write_config
+from .kanalen import Mailbox, Notify, kanalen, notify_server, smtp_server
 from .scenario import Home, Resident, make_bsn
 
 SENT_ON = date(2026, 11, 30)

@@ -36,7 +36,7 @@ from jwt.api_jws import PyJWS
 
 from vsig.reporting.serve import MAX_BODY
 
-from .conftest import REPO
+from .conftest import REPO, free_port
 from .scenario import Home, Resident, make_bsn
 
 VSIG = str(Path(sys.executable).parent / "vsig")
@@ -105,13 +105,6 @@ def throwaway_chain(folder: Path) -> Chain:
 
 REQUEST_SECONDS = 2.0
 MAX_CONNECTIONS = 8
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass
