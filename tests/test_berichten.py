@@ -334,9 +334,10 @@ def test_an_sms_whose_answer_timed_out_is_found_by_reference_and_not_sent_again(
     by reference first, finds it, and records it sent (on the day it found it)."""
     with smtp_server() as box, notify_server() as notify:
         settings = kanalen(box, notify, tmp_path / "notify.key")["notify"]
-        home = street(tmp_path, box, notify, notify=settings | {"timeout_seconden": 0.5})
-        notify.slow = 1.5
+        home = street(tmp_path, box, notify, notify=settings | {"timeout_seconden": 1})
+        notify.slow = 3
         assert home.run(NIGHT).exit_code == 0
+        time.sleep(3.5)  # the stand-in keeps the SMS once its slow answer is written
         assert outbox(home)["Z20261102-01-0001-sms_na_brief"] == ("opnieuw", 1)
         notify.slow = 0
         listed_next_night(home, [BOTH, PHONE_ONLY, MAIL_ONLY], NIGHT + timedelta(1))
@@ -696,10 +697,10 @@ def test_an_sms_notify_took_after_a_timeout_is_recorded_sent_even_when_it_lapses
     record says what the resident got."""
     with smtp_server() as box, notify_server() as notify:
         settings = kanalen(box, notify, tmp_path / "notify.key")["notify"]
-        home = street(tmp_path, box, notify, notify=settings | {"timeout_seconden": 0.5})
-        notify.slow = 1.5
+        home = street(tmp_path, box, notify, notify=settings | {"timeout_seconden": 1})
+        notify.slow = 3
         assert home.run(NIGHT).exit_code == 0
-        time.sleep(2)  # the stand-in keeps the SMS once its slow answer is written
+        time.sleep(3.5)  # the stand-in keeps the SMS once its slow answer is written
         notify.slow = 0
         assert outbox(home)["Z20261102-01-0002-sms_na_brief"] == ("opnieuw", 1)
         stop = home.vsig("berichten", "stop", "--telefoon", "+31687654321", "--reason", "STOP")
