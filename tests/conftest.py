@@ -1,5 +1,6 @@
 import functools
 import os
+import random
 import socket
 import zipfile
 from collections.abc import Callable, Iterator
@@ -88,11 +89,17 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> "Story":
 
 
 def free_port() -> int:
-    """A port on 127.0.0.1 nothing listens on now, for a server a test starts."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+    """A port on 127.0.0.1 nothing listens on now, for a server a test starts: below the
+    range the system gives outgoing connections (Linux: from 32768), which another test's
+    clients, on the other worker, could take between this and the server's bind."""
+    for port in random.sample(range(20_000, 32_000), 100):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError("no free port below 32000 on 127.0.0.1")
 
 
 def write_config(directory: Path, text: str | None = None, routing: str | None = None) -> Path:
