@@ -97,7 +97,8 @@ class _Outcome:
 
 
 class _UnknowableError(Exception):
-    """The service cannot say whether it took a message."""
+    """The service cannot say whether it took a message; the message names it as the
+    service's log would."""
 
 
 class _Service(Protocol):
@@ -247,10 +248,10 @@ def _ask(db: Store, service: _Service, message: dict[str, Any], today: date) -> 
     bericht_id = message["bericht_id"]
     try:
         known = service.sent_before(bericht_id)
-    except _UnknowableError:
+    except _UnknowableError as unknown:
         reden = (
             "de verzending werd afgebroken; of de mailserver het bericht nam, is niet "
-            f"bekend (Message-ID {_message_id(bericht_id)})"
+            f"bekend ({unknown})"
         )
         db.record_message(bericht_id, status=ONZEKER, reden=reden)
         return _Outcome(ONZEKER, reden)
@@ -348,10 +349,6 @@ def _refused(code: int, words: bytes | str, what: str) -> _Outcome:
     return _Outcome(OPNIEUW, f"de mailserver nam {what} nu niet aan ({code})")
 
 
-def _message_id(bericht_id: str) -> str:
-    return f"<{bericht_id}@vsig>"
-
-
 class _SmtpService:
     """An SMTP relay, one connection for the whole send, opened again after a failure."""
 
@@ -390,7 +387,7 @@ class _SmtpService:
         mail["From"] = self.settings.afzender
         mail["To"] = message["adres"]
         mail["Subject"] = message["onderwerp"] or ""
-        mail["Message-ID"] = _message_id(message["bericht_id"])
+        mail["Message-ID"] = self._message_id(message["bericht_id"])
         mail["Date"] = format_datetime(datetime.now().astimezone())
         mail.set_content(message["tekst"])
         # The transaction step by step: a failure before DATA's content went out leaves
@@ -453,7 +450,12 @@ class _SmtpService:
         self.connection = None
 
     def sent_before(self, bericht_id: str) -> str | None:
-        raise _UnknowableError
+        raise _UnknowableError(f"Message-ID {self._message_id(bericht_id)}")
+
+    def _message_id(self, bericht_id: str) -> str:
+        """The message's key in the sender's domain: what finds it in the relay's log."""
+        domain = parseaddr(self.settings.afzender)[1].rpartition("@")[2]
+        return f"<{bericht_id}@{domain}>"
 
     def close(self) -> None:
         if self.connection is not None:
