@@ -598,3 +598,21 @@ def test_a_person_who_moved_in_with_another_household_is_forgotten_with_their_ol
     assert result.exit_code == 0, result.output
     assert found_in_home(home.path, [joiner.bsn, joiner.geslachtsnaam, "3331AA", "3331 AA"]) == []
     assert found_in_home(home.path, [host.bsn])  # the host's own case stays
+
+
+def test_a_run_mentions_a_case_by_its_whole_id(tmp_path: Path) -> None:
+    """A night of ten thousand cases numbers them `…-10000`: erasing `…-1000` touches
+    only the run whose cases.csv names that case, never one naming a longer id it is the
+    start of (whose replay would be marked erased for nothing)."""
+    home = DataHome(tmp_path)
+    for run_id, zaak in (
+        ("20261102-01", "Z20261102-01-10000"),
+        ("20261103-01", "Z20261102-01-1000"),
+    ):
+        folder = home.out / run_id
+        folder.mkdir(parents=True)
+        (folder / "cases.csv").write_text(
+            f"\ufeffzaak_id;postcode\n{zaak};3311AB\n", encoding="utf-8"
+        )
+    assert erasure.runs_mentioning(home, ["Z20261102-01-1000"]) == {"20261103-01"}
+    assert erasure.runs_mentioning(home, ["Z20261102-01-10000"]) == {"20261102-01"}

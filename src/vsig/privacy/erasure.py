@@ -280,8 +280,12 @@ def runs_mentioning(home: Home, cases: list[str]) -> set[str]:
     if not cases:
         return set()
     found = set()
+    # Each file's case column read once, its ids compared whole: `…-1000` is no part of
+    # `…-10000`, and a night with many stale cases reads each file once.
     for table in sorted(home.out.glob("*/cases.csv")):
-        if any(case in table.read_text(encoding="utf-8-sig") for case in cases):
+        named = pl.read_csv(table, separator=";", infer_schema=False, encoding="utf8-lossy")
+        column = [c for c in named.columns if c.lstrip("\ufeff") == "zaak_id"]
+        if column and named[column[0]].is_in(cases).any():
             found.add(table.parent.name)
     for path in sorted(home.archive.glob(f"*/{audit.STATE_FOLDER}/zaken.parquet")):
         if pl.read_parquet(path, columns=["zaak_id"])["zaak_id"].is_in(cases).any():

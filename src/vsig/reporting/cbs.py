@@ -77,6 +77,7 @@ def delivery(
         .select(rows["leden"].columns)
         .sort(*key, "zaak_id")
     }
+    per_case = {name: _by_case(rows[name]) for name in PER_CASE}
     organisation: dict[str, Any] = {"naam": cbs.organisatie, "contactpersonen": cbs.contactpersonen}
     if cbs.kvk_nummer:
         organisation["kvk-nummer"] = cbs.kvk_nummer
@@ -90,7 +91,12 @@ def delivery(
                 for row in signals.filter(pl.col("levering") == gemeente.code).iter_rows(named=True)
             ],
             "vroegsignaalzaken": [
-                _zaak(row, rows, start, end)
+                _zaak(
+                    row,
+                    {n: per_case[n].get(row["zaak_id"], rows[n].clear()) for n in PER_CASE},
+                    start,
+                    end,
+                )
                 for row in cases.filter(
                     (pl.col("gemeentecode") == gemeente.code)
                     & pl.col("zaak_id").is_in(rows["leden"]["zaak_id"].implode())  # purged
@@ -156,25 +162,29 @@ def client(row: dict[str, Any]) -> dict[str, str]:
     return found
 
 
+PER_CASE: Final = ("gebeurtenissen", "leden", "brieven", "berichten")
+"""The rows a case's record is made of, split by case once: a delivery reads each row once,
+not once per case."""
+
+
+def _by_case(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    return {str(z): part for (z,), part in frame.partition_by("zaak_id", as_dict=True).items()}
+
+
 def _zaak(
     case: dict[str, Any], rows: dict[str, pl.DataFrame], start: date, end: date
 ) -> dict[str, Any]:
-    mine = pl.col("zaak_id") == case["zaak_id"]
-    events = rows["gebeurtenissen"].filter(mine)
+    """One case's record, from its own rows (`PER_CASE`)."""
+    events = rows["gebeurtenissen"]
     zaak: dict[str, Any] = {
         "matchingsdatum": case["geopend"].isoformat(),
         "startdatumMatchingperiode": start.isoformat(),
         "einddatumMatchingperiode": end.isoformat(),
         "vroegsignalen": [
             {"ID": _id(partner, signaal_id)}
-            for partner, signaal_id in rows["leden"]
-            .filter(mine)
-            .select("signaalpartner", "signaal_id")
-            .rows()
+            for partner, signaal_id in rows["leden"].select("signaalpartner", "signaal_id").rows()
         ],
-        "contactpogingen": _contactpogingen(
-            rows["brieven"].filter(mine), rows["berichten"].filter(mine), events
-        ),
+        "contactpogingen": _contactpogingen(rows["brieven"], rows["berichten"], events),
     }
     if case["opgepakt"] is not None:
         zaak["datumOpgepakt"] = case["opgepakt"].isoformat()
