@@ -331,19 +331,26 @@ def test_a_relay_busy_for_a_moment_gets_the_message_the_next_night(tmp_path: Pat
         assert sorted(m["To"] for m in box.received) == sorted(MAIL_TO)
 
 
+def timed_out_night(tmp_path: Path, box: Mailbox, service: Notify) -> Home:
+    """The street's first night, NotifyNL answering every SMS after vsig stopped waiting
+    (but taking it): returns once the stand-in has kept them, and answers promptly again."""
+    settings = kanalen(box, service, tmp_path / "notify.key")["notify"]
+    home = street(tmp_path, box, service, notify=settings | {"timeout_seconden": 1})
+    service.slow = 3
+    assert home.run(NIGHT).exit_code == 0
+    time.sleep(3.5)  # the stand-in keeps the SMS once its slow answer is written
+    service.slow = 0
+    return home
+
+
 def test_an_sms_whose_answer_timed_out_is_found_by_reference_and_not_sent_again(
     tmp_path: Path,
 ) -> None:
     """NotifyNL took the SMS but answered after vsig stopped waiting: the next try asks
     by reference first, finds it, and records it sent (on the day it found it)."""
     with smtp_server() as box, notify_server() as notify:
-        settings = kanalen(box, notify, tmp_path / "notify.key")["notify"]
-        home = street(tmp_path, box, notify, notify=settings | {"timeout_seconden": 1})
-        notify.slow = 3
-        assert home.run(NIGHT).exit_code == 0
-        time.sleep(3.5)  # the stand-in keeps the SMS once its slow answer is written
+        home = timed_out_night(tmp_path, box, notify)
         assert outbox(home)["Z20261102-01-0001-sms_na_brief"] == ("opnieuw", 1)
-        notify.slow = 0
         listed_next_night(home, [BOTH, PHONE_ONLY, MAIL_ONLY], NIGHT + timedelta(1))
         assert sorted(n["phone_number"] for n in notify.sent) == sorted(SMS_TO)  # once each
         assert state(
@@ -700,12 +707,7 @@ def test_an_sms_notify_took_after_a_timeout_is_recorded_sent_even_when_it_lapses
     messages before the next try: it is asked by reference before the SMS lapses, and the
     record says what the resident got."""
     with smtp_server() as box, notify_server() as notify:
-        settings = kanalen(box, notify, tmp_path / "notify.key")["notify"]
-        home = street(tmp_path, box, notify, notify=settings | {"timeout_seconden": 1})
-        notify.slow = 3
-        assert home.run(NIGHT).exit_code == 0
-        time.sleep(3.5)  # the stand-in keeps the SMS once its slow answer is written
-        notify.slow = 0
+        home = timed_out_night(tmp_path, box, notify)
         assert outbox(home)["Z20261102-01-0002-sms_na_brief"] == ("opnieuw", 1)
         stop = home.vsig("berichten", "stop", "--telefoon", "+31687654321", "--reason", "STOP")
         assert stop.exit_code == 0

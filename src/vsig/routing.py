@@ -23,6 +23,9 @@ NOTICE: Final = "kennisgeving"
 forwarded and the SDD never sent it a letter (AVG art. 14, `route.notices`): no route
 sends it, and no action may take its name."""
 
+LETTER_TYPES: Final = ("brief", "herinnering", NOTICE)
+"""The action types written as a letter: an offer, a reminder, vsig's own notice."""
+
 FactKind = Literal["ja/nee", "bedrag", "aantal", "soorten", "gemeentecode"]
 FACTS: Final[dict[str, FactKind]] = {
     "bekend_bij_sdd": "ja/nee",

@@ -22,7 +22,7 @@ from vsig.contracts import (
     TERMIJNEN_CSV,
     TERUGMELDING_CSV,
 )
-from vsig.routing import NOTICE
+from vsig.routing import LETTER_TYPES
 from vsig.rules import berichten, cases, keuzes, match, vng
 from vsig.rules.formats import (
     LIST_SEPARATOR,
@@ -118,10 +118,6 @@ def debtors(case_signals: pl.DataFrame, brp: pl.DataFrame) -> pl.DataFrame:
         .with_columns(nummer=pl.int_range(1, pl.len() + 1).over("zaak_id"))
         .select("zaak_id", "schulden", "totaal", "naam", "nummer")
     )
-
-
-LETTER_TYPES: Final = ("brief", "herinnering", NOTICE)
-"""The actions written as a letter."""
 
 
 def letters_due(

@@ -11,6 +11,7 @@ import polars as pl
 
 from vsig.routing import (
     COMPARE,
+    LETTER_TYPES,
     MESSAGE_NEEDS,
     NOTICE,
     Actie,
@@ -248,7 +249,7 @@ def action_details(
     if "brief_template" in booked.columns:  # a reminder repeats its case's last letter
         booked = booked.with_columns(template=pl.coalesce("brief_template", "template"))
     detailed = pl.concat([booked.filter(~forward), _offer_due(booked.filter(forward), offer_terms)])
-    written = pl.col("actietype").is_in(["brief", "herinnering", NOTICE, *MESSAGE_NEEDS])
+    written = pl.col("actietype").is_in([*LETTER_TYPES, *MESSAGE_NEEDS])
     unwritten = written & pl.col("zaak_id").is_in(silenced["zaak_id"].implode())
     return (
         pl.concat([detailed, notices(detailed, performed)])
