@@ -207,20 +207,28 @@ def test_a_mark_of_erasure_is_no_way_around_the_tamper_check(copied: Path) -> No
     assert "tampered archive/20261102-01/signalen/VGZ/vgz-20261102.csv" in result.stdout
 
 
-def test_a_run_whose_letter_templates_are_from_before_one_layout_says_so(copied: Path) -> None:
-    """A run archived by the vsig that laid every letter out twice: its `_document` does not
-    mark where each letter ends. The replay says why it cannot lay them out, not exit 5."""
+@pytest.mark.parametrize("older", ["laid out twice", "no last page"])
+def test_a_run_whose_letter_templates_are_from_an_older_vsig_says_so(
+    copied: Path, older: str
+) -> None:
+    """A run archived by the vsig that laid every letter out twice (its `_document` marks
+    no letter's beginning), or by the one before the last page every letter shares. The
+    replay says why it cannot lay them out, not exit 5."""
     run = "20261102-01"
-    template = copied / "archive" / run / "templates" / "_document.typ.j2"
-    shutil.copyfile(REPO / "tests" / "data" / "document-laid-out-twice.typ.j2", template)
+    templates = copied / "archive" / run / "templates"
     manifest = json.loads((copied / "out" / run / "manifest.json").read_text())
-    archive = manifest["archive"] | {
-        "templates/_document.typ.j2": hashlib.sha256(template.read_bytes()).hexdigest()
-    }
+    archive = dict(manifest["archive"])
+    if older == "laid out twice":
+        template = templates / "_document.typ.j2"
+        shutil.copyfile(REPO / "tests" / "data" / "document-laid-out-twice.typ.j2", template)
+        archive["templates/_document.typ.j2"] = hashlib.sha256(template.read_bytes()).hexdigest()
+    else:
+        (templates / "_achterzijde.typ.j2").unlink()
+        del archive["templates/_achterzijde.typ.j2"]
     edit_manifest(copied / "out" / run / "manifest.json", {"archive": archive})
     result = vsig("replay", run, "--home", str(copied))
     assert result.exit_code == 2, result.output
-    assert "do not mark where each letter ends" in result.output
+    assert "do not mark where each letter begins" in result.output
     assert "replay it with the vsig the run had" in result.output
 
 

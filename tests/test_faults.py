@@ -244,12 +244,14 @@ def test_the_pdf_workers_of_a_killed_run_stop_with_it(tmp_path: Path) -> None:
     letters = tmp_path / "letters"
     letters.mkdir()
     size = "#set page(width: 10cm, height: 6cm)\n"
-    part = "#page[" + "Een brief over een achterstand. " * 60 + "#context metadata(here().page())]"
+    mark = "#place(hide(heading(bookmarked: true)[Brief]))"
+    part = "#page[" + mark + "Een brief over een achterstand. " * 60 + "]"
     script = (
         "import sys; from datetime import UTC, datetime; from pathlib import Path; "
         "from vsig.io import pdf; folder = Path(sys.argv[1]); "
         f"pdf.lay_out([pdf.Layout({size!r} + {part!r} * 2, folder / f'{{n}}.pdf', "
-        "(folder / f'{n}-1.pdf', folder / f'{n}-2.pdf')) for n in range(100)], "
+        "(folder / f'{n}-1.pdf', folder / f'{n}-2.pdf'), pdf.Paging('', 'Laatste'))"
+        " for n in range(100)], "
         "datetime(2026, 11, 26, tzinfo=UTC))"
     )
     run = subprocess.Popen([sys.executable, "-c", script, str(letters)])

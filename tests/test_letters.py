@@ -71,12 +71,23 @@ def test_template_names_are_the_letter_types() -> None:
     assert templates.letter_types() == ("brief_lokaal_aanbod", "informatiebrief", "kennisgeving")
 
 
-def layouts(folder: Path, count: int) -> list[pdf.Layout]:
-    """`count` documents of three parts each, the last part running over two pages."""
+PAGING = pdf.Paging(
+    number=(
+        "#set page(width: 10cm, height: 8cm, footer: align(right)"
+        "[Blad #sys.inputs.pagina van #sys.inputs.van])"
+    ),
+    back="#set page(width: 10cm, height: 8cm)\nAchterblad voor iedereen. #lorem(30)\n",
+)
+
+
+def layouts(folder: Path, count: int, marks: int = 3) -> list[pdf.Layout]:
+    """`count` documents of three parts each, the last part running over two pages, each
+    part beginning with a bookmark (`marks` of them), laid out with `PAGING`."""
 
     def part(n: int, pages: int) -> str:
+        mark = "#place(hide(heading(bookmarked: true)[Deel]))\n" if n <= marks else ""
         body = "#pagebreak()".join(f"Deel {n} blad {p}. #lorem({20 + n})" for p in range(pages))
-        return f"#page[{body}\n#context metadata(here().page())]\n"
+        return f"#page[{mark}{body}]\n"
 
     return [
         pdf.Layout(
@@ -86,6 +97,7 @@ def layouts(folder: Path, count: int) -> list[pdf.Layout]:
             + part(3, 2),
             folder / f"geheel-{n}.pdf",
             tuple(folder / f"{n}-{p}.pdf" for p in (1, 2, 3)),
+            PAGING,
         )
         for n in range(count)
     ]
@@ -111,27 +123,64 @@ def test_workers_make_the_same_bytes_as_one_process(
         assert b"pdfaid:part" in one
 
 
-def test_each_part_is_split_off_where_the_layout_says_it_ends(tmp_path: Path) -> None:
+def test_each_part_is_split_off_where_it_begins_numbered_and_ends_with_the_shared_page(
+    tmp_path: Path,
+) -> None:
+    """Each part is split off where its bookmark says it begins; each page says which of
+    its part's pages it is, the shared last page included; the bookmarks are gone; the
+    shared page's content is in the whole once for each length of part; and every PDF is
+    hashed as written."""
     (layout,) = layouts(tmp_path, 1)
     written = pdf.lay_out([layout], CREATED)
-    assert [written[p].pages for p in layout.parts] == [1, 1, 2]
-    assert written[layout.whole].pages == 4
-    whole = [p.extract_text() for p in PdfReader(layout.whole).pages]
-    assert [PdfReader(p).pages[0].extract_text() for p in layout.parts] == [
-        whole[0],
-        whole[1],
-        whole[2],
-    ]
-    assert "Deel 3 blad 1" in PdfReader(layout.parts[2]).pages[1].extract_text()
+    assert [written[p].pages for p in layout.parts] == [2, 2, 3]
+    assert written[layout.whole].pages == 7
+    whole = [" ".join(p.extract_text().split()) for p in PdfReader(layout.whole).pages]
+    assert [page.split(". ")[0] for page in whole] == [
+        "Deel 1 blad 0", "Achterblad voor iedereen",
+        "Deel 2 blad 0", "Achterblad voor iedereen",
+        "Deel 3 blad 0", "Deel 3 blad 1", "Achterblad voor iedereen",
+    ]  # fmt: skip
+    numbers = [re.search(r"Blad (\d) van (\d)", page).groups() for page in whole]  # type: ignore[union-attr]
+    assert numbers == [
+        ("1", "2"), ("2", "2"), ("1", "2"), ("2", "2"), ("1", "3"), ("2", "3"), ("3", "3"),
+    ]  # fmt: skip
+    for path, start in zip(layout.parts, (0, 2, 4), strict=True):
+        alone = [" ".join(p.extract_text().split()) for p in PdfReader(path).pages]
+        assert alone == whole[start : start + len(alone)]
+    with pikepdf.open(layout.whole) as document:
+        assert "/Outlines" not in document.Root
+        backs = [document.pages[n].Contents for n in (1, 3, 6)]
+        shared = {str(c[1].objgen if isinstance(c, pikepdf.Array) else c.objgen) for c in backs}
+        assert len(shared) == 2  # one back page numbered "2 van 2" for both, one "3 van 3"
     for path, (_, sha) in written.items():
         assert sha == hashlib.sha256(path.read_bytes()).hexdigest()  # as written
+
+
+@pytest.mark.parametrize("in_workers", [False, True])
+@pytest.mark.parametrize("marks", [2, 4])
+def test_a_source_that_does_not_bookmark_each_part_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_workers: bool, marks: int
+) -> None:
+    if in_workers:
+        monkeypatch.setattr(pdf, "PARALLEL_FROM", 0)
+    (layout,) = layouts(tmp_path, 1, marks=min(marks, 3))
+    if marks == 4:  # a fourth bookmark, on the second page of the last part
+        layout = pdf.Layout(
+            layout.source.replace("#pagebreak()", "#pagebreak()#heading(bookmarked: true)[X]"),
+            layout.whole,
+            layout.parts,
+            layout.paging,
+        )
+    with pytest.raises(pdf.LayoutError, match=rf"geheel-0\.pdf: the source marks {marks} begin"):
+        pdf.lay_out([layout, layout], CREATED)
+    assert not any(part.exists() for part in layout.parts)
 
 
 def test_a_part_holds_none_of_the_other_parts(tmp_path: Path) -> None:
     (layout,) = layouts(tmp_path, 1)
     pdf.lay_out([layout], CREATED)
     first = pikepdf.open(layout.parts[0])
-    assert len(first.pages) == 1
+    assert len(first.pages) == 2  # its own and the shared last page
     shown = "".join(page.extract_text() for page in PdfReader(layout.parts[0]).pages)
     assert "Deel 1" in shown
     assert "Deel 2" not in shown
@@ -158,10 +207,12 @@ def pdf_a_2b(path: Path) -> None:
         assert intent.DestOutputProfile.N == 3
         assert len(document.trailer.ID) == 2
         for page in document.pages:
-            for font in page.Resources.Font.values():
-                for descendant in font.get("/DescendantFonts", [font]):
-                    embedded = {"/FontFile", "/FontFile2", "/FontFile3"}
-                    assert embedded & set(descendant.FontDescriptor.keys())
+            forms = page.Resources.get("/XObject", {}).values()
+            for resources in (page.Resources, *(form.Resources for form in forms)):
+                for font in resources.get("/Font", {}).values():
+                    for descendant in font.get("/DescendantFonts", [font]):
+                        embedded = {"/FontFile", "/FontFile2", "/FontFile3"}
+                        assert embedded & set(descendant.FontDescriptor.keys())
 
 
 def test_the_whole_its_parts_and_a_join_are_pdf_a_2b(tmp_path: Path) -> None:
@@ -170,7 +221,7 @@ def test_the_whole_its_parts_and_a_join_are_pdf_a_2b(tmp_path: Path) -> None:
     joined = tmp_path / "samen.pdf"
     sha = pdf.concatenate([first.whole, second.whole], joined)
     assert sha == hashlib.sha256(joined.read_bytes()).hexdigest()
-    assert len(PdfReader(joined).pages) == 8
+    assert len(PdfReader(joined).pages) == 14
     for path in (first.whole, *first.parts, joined):
         pdf_a_2b(path)
 
@@ -178,7 +229,7 @@ def test_the_whole_its_parts_and_a_join_are_pdf_a_2b(tmp_path: Path) -> None:
 def test_a_worker_takes_a_bounded_batch(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pdf, "BATCH", 100)
     sizes = (30, 250, 60, 50, 40, 20)
-    jobs = [pdf.Layout("x" * size, Path(f"{size}.pdf"), ()) for size in sizes]
+    jobs = [pdf.Layout("x" * size, Path(f"{size}.pdf"), (), PAGING) for size in sizes]
     batches = pdf._batches(jobs)
     assert [[len(layout.source) for layout in batch] for batch in batches] == [
         [250],
@@ -190,26 +241,9 @@ def test_a_worker_takes_a_bounded_batch(monkeypatch: pytest.MonkeyPatch) -> None
 
 def test_a_failing_worker_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pdf, "PARALLEL_FROM", 0)
-    broken = pdf.Layout('#panic("kapot")', tmp_path / "x.pdf", ())
+    broken = pdf.Layout('#panic("kapot")', tmp_path / "x.pdf", (), PAGING)
     with pytest.raises(RuntimeError, match="a PDF worker failed"):
         pdf.lay_out([broken, broken], CREATED)
-
-
-@pytest.mark.parametrize("in_workers", [False, True])
-@pytest.mark.parametrize(
-    "ends", ["#metadata(1)", "#metadata(none) <brief-einde>\n" * 2], ids=["one end", "no pages"]
-)
-def test_a_source_that_does_not_mark_its_parts_ends_is_refused(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_workers: bool, ends: str
-) -> None:
-    """The second is how the letter templates of an older vsig end their letters."""
-    if in_workers:
-        monkeypatch.setattr(pdf, "PARALLEL_FROM", 0)
-    parts = (tmp_path / "a.pdf", tmp_path / "b.pdf")
-    unmarked = pdf.Layout(f"Een\n{ends}", tmp_path / "x.pdf", parts)
-    with pytest.raises(pdf.LayoutError, match=r"x\.pdf: the source marks .* for 2 parts"):
-        pdf.lay_out([unmarked, unmarked], CREATED)
-    assert not any(part.exists() for part in parts)
 
 
 def test_the_letters_benchmark_runs(tmp_path: Path) -> None:
@@ -223,7 +257,9 @@ def test_the_letters_benchmark_runs(tmp_path: Path) -> None:
     )
     figures = json.loads(out.read_text())
     assert figures["letters"] == 4
-    assert figures["pages"] == 8  # two pages a letter
+    # The first four are letters with the local offer, the first urgent: two pages of
+    # their own each, then the last page.
+    assert figures["pages"] == 12
     assert figures["letters_per_second"] > 0
     assert figures["ms_per_letter_in_one_process"]["typst: lay out and export"] > 0
 
@@ -303,7 +339,9 @@ def test_every_figure_in_a_letter_comes_from_the_config(
             ),
         }
     )
-    source = letters.source([letters.brief(letter_row(), changed, DAY)], changed)
+    paging = letters.paging(changed)
+    assert paging is not None
+    source = letters.source([letters.brief(letter_row(), changed, DAY)], changed) + paging.back
     if extra_dagen:
         term = f"{gesprek} dagen"
     else:
@@ -346,24 +384,27 @@ def many_debts(zaak: str, count: int) -> dict[str, Any]:
 def test_each_letter_counts_its_own_pages_in_the_print_file_and_alone(
     config: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Two, three and two pages in one print file, laid out in two parts: every footer
-    counts its own letter's pages, the index says where each starts, and the PDFs are
-    hashed as written."""
+    """One, three and one page of their own in one print file, laid out in two parts, each
+    followed by the last page: every page counts its own letter's pages, the index says
+    where each starts, and the PDFs are hashed as written."""
     monkeypatch.setattr(letters, "PER_LAYOUT", 2)
-    rows = [many_debts("Z-1", 1), many_debts("Z-2", 40), many_debts("Z-3", 1)]
+    rows = [many_debts("Z-1", 1), many_debts("Z-2", 60), many_debts("Z-3", 1)]
     briefs = [letters.brief(row, config, DAY) for row in rows]
     written = letters.write(tmp_path, briefs, config, DAY)
     index = written.index.select("zaak_id", "printbestand", "pagina", "paginas").rows()
     printed = "print/0505-informatiebrief.pdf"
-    assert index == [("Z-1", printed, 1, 2), ("Z-2", printed, 3, 3), ("Z-3", printed, 6, 2)]
-    footers = [
-        re.search(r"Kenmerk (Z-\d) pagina (\d) van (\d)", page.extract_text()).groups()  # type: ignore[union-attr]
-        for page in PdfReader(tmp_path / printed).pages
-    ]
+    assert index == [("Z-1", printed, 1, 2), ("Z-2", printed, 3, 4), ("Z-3", printed, 7, 2)]
+    footers = []
+    for page in PdfReader(tmp_path / printed).pages:
+        text = page.extract_text()
+        kenmerk = re.search(r"Kenmerk (Z-\d)", text)
+        number = re.search(r"pagina (\d) van (\d)", text)
+        assert number is not None
+        footers.append((kenmerk.group(1) if kenmerk else "laatste", *number.groups()))
     assert footers == [
-        ("Z-1", "1", "2"), ("Z-1", "2", "2"),
-        ("Z-2", "1", "3"), ("Z-2", "2", "3"), ("Z-2", "3", "3"),
-        ("Z-3", "1", "2"), ("Z-3", "2", "2"),
+        ("Z-1", "1", "2"), ("laatste", "2", "2"),
+        ("Z-2", "1", "4"), ("Z-2", "2", "4"), ("Z-2", "3", "4"), ("laatste", "4", "4"),
+        ("Z-3", "1", "2"), ("laatste", "2", "2"),
     ]  # fmt: skip
     for brief, (_, _, first, pages) in zip(briefs, index, strict=True):
         alone = PdfReader(tmp_path / f"{brief.letter_id}.pdf").pages
@@ -373,6 +414,8 @@ def test_each_letter_counts_its_own_pages_in_the_print_file_and_alone(
     assert set(written.sha256) == on_disk  # the parts laid out are gone once joined
     for path, sha in written.sha256.items():
         assert sha == hashlib.sha256(path.read_bytes()).hexdigest()
+    for path in written.sha256:
+        pdf_a_2b(path)
 
 
 def letter_text(config: Config, row: dict[str, Any], folder: Path) -> str:

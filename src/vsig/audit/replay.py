@@ -131,9 +131,9 @@ def replay(home: Home, run_id: str, secret: bytes) -> Report:
         except pdf.LayoutError:
             raise ReplayError(
                 f"run {run_id} is not replayed: its archived letter templates do not mark where "
-                "each letter ends, which this vsig needs to lay each letter out once (they are "
-                "from an older vsig); replay it with the vsig the run had (its manifest's "
-                "environment)"
+                "each letter begins, nor hold the last page every letter shares, which this "
+                "vsig needs to lay each letter out once (they are from an older vsig); replay "
+                "it with the vsig the run had (its manifest's environment)"
             ) from None
         except SecurityError:
             raise ReplayError(

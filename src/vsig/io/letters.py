@@ -44,23 +44,13 @@ SOORT_IN_BRIEF: Final = {
 }
 
 
-class _Number(str):
-    """A number the document template writes itself (`nummer`), never data."""
-
-
-def _nummer(value: int) -> _Number:
-    return _Number(str(int(value)))
-
-
 def typst_literal(value: object) -> str:
     """A value as a Typst string literal embedded in markup: shown as text, never parsed,
     and only what PDF/A can show (`text.for_letters`).
 
     The closing `;` ends the embedded expression, so text after it (a full stop, say)
-    stays text. Only the template's own `nummer(n)` is written as it is: digits alone.
+    stays text.
     """
-    if isinstance(value, _Number):
-        return value
     shown = text.for_letters("" if value is None else str(value))
     escaped = shown.replace("\\", "\\\\").replace('"', '\\"')
     return f'#"{escaped}";'
@@ -69,7 +59,7 @@ def typst_literal(value: object) -> str:
 @cache
 def _environment(templates: Path) -> jinja2.Environment:
     # Sandboxed: a replay renders the templates of an archive, which someone may have edited.
-    environment = SandboxedEnvironment(
+    return SandboxedEnvironment(
         loader=jinja2.FileSystemLoader(templates),
         undefined=jinja2.StrictUndefined,
         finalize=typst_literal,
@@ -78,8 +68,6 @@ def _environment(templates: Path) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    environment.globals["nummer"] = _nummer
-    return environment
 
 
 @dataclass(frozen=True)
@@ -227,6 +215,33 @@ def source(briefs: Iterable[Brief], config: "Config", templates: Path = BRIEVEN)
     )
 
 
+BACK: Final = "_achterzijde"
+"""The last page of every letter (why it came, the resident's data and rights): it names
+no one, so it is laid out once and added to each letter."""
+PAGE_NUMBER: Final = "_paginanummer"
+"""The number of a letter's page, laid out once and laid over each page."""
+
+
+def paging(config: "Config", templates: Path = BRIEVEN) -> pdf.Paging:
+    """The page numbers and the last page vsig adds to every letter. Templates without
+    them (a run's archive from an older vsig) are refused, as their letters would not
+    mark where each begins."""
+    missing = [
+        name for name in (BACK, PAGE_NUMBER) if not (templates / f"{name}{SUFFIX}").is_file()
+    ]
+    if missing:
+        raise pdf.LayoutError(
+            f"{templates.name}: no {missing[0]}{SUFFIX}, the last page of every letter"
+        )
+    environment = _environment(templates)
+    return pdf.Paging(
+        number=environment.get_template(f"{PAGE_NUMBER}{SUFFIX}").render(),
+        back=environment.get_template(f"{BACK}{SUFFIX}").render(
+            afzender=config.afzender.model_dump(), bewaren_maanden=config.retention.months
+        ),
+    )
+
+
 def _termijn(days: int) -> str:
     """`4 weken`, `1 week` or `10 dagen`: a term as the letter says it."""
     if days % 7:
@@ -279,8 +294,9 @@ def write(
     work = folder / LAYOUTS
     work.mkdir(parents=True, exist_ok=True)
     (folder / "print").mkdir(exist_ok=True)
+    paged = paging(config, templates)
     layouts = {
-        name: _layouts(folder, name, members, config, templates)
+        name: _layouts(folder, name, members, config, templates, paged)
         for name, members in batches.items()
     }
     every = [layout for parts in layouts.values() for layout in parts]
@@ -295,7 +311,12 @@ def write(
 
 
 def _layouts(
-    folder: Path, name: str, members: list[Brief], config: "Config", templates: Path
+    folder: Path,
+    name: str,
+    members: list[Brief],
+    config: "Config",
+    templates: Path,
+    paged: pdf.Paging,
 ) -> list[pdf.Layout]:
     """A print file's letters in parts of `PER_LAYOUT`: laid out under `LAYOUTS` to be
     joined, or as the print file itself when they fit in one."""
@@ -306,6 +327,7 @@ def _layouts(
             source(part, config, templates),
             printed if len(parts) == 1 else folder / LAYOUTS / f"{printed.stem}-{n:05d}.pdf",
             tuple(folder / f"{b.letter_id}.pdf" for b in part),
+            paged,
         )
         for n, part in enumerate(parts)
     ]

@@ -3,10 +3,16 @@ enough of it.
 
 A `Layout` is one Typst document made of parts (the letters of a print batch): Typst lays
 it out once, the whole is written as one PDF, and pikepdf copies each part's pages into a
-PDF of its own. Where a part ends comes from the layout itself: the source ends every part
-with a `metadata` element holding the number of its last page, and Typst's query reads
-them back from the layout it just made (no PDF is read back to count pages). Every file is
-hashed as it is written, so the manifest need not read it again.
+PDF of its own.
+
+Where a part begins comes from the layout itself: the source begins every part with a
+bookmark (a hidden heading), and pikepdf reads the pages from the PDF's outline (no text is
+read back). It numbers every page of a part ("pagina 2 van 3") by laying over it a page laid
+out once with only that number, and adds after each part its last page, the same for every
+part (`Paging`). No page asks the layout where a part ends, so Typst lays the document out
+in one pass: a footer that counted its own part's pages made it lay out everything twice,
+a third of the time a letter took. Every file is hashed as it is written, so the manifest
+need not read it again.
 
 Typst holds the interpreter while it lays out pages and uses a second core only in part,
 so a large night compiles in separate worker processes, one per core, each with one Typst
@@ -59,8 +65,8 @@ PDF/A-2b, the output intent PDF/A requires, the language and how a viewer titles
 
 
 class LayoutError(ValueError):
-    """A source that does not mark where each of its parts ends (a letter template from
-    before each letter was laid out once, say); names the file, never its contents."""
+    """A source that does not bookmark where each of its parts begins (a letter template
+    of an older vsig, say); names the file, never its contents."""
 
 
 LAYOUT_FAILED: Final = 3
@@ -75,6 +81,18 @@ class Layout:
     source: str
     whole: Path
     parts: tuple[Path, ...]
+    paging: "Paging"
+
+
+@dataclass(frozen=True)
+class Paging:
+    """The page numbers and the last page vsig adds to every part of a layout."""
+
+    number: str
+    """Typst source of an empty page that shows, where a page's number goes, page
+    `sys.inputs.pagina` of `sys.inputs.van`: laid over each page."""
+    back: str
+    """Typst source of the page each part ends with."""
 
 
 class Written(NamedTuple):
@@ -145,11 +163,12 @@ def concatenate(wholes: list[Path], target: Path) -> str:
         first, *rest = (opened.enter_context(pikepdf.open(path)) for path in wholes)
         for more in rest:  # the sources stay open until the save: qpdf copies lazily
             first.pages.extend(more.pages)
-        return _save(first, target, first.pdf_version)
+        return _write(target, _saved(first, first.pdf_version))
 
 
 def _lay_out_one(layout: Layout, created: datetime) -> Iterator[tuple[Path, Written]]:
-    """Compile once, query where the parts end, write the whole, then each part."""
+    """Compile once, find where the parts end (number their pages, add their last page),
+    write the whole, then each part."""
     folder = layout.whole.parent
     source = folder / f".{layout.whole.stem}-{SOURCE_NAME}"
     source.write_text(layout.source, encoding="utf-8")
@@ -163,21 +182,127 @@ def _lay_out_one(layout: Layout, created: datetime) -> Iterator[tuple[Path, Writ
             format="pdf", pdf_standards=PDF_STANDARD, timestamp=created, pdf_tags=False
         )
         assert isinstance(whole, bytes)
-        ends = json.loads(compiler.query("metadata", field="value"))
     finally:
         source.unlink()
-    if len(ends) != len(layout.parts) or not all(isinstance(end, int) for end in ends):
-        raise LayoutError(
-            f"{layout.whole.name}: the source marks {len(ends)} ends of parts, for "
-            f"{len(layout.parts)} parts, with the number of the last page of each"
-        )
-    yield layout.whole, Written(ends[-1] if ends else 0, _write(layout.whole, whole))
     with pikepdf.open(io.BytesIO(whole)) as document:
+        ends = _paged(document, layout, created)
+        whole = _saved(document, document.pdf_version)
+        yield layout.whole, Written(ends[-1] if ends else 0, _write(layout.whole, whole))
         start = 0
         for end, target in zip(ends, layout.parts, strict=True):
             part = _part(document, start, end)
-            yield target, Written(end - start, _save(part, target, document.pdf_version))
+            yield target, Written(end - start, _write(target, _saved(part, document.pdf_version)))
             start = end
+
+
+def _paged(document: pikepdf.Pdf, layout: Layout, created: datetime) -> list[int]:
+    """`document` with every page of a part numbered and the back page after each part;
+    where the parts now end. The bookmarks that marked the parts are removed: a print file
+    needs none."""
+    starts = _bookmarked(document)
+    if len(starts) != len(layout.parts) or starts[:1] not in ([], [0]):
+        raise LayoutError(
+            f"{layout.whole.name}: the source marks {len(starts)} beginnings of parts, for "
+            f"{len(layout.parts)} parts, with a bookmark on the first page of each"
+        )
+    ends = [*starts[1:], len(document.pages)] if starts else []
+    paging = layout.paging
+    numbers: dict[tuple[int, int], pikepdf.Object] = {}
+
+    def number(page: int, of: int) -> pikepdf.Object:
+        if (page, of) not in numbers:
+            numbers[page, of] = document.copy_foreign(_number(paging, page, of, created))
+        return numbers[page, of]
+
+    for start, end in zip(starts, ends, strict=True):
+        for page in range(start, end):
+            _lay_over(document.pages[page], page - start + 1, end - start + 1, number)
+    backs: dict[int, pikepdf.Page] = {}
+    for start, end in reversed(list(zip(starts, ends, strict=True))):
+        of = end - start + 1
+        if of in backs:
+            # A page already in the document goes in again as a shallow copy: its
+            # content and fonts are in the file once.
+            document.pages.insert(end, backs[of])
+        else:
+            document.pages.insert(end, _back(paging, of, created).pages[0])
+            backs[of] = document.pages[end]
+    return [end + n for n, end in enumerate(ends, start=1)]
+
+
+def _bookmarked(document: pikepdf.Pdf) -> list[int]:
+    """The pages the outline's entries point to, in its order; the outline is removed."""
+    if "/Outlines" not in document.Root:
+        return []
+    index = {page.obj.objgen: n for n, page in enumerate(document.pages)}
+    pages = []
+    entry = document.Root.Outlines.get("/First")
+    while entry is not None:
+        pages.append(index[entry.Dest[0].objgen])
+        entry = entry.get("/Next")
+    del document.Root.Outlines
+    if document.Root.get("/PageMode") == "/UseOutlines":
+        del document.Root.PageMode
+    return pages
+
+
+def _number(paging: Paging, page: int, of: int, created: datetime) -> pikepdf.Object:
+    """Page `page` of `of` as a form to lay over a page."""
+    return _numbers(paging, page, of, created)[1]
+
+
+@cache
+def _numbers(
+    paging: Paging, page: int, of: int, created: datetime
+) -> tuple[pikepdf.Pdf, pikepdf.Object]:
+    """`_number`, laid out once per process, with its PDF: kept open, as qpdf copies the
+    form only when a document that took it is saved."""
+    laid = pikepdf.open(io.BytesIO(_laid(paging.number, created, pagina=str(page), van=str(of))))
+    return laid, laid.pages[0].as_form_xobject()
+
+
+@cache
+def _back(paging: Paging, of: int, created: datetime) -> pikepdf.Pdf:
+    """The back page as page `of` of `of`, laid out and numbered once per process: a PDF
+    of its own for each number, as a page copied in twice from one PDF is one page."""
+    back = pikepdf.open(io.BytesIO(_laid(paging.back, created)))
+
+    def number(page: int, of: int) -> pikepdf.Object:
+        return back.copy_foreign(_number(paging, page, of, created))
+
+    _lay_over(back.pages[0], of, of, number)
+    return back
+
+
+def _lay_over(
+    page: pikepdf.Page, number: int, of: int, form: Callable[[int, int], pikepdf.Object]
+) -> None:
+    """Draw `form(number, of)` over `page`, which has the same size. By hand rather than
+    pikepdf's `add_overlay`, which names the form at random (the bytes would differ on a
+    replay) and rewrites the page's content into one stream."""
+    name = pikepdf.Name(f"/VsigPagina{number}van{of}")
+    if "/XObject" not in page.Resources:
+        page.Resources.XObject = pikepdf.Dictionary()
+    page.Resources.XObject[name] = form(number, of)
+    page.contents_add(b"q\n", prepend=True)
+    page.contents_add(b"Q\n" + name.unparse() + b" Do\n")
+
+
+def _laid(source: str, created: datetime, **inputs: str) -> bytes:
+    """A page vsig adds to the layouts (a back page, a page number). Its root is an empty
+    folder of its own, so a source can read nothing."""
+    with tempfile.TemporaryDirectory() as root:
+        path = Path(root) / SOURCE_NAME
+        path.write_text(source, encoding="utf-8")
+        laid = typst.Compiler(
+            input=str(path),
+            root=root,
+            font_paths=[str(FONTS)],
+            ignore_system_fonts=True,
+            sys_inputs=inputs,
+        ).compile(format="pdf", pdf_standards=PDF_STANDARD, timestamp=created, pdf_tags=False)
+    assert isinstance(laid, bytes)
+    return laid
 
 
 def _part(document: pikepdf.Pdf, start: int, end: int) -> pikepdf.Pdf:
@@ -201,17 +326,19 @@ def _copied(target: pikepdf.Pdf, value: pikepdf.Object) -> pikepdf.Object:
     return pikepdf.Object.parse(value.unparse())
 
 
-def _save(document: pikepdf.Pdf, target: Path, version: str) -> str:
+def _saved(document: pikepdf.Pdf, version: str) -> bytes:
     buffer = io.BytesIO()
     # A trailer /ID from the content (PDF/A needs one), not from the clock: the same bytes
-    # on a replay. The XMP stays as Typst wrote it.
+    # on a replay. The XMP stays as Typst wrote it. Streams are copied as Typst compressed
+    # them: qpdf would otherwise inflate and deflate every font again, a third of a save.
     document.save(
         buffer,
         deterministic_id=True,
         fix_metadata_version=False,
         min_version=version,
+        stream_decode_level=pikepdf.StreamDecodeLevel.none,
     )
-    return _write(target, buffer.getvalue())
+    return buffer.getvalue()
 
 
 def _write(target: Path, data: bytes) -> str:
@@ -300,21 +427,22 @@ def _batches(layouts: list[Layout]) -> list[list[Layout]]:
 
 
 def _frames(layouts: list[Layout]) -> bytes:
-    """Each layout as a JSON line `[whole, [parts], length]`, then that many bytes of
-    source."""
+    """Each layout as a JSON line `[whole, [parts], [lengths]]`, then that many bytes of
+    source, of page number and of last page."""
     frames = []
     for layout in layouts:
-        data = layout.source.encode("utf-8")
-        header = [str(layout.whole), [str(p) for p in layout.parts], len(data)]
-        frames += [json.dumps(header).encode() + b"\n", data]
+        paging = layout.paging
+        texts = [t.encode("utf-8") for t in (layout.source, paging.number, paging.back)]
+        header = [str(layout.whole), [str(p) for p in layout.parts], [len(t) for t in texts]]
+        frames += [json.dumps(header).encode() + b"\n", *texts]
     return b"".join(frames)
 
 
 def _unframed(stream: IO[bytes]) -> Iterator[Layout]:
     while header := stream.readline():
-        whole, parts, length = json.loads(header)
-        source = stream.read(length).decode("utf-8")
-        yield Layout(source, Path(whole), tuple(Path(p) for p in parts))
+        whole, parts, lengths = json.loads(header)
+        source, number, back = (stream.read(length).decode("utf-8") for length in lengths)
+        yield Layout(source, Path(whole), tuple(Path(p) for p in parts), Paging(number, back))
 
 
 PR_SET_PDEATHSIG: Final = 1  # from <linux/prctl.h>
