@@ -142,7 +142,7 @@ def main() -> None:
             "processor": platform.processor() or platform.machine(),
         },
         "per_layout": letters.PER_LAYOUT,
-        "parallel_from_chars": pdf.PARALLEL_FROM,
+        "parallel_from_letters": pdf.PARALLEL_FROM,
         **end_to_end(briefs, config, args.work),
         "ms_per_letter_in_one_process": profile(briefs, config, args.work),
     }

@@ -248,8 +248,8 @@ def test_the_pdf_workers_of_a_killed_run_stop_with_it(tmp_path: Path) -> None:
     part = "#page[" + mark + "Een brief over een achterstand. " * 60 + "]"
     script = (
         "import sys; from datetime import UTC, datetime; from pathlib import Path; "
-        "from vsig.io import pdf; folder = Path(sys.argv[1]); "
-        f"pdf.lay_out([pdf.Layout({size!r} + {part!r} * 2, folder / f'{{n}}.pdf', "
+        "from functools import partial; from vsig.io import pdf; folder = Path(sys.argv[1]); "
+        f"pdf.lay_out([pdf.Layout(partial(str, {size!r} + {part!r} * 2), folder / f'{{n}}.pdf', "
         "(folder / f'{n}-1.pdf', folder / f'{n}-2.pdf'), pdf.Paging('', 'Laatste'))"
         " for n in range(100)], "
         "datetime(2026, 11, 26, tzinfo=UTC))"

@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -91,10 +92,13 @@ def layouts(folder: Path, count: int, marks: int = 3) -> list[pdf.Layout]:
 
     return [
         pdf.Layout(
-            '#set document(title: "Proef")\n#set page(width: 10cm, height: 8cm)\n'
-            + part(1, 1)
-            + part(2, 1)
-            + part(3, 2),
+            partial(
+                str,
+                '#set document(title: "Proef")\n#set page(width: 10cm, height: 8cm)\n'
+                + part(1, 1)
+                + part(2, 1)
+                + part(3, 2),
+            ),
             folder / f"geheel-{n}.pdf",
             tuple(folder / f"{n}-{p}.pdf" for p in (1, 2, 3)),
             PAGING,
@@ -103,7 +107,7 @@ def layouts(folder: Path, count: int, marks: int = 3) -> list[pdf.Layout]:
     ]
 
 
-@pytest.mark.parametrize("batch", [pdf.BATCH, 400])
+@pytest.mark.parametrize("batch", [pdf.BATCH, 5])
 def test_workers_make_the_same_bytes_as_one_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int
 ) -> None:
@@ -166,7 +170,12 @@ def test_a_source_that_does_not_bookmark_each_part_is_refused(
     (layout,) = layouts(tmp_path, 1, marks=min(marks, 3))
     if marks == 4:  # a fourth bookmark, on the second page of the last part
         layout = pdf.Layout(
-            layout.source.replace("#pagebreak()", "#pagebreak()#heading(bookmarked: true)[X]"),
+            partial(
+                str,
+                layout.source().replace(
+                    "#pagebreak()", "#pagebreak()#heading(bookmarked: true)[X]"
+                ),
+            ),
             layout.whole,
             layout.parts,
             layout.paging,
@@ -229,9 +238,12 @@ def test_the_whole_its_parts_and_a_join_are_pdf_a_2b(tmp_path: Path) -> None:
 def test_a_worker_takes_a_bounded_batch(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pdf, "BATCH", 100)
     sizes = (30, 250, 60, 50, 40, 20)
-    jobs = [pdf.Layout("x" * size, Path(f"{size}.pdf"), (), PAGING) for size in sizes]
+    jobs = [
+        pdf.Layout(partial(str, "x"), Path(f"{size}.pdf"), (Path("x.pdf"),) * size, PAGING)
+        for size in sizes
+    ]
     batches = pdf._batches(jobs)
-    assert [[len(layout.source) for layout in batch] for batch in batches] == [
+    assert [[len(layout.parts) for layout in batch] for batch in batches] == [
         [250],
         [60],
         [50, 40],
@@ -241,9 +253,27 @@ def test_a_worker_takes_a_bounded_batch(monkeypatch: pytest.MonkeyPatch) -> None
 
 def test_a_failing_worker_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pdf, "PARALLEL_FROM", 0)
-    broken = pdf.Layout('#panic("kapot")', tmp_path / "x.pdf", (), PAGING)
+    broken = pdf.Layout(partial(str, '#panic("kapot")'), tmp_path / "x.pdf", (), PAGING)
     with pytest.raises(RuntimeError, match="a PDF worker failed"):
         pdf.lay_out([broken, broken], CREATED)
+
+
+@pytest.mark.parametrize("in_workers", [False, True])
+def test_a_source_that_cannot_be_made_fails_with_its_own_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_workers: bool
+) -> None:
+    """A template that fails (the sandbox refusing an archived one, say) is made while the
+    workers run: its error reaches the run as it was raised."""
+    if in_workers:
+        monkeypatch.setattr(pdf, "PARALLEL_FROM", 0)
+
+    def refused() -> str:
+        raise PermissionError("the sandbox says no")
+
+    good, _ = layouts(tmp_path, 2)
+    bad = pdf.Layout(refused, tmp_path / "slecht.pdf", good.parts, PAGING)
+    with pytest.raises(PermissionError, match="the sandbox says no"):
+        pdf.lay_out([good, bad], CREATED)
 
 
 def test_the_letters_benchmark_runs(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -324,7 +324,7 @@ def _layouts(
     printed = folder / name
     return [
         pdf.Layout(
-            source(part, config, templates),
+            partial(source, part, config, templates),
             printed if len(parts) == 1 else folder / LAYOUTS / f"{printed.stem}-{n:05d}.pdf",
             tuple(folder / f"{b.letter_id}.pdf" for b in part),
             paged,

@@ -19,11 +19,12 @@ so a large night compiles in separate worker processes, one per core, each with 
 thread (two processes of two threads each on two cores spent a fifth of their time waiting
 for each other): `python -m vsig.io.pdf`, which needs
 nothing but Typst and pikepdf and starts in a moment (a multiprocessing pool would first
-import all of vsig again in every worker). The sources go to a worker through its standard
-input. A worker takes a batch of bounded size and then ends, so its memory (the sources it
-was given and what Typst keeps between compilations) stays small however many letters a
-night has. Each layout is compiled on its own, so its bytes never depend on how the work
-was spread.
+import all of vsig again in every worker). A layout's source is made when its worker is
+about to need it, and goes to the worker through its standard input while the worker lays
+out the one before. A worker takes a batch of bounded size and then ends, so its memory
+(what Typst keeps between compilations) stays small however many letters a night has, and
+the main process never holds the sources of the whole night. Each layout is compiled on
+its own, so its bytes never depend on how the work was spread.
 """
 
 import ctypes
@@ -41,7 +42,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import IO, Final, NamedTuple
 
@@ -51,13 +52,12 @@ import typst
 from vsig.templates import FONTS
 
 PDF_STANDARD: Final = "a-2b"
-PARALLEL_FROM: Final = 300_000
-"""Below this much source text (about eighty letters) one process is quicker."""
-BATCH: Final = 4_000_000
-"""Source text per worker process: about a thousand letters. Typst keeps part of every
-document it lays out until its process ends (some 0.3 MB a page), so a worker that lived
-all night grew to gigabytes; one that starts (0.15 s) per batch stays in the hundreds of
-megabytes."""
+PARALLEL_FROM: Final = 80
+"""Below this many parts (letters) one process is quicker."""
+BATCH: Final = 1_000
+"""Parts (letters) per worker process. Typst keeps part of every document it lays out
+until its process ends (some 0.3 MB a page), so a worker that lived all night grew to
+gigabytes; one that starts (0.15 s) per batch stays in the hundreds of megabytes."""
 SOURCE_NAME: Final = "opmaak.typ"
 CATALOGUE: Final = ("/Metadata", "/OutputIntents", "/Lang", "/ViewerPreferences")
 """What a part takes from its whole besides the pages: the XMP metadata that declares
@@ -75,10 +75,11 @@ LAYOUT_FAILED: Final = 3
 
 @dataclass(frozen=True)
 class Layout:
-    """One Typst document (`source`), written whole to `whole` and, split at the ends of
-    its parts, to one file per part (`parts`, in the order of the source)."""
+    """One Typst document (`source`), written whole to `whole` and, split where its parts
+    begin, to one file per part (`parts`, in the order of the source). The source is made
+    when a worker is about to take it, so that a night never holds all of its sources."""
 
-    source: str
+    source: Callable[[], str]
     whole: Path
     parts: tuple[Path, ...]
     paging: "Paging"
@@ -126,7 +127,7 @@ def lay_out(
     written: dict[Path, Written] = {}
     workers = os.cpu_count() or 1
     crew = _Workers(tick, written)
-    if workers == 1 or sum(len(layout.source) for layout in layouts) < PARALLEL_FROM:
+    if workers == 1 or sum(len(layout.parts) for layout in layouts) < PARALLEL_FROM:
         for layout in layouts:
             for path, result in _lay_out_one(layout, created):
                 crew.one_written(path, result, {layout.whole})
@@ -171,7 +172,7 @@ def _lay_out_one(layout: Layout, created: datetime) -> Iterator[tuple[Path, Writ
     write the whole, then each part."""
     folder = layout.whole.parent
     source = folder / f".{layout.whole.stem}-{SOURCE_NAME}"
-    source.write_text(layout.source, encoding="utf-8")
+    source.write_text(layout.source(), encoding="utf-8")
     try:
         # The file's own folder is Typst's root: a source can read nothing else (and data
         # never reaches it as markup, see letters.typst_literal).
@@ -364,15 +365,19 @@ class _Workers:
             worker = self._start(created, errors)
             if worker is None:
                 return RuntimeError("a PDF worker failed: stopped")
-            assert worker.stdin is not None
             assert worker.stdout is not None
-            with worker.stdin:  # the worker reads all of it before it writes a line
-                worker.stdin.write(_frames(batch))
+            # Sources are made and sent while the worker lays out the ones before, and its
+            # lines are read meanwhile: neither side waits for the other's pipe.
+            feeding = _Feeder(worker, batch)
+            feeding.start()
             with worker.stdout:
                 for line in worker.stdout:
                     path, pages, sha = line.decode("utf-8").rstrip("\n").split("\t")
                     self.one_written(Path(path), Written(int(pages), sha), wholes)
             code = worker.wait()
+            feeding.join()
+            if feeding.failed is not None:  # a template that failed: its own error
+                return feeding.failed
             if code == 0:
                 return None
             errors.seek(0)
@@ -412,37 +417,57 @@ class _Workers:
                 worker.kill()
 
 
+class _Feeder(threading.Thread):
+    """Makes a batch's sources and sends them to its worker, one layout at a time."""
+
+    def __init__(self, worker: "subprocess.Popen[bytes]", batch: list[Layout]) -> None:
+        super().__init__(daemon=True)
+        self.worker, self.batch = worker, batch
+        self.failed: Exception | None = None
+
+    def run(self) -> None:
+        assert self.worker.stdin is not None
+        with self.worker.stdin:
+            try:
+                for frame in _frames(self.batch):
+                    self.worker.stdin.write(frame)
+            except BrokenPipeError:  # the worker ended: its exit code says why
+                pass
+            except Exception as error:
+                self.failed = error
+                self.worker.kill()
+
+
 def _batches(layouts: list[Layout]) -> list[list[Layout]]:
-    """The layouts, longest first, in batches of about `BATCH` characters of source: the
-    longest first so that no large one is left for the end of the night."""
+    """The layouts, longest first, in batches of about `BATCH` parts: the longest first so
+    that no large one is left for the end of the night."""
     batches: list[list[Layout]] = [[]]
     size = 0
-    for layout in sorted(layouts, key=lambda layout: -len(layout.source)):
-        if size and size + len(layout.source) > BATCH:
+    for layout in sorted(layouts, key=lambda layout: -len(layout.parts)):
+        if size and size + len(layout.parts) > BATCH:
             batches.append([])
             size = 0
         batches[-1].append(layout)
-        size += len(layout.source)
+        size += len(layout.parts)
     return batches
 
 
-def _frames(layouts: list[Layout]) -> bytes:
+def _frames(layouts: list[Layout]) -> Iterator[bytes]:
     """Each layout as a JSON line `[whole, [parts], [lengths]]`, then that many bytes of
     source, of page number and of last page."""
-    frames = []
     for layout in layouts:
         paging = layout.paging
-        texts = [t.encode("utf-8") for t in (layout.source, paging.number, paging.back)]
+        texts = [t.encode("utf-8") for t in (layout.source(), paging.number, paging.back)]
         header = [str(layout.whole), [str(p) for p in layout.parts], [len(t) for t in texts]]
-        frames += [json.dumps(header).encode() + b"\n", *texts]
-    return b"".join(frames)
+        yield b"".join([json.dumps(header).encode() + b"\n", *texts])
 
 
 def _unframed(stream: IO[bytes]) -> Iterator[Layout]:
     while header := stream.readline():
         whole, parts, lengths = json.loads(header)
         source, number, back = (stream.read(length).decode("utf-8") for length in lengths)
-        yield Layout(source, Path(whole), tuple(Path(p) for p in parts), Paging(number, back))
+        paging = Paging(number, back)
+        yield Layout(partial(str, source), Path(whole), tuple(Path(p) for p in parts), paging)
 
 
 PR_SET_PDEATHSIG: Final = 1  # from <linux/prctl.h>
@@ -461,7 +486,7 @@ def _work(created: str, parent: str) -> None:
     _die_with(int(parent))
     moment = datetime.fromisoformat(created)
     try:
-        for layout in _unframed(io.BytesIO(sys.stdin.buffer.read())):
+        for layout in _unframed(sys.stdin.buffer):
             for path, (pages, sha) in _lay_out_one(layout, moment):
                 print(f"{path}\t{pages}\t{sha}", flush=True)
     except LayoutError as error:
