@@ -73,3 +73,29 @@ def test_an_address_reads_on_one_line_for_a_list_and_on_two_for_an_envelope() ->
         ["Voorstraat 12A-2", "3311 AB  DORDRECHT"],
         ["Voorstraat 7", "3312 CD  ZWIJNDRECHT"],
     ]
+
+
+def test_a_phone_number_reads_as_people_dial_it() -> None:
+    numbers = ["0612345678", "+31612345678", "+49301234567", "0781234567", "12345", None]
+    frame = pl.DataFrame({"t": numbers}, schema={"t": pl.String})
+    dialled = frame.select(formats.telefoon(pl.col("t"))).to_series().to_list()
+    assert dialled == [
+        "06 12345678",
+        "06 12345678",
+        "0049 30 1234567",
+        "078 123 4567",
+        "12 345",
+        None,
+    ]
+
+
+NUMBERS = st.sampled_from(["0612345678", "+31 6 1234 5678", "0049301234567", "07812", "x-1", ""])
+
+
+@given(st.lists(st.one_of(st.none(), NUMBERS), max_size=30))
+def test_a_column_of_numbers_reads_as_each_number_alone(numbers: list[str | None]) -> None:
+    """Formatted once per distinct number, as each would be on its own; nulls stay null."""
+    frame = pl.DataFrame({"t": numbers}, schema={"t": pl.String})
+    column = frame.select(formats.telefoon(pl.col("t"))).to_series()
+    alone = [pl.select(formats.telefoon(pl.lit(n, pl.String))).item() for n in numbers]
+    assert column.to_list() == alone

@@ -2,7 +2,10 @@
 
 from datetime import date
 
+import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from vsig import messages, schemas
 from vsig.config import Layout
@@ -67,3 +70,10 @@ def test_the_numbers_in_a_reason_come_along() -> None:
 
 def test_a_reason_without_a_translation_stays_as_it_is() -> None:
     assert messages.in_dutch("something new") == "something new"
+
+
+@given(st.lists(st.sampled_from([*ROW_AND_FILE_REASONS, "something new", None]), max_size=40))
+def test_a_column_of_reasons_reads_as_each_reason_alone(reasons: list[str | None]) -> None:
+    """Each distinct reason is translated once, as it would be on its own."""
+    column = messages.in_dutch_all(pl.Series(reasons, dtype=pl.String))
+    assert column.to_list() == [None if r is None else messages.in_dutch(r) for r in reasons]

@@ -10,6 +10,8 @@ ingest and the sheets can give to a translation.
 import re
 from typing import Final
 
+import polars as pl
+
 from vsig.rules.events import (
     REJECT_BEFORE_OPENING,
     REJECT_NO_REQUEST,
@@ -145,3 +147,11 @@ def in_dutch(reason: str) -> str:
         if found:
             return found.expand(dutch)
     return reason
+
+
+def in_dutch_all(reasons: pl.Series) -> pl.Series:
+    """`in_dutch` of each reason, each distinct one translated once: a file's rejects say a
+    few reasons many times."""
+    distinct = reasons.drop_nulls().unique()
+    dutch = pl.Series([in_dutch(r) for r in distinct], dtype=pl.String)
+    return reasons.replace_strict(distinct, dutch, default=None, return_dtype=pl.String)

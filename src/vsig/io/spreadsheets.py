@@ -132,7 +132,7 @@ def _afgewezen(result: Ingested) -> pl.DataFrame:
         return pl.DataFrame(
             {"signaalpartner": [partner], "bestand": [bestand], "afwijzing": [reason]}
         )
-    said = pl.Series([messages.in_dutch(r) for r in result.rejects["reden"]], dtype=pl.String)
+    said = messages.in_dutch_all(result.rejects["reden"])
     return (
         result.rejects.with_columns(reden=said)
         .group_by("regelnummer")

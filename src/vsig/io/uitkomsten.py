@@ -300,7 +300,7 @@ def _letter(column: int) -> str:
 def in_dutch(rejects: pl.DataFrame) -> pl.DataFrame:
     """Rejects (schemas.REJECTS) of a sheet with their reasons in Dutch, each column as
     the sheet names it."""
-    said = pl.Series([messages.in_dutch(r) for r in rejects["reden"]], dtype=pl.String)
+    said = messages.in_dutch_all(rejects["reden"])
     return rejects.with_columns(reden=said, kolom=pl.col("kolom").replace(CONTRACT_NAMES))
 
 

@@ -63,9 +63,13 @@ def households(cases_: pl.DataFrame, brp: pl.DataFrame, case_signals: pl.DataFra
             *(pl.col(c).first() for c in ADDRESS_COLUMNS),
         )
     )
-    contact = case_signals.group_by("zaak_id").agg(
-        telefoonnummers=telefoon(pl.col("telefoonnummer")).drop_nulls().unique().sort(),
-        emails=pl.col("email").drop_nulls().unique().sort(),
+    contact = (
+        case_signals.with_columns(telefoon(pl.col("telefoonnummer")))
+        .group_by("zaak_id")
+        .agg(
+            telefoonnummers=pl.col("telefoonnummer").drop_nulls().unique().sort(),
+            emails=pl.col("email").drop_nulls().unique().sort(),
+        )
     )
     return residents.join(contact, on="zaak_id", how="left").sort("zaak_id")
 

@@ -129,8 +129,16 @@ def telefoon(number: pl.Expr) -> pl.Expr:
     from the Netherlands, grouped by spaces, so a spreadsheet reading the CSV keeps it as
     text (leading zero and all) and a `+` never reads as the start of a formula. A number
     that is no valid phone number stays as its partner wrote it, but digits alone are split
-    after the second (`06 75016726`), for the same spreadsheet."""
-    return number.map_elements(_dialled, return_dtype=pl.String, skip_nulls=True)
+    after the second (`06 75016726`), for the same spreadsheet. For a whole column (not per
+    group): each distinct number is parsed once, as a household's number recurs on every
+    signal of its creditors."""
+    return number.map_batches(_dialled_all, return_dtype=pl.String)
+
+
+def _dialled_all(numbers: pl.Series) -> pl.Series:
+    distinct = numbers.drop_nulls().unique()
+    dialled = pl.Series([_dialled(n) for n in distinct], dtype=pl.String)
+    return numbers.replace_strict(distinct, dialled, default=None, return_dtype=pl.String)
 
 
 def _dialled(number: str) -> str:
