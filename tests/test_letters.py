@@ -136,6 +136,9 @@ def test_each_part_is_split_off_where_it_begins_numbered_and_ends_with_the_share
     hashed as written."""
     (layout,) = layouts(tmp_path, 1)
     written = pdf.lay_out([layout], CREATED)
+    # What was laid out once for them is let go once they are saved: a long process (the
+    # nights of a test, say) keeps none of it.
+    assert pdf._back.cache_info().currsize == pdf._numbers.cache_info().currsize == 0
     assert [written[p].pages for p in layout.parts] == [2, 2, 3]
     assert written[layout.whole].pages == 7
     whole = [" ".join(p.extract_text().split()) for p in PdfReader(layout.whole).pages]

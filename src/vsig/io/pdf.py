@@ -128,9 +128,13 @@ def lay_out(
     workers = os.cpu_count() or 1
     crew = _Workers(tick, written)
     if workers == 1 or sum(len(layout.parts) for layout in layouts) < PARALLEL_FROM:
-        for layout in layouts:
-            for path, result in _lay_out_one(layout, created):
-                crew.one_written(path, result, {layout.whole})
+        try:
+            for layout in layouts:
+                for path, result in _lay_out_one(layout, created):
+                    crew.one_written(path, result, {layout.whole})
+        finally:  # every document that took their pages is saved: a long process keeps none
+            _back.cache_clear()
+            _numbers.cache_clear()
         return written
     with ThreadPoolExecutor(workers) as pool:
         try:
