@@ -164,25 +164,23 @@ def test_each_part_is_split_off_where_it_begins_numbered_and_ends_with_the_share
 
 
 @pytest.mark.parametrize("in_workers", [False, True])
-@pytest.mark.parametrize("marks", [2, 4])
+@pytest.mark.parametrize("marks", [2, 4, 3])
 def test_a_source_that_does_not_bookmark_each_part_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_workers: bool, marks: int
 ) -> None:
+    """Too few bookmarks, one too many (on the second page of the last part), or as many
+    as parts but two on one page (the second part's on the page of the first)."""
     if in_workers:
         monkeypatch.setattr(pdf, "PARALLEL_FROM", 0)
     (layout,) = layouts(tmp_path, 1, marks=min(marks, 3))
-    if marks == 4:  # a fourth bookmark, on the second page of the last part
-        layout = pdf.Layout(
-            partial(
-                str,
-                layout.source().replace(
-                    "#pagebreak()", "#pagebreak()#heading(bookmarked: true)[X]"
-                ),
-            ),
-            layout.whole,
-            layout.parts,
-            layout.paging,
-        )
+    source = layout.source()
+    if marks == 4:
+        source = source.replace("#pagebreak()", "#pagebreak()#heading(bookmarked: true)[X]")
+    if marks == 3:
+        mark = "#place(hide(heading(bookmarked: true)[Deel]))"
+        first, rest = source.split("]\n#page[", 1)
+        source = first + mark + "]\n#page[" + rest.replace(mark, "", 1)
+    layout = pdf.Layout(partial(str, source), layout.whole, layout.parts, layout.paging)
     with pytest.raises(pdf.LayoutError, match=rf"geheel-0\.pdf: the source marks {marks} begin"):
         pdf.lay_out([layout, layout], CREATED)
     assert not any(part.exists() for part in layout.parts)

@@ -43,6 +43,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache, partial
+from itertools import pairwise
 from pathlib import Path
 from typing import IO, Final, NamedTuple
 
@@ -205,7 +206,11 @@ def _paged(document: pikepdf.Pdf, layout: Layout, created: datetime) -> list[int
     where the parts now end. The bookmarks that marked the parts are removed: a print file
     needs none."""
     starts = _bookmarked(document)
-    if len(starts) != len(layout.parts) or starts[:1] not in ([], [0]):
+    if (
+        len(starts) != len(layout.parts)
+        or starts[:1] not in ([], [0])
+        or any(later <= earlier for earlier, later in pairwise(starts))
+    ):
         raise LayoutError(
             f"{layout.whole.name}: the source marks {len(starts)} beginnings of parts, for "
             f"{len(layout.parts)} parts, with a bookmark on the first page of each"
@@ -236,14 +241,17 @@ def _paged(document: pikepdf.Pdf, layout: Layout, created: datetime) -> list[int
 
 
 def _bookmarked(document: pikepdf.Pdf) -> list[int]:
-    """The pages the outline's entries point to, in its order; the outline is removed."""
+    """The pages the outline's entries point to, in its order (-1 for an entry that points
+    to no page of the document); the outline is removed."""
     if "/Outlines" not in document.Root:
         return []
     index = {page.obj.objgen: n for n, page in enumerate(document.pages)}
     pages = []
     entry = document.Root.Outlines.get("/First")
     while entry is not None:
-        pages.append(index[entry.Dest[0].objgen])
+        where = entry.get("/Dest")
+        page = where[0] if isinstance(where, pikepdf.Array) and len(where) else None
+        pages.append(index.get(page.objgen, -1) if isinstance(page, pikepdf.Dictionary) else -1)
         entry = entry.get("/Next")
     del document.Root.Outlines
     if document.Root.get("/PageMode") == "/UseOutlines":
