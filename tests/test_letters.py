@@ -212,6 +212,7 @@ def pdf_a_2b(path: Path) -> None:
             assert xmp["pdfaid:part"] == "2"
             assert xmp["pdfaid:conformance"] == "B"
             assert xmp["dc:title"] == str(document.docinfo["/Title"])
+            assert xmp.get(pdf.PAGE_COUNT) in (None, str(len(document.pages)))
         (intent,) = document.Root.OutputIntents
         assert intent.S == "/GTS_PDFA1"
         assert intent.DestOutputProfile.N == 3
@@ -277,6 +278,32 @@ def test_a_source_that_cannot_be_made_fails_with_its_own_error(
         pdf.lay_out([good, bad], CREATED)
 
 
+def test_a_last_page_that_runs_onto_a_second_is_refused(tmp_path: Path) -> None:
+    """vsig adds one page: the rest of a longer one would be lost without a word."""
+    (layout,) = layouts(tmp_path, 1)
+    long = pdf.Paging(PAGING.number, PAGING.back + "#lorem(600)\n")
+    with pytest.raises(pdf.LayoutError, match="the last page every letter shares runs to 8 pages"):
+        pdf.lay_out([pdf.Layout(layout.source, layout.whole, layout.parts, long)], CREATED)
+
+
+def test_the_first_failure_stops_the_letters_still_to_come(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A template that fails in the first batch fails the night then, not after every
+    other batch of the night was laid out."""
+    monkeypatch.setattr(pdf, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(pdf, "BATCH", 3)  # a batch per document
+
+    def refused() -> str:
+        raise PermissionError("the sandbox says no")
+
+    good = layouts(tmp_path, 12)
+    bad = pdf.Layout(refused, tmp_path / "slecht.pdf", good[0].parts, PAGING)
+    with pytest.raises(PermissionError):
+        pdf.lay_out([bad, *good], CREATED)
+    assert sum(layout.whole.exists() for layout in good) < len(good)
+
+
 def test_the_letters_benchmark_runs(tmp_path: Path) -> None:
     """A smoke test at a tiny scale; the figures themselves come from a run by hand."""
     out = tmp_path / "letters.json"
@@ -288,9 +315,9 @@ def test_the_letters_benchmark_runs(tmp_path: Path) -> None:
     )
     figures = json.loads(out.read_text())
     assert figures["letters"] == 4
-    # The first four are letters with the local offer, the first urgent: two pages of
-    # their own each, then the last page.
-    assert figures["pages"] == 12
+    # The first four are letters with the local offer and a page of their own; the two with
+    # two debts (the first also urgent) run onto a second. Each ends with the last page.
+    assert figures["pages"] == 10
     assert figures["letters_per_second"] > 0
     assert figures["ms_per_letter_in_one_process"]["typst: lay out and export"] > 0
 

@@ -38,7 +38,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
@@ -63,6 +63,10 @@ SOURCE_NAME: Final = "opmaak.typ"
 CATALOGUE: Final = ("/Metadata", "/OutputIntents", "/Lang", "/ViewerPreferences")
 """What a part takes from its whole besides the pages: the XMP metadata that declares
 PDF/A-2b, the output intent PDF/A requires, the language and how a viewer titles it."""
+
+
+PAGE_COUNT: Final = "{http://ns.adobe.com/xap/1.0/t/pg/}NPages"
+"""XMP's `xmpTPg:NPages`."""
 
 
 class LayoutError(ValueError):
@@ -140,24 +144,30 @@ def lay_out(
     with ThreadPoolExecutor(workers) as pool:
         try:
             batches = [pool.submit(crew.compile, b, created) for b in _batches(layouts)]
-            failures = [f for f in map(_awaited, batches) if f]
+            failure = _first_failure(batches)
         except BaseException:  # Ctrl-C: the workers stop now, not after their batches
             pool.shutdown(wait=False, cancel_futures=True)
             crew.stop()
             raise
-    if failures:
-        raise failures[0]
+        if failure is not None:  # the night fails now, not after laying out the rest
+            pool.shutdown(wait=False, cancel_futures=True)
+            crew.stop()
+    if failure is not None:
+        raise failure
     return written
 
 
-def _awaited(batch: "Future[Exception | None]") -> Exception | None:
-    """A batch's outcome, waited for in short spells: a wait without end let a Ctrl-C that
-    came in meanwhile wait for the batch to be done (5 s) before it could stop the run."""
-    while True:
-        try:
-            return batch.result(timeout=0.2)
-        except TimeoutError:
-            continue
+def _first_failure(batches: "list[Future[Exception | None]]") -> Exception | None:
+    """The first batch to fail, or none once all are done; waited for in short spells: a
+    wait without end let a Ctrl-C that came in meanwhile wait for a batch to be done (5 s)
+    before it could stop the run."""
+    pending = set(batches)
+    while pending:
+        done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+        for batch in sorted(done, key=batches.index):
+            if (failed := batch.result()) is not None:
+                return failed
+    return None
 
 
 def concatenate(wholes: list[Path], target: Path) -> str:
@@ -192,6 +202,11 @@ def _lay_out_one(layout: Layout, created: datetime) -> Iterator[tuple[Path, Writ
         source.unlink()
     with pikepdf.open(io.BytesIO(whole)) as document:
         ends = _paged(document, layout, created)
+        # Typst counted the pages before vsig added some, and a part is fewer: the count
+        # is optional, and a wrong one worse than none.
+        with document.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
+            if PAGE_COUNT in xmp:
+                del xmp[PAGE_COUNT]
         whole = _saved(document, document.pdf_version)
         yield layout.whole, Written(ends[-1] if ends else 0, _write(layout.whole, whole))
         start = 0
@@ -270,7 +285,7 @@ def _numbers(
 ) -> tuple[pikepdf.Pdf, pikepdf.Object]:
     """`_number`, laid out once per process, with its PDF: kept open, as qpdf copies the
     form only when a document that took it is saved."""
-    laid = pikepdf.open(io.BytesIO(_laid(paging.number, created, pagina=str(page), van=str(of))))
+    laid = _one_page(_laid(paging.number, created, pagina=str(page), van=str(of)), "page number")
     return laid, laid.pages[0].as_form_xobject()
 
 
@@ -278,7 +293,7 @@ def _numbers(
 def _back(paging: Paging, of: int, created: datetime) -> pikepdf.Pdf:
     """The back page as page `of` of `of`, laid out and numbered once per process: a PDF
     of its own for each number, as a page copied in twice from one PDF is one page."""
-    back = pikepdf.open(io.BytesIO(_laid(paging.back, created)))
+    back = _one_page(_laid(paging.back, created), "last page")
 
     def number(page: int, of: int) -> pikepdf.Object:
         return back.copy_foreign(_number(paging, page, of, created))
@@ -299,6 +314,14 @@ def _lay_over(
     page.Resources.XObject[name] = form(number, of)
     page.contents_add(b"q\n", prepend=True)
     page.contents_add(b"Q\n" + name.unparse() + b" Do\n")
+
+
+def _one_page(laid: bytes, what: str) -> pikepdf.Pdf:
+    """`laid` as a PDF of one page: a longer one would be cut off where vsig takes its page."""
+    document = pikepdf.open(io.BytesIO(laid))
+    if len(document.pages) != 1:
+        raise LayoutError(f"the {what} every letter shares runs to {len(document.pages)} pages")
+    return document
 
 
 def _laid(source: str, created: datetime, **inputs: str) -> bytes:
