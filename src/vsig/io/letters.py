@@ -226,13 +226,9 @@ def paging(config: "Config", templates: Path = BRIEVEN) -> pdf.Paging:
     """The page numbers and the last page vsig adds to every letter. Templates without
     them (a run's archive from an older vsig) are refused, as their letters would not
     mark where each begins."""
-    missing = [
-        name for name in (BACK, PAGE_NUMBER) if not (templates / f"{name}{SUFFIX}").is_file()
-    ]
-    if missing:
-        raise pdf.LayoutError(
-            f"{templates.name}: no {missing[0]}{SUFFIX}, the last page of every letter"
-        )
+    for name in (BACK, PAGE_NUMBER):
+        if not (templates / f"{name}{SUFFIX}").is_file():
+            raise pdf.LayoutError(f"{templates.name}: no {name}{SUFFIX}, which every letter needs")
     environment = _environment(templates)
     return pdf.Paging(
         number=environment.get_template(f"{PAGE_NUMBER}{SUFFIX}").render(),
@@ -294,9 +290,8 @@ def write(
     work = folder / LAYOUTS
     work.mkdir(parents=True, exist_ok=True)
     (folder / "print").mkdir(exist_ok=True)
-    paged = paging(config, templates)
     layouts = {
-        name: _layouts(folder, name, members, config, templates, paged)
+        name: _layouts(folder, name, members, config, templates)
         for name, members in batches.items()
     }
     every = [layout for parts in layouts.values() for layout in parts]
@@ -311,15 +306,11 @@ def write(
 
 
 def _layouts(
-    folder: Path,
-    name: str,
-    members: list[Brief],
-    config: "Config",
-    templates: Path,
-    paged: pdf.Paging,
+    folder: Path, name: str, members: list[Brief], config: "Config", templates: Path
 ) -> list[pdf.Layout]:
     """A print file's letters in parts of `PER_LAYOUT`: laid out under `LAYOUTS` to be
     joined, or as the print file itself when they fit in one."""
+    paged = paging(config, templates)
     parts = [members[start : start + PER_LAYOUT] for start in range(0, len(members), PER_LAYOUT)]
     printed = folder / name
     return [
