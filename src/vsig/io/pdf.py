@@ -462,15 +462,15 @@ class _Feeder(threading.Thread):
 
     def run(self) -> None:
         assert self.worker.stdin is not None
-        with self.worker.stdin:
-            try:
+        try:
+            with self.worker.stdin:  # closing it flushes, which a stopped worker refuses too
                 for frame in _frames(self.batch):
                     self.worker.stdin.write(frame)
-            except BrokenPipeError:  # the worker ended: its exit code says why
-                pass
-            except Exception as error:
-                self.failed = error
-                self.worker.kill()
+        except BrokenPipeError:  # the worker ended or was stopped: its exit code says why
+            pass
+        except Exception as error:  # handed to the thread that waits for the worker
+            self.failed = error
+            self.worker.kill()
 
 
 def _batches(layouts: list[Layout]) -> list[list[Layout]]:
