@@ -78,6 +78,7 @@ def delivery(
         .sort(*key, "zaak_id")
     }
     per_case = {name: _by_case(rows[name]) for name in PER_CASE}
+    nothing = {name: rows[name].clear() for name in PER_CASE}  # a case without such rows
     organisation: dict[str, Any] = {"naam": cbs.organisatie, "contactpersonen": cbs.contactpersonen}
     if cbs.kvk_nummer:
         organisation["kvk-nummer"] = cbs.kvk_nummer
@@ -93,7 +94,7 @@ def delivery(
             "vroegsignaalzaken": [
                 _zaak(
                     row,
-                    {n: per_case[n].get(row["zaak_id"], rows[n].clear()) for n in PER_CASE},
+                    {n: per_case[n].get(row["zaak_id"], nothing[n]) for n in PER_CASE},
                     start,
                     end,
                 )
