@@ -23,6 +23,7 @@ from .street import KNOWN, NIGHT_1, NIGHT_2, RESIDENTS, night_1_signals, night_2
 
 VSIG = str(Path(sys.executable).parent / "vsig")
 CRASH_POINTS = (
+    "exports",
     "outputs",
     "before-commit",
     "after-commit",

@@ -366,6 +366,8 @@ def _with_progress(work: Callable[[nightly.Progress], Summary], quiet: bool) -> 
     nothing under cron or with --json."""
     from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+    from vsig.night import nightly
+
     if quiet or not err.is_terminal:
         return work(lambda _stage, _done, _total: None)
     columns = (
@@ -379,8 +381,8 @@ def _with_progress(work: Callable[[nightly.Progress], Summary], quiet: bool) -> 
 
         def report(stage: str, done: int, total: int) -> None:
             if stage not in stages:
-                for earlier in stages.values():  # a stage ends when the next starts
-                    finished = bar.tasks[earlier].total or 1
+                for earlier in () if stage in nightly.BESIDE else stages.values():
+                    finished = bar.tasks[earlier].total or 1  # ended by the next stage
                     bar.update(earlier, total=finished, completed=finished)
                 stages[stage] = bar.add_task(stage, total=None, count="", rate="")
             if total:

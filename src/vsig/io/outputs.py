@@ -14,6 +14,7 @@ exports/termijnen.csv             what the open cases owe that is due soon or la
 exports/terugmelding/<partner>.csv  each creditor's feedback
 """
 
+import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import date
@@ -24,6 +25,7 @@ import polars as pl
 from vsig.config import Config
 from vsig.contracts import CASES_CSV, SIGNALS_CSV
 from vsig.io import berichten, letters, spreadsheets, uitkomsten
+from vsig.io.files import crash_point
 from vsig.io.ingest import Ingested
 from vsig.io.sources import WORKBOOK, rejects_of
 from vsig.night.tonight import Tonight
@@ -40,10 +42,11 @@ def write(
     letter_templates: Path,
     stage: Callable[[str], AbstractContextManager[Callable[[int, int], None]]],
 ) -> dict[Path, str]:
-    """Every output of the night under `folder`; the letters inside `stage("brieven")`,
-    told each letter written; `messages` the e-mails and SMS booked tonight, with their
-    text (`io.berichten.rendered`). Returns the SHA-256 of every PDF, taken as it was
-    written."""
+    """Every output of the night under `folder`: the letters inside `stage("brieven")`,
+    told each letter written, and meanwhile, in a thread, the exports inside
+    `stage("exports")`, told each file written; `messages` the e-mails and SMS booked
+    tonight, with their text (`io.berichten.rendered`). Returns the SHA-256 of every PDF,
+    taken as it was written."""
     signals, routed, actions = tonight.signals, tonight.routed, tonight.actions
     spreadsheets.write_csv(
         signals.select(SIGNALS_CSV).sort("signaalpartner", "signaal_id", "zaak_id"),
@@ -55,10 +58,6 @@ def write(
             spreadsheets.write_csv(
                 _in_their_words(result), folder / rejects_of(result.source.relative)
             )
-    for organisatie, rejects in _sheet_rejects(tonight.inputs.events, config).items():
-        where = "sdd" if organisatie == SDD else "gemeente"
-        path = folder / "exports" / where / f"{organisatie}-uitkomsten-afgewezen.csv"
-        spreadsheets.write_for_people(rejects, path, day)
     # Tonight's routed cases, for letters and municipalities, the cases with a call on the
     # worklist, and those reminded tonight: whose households, debts and letters the
     # people's files show.
@@ -67,14 +66,53 @@ def write(
     )
     households = tonight.households.join(shown, on="zaak_id", how="semi")
     schulden = tonight.schulden.join(shown, on="zaak_id", how="semi")
-    verstuurd = tonight.verstuurd
-    with stage("brieven") as tick:
+
+    def exported(stopped: Callable[[], bool]) -> None:
+        with stage("exports") as tick:
+            files = exports_for_people(tonight, households, schulden, config, day)
+            for done, (path, rows, outcomes) in enumerate(files, start=1):
+                if stopped():
+                    return
+                spreadsheets.write_for_people(rows, folder / path, day, outcomes)
+                crash_point("exports")
+                tick(done, len(files))
+
+    # The letter workers keep both cores busy but for the moments they wait on this
+    # process (their sources, joining the print files); the exports, mostly XlsxWriter's
+    # Python, fill those moments. Joined before the letters' index is written.
+    with _Beside(exported) as beside, stage("brieven") as tick:
+        beside.start()
         briefs = letters.letters_for(
             tonight.letters, actions, tonight.open_now, households, tonight.owed, config, day
         )
         written = letters.write(folder / "letters", briefs, config, day, letter_templates, tick)
     spreadsheets.write_csv(written.index, folder / "letters" / "index.csv")
     spreadsheets.write_csv(berichten.index(messages), folder / "berichten" / "index.csv")
+    return written.sha256
+
+
+Export = tuple[Path, pl.DataFrame, uitkomsten.Outcomes | None]
+"""Where a file for people goes (under the night's folder), its rows, and the sheets of
+outcomes its workbook carries."""
+
+
+def exports_for_people(
+    tonight: Tonight,
+    households: pl.DataFrame,
+    schulden: pl.DataFrame,
+    config: Config,
+    day: date,
+) -> list[Export]:
+    """The CSV files, each with its workbook, that municipalities, the SDD and the creditors
+    act on; `households` and `schulden` those of the cases they show."""
+    signals, routed, actions = tonight.signals, tonight.routed, tonight.actions
+    files: list[Export] = []
+    for organisatie, rejects in _sheet_rejects(tonight.inputs.events, config).items():
+        where = "sdd" if organisatie == SDD else "gemeente"
+        files.append(
+            (Path("exports", where, f"{organisatie}-uitkomsten-afgewezen.csv"), rejects, None)
+        )
+    verstuurd = tonight.verstuurd
     te_doen = exports.te_doen(tonight.owed, config)
     per_gemeente = exports.gemeente_exports(
         routed,
@@ -89,31 +127,58 @@ def write(
     )
     sheets = outcome_sheets(tonight, config)
     for code, rows in per_gemeente.items():
-        path = folder / "exports" / "gemeente" / f"{code}.csv"
-        spreadsheets.write_for_people(rows, path, day, (sheets[code], code, None))
+        files.append((Path("exports", "gemeente", f"{code}.csv"), rows, (sheets[code], code, None)))
     visits = exports.huisbezoeken(tonight.visits, tonight.households, config, day)
     for code, rows in visits.items():
-        path = folder / "exports" / "huisbezoeken" / f"{code}.csv"
-        spreadsheets.write_for_people(rows, path, day)
+        files.append((Path("exports", "huisbezoeken", f"{code}.csv"), rows, None))
     calls = exports.bellijst(tonight.calls, te_doen, households, schulden, verstuurd, config, day)
-    path = folder / "exports" / "sdd" / "bellijst.csv"
     twijfel = exports.twijfel(tonight.waiting, config)
-    spreadsheets.write_for_people(calls, path, day, (sheets[SDD], SDD, twijfel))
-    undelivered = exports.niet_aangekomen(tonight.niet_aangekomen, tonight.households)
-    spreadsheets.write_for_people(undelivered, folder / "exports" / "sdd" / "berichten.csv", day)
-    unmatched = exports.niet_gekoppeld(signals)
-    spreadsheets.write_for_people(unmatched, folder / "exports" / "sdd" / "niet_gekoppeld.csv", day)
-    in_shv = exports.schuldhulpverlening(signals)
-    path = folder / "exports" / "sdd" / "schuldhulpverlening.csv"
-    spreadsheets.write_for_people(in_shv, path, day)
-    deadlines = exports.termijnen(tonight.deadlines, config)
-    spreadsheets.write_for_people(deadlines, folder / "exports" / "termijnen.csv", day)
+    sdd = Path("exports", "sdd")
+    files += [
+        (sdd / "bellijst.csv", calls, (sheets[SDD], SDD, twijfel)),
+        (
+            sdd / "berichten.csv",
+            exports.niet_aangekomen(tonight.niet_aangekomen, tonight.households),
+            None,
+        ),
+        (sdd / "niet_gekoppeld.csv", exports.niet_gekoppeld(signals), None),
+        (sdd / "schuldhulpverlening.csv", exports.schuldhulpverlening(signals), None),
+        (Path("exports", "termijnen.csv"), exports.termijnen(tonight.deadlines, config), None),
+    ]
     refused = spreadsheets.afwijzingen(tonight.inputs.consumed)
     feedback = exports.terugmeldingen(signals, tonight.decisions, refused, config, day)
     for partner, rows in feedback.items():
-        path = folder / "exports" / "terugmelding" / f"{partner}.csv"
-        spreadsheets.write_for_people(rows, path, day)
-    return written.sha256
+        files.append((Path("exports", "terugmelding", f"{partner}.csv"), rows, None))
+    return files
+
+
+class _Beside(threading.Thread):
+    """Work in a thread beside the block it guards: started inside it, and waited for when
+    it ends. A block that fails tells the work to stop at its next step (it would write on
+    into a folder that is being removed) and waits for that; work that fails raises its
+    error when the block ends well."""
+
+    def __init__(self, work: Callable[[Callable[[], bool]], None]) -> None:
+        super().__init__(daemon=True)  # a second Ctrl-C ends the process all the same
+        self.work, self.stopping = work, threading.Event()
+        self.failed: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.work(self.stopping.is_set)
+        except BaseException as error:  # handed to the thread that waits for it
+            self.failed = error
+
+    def __enter__(self) -> "_Beside":
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is not None:
+            self.stopping.set()
+        if self.ident is not None:
+            self.join()
+        if kind is None and self.failed is not None:
+            raise self.failed
 
 
 def _in_their_words(result: Ingested) -> pl.DataFrame:

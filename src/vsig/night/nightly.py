@@ -37,9 +37,12 @@ from vsig.privacy import erasure, retention
 from vsig.privacy.purge_log import counted
 from vsig.rules import keuzes, lifecycle
 
-STAGES: Final = (*COMPUTED, "uitvoer", "brieven", "vastleggen")
+STAGES: Final = (*COMPUTED, "uitvoer", "brieven", "exports", "vastleggen")
+BESIDE: Final = ("exports",)
+"""Stages that run beside the one begun before them (the exports beside the letters)."""
 Progress = Callable[[str, int, int], None]
-"""Told each stage as it starts (`stage, 0, 0`), then how far a long one is (`done, total`)."""
+"""Told each stage as it starts (`stage, 0, 0`), then how far a long one is (`done, total`);
+from more than one thread while a stage runs `BESIDE` another."""
 
 
 def run_night(
