@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -34,7 +35,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jwt.api_jws import PyJWS
 
-from vsig.reporting.serve import MAX_BODY
+from vsig.reporting.serve import MAX_BODY, page
 
 from .conftest import REPO, free_port
 from .scenario import Home, Resident, make_bsn
@@ -122,7 +123,13 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    root = tmp_path_factory.mktemp("serve")
+    with serving(tmp_path_factory.mktemp("serve")) as running:
+        yield running
+
+
+@contextmanager
+def serving(root: Path) -> Iterator[Server]:
+    """`vsig serve` on a home of one night: three signals of November."""
     chain = throwaway_chain(root)
     settings = {"signing_key": str(root / "signing-key.pem"),
                 "signing_chain": str(root / "signing-chain.pem"), "kid": KID,
@@ -141,10 +148,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             stdout=subprocess.DEVNULL, stderr=stderr, text=True,
         )  # fmt: skip
     running = Server(f"http://127.0.0.1:{port}", chain, process, log, home)
-    started(running.url, process, log)
-    yield running
-    process.send_signal(signal.SIGTERM)
-    process.wait(timeout=30)
+    try:
+        started(running.url, process, log)
+        yield running
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
 
 
 def started(url: str, process: subprocess.Popen[str], log: Path, **client: Any) -> None:
@@ -423,6 +432,43 @@ def test_each_request_is_logged_without_personal_data(server: Server) -> None:
         assert person.bsn not in logged
         assert person.geslachtsnaam not in logged
     assert os.environ.get("VSIG_SECRET") is None or os.environ["VSIG_SECRET"] not in logged
+
+
+def test_a_period_is_built_once_until_the_state_changes(tmp_path: Path) -> None:
+    """Asked again, a period is answered from the delivery built for it; a night, or a
+    resident forgotten, changes the state, and the next answer is built from the new one."""
+    with serving(tmp_path) as server:
+        first = server.post(NOVEMBER)
+        again = server.post(NOVEMBER | {"page": 1, "pageSize": 2})
+        assert again.json()["gegevens"] == page(first.json()["gegevens"], 1, 2)
+        assert _built(server) == 1
+        later = date(2026, 11, 3)
+        newcomer = Resident(make_bsn(964), "Vierde", date(1973, 1, 1), "3311AB", 4)
+        server.home.registers(later, [*PEOPLE, newcomer])
+        server.home.signals(
+            "VGZ", later, [newcomer.signal("G-9", "650.00", later, bsn=newcomer.bsn)]
+        )
+        assert server.home.run(later).exit_code == 0
+        assert _signals(server.post(NOVEMBER)) == 4
+        assert _built(server) == 2
+        forgotten = server.home.vsig("forget", "--bsn", newcomer.bsn, "--date", str(later))
+        assert forgotten.exit_code == 0, forgotten.output
+        assert _signals(server.post(NOVEMBER)) == 3
+        assert _built(server) == 3
+        server.post(NOVEMBER)
+        assert _built(server) == 3
+
+
+def _built(server: Server) -> int:
+    time.sleep(0.2)  # the log line is written as the answer goes out
+    return server.log.read_text().count("the delivery of 2026-11-01..2026-11-30 built")
+
+
+def _signals(response: httpx.Response) -> int:
+    assert response.status_code == 200, response.text
+    return sum(
+        len(levering["vroegsignalen"]) for levering in response.json()["gegevens"]["leveringen"]
+    )
 
 
 def tls_files(folder: Path) -> tuple[x509.Certificate, Path, Path, Path, tuple[str, str]]:

@@ -3,7 +3,8 @@
 `POST /gegevens` answers with `{"gegevens": <Uitwisselmodel v1.2>, "paginering": …}` for the
 period asked, signed (`signing.py`). It holds the state's lock only while it copies the
 state, then reads the copy, so a night waits on no request; while a night holds the lock
-longer than a request may wait, it answers 503.
+longer than a request may wait, it answers 503. A period's delivery is built once for the
+state as it is, and its pages are slices of it (`Deliveries`).
 Errors are RFC 9457 problem+json; a route or method that is not there answers as an FSC
 inway would, with `Fsc-Error-Code`. Authentication is the FSC inway's: the server binds to
 127.0.0.1 unless told otherwise, and can demand a client certificate (docs/cbs.md).
@@ -13,7 +14,9 @@ import asyncio
 import json
 import logging
 import math
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -32,6 +35,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from vsig.config import Config
 from vsig.io.home import Home
 from vsig.io.state.lock import LockedError
+from vsig.io.state.store import Store
 from vsig.reporting import cbs, signing
 from vsig.reporting.signing import Signer
 
@@ -96,11 +100,13 @@ def application(
 ) -> Starlette:
     """The ASGI app; `today` decides the default period (the month before)."""
 
+    deliveries = Deliveries(home, config)
+
     async def gegevens(request: Request) -> Response:
         started = time.perf_counter()
         body = await _body(request)
         asked = _asked(body, request.headers.get("digest"), config, today())
-        delivery = await run_in_threadpool(_delivery, home, config, asked)
+        delivery = await run_in_threadpool(deliveries.of, asked.start, asked.end)
         answer, records = _answer(delivery, asked)
         payload = json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         log.info(
@@ -218,13 +224,48 @@ def _asked(body: bytes, sent_digest: str | None, config: Config, today: date) ->
     return Asked(start, end, request.page, request.pageSize)
 
 
-def _delivery(home: Home, config: Config, asked: Asked) -> dict[str, Any]:
-    try:
-        return cbs.read_delivery(home, config, asked.start, asked.end, wait=NIGHT_WAIT)[0]
-    except LockedError:
-        raise ProblemError(
-            503, "Nachtelijke verwerking bezig", "a night is being processed", retry_after=600
-        ) from None
+class Deliveries:
+    """The delivery of each period asked lately, built once for the state as it is: a
+    further page is a slice of it, not another copy of the state and another build. All
+    are let go when the state changes (a night, a purge, a forget), so none is ever older
+    than the state; the DDAS documentation would allow a day."""
+
+    KEPT: Final = 2
+    """Periods kept: the one CBS pulls page by page, and one more asked between its pages.
+    A period of a million signals is some gigabytes in memory."""
+
+    def __init__(self, home: Home, config: Config) -> None:
+        self.home, self.config = home, config
+        self.lock = threading.Lock()  # one build at a time: two would hold two deliveries
+        self.state: tuple[object, ...] = ()
+        self.built: OrderedDict[tuple[date, date], dict[str, Any]] = OrderedDict()
+
+    def of(self, start: date, end: date) -> dict[str, Any]:
+        """The delivery of the period; 503 while a night holds the state too long."""
+        with self.lock:
+            try:
+                state = Store.fingerprint(self.home.state, NIGHT_WAIT)
+                if state != self.state:
+                    self.state = state
+                    self.built.clear()
+                if (start, end) not in self.built:
+                    began = time.perf_counter()
+                    # Read after the fingerprint: a delivery is never older than its key.
+                    read = cbs.read_delivery(self.home, self.config, start, end, NIGHT_WAIT)
+                    self.built[(start, end)] = read[0]
+                    log.info(
+                        "the delivery of %s..%s built in %.0f ms",
+                        start, end, 1000 * (time.perf_counter() - began),
+                    )  # fmt: skip
+                    while len(self.built) > self.KEPT:
+                        self.built.popitem(last=False)
+            except LockedError:
+                raise ProblemError(
+                    503, "Nachtelijke verwerking bezig", "a night is being processed",
+                    retry_after=600,
+                ) from None  # fmt: skip
+            self.built.move_to_end((start, end))
+            return self.built[(start, end)]
 
 
 def _answer(delivery: dict[str, Any], asked: Asked) -> tuple[dict[str, Any], int]:

@@ -390,6 +390,19 @@ class Store(NightQueries, PrivacyQueries, ReportQueries, AuditQueries, OutboxQue
             in_use.close()
             shutil.rmtree(scratch, ignore_errors=True)
 
+    @staticmethod
+    def fingerprint(state_dir: Path, wait: float = READER_WAIT) -> tuple[object, ...]:
+        """The state as it is now, without copying it: each of its files' identity, size
+        and last change, and the erasure generation, read under the lock (never half a run).
+        Every write to the state changes it: a night, a purge, a forget."""
+        with locked(state_dir, wait):
+            files = [state_dir / name for name in (STATE_FILE, f"{STATE_FILE}.wal")]
+            stats = [(f.name, f.stat()) for f in files if f.exists()]
+            return (
+                *((name, s.st_ino, s.st_size, s.st_mtime_ns) for name, s in stats),
+                erasure_generation(state_dir),
+            )
+
     @classmethod
     @contextmanager
     def open(cls, state_dir: Path, generation: int = 0) -> Iterator["Store"]:
