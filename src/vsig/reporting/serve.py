@@ -107,11 +107,11 @@ def application(
         body = await _body(request)
         asked = _asked(body, request.headers.get("digest"), config, today())
         delivery = await run_in_threadpool(deliveries.of, asked.start, asked.end)
-        answer, records = _answer(delivery, asked)
-        payload = json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        reply, records = answer(delivery, asked)
+        payload = json.dumps(reply, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         log.info(
             "POST /gegevens %s..%s page %s: %d vroegsignalen, %.0f ms",
-            asked.start, asked.end, answer.get("paginering", {}).get("currentPage", "-"),
+            asked.start, asked.end, reply.get("paginering", {}).get("currentPage", "-"),
             records, 1000 * (time.perf_counter() - started),
         )  # fmt: skip
         return Response(payload, media_type="application/json", headers=signer.headers(payload))
@@ -268,7 +268,7 @@ class Deliveries:
             return self.built[(start, end)]
 
 
-def _answer(delivery: dict[str, Any], asked: Asked) -> tuple[dict[str, Any], int]:
+def answer(delivery: dict[str, Any], asked: Asked) -> tuple[dict[str, Any], int]:
     """The response body and the vroegsignalen on it: paged when asked, or when there are
     more than a page may hold."""
     total = sum(len(levering["vroegsignalen"]) for levering in delivery["leveringen"])
