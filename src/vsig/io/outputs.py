@@ -160,7 +160,7 @@ class _Beside(threading.Thread):
 
     def __init__(self, work: Callable[[Callable[[], bool]], None]) -> None:
         super().__init__(daemon=True)  # a second Ctrl-C ends the process all the same
-        self.work, self.stopping = work, threading.Event()
+        self.work, self.stopping, self.finished = work, threading.Event(), threading.Event()
         self.failed: BaseException | None = None
 
     def run(self) -> None:
@@ -168,6 +168,8 @@ class _Beside(threading.Thread):
             self.work(self.stopping.is_set)
         except BaseException as error:  # handed to the thread that waits for it
             self.failed = error
+        finally:
+            self.finished.set()
 
     def __enter__(self) -> "_Beside":
         return self
@@ -175,7 +177,17 @@ class _Beside(threading.Thread):
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         if kind is not None:
             self.stopping.set()
-        if self.ident is not None:
+        if self.ident is None:
+            return
+        # Waited for by an event: a Ctrl-C in `join` marks the thread as ended while it
+        # runs on (CPython's bpo-45274 handling), and a second `join` would not wait.
+        try:
+            self.finished.wait()
+        except BaseException:  # Ctrl-C while it was waited for: it stops as well
+            self.stopping.set()
+            self.finished.wait()
+            raise
+        finally:
             self.join()
         if kind is None and self.failed is not None:
             raise self.failed
