@@ -70,12 +70,13 @@ def write(
     def exported(stopped: Callable[[], bool]) -> None:
         with stage("exports") as tick:
             files = exports_for_people(tonight, households, schulden, config, day)
-            for done, (path, rows, outcomes) in enumerate(files, start=1):
-                if stopped():
-                    return
+            files.reverse()  # taken from the end, each let go once written
+            total = len(files)
+            while files and not stopped():
+                path, rows, outcomes = files.pop()
                 spreadsheets.write_for_people(rows, folder / path, day, outcomes)
                 crash_point("exports")
-                tick(done, len(files))
+                tick(total - len(files), total)
 
     # The letter workers keep both cores busy but for the moments they wait on this
     # process (their sources, joining the print files); the exports, mostly XlsxWriter's
