@@ -1,5 +1,6 @@
 """The conductor: one night through every stage, in the order of DESIGN.md, committed whole."""
 
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -98,6 +99,63 @@ def test_letters_that_fail_stop_the_exports_before_the_run_is_removed(
     assert not list(home.data.out.iterdir())
     with Store.open(home.data.state) as db:
         assert db.run_ids() == set()
+
+
+def test_ctrl_c_while_the_run_waits_for_the_exports_stops_them_too(
+    home: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The letters are done and the run waits for the last exports when Ctrl-C comes: the
+    run ends, and the exports stop after the file in hand, before the run's folder is
+    removed. (polars' SIGINT handler restarts a wait without a timeout: it was not ended.)"""
+    laid_out, waiting = threading.Event(), threading.Event()
+    begun_after: list[Path] = []
+    write_for_people = spreadsheets.write_for_people
+    letters_write = letters.write
+
+    def interrupted(frame: pl.DataFrame, path: Path, *args: Any) -> None:
+        if waiting.is_set():
+            begun_after.append(path)
+        else:  # the first export: in hand when the letters are done and Ctrl-C comes
+            assert laid_out.wait(60)
+            time.sleep(0.3)  # the run is waiting for this thread now
+            waiting.set()
+            signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+            time.sleep(0.5)  # still writing it when the run hears the Ctrl-C
+        write_for_people(frame, path, *args)
+
+    def done(*args: Any, **kwargs: Any) -> letters.LetterFiles:
+        written = letters_write(*args, **kwargs)
+        laid_out.set()
+        return written
+
+    monkeypatch.setattr(spreadsheets, "write_for_people", interrupted)
+    monkeypatch.setattr(letters, "write", done)
+    threads = threading.active_count()
+    with pytest.raises(KeyboardInterrupt):
+        nightly.run_night(load_config(home.config), home.data, DAY, SECRET)
+    assert threading.active_count() == threads
+    assert begun_after == []
+    assert not list(home.data.out.iterdir())
+
+
+def test_letters_and_exports_that_both_fail_say_so_without_a_value(
+    home: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    export_failed = threading.Event()
+
+    def failing(*_: object) -> None:
+        export_failed.set()
+        raise ValueError("Jansen")  # a value the error's message might quote
+
+    def broken(*_: object, **__: object) -> letters.LetterFiles:
+        assert export_failed.wait(60)
+        raise RuntimeError("the letters broke")
+
+    monkeypatch.setattr(spreadsheets, "write_for_people", failing)
+    monkeypatch.setattr(letters, "write", broken)
+    with pytest.raises(RuntimeError, match="the letters broke") as raised:
+        nightly.run_night(load_config(home.config), home.data, DAY, SECRET)
+    assert raised.value.__notes__ == ["the exports failed as well (ValueError)"]
 
 
 def test_exports_that_fail_abort_the_night_and_commit_nothing(

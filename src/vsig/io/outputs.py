@@ -19,6 +19,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import date
 from pathlib import Path
+from typing import Final
 
 import polars as pl
 
@@ -157,10 +158,14 @@ class _Beside(threading.Thread):
     """Work in a thread beside the block it guards: started inside it, and waited for when
     it ends. A block that fails tells the work to stop at its next step (it would write on
     into a folder that is being removed) and waits for that; work that fails raises its
-    error when the block ends well."""
+    error when the block ends well, and is noted on the block's own error when both do."""
+
+    WAKE: Final = 0.2
+    """Seconds between looks at a Ctrl-C while waiting: polars installs its SIGINT handler
+    with SA_RESTART, so a wait without a timeout is not interrupted by one."""
 
     def __init__(self, work: Callable[[Callable[[], bool]], None]) -> None:
-        super().__init__(daemon=True)  # a second Ctrl-C ends the process all the same
+        super().__init__(daemon=True)  # a process that ends otherwise does not wait for it
         self.work, self.stopping, self.finished = work, threading.Event(), threading.Event()
         self.failed: BaseException | None = None
 
@@ -175,7 +180,9 @@ class _Beside(threading.Thread):
     def __enter__(self) -> "_Beside":
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, *_: object
+    ) -> None:
         if kind is not None:
             self.stopping.set()
         if self.ident is None:
@@ -183,15 +190,21 @@ class _Beside(threading.Thread):
         # Waited for by an event: a Ctrl-C in `join` marks the thread as ended while it
         # runs on (CPython's bpo-45274 handling), and a second `join` would not wait.
         try:
-            self.finished.wait()
+            while not self.finished.wait(self.WAKE):
+                pass
         except BaseException:  # Ctrl-C while it was waited for: it stops as well
             self.stopping.set()
-            self.finished.wait()
+            while not self.finished.wait(self.WAKE):
+                pass
             raise
         finally:
             self.join()
-        if kind is None and self.failed is not None:
+        if self.failed is None:
+            return
+        if error is None:
             raise self.failed
+        # Its kind only: the message of an error in the exports might quote a value.
+        error.add_note(f"the exports failed as well ({type(self.failed).__name__})")
 
 
 def _in_their_words(result: Ingested) -> pl.DataFrame:
