@@ -459,6 +459,38 @@ def test_a_period_is_built_once_until_the_state_changes(tmp_path: Path) -> None:
         assert _built(server) == 3
 
 
+def test_the_deliveries_kept_are_let_go_when_nobody_asks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Never more than `KEPT` periods, even while the next one is built; and none kept once
+    nobody asked for a while (a forget between CBS's requests leaves memory too)."""
+    from vsig.config import load_config  # noqa: PLC0415
+    from vsig.reporting import cbs, serve  # noqa: PLC0415
+
+    home = Home.create(tmp_path)
+    home.registers(NIGHT, PEOPLE)
+    home.signals("VGZ", NIGHT, [PEOPLE[0].signal("G-1", "650.00", NIGHT, bsn=PEOPLE[0].bsn)])
+    assert home.run(NIGHT).exit_code == 0
+    deliveries = serve.Deliveries(home.data, load_config(home.config))
+    held: list[int] = []
+    read_delivery = cbs.read_delivery
+
+    def counted(*args: Any) -> tuple[dict[str, Any], int]:
+        held.append(len(deliveries.built))
+        return read_delivery(*args)
+
+    monkeypatch.setattr(cbs, "read_delivery", counted)
+    monkeypatch.setattr(serve.Deliveries, "IDLE", 0.5)
+    for month in (9, 10, 11, 10):
+        deliveries.of(date(2026, month, 1), date(2026, month, 28))
+    assert held == [0, 1, 1]  # October kept; the third period built with one other kept
+    assert len(deliveries.built) == serve.Deliveries.KEPT
+    deadline = time.monotonic() + 60
+    while deliveries.built:
+        assert time.monotonic() < deadline, "kept after nobody asked"
+        time.sleep(0.05)
+
+
 def _built(server: Server) -> int:
     time.sleep(0.2)  # the log line is written as the answer goes out
     return server.log.read_text().count("the delivery of 2026-11-01..2026-11-30 built")

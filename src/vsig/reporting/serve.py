@@ -226,19 +226,25 @@ def _asked(body: bytes, sent_digest: str | None, config: Config, today: date) ->
 
 class Deliveries:
     """The delivery of each period asked lately, built once for the state as it is: a
-    further page is a slice of it, not another copy of the state and another build. All
-    are let go when the state changes (a night, a purge, a forget), so none is ever older
-    than the state; the DDAS documentation would allow a day."""
+    further page is a slice of it, not another copy of the state and another build. Each
+    request looks at the state first, and all are let go when it changed (a night, a
+    purge, a forget), so none is ever older than the state; the DDAS documentation would
+    allow a day. They are also let go `IDLE` seconds after the last request, so that what
+    a forget took from the state does not stay in memory until CBS asks again."""
 
     KEPT: Final = 2
     """Periods kept: the one CBS pulls page by page, and one more asked between its pages.
     A period of a million signals is some gigabytes in memory."""
+    IDLE: Final = 300.0
+    """Seconds the deliveries are kept after the last request: CBS pages through a period
+    in far less."""
 
     def __init__(self, home: Home, config: Config) -> None:
         self.home, self.config = home, config
         self.lock = threading.Lock()  # one build at a time: two would hold two deliveries
         self.state: tuple[object, ...] = ()
         self.built: OrderedDict[tuple[date, date], dict[str, Any]] = OrderedDict()
+        self.idle: threading.Timer | None = None
 
     def of(self, start: date, end: date) -> dict[str, Any]:
         """The delivery of the period; 503 while a night holds the state too long."""
@@ -249,6 +255,8 @@ class Deliveries:
                     self.state = state
                     self.built.clear()
                 if (start, end) not in self.built:
+                    while len(self.built) >= self.KEPT:  # before the build: never KEPT + 1
+                        self.built.popitem(last=False)
                     began = time.perf_counter()
                     # Read after the fingerprint: a delivery is never older than its key.
                     read = cbs.read_delivery(self.home, self.config, start, end, NIGHT_WAIT)
@@ -257,15 +265,24 @@ class Deliveries:
                         "the delivery of %s..%s built in %.0f ms",
                         start, end, 1000 * (time.perf_counter() - began),
                     )  # fmt: skip
-                    while len(self.built) > self.KEPT:
-                        self.built.popitem(last=False)
             except LockedError:
                 raise ProblemError(
                     503, "Nachtelijke verwerking bezig", "a night is being processed",
                     retry_after=600,
                 ) from None  # fmt: skip
             self.built.move_to_end((start, end))
+            if self.idle is not None:
+                self.idle.cancel()
+            self.idle = threading.Timer(self.IDLE, self.let_go)
+            self.idle.daemon = True
+            self.idle.start()
             return self.built[(start, end)]
+
+    def let_go(self) -> None:
+        """Every delivery kept, out of memory."""
+        with self.lock:
+            self.built.clear()
+            self.state = ()
 
 
 def answer(delivery: dict[str, Any], asked: Asked) -> tuple[dict[str, Any], int]:
