@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
+import polars as pl
+
 from vsig import DEFAULT_CONFIG, templates
 from vsig.config import Config, load_config
 from vsig.io import letters, pdf
@@ -35,15 +37,16 @@ STEPS = {
     "pikepdf: split off a letter": ("pdf.py", "_part"),
     "pikepdf: save a letter or print file": ("pdf.py", "_saved"),
     "files: write a letter or print file": ("pdf.py", "_write"),
-    "jinja2: the Typst source": ("letters.py", "source"),
+    "letters from their rows, and their Typst source (jinja2)": ("letters.py", "source"),
 }
 """Steps by (end of their file's name, function), as cProfile names them."""
 
 
-def fake_letters(count: int, config: Config) -> list[letters.Brief]:
+def fake_letters(count: int, config: Config) -> pl.DataFrame:
     """Letters shaped like a night's: both templates, one or two debts, seven municipalities,
-    a call booked after some; built by the letters' own row-to-letter step."""
-    result = []
+    a call booked after some; as rows in print order, made into letters by the letters' own
+    row-to-letter step as they are laid out."""
+    rows = []
     for number in range(count):
         gemeente = config.gemeenten[number % len(config.gemeenten)]
         template = templates.letter_types()[number // len(config.gemeenten) % 2]
@@ -64,47 +67,44 @@ def fake_letters(count: int, config: Config) -> list[letters.Brief]:
             "totaal": sum(d["bedrag"] for d in debts),
             "vervolg": [call] if number % 2 else None,
         }
-        result.append(letters.brief(row, config, DAY))
-    return result
+        rows.append(row)
+    return pl.DataFrame(rows).sort("gemeentecode", "template", "zaak_id", maintain_order=True)
 
 
 def _debt(partner: str, soort: str, cents: int) -> dict[str, Any]:
     return {"signaalpartner": partner, "soort": soort, "bedrag": cents, "signaaldatum": DAY}
 
 
-def end_to_end(briefs: list[letters.Brief], config: Config, work: Path) -> dict[str, Any]:
+def end_to_end(due: pl.DataFrame, config: Config, work: Path) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(dir=work) as folder:
         start = time.perf_counter()
-        written = letters.write(Path(folder), briefs, config, DAY)
+        written = letters.write(Path(folder), due, config, DAY)
         seconds = time.perf_counter() - start
     pages = int(written.index["paginas"].sum())
     return {
-        "letters": len(briefs),
+        "letters": due.height,
         "pages": pages,
         "print_files": written.index["printbestand"].n_unique(),
         "seconds": round(seconds, 3),
-        "letters_per_second": round(len(briefs) / seconds),
+        "letters_per_second": round(due.height / seconds),
         "pages_per_second": round(pages / seconds),
         "target_letters_per_second": TARGET,
-        "target_met": len(briefs) / seconds >= TARGET,
+        "target_met": due.height / seconds >= TARGET,
     }
 
 
-def profile(briefs: list[letters.Brief], config: Config, work: Path) -> dict[str, float]:
+def profile(due: pl.DataFrame, config: Config, work: Path) -> dict[str, float]:
     """Milliseconds per letter in each step, for one part laid out in this process as a
     worker lays it out (with one Typst thread: `main` sets it before Typst starts)."""
-    one_part = [
-        b
-        for b in briefs
-        if (b.gemeentecode, b.template) == (briefs[0].gemeentecode, briefs[0].template)
-    ]
-    one_part = one_part[: letters.PER_LAYOUT]
+    first = due.row(0, named=True)
+    print_file = due.filter(gemeentecode=first["gemeentecode"], template=first["template"])
+    one_part = print_file.head(letters.PER_LAYOUT)
     profiler = cProfile.Profile()
     with (
         patch.object(pdf, "PARALLEL_FROM", sys.maxsize),
         tempfile.TemporaryDirectory(dir=work) as temp,
     ):
-        letters.write(Path(temp) / "warm", one_part[:1], config, DAY)  # fonts loaded once
+        letters.write(Path(temp) / "warm", one_part.head(1), config, DAY)  # fonts loaded once
         start = time.perf_counter()
         profiler.runcall(letters.write, Path(temp) / "part", one_part, config, DAY)
         total = time.perf_counter() - start
@@ -114,8 +114,8 @@ def profile(briefs: list[letters.Brief], config: Config, work: Path) -> dict[str
     def seconds(suffix: str, name: str) -> float:
         return sum(s for (f, n), s in cumulative.items() if n == name and f.endswith(suffix))
 
-    per_letter = {step: 1000 * seconds(*key) / len(one_part) for step, key in STEPS.items()}
-    per_letter["all, one process"] = 1000 * total / len(one_part)
+    per_letter = {step: 1000 * seconds(*key) / one_part.height for step, key in STEPS.items()}
+    per_letter["all, one process"] = 1000 * total / one_part.height
     return {step: round(ms, 3) for step, ms in per_letter.items()}
 
 
@@ -133,7 +133,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ["RAYON_NUM_THREADS"] = "1"  # as in the workers, also for a night this small
     config = load_config(args.config)
-    briefs = fake_letters(args.letters, config)
+    due = fake_letters(args.letters, config)
     figures = {
         "machine": {
             "cores": os.cpu_count(),
@@ -143,8 +143,8 @@ def main() -> None:
         },
         "per_layout": letters.PER_LAYOUT,
         "parallel_from_letters": pdf.PARALLEL_FROM,
-        **end_to_end(briefs, config, args.work),
-        "ms_per_letter_in_one_process": profile(briefs, config, args.work),
+        **end_to_end(due, config, args.work),
+        "ms_per_letter_in_one_process": profile(due, config, args.work),
     }
     for key, value in figures.items():
         print(f"{key:<30}  {value}")

@@ -10,7 +10,7 @@ into Typst, so the same letters give the same bytes on any machine.
 """
 
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache, partial
@@ -85,13 +85,13 @@ def letters_for(
     open_now: pl.DataFrame,
     households: pl.DataFrame,
     owed: pl.DataFrame,
-    config: "Config",
     processing_date: date,
-) -> list[Brief]:
-    """Each letter `due` (`exports.letters_due`), naming its person and their own debts
-    only, with the case's other actions tonight and a call it still owes from before (a
-    letter after a move: `owed`, `termijnen.obligations`), undated once its day has
-    passed; in print order: municipality, template, case, debtor."""
+) -> pl.DataFrame:
+    """A row for each letter `due` (`exports.letters_due`), naming its person and their own
+    debts only, with the case's other actions tonight and a call it still owes from before
+    (a letter after a move: `owed`, `termijnen.obligations`), undated once its day has
+    passed; in print order: municipality, template, case, debtor. Each is made a `Brief`
+    (`brief`) only when its part is laid out, so that a night never holds all its letters."""
     # What the letter says comes next: a call, a forward, a message; another letter is
     # no step of this one.
     steps = performed_tonight.filter(pl.col("actietype").is_in(NEXT_STEPS)).select(
@@ -115,13 +115,12 @@ def letters_for(
         .group_by("zaak_id")
         .agg(vervolg=pl.struct("actietype", "wie", "uiterlijk", "gepland"))
     )
-    rows = (
+    return (
         due.join(open_now.select("zaak_id", "gemeentecode", "crisis"), on="zaak_id")
         .join(households.select("zaak_id", adres=adresregels()), on="zaak_id")
         .join(next_steps, on="zaak_id", how="left")
         .sort("gemeentecode", "template", "zaak_id", "nummer")
     )
-    return [brief(row, config, processing_date) for row in rows.iter_rows(named=True)]
 
 
 def brief(row: dict[str, Any], config: "Config", processing_date: date) -> Brief:
@@ -274,72 +273,104 @@ class LetterFiles:
 
 def write(
     folder: Path,
-    briefs: list[Brief],
+    due: pl.DataFrame,
     config: "Config",
     processing_date: date,
     templates: Path = BRIEVEN,
     tick: Callable[[int, int], None] = lambda _done, _total: None,
 ) -> LetterFiles:
-    """Write `letters/<letter_id>.pdf` and `letters/print/<gemeentecode>-<template>.pdf`,
+    """Write `letters/<letter_id>.pdf` and `letters/print/<gemeentecode>-<template>.pdf`
+    for the letters `due` (rows as `letters_for` makes them, each print file's together),
     each letter laid out once: the print file's parts are laid out, and each letter is
     split off from its part; a print file of one part is that part as laid out, a longer
     one its parts joined. `tick` hears how many letters are written."""
-    batches: dict[str, list[Brief]] = {}
-    for brief in briefs:
-        batches.setdefault(f"print/{brief.gemeentecode}-{brief.template}.pdf", []).append(brief)
+    rows = due.with_columns(
+        letter_id=pl.format("{}-{}-{}", "zaak_id", "actie", "nummer"),
+        printbestand=pl.format("print/{}-{}.pdf", "gemeentecode", "template"),
+    )
     work = folder / LAYOUTS
     work.mkdir(parents=True, exist_ok=True)
     (folder / "print").mkdir(exist_ok=True)
+    paged = paging(config, templates)
     layouts = {
-        name: _layouts(folder, name, members, config, templates)
-        for name, members in batches.items()
+        name: _layouts(folder, name, members, config, processing_date, templates, paged)
+        for name, members in _print_files(rows)
     }
     every = [layout for parts in layouts.values() for layout in parts]
-    written = pdf.lay_out(every, _created(processing_date), lambda done: tick(done, len(briefs)))
+    written = pdf.lay_out(every, _created(processing_date), lambda done: tick(done, rows.height))
     sha256 = {p: w.sha256 for p, w in written.items() if p.parent != work}
     for name, parts in layouts.items():
         if len(parts) > 1:
             sha256[folder / name] = pdf.concatenate([p.whole for p in parts], folder / name)
     shutil.rmtree(work)
-    pages = {b.letter_id: written[folder / f"{b.letter_id}.pdf"].pages for b in briefs}
-    return LetterFiles(_index(batches, pages), sha256)
+    pages = [written[folder / f"{letter_id}.pdf"].pages for letter_id in rows["letter_id"]]
+    return LetterFiles(_index(rows.with_columns(paginas=pl.Series(pages))), sha256)
+
+
+def _print_files(rows: pl.DataFrame) -> Iterator[tuple[str, pl.DataFrame]]:
+    """Each print file's name and letters: the rows of one are together, taken as they are
+    (a slice, no copy)."""
+    runs = rows["printbestand"].rle()
+    if runs.struct.field("value").is_duplicated().any():
+        raise ValueError("the letters of a print file must come together")
+    start = 0
+    for length, name in runs.struct.unnest().iter_rows():
+        yield name, rows.slice(start, length)
+        start += length
 
 
 def _layouts(
-    folder: Path, name: str, members: list[Brief], config: "Config", templates: Path
+    folder: Path,
+    name: str,
+    members: pl.DataFrame,
+    config: "Config",
+    processing_date: date,
+    templates: Path,
+    paged: pdf.Paging,
 ) -> list[pdf.Layout]:
     """A print file's letters in parts of `PER_LAYOUT`: laid out under `LAYOUTS` to be
-    joined, or as the print file itself when they fit in one."""
-    paged = paging(config, templates)
-    parts = [members[start : start + PER_LAYOUT] for start in range(0, len(members), PER_LAYOUT)]
+    joined, or as the print file itself when they fit in one. A part's letters are made
+    from their rows when its source is."""
+    parts = [members.slice(start, PER_LAYOUT) for start in range(0, members.height, PER_LAYOUT)]
     printed = folder / name
     return [
         pdf.Layout(
-            partial(source, part, config, templates),
+            partial(_source, part, config, processing_date, templates),
             printed if len(parts) == 1 else folder / LAYOUTS / f"{printed.stem}-{n:05d}.pdf",
-            tuple(folder / f"{b.letter_id}.pdf" for b in part),
+            _Files(folder, part["letter_id"]),
             paged,
         )
         for n, part in enumerate(parts)
     ]
 
 
-def _index(batches: dict[str, list[Brief]], pages: dict[str, int]) -> pl.DataFrame:
-    rows: list[dict[str, Any]] = []
-    for batch, members in batches.items():
-        first = 1
-        for brief in members:
-            own = pages[brief.letter_id]
-            rows.append(
-                {
-                    "letter_id": brief.letter_id,
-                    "zaak_id": brief.zaak_id,
-                    "template": brief.template,
-                    "bestand": f"{brief.letter_id}.pdf",
-                    "printbestand": batch,
-                    "pagina": first,
-                    "paginas": own,
-                }
-            )
-            first += own
-    return pl.DataFrame(rows, schema=LETTER_INDEX).sort("printbestand", "pagina")
+def _source(rows: pl.DataFrame, config: "Config", processing_date: date, templates: Path) -> str:
+    letters = (brief(row, config, processing_date) for row in rows.iter_rows(named=True))
+    return source(letters, config, templates)
+
+
+class _Files:
+    """Each letter's own PDF under `folder`, named by its id (`pdf.Parts`): made when a
+    worker is sent its part, so that a night does not hold a path for every letter."""
+
+    def __init__(self, folder: Path, letter_ids: pl.Series) -> None:
+        self.folder, self.letter_ids = folder, letter_ids
+
+    def __len__(self) -> int:
+        return self.letter_ids.len()
+
+    def __iter__(self) -> Iterator[Path]:
+        return (self.folder / f"{letter_id}.pdf" for letter_id in self.letter_ids)
+
+
+def _index(rows: pl.DataFrame) -> pl.DataFrame:
+    """Where each letter is: its own file, its print file and the page it starts on."""
+    return (
+        rows.with_columns(
+            bestand=pl.format("{}.pdf", "letter_id"),
+            pagina=pl.col("paginas").cum_sum().over("printbestand") - pl.col("paginas") + 1,
+        )
+        .select(LETTER_INDEX.keys())
+        .cast(LETTER_INDEX)  # type: ignore[arg-type]
+        .sort("printbestand", "pagina")
+    )

@@ -84,10 +84,10 @@ def write(
     # Python, fill those moments. Joined before the letters' index is written.
     with _Beside(exported) as beside, stage("brieven") as tick:
         beside.start()
-        briefs = letters.letters_for(
-            tonight.letters, actions, tonight.open_now, households, tonight.owed, config, day
+        due = letters.letters_for(
+            tonight.letters, actions, tonight.open_now, households, tonight.owed, day
         )
-        written = letters.write(folder / "letters", briefs, config, day, letter_templates, tick)
+        written = letters.write(folder / "letters", due, config, day, letter_templates, tick)
     spreadsheets.write_csv(written.index, folder / "letters" / "index.csv")
     spreadsheets.write_csv(berichten.index(messages), folder / "berichten" / "index.csv")
     return written.sha256

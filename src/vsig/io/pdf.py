@@ -45,7 +45,7 @@ from datetime import datetime
 from functools import cache, partial
 from itertools import pairwise
 from pathlib import Path
-from typing import IO, Final, NamedTuple
+from typing import IO, Final, NamedTuple, Protocol
 
 import pikepdf
 import typst
@@ -78,15 +78,24 @@ LAYOUT_FAILED: Final = 3
 """A worker's exit code for a `LayoutError`, which it reports on its last line."""
 
 
+class Parts(Protocol):
+    """Where a layout's parts go, in the order of its source: counted, and named when
+    they are sent to a worker (a tuple, or paths made only then)."""
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[Path]: ...
+
+
 @dataclass(frozen=True)
 class Layout:
     """One Typst document (`source`), written whole to `whole` and, split where its parts
-    begin, to one file per part (`parts`, in the order of the source). The source is made
-    when a worker is about to take it, so that a night never holds all of its sources."""
+    begin, to one file per part (`parts`). The source is made when a worker is about to
+    take it, so that a night never holds all of its sources."""
 
     source: Callable[[], str]
     whole: Path
-    parts: tuple[Path, ...]
+    parts: Parts
     paging: "Paging"
 
 
