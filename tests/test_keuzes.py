@@ -4,6 +4,7 @@ no choice for its signal is refused in Dutch."""
 
 import io
 import json
+import tempfile
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -271,7 +272,10 @@ def sheet_with_doubt(organisatie: str) -> bytes:
         schema_overrides=dict.fromkeys(uitkomsten.TWIJFEL_COLUMNS[1:-1], pl.String),
     )
     cases = pl.DataFrame(schema=dict.fromkeys(uitkomsten.CASE_COLUMNS, pl.String))
-    return spreadsheets.xlsx(pl.DataFrame({"x": [1]}), NIGHT_1, (cases, organisatie, rows))
+    with tempfile.TemporaryDirectory() as scratch:
+        return spreadsheets.xlsx(
+            pl.DataFrame({"x": [1]}), NIGHT_1, Path(scratch), (cases, organisatie, rows)
+        )
 
 
 def filled(data: bytes, *rows: tuple[str | None, str]) -> bytes:

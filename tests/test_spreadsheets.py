@@ -2,9 +2,12 @@
 
 import csv
 import io
+import tempfile
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -74,3 +77,33 @@ def test_every_refused_row_goes_back_with_its_reasons_in_dutch(config: Config) -
     assert whole.select("bestand", "regelnummer", "afwijzing").rows() == [
         ("vattenfall-20261102.csv", None, "het bestand is leeg")
     ]
+
+
+def test_a_workbook_is_made_row_by_row_on_disk_beside_its_export_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In XlsxWriter's constant-memory mode each row goes to a file once the next begins, so
+    that the SDD's workbook of a national night is not held in memory cell by cell. Those
+    files hold personal data: they are made beside the export, inside the run's folder,
+    never in the shared /tmp, and none is left once the workbook is written."""
+    made: list[Path] = []
+    mkstemp = tempfile.mkstemp
+
+    def recorded(*args: Any, **kwargs: Any) -> tuple[int, str]:
+        handle, name = mkstemp(*args, **kwargs)
+        made.append(Path(name))
+        return handle, name
+
+    monkeypatch.setattr(tempfile, "mkstemp", recorded)
+    exports = tmp_path / "run" / "exports"
+    exports.mkdir(parents=True)
+    rows = pl.DataFrame({"Naam": ["A. Jansen", "B. de Vries"], "Bedrag": ["1234,56", "7,00"]})
+    spreadsheets.write_for_people(rows, exports / "x.csv", date(2026, 11, 26))
+    assert made
+    assert {path.parent.parent for path in made} == {exports}
+    assert sorted(p.name for p in exports.iterdir()) == ["x.csv", "x.xlsx"]
+    sheet = openpyxl.load_workbook(exports / "x.xlsx")["export"]
+    assert [[c.value for c in row] for row in sheet.iter_rows()] == [
+        ["Naam", "Bedrag"], ["A. Jansen", 1234.56], ["B. de Vries", 7.0]
+    ]  # fmt: skip
+    assert sheet["B2"].number_format == "#,##0.00"

@@ -346,12 +346,12 @@ def layout(data: bytes) -> str:
     return json.dumps(described, indent=1, ensure_ascii=False) + "\n"
 
 
-def test_the_sheet_that_goes_out_is_pinned() -> None:
+def test_the_sheet_that_goes_out_is_pinned(tmp_path: Path) -> None:
     """Golden: the columns, the locked and open cells, and the drop-down lists, which must
     hold exactly the VNG v1.2 value lists."""
     rows = sheets()["0505"]
     data = spreadsheets.xlsx(
-        pl.DataFrame({"Zaak": ["Z1"]}), date(2026, 11, 26), (rows, "0505", None)
+        pl.DataFrame({"Zaak": ["Z1"]}), date(2026, 11, 26), tmp_path, (rows, "0505", None)
     )
     assert_golden("uitkomsten-0505.json", layout(data))
     described = json.loads(layout(data))["validations"]
@@ -374,7 +374,10 @@ def test_a_case_takes_several_entries_on_one_sheet_in_the_words_of_its_lists(
     sent = tmp_path / "sent.xlsx"
     sent.write_bytes(
         spreadsheets.xlsx(
-            pl.DataFrame({"x": [1]}), date(2026, 11, 26), (sheets()["0505"], "0505", None)
+            pl.DataFrame({"x": [1]}),
+            date(2026, 11, 26),
+            tmp_path,
+            (sheets()["0505"], "0505", None),
         )
     )
     book = openpyxl.load_workbook(sent)
@@ -418,7 +421,10 @@ def test_every_reason_a_sheet_row_can_get_is_said_in_dutch() -> None:
 
 def workbook(tmp_path: Path, *rows: dict[str, Any], organisatie: str = "0505") -> bytes:
     data = spreadsheets.xlsx(
-        pl.DataFrame({"x": [1]}), date(2026, 11, 26), (sheets()[organisatie], organisatie, None)
+        pl.DataFrame({"x": [1]}),
+        date(2026, 11, 26),
+        tmp_path,
+        (sheets()[organisatie], organisatie, None),
     )
     source = tmp_path / "sent.xlsx"
     source.write_bytes(data)
@@ -488,6 +494,6 @@ def test_a_workbook_that_is_not_the_sheet_is_refused_whole(
     tmp_path: Path, data: bytes | None, reason: str
 ) -> None:
     if data is None:
-        data = spreadsheets.xlsx(pl.DataFrame({"x": [1]}), date(2026, 11, 26))
+        data = spreadsheets.xlsx(pl.DataFrame({"x": [1]}), date(2026, 11, 26), tmp_path)
     with pytest.raises(uitkomsten.WorkbookError, match=re.escape(reason)):
         uitkomsten.read(data, "u.xlsx", "line")

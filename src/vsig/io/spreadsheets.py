@@ -6,6 +6,7 @@ leading apostrophe. Callers sort rows and format numbers and flags before writin
 """
 
 import io
+import tempfile
 from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
@@ -47,21 +48,29 @@ def write_for_people(
     A date reads as in the workbook and in the text beside it, `02-11-2026`, in the CSV
     too."""
     write_csv(frame, path, formats.DATUM_KORT)
-    write_atomic(path.with_suffix(".xlsx"), xlsx(frame, day, outcomes))
+    # Its rows are personal data: their files while the workbook is made stay in the run's
+    # folder, which a run that fails or is killed leaves to be removed whole.
+    with tempfile.TemporaryDirectory(prefix=".xlsx-", dir=path.parent) as scratch:
+        write_atomic(path.with_suffix(".xlsx"), xlsx(frame, day, Path(scratch), outcomes))
 
 
 WIDEST: Final = 60
 """Characters at most a spreadsheet column is made wide for its contents."""
 
 
-def xlsx(frame: pl.DataFrame, day: date, outcomes: uitkomsten.Outcomes | None = None) -> bytes:
+def xlsx(
+    frame: pl.DataFrame, day: date, scratch: Path, outcomes: uitkomsten.Outcomes | None = None
+) -> bytes:
     """One sheet with typed cells, the header frozen and filtered. No text is ever a
     formula, and the workbook is dated by the processing date, so that a replay writes the
     same bytes.
 
     Written row by row with XlsxWriter itself, columns as wide as polars measures their
     text: polars' `write_excel` (a table, autofitted cell by cell) took 2.4 times as long,
-    the larger part of a night without letters at 2 million residents."""
+    the larger part of a night without letters at 2 million residents. In XlsxWriter's
+    constant-memory mode: each row goes to a file in `scratch` once the next begins (every
+    sheet is written top to bottom), where a workbook held in memory took some 200 bytes a
+    cell, gigabytes for the SDD's sheets of a national night."""
     typed = frame.with_columns(
         pl.col(c).str.replace(",", ".", literal=True).cast(pl.Float64)
         for c in AMOUNTS
@@ -69,29 +78,44 @@ def xlsx(frame: pl.DataFrame, day: date, outcomes: uitkomsten.Outcomes | None = 
     )
     buffer = io.BytesIO()
     options = {
-        "in_memory": True,
+        "constant_memory": True,
+        "tmpdir": str(scratch),
         "strings_to_formulas": False,
         "strings_to_numbers": False,
         "strings_to_urls": False,
         "default_date_format": "dd-mm-yyyy",
     }
-    with xlsxwriter.Workbook(buffer, options) as book:
-        book.set_properties({"created": datetime(day.year, day.month, day.day)})
-        sheet = book.add_worksheet("export")
-        money = book.add_format({"num_format": "#,##0.00"})
-        widths = _widths(typed)
-        for column, (name, width) in enumerate(widths.items()):
-            amount = typed.schema[name] == pl.Float64
-            sheet.set_column(column, column, width, money if amount else None)
-        sheet.write_row(0, 0, typed.columns, book.add_format({"bold": True}))
-        for number, row in enumerate(typed.iter_rows(), start=1):
-            sheet.write_row(number, 0, row)
-        sheet.autofilter(0, 0, typed.height, typed.width - 1)
-        sheet.freeze_panes(1, 0)
-        uitkomsten.printed(sheet, list(widths.values()))
-        if outcomes is not None:
-            uitkomsten.add(book, *outcomes)
+    # Not `with`: on an error (a full disk) XlsxWriter would close the workbook all the
+    # same, and that error would hide the first.
+    book = xlsxwriter.Workbook(buffer, options)
+    book.set_properties({"created": datetime(day.year, day.month, day.day)})
+    sheet = book.add_worksheet("export")
+    money = book.add_format({"num_format": "#,##0.00"})
+    widths = _widths(typed)
+    for column, (name, width) in enumerate(widths.items()):
+        amount = typed.schema[name] == pl.Float64
+        sheet.set_column(column, column, width, money if amount else None)
+    sheet.write_row(0, 0, typed.columns, book.add_format({"bold": True}))
+    for number, row in enumerate(typed.iter_rows(), start=1):
+        sheet.write_row(number, 0, row)
+    sheet.autofilter(0, 0, typed.height, typed.width - 1)
+    sheet.freeze_panes(1, 0)
+    uitkomsten.printed(sheet, list(widths.values()))
+    if outcomes is not None:
+        uitkomsten.add(book, *outcomes)
+    _close(book)
     return buffer.getvalue()
+
+
+def _close(book: xlsxwriter.Workbook) -> None:
+    """Package the workbook. XlsxWriter reports an error writing its files as its own
+    `FileCreateError`: the run knows the `OSError` it is (a full disk aborts the run)."""
+    try:
+        book.close()
+    except xlsxwriter.exceptions.FileCreateError as error:
+        if isinstance(cause := error.args[0], OSError):
+            raise cause from None
+        raise
 
 
 def _widths(frame: pl.DataFrame) -> dict[str, int]:

@@ -155,6 +155,11 @@ def add(
         ),
         **dict.fromkeys(CHOICES, entry),
     }
+    widths = [WIDTHS.get(name, len(name) + 4) for name in COLUMNS]
+    # Columns first: a cell written without a format takes its column's only when the
+    # column is set before its row is written out (`spreadsheets.xlsx`: constant memory).
+    for column, name in enumerate(COLUMNS):
+        sheet.set_column(column, column, widths[column], formats.get(name))
     sheet.write_row(0, 0, COLUMNS, book.add_format({"bold": True}))
     number = 0
     for row in rows.select(CASE_COLUMNS).iter_rows():
@@ -167,9 +172,7 @@ def add(
             for column, name in enumerate(ENTRY_COLUMNS, start=len(CASE_COLUMNS)):
                 sheet.write_blank(number, column, None, formats[name])
     rules = _entry_rules()
-    widths = [WIDTHS.get(name, len(name) + 4) for name in COLUMNS]
     for column, name in enumerate(COLUMNS):
-        sheet.set_column(column, column, widths[column], formats.get(name))
         if name in rules:
             rule = rules[name] | {"error_title": name}
             sheet.data_validation(1, column, max(number, 1), column, rule)
@@ -283,11 +286,14 @@ def _entry_rules() -> dict[str, dict[str, object]]:
 
 
 def _add_lists(book: xlsxwriter.workbook.Workbook, organisatie: str) -> None:
+    """The hidden sheet: whose the workbook is (`ORGANISATION_CELL`), then each list of
+    `CHOICES` down a column of its own; written row by row, as a workbook in XlsxWriter's
+    constant-memory mode must be (`spreadsheets.xlsx`)."""
     lists = book.add_worksheet(LISTS)
     lists.write_row(0, 0, ["organisatie", *CHOICES])
-    lists.write(ORGANISATION_CELL, organisatie)
-    for column, values in enumerate(CHOICES.values(), start=1):
-        lists.write_column(1, column, values)
+    columns = [(organisatie,), *CHOICES.values()]
+    for row in range(max(len(values) for values in columns)):
+        lists.write_row(row + 1, 0, [v[row] if row < len(v) else None for v in columns])
     lists.hide()
     lists.protect()
 
