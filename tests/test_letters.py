@@ -478,6 +478,19 @@ def test_each_letter_counts_its_own_pages_in_the_print_file_and_alone(
         pdf_a_2b(path)
 
 
+def test_letters_of_one_print_file_that_do_not_come_together_are_refused(
+    config: Config, tmp_path: Path
+) -> None:
+    """A print file is the rows of one municipality and template in a row: rows of another
+    between them would split it in two files of one name. Refused before anything is laid
+    out."""
+    elsewhere = many_debts("Z-2", 1) | {"gemeentecode": "0590"}
+    rows = pl.DataFrame([many_debts("Z-1", 1), elsewhere, many_debts("Z-3", 1)])
+    with pytest.raises(ValueError, match="must come together"):
+        letters.write(tmp_path, rows, config, DAY)
+    assert not list(tmp_path.iterdir())
+
+
 def letter_text(config: Config, row: dict[str, Any], folder: Path) -> str:
     brief = letters.brief(row, config, DAY)
     letters.write(folder, pl.DataFrame([row]), config, DAY)

@@ -288,13 +288,14 @@ def write(
         letter_id=pl.format("{}-{}-{}", "zaak_id", "actie", "nummer"),
         printbestand=pl.format("print/{}-{}.pdf", "gemeentecode", "template"),
     )
+    printed = _print_files(rows)
+    paged = paging(config, templates)
     work = folder / LAYOUTS
     work.mkdir(parents=True, exist_ok=True)
     (folder / "print").mkdir(exist_ok=True)
-    paged = paging(config, templates)
     layouts = {
         name: _layouts(folder, name, members, config, processing_date, templates, paged)
-        for name, members in _print_files(rows)
+        for name, members in printed.items()
     }
     every = [layout for parts in layouts.values() for layout in parts]
     written = pdf.lay_out(every, _created(processing_date), lambda done: tick(done, rows.height))
@@ -307,16 +308,17 @@ def write(
     return LetterFiles(_index(rows.with_columns(paginas=pl.Series(pages))), sha256)
 
 
-def _print_files(rows: pl.DataFrame) -> Iterator[tuple[str, pl.DataFrame]]:
+def _print_files(rows: pl.DataFrame) -> dict[str, pl.DataFrame]:
     """Each print file's name and letters: the rows of one are together, taken as they are
     (a slice, no copy)."""
     runs = rows["printbestand"].rle()
     if runs.struct.field("value").is_duplicated().any():
         raise ValueError("the letters of a print file must come together")
-    start = 0
-    for length, name in runs.struct.unnest().iter_rows():
-        yield name, rows.slice(start, length)
-        start += length
+    starts = runs.struct.field("len").cum_sum() - runs.struct.field("len")
+    return {
+        name: rows.slice(start, length)
+        for start, (length, name) in zip(starts, runs.struct.unnest().iter_rows(), strict=True)
+    }
 
 
 def _layouts(
