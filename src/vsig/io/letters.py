@@ -289,12 +289,11 @@ def write(
         printbestand=pl.format("print/{}-{}.pdf", "gemeentecode", "template"),
     )
     printed = _print_files(rows)
-    paged = paging(config, templates)
     work = folder / LAYOUTS
     work.mkdir(parents=True, exist_ok=True)
     (folder / "print").mkdir(exist_ok=True)
     layouts = {
-        name: _layouts(folder, name, members, config, processing_date, templates, paged)
+        name: _layouts(folder, name, members, config, processing_date, templates)
         for name, members in printed.items()
     }
     every = [layout for parts in layouts.values() for layout in parts]
@@ -328,11 +327,11 @@ def _layouts(
     config: "Config",
     processing_date: date,
     templates: Path,
-    paged: pdf.Paging,
 ) -> list[pdf.Layout]:
     """A print file's letters in parts of `PER_LAYOUT`: laid out under `LAYOUTS` to be
     joined, or as the print file itself when they fit in one. A part's letters are made
     from their rows when its source is."""
+    paged = paging(config, templates)
     parts = [members.slice(start, PER_LAYOUT) for start in range(0, members.height, PER_LAYOUT)]
     printed = folder / name
     return [
