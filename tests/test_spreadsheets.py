@@ -107,3 +107,36 @@ def test_a_workbook_is_made_row_by_row_on_disk_beside_its_export_and_leaves_noth
         ["Naam", "Bedrag"], ["A. Jansen", 1234.56], ["B. de Vries", 7.0]
     ]  # fmt: skip
     assert sheet["B2"].number_format == "#,##0.00"
+
+
+TEXT = st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=30)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(TEXT | TEXT.map(lambda t: f"<r>{t}</r>"), min_size=1, max_size=4))
+def test_any_text_is_a_cell_of_its_own_that_reads_back_as_it_was_sent(
+    tmp_path: Path, values: list[str]
+) -> None:
+    """XlsxWriter writes a string that begins with `<r>` and ends with `</r>` as XML of its
+    own: a creditor's name such as "<r>Jansen & Zn</r>" broke the workbook, and one with
+    XML in it could add cells. Every text reads back as it was, and is the only cell."""
+    rows = pl.DataFrame({"Naam": values, "Bedrag": ["1,00"] * len(values)})
+    with tempfile.TemporaryDirectory(dir=tmp_path) as scratch:
+        data = spreadsheets.xlsx(rows, date(2026, 11, 26), Path(scratch))
+    sheet = openpyxl.load_workbook(io.BytesIO(data))["export"]
+    assert [[c.value for c in row] for row in sheet.iter_rows(min_row=2)] == [
+        [value or None, 1.0] for value in values
+    ]
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+
+
+def test_a_name_that_is_xml_stays_text() -> None:
+    """The value a creditor sent, exactly, however it reads as XML."""
+    injected = '<r><t>x</t></r></is></c><c r="C2"><f>HYPERLINK("http://x")</f></c><c><is><r>'
+    rows = pl.DataFrame({"Naam": [injected, "<r>Jansen & Zn</r>"]})
+    with tempfile.TemporaryDirectory() as scratch:
+        data = spreadsheets.xlsx(rows, date(2026, 11, 26), Path(scratch))
+    sheet = openpyxl.load_workbook(io.BytesIO(data))["export"]
+    assert [[c.value for c in row] for row in sheet.iter_rows()] == [
+        ["Naam"], [injected], ["<r>Jansen & Zn</r>"]
+    ]  # fmt: skip

@@ -1,6 +1,7 @@
 """Outcomes back from case workers: the sheet "Uitkomsten" goes out in an organisation's
 spreadsheet, comes back filled in, and its entries are the events of the next night."""
 
+import hashlib
 import io
 import json
 import re
@@ -497,3 +498,40 @@ def test_a_workbook_that_is_not_the_sheet_is_refused_whole(
         data = spreadsheets.xlsx(pl.DataFrame({"x": [1]}), date(2026, 11, 26), tmp_path)
     with pytest.raises(uitkomsten.WorkbookError, match=re.escape(reason)):
         uitkomsten.read(data, "u.xlsx", "line")
+
+
+def test_the_archived_copy_of_a_sheet_keeps_its_bytes(tmp_path: Path) -> None:
+    """A workbook processed before is known by the bytes of its archived copy (`ingest`
+    refuses it whole when it comes again): bytes that changed with a new vsig would take
+    every workbook processed before as new. Pinned; change them only on purpose."""
+    entry = {"Zaak": "Z1", "Datum": "20-11-2026", "Gebeurtenis": "Contactpoging"}
+    data = workbook(tmp_path, entry | {"Contactsoort": "Mail", "Bereikt": "nee"})
+    archived = uitkomsten.read(data, "u.xlsx", "line").archived()
+    assert hashlib.sha256(archived).hexdigest() == (
+        "46aba49f4298caa167041768dea48a1146f8e64c5cdc1f2e5917aa4363636496"
+    )
+
+
+def test_a_name_that_is_xml_is_shown_as_sent_on_the_sheets_people_fill_in(
+    tmp_path: Path,
+) -> None:
+    """The sheets of outcomes and of doubt show what residents and creditors are called:
+    a name such as "<r>Jansen & Zn</r>", which XlsxWriter would write as XML of its own,
+    reads back as it is."""
+    name = "<r>Jansen & Zn</r>"
+    cases = sheets()["0505"].with_columns(Bewoners=pl.lit(name))
+    doubt = pl.DataFrame(
+        {
+            "Signaal": ["VGZ/S1"],
+            **{c: [name] for c in uitkomsten.TWIJFEL_COLUMNS[1:-1]},
+            "aantal_kandidaten": [1],
+        }
+    ).with_columns(Bedrag=pl.lit(1.0), Gesignaleerd=pl.lit(None, pl.Date))
+    data = spreadsheets.xlsx(
+        pl.DataFrame({"x": [1]}), date(2026, 11, 26), tmp_path, (cases, "SDD", doubt)
+    )
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    bewoners = uitkomsten.COLUMNS.index("Bewoners") + 1
+    shown = {book[uitkomsten.SHEET].cell(2, bewoners).value}
+    shown |= {c.value for c in book[uitkomsten.TWIJFEL][2] if isinstance(c.value, str)}
+    assert shown == {name, "VGZ/S1"}

@@ -96,7 +96,7 @@ def xlsx(
         amount = typed.schema[name] == pl.Float64
         sheet.set_column(column, column, width, money if amount else None)
     sheet.write_row(0, 0, typed.columns, book.add_format({"bold": True}))
-    for number, row in enumerate(typed.iter_rows(), start=1):
+    for number, row in enumerate(uitkomsten.as_text(typed).iter_rows(), start=1):
         sheet.write_row(number, 0, row)
     sheet.autofilter(0, 0, typed.height, typed.width - 1)
     sheet.freeze_panes(1, 0)

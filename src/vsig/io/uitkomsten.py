@@ -137,6 +137,27 @@ Outcomes = tuple[pl.DataFrame, str, pl.DataFrame | None]
 """What `add` puts in a workbook: the sheet's rows, whose it is, and the SDD's "Twijfel"."""
 
 
+def as_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with each text as XlsxWriter must be given it to write it as it is. It
+    writes a string that begins with `<r>` and ends with `</r>` into the sheet as XML of
+    its own (a rich string): a creditor's "<r>…</r>" could break the workbook or add cells
+    to it. Such a value is given as a rich string of one run that holds it escaped, and
+    reads back the same."""
+    text = [name for name, kind in frame.schema.items() if kind == pl.String]
+    return frame.with_columns(_as_text(pl.col(name)).alias(name) for name in text)
+
+
+def _as_text(value: pl.Expr) -> pl.Expr:
+    escaped = (
+        value.str.replace_all("&", "&amp;", literal=True)
+        .str.replace_all("<", "&lt;", literal=True)
+        .str.replace_all(">", "&gt;", literal=True)
+    )
+    run = pl.concat_str([pl.lit('<r><t xml:space="preserve">'), escaped, pl.lit("</t></r>")])
+    xml = value.str.starts_with("<r>") & value.str.ends_with("</r>")
+    return pl.when(xml).then(run).otherwise(value)
+
+
 def add(
     book: xlsxwriter.workbook.Workbook,
     rows: pl.DataFrame,
@@ -162,7 +183,7 @@ def add(
         sheet.set_column(column, column, widths[column], formats.get(name))
     sheet.write_row(0, 0, COLUMNS, book.add_format({"bold": True}))
     number = 0
-    for row in rows.select(CASE_COLUMNS).iter_rows():
+    for row in as_text(rows.select(CASE_COLUMNS)).iter_rows():
         for entry in range(ENTRIES_PER_CASE):
             number += 1
             # The case on its first row; the rows below it for more entries name it only.
@@ -222,7 +243,7 @@ def _add_twijfel(book: xlsxwriter.workbook.Workbook, rows: pl.DataFrame) -> None
     }
     sheet.write_row(0, 0, TWIJFEL_COLUMNS, book.add_format({"bold": True}))
     choice = len(TWIJFEL_COLUMNS) - 1
-    for number, row in enumerate(rows.iter_rows(named=True), start=1):
+    for number, row in enumerate(as_text(rows).iter_rows(named=True), start=1):
         for column, name in enumerate(TWIJFEL_COLUMNS[:-1]):
             sheet.write(number, column, row[name], formats.get(name, wrap))
         sheet.write_blank(number, choice, None, entry)
@@ -285,15 +306,23 @@ def _entry_rules() -> dict[str, dict[str, object]]:
     return rules
 
 
-def _add_lists(book: xlsxwriter.workbook.Workbook, organisatie: str) -> None:
+def _add_lists(
+    book: xlsxwriter.workbook.Workbook, organisatie: str, by_column: bool = False
+) -> None:
     """The hidden sheet: whose the workbook is (`ORGANISATION_CELL`), then each list of
-    `CHOICES` down a column of its own; written row by row, as a workbook in XlsxWriter's
-    constant-memory mode must be (`spreadsheets.xlsx`)."""
+    `CHOICES` down a column of its own. Written row by row, as a workbook in XlsxWriter's
+    constant-memory mode must be (`spreadsheets.xlsx`); `by_column` for an archived copy
+    held in memory, whose bytes a workbook processed before is known by (the order of the
+    writes orders its table of strings)."""
     lists = book.add_worksheet(LISTS)
     lists.write_row(0, 0, ["organisatie", *CHOICES])
     columns = [(organisatie,), *CHOICES.values()]
-    for row in range(max(len(values) for values in columns)):
-        lists.write_row(row + 1, 0, [v[row] if row < len(v) else None for v in columns])
+    if by_column:
+        for column, values in enumerate(columns):
+            lists.write_column(1, column, values)
+    else:
+        for row in range(max(len(values) for values in columns)):
+            lists.write_row(row + 1, 0, [v[row] if row < len(v) else None for v in columns])
     lists.hide()
     lists.protect()
 
@@ -707,12 +736,12 @@ def _archive_copy(entered: pl.DataFrame, organisatie: str, chosen: pl.DataFrame)
         sheet = book.add_worksheet(SHEET)
         sheet.write_row(0, 0, READ)
         line = entered.columns[0]
-        for row in entered.select(line, *READ).iter_rows():
+        for row in as_text(entered.select(line, *READ)).iter_rows():
             sheet.write_row(row[0] - 1, 0, row[1:])
         if chosen.height:
             choices = book.add_worksheet(TWIJFEL)
             choices.write_row(0, 0, TWIJFEL_READ)
-            for row in chosen.select(chosen.columns[0], *TWIJFEL_READ).iter_rows():
+            for row in as_text(chosen.select(chosen.columns[0], *TWIJFEL_READ)).iter_rows():
                 choices.write_row(row[0] - 1, 0, row[1:])
-        _add_lists(book, organisatie)
+        _add_lists(book, organisatie, by_column=True)
     return buffer.getvalue()
