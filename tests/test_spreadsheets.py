@@ -1,15 +1,20 @@
 """Excel-safe CSV: every text cell a spreadsheet would run is made plain text."""
 
 import csv
+import errno
+import gc
 import io
 import tempfile
+import zipfile
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import openpyxl
 import polars as pl
 import pytest
+import xlsxwriter.packager
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +23,8 @@ from vsig.io import spreadsheets
 from vsig.io.ingest import Ingested
 from vsig.io.sources import Source
 from vsig.schemas import REJECTS
+
+DAY = date(2026, 11, 26)
 
 
 def written(tmp_path: Path, values: list[str | None]) -> list[str]:
@@ -140,3 +147,26 @@ def test_a_name_that_is_xml_stays_text() -> None:
     assert [[c.value for c in row] for row in sheet.iter_rows()] == [
         ["Naam"], [injected], ["<r>Jansen & Zn</r>"]
     ]  # fmt: skip
+
+
+def test_a_full_disk_while_a_workbook_is_packaged_is_the_error_it_is_and_nothing_more(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """XlsxWriter's files cannot be written: the run gets the `OSError` (a full disk
+    aborts it with exit 3), no scratch folder stays, and XlsxWriter's zip file is closed
+    by then. Left open in the error's frames, it was collected with its buffer at the
+    end of the run, closed after it, and printed a traceback on the run's stderr."""
+
+    def full(*_: object, **__: object) -> tuple[int, str]:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    # The packager's temporary files only: the rows' own still go to disk.
+    monkeypatch.setattr(xlsxwriter.packager, "tempfile", SimpleNamespace(mkstemp=full))
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    with pytest.raises(OSError, match="No space left") as raised:
+        spreadsheets.write_for_people(pl.DataFrame({"Naam": ["A"]}), exports / "x.csv", DAY)
+    assert raised.value.errno == errno.ENOSPC
+    left_open = [o for o in gc.get_objects() if isinstance(o, zipfile.ZipFile) and o.fp is not None]
+    assert left_open == []
+    assert [p.name for p in exports.iterdir()] == ["x.csv"]

@@ -7,6 +7,7 @@ leading apostrophe. Callers sort rows and format numbers and flags before writin
 
 import io
 import tempfile
+import traceback
 from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
@@ -88,6 +89,24 @@ def xlsx(
     # Not `with`: on an error (a full disk) XlsxWriter would close the workbook all the
     # same, and that error would hide the first.
     book = xlsxwriter.Workbook(buffer, options)
+    try:
+        _write_sheets(book, typed, day, outcomes)
+        _close(book)
+    except BaseException:
+        # XlsxWriter closes the files of its rows only once it has packaged them: closed
+        # now (their folder is removed), not when the error is collected at the run's end.
+        for sheet in book.worksheets():
+            sheet._opt_close()
+        raise
+    return buffer.getvalue()
+
+
+def _write_sheets(
+    book: xlsxwriter.Workbook,
+    typed: pl.DataFrame,
+    day: date,
+    outcomes: uitkomsten.Outcomes | None,
+) -> None:
     book.set_properties({"created": datetime(day.year, day.month, day.day)})
     sheet = book.add_worksheet("export")
     money = book.add_format({"num_format": "#,##0.00"})
@@ -103,8 +122,6 @@ def xlsx(
     uitkomsten.printed(sheet, list(widths.values()))
     if outcomes is not None:
         uitkomsten.add(book, *outcomes)
-    _close(book)
-    return buffer.getvalue()
 
 
 def _close(book: xlsxwriter.Workbook) -> None:
@@ -113,7 +130,12 @@ def _close(book: xlsxwriter.Workbook) -> None:
     try:
         book.close()
     except xlsxwriter.exceptions.FileCreateError as error:
+        # XlsxWriter's zip file is left open in the frames the error passed. Let go now,
+        # it closes into the buffer, which is still open; collected with it later, in
+        # either order, it printed a traceback on the run's stderr.
+        traceback.clear_frames(error.__traceback__)
         if isinstance(cause := error.args[0], OSError):
+            traceback.clear_frames(cause.__traceback__)
             raise cause from None
         raise
 
